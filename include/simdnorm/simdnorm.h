@@ -1,0 +1,203 @@
+/*
+ * simdnorm C API: normalisation layers of deep learning on float32 tensors.
+ *
+ * Every call validates all of its arguments before it touches memory; on any
+ * error it returns a status other than SN_OK, writes nothing to any output or
+ * running statistic, and sn_last_error() returns a message (for the calling
+ * thread) that names the offending argument. Semantics are those of the
+ * project's DESIGN.md section 1; argument order follows PyTorch where PyTorch
+ * has the operation: input first, then PyTorch's arguments in its order, then
+ * the outputs. Optional pointers may be NULL where the comment says so.
+ *
+ * Layouts: SN_LAYOUT_NCHW is channels first (NC when spatial = 1, NCDHW with
+ * spatial = D*H*W); SN_LAYOUT_NHWC is channels last (likewise NDHWC). All
+ * strides are dense. Exact in-place operation (y == x) is allowed; any other
+ * overlap between an output and another buffer is an error.
+ *
+ * Thread safety: every function may be called from many threads at once on
+ * distinct outputs. One sn_moments object must not be updated from two threads
+ * at once; adapt per thread and merge instead.
+ */
+#ifndef SIMDNORM_SIMDNORM_H_
+#define SIMDNORM_SIMDNORM_H_
+
+#include <stdint.h>
+
+#include "simdnorm/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sn_status {
+  SN_OK = 0,
+  SN_ERROR_INVALID_ARGUMENT = 1, /* a bad argument; sn_last_error() names it */
+  SN_ERROR_OUT_OF_MEMORY = 2,    /* scratch allocation failed; nothing was written */
+  SN_ERROR_INTERNAL = 3          /* a bug in simdnorm; please report it */
+} sn_status;
+
+typedef enum sn_layout { SN_LAYOUT_NCHW = 0, SN_LAYOUT_NHWC = 1 } sn_layout;
+
+/* How batch-norm training feeds the batch variance into running_var:
+ * UNBIASED multiplies it by m/(m-1), m = values per channel (PyTorch);
+ * BIASED uses it as is (Keras). */
+typedef enum sn_running_var {
+  SN_RUNNING_VAR_UNBIASED = 0,
+  SN_RUNNING_VAR_BIASED = 1
+} sn_running_var;
+
+/* Activation tensor shape: n samples, c channels, spatial = product of the
+ * spatial dimensions (1 for NC). */
+typedef struct sn_shape {
+  int64_t n;
+  int64_t c;
+  int64_t spatial;
+  sn_layout layout;
+} sn_shape;
+
+/* Indices of switchable norm's mixing weights. */
+enum { SN_SWITCH_INSTANCE = 0, SN_SWITCH_LAYER = 1, SN_SWITCH_BATCH = 2 };
+
+/* The message of the calling thread's last simdnorm call: "" when that call
+ * succeeded. Valid until the thread's next simdnorm call. */
+SIMDNORM_API const char* sn_last_error(void);
+
+/* Library version, "major.minor.patch". */
+SIMDNORM_API const char* sn_version(void);
+
+/* ---- standardize (Keras Normalization) -------------------------------- */
+
+/* Streaming per-feature moments of a rows x features matrix (features is the
+ * last, contiguous axis). */
+typedef struct sn_moments sn_moments;
+
+SIMDNORM_API sn_status sn_moments_create(int64_t features, sn_moments** moments);
+/* Accepts NULL. */
+SIMDNORM_API void sn_moments_destroy(sn_moments* moments);
+/* Adds rows x features values to the accumulated moments. */
+SIMDNORM_API sn_status sn_moments_update(sn_moments* moments, const float* x, int64_t rows);
+/* Adds everything other has accumulated (same feature count) into moments. */
+SIMDNORM_API sn_status sn_moments_merge(sn_moments* moments, const sn_moments* other);
+/* Number of rows accumulated so far. */
+SIMDNORM_API sn_status sn_moments_count(const sn_moments* moments, int64_t* rows);
+/* Per-feature mean and biased variance; refuses when no row was added. */
+SIMDNORM_API sn_status sn_moments_finalize(const sn_moments* moments, float* mean, float* var);
+
+/* y = (x - mean) / max(sqrt(var), 1e-7), per feature. */
+SIMDNORM_API sn_status sn_standardize_apply(const float* x, int64_t rows, int64_t features,
+                                            const float* mean, const float* var, float* y);
+/* x = y * max(sqrt(var), 1e-7) + mean, per feature. */
+SIMDNORM_API sn_status sn_standardize_invert(const float* y, int64_t rows, int64_t features,
+                                             const float* mean, const float* var, float* x);
+
+/* ---- batch norm --------------------------------------------------------- */
+
+/* y = (x - running_mean) * gamma / sqrt(running_var + eps) + beta.
+ * gamma, beta: optional (1 and 0). */
+SIMDNORM_API sn_status sn_batch_norm_inference(const float* x, sn_shape shape,
+                                               const float* running_mean,
+                                               const float* running_var, const float* gamma,
+                                               const float* beta, float eps, float* y);
+
+/* Normalises with the batch statistics of each channel (over n and spatial),
+ * then, when running_mean/running_var are given (both or neither),
+ * run = (1 - momentum) * run + momentum * batch. Needs more than one value per
+ * channel (n * spatial > 1). gamma, beta, save_mean, save_rstd: optional. */
+SIMDNORM_API sn_status sn_batch_norm_training(const float* x, sn_shape shape, float* running_mean,
+                                              float* running_var, const float* gamma,
+                                              const float* beta, float momentum, float eps,
+                                              sn_running_var running_var_kind, float* y,
+                                              float* save_mean, float* save_rstd);
+
+/* Mean-only batch norm (Salimans & Kingma 2016): y = x - batch_mean + beta;
+ * running_mean (optional) moves with momentum. beta, save_mean: optional. */
+SIMDNORM_API sn_status sn_batch_norm_mean_only_training(const float* x, sn_shape shape,
+                                                        float* running_mean, const float* beta,
+                                                        float momentum, float* y,
+                                                        float* save_mean);
+/* y = x - running_mean + beta. beta: optional. */
+SIMDNORM_API sn_status sn_batch_norm_mean_only_inference(const float* x, sn_shape shape,
+                                                         const float* running_mean,
+                                                         const float* beta, float* y);
+
+/* ---- layer norm and RMS norm over rows x d ------------------------------ */
+
+/* Per row: y = (x - mean) * rstd * gamma + beta. gamma, beta (length d) and
+ * mean, rstd (length rows): optional. */
+SIMDNORM_API sn_status sn_layer_norm(const float* x, int64_t rows, int64_t d, const float* gamma,
+                                     const float* beta, float eps, float* y, float* mean,
+                                     float* rstd);
+
+/* Per row: y = x / sqrt(mean(x^2) + eps) * gamma + beta. gamma, beta, rstd:
+ * optional. */
+SIMDNORM_API sn_status sn_rms_norm(const float* x, int64_t rows, int64_t d, const float* gamma,
+                                   const float* beta, float eps, float* y, float* rstd);
+
+/* ---- instance norm and group norm --------------------------------------- */
+
+/* Statistics per (n, c) over the spatial positions. gamma, beta (length c)
+ * and mean, rstd (length n * c, index n * c + c): optional. */
+SIMDNORM_API sn_status sn_instance_norm(const float* x, sn_shape shape, const float* gamma,
+                                        const float* beta, float eps, float* y, float* mean,
+                                        float* rstd);
+
+/* Statistics per (n, g) over c / groups channels and the spatial positions;
+ * groups must divide c. gamma, beta (length c) and mean, rstd (length
+ * n * groups): optional. */
+SIMDNORM_API sn_status sn_group_norm(const float* x, sn_shape shape, int64_t groups,
+                                     const float* gamma, const float* beta, float eps, float* y,
+                                     float* mean, float* rstd);
+
+/* ---- batch-instance norm (Nam & Kim 2018) ------------------------------- */
+
+/* y = (rho * xhat_batch + (1 - rho) * xhat_instance) * gamma + beta, rho per
+ * channel in [0, 1]. Training uses the batch statistics and updates the
+ * running ones as batch norm does (unbiased running variance); inference uses
+ * running_mean/running_var for the batch part. gamma, beta: optional;
+ * running stats in training: optional, both or neither. */
+SIMDNORM_API sn_status sn_batch_instance_norm_training(const float* x, sn_shape shape,
+                                                       float* running_mean, float* running_var,
+                                                       const float* gamma, const float* beta,
+                                                       const float* rho, float momentum,
+                                                       float eps, float* y);
+SIMDNORM_API sn_status sn_batch_instance_norm_inference(const float* x, sn_shape shape,
+                                                        const float* running_mean,
+                                                        const float* running_var,
+                                                        const float* gamma, const float* beta,
+                                                        const float* rho, float eps, float* y);
+
+/* ---- switchable norm (Luo et al. 2018) ---------------------------------- */
+
+/* mean = sum_k mean_weights[k] * mean_k, var = sum_k var_weights[k] * var_k,
+ * k indexed by SN_SWITCH_*; each weight array is the caller's softmax output
+ * (entries in [0, 1], summing to 1 within 1e-3). Training uses batch
+ * statistics for k = BATCH and updates running stats (unbiased variance);
+ * inference uses running_mean/running_var there. gamma, beta: optional;
+ * running stats in training: optional, both or neither. */
+SIMDNORM_API sn_status sn_switchable_norm_training(const float* x, sn_shape shape,
+                                                   float* running_mean, float* running_var,
+                                                   const float* gamma, const float* beta,
+                                                   const float mean_weights[3],
+                                                   const float var_weights[3], float momentum,
+                                                   float eps, float* y);
+SIMDNORM_API sn_status sn_switchable_norm_inference(const float* x, sn_shape shape,
+                                                    const float* running_mean,
+                                                    const float* running_var, const float* gamma,
+                                                    const float* beta,
+                                                    const float mean_weights[3],
+                                                    const float var_weights[3], float eps,
+                                                    float* y);
+
+/* ---- weight norm (Salimans & Kingma 2016; PyTorch dim = 0) -------------- */
+
+/* w[r, :] = g[r] * v[r, :] / ||v[r, :]||_2 for a rows x cols weight (cols =
+ * product of the trailing dims). norm (length rows): optional. A zero row
+ * gives non-finite w, as in PyTorch. */
+SIMDNORM_API sn_status sn_weight_norm(const float* v, const float* g, int64_t rows, int64_t cols,
+                                      float* w, float* norm);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SIMDNORM_SIMDNORM_H_ */

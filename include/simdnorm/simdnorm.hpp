@@ -1,0 +1,167 @@
+// simdnorm C++ API: normalisation layers of deep learning on float32 tensors.
+//
+// The same operations as the C API (simdnorm/simdnorm.h), with the same
+// argument order and semantics. Every function validates all of its arguments
+// before it touches memory and throws std::invalid_argument, whose message
+// names the offending argument, without writing anything to any output or
+// running statistic. Optional pointers may be nullptr where the comment says
+// so. Exact in-place operation (y == x) is allowed; any other overlap between
+// an output and another buffer is refused.
+//
+// Thread safety: every function may be called from many threads at once on
+// distinct outputs; a moments object is not to be updated from two threads at
+// once (adapt one per thread and merge).
+#ifndef SIMDNORM_SIMDNORM_HPP_
+#define SIMDNORM_SIMDNORM_HPP_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include "simdnorm/export.h"
+
+namespace simdnorm {
+
+enum class layout {
+  nchw,  // channels first: NC (spatial = 1), NCHW, NCDHW
+  nhwc,  // channels last: NHWC, NDHWC
+};
+
+// n samples, c channels, spatial = product of the spatial dimensions.
+struct shape {
+  std::int64_t n;
+  std::int64_t c;
+  std::int64_t spatial;
+  simdnorm::layout layout;
+};
+
+// How batch-norm training feeds the batch variance into running_var:
+// unbiased multiplies it by m / (m - 1), m = values per channel (PyTorch);
+// biased uses it as is (Keras, whose momentum k is momentum = 1 - k here).
+enum class running_var_kind { unbiased, biased };
+
+// Switchable norm's mixing weights, indexed by instance, layer, batch.
+struct switch_weights {
+  std::array<float, 3> mean;
+  std::array<float, 3> var;
+};
+
+SIMDNORM_API const char* version();
+
+// ---- standardize (Keras Normalization) ------------------------------------
+
+// Streaming per-feature mean and biased variance of rows x features data
+// (features contiguous). Adapt chunk by chunk, merge partial accumulators,
+// finalize once.
+class SIMDNORM_API moments {
+ public:
+  explicit moments(std::int64_t features);
+  ~moments();
+  moments(moments&&) noexcept;
+  moments& operator=(moments&&) noexcept;
+  moments(const moments&) = delete;
+  moments& operator=(const moments&) = delete;
+
+  std::int64_t features() const;
+  std::int64_t count() const;  // rows accumulated
+  void update(const float* x, std::int64_t rows);
+  void merge(const moments& other);
+  // Writes features floats to each; throws when no row was accumulated.
+  void finalize(float* mean, float* var) const;
+
+  struct state;
+
+ private:
+  std::unique_ptr<state> state_;
+};
+
+// y = (x - mean) / max(sqrt(var), 1e-7), per feature.
+SIMDNORM_API void standardize_apply(const float* x, std::int64_t rows, std::int64_t features,
+                                    const float* mean, const float* var, float* y);
+// x = y * max(sqrt(var), 1e-7) + mean, per feature.
+SIMDNORM_API void standardize_invert(const float* y, std::int64_t rows, std::int64_t features,
+                                     const float* mean, const float* var, float* x);
+
+// ---- batch norm -------------------------------------------------------------
+
+// y = (x - running_mean) * gamma / sqrt(running_var + eps) + beta.
+// gamma, beta: optional.
+SIMDNORM_API void batch_norm_inference(const float* x, const shape& s, const float* running_mean,
+                                       const float* running_var, const float* gamma,
+                                       const float* beta, float eps, float* y);
+
+// Batch statistics per channel over n and spatial; running stats (optional,
+// both or neither) move as run = (1 - momentum) * run + momentum * batch.
+// Needs n * spatial > 1. gamma, beta, save_mean, save_rstd: optional.
+SIMDNORM_API void batch_norm_training(const float* x, const shape& s, float* running_mean,
+                                      float* running_var, const float* gamma, const float* beta,
+                                      float momentum, float eps, running_var_kind kind, float* y,
+                                      float* save_mean, float* save_rstd);
+
+// y = x - batch_mean + beta; running_mean, beta, save_mean: optional.
+SIMDNORM_API void batch_norm_mean_only_training(const float* x, const shape& s,
+                                                float* running_mean, const float* beta,
+                                                float momentum, float* y, float* save_mean);
+// y = x - running_mean + beta; beta: optional.
+SIMDNORM_API void batch_norm_mean_only_inference(const float* x, const shape& s,
+                                                 const float* running_mean, const float* beta,
+                                                 float* y);
+
+// ---- layer norm and RMS norm over rows x d ------------------------------------
+
+// gamma, beta (d) and mean, rstd (rows): optional.
+SIMDNORM_API void layer_norm(const float* x, std::int64_t rows, std::int64_t d,
+                             const float* gamma, const float* beta, float eps, float* y,
+                             float* mean, float* rstd);
+// y = x / sqrt(mean(x^2) + eps) * gamma + beta; gamma, beta, rstd: optional.
+SIMDNORM_API void rms_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
+                           const float* beta, float eps, float* y, float* rstd);
+
+// ---- instance norm and group norm ---------------------------------------------
+
+// mean, rstd: n * c, optional; gamma, beta: c, optional.
+SIMDNORM_API void instance_norm(const float* x, const shape& s, const float* gamma,
+                                const float* beta, float eps, float* y, float* mean, float* rstd);
+// groups divides c; mean, rstd: n * groups, optional; gamma, beta: c, optional.
+SIMDNORM_API void group_norm(const float* x, const shape& s, std::int64_t groups,
+                             const float* gamma, const float* beta, float eps, float* y,
+                             float* mean, float* rstd);
+
+// ---- batch-instance norm --------------------------------------------------------
+
+// y = (rho * xhat_batch + (1 - rho) * xhat_instance) * gamma + beta; rho per
+// channel in [0, 1], required. Running stats: optional in training (both or
+// neither), required in inference.
+SIMDNORM_API void batch_instance_norm_training(const float* x, const shape& s,
+                                               float* running_mean, float* running_var,
+                                               const float* gamma, const float* beta,
+                                               const float* rho, float momentum, float eps,
+                                               float* y);
+SIMDNORM_API void batch_instance_norm_inference(const float* x, const shape& s,
+                                                const float* running_mean,
+                                                const float* running_var, const float* gamma,
+                                                const float* beta, const float* rho, float eps,
+                                                float* y);
+
+// ---- switchable norm ------------------------------------------------------------
+
+// Mixes instance, layer and batch statistics with the caller's softmax
+// weights (each in [0, 1], summing to 1 within 1e-3).
+SIMDNORM_API void switchable_norm_training(const float* x, const shape& s, float* running_mean,
+                                           float* running_var, const float* gamma,
+                                           const float* beta, const switch_weights& weights,
+                                           float momentum, float eps, float* y);
+SIMDNORM_API void switchable_norm_inference(const float* x, const shape& s,
+                                            const float* running_mean, const float* running_var,
+                                            const float* gamma, const float* beta,
+                                            const switch_weights& weights, float eps, float* y);
+
+// ---- weight norm ------------------------------------------------------------------
+
+// w[r, :] = g[r] * v[r, :] / ||v[r, :]||_2; norm (rows): optional.
+SIMDNORM_API void weight_norm(const float* v, const float* g, std::int64_t rows,
+                              std::int64_t cols, float* w, float* norm);
+
+}  // namespace simdnorm
+
+#endif  // SIMDNORM_SIMDNORM_HPP_

@@ -1,0 +1,229 @@
+// The C API: each sn_* call converts its arguments, runs the C++ entry point
+// and turns exceptions into status codes, keeping the message per thread.
+#include <exception>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "simdnorm/simdnorm.h"
+#include "simdnorm/simdnorm.hpp"
+#include "validation/arguments.hpp"
+
+struct sn_moments {
+  simdnorm::moments accumulator;
+};
+
+namespace {
+
+// Per thread by design: a C caller reads the message of its own last call.
+std::string& last_error() {
+  thread_local std::string message;
+  return message;
+}
+
+template <class Call>
+sn_status guarded(Call&& call) noexcept {
+  try {
+    last_error().clear();
+    call();
+    return SN_OK;
+  } catch (const std::invalid_argument& e) {
+    last_error() = e.what();
+    return SN_ERROR_INVALID_ARGUMENT;
+  } catch (const std::bad_alloc&) {
+    last_error() = "out of memory";
+    return SN_ERROR_OUT_OF_MEMORY;
+  } catch (const std::exception& e) {
+    last_error() = e.what();
+    return SN_ERROR_INTERNAL;
+  } catch (...) {
+    last_error() = "unknown internal error";
+    return SN_ERROR_INTERNAL;
+  }
+}
+
+simdnorm::shape to_cpp(sn_shape s) {
+  return simdnorm::shape{s.n, s.c, s.spatial, static_cast<simdnorm::layout>(s.layout)};
+}
+
+simdnorm::running_var_kind to_cpp(sn_running_var kind) {
+  return static_cast<simdnorm::running_var_kind>(kind);
+}
+
+simdnorm::switch_weights to_cpp(const char* function, const float* mean_weights,
+                                const float* var_weights) {
+  const simdnorm::validation::checker check(function);
+  check.not_null(mean_weights, "mean_weights");
+  check.not_null(var_weights, "var_weights");
+  return simdnorm::switch_weights{{mean_weights[0], mean_weights[1], mean_weights[2]},
+                                  {var_weights[0], var_weights[1], var_weights[2]}};
+}
+
+void require_moments(const char* function, const void* moments, const char* name) {
+  simdnorm::validation::checker(function).not_null(moments, name);
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* sn_last_error(void) { return last_error().c_str(); }
+
+const char* sn_version(void) { return simdnorm::version(); }
+
+sn_status sn_moments_create(int64_t features, sn_moments** moments) {
+  return guarded([&] {
+    require_moments("moments_create", moments, "moments");
+    *moments = new sn_moments{simdnorm::moments(features)};
+  });
+}
+
+void sn_moments_destroy(sn_moments* moments) { delete moments; }
+
+sn_status sn_moments_update(sn_moments* moments, const float* x, int64_t rows) {
+  return guarded([&] {
+    require_moments("moments::update", moments, "moments");
+    moments->accumulator.update(x, rows);
+  });
+}
+
+sn_status sn_moments_merge(sn_moments* moments, const sn_moments* other) {
+  return guarded([&] {
+    require_moments("moments::merge", moments, "moments");
+    require_moments("moments::merge", other, "other");
+    moments->accumulator.merge(other->accumulator);
+  });
+}
+
+sn_status sn_moments_count(const sn_moments* moments, int64_t* rows) {
+  return guarded([&] {
+    require_moments("moments::count", moments, "moments");
+    require_moments("moments::count", rows, "rows");
+    *rows = moments->accumulator.count();
+  });
+}
+
+sn_status sn_moments_finalize(const sn_moments* moments, float* mean, float* var) {
+  return guarded([&] {
+    require_moments("moments::finalize", moments, "moments");
+    moments->accumulator.finalize(mean, var);
+  });
+}
+
+sn_status sn_standardize_apply(const float* x, int64_t rows, int64_t features, const float* mean,
+                               const float* var, float* y) {
+  return guarded([&] { simdnorm::standardize_apply(x, rows, features, mean, var, y); });
+}
+
+sn_status sn_standardize_invert(const float* y, int64_t rows, int64_t features, const float* mean,
+                                const float* var, float* x) {
+  return guarded([&] { simdnorm::standardize_invert(y, rows, features, mean, var, x); });
+}
+
+sn_status sn_batch_norm_inference(const float* x, sn_shape shape, const float* running_mean,
+                                  const float* running_var, const float* gamma, const float* beta,
+                                  float eps, float* y) {
+  return guarded([&] {
+    simdnorm::batch_norm_inference(x, to_cpp(shape), running_mean, running_var, gamma, beta, eps,
+                                   y);
+  });
+}
+
+sn_status sn_batch_norm_training(const float* x, sn_shape shape, float* running_mean,
+                                 float* running_var, const float* gamma, const float* beta,
+                                 float momentum, float eps, sn_running_var running_var_kind,
+                                 float* y, float* save_mean, float* save_rstd) {
+  return guarded([&] {
+    simdnorm::batch_norm_training(x, to_cpp(shape), running_mean, running_var, gamma, beta,
+                                  momentum, eps, to_cpp(running_var_kind), y, save_mean,
+                                  save_rstd);
+  });
+}
+
+sn_status sn_batch_norm_mean_only_training(const float* x, sn_shape shape, float* running_mean,
+                                           const float* beta, float momentum, float* y,
+                                           float* save_mean) {
+  return guarded([&] {
+    simdnorm::batch_norm_mean_only_training(x, to_cpp(shape), running_mean, beta, momentum, y,
+                                            save_mean);
+  });
+}
+
+sn_status sn_batch_norm_mean_only_inference(const float* x, sn_shape shape,
+                                            const float* running_mean, const float* beta,
+                                            float* y) {
+  return guarded([&] {
+    simdnorm::batch_norm_mean_only_inference(x, to_cpp(shape), running_mean, beta, y);
+  });
+}
+
+sn_status sn_layer_norm(const float* x, int64_t rows, int64_t d, const float* gamma,
+                        const float* beta, float eps, float* y, float* mean, float* rstd) {
+  return guarded([&] { simdnorm::layer_norm(x, rows, d, gamma, beta, eps, y, mean, rstd); });
+}
+
+sn_status sn_rms_norm(const float* x, int64_t rows, int64_t d, const float* gamma,
+                      const float* beta, float eps, float* y, float* rstd) {
+  return guarded([&] { simdnorm::rms_norm(x, rows, d, gamma, beta, eps, y, rstd); });
+}
+
+sn_status sn_instance_norm(const float* x, sn_shape shape, const float* gamma, const float* beta,
+                           float eps, float* y, float* mean, float* rstd) {
+  return guarded(
+      [&] { simdnorm::instance_norm(x, to_cpp(shape), gamma, beta, eps, y, mean, rstd); });
+}
+
+sn_status sn_group_norm(const float* x, sn_shape shape, int64_t groups, const float* gamma,
+                        const float* beta, float eps, float* y, float* mean, float* rstd) {
+  return guarded(
+      [&] { simdnorm::group_norm(x, to_cpp(shape), groups, gamma, beta, eps, y, mean, rstd); });
+}
+
+sn_status sn_batch_instance_norm_training(const float* x, sn_shape shape, float* running_mean,
+                                          float* running_var, const float* gamma,
+                                          const float* beta, const float* rho, float momentum,
+                                          float eps, float* y) {
+  return guarded([&] {
+    simdnorm::batch_instance_norm_training(x, to_cpp(shape), running_mean, running_var, gamma,
+                                           beta, rho, momentum, eps, y);
+  });
+}
+
+sn_status sn_batch_instance_norm_inference(const float* x, sn_shape shape,
+                                           const float* running_mean, const float* running_var,
+                                           const float* gamma, const float* beta,
+                                           const float* rho, float eps, float* y) {
+  return guarded([&] {
+    simdnorm::batch_instance_norm_inference(x, to_cpp(shape), running_mean, running_var, gamma,
+                                            beta, rho, eps, y);
+  });
+}
+
+sn_status sn_switchable_norm_training(const float* x, sn_shape shape, float* running_mean,
+                                      float* running_var, const float* gamma, const float* beta,
+                                      const float mean_weights[3], const float var_weights[3],
+                                      float momentum, float eps, float* y) {
+  return guarded([&] {
+    simdnorm::switchable_norm_training(
+        x, to_cpp(shape), running_mean, running_var, gamma, beta,
+        to_cpp("switchable_norm_training", mean_weights, var_weights), momentum, eps, y);
+  });
+}
+
+sn_status sn_switchable_norm_inference(const float* x, sn_shape shape, const float* running_mean,
+                                       const float* running_var, const float* gamma,
+                                       const float* beta, const float mean_weights[3],
+                                       const float var_weights[3], float eps, float* y) {
+  return guarded([&] {
+    simdnorm::switchable_norm_inference(
+        x, to_cpp(shape), running_mean, running_var, gamma, beta,
+        to_cpp("switchable_norm_inference", mean_weights, var_weights), eps, y);
+  });
+}
+
+sn_status sn_weight_norm(const float* v, const float* g, int64_t rows, int64_t cols, float* w,
+                         float* norm) {
+  return guarded([&] { simdnorm::weight_norm(v, g, rows, cols, w, norm); });
+}
+
+}  // extern "C"

@@ -1,0 +1,118 @@
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "scalar/kernels.hpp"
+#include "simdnorm/simdnorm.hpp"
+#include "validation/arguments.hpp"
+
+namespace simdnorm {
+
+using validation::role;
+
+struct moments::state {
+  std::int64_t rows = 0;
+  std::vector<scalar::set_moments> features;
+};
+
+namespace {
+
+const moments::state& live(const std::unique_ptr<moments::state>& state,
+                           const validation::checker& check) {
+  if (!state) check.fail("moments object was moved from");
+  return *state;
+}
+
+void check_standardize(const validation::checker& check, const float* in, const char* in_name,
+                       std::int64_t rows, std::int64_t features, const float* mean,
+                       const float* var, const float* out, const char* out_name) {
+  check.positive(rows, "rows");
+  check.positive(features, "features");
+  const std::int64_t count = check.element_count({rows, features}, in_name);
+  check.not_null(in, in_name);
+  check.not_null(mean, "mean");
+  check.not_null(var, "var");
+  check.not_null(out, out_name);
+  check.no_overlap({{in, count, in_name, role::primary_input},
+                    {out, count, out_name, role::primary_output},
+                    {mean, features, "mean", role::input},
+                    {var, features, "var", role::input}});
+}
+
+}  // namespace
+
+moments::moments(std::int64_t features) {
+  validation::checker("moments").positive(features, "features");
+  state_ = std::make_unique<state>();
+  state_->features.resize(static_cast<std::size_t>(features));
+}
+
+moments::~moments() = default;
+moments::moments(moments&&) noexcept = default;
+moments& moments::operator=(moments&&) noexcept = default;
+
+std::int64_t moments::features() const {
+  return static_cast<std::int64_t>(live(state_, validation::checker("moments::features"))
+                                       .features.size());
+}
+
+std::int64_t moments::count() const {
+  return live(state_, validation::checker("moments::count")).rows;
+}
+
+void moments::update(const float* x, std::int64_t rows) {
+  const validation::checker check("moments::update");
+  const std::int64_t features = static_cast<std::int64_t>(live(state_, check).features.size());
+  check.positive(rows, "rows");
+  check.element_count({rows, features}, "x (rows * features)");
+  check.not_null(x, "x");
+  scalar::moments_update(state_->features, x, rows);
+  state_->rows += rows;
+}
+
+void moments::merge(const moments& other) {
+  const validation::checker check("moments::merge");
+  const state& mine = live(state_, check);
+  const state& theirs = live(other.state_, check);
+  if (mine.features.size() != theirs.features.size()) {
+    check.fail("other has " + std::to_string(theirs.features.size()) +
+               " features, this accumulator " + std::to_string(mine.features.size()));
+  }
+  // Copied first: merging an accumulator into itself is well defined.
+  const std::vector<scalar::set_moments> added = theirs.features;
+  for (std::size_t f = 0; f < added.size(); ++f) {
+    state_->features[f] = scalar::merge(state_->features[f], added[f]);
+  }
+  state_->rows += theirs.rows;
+}
+
+void moments::finalize(float* mean, float* var) const {
+  const validation::checker check("moments::finalize");
+  const state& s = live(state_, check);
+  const std::int64_t features = static_cast<std::int64_t>(s.features.size());
+  if (s.rows == 0) check.fail("no rows were accumulated; call update first");
+  check.not_null(mean, "mean");
+  check.not_null(var, "var");
+  check.no_overlap({{mean, features, "mean", role::output}, {var, features, "var", role::output}});
+  for (std::int64_t f = 0; f < features; ++f) {
+    mean[f] = static_cast<float>(s.features[f].mean);
+    var[f] = static_cast<float>(s.features[f].variance());
+  }
+}
+
+void standardize_apply(const float* x, std::int64_t rows, std::int64_t features,
+                       const float* mean, const float* var, float* y) {
+  check_standardize(validation::checker("standardize_apply"), x, "x", rows, features, mean, var,
+                    y, "y");
+  scalar::standardize_apply(x, rows, features, mean, var, y);
+}
+
+void standardize_invert(const float* y, std::int64_t rows, std::int64_t features,
+                        const float* mean, const float* var, float* x) {
+  check_standardize(validation::checker("standardize_invert"), y, "y", rows, features, mean, var,
+                    x, "x");
+  scalar::standardize_invert(y, rows, features, mean, var, x);
+}
+
+}  // namespace simdnorm

@@ -1,0 +1,27 @@
+#include <cstdint>
+
+#include "scalar/kernels.hpp"
+#include "simdnorm/simdnorm.hpp"
+#include "validation/arguments.hpp"
+
+namespace simdnorm {
+
+using validation::role;
+
+void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t cols, float* w,
+                 float* norm) {
+  const validation::checker check("weight_norm");
+  check.positive(rows, "rows");
+  check.positive(cols, "cols");
+  const std::int64_t count = check.element_count({rows, cols}, "v (rows * cols)");
+  check.not_null(v, "v");
+  check.not_null(g, "g");
+  check.not_null(w, "w");
+  check.no_overlap({{v, count, "v", role::primary_input},
+                    {w, count, "w", role::primary_output},
+                    {g, rows, "g", role::input},
+                    {norm, rows, "norm", role::output}});
+  scalar::weight_norm(v, g, rows, cols, w, norm);
+}
+
+}  // namespace simdnorm

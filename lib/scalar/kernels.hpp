@@ -1,0 +1,69 @@
+// The portable float32 path: every method, written plainly on top of
+// set_statistics (shifted, blocked single-pass moments) and normalize
+// (subtract-first). It is the correctness baseline that faster paths are
+// measured against. Arguments are assumed valid: the public entry points in
+// lib/api validate them first. Signatures mirror simdnorm.hpp.
+#ifndef SIMDNORM_LIB_SCALAR_KERNELS_HPP_
+#define SIMDNORM_LIB_SCALAR_KERNELS_HPP_
+
+#include <cstdint>
+#include <vector>
+
+#include "scalar/set_statistics.hpp"
+#include "simdnorm/simdnorm.hpp"
+
+namespace simdnorm::scalar {
+
+// Folds rows x features into per-feature moments (merged into `features`).
+void moments_update(std::vector<set_moments>& features, const float* x, std::int64_t rows);
+void standardize_apply(const float* x, std::int64_t rows, std::int64_t features,
+                       const float* mean, const float* var, float* y);
+void standardize_invert(const float* y, std::int64_t rows, std::int64_t features,
+                        const float* mean, const float* var, float* x);
+
+void batch_norm_inference(const float* x, const shape& s, const float* running_mean,
+                          const float* running_var, const float* gamma, const float* beta,
+                          float eps, float* y);
+void batch_norm_training(const float* x, const shape& s, float* running_mean, float* running_var,
+                         const float* gamma, const float* beta, float momentum, float eps,
+                         running_var_kind kind, float* y, float* save_mean, float* save_rstd);
+void batch_norm_mean_only_training(const float* x, const shape& s, float* running_mean,
+                                   const float* beta, float momentum, float* y,
+                                   float* save_mean);
+void batch_norm_mean_only_inference(const float* x, const shape& s, const float* running_mean,
+                                    const float* beta, float* y);
+
+void layer_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
+                const float* beta, float eps, float* y, float* mean, float* rstd);
+void rms_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
+              const float* beta, float eps, float* y, float* rstd);
+
+// Instance norm is group norm with groups = c.
+void group_norm(const float* x, const shape& s, std::int64_t groups, const float* gamma,
+                const float* beta, float eps, float* y, float* mean, float* rstd);
+
+// The batch part of batch-instance and switchable norm: in training it is
+// measured, and folded into update_mean/update_var when they are not null; in
+// inference it is read from running_mean/running_var.
+struct batch_source {
+  bool training;
+  const float* running_mean;
+  const float* running_var;
+  float* update_mean;
+  float* update_var;
+  float momentum;
+};
+
+void batch_instance_norm(const float* x, const shape& s, const batch_source& batch,
+                         const float* gamma, const float* beta, const float* rho, float eps,
+                         float* y);
+void switchable_norm(const float* x, const shape& s, const batch_source& batch,
+                     const float* gamma, const float* beta, const switch_weights& weights,
+                     float eps, float* y);
+
+void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t cols, float* w,
+                 float* norm);
+
+}  // namespace simdnorm::scalar
+
+#endif  // SIMDNORM_LIB_SCALAR_KERNELS_HPP_

@@ -1,0 +1,50 @@
+#include "scalar/normalize.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace simdnorm::scalar {
+
+set_normalizer normalizer_of(double mean, double var, float eps) {
+  const split_mean parts = split(mean);
+  return set_normalizer{parts.hi, parts.lo, rstd_of(var, eps)};
+}
+
+void normalize(const float* x, float* y, const shape& s, const std::vector<set_normalizer>& sets,
+               set_map map, const float* gamma, const float* beta) {
+  // One sample's per-channel factors, so that the inner loops index by channel
+  // only: scale = rstd * gamma is formed once per (n, c), not per element.
+  std::vector<float> hi(static_cast<std::size_t>(s.c));
+  std::vector<float> lo(hi.size());
+  std::vector<float> scale(hi.size());
+  std::vector<float> shift(hi.size());
+  for (std::int64_t n = 0; n < s.n; ++n) {
+    for (std::int64_t c = 0; c < s.c; ++c) {
+      const set_normalizer& set = sets[n * map.sets_per_sample + c / map.channels_per_set];
+      hi[c] = set.hi;
+      lo[c] = set.lo;
+      scale[c] = gamma != nullptr ? set.rstd * gamma[c] : set.rstd;
+      shift[c] = beta != nullptr ? beta[c] : 0.0f;
+    }
+    const std::int64_t sample = n * s.c * s.spatial;
+    if (s.layout == layout::nchw) {
+      for (std::int64_t c = 0; c < s.c; ++c) {
+        const float* in = x + sample + c * s.spatial;
+        float* out = y + sample + c * s.spatial;
+        for (std::int64_t i = 0; i < s.spatial; ++i) {
+          out[i] = ((in[i] - hi[c]) - lo[c]) * scale[c] + shift[c];
+        }
+      }
+    } else {
+      for (std::int64_t p = 0; p < s.spatial; ++p) {
+        const float* in = x + sample + p * s.c;
+        float* out = y + sample + p * s.c;
+        for (std::int64_t c = 0; c < s.c; ++c) {
+          out[c] = ((in[c] - hi[c]) - lo[c]) * scale[c] + shift[c];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace simdnorm::scalar

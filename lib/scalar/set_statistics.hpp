@@ -1,0 +1,59 @@
+// Statistics of one statistics set, the way DESIGN.md section 2 prescribes:
+// one pass over memory, cut into blocks that stay in L1; each block's mean and
+// sum of squared deviations are taken exactly (two sweeps over the hot block,
+// float32, relative to a shift), then the block is merged into the set's
+// running state with Chan et al.'s formula in double. No E[x^2] - E[x]^2.
+#ifndef SIMDNORM_LIB_SCALAR_SET_STATISTICS_HPP_
+#define SIMDNORM_LIB_SCALAR_SET_STATISTICS_HPP_
+
+#include <cstdint>
+
+namespace simdnorm::scalar {
+
+// Count, mean and sum of squared deviations (m2) of a set of values.
+struct set_moments {
+  double count = 0.0;
+  double mean = 0.0;
+  double m2 = 0.0;
+
+  double variance() const { return m2 / count; }  // biased
+};
+
+// The statistics of the union of two disjoint sets (Chan, Golub, LeVeque 1979).
+set_moments merge(const set_moments& a, const set_moments& b);
+
+// A statistics set in memory: `runs` runs of `run_length` contiguous floats,
+// run r starting at base + r * run_stride. Every layout's sets have this
+// shape: a layer-norm row is one run; an NCHW batch-norm channel is n runs of
+// spatial floats; an NHWC group is spatial runs of c / groups floats.
+struct strided_set {
+  const float* base;
+  std::int64_t runs;
+  std::int64_t run_length;
+  std::int64_t run_stride;
+};
+
+// Mean and biased variance of the set, accurate to a few float32 ulps even on
+// offset data (1e4 + N(0, 1)), and on huge or tiny data whose squares would
+// overflow or underflow float32. A NaN or Inf in the set makes its moments NaN
+// or Inf, and no other set's.
+set_moments moments_of(const strided_set& set);
+
+// mean(x^2) of the set, with the same protection against over- and underflow.
+double mean_square_of(const strided_set& set);
+
+// A mean split into two floats for subtract-first normalisation: hi is the
+// mean rounded to float, lo the rounding error. (x - hi) is exact for x near
+// the mean (Sterbenz), so ((x - hi) - lo) keeps the digits a float mean loses.
+struct split_mean {
+  float hi;
+  float lo;
+};
+split_mean split(double mean);
+
+// 1 / sqrt(var + eps), evaluated in double and rounded once.
+float rstd_of(double var, float eps);
+
+}  // namespace simdnorm::scalar
+
+#endif  // SIMDNORM_LIB_SCALAR_SET_STATISTICS_HPP_

@@ -1,0 +1,132 @@
+#include "validation/arguments.hpp"
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace simdnorm::validation {
+
+namespace {
+
+// Largest tensor, in floats, whose byte size fits in ptrdiff_t: pointer
+// arithmetic on anything larger is undefined.
+constexpr std::int64_t max_floats =
+    static_cast<std::int64_t>(std::numeric_limits<std::ptrdiff_t>::max() / sizeof(float));
+
+std::string describe(float value) {
+  if (std::isnan(value)) return "nan";
+  return std::to_string(value);
+}
+
+bool is_output(role kind) {
+  return kind == role::output || kind == role::primary_output || kind == role::in_out;
+}
+
+}  // namespace
+
+void checker::fail(const std::string& message) const {
+  throw std::invalid_argument(std::string(function_) + ": " + message);
+}
+
+void checker::not_null(const void* pointer, const char* name) const {
+  if (pointer == nullptr) fail(std::string(name) + " must not be null");
+}
+
+void checker::positive(std::int64_t value, const char* name) const {
+  if (value <= 0) fail(std::string(name) + " must be positive, got " + std::to_string(value));
+}
+
+std::int64_t checker::element_count(std::initializer_list<std::int64_t> sizes,
+                                     const char* what) const {
+  std::int64_t count = 1;
+  for (std::int64_t size : sizes) {
+    if (size > max_floats / count) {
+      fail(std::string(what) + " has more elements than the address space holds");
+    }
+    count *= size;
+  }
+  return count;
+}
+
+std::int64_t checker::activation(const shape& s) const {
+  positive(s.n, "n");
+  positive(s.c, "c");
+  positive(s.spatial, "spatial");
+  if (s.layout != layout::nchw && s.layout != layout::nhwc) {
+    fail("layout must be nchw or nhwc, got " + std::to_string(static_cast<int>(s.layout)));
+  }
+  return element_count({s.n, s.c, s.spatial}, "x (n * c * spatial)");
+}
+
+void checker::eps(float value) const {
+  if (!std::isfinite(value) || value <= 0.0f) {
+    fail("eps must be finite and positive, got " + describe(value));
+  }
+}
+
+void checker::unit_interval(float value, const char* name) const {
+  // Written so that NaN fails too.
+  if (!(value >= 0.0f && value <= 1.0f)) {
+    fail(std::string(name) + " must be in [0, 1], got " + describe(value));
+  }
+}
+
+void checker::unit_interval(const float* values, std::int64_t count, const char* name) const {
+  for (std::int64_t i = 0; i < count; ++i) {
+    if (!(values[i] >= 0.0f && values[i] <= 1.0f)) {
+      fail(std::string(name) + "[" + std::to_string(i) + "] must be in [0, 1], got " +
+           describe(values[i]));
+    }
+  }
+}
+
+void checker::mixing_weights(const float* weights, std::int64_t count, const char* name) const {
+  unit_interval(weights, count, name);
+  double sum = 0.0;
+  for (std::int64_t i = 0; i < count; ++i) sum += weights[i];
+  // A float32 softmax sums to 1 within a few ulps; 1e-3 accepts any honest
+  // softmax output and still catches unnormalised logits.
+  if (std::fabs(sum - 1.0) > 1e-3) {
+    fail(std::string(name) + " must sum to 1 (softmax weights), sums to " + std::to_string(sum));
+  }
+}
+
+void checker::both_or_neither(const void* a, const char* name_a, const void* b,
+                              const char* name_b) const {
+  if ((a == nullptr) != (b == nullptr)) {
+    fail(std::string(name_a) + " and " + name_b + " must be given together (both or neither)");
+  }
+}
+
+void checker::several_values_per_channel(const shape& s) const {
+  if (s.n * s.spatial <= 1) {
+    fail("expected more than 1 value per channel when training (n * spatial = " +
+         std::to_string(s.n * s.spatial) + ")");
+  }
+}
+
+void checker::no_overlap(std::initializer_list<buffer> buffers) const {
+  for (auto a = buffers.begin(); a != buffers.end(); ++a) {
+    for (auto b = a + 1; b != buffers.end(); ++b) {
+      if (a->data == nullptr || b->data == nullptr || a->floats <= 0 || b->floats <= 0) continue;
+      if (!is_output(a->kind) && !is_output(b->kind)) continue;
+      const auto a_begin = reinterpret_cast<std::uintptr_t>(a->data);
+      const auto b_begin = reinterpret_cast<std::uintptr_t>(b->data);
+      const auto a_end = a_begin + static_cast<std::uintptr_t>(a->floats) * sizeof(float);
+      const auto b_end = b_begin + static_cast<std::uintptr_t>(b->floats) * sizeof(float);
+      if (a_begin >= b_end || b_begin >= a_end) continue;
+      const bool in_place =
+          a_begin == b_begin && a->floats == b->floats &&
+          ((a->kind == role::primary_input && b->kind == role::primary_output) ||
+           (a->kind == role::primary_output && b->kind == role::primary_input));
+      if (in_place) continue;
+      fail(std::string(a->name) + " and " + b->name +
+           " overlap; outputs may only alias the input exactly (in place)");
+    }
+  }
+}
+
+}  // namespace simdnorm::validation

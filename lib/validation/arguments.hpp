@@ -1,0 +1,61 @@
+// Argument checks at the public boundary. Every entry point validates all of
+// its arguments here before it reads or writes any buffer, so that a bad call
+// throws std::invalid_argument naming the argument and leaves every output
+// untouched. Kernels below this boundary assume valid input.
+#ifndef SIMDNORM_LIB_VALIDATION_ARGUMENTS_HPP_
+#define SIMDNORM_LIB_VALIDATION_ARGUMENTS_HPP_
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+#include "simdnorm/simdnorm.hpp"
+
+namespace simdnorm::validation {
+
+// Which role a buffer plays in one call, for the overlap check: outputs may
+// not overlap anything, except that the primary output may be exactly the
+// primary input (in-place operation).
+enum class role { input, primary_input, output, primary_output, in_out };
+
+struct buffer {
+  const void* data;
+  std::int64_t floats;  // length in floats
+  const char* name;
+  role kind;
+};
+
+// Collects the function name so that every message reads
+// "simdnorm::group_norm: groups (3) must divide c (64)".
+class checker {
+ public:
+  explicit checker(const char* function) : function_(function) {}
+
+  [[noreturn]] void fail(const std::string& message) const;
+
+  void not_null(const void* pointer, const char* name) const;
+  void positive(std::int64_t value, const char* name) const;
+  // Product of positive sizes, refused when the tensor would not fit in the
+  // address space (more than PTRDIFF_MAX bytes of floats).
+  std::int64_t element_count(std::initializer_list<std::int64_t> sizes, const char* what) const;
+  // n, c, spatial positive, layout valid, n * c * spatial representable.
+  std::int64_t activation(const shape& s) const;
+  void eps(float value) const;                            // finite and > 0
+  void unit_interval(float value, const char* name) const;  // in [0, 1]
+  void unit_interval(const float* values, std::int64_t count, const char* name) const;
+  // Each weight in [0, 1], summing to 1 within 1e-3.
+  void mixing_weights(const float* weights, std::int64_t count, const char* name) const;
+  void both_or_neither(const void* a, const char* name_a, const void* b,
+                       const char* name_b) const;
+  // More than one value per channel, as PyTorch requires in training.
+  void several_values_per_channel(const shape& s) const;
+  // Null buffers and empty ones are skipped.
+  void no_overlap(std::initializer_list<buffer> buffers) const;
+
+ private:
+  const char* function_;
+};
+
+}  // namespace simdnorm::validation
+
+#endif  // SIMDNORM_LIB_VALIDATION_ARGUMENTS_HPP_
