@@ -95,9 +95,9 @@ SIMDNORM_API sn_status sn_standardize_invert(const float* y, int64_t rows, int64
 /* y = (x - running_mean) * gamma / sqrt(running_var + eps) + beta.
  * gamma, beta: optional (1 and 0). */
 SIMDNORM_API sn_status sn_batch_norm_inference(const float* x, sn_shape shape,
-                                               const float* running_mean,
-                                               const float* running_var, const float* gamma,
-                                               const float* beta, float eps, float* y);
+                                               const float* running_mean, const float* running_var,
+                                               const float* gamma, const float* beta, float eps,
+                                               float* y);
 
 /* Normalises with the batch statistics of each channel (over n and spatial),
  * then, when running_mean/running_var are given (both or neither),
@@ -113,8 +113,7 @@ SIMDNORM_API sn_status sn_batch_norm_training(const float* x, sn_shape shape, fl
  * running_mean (optional) moves with momentum. beta, save_mean: optional. */
 SIMDNORM_API sn_status sn_batch_norm_mean_only_training(const float* x, sn_shape shape,
                                                         float* running_mean, const float* beta,
-                                                        float momentum, float* y,
-                                                        float* save_mean);
+                                                        float momentum, float* y, float* save_mean);
 /* y = x - running_mean + beta. beta: optional. */
 SIMDNORM_API sn_status sn_batch_norm_mean_only_inference(const float* x, sn_shape shape,
                                                          const float* running_mean,
@@ -158,8 +157,8 @@ SIMDNORM_API sn_status sn_group_norm(const float* x, sn_shape shape, int64_t gro
 SIMDNORM_API sn_status sn_batch_instance_norm_training(const float* x, sn_shape shape,
                                                        float* running_mean, float* running_var,
                                                        const float* gamma, const float* beta,
-                                                       const float* rho, float momentum,
-                                                       float eps, float* y);
+                                                       const float* rho, float momentum, float eps,
+                                                       float* y);
 SIMDNORM_API sn_status sn_batch_instance_norm_inference(const float* x, sn_shape shape,
                                                         const float* running_mean,
                                                         const float* running_var,
@@ -183,8 +182,7 @@ SIMDNORM_API sn_status sn_switchable_norm_training(const float* x, sn_shape shap
 SIMDNORM_API sn_status sn_switchable_norm_inference(const float* x, sn_shape shape,
                                                     const float* running_mean,
                                                     const float* running_var, const float* gamma,
-                                                    const float* beta,
-                                                    const float mean_weights[3],
+                                                    const float* beta, const float mean_weights[3],
                                                     const float var_weights[3], float eps,
                                                     float* y);
 

@@ -99,9 +99,9 @@ SIMDNORM_API void batch_norm_training(const float* x, const shape& s, float* run
                                       float* save_mean, float* save_rstd);
 
 // y = x - batch_mean + beta; running_mean, beta, save_mean: optional.
-SIMDNORM_API void batch_norm_mean_only_training(const float* x, const shape& s,
-                                                float* running_mean, const float* beta,
-                                                float momentum, float* y, float* save_mean);
+SIMDNORM_API void batch_norm_mean_only_training(const float* x, const shape& s, float* running_mean,
+                                                const float* beta, float momentum, float* y,
+                                                float* save_mean);
 // y = x - running_mean + beta; beta: optional.
 SIMDNORM_API void batch_norm_mean_only_inference(const float* x, const shape& s,
                                                  const float* running_mean, const float* beta,
@@ -110,9 +110,8 @@ SIMDNORM_API void batch_norm_mean_only_inference(const float* x, const shape& s,
 // ---- layer norm and RMS norm over rows x d ------------------------------------
 
 // gamma, beta (d) and mean, rstd (rows): optional.
-SIMDNORM_API void layer_norm(const float* x, std::int64_t rows, std::int64_t d,
-                             const float* gamma, const float* beta, float eps, float* y,
-                             float* mean, float* rstd);
+SIMDNORM_API void layer_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
+                             const float* beta, float eps, float* y, float* mean, float* rstd);
 // y = x / sqrt(mean(x^2) + eps) * gamma + beta; gamma, beta, rstd: optional.
 SIMDNORM_API void rms_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
                            const float* beta, float eps, float* y, float* rstd);
@@ -132,16 +131,14 @@ SIMDNORM_API void group_norm(const float* x, const shape& s, std::int64_t groups
 // y = (rho * xhat_batch + (1 - rho) * xhat_instance) * gamma + beta; rho per
 // channel in [0, 1], required. Running stats: optional in training (both or
 // neither), required in inference.
-SIMDNORM_API void batch_instance_norm_training(const float* x, const shape& s,
-                                               float* running_mean, float* running_var,
-                                               const float* gamma, const float* beta,
-                                               const float* rho, float momentum, float eps,
-                                               float* y);
+SIMDNORM_API void batch_instance_norm_training(const float* x, const shape& s, float* running_mean,
+                                               float* running_var, const float* gamma,
+                                               const float* beta, const float* rho, float momentum,
+                                               float eps, float* y);
 SIMDNORM_API void batch_instance_norm_inference(const float* x, const shape& s,
-                                                const float* running_mean,
-                                                const float* running_var, const float* gamma,
-                                                const float* beta, const float* rho, float eps,
-                                                float* y);
+                                                const float* running_mean, const float* running_var,
+                                                const float* gamma, const float* beta,
+                                                const float* rho, float eps, float* y);
 
 // ---- switchable norm ------------------------------------------------------------
 
@@ -159,8 +156,8 @@ SIMDNORM_API void switchable_norm_inference(const float* x, const shape& s,
 // ---- weight norm ------------------------------------------------------------------
 
 // w[r, :] = g[r] * v[r, :] / ||v[r, :]||_2; norm (rows): optional.
-SIMDNORM_API void weight_norm(const float* v, const float* g, std::int64_t rows,
-                              std::int64_t cols, float* w, float* norm);
+SIMDNORM_API void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t cols,
+                              float* w, float* norm);
 
 }  // namespace simdnorm
 

@@ -50,13 +50,12 @@ void batch_norm_training(const float* x, const shape& s, float* running_mean, fl
                     {beta, s.c, "beta", role::input},
                     {save_mean, s.c, "save_mean", role::output},
                     {save_rstd, s.c, "save_rstd", role::output}});
-  scalar::batch_norm_training(x, s, running_mean, running_var, gamma, beta, momentum, eps, kind,
-                              y, save_mean, save_rstd);
+  scalar::batch_norm_training(x, s, running_mean, running_var, gamma, beta, momentum, eps, kind, y,
+                              save_mean, save_rstd);
 }
 
 void batch_norm_mean_only_training(const float* x, const shape& s, float* running_mean,
-                                   const float* beta, float momentum, float* y,
-                                   float* save_mean) {
+                                   const float* beta, float momentum, float* y, float* save_mean) {
   const validation::checker check("batch_norm_mean_only_training");
   const std::int64_t count = check.activation(s);
   check.not_null(x, "x");

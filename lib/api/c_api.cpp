@@ -135,8 +135,7 @@ sn_status sn_batch_norm_training(const float* x, sn_shape shape, float* running_
                                  float* y, float* save_mean, float* save_rstd) {
   return guarded([&] {
     simdnorm::batch_norm_training(x, to_cpp(shape), running_mean, running_var, gamma, beta,
-                                  momentum, eps, to_cpp(running_var_kind), y, save_mean,
-                                  save_rstd);
+                                  momentum, eps, to_cpp(running_var_kind), y, save_mean, save_rstd);
   });
 }
 
@@ -152,9 +151,8 @@ sn_status sn_batch_norm_mean_only_training(const float* x, sn_shape shape, float
 sn_status sn_batch_norm_mean_only_inference(const float* x, sn_shape shape,
                                             const float* running_mean, const float* beta,
                                             float* y) {
-  return guarded([&] {
-    simdnorm::batch_norm_mean_only_inference(x, to_cpp(shape), running_mean, beta, y);
-  });
+  return guarded(
+      [&] { simdnorm::batch_norm_mean_only_inference(x, to_cpp(shape), running_mean, beta, y); });
 }
 
 sn_status sn_layer_norm(const float* x, int64_t rows, int64_t d, const float* gamma,
@@ -180,19 +178,18 @@ sn_status sn_group_norm(const float* x, sn_shape shape, int64_t groups, const fl
 }
 
 sn_status sn_batch_instance_norm_training(const float* x, sn_shape shape, float* running_mean,
-                                          float* running_var, const float* gamma,
-                                          const float* beta, const float* rho, float momentum,
-                                          float eps, float* y) {
+                                          float* running_var, const float* gamma, const float* beta,
+                                          const float* rho, float momentum, float eps, float* y) {
   return guarded([&] {
-    simdnorm::batch_instance_norm_training(x, to_cpp(shape), running_mean, running_var, gamma,
-                                           beta, rho, momentum, eps, y);
+    simdnorm::batch_instance_norm_training(x, to_cpp(shape), running_mean, running_var, gamma, beta,
+                                           rho, momentum, eps, y);
   });
 }
 
 sn_status sn_batch_instance_norm_inference(const float* x, sn_shape shape,
                                            const float* running_mean, const float* running_var,
-                                           const float* gamma, const float* beta,
-                                           const float* rho, float eps, float* y) {
+                                           const float* gamma, const float* beta, const float* rho,
+                                           float eps, float* y) {
   return guarded([&] {
     simdnorm::batch_instance_norm_inference(x, to_cpp(shape), running_mean, running_var, gamma,
                                             beta, rho, eps, y);

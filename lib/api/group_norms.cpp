@@ -37,8 +37,8 @@ void checked_group_norm(const validation::checker& check, const float* x, const 
 
 }  // namespace
 
-void instance_norm(const float* x, const shape& s, const float* gamma, const float* beta,
-                   float eps, float* y, float* mean, float* rstd) {
+void instance_norm(const float* x, const shape& s, const float* gamma, const float* beta, float eps,
+                   float* y, float* mean, float* rstd) {
   checked_group_norm(validation::checker("instance_norm"), x, s, s.c, gamma, beta, eps, y, mean,
                      rstd);
 }

@@ -30,15 +30,14 @@ std::int64_t check_mixed(const validation::checker& check, const float* x, const
   }
   check.eps(eps);
   const role running = batch.training ? role::in_out : role::input;
-  check.no_overlap({{x, count, "x", role::primary_input},
-                    {y, count, "y", role::primary_output},
-                    {batch.training ? batch.update_mean : batch.running_mean, s.c, "running_mean",
-                     running},
-                    {batch.training ? batch.update_var : batch.running_var, s.c, "running_var",
-                     running},
-                    {gamma, s.c, "gamma", role::input},
-                    {beta, s.c, "beta", role::input},
-                    {rho, s.c, "rho", role::input}});
+  check.no_overlap(
+      {{x, count, "x", role::primary_input},
+       {y, count, "y", role::primary_output},
+       {batch.training ? batch.update_mean : batch.running_mean, s.c, "running_mean", running},
+       {batch.training ? batch.update_var : batch.running_var, s.c, "running_var", running},
+       {gamma, s.c, "gamma", role::input},
+       {beta, s.c, "beta", role::input},
+       {rho, s.c, "rho", role::input}});
   return count;
 }
 
@@ -77,13 +76,13 @@ void batch_instance_norm_training(const float* x, const shape& s, float* running
                                   float* running_var, const float* gamma, const float* beta,
                                   const float* rho, float momentum, float eps, float* y) {
   checked_batch_instance_norm("batch_instance_norm_training", x, s,
-                              measured(running_mean, running_var, momentum), gamma, beta, rho,
-                              eps, y);
+                              measured(running_mean, running_var, momentum), gamma, beta, rho, eps,
+                              y);
 }
 
 void batch_instance_norm_inference(const float* x, const shape& s, const float* running_mean,
-                                   const float* running_var, const float* gamma,
-                                   const float* beta, const float* rho, float eps, float* y) {
+                                   const float* running_var, const float* gamma, const float* beta,
+                                   const float* rho, float eps, float* y) {
   checked_batch_instance_norm("batch_instance_norm_inference", x, s,
                               given(running_mean, running_var), gamma, beta, rho, eps, y);
 }
@@ -92,8 +91,8 @@ void switchable_norm_training(const float* x, const shape& s, float* running_mea
                               float* running_var, const float* gamma, const float* beta,
                               const switch_weights& weights, float momentum, float eps, float* y) {
   checked_switchable_norm("switchable_norm_training", x, s,
-                          measured(running_mean, running_var, momentum), gamma, beta, weights,
-                          eps, y);
+                          measured(running_mean, running_var, momentum), gamma, beta, weights, eps,
+                          y);
 }
 
 void switchable_norm_inference(const float* x, const shape& s, const float* running_mean,

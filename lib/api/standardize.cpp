@@ -53,8 +53,8 @@ moments::moments(moments&&) noexcept = default;
 moments& moments::operator=(moments&&) noexcept = default;
 
 std::int64_t moments::features() const {
-  return static_cast<std::int64_t>(live(state_, validation::checker("moments::features"))
-                                       .features.size());
+  return static_cast<std::int64_t>(
+      live(state_, validation::checker("moments::features")).features.size());
 }
 
 std::int64_t moments::count() const {
@@ -101,17 +101,17 @@ void moments::finalize(float* mean, float* var) const {
   }
 }
 
-void standardize_apply(const float* x, std::int64_t rows, std::int64_t features,
-                       const float* mean, const float* var, float* y) {
-  check_standardize(validation::checker("standardize_apply"), x, "x", rows, features, mean, var,
-                    y, "y");
+void standardize_apply(const float* x, std::int64_t rows, std::int64_t features, const float* mean,
+                       const float* var, float* y) {
+  check_standardize(validation::checker("standardize_apply"), x, "x", rows, features, mean, var, y,
+                    "y");
   scalar::standardize_apply(x, rows, features, mean, var, y);
 }
 
-void standardize_invert(const float* y, std::int64_t rows, std::int64_t features,
-                        const float* mean, const float* var, float* x) {
-  check_standardize(validation::checker("standardize_invert"), y, "y", rows, features, mean, var,
-                    x, "x");
+void standardize_invert(const float* y, std::int64_t rows, std::int64_t features, const float* mean,
+                        const float* var, float* x) {
+  check_standardize(validation::checker("standardize_invert"), y, "y", rows, features, mean, var, x,
+                    "x");
   scalar::standardize_invert(y, rows, features, mean, var, x);
 }
 

@@ -45,8 +45,7 @@ void batch_norm_training(const float* x, const shape& s, float* running_mean, fl
 }
 
 void batch_norm_mean_only_training(const float* x, const shape& s, float* running_mean,
-                                   const float* beta, float momentum, float* y,
-                                   float* save_mean) {
+                                   const float* beta, float momentum, float* y, float* save_mean) {
   const std::vector<set_moments> channels = channel_moments(x, s);
   std::vector<set_normalizer> sets(channels.size());
   for (std::size_t c = 0; c < channels.size(); ++c) {

@@ -39,8 +39,8 @@ void update_running_statistics(const std::vector<set_moments>& channels, float m
     const set_moments& batch = channels[c];
     running_mean[c] = static_cast<float>((1.0 - m) * running_mean[c] + m * batch.mean);
     if (running_var == nullptr) continue;
-    const double var = kind == running_var_kind::unbiased ? batch.m2 / (batch.count - 1.0)
-                                                          : batch.variance();
+    const double var =
+        kind == running_var_kind::unbiased ? batch.m2 / (batch.count - 1.0) : batch.variance();
     running_var[c] = static_cast<float>((1.0 - m) * running_var[c] + m * var);
   }
 }

@@ -16,10 +16,10 @@ namespace simdnorm::scalar {
 
 // Folds rows x features into per-feature moments (merged into `features`).
 void moments_update(std::vector<set_moments>& features, const float* x, std::int64_t rows);
-void standardize_apply(const float* x, std::int64_t rows, std::int64_t features,
-                       const float* mean, const float* var, float* y);
-void standardize_invert(const float* y, std::int64_t rows, std::int64_t features,
-                        const float* mean, const float* var, float* x);
+void standardize_apply(const float* x, std::int64_t rows, std::int64_t features, const float* mean,
+                       const float* var, float* y);
+void standardize_invert(const float* y, std::int64_t rows, std::int64_t features, const float* mean,
+                        const float* var, float* x);
 
 void batch_norm_inference(const float* x, const shape& s, const float* running_mean,
                           const float* running_var, const float* gamma, const float* beta,
@@ -28,8 +28,7 @@ void batch_norm_training(const float* x, const shape& s, float* running_mean, fl
                          const float* gamma, const float* beta, float momentum, float eps,
                          running_var_kind kind, float* y, float* save_mean, float* save_rstd);
 void batch_norm_mean_only_training(const float* x, const shape& s, float* running_mean,
-                                   const float* beta, float momentum, float* y,
-                                   float* save_mean);
+                                   const float* beta, float momentum, float* y, float* save_mean);
 void batch_norm_mean_only_inference(const float* x, const shape& s, const float* running_mean,
                                     const float* beta, float* y);
 
@@ -57,9 +56,8 @@ struct batch_source {
 void batch_instance_norm(const float* x, const shape& s, const batch_source& batch,
                          const float* gamma, const float* beta, const float* rho, float eps,
                          float* y);
-void switchable_norm(const float* x, const shape& s, const batch_source& batch,
-                     const float* gamma, const float* beta, const switch_weights& weights,
-                     float eps, float* y);
+void switchable_norm(const float* x, const shape& s, const batch_source& batch, const float* gamma,
+                     const float* beta, const switch_weights& weights, float eps, float* y);
 
 void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t cols, float* w,
                  float* norm);

@@ -77,9 +77,8 @@ void batch_instance_norm(const float* x, const shape& s, const batch_source& sou
   update_running(instances, s, source);
 }
 
-void switchable_norm(const float* x, const shape& s, const batch_source& source,
-                     const float* gamma, const float* beta, const switch_weights& weights,
-                     float eps, float* y) {
+void switchable_norm(const float* x, const shape& s, const batch_source& source, const float* gamma,
+                     const float* beta, const switch_weights& weights, float eps, float* y) {
   const std::vector<set_moments> instances = instance_moments(x, s);
   const batch_part batch = batch_statistics(instances, s, source);
   std::vector<set_normalizer> sets(instances.size());
@@ -90,8 +89,8 @@ void switchable_norm(const float* x, const shape& s, const batch_source& source,
       const set_moments& instance = instances[n * s.c + c];
       const double mean = weights.mean[0] * instance.mean + weights.mean[1] * layer.mean +
                           weights.mean[2] * batch.mean[c];
-      const double var = weights.var[0] * instance.variance() +
-                         weights.var[1] * layer.variance() + weights.var[2] * batch.var[c];
+      const double var = weights.var[0] * instance.variance() + weights.var[1] * layer.variance() +
+                         weights.var[2] * batch.var[c];
       sets[n * s.c + c] = normalizer_of(mean, var, eps);
     }
   }

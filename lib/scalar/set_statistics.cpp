@@ -51,8 +51,8 @@ set_moments shifted_moments(const strided_set& set, float shift, float scale,
   for_each_block(set, [&](float* values, std::int64_t length) {
     float sum = 0.0f;
     for (std::int64_t i = 0; i < length; ++i) {
-      largest_deviation = std::max(
-          largest_deviation, std::fabs(static_cast<double>(values[i]) - static_cast<double>(shift)));
+      largest_deviation = std::max(largest_deviation, std::fabs(static_cast<double>(values[i]) -
+                                                                static_cast<double>(shift)));
       values[i] = values[i] * scale - scaled_shift;
       sum += values[i];
     }

@@ -30,8 +30,8 @@ void moments_update(std::vector<set_moments>& features, const float* x, std::int
   }
 }
 
-void standardize_apply(const float* x, std::int64_t rows, std::int64_t features,
-                       const float* mean, const float* var, float* y) {
+void standardize_apply(const float* x, std::int64_t rows, std::int64_t features, const float* mean,
+                       const float* var, float* y) {
   std::vector<set_normalizer> sets(static_cast<std::size_t>(features));
   for (std::int64_t f = 0; f < features; ++f) {
     sets[f] = set_normalizer{mean[f], 0.0f, static_cast<float>(1.0 / keras_std(var[f]))};
@@ -39,8 +39,8 @@ void standardize_apply(const float* x, std::int64_t rows, std::int64_t features,
   normalize(x, y, as_channels(rows, features), sets, set_map{0, 1}, nullptr, nullptr);
 }
 
-void standardize_invert(const float* y, std::int64_t rows, std::int64_t features,
-                        const float* mean, const float* var, float* x) {
+void standardize_invert(const float* y, std::int64_t rows, std::int64_t features, const float* mean,
+                        const float* var, float* x) {
   std::vector<set_normalizer> sets(static_cast<std::size_t>(features));
   for (std::int64_t f = 0; f < features; ++f) {
     sets[f] = set_normalizer{0.0f, 0.0f, static_cast<float>(keras_std(var[f]))};

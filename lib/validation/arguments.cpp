@@ -40,7 +40,7 @@ void checker::positive(std::int64_t value, const char* name) const {
 }
 
 std::int64_t checker::element_count(std::initializer_list<std::int64_t> sizes,
-                                     const char* what) const {
+                                    const char* what) const {
   std::int64_t count = 1;
   for (std::int64_t size : sizes) {
     if (size > max_floats / count) {
@@ -118,10 +118,9 @@ void checker::no_overlap(std::initializer_list<buffer> buffers) const {
       const auto a_end = a_begin + static_cast<std::uintptr_t>(a->floats) * sizeof(float);
       const auto b_end = b_begin + static_cast<std::uintptr_t>(b->floats) * sizeof(float);
       if (a_begin >= b_end || b_begin >= a_end) continue;
-      const bool in_place =
-          a_begin == b_begin && a->floats == b->floats &&
-          ((a->kind == role::primary_input && b->kind == role::primary_output) ||
-           (a->kind == role::primary_output && b->kind == role::primary_input));
+      const bool in_place = a_begin == b_begin && a->floats == b->floats &&
+                            ((a->kind == role::primary_input && b->kind == role::primary_output) ||
+                             (a->kind == role::primary_output && b->kind == role::primary_input));
       if (in_place) continue;
       fail(std::string(a->name) + " and " + b->name +
            " overlap; outputs may only alias the input exactly (in place)");

@@ -40,13 +40,12 @@ class checker {
   std::int64_t element_count(std::initializer_list<std::int64_t> sizes, const char* what) const;
   // n, c, spatial positive, layout valid, n * c * spatial representable.
   std::int64_t activation(const shape& s) const;
-  void eps(float value) const;                            // finite and > 0
+  void eps(float value) const;                              // finite and > 0
   void unit_interval(float value, const char* name) const;  // in [0, 1]
   void unit_interval(const float* values, std::int64_t count, const char* name) const;
   // Each weight in [0, 1], summing to 1 within 1e-3.
   void mixing_weights(const float* weights, std::int64_t count, const char* name) const;
-  void both_or_neither(const void* a, const char* name_a, const void* b,
-                       const char* name_b) const;
+  void both_or_neither(const void* a, const char* name_a, const void* b, const char* name_b) const;
   // More than one value per channel, as PyTorch requires in training.
   void several_values_per_channel(const shape& s) const;
   // Null buffers and empty ones are skipped.
