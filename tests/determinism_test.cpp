@@ -1,0 +1,104 @@
+// Results depend on the data and the shape only: repeated calls, calls from
+// many threads at once, and calls inside oneTBB arenas of any size give the
+// same bits.
+#include <gtest/gtest.h>
+#include <tbb/task_arena.h>
+
+#include <cstdint>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "simdnorm/simdnorm.hpp"
+#include "test_support.hpp"
+
+namespace simdnorm::testing {
+namespace {
+
+constexpr float eps = 1e-5f;
+
+// Each kernel call writes its outputs into one vector, concatenated.
+using kernel_call = std::function<std::vector<float>()>;
+
+std::vector<kernel_call> kernel_calls() {
+  // Large enough for the future threaded paths (hundreds of thousands of
+  // elements, N = 1 so a single set is split as well).
+  static const shape nchw{1, 32, 4096, layout::nchw};
+  static const shape nhwc{4, 64, 1024, layout::nhwc};
+  static const std::vector<float> x1 = offset_normal(element_count(nchw), 21u);
+  static const std::vector<float> x2 = normal(element_count(nhwc), 22u);
+  return {
+      [] {
+        std::vector<float> y(x1.size() + 2);
+        layer_norm(x1.data(), 1, static_cast<std::int64_t>(x1.size()), nullptr, nullptr, eps,
+                   y.data(), y.data() + x1.size(), y.data() + x1.size() + 1);
+        return y;
+      },
+      [] {
+        std::vector<float> y(x2.size() + 2 * 4 * 8);
+        group_norm(x2.data(), nhwc, 8, nullptr, nullptr, eps, y.data(), y.data() + x2.size(),
+                   y.data() + x2.size() + 32);
+        return y;
+      },
+      [] {
+        std::vector<float> y(x1.size() + 2 * 32);
+        batch_norm_training(x1.data(), shape{8, 32, 512, layout::nchw}, nullptr, nullptr, nullptr,
+                            nullptr, 0.1f, eps, running_var_kind::unbiased, y.data(),
+                            y.data() + x1.size(), y.data() + x1.size() + 32);
+        return y;
+      },
+      [] {
+        std::vector<float> y(x2.size() + 64);
+        batch_norm_training(x2.data(), nhwc, nullptr, nullptr, nullptr, nullptr, 0.1f, eps,
+                            running_var_kind::unbiased, y.data(), y.data() + x2.size(), nullptr);
+        return y;
+      },
+      [] {
+        std::vector<float> y(x2.size());
+        const switch_weights w{{0.5f, 0.25f, 0.25f}, {0.25f, 0.5f, 0.25f}};
+        switchable_norm_training(x2.data(), nhwc, nullptr, nullptr, nullptr, nullptr, w, 0.1f, eps,
+                                 y.data());
+        return y;
+      },
+  };
+}
+
+TEST(Determinism, RepeatedCallsAreBitwiseIdentical) {
+  for (const kernel_call& call : kernel_calls()) {
+    EXPECT_TRUE(same_bits(call(), call()));
+  }
+}
+
+TEST(Determinism, ConcurrentCallsMatchSerialCalls) {
+  const std::vector<kernel_call> calls = kernel_calls();
+  std::vector<std::vector<float>> serial;
+  for (const kernel_call& call : calls) serial.push_back(call());
+
+  // Two threads per kernel, all at once.
+  std::vector<std::vector<float>> concurrent(2 * calls.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < concurrent.size(); ++i) {
+    threads.emplace_back([&, i] { concurrent[i] = calls[i % calls.size()](); });
+  }
+  for (std::thread& t : threads) t.join();
+  for (std::size_t i = 0; i < concurrent.size(); ++i) {
+    EXPECT_TRUE(same_bits(concurrent[i], serial[i % calls.size()])) << "call " << i;
+  }
+}
+
+TEST(Determinism, ArenaSizeDoesNotChangeResults) {
+  const std::vector<kernel_call> calls = kernel_calls();
+  std::vector<std::vector<float>> serial;
+  for (const kernel_call& call : calls) serial.push_back(call());
+  for (int threads : {1, 2, 3, 4, 8}) {
+    tbb::task_arena arena(threads);
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      std::vector<float> got;
+      arena.execute([&] { got = calls[i](); });
+      EXPECT_TRUE(same_bits(got, serial[i])) << threads << " threads, call " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace simdnorm::testing

@@ -1,0 +1,386 @@
+// What every simdnorm test shares: seeded data, sentinel-filled outputs, the
+// comparison of a float32 result with the float64 oracle, layout transposes
+// and the shape lists the suites sweep. Header only: the test binary is the
+// only user.
+#ifndef SIMDNORM_TESTS_TEST_SUPPORT_HPP_
+#define SIMDNORM_TESTS_TEST_SUPPORT_HPP_
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <ostream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "simdnorm/simdnorm.hpp"
+
+namespace simdnorm {
+
+// Lets gtest print a shape in failure messages.
+inline void PrintTo(const shape& s, std::ostream* os) {
+  *os << "{n=" << s.n << ", c=" << s.c << ", spatial=" << s.spatial << ", "
+      << (s.layout == layout::nchw ? "nchw" : "nhwc") << "}";
+}
+
+}  // namespace simdnorm
+
+namespace simdnorm::testing {
+
+// ---- seeded data ------------------------------------------------------------
+
+// count draws of N(mean, stddev), the same for the same seed on every run.
+inline std::vector<float> normal(std::int64_t count, std::uint32_t seed, float mean = 0.0f,
+                                 float stddev = 1.0f) {
+  std::mt19937 engine(seed);
+  std::normal_distribution<float> dist(mean, stddev);
+  std::vector<float> v(static_cast<std::size_t>(count));
+  for (float& e : v) e = dist(engine);
+  return v;
+}
+
+// 1e4 + N(0, 1): the data on which E[x^2] - E[x]^2 in float32 loses every
+// digit of the variance (DESIGN.md section 2).
+inline std::vector<float> offset_normal(std::int64_t count, std::uint32_t seed) {
+  return normal(count, seed, 1e4f, 1.0f);
+}
+
+inline std::vector<float> constant(std::int64_t count, float value) {
+  return std::vector<float>(static_cast<std::size_t>(count), value);
+}
+
+inline std::vector<float> uniform(std::int64_t count, std::uint32_t seed, float lo, float hi) {
+  std::mt19937 engine(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(static_cast<std::size_t>(count));
+  for (float& e : v) e = dist(engine);
+  return v;
+}
+
+// A pointer to v's data, or nullptr when v is empty (an optional argument
+// left out).
+inline const float* data_or_null(const std::vector<float>& v) {
+  return v.empty() ? nullptr : v.data();
+}
+inline float* data_or_null(std::vector<float>& v) { return v.empty() ? nullptr : v.data(); }
+
+// ---- sentinel-filled outputs -------------------------------------------------
+
+// A signalling-NaN bit pattern no kernel computes: an output still holding it
+// was never written.
+constexpr std::uint32_t sentinel_bits = 0x7fa5a5a5u;
+
+inline std::vector<float> sentinel_buffer(std::int64_t count) {
+  std::vector<float> v(static_cast<std::size_t>(count));
+  for (float& e : v) std::memcpy(&e, &sentinel_bits, sizeof e);
+  return v;
+}
+
+// Whether two buffers hold the same bytes (NaN payloads included).
+inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// ---- comparing with the float64 oracle -------------------------------------------
+
+inline double max_abs(const std::vector<float>& v) {
+  double m = 0.0;
+  for (float e : v) m = std::max(m, std::fabs(static_cast<double>(e)));
+  return m;
+}
+
+// max |got - ref|; NaN when any element is NaN on one side only (or sizes
+// differ), so that a NaN never passes an EXPECT_LE.
+inline double max_abs_error(const std::vector<float>& got, const std::vector<double>& ref) {
+  if (got.size() != ref.size()) return std::nan("");
+  double worst = 0.0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double g = static_cast<double>(got[i]);
+    if (std::isnan(g) && std::isnan(ref[i])) continue;
+    const double e = std::fabs(g - ref[i]);
+    if (std::isnan(e)) return e;
+    worst = std::max(worst, e);
+  }
+  return worst;
+}
+
+// Element i passes when |got - ref| <= abs + rel * |ref|; a NaN reference
+// needs a NaN result, any other reference a finite one.
+struct tolerance {
+  double abs;
+  double rel;
+};
+
+inline ::testing::AssertionResult all_near(const std::vector<float>& got,
+                                           const std::vector<double>& ref, tolerance tol) {
+  if (got.size() != ref.size()) {
+    return ::testing::AssertionFailure()
+           << "size " << got.size() << " != reference size " << ref.size();
+  }
+  std::size_t bad = 0;
+  std::size_t first = 0;
+  double worst_excess = -1.0;
+  std::size_t worst = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double g = static_cast<double>(got[i]);
+    const double r = ref[i];
+    const double limit = tol.abs + tol.rel * std::fabs(r);
+    double excess;
+    if (std::isnan(r)) {
+      excess = std::isnan(g) ? 0.0 : INFINITY;
+    } else if (!std::isfinite(g)) {
+      excess = std::isinf(r) && g == r ? 0.0 : INFINITY;
+    } else {
+      excess = std::fabs(g - r) - limit;
+    }
+    if (excess > 0.0) {
+      if (bad++ == 0) first = i;
+      if (excess > worst_excess) {
+        worst_excess = excess;
+        worst = i;
+      }
+    }
+  }
+  if (bad == 0) return ::testing::AssertionSuccess();
+  std::ostringstream out;
+  out.precision(9);
+  out << bad << " of " << got.size() << " elements off (first at " << first << "); worst at "
+      << worst << ": got " << got[worst] << ", reference " << ref[worst] << ", error "
+      << std::fabs(static_cast<double>(got[worst]) - ref[worst]) << " > "
+      << tol.abs + tol.rel * std::fabs(ref[worst]) << " (abs " << tol.abs << " + rel " << tol.rel
+      << "); max abs error " << max_abs_error(got, ref);
+  return ::testing::AssertionFailure() << out.str();
+}
+
+// float32 results compared with float32 results of another call.
+inline std::vector<double> widen(const std::vector<float>& v) {
+  return std::vector<double>(v.begin(), v.end());
+}
+
+// ---- tolerances ----------------------------------------------------------------------
+//
+// The kernels compute in float32 with shifted single-pass Welford/Chan
+// statistics and subtract-first normalisation, so a normalised value
+// xhat = (x - mean) * rstd carries a few float32 ulps of error relative to
+// max(1, |xhat|) (|xhat| stays below ~5 on the N(0, 1) test data; one ulp at
+// 4 is 4.8e-7), growing mildly with the set size through the statistics.
+// 1e-5 leaves a 10-20x margin over that and still fails loudly on any real
+// mistake (a wrong set, a missing shift: errors of 1e-3 and more).
+
+// y = xhat * gamma + beta: the xhat error scaled by |gamma|; the relative
+// part covers the rounding of large outputs (|beta| or |xhat * gamma| > 1).
+inline tolerance output_tolerance(const std::vector<float>& gamma = {}) {
+  return {1e-5 * std::max(1.0, max_abs(gamma)), 1e-6};
+}
+// Means: error a few ulps of the data's scale (standard deviation 1 here) or
+// of the mean itself when it is larger, so absolute 1e-5 plus relative 1e-5.
+constexpr tolerance mean_tolerance{1e-5, 1e-5};
+// rstd, variances, running variances: relative 1e-5 (a few ulps of the
+// float32 variance and of the square root).
+constexpr tolerance rstd_tolerance{0.0, 1e-5};
+
+// ---- layouts -----------------------------------------------------------------------
+
+inline std::int64_t element_count(const shape& s) { return s.n * s.c * s.spatial; }
+
+inline std::vector<float> nchw_to_nhwc(const std::vector<float>& x, std::int64_t n,
+                                       std::int64_t c, std::int64_t spatial) {
+  std::vector<float> y(x.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t j = 0; j < c; ++j) {
+      for (std::int64_t p = 0; p < spatial; ++p) {
+        y[static_cast<std::size_t>((i * spatial + p) * c + j)] =
+            x[static_cast<std::size_t>((i * c + j) * spatial + p)];
+      }
+    }
+  }
+  return y;
+}
+
+inline std::vector<float> nhwc_to_nchw(const std::vector<float>& x, std::int64_t n,
+                                       std::int64_t c, std::int64_t spatial) {
+  std::vector<float> y(x.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t j = 0; j < c; ++j) {
+      for (std::int64_t p = 0; p < spatial; ++p) {
+        y[static_cast<std::size_t>((i * c + j) * spatial + p)] =
+            x[static_cast<std::size_t>((i * spatial + p) * c + j)];
+      }
+    }
+  }
+  return y;
+}
+
+// Double-precision versions, for transposing oracle outputs.
+inline std::vector<double> nhwc_to_nchw(const std::vector<double>& x, std::int64_t n,
+                                        std::int64_t c, std::int64_t spatial) {
+  std::vector<double> y(x.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t j = 0; j < c; ++j) {
+      for (std::int64_t p = 0; p < spatial; ++p) {
+        y[static_cast<std::size_t>((i * c + j) * spatial + p)] =
+            x[static_cast<std::size_t>((i * spatial + p) * c + j)];
+      }
+    }
+  }
+  return y;
+}
+
+// Index of element (sample, channel, position) in s's layout.
+inline std::int64_t offset(const shape& s, std::int64_t n, std::int64_t c, std::int64_t p) {
+  return s.layout == layout::nchw ? (n * s.c + c) * s.spatial + p : (n * s.spatial + p) * s.c + c;
+}
+
+// ---- shapes swept ------------------------------------------------------------------
+
+// Sizes 1, primes, and the tails of every SIMD width (4, 8, 16 lanes and
+// their unrolls): 3, 5, 15, 17, 33, 63, 65.
+inline std::vector<std::int64_t> edge_sizes() { return {1, 3, 5, 7, 13, 15, 17, 31, 33, 61, 63, 65, 127}; }
+
+// Activation shapes (layout set by the caller): N = 1, spatial = 1, C = 1,
+// primes and SIMD tails in every dimension, then seeded random ones, then a
+// few large enough for the threaded paths (above tens of thousands of
+// elements, with N = 1 so that a single set is split).
+inline std::vector<shape> activation_shapes() {
+  std::vector<shape> shapes = {
+      {1, 1, 1, layout::nchw},    {1, 3, 5, layout::nchw},    {2, 1, 7, layout::nchw},
+      {3, 13, 1, layout::nchw},   {1, 16, 31, layout::nchw},  {2, 5, 17, layout::nchw},
+      {1, 4, 63, layout::nchw},   {2, 3, 65, layout::nchw},   {1, 33, 15, layout::nchw},
+      {4, 64, 1, layout::nchw},   {2, 6, 127, layout::nchw},  {1, 61, 3, layout::nchw},
+      {3, 15, 33, layout::nchw},  {2, 17, 7, layout::nchw},   {1, 127, 2, layout::nchw},
+      {5, 8, 13, layout::nchw},   {1, 65, 1, layout::nchw},   {7, 2, 1, layout::nchw},
+      {1, 1, 4099, layout::nchw}, {1, 8, 8192, layout::nchw}, {4, 32, 784, layout::nchw},
+  };
+  std::mt19937 engine(20240611u);
+  std::uniform_int_distribution<std::int64_t> n(1, 4), c(1, 40), spatial(1, 70);
+  for (int i = 0; i < 6; ++i) shapes.push_back({n(engine), c(engine), spatial(engine), layout::nchw});
+  return shapes;
+}
+
+inline shape with_layout(shape s, layout l) {
+  s.layout = l;
+  return s;
+}
+
+inline std::string shape_name(const shape& s) {
+  return "n" + std::to_string(s.n) + "c" + std::to_string(s.c) + "s" + std::to_string(s.spatial) +
+         (s.layout == layout::nchw ? "Nchw" : "Nhwc");
+}
+
+// rows x d (or rows x features) matrices: d = 1, primes, SIMD tails, a row
+// longer than a cache block, rows = 1, seeded random ones, and one large
+// enough for the threaded path.
+struct matrix {
+  std::int64_t rows;
+  std::int64_t cols;
+};
+
+inline std::vector<matrix> matrix_shapes() {
+  std::vector<matrix> shapes;
+  for (std::int64_t d : edge_sizes()) shapes.push_back({d % 4 + 1, d});
+  shapes.push_back({1, 1});
+  shapes.push_back({7, 1});
+  shapes.push_back({1, 4099});
+  shapes.push_back({3, 16384});
+  shapes.push_back({64, 1024});
+  std::mt19937 engine(20240612u);
+  std::uniform_int_distribution<std::int64_t> rows(1, 9), cols(1, 300);
+  for (int i = 0; i < 6; ++i) shapes.push_back({rows(engine), cols(engine)});
+  return shapes;
+}
+
+inline std::string matrix_name(const matrix& m) {
+  return "r" + std::to_string(m.rows) + "d" + std::to_string(m.cols);
+}
+
+// Optional affine parameters: none, gamma only, gamma and beta.
+enum class affine { none, gamma, gamma_beta };
+
+inline std::string affine_name(affine a) {
+  switch (a) {
+    case affine::none:
+      return "NoAffine";
+    case affine::gamma:
+      return "Gamma";
+    case affine::gamma_beta:
+      return "GammaBeta";
+  }
+  return "";
+}
+
+// gamma in [-2, 2] (signs and magnitudes above 1 both exercised), beta in
+// [-1, 1]; empty vectors stand for left-out arguments.
+struct affine_params {
+  std::vector<float> gamma;
+  std::vector<float> beta;
+};
+
+inline affine_params make_affine(affine a, std::int64_t count, std::uint32_t seed) {
+  affine_params p;
+  if (a != affine::none) p.gamma = uniform(count, seed, -2.0f, 2.0f);
+  if (a == affine::gamma_beta) p.beta = uniform(count, seed + 1, -1.0f, 1.0f);
+  return p;
+}
+
+// A seed derived from a test's parameters, so that each case draws its own
+// data but the same data on every run.
+inline std::uint32_t seed_of(const shape& s, std::uint32_t salt = 0) {
+  return static_cast<std::uint32_t>(s.n * 1000003 + s.c * 10007 + s.spatial * 101 +
+                                    static_cast<int>(s.layout) * 7 + salt);
+}
+
+// One case of a sweep over activation tensors: a shape in a layout, with or
+// without affine parameters, and (for group norm) a group count.
+struct activation_case {
+  shape s;
+  affine a;
+  std::int64_t groups;
+};
+
+inline void PrintTo(const activation_case& k, std::ostream* os) {
+  *os << shape_name(k.s) << affine_name(k.a) << "G" << k.groups;
+}
+
+// Every activation shape in both layouts, without and with gamma and beta
+// (gamma alone is swept by the row norms). Training drops shapes with one
+// value per channel (n * spatial == 1), which it refuses.
+inline std::vector<activation_case> activation_cases(bool training) {
+  std::vector<activation_case> cases;
+  for (const shape& s : activation_shapes()) {
+    if (training && s.n * s.spatial == 1) continue;
+    for (layout l : {layout::nchw, layout::nhwc}) {
+      for (affine a : {affine::none, affine::gamma_beta}) {
+        cases.push_back({with_layout(s, l), a, 1});
+      }
+    }
+  }
+  return cases;
+}
+
+inline std::string case_name(const ::testing::TestParamInfo<activation_case>& info) {
+  return shape_name(info.param.s) + affine_name(info.param.a);
+}
+
+// Whether message names argument as a word (not as part of a longer
+// identifier: "n" is not found in "momentum").
+inline bool names_argument(const std::string& message, const std::string& argument) {
+  const auto is_word = [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_';
+  };
+  for (std::size_t at = message.find(argument); at != std::string::npos;
+       at = message.find(argument, at + 1)) {
+    const bool starts = at == 0 || !is_word(message[at - 1]);
+    const std::size_t end = at + argument.size();
+    const bool ends = end == message.size() || !is_word(message[end]);
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+}  // namespace simdnorm::testing
+
+#endif  // SIMDNORM_TESTS_TEST_SUPPORT_HPP_
