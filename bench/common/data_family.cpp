@@ -1,0 +1,42 @@
+#include "data_family.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace simdnorm::bench {
+
+namespace {
+
+// A double in (0, 1) from the top 53 bits: never 0, so log() is finite.
+double open_unit(std::mt19937_64& engine) {
+  return (static_cast<double>(engine() >> 11) + 0.5) * 0x1.0p-53;
+}
+
+}  // namespace
+
+std::vector<float> normal_floats(std::int64_t count, std::uint64_t seed, double offset,
+                                 double scale) {
+  std::mt19937_64 engine(seed);
+  std::vector<float> values(static_cast<std::size_t>(count));
+  constexpr double two_pi = 6.283185307179586;
+  for (std::int64_t i = 0; i < count; i += 2) {
+    // Box-Muller: two independent N(0, 1) values from two uniforms.
+    const double radius = std::sqrt(-2.0 * std::log(open_unit(engine)));
+    const double angle = two_pi * open_unit(engine);
+    values[i] = static_cast<float>(offset + scale * radius * std::cos(angle));
+    if (i + 1 < count)
+      values[i + 1] = static_cast<float>(offset + scale * radius * std::sin(angle));
+  }
+  return values;
+}
+
+std::vector<float> uniform_floats(std::int64_t count, std::uint64_t seed) {
+  std::mt19937_64 engine(seed);
+  std::vector<float> values(static_cast<std::size_t>(count));
+  for (float& value : values) value = static_cast<float>(open_unit(engine));
+  return values;
+}
+
+}  // namespace simdnorm::bench

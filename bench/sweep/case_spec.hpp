@@ -1,0 +1,39 @@
+// One benchmark case of the sweep: a public method, a layout and a shape.
+#ifndef SIMDNORM_BENCH_SWEEP_CASE_SPEC_HPP_
+#define SIMDNORM_BENCH_SWEEP_CASE_SPEC_HPP_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "simdnorm/simdnorm.hpp"
+
+namespace simdnorm::sweep {
+
+// Sizes that do not apply to a method are 0 (an empty CSV cell):
+// rows x d methods (standardize, layer/RMS norm, weight norm) use n = rows
+// and d; activation methods use n, c, spatial, and groups for group norm.
+struct case_spec {
+  std::string method;
+  std::string layout;  // "nchw", "nhwc" or "rows"
+  std::int64_t n = 0;
+  std::int64_t c = 0;
+  std::int64_t spatial = 0;
+  std::int64_t groups = 0;
+  std::int64_t d = 0;
+
+  std::int64_t elements() const { return layout == "rows" ? n * d : n * c * spatial; }
+  simdnorm::shape activation_shape() const {
+    return {n, c, spatial, layout == "nhwc" ? simdnorm::layout::nhwc : simdnorm::layout::nchw};
+  }
+};
+
+// Every method x layout of the public API once, at moderate sizes (4 MiB
+// tensors), so that the whole suite runs in well under a minute on a small
+// machine. Such tensors stay in the last-level cache of most machines, so
+// their bw_fraction can exceed 1; DRAM-sized shapes belong to a larger suite.
+std::vector<case_spec> quick_suite();
+
+}  // namespace simdnorm::sweep
+
+#endif  // SIMDNORM_BENCH_SWEEP_CASE_SPEC_HPP_

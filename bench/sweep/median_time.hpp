@@ -1,0 +1,31 @@
+// Wall-clock timing of one call: a warm-up call (page faults, cold caches and
+// lazy initialisation stay out of the figure), then the median of reps timed
+// calls, which ignores the odd preempted repetition that a mean would not.
+#ifndef SIMDNORM_BENCH_SWEEP_MEDIAN_TIME_HPP_
+#define SIMDNORM_BENCH_SWEEP_MEDIAN_TIME_HPP_
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+namespace simdnorm::sweep {
+
+template <class Call>
+double median_time_ns(Call&& call, int reps) {
+  call();
+  std::vector<double> times;
+  times.reserve(static_cast<std::size_t>(reps));
+  for (int rep = 0; rep < reps; ++rep) {
+    const auto start = std::chrono::steady_clock::now();
+    call();
+    const auto stop = std::chrono::steady_clock::now();
+    times.push_back(std::chrono::duration<double, std::nano>(stop - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  const std::size_t middle = times.size() / 2;
+  return times.size() % 2 == 1 ? times[middle] : 0.5 * (times[middle - 1] + times[middle]);
+}
+
+}  // namespace simdnorm::sweep
+
+#endif  // SIMDNORM_BENCH_SWEEP_MEDIAN_TIME_HPP_

@@ -1,0 +1,460 @@
+// How each public method is called, checked and timed by the sweep. Every
+// case follows one pattern: build the parameters, compute the float64
+// reference from the initial state (running statistics included), call
+// simdnorm once and compare, then hand back the same call for timing (timed
+// calls keep updating running statistics, which does not change their cost).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "data_family.hpp"
+#include "prepared_call.hpp"
+#include "reference/reference.hpp"
+#include "simdnorm/simdnorm.hpp"
+
+namespace simdnorm::sweep {
+
+namespace {
+
+using bench::normal_floats;
+using bench::uniform_floats;
+
+constexpr float eps = 1e-5f;
+constexpr float momentum = 0.1f;
+constexpr std::int64_t float_bytes = sizeof(float);
+// Parameters (gamma, beta, rho, g) are the same for every case and data family.
+constexpr std::uint64_t parameter_seed = 0x5eed'0001;
+
+// Everything a call reads or writes besides x; each case uses what it needs.
+// Shared with the timed call, which outlives the case's function.
+struct buffers {
+  std::vector<float> gamma, beta, rho, g;
+  std::vector<float> running_mean, running_var;
+  std::vector<float> y, mean, rstd, var, save_mean, save_rstd, norm;
+};
+
+std::vector<float> zeros(std::int64_t count) {
+  return std::vector<float>(static_cast<std::size_t>(count), 0.0f);
+}
+std::vector<float> ones(std::int64_t count) {
+  return std::vector<float>(static_cast<std::size_t>(count), 1.0f);
+}
+
+// gamma near 1 and beta near 0, as after some training.
+void add_affine(buffers& b, std::int64_t count) {
+  b.gamma = normal_floats(count, parameter_seed, 1.0, 0.1);
+  b.beta = normal_floats(count, parameter_seed + 1, 0.0, 0.1);
+}
+
+// Running statistics equal to the data's own per-channel statistics (float64,
+// rounded), so that inference outputs are O(1) on either data family.
+void add_running_stats_of_data(buffers& b, const std::vector<float>& x, const shape& s) {
+  const reference::trained stats = reference::batch_norm_training(
+      x.data(), s, nullptr, nullptr, nullptr, nullptr, momentum, eps, running_var_kind::biased);
+  b.running_mean.resize(stats.save_mean.size());
+  b.running_var.resize(stats.save_rstd.size());
+  for (std::size_t i = 0; i < stats.save_mean.size(); ++i) {
+    b.running_mean[i] = static_cast<float>(stats.save_mean[i]);
+    const double rstd = stats.save_rstd[i];
+    b.running_var[i] = static_cast<float>(1.0 / (rstd * rstd) - static_cast<double>(eps));
+  }
+}
+
+// PyTorch's initial running statistics.
+void add_fresh_running_stats(buffers& b, std::int64_t channels) {
+  b.running_mean = zeros(channels);
+  b.running_var = ones(channels);
+}
+
+double abs_error(float actual, double expected) {
+  const double error = std::fabs(static_cast<double>(actual) - expected);
+  // A NaN output is the worst error there is; report it as such.
+  return std::isnan(error) ? std::numeric_limits<double>::infinity() : error;
+}
+
+void measure_y(error_figures& errors, const std::vector<float>& y,
+               const std::vector<double>& expected) {
+  if (y.size() != expected.size()) throw std::logic_error("reference y has another size");
+  double max = 0.0, sum = 0.0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double error = abs_error(y[i], expected[i]);
+    max = std::max(max, error);
+    sum += error;
+  }
+  errors.max_abs = max;
+  errors.mean_abs = y.empty() ? 0.0 : sum / static_cast<double>(y.size());
+}
+
+void measure_stat(error_figures& errors, const std::vector<float>& actual,
+                  const std::vector<double>& expected) {
+  if (actual.size() != expected.size()) {
+    throw std::logic_error("reference statistic has another size");
+  }
+  double max = std::isnan(errors.stat_max_abs) ? 0.0 : errors.stat_max_abs;
+  for (std::size_t i = 0; i < actual.size(); ++i)
+    max = std::max(max, abs_error(actual[i], expected[i]));
+  errors.stat_max_abs = max;
+}
+
+template <class Call>
+prepared_call finish(std::shared_ptr<buffers> b, std::int64_t bytes, Call call) {
+  prepared_call prepared;
+  prepared.bytes = bytes;
+  prepared.call = [b = std::move(b), call] { call(*b); };
+  return prepared;
+}
+
+// ---- rows x d methods -----------------------------------------------------------
+
+prepared_call standardize_adapt(const case_spec& s, const std::vector<float>& x) {
+  auto b = std::make_shared<buffers>();
+  b->mean = zeros(s.d);
+  b->var = zeros(s.d);
+  const float* data = x.data();
+  prepared_call p = finish(b, float_bytes * (s.n * s.d + 2 * s.d), [data, s](buffers& b) {
+    simdnorm::moments accumulated(s.d);
+    accumulated.update(data, s.n);
+    accumulated.finalize(b.mean.data(), b.var.data());
+  });
+  p.call();
+  const reference::feature_moments expected = reference::moments(data, s.n, s.d);
+  measure_stat(p.errors, b->mean, expected.mean);
+  measure_stat(p.errors, b->var, expected.var);
+  return p;
+}
+
+prepared_call standardize_apply(const case_spec& s, const std::vector<float>& x) {
+  auto b = std::make_shared<buffers>();
+  const reference::feature_moments moments = reference::moments(x.data(), s.n, s.d);
+  b->mean.assign(moments.mean.begin(), moments.mean.end());
+  b->var.assign(moments.var.begin(), moments.var.end());
+  b->y = zeros(s.n * s.d);
+  const float* data = x.data();
+  prepared_call p = finish(b, float_bytes * (2 * s.n * s.d + 2 * s.d), [data, s](buffers& b) {
+    simdnorm::standardize_apply(data, s.n, s.d, b.mean.data(), b.var.data(), b.y.data());
+  });
+  const std::vector<double> expected =
+      reference::standardize_apply(data, s.n, s.d, b->mean.data(), b->var.data());
+  p.call();
+  measure_y(p.errors, b->y, expected);
+  return p;
+}
+
+prepared_call layer_norm(const case_spec& s, const std::vector<float>& x) {
+  auto b = std::make_shared<buffers>();
+  add_affine(*b, s.d);
+  b->y = zeros(s.n * s.d);
+  b->mean = zeros(s.n);
+  b->rstd = zeros(s.n);
+  const float* data = x.data();
+  prepared_call p =
+      finish(b, float_bytes * (2 * s.n * s.d + 2 * s.d + 2 * s.n), [data, s](buffers& b) {
+        simdnorm::layer_norm(data, s.n, s.d, b.gamma.data(), b.beta.data(), eps, b.y.data(),
+                             b.mean.data(), b.rstd.data());
+      });
+  const reference::normalized expected =
+      reference::layer_norm(data, s.n, s.d, b->gamma.data(), b->beta.data(), eps);
+  p.call();
+  measure_y(p.errors, b->y, expected.y);
+  measure_stat(p.errors, b->mean, expected.mean);
+  measure_stat(p.errors, b->rstd, expected.rstd);
+  return p;
+}
+
+prepared_call rms_norm(const case_spec& s, const std::vector<float>& x) {
+  // gamma only, as in LLaMA-style models.
+  auto b = std::make_shared<buffers>();
+  add_affine(*b, s.d);
+  b->y = zeros(s.n * s.d);
+  b->rstd = zeros(s.n);
+  const float* data = x.data();
+  prepared_call p = finish(b, float_bytes * (2 * s.n * s.d + s.d + s.n), [data, s](buffers& b) {
+    simdnorm::rms_norm(data, s.n, s.d, b.gamma.data(), nullptr, eps, b.y.data(), b.rstd.data());
+  });
+  const reference::normalized expected =
+      reference::rms_norm(data, s.n, s.d, b->gamma.data(), nullptr, eps);
+  p.call();
+  measure_y(p.errors, b->y, expected.y);
+  measure_stat(p.errors, b->rstd, expected.rstd);
+  return p;
+}
+
+prepared_call weight_norm(const case_spec& s, const std::vector<float>& x) {
+  // x is v, an n x d weight (n output rows).
+  auto b = std::make_shared<buffers>();
+  b->g = normal_floats(s.n, parameter_seed + 2, 1.0, 0.1);
+  b->y = zeros(s.n * s.d);
+  b->norm = zeros(s.n);
+  const float* data = x.data();
+  prepared_call p = finish(b, float_bytes * (2 * s.n * s.d + 2 * s.n), [data, s](buffers& b) {
+    simdnorm::weight_norm(data, b.g.data(), s.n, s.d, b.y.data(), b.norm.data());
+  });
+  const reference::weight_normalized expected = reference::weight_norm(data, b->g.data(), s.n, s.d);
+  p.call();
+  measure_y(p.errors, b->y, expected.w);
+  measure_stat(p.errors, b->norm, expected.norm);
+  return p;
+}
+
+// ---- activation methods -----------------------------------------------------------
+
+prepared_call batch_norm_inference(const case_spec& s, const std::vector<float>& x) {
+  const shape sh = s.activation_shape();
+  auto b = std::make_shared<buffers>();
+  add_affine(*b, s.c);
+  add_running_stats_of_data(*b, x, sh);
+  b->y = zeros(s.elements());
+  const float* data = x.data();
+  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 4 * s.c), [data, sh](buffers& b) {
+    simdnorm::batch_norm_inference(data, sh, b.running_mean.data(), b.running_var.data(),
+                                   b.gamma.data(), b.beta.data(), eps, b.y.data());
+  });
+  const std::vector<double> expected =
+      reference::batch_norm_inference(data, sh, b->running_mean.data(), b->running_var.data(),
+                                      b->gamma.data(), b->beta.data(), eps);
+  p.call();
+  measure_y(p.errors, b->y, expected);
+  return p;
+}
+
+prepared_call batch_norm_training(const case_spec& s, const std::vector<float>& x) {
+  const shape sh = s.activation_shape();
+  auto b = std::make_shared<buffers>();
+  add_affine(*b, s.c);
+  add_fresh_running_stats(*b, s.c);
+  b->y = zeros(s.elements());
+  b->save_mean = zeros(s.c);
+  b->save_rstd = zeros(s.c);
+  const float* data = x.data();
+  // gamma, beta read; running stats read and written; save_* written.
+  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 8 * s.c), [data, sh](buffers& b) {
+    simdnorm::batch_norm_training(data, sh, b.running_mean.data(), b.running_var.data(),
+                                  b.gamma.data(), b.beta.data(), momentum, eps,
+                                  running_var_kind::unbiased, b.y.data(), b.save_mean.data(),
+                                  b.save_rstd.data());
+  });
+  const reference::trained expected = reference::batch_norm_training(
+      data, sh, b->running_mean.data(), b->running_var.data(), b->gamma.data(), b->beta.data(),
+      momentum, eps, running_var_kind::unbiased);
+  p.call();
+  measure_y(p.errors, b->y, expected.y);
+  measure_stat(p.errors, b->save_mean, expected.save_mean);
+  measure_stat(p.errors, b->save_rstd, expected.save_rstd);
+  measure_stat(p.errors, b->running_mean, expected.running_mean);
+  measure_stat(p.errors, b->running_var, expected.running_var);
+  return p;
+}
+
+prepared_call batch_norm_mean_only_inference(const case_spec& s, const std::vector<float>& x) {
+  const shape sh = s.activation_shape();
+  auto b = std::make_shared<buffers>();
+  add_affine(*b, s.c);
+  add_running_stats_of_data(*b, x, sh);
+  b->y = zeros(s.elements());
+  const float* data = x.data();
+  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 2 * s.c), [data, sh](buffers& b) {
+    simdnorm::batch_norm_mean_only_inference(data, sh, b.running_mean.data(), b.beta.data(),
+                                             b.y.data());
+  });
+  const std::vector<double> expected =
+      reference::batch_norm_mean_only_inference(data, sh, b->running_mean.data(), b->beta.data());
+  p.call();
+  measure_y(p.errors, b->y, expected);
+  return p;
+}
+
+prepared_call batch_norm_mean_only_training(const case_spec& s, const std::vector<float>& x) {
+  const shape sh = s.activation_shape();
+  auto b = std::make_shared<buffers>();
+  add_affine(*b, s.c);
+  add_fresh_running_stats(*b, s.c);
+  b->y = zeros(s.elements());
+  b->save_mean = zeros(s.c);
+  const float* data = x.data();
+  // beta read; running mean read and written; save_mean written.
+  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 4 * s.c), [data, sh](buffers& b) {
+    simdnorm::batch_norm_mean_only_training(data, sh, b.running_mean.data(), b.beta.data(),
+                                            momentum, b.y.data(), b.save_mean.data());
+  });
+  const reference::trained expected = reference::batch_norm_mean_only_training(
+      data, sh, b->running_mean.data(), b->beta.data(), momentum);
+  p.call();
+  measure_y(p.errors, b->y, expected.y);
+  measure_stat(p.errors, b->save_mean, expected.save_mean);
+  measure_stat(p.errors, b->running_mean, expected.running_mean);
+  return p;
+}
+
+prepared_call instance_norm(const case_spec& s, const std::vector<float>& x) {
+  const shape sh = s.activation_shape();
+  auto b = std::make_shared<buffers>();
+  add_affine(*b, s.c);
+  b->y = zeros(s.elements());
+  b->mean = zeros(s.n * s.c);
+  b->rstd = zeros(s.n * s.c);
+  const float* data = x.data();
+  prepared_call p =
+      finish(b, float_bytes * (2 * s.elements() + 2 * s.c + 2 * s.n * s.c), [data, sh](buffers& b) {
+        simdnorm::instance_norm(data, sh, b.gamma.data(), b.beta.data(), eps, b.y.data(),
+                                b.mean.data(), b.rstd.data());
+      });
+  const reference::normalized expected =
+      reference::instance_norm(data, sh, b->gamma.data(), b->beta.data(), eps);
+  p.call();
+  measure_y(p.errors, b->y, expected.y);
+  measure_stat(p.errors, b->mean, expected.mean);
+  measure_stat(p.errors, b->rstd, expected.rstd);
+  return p;
+}
+
+prepared_call group_norm(const case_spec& s, const std::vector<float>& x) {
+  const shape sh = s.activation_shape();
+  auto b = std::make_shared<buffers>();
+  add_affine(*b, s.c);
+  b->y = zeros(s.elements());
+  b->mean = zeros(s.n * s.groups);
+  b->rstd = zeros(s.n * s.groups);
+  const float* data = x.data();
+  const std::int64_t groups = s.groups;
+  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 2 * s.c + 2 * s.n * s.groups),
+                           [data, sh, groups](buffers& b) {
+                             simdnorm::group_norm(data, sh, groups, b.gamma.data(), b.beta.data(),
+                                                  eps, b.y.data(), b.mean.data(), b.rstd.data());
+                           });
+  const reference::normalized expected =
+      reference::group_norm(data, sh, groups, b->gamma.data(), b->beta.data(), eps);
+  p.call();
+  measure_y(p.errors, b->y, expected.y);
+  measure_stat(p.errors, b->mean, expected.mean);
+  measure_stat(p.errors, b->rstd, expected.rstd);
+  return p;
+}
+
+prepared_call batch_instance_norm_inference(const case_spec& s, const std::vector<float>& x) {
+  const shape sh = s.activation_shape();
+  auto b = std::make_shared<buffers>();
+  add_affine(*b, s.c);
+  add_running_stats_of_data(*b, x, sh);
+  b->rho = uniform_floats(s.c, parameter_seed + 3);
+  b->y = zeros(s.elements());
+  const float* data = x.data();
+  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 5 * s.c), [data, sh](buffers& b) {
+    simdnorm::batch_instance_norm_inference(data, sh, b.running_mean.data(), b.running_var.data(),
+                                            b.gamma.data(), b.beta.data(), b.rho.data(), eps,
+                                            b.y.data());
+  });
+  const std::vector<double> expected = reference::batch_instance_norm_inference(
+      data, sh, b->running_mean.data(), b->running_var.data(), b->gamma.data(), b->beta.data(),
+      b->rho.data(), eps);
+  p.call();
+  measure_y(p.errors, b->y, expected);
+  return p;
+}
+
+prepared_call batch_instance_norm_training(const case_spec& s, const std::vector<float>& x) {
+  const shape sh = s.activation_shape();
+  auto b = std::make_shared<buffers>();
+  add_affine(*b, s.c);
+  add_fresh_running_stats(*b, s.c);
+  b->rho = uniform_floats(s.c, parameter_seed + 3);
+  b->y = zeros(s.elements());
+  const float* data = x.data();
+  // gamma, beta, rho read; running stats read and written.
+  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 7 * s.c), [data, sh](buffers& b) {
+    simdnorm::batch_instance_norm_training(data, sh, b.running_mean.data(), b.running_var.data(),
+                                           b.gamma.data(), b.beta.data(), b.rho.data(), momentum,
+                                           eps, b.y.data());
+  });
+  const reference::trained expected = reference::batch_instance_norm_training(
+      data, sh, b->running_mean.data(), b->running_var.data(), b->gamma.data(), b->beta.data(),
+      b->rho.data(), momentum, eps);
+  p.call();
+  measure_y(p.errors, b->y, expected.y);
+  measure_stat(p.errors, b->running_mean, expected.running_mean);
+  measure_stat(p.errors, b->running_var, expected.running_var);
+  return p;
+}
+
+// Softmax-like mixing weights that give each statistic a real share.
+const switch_weights mixing = {{0.5f, 0.3f, 0.2f}, {0.2f, 0.3f, 0.5f}};
+
+prepared_call switchable_norm_inference(const case_spec& s, const std::vector<float>& x) {
+  const shape sh = s.activation_shape();
+  auto b = std::make_shared<buffers>();
+  add_affine(*b, s.c);
+  add_running_stats_of_data(*b, x, sh);
+  b->y = zeros(s.elements());
+  const float* data = x.data();
+  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 4 * s.c), [data, sh](buffers& b) {
+    simdnorm::switchable_norm_inference(data, sh, b.running_mean.data(), b.running_var.data(),
+                                        b.gamma.data(), b.beta.data(), mixing, eps, b.y.data());
+  });
+  const std::vector<double> expected =
+      reference::switchable_norm_inference(data, sh, b->running_mean.data(), b->running_var.data(),
+                                           b->gamma.data(), b->beta.data(), mixing, eps);
+  p.call();
+  measure_y(p.errors, b->y, expected);
+  return p;
+}
+
+prepared_call switchable_norm_training(const case_spec& s, const std::vector<float>& x) {
+  const shape sh = s.activation_shape();
+  auto b = std::make_shared<buffers>();
+  add_affine(*b, s.c);
+  add_fresh_running_stats(*b, s.c);
+  b->y = zeros(s.elements());
+  const float* data = x.data();
+  // gamma, beta read; running stats read and written.
+  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 6 * s.c), [data, sh](buffers& b) {
+    simdnorm::switchable_norm_training(data, sh, b.running_mean.data(), b.running_var.data(),
+                                       b.gamma.data(), b.beta.data(), mixing, momentum, eps,
+                                       b.y.data());
+  });
+  const reference::trained expected =
+      reference::switchable_norm_training(data, sh, b->running_mean.data(), b->running_var.data(),
+                                          b->gamma.data(), b->beta.data(), mixing, momentum, eps);
+  p.call();
+  measure_y(p.errors, b->y, expected.y);
+  measure_stat(p.errors, b->running_mean, expected.running_mean);
+  measure_stat(p.errors, b->running_var, expected.running_var);
+  return p;
+}
+
+struct method_entry {
+  const char* name;
+  prepared_call (*prepare)(const case_spec&, const std::vector<float>&);
+};
+
+constexpr method_entry methods[] = {
+    {"standardize_adapt", standardize_adapt},
+    {"standardize_apply", standardize_apply},
+    {"layer_norm", layer_norm},
+    {"rms_norm", rms_norm},
+    {"weight_norm", weight_norm},
+    {"batch_norm_inference", batch_norm_inference},
+    {"batch_norm_training", batch_norm_training},
+    {"batch_norm_mean_only_inference", batch_norm_mean_only_inference},
+    {"batch_norm_mean_only_training", batch_norm_mean_only_training},
+    {"instance_norm", instance_norm},
+    {"group_norm", group_norm},
+    {"batch_instance_norm_inference", batch_instance_norm_inference},
+    {"batch_instance_norm_training", batch_instance_norm_training},
+    {"switchable_norm_inference", switchable_norm_inference},
+    {"switchable_norm_training", switchable_norm_training},
+};
+
+}  // namespace
+
+prepared_call prepare(const case_spec& spec, const std::vector<float>& x) {
+  for (const method_entry& method : methods) {
+    if (spec.method == method.name) return method.prepare(spec, x);
+  }
+  throw std::invalid_argument("unknown method " + spec.method);
+}
+
+}  // namespace simdnorm::sweep

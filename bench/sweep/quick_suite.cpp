@@ -1,0 +1,40 @@
+#include <cstdint>
+#include <vector>
+
+#include "case_spec.hpp"
+
+namespace simdnorm::sweep {
+
+std::vector<case_spec> quick_suite() {
+  // 2^20 floats (4 MiB) per tensor: large enough that call overhead is noise,
+  // small enough that the scalar path takes milliseconds per call.
+  constexpr std::int64_t n = 8, c = 64, spatial = 2048;  // ResNet-like activation
+  constexpr std::int64_t rows = 1024, d = 1024;          // transformer-like rows
+  std::vector<case_spec> cases = {
+      {"standardize_adapt", "rows", 4096, 0, 0, 0, 256},
+      {"standardize_apply", "rows", 4096, 0, 0, 0, 256},
+      {"layer_norm", "rows", rows, 0, 0, 0, d},
+      {"rms_norm", "rows", rows, 0, 0, 0, d},
+      {"weight_norm", "rows", rows, 0, 0, 0, d},
+  };
+  const char* const activation_methods[] = {"batch_norm_inference",
+                                            "batch_norm_training",
+                                            "batch_norm_mean_only_inference",
+                                            "batch_norm_mean_only_training",
+                                            "instance_norm",
+                                            "group_norm",
+                                            "batch_instance_norm_inference",
+                                            "batch_instance_norm_training",
+                                            "switchable_norm_inference",
+                                            "switchable_norm_training"};
+  for (const char* method : activation_methods) {
+    for (const char* layout : {"nchw", "nhwc"}) {
+      // 32 groups of 2 channels, the usual group-norm setting.
+      const std::int64_t groups = std::string(method) == "group_norm" ? 32 : 0;
+      cases.push_back({method, layout, n, c, spatial, groups, 0});
+    }
+  }
+  return cases;
+}
+
+}  // namespace simdnorm::sweep

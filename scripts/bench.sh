@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Release build plus the benchmark sweep of every method x layout:
+#
+#   scripts/bench.sh [--suite quick] [--filter SUBSTRING] [simdnorm_sweep args...]
+#
+# writes results/<cpu-model-slug>/<YYYY-MM-DD>-quick.csv (columns in README.md)
+# and, next to it, <YYYY-MM-DD>-quick.md describing the machine and the exact
+# command. A run with --filter writes <YYYY-MM-DD>-quick-filter-<filter>.csv
+# instead, so that a partial run never replaces the day's full one. Other
+# arguments (e.g. --reps 5) go to simdnorm_sweep unchanged.
+#
+# Environment: SIMDNORM_BENCH_BUILD_DIR (default build/bench),
+# SIMDNORM_BENCH_JOBS (default nproc).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+invocation=scripts/bench.sh
+(($# > 0)) && invocation+=$(printf ' %q' "$@")
+
+usage() {
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+suite=quick
+filter=
+sweep_args=()
+while (($# > 0)); do
+  case "$1" in
+    --suite)
+      [[ $# -ge 2 ]] || { echo "bench.sh: --suite needs a value" >&2; exit 2; }
+      suite=$2
+      shift 2
+      ;;
+    --suite=*) suite=${1#--suite=}; shift ;;
+    --filter)
+      [[ $# -ge 2 ]] || { echo "bench.sh: --filter needs a value" >&2; exit 2; }
+      filter=$2
+      shift 2
+      ;;
+    --filter=*) filter=${1#--filter=}; shift ;;
+    --out | --out=*)
+      echo "bench.sh: the output file is chosen by bench.sh; run simdnorm_sweep directly for --out" >&2
+      exit 2
+      ;;
+    -h | --help) usage; exit 0 ;;
+    *) sweep_args+=("$1"); shift ;;
+  esac
+done
+if [[ "$suite" != quick ]]; then
+  echo "bench.sh: unknown suite '$suite'; the only suite so far is 'quick'" >&2
+  exit 2
+fi
+
+"$root/scripts/setup-deps.sh"
+
+build_dir=${SIMDNORM_BENCH_BUILD_DIR:-build/bench}
+jobs=${SIMDNORM_BENCH_JOBS:-$(nproc)}
+generator=()
+if command -v ninja >/dev/null 2>&1 && [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
+  generator=(-G Ninja)
+fi
+
+start=$SECONDS
+echo "bench.sh: configuring $build_dir (Release)" >&2
+cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+  -DSIMDNORM_BUILD_TESTS=OFF -DSIMDNORM_BUILD_BENCHMARKS=ON >/dev/null
+echo "bench.sh: building simdnorm_sweep" >&2
+cmake --build "$build_dir" --target simdnorm_sweep --parallel "$jobs"
+sweep=$(find "$build_dir/bench" -type f -name simdnorm_sweep -perm -u+x | head -n 1)
+[[ -n "$sweep" ]] || { echo "bench.sh: simdnorm_sweep was not built" >&2; exit 1; }
+
+# "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz" -> intel-r-xeon-r-gold-6338-cpu-2-00ghz
+cpu_model=$(grep -m 1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//') || true
+if [[ -z "$cpu_model" ]] && command -v lscpu >/dev/null 2>&1; then
+  cpu_model=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
+fi
+cpu_model=${cpu_model:-unknown cpu}
+slug=$(printf '%s' "$cpu_model" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')
+
+date=$(date +%F)
+name="$date-$suite"
+if [[ -n "$filter" ]]; then
+  name="$name-filter-$(printf '%s' "$filter" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]\{1,\}/-/g')"
+fi
+out_dir="results/$slug"
+mkdir -p "$out_dir"
+csv="$out_dir/$name.csv"
+report="$out_dir/$name.md"
+log="$build_dir/$name.log"
+
+command=("$sweep" --out "$csv")
+[[ -n "$filter" ]] && command+=(--filter "$filter")
+command+=("${sweep_args[@]}")
+
+echo "bench.sh: running $(printf '%q ' "${command[@]}")" >&2
+sweep_start=$SECONDS
+"${command[@]}" 2>&1 | tee "$log"
+sweep_seconds=$((SECONDS - sweep_start))
+
+compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
+copy_line=$(grep -m 1 'copy bandwidth [0-9]' "$log" | sed 's/^simdnorm_sweep: //') || true
+{
+  echo "# simdnorm $suite sweep, $date"
+  echo
+  echo "- CPU: $cpu_model"
+  echo "- Logical cores: $(nproc --all) ($(nproc) available to the run)"
+  echo "- Kernel: $(uname -srm)"
+  echo "- Compiler: $("${compiler:-c++}" --version | head -n 1)"
+  echo "- Build: CMake Release, $build_dir"
+  echo "- Measured ${copy_line:-copy bandwidth: not reported}"
+  echo "- Sweep time: ${sweep_seconds} s"
+  echo "- Data: $csv (columns documented in README.md)"
+  echo
+  echo "Command:"
+  echo
+  echo '```'
+  echo "$invocation"
+  echo "# which ran:"
+  printf '%q ' "${command[@]}" | sed 's/ $//'
+  echo
+  echo '```'
+} >"$report"
+
+echo "bench.sh: wrote $csv and $report in $((SECONDS - start)) s" >&2

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs the Debian packages simdnorm needs to build and test, and nothing
+# else: each package is checked with dpkg-query first, and apt-get runs only
+# when one is missing. Safe to run again and again.
+set -euo pipefail
+
+packages=(
+  cmake
+  ninja-build
+  g++
+  pkgconf
+  libxsimd-dev
+  libtbb-dev
+  libgtest-dev
+  googletest
+  libbenchmark-dev
+)
+# Not installed here: python3-matplotlib, needed only to plot results later.
+
+is_installed() {
+  local status
+  status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
+  [[ "$status" == "install ok installed" ]]
+}
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "setup-deps: dpkg-query not found; this script supports Debian and Ubuntu only." >&2
+  echo "setup-deps: install by hand: ${packages[*]}" >&2
+  exit 1
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  is_installed "$package" || missing+=("$package")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup-deps: all build and test dependencies are installed." >&2
+  exit 0
+fi
+
+echo "setup-deps: installing ${missing[*]}" >&2
+if [[ $(id -u) -eq 0 ]]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "setup-deps: not root and sudo not found; install by hand: ${missing[*]}" >&2
+  exit 1
+fi
+
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+for package in "${missing[@]}"; do
+  if ! is_installed "$package"; then
+    echo "setup-deps: $package is still not installed." >&2
+    exit 1
+  fi
+done
+echo "setup-deps: done." >&2
