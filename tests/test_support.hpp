@@ -187,47 +187,33 @@ constexpr tolerance rstd_tolerance{0.0, 1e-5};
 
 inline std::int64_t element_count(const shape& s) { return s.n * s.c * s.spatial; }
 
-inline std::vector<float> nchw_to_nhwc(const std::vector<float>& x, std::int64_t n,
-                                       std::int64_t c, std::int64_t spatial) {
-  std::vector<float> y(x.size());
+// Transposes each of n consecutive rows x cols matrices to cols x rows: the
+// move between NCHW (c x spatial per sample) and NHWC (spatial x c).
+template <class T>
+std::vector<T> transpose_samples(const std::vector<T>& x, std::int64_t n, std::int64_t rows,
+                                 std::int64_t cols) {
+  std::vector<T> y(x.size());
   for (std::int64_t i = 0; i < n; ++i) {
-    for (std::int64_t j = 0; j < c; ++j) {
-      for (std::int64_t p = 0; p < spatial; ++p) {
-        y[static_cast<std::size_t>((i * spatial + p) * c + j)] =
-            x[static_cast<std::size_t>((i * c + j) * spatial + p)];
+    for (std::int64_t r = 0; r < rows; ++r) {
+      for (std::int64_t k = 0; k < cols; ++k) {
+        y[static_cast<std::size_t>((i * cols + k) * rows + r)] =
+            x[static_cast<std::size_t>((i * rows + r) * cols + k)];
       }
     }
   }
   return y;
 }
 
-inline std::vector<float> nhwc_to_nchw(const std::vector<float>& x, std::int64_t n,
-                                       std::int64_t c, std::int64_t spatial) {
-  std::vector<float> y(x.size());
-  for (std::int64_t i = 0; i < n; ++i) {
-    for (std::int64_t j = 0; j < c; ++j) {
-      for (std::int64_t p = 0; p < spatial; ++p) {
-        y[static_cast<std::size_t>((i * c + j) * spatial + p)] =
-            x[static_cast<std::size_t>((i * spatial + p) * c + j)];
-      }
-    }
-  }
-  return y;
+template <class T>
+std::vector<T> nchw_to_nhwc(const std::vector<T>& x, std::int64_t n, std::int64_t c,
+                            std::int64_t spatial) {
+  return transpose_samples(x, n, c, spatial);
 }
 
-// Double-precision versions, for transposing oracle outputs.
-inline std::vector<double> nhwc_to_nchw(const std::vector<double>& x, std::int64_t n,
-                                        std::int64_t c, std::int64_t spatial) {
-  std::vector<double> y(x.size());
-  for (std::int64_t i = 0; i < n; ++i) {
-    for (std::int64_t j = 0; j < c; ++j) {
-      for (std::int64_t p = 0; p < spatial; ++p) {
-        y[static_cast<std::size_t>((i * c + j) * spatial + p)] =
-            x[static_cast<std::size_t>((i * spatial + p) * c + j)];
-      }
-    }
-  }
-  return y;
+template <class T>
+std::vector<T> nhwc_to_nchw(const std::vector<T>& x, std::int64_t n, std::int64_t c,
+                            std::int64_t spatial) {
+  return transpose_samples(x, n, spatial, c);
 }
 
 // Index of element (sample, channel, position) in s's layout.
@@ -239,7 +225,9 @@ inline std::int64_t offset(const shape& s, std::int64_t n, std::int64_t c, std::
 
 // Sizes 1, primes, and the tails of every SIMD width (4, 8, 16 lanes and
 // their unrolls): 3, 5, 15, 17, 33, 63, 65.
-inline std::vector<std::int64_t> edge_sizes() { return {1, 3, 5, 7, 13, 15, 17, 31, 33, 61, 63, 65, 127}; }
+inline std::vector<std::int64_t> edge_sizes() {
+  return {1, 3, 5, 7, 13, 15, 17, 31, 33, 61, 63, 65, 127};
+}
 
 // Activation shapes (layout set by the caller): N = 1, spatial = 1, C = 1,
 // primes and SIMD tails in every dimension, then seeded random ones, then a
@@ -257,7 +245,8 @@ inline std::vector<shape> activation_shapes() {
   };
   std::mt19937 engine(20240611u);
   std::uniform_int_distribution<std::int64_t> n(1, 4), c(1, 40), spatial(1, 70);
-  for (int i = 0; i < 6; ++i) shapes.push_back({n(engine), c(engine), spatial(engine), layout::nchw});
+  for (int i = 0; i < 6; ++i)
+    shapes.push_back({n(engine), c(engine), spatial(engine), layout::nchw});
   return shapes;
 }
 
