@@ -109,8 +109,8 @@ struct workspace {
   std::vector<float> g = uniform(n * c + 1, 9, 0.5f, 2.0f);
 
   std::vector<std::vector<float>*> buffers() {
-    return {&x,        &y,         &gamma, &beta, &running_mean, &running_var, &rho, &save_mean,
-            &save_rstd, &mean,     &rstd,  &feature_mean, &feature_var, &g};
+    return {&x,         &y,         &gamma, &beta, &running_mean, &running_var, &rho,
+            &save_mean, &save_rstd, &mean,  &rstd, &feature_mean, &feature_var, &g};
   }
 };
 
@@ -207,8 +207,8 @@ void run_cpp(op o, const call_args& a) {
       return batch_instance_norm_training(a.x, a.s, a.running_mean, a.running_var, a.gamma, a.beta,
                                           a.rho, a.momentum, a.eps, a.y);
     case op::batch_instance_norm_inference:
-      return batch_instance_norm_inference(a.x, a.s, a.running_mean, a.running_var, a.gamma,
-                                           a.beta, a.rho, a.eps, a.y);
+      return batch_instance_norm_inference(a.x, a.s, a.running_mean, a.running_var, a.gamma, a.beta,
+                                           a.rho, a.eps, a.y);
     case op::switchable_norm_training:
       return switchable_norm_training(a.x, a.s, a.running_mean, a.running_var, a.gamma, a.beta,
                                       a.weights, a.momentum, a.eps, a.y);
@@ -265,12 +265,11 @@ sn_status run_c(op o, const call_args& a) {
       return sn_moments_finalize(a.c_null_moments ? nullptr : m.m, a.mean, a.rstd);
     }
     case op::batch_norm_inference:
-      return sn_batch_norm_inference(a.x, to_c(a.s), a.running_mean, a.running_var, a.gamma,
-                                     a.beta, a.eps, a.y);
+      return sn_batch_norm_inference(a.x, to_c(a.s), a.running_mean, a.running_var, a.gamma, a.beta,
+                                     a.eps, a.y);
     case op::batch_norm_training:
-      return sn_batch_norm_training(a.x, to_c(a.s), a.running_mean, a.running_var, a.gamma,
-                                    a.beta, a.momentum, a.eps, to_c(a.kind), a.y, a.save_mean,
-                                    a.save_rstd);
+      return sn_batch_norm_training(a.x, to_c(a.s), a.running_mean, a.running_var, a.gamma, a.beta,
+                                    a.momentum, a.eps, to_c(a.kind), a.y, a.save_mean, a.save_rstd);
     case op::batch_norm_mean_only_training:
       return sn_batch_norm_mean_only_training(a.x, to_c(a.s), a.running_mean, a.beta, a.momentum,
                                               a.y, a.save_mean);
@@ -285,8 +284,8 @@ sn_status run_c(op o, const call_args& a) {
     case op::group_norm:
       return sn_group_norm(a.x, to_c(a.s), a.groups, a.gamma, a.beta, a.eps, a.y, a.mean, a.rstd);
     case op::batch_instance_norm_training:
-      return sn_batch_instance_norm_training(a.x, to_c(a.s), a.running_mean, a.running_var,
-                                             a.gamma, a.beta, a.rho, a.momentum, a.eps, a.y);
+      return sn_batch_instance_norm_training(a.x, to_c(a.s), a.running_mean, a.running_var, a.gamma,
+                                             a.beta, a.rho, a.momentum, a.eps, a.y);
     case op::batch_instance_norm_inference:
       return sn_batch_instance_norm_inference(a.x, to_c(a.s), a.running_mean, a.running_var,
                                               a.gamma, a.beta, a.rho, a.eps, a.y);
@@ -344,12 +343,16 @@ std::vector<bad_case> bad_cases() {
                        std::vector<std::string> arguments, api only = api::both) {
     cases.push_back({std::string(op_name(o)) + what, o, std::move(f), std::move(arguments), only});
   };
-  const op activation_ops[] = {
-      op::batch_norm_inference,         op::batch_norm_training,
-      op::batch_norm_mean_only_training, op::batch_norm_mean_only_inference,
-      op::instance_norm,                op::group_norm,
-      op::batch_instance_norm_training, op::batch_instance_norm_inference,
-      op::switchable_norm_training,     op::switchable_norm_inference};
+  const op activation_ops[] = {op::batch_norm_inference,
+                               op::batch_norm_training,
+                               op::batch_norm_mean_only_training,
+                               op::batch_norm_mean_only_inference,
+                               op::instance_norm,
+                               op::group_norm,
+                               op::batch_instance_norm_training,
+                               op::batch_instance_norm_inference,
+                               op::switchable_norm_training,
+                               op::switchable_norm_inference};
   for (op o : activation_ops) {
     add(o, "NullX", [](call_args& a, workspace&) { a.x = nullptr; }, {"x"});
     add(o, "NullY", [](call_args& a, workspace&) { a.y = nullptr; }, {"y"});
@@ -365,10 +368,10 @@ std::vector<bad_case> bad_cases() {
           a.groups = 1;
         },
         {"x", "n", "c", "spatial"});
-    add(o, "LayoutSeven",
-        [](call_args& a, workspace&) { a.s.layout = static_cast<layout>(7); }, {"layout"});
-    add(o, "YOverlapsXByOneElement",
-        [](call_args& a, workspace& w) { a.y = w.x.data() + 1; }, {"x", "y"});
+    add(o, "LayoutSeven", [](call_args& a, workspace&) { a.s.layout = static_cast<layout>(7); },
+        {"layout"});
+    add(o, "YOverlapsXByOneElement", [](call_args& a, workspace& w) { a.y = w.x.data() + 1; },
+        {"x", "y"});
     if (o != op::batch_norm_mean_only_training && o != op::batch_norm_mean_only_inference) {
       add(o, "ZeroEps", [](call_args& a, workspace&) { a.eps = 0.0f; }, {"eps"});
       add(o, "NegativeEps", [](call_args& a, workspace&) { a.eps = -1e-5f; }, {"eps"});
@@ -378,8 +381,7 @@ std::vector<bad_case> bad_cases() {
     if (is_training(o)) {
       add(o, "NegativeMomentum", [](call_args& a, workspace&) { a.momentum = -0.1f; },
           {"momentum"});
-      add(o, "MomentumAboveOne", [](call_args& a, workspace&) { a.momentum = 1.1f; },
-          {"momentum"});
+      add(o, "MomentumAboveOne", [](call_args& a, workspace&) { a.momentum = 1.1f; }, {"momentum"});
       add(o, "NanMomentum", [](call_args& a, workspace&) { a.momentum = nan; }, {"momentum"});
       add(o, "YOverlapsRunningMean",
           [](call_args& a, workspace& w) { a.running_mean = w.y.data() + 3; },
@@ -399,7 +401,10 @@ std::vector<bad_case> bad_cases() {
           },
           {"n", "spatial"});
       add(o, "OneValuePerChannelNhwc",
-          [](call_args& a, workspace&) { a.s = shape{1, 6, 1, layout::nhwc}; }, {"n", "spatial"});
+          [](call_args& a, workspace&) {
+            a.s = shape{1, 6, 1, layout::nhwc};
+          },
+          {"n", "spatial"});
     }
     if (takes_running_stats(o)) {
       add(o, "NullRunningMean", [](call_args& a, workspace&) { a.running_mean = nullptr; },
@@ -417,21 +422,32 @@ std::vector<bad_case> bad_cases() {
     }
     if (uses_weights(o)) {
       add(o, "MeanWeightBelowZero",
-          [](call_args& a, workspace&) { a.weights.mean = {-0.1f, 0.6f, 0.5f}; },
+          [](call_args& a, workspace&) {
+            a.weights.mean = {-0.1f, 0.6f, 0.5f};
+          },
           {"mean_weights", "weights"});
       add(o, "VarWeightAboveOne",
-          [](call_args& a, workspace&) { a.weights.var = {1.5f, -0.25f, -0.25f}; },
+          [](call_args& a, workspace&) {
+            a.weights.var = {1.5f, -0.25f, -0.25f};
+          },
           {"var_weights", "weights"});
       add(o, "MeanWeightsNotSummingToOne",
-          [](call_args& a, workspace&) { a.weights.mean = {0.5f, 0.5f, 0.5f}; },
+          [](call_args& a, workspace&) {
+            a.weights.mean = {0.5f, 0.5f, 0.5f};
+          },
           {"mean_weights", "weights"});
       add(o, "VarWeightsNotSummingToOne",
-          [](call_args& a, workspace&) { a.weights.var = {0.1f, 0.1f, 0.1f}; },
+          [](call_args& a, workspace&) {
+            a.weights.var = {0.1f, 0.1f, 0.1f};
+          },
           {"var_weights", "weights"});
       add(o, "NanMeanWeight",
-          [](call_args& a, workspace&) { a.weights.mean = {nan, 0.5f, 0.5f}; },
+          [](call_args& a, workspace&) {
+            a.weights.mean = {nan, 0.5f, 0.5f};
+          },
           {"mean_weights", "weights"});
-      add(o, "NullMeanWeights", [](call_args& a, workspace&) { a.c_null_mean_weights = true; },
+      add(
+          o, "NullMeanWeights", [](call_args& a, workspace&) { a.c_null_mean_weights = true; },
           {"mean_weights"}, api::c_only);
     }
   }
@@ -472,8 +488,7 @@ std::vector<bad_case> bad_cases() {
     add(o, "NegativeRows", [](call_args& a, workspace&) { a.rows = -12; }, {"rows"});
     add(o, "ZeroD", [](call_args& a, workspace&) { a.d = 0; }, {r.d_name});
     add(o, "NegativeD", [](call_args& a, workspace&) { a.d = -5; }, {r.d_name});
-    add(o, "SizeOverflow",
-        [](call_args& a, workspace&) { a.rows = a.d = std::int64_t{1} << 40; },
+    add(o, "SizeOverflow", [](call_args& a, workspace&) { a.rows = a.d = std::int64_t{1} << 40; },
         {r.x_name, "rows", r.d_name});
     add(o, "OutputOverlapsInputByOneElement",
         [](call_args& a, workspace& w) { a.y = w.x.data() + 1; }, {r.x_name, r.y_name});
@@ -494,33 +509,35 @@ std::vector<bad_case> bad_cases() {
       {"var"});
   add(op::weight_norm, "NullG", [](call_args& a, workspace&) { a.g = nullptr; }, {"g"});
 
-  add(op::moments_create, "ZeroFeatures", [](call_args& a, workspace&) { a.d = 0; },
-      {"features"});
+  add(op::moments_create, "ZeroFeatures", [](call_args& a, workspace&) { a.d = 0; }, {"features"});
   add(op::moments_create, "NegativeFeatures", [](call_args& a, workspace&) { a.d = -1; },
       {"features"});
-  add(op::moments_create, "NullResultPointer",
+  add(
+      op::moments_create, "NullResultPointer",
       [](call_args& a, workspace&) { a.c_null_out = true; }, {"moments"}, api::c_only);
   add(op::moments_update, "NullX", [](call_args& a, workspace&) { a.x = nullptr; }, {"x"});
   add(op::moments_update, "ZeroRows", [](call_args& a, workspace&) { a.rows = 0; }, {"rows"});
   add(op::moments_update, "NegativeRows", [](call_args& a, workspace&) { a.rows = -3; }, {"rows"});
   add(op::moments_update, "SizeOverflow",
       [](call_args& a, workspace&) { a.rows = std::int64_t{1} << 62; }, {"x", "rows"});
-  add(op::moments_update, "NullMoments",
-      [](call_args& a, workspace&) { a.c_null_moments = true; }, {"moments"}, api::c_only);
+  add(
+      op::moments_update, "NullMoments", [](call_args& a, workspace&) { a.c_null_moments = true; },
+      {"moments"}, api::c_only);
   add(op::moments_merge, "DifferentFeatureCounts",
       [](call_args& a, workspace&) { a.other_features = a.d + 1; }, {"other", "features"});
-  add(op::moments_merge, "NullMoments",
-      [](call_args& a, workspace&) { a.c_null_moments = true; }, {"moments"}, api::c_only);
+  add(
+      op::moments_merge, "NullMoments", [](call_args& a, workspace&) { a.c_null_moments = true; },
+      {"moments"}, api::c_only);
   add(op::moments_finalize, "WithNoData",
       [](call_args& a, workspace&) { a.update_before_finalize = false; },
       {"rows", "moments", "count"});
   add(op::moments_finalize, "NullMean", [](call_args& a, workspace&) { a.mean = nullptr; },
       {"mean"});
-  add(op::moments_finalize, "NullVar", [](call_args& a, workspace&) { a.rstd = nullptr; },
-      {"var"});
+  add(op::moments_finalize, "NullVar", [](call_args& a, workspace&) { a.rstd = nullptr; }, {"var"});
   add(op::moments_finalize, "MeanOverlapsVar",
       [](call_args& a, workspace& w) { a.rstd = w.mean.data() + 1; }, {"mean", "var"});
-  add(op::moments_finalize, "NullMoments",
+  add(
+      op::moments_finalize, "NullMoments",
       [](call_args& a, workspace&) { a.c_null_moments = true; }, {"moments"}, api::c_only);
   return cases;
 }
@@ -542,8 +559,7 @@ std::string case_name(const ::testing::TestParamInfo<bad_case>& info) { return i
   }
   std::string list;
   for (const std::string& a : arguments) list += (list.empty() ? "" : ", ") + a;
-  return ::testing::AssertionFailure()
-         << "message \"" << message << "\" names none of: " << list;
+  return ::testing::AssertionFailure() << "message \"" << message << "\" names none of: " << list;
 }
 
 // Runs one case and checks that no buffer changed.
@@ -622,8 +638,7 @@ INSTANTIATE_TEST_SUITE_P(
                       op::batch_norm_mean_only_training, op::batch_norm_mean_only_inference,
                       op::layer_norm, op::rms_norm, op::instance_norm, op::group_norm,
                       op::batch_instance_norm_training, op::batch_instance_norm_inference,
-                      op::switchable_norm_training, op::switchable_norm_inference,
-                      op::weight_norm),
+                      op::switchable_norm_training, op::switchable_norm_inference, op::weight_norm),
     [](const ::testing::TestParamInfo<op>& info) { return std::string(op_name(info.param)); });
 
 }  // namespace

@@ -81,10 +81,10 @@ TEST_P(CApiMatchesCpp, BatchNormTraining) {
   batch_norm_training(x.data(), s, rm.data(), rv.data(), gamma.data(), beta.data(), 0.1f, 1e-5f,
                       running_var_kind::unbiased, y.data(), sm.data(), sr.data());
   std::vector<float> cy(count), crm = running_mean0, crv = running_var0, csm(s.c), csr(s.c);
-  ASSERT_EQ(sn_batch_norm_training(x.data(), cs, crm.data(), crv.data(), gamma.data(),
-                                   beta.data(), 0.1f, 1e-5f, SN_RUNNING_VAR_UNBIASED, cy.data(),
-                                   csm.data(), csr.data()),
-            SN_OK);
+  ASSERT_EQ(
+      sn_batch_norm_training(x.data(), cs, crm.data(), crv.data(), gamma.data(), beta.data(), 0.1f,
+                             1e-5f, SN_RUNNING_VAR_UNBIASED, cy.data(), csm.data(), csr.data()),
+      SN_OK);
 
   EXPECT_TRUE(same_bits(cy, y));
   EXPECT_TRUE(same_bits(crm, rm));
@@ -125,10 +125,10 @@ TEST_P(CApiMatchesCpp, SwitchableNormTraining) {
   switchable_norm_training(x.data(), s, rm.data(), rv.data(), gamma.data(), beta.data(), w, 0.1f,
                            1e-5f, y.data());
   std::vector<float> cy(count), crm = running_mean0, crv = running_var0;
-  ASSERT_EQ(sn_switchable_norm_training(x.data(), cs, crm.data(), crv.data(), gamma.data(),
-                                        beta.data(), w.mean.data(), w.var.data(), 0.1f, 1e-5f,
-                                        cy.data()),
-            SN_OK);
+  ASSERT_EQ(
+      sn_switchable_norm_training(x.data(), cs, crm.data(), crv.data(), gamma.data(), beta.data(),
+                                  w.mean.data(), w.var.data(), 0.1f, 1e-5f, cy.data()),
+      SN_OK);
 
   EXPECT_TRUE(same_bits(cy, y));
   EXPECT_TRUE(same_bits(crm, rm));
@@ -162,9 +162,9 @@ TEST(CApiMatchesCppStandardize, MomentsApplyAndInvert) {
   sn_moments_destroy(cm);
   ASSERT_EQ(sn_standardize_apply(x.data(), rows, features, cmean.data(), cvar.data(), cy.data()),
             SN_OK);
-  ASSERT_EQ(sn_standardize_invert(cy.data(), rows, features, cmean.data(), cvar.data(),
-                                  cback.data()),
-            SN_OK);
+  ASSERT_EQ(
+      sn_standardize_invert(cy.data(), rows, features, cmean.data(), cvar.data(), cback.data()),
+      SN_OK);
 
   EXPECT_EQ(counted, rows);
   EXPECT_TRUE(same_bits(cmean, mean));

@@ -77,11 +77,11 @@ TEST_P(GroupNorm, MatchesReferenceWithoutStatisticsOutputs) {
   group_norm(x.data(), s, k.groups, data_or_null(p.gamma), data_or_null(p.beta), eps, y.data(),
              nullptr, nullptr);
 
-  EXPECT_TRUE(all_near(y,
-                       reference::group_norm(x.data(), s, k.groups, data_or_null(p.gamma),
-                                             data_or_null(p.beta), eps)
-                           .y,
-                       output_tolerance(p.gamma)));
+  EXPECT_TRUE(all_near(
+      y,
+      reference::group_norm(x.data(), s, k.groups, data_or_null(p.gamma), data_or_null(p.beta), eps)
+          .y,
+      output_tolerance(p.gamma)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, GroupNorm, ::testing::ValuesIn(group_cases()), group_case_name);
@@ -118,8 +118,7 @@ TEST_P(InstanceNorm, MatchesReferenceWithoutStatisticsOutputs) {
                 nullptr);
 
   EXPECT_TRUE(all_near(
-      y,
-      reference::instance_norm(x.data(), s, data_or_null(p.gamma), data_or_null(p.beta), eps).y,
+      y, reference::instance_norm(x.data(), s, data_or_null(p.gamma), data_or_null(p.beta), eps).y,
       output_tolerance(p.gamma)));
 }
 

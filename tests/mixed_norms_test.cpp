@@ -106,8 +106,7 @@ TEST_P(SwitchableNormTraining, MatchesReference) {
   std::vector<float> y = sentinel_buffer(element_count(s));
 
   switchable_norm_training(x.data(), s, running_mean.data(), running_var.data(),
-                           data_or_null(p.gamma), data_or_null(p.beta), w, momentum, eps,
-                           y.data());
+                           data_or_null(p.gamma), data_or_null(p.beta), w, momentum, eps, y.data());
 
   // The mixed mean and variance are sums of three float32 statistics with
   // weights below 1: still a few ulps of the O(1) output.
@@ -134,11 +133,11 @@ TEST_P(SwitchableNormInference, MatchesReference) {
   switchable_norm_inference(x.data(), s, running_mean.data(), running_var.data(),
                             data_or_null(p.gamma), data_or_null(p.beta), w, eps, y.data());
 
-  EXPECT_TRUE(all_near(y,
-                       reference::switchable_norm_inference(
-                           x.data(), s, running_mean.data(), running_var.data(),
-                           data_or_null(p.gamma), data_or_null(p.beta), w, eps),
-                       output_tolerance(p.gamma)));
+  EXPECT_TRUE(all_near(
+      y,
+      reference::switchable_norm_inference(x.data(), s, running_mean.data(), running_var.data(),
+                                           data_or_null(p.gamma), data_or_null(p.beta), w, eps),
+      output_tolerance(p.gamma)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, SwitchableNormInference,

@@ -66,9 +66,9 @@ TEST_P(Standardize, ApplyMatchesReference) {
 
   // (x - mean) / std: one subtraction, one division, O(1) result (or 0 when
   // rows = 1 and var = 0): a few ulps.
-  EXPECT_TRUE(all_near(
-      y, reference::standardize_apply(x.data(), m.rows, m.cols, mean.data(), var.data()),
-      output_tolerance()));
+  EXPECT_TRUE(
+      all_near(y, reference::standardize_apply(x.data(), m.rows, m.cols, mean.data(), var.data()),
+               output_tolerance()));
 }
 
 TEST_P(Standardize, InvertMatchesReference) {
@@ -82,9 +82,9 @@ TEST_P(Standardize, InvertMatchesReference) {
 
   // y * std + mean with |result| up to ~17: a few ulps of 17 is covered by
   // the relative part, a few ulps of O(1) terms by the absolute one.
-  EXPECT_TRUE(all_near(
-      x, reference::standardize_invert(y.data(), m.rows, m.cols, mean.data(), var.data()),
-      output_tolerance()));
+  EXPECT_TRUE(
+      all_near(x, reference::standardize_invert(y.data(), m.rows, m.cols, mean.data(), var.data()),
+               output_tolerance()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, Standardize, ::testing::ValuesIn(matrix_shapes()),

@@ -26,8 +26,8 @@ TEST_P(WeightNorm, MatchesReference) {
 
   // |v / ||v||| <= 1, so |w| <= |g|: a few ulps of |g|. The norm of a sum of
   // positive squares is well conditioned: relative 1e-5.
-  const reference::weight_normalized want = reference::weight_norm(v.data(), g.data(), m.rows,
-                                                                   m.cols);
+  const reference::weight_normalized want =
+      reference::weight_norm(v.data(), g.data(), m.rows, m.cols);
   EXPECT_TRUE(all_near(w, want.w, output_tolerance(g)));
   EXPECT_TRUE(all_near(norm, want.norm, rstd_tolerance));
 }

@@ -45,9 +45,9 @@ std::vector<double> standardize_apply(const float* x, std::int64_t rows, std::in
 std::vector<double> standardize_invert(const float* y, std::int64_t rows, std::int64_t features,
                                        const float* mean, const float* var);
 
-std::vector<double> batch_norm_inference(const float* x, const shape& s,
-                                         const float* running_mean, const float* running_var,
-                                         const float* gamma, const float* beta, float eps);
+std::vector<double> batch_norm_inference(const float* x, const shape& s, const float* running_mean,
+                                         const float* running_var, const float* gamma,
+                                         const float* beta, float eps);
 // running_mean/running_var may be null (then trained's are empty).
 trained batch_norm_training(const float* x, const shape& s, const float* running_mean,
                             const float* running_var, const float* gamma, const float* beta,
@@ -84,17 +84,15 @@ trained switchable_norm_training(const float* x, const shape& s, const float* ru
                                  const float* running_var, const float* gamma, const float* beta,
                                  const switch_weights& weights, float momentum, float eps);
 std::vector<double> switchable_norm_inference(const float* x, const shape& s,
-                                              const float* running_mean,
-                                              const float* running_var, const float* gamma,
-                                              const float* beta, const switch_weights& weights,
-                                              float eps);
+                                              const float* running_mean, const float* running_var,
+                                              const float* gamma, const float* beta,
+                                              const switch_weights& weights, float eps);
 
 struct weight_normalized {
   std::vector<double> w;
   std::vector<double> norm;
 };
-weight_normalized weight_norm(const float* v, const float* g, std::int64_t rows,
-                              std::int64_t cols);
+weight_normalized weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t cols);
 
 }  // namespace simdnorm::reference
 
