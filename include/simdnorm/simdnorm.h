@@ -65,6 +65,14 @@ SIMDNORM_API const char* sn_last_error(void);
 /* Library version, "major.minor.patch". */
 SIMDNORM_API const char* sn_version(void);
 
+/* The instruction set the vectorised kernels use now: "avx512", "avx2",
+ * "sse4.2", "sse2" or "scalar": the best the CPU and OS support, capped by the
+ * environment variable SIMDNORM_ISA (read once, same names) and by
+ * sn_set_max_isa. */
+SIMDNORM_API const char* sn_active_isa(void);
+/* Caps the instruction set for the whole process; name is one of the above. */
+SIMDNORM_API sn_status sn_set_max_isa(const char* name);
+
 /* ---- standardize (Keras Normalization) -------------------------------- */
 
 /* Streaming per-feature moments of a rows x features matrix (features is the

@@ -48,6 +48,17 @@ struct switch_weights {
 
 SIMDNORM_API const char* version();
 
+// The instruction set the vectorised kernels use now: "avx512", "avx2",
+// "sse4.2", "sse2" or "scalar" (the portable path). It is the best the CPU
+// and OS support, capped by the environment variable SIMDNORM_ISA (read once,
+// same names) and by set_max_isa.
+SIMDNORM_API const char* active_isa();
+// Caps the instruction set for the whole process (one of the names above;
+// throws std::invalid_argument for any other). A cap above what the CPU
+// supports has no effect. Methods without a vectorised kernel yet always run
+// the scalar path.
+SIMDNORM_API void set_max_isa(const char* name);
+
 // ---- standardize (Keras Normalization) ------------------------------------
 
 // Streaming per-feature mean and biased variance of rows x features data

@@ -71,6 +71,12 @@ const char* sn_last_error(void) { return last_error().c_str(); }
 
 const char* sn_version(void) { return simdnorm::version(); }
 
+const char* sn_active_isa(void) { return simdnorm::active_isa(); }
+
+sn_status sn_set_max_isa(const char* name) {
+  return guarded([&] { simdnorm::set_max_isa(name); });
+}
+
 sn_status sn_moments_create(int64_t features, sn_moments** moments) {
   return guarded([&] {
     require_moments("moments_create", moments, "moments");

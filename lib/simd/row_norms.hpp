@@ -1,0 +1,45 @@
+// Vectorised layer norm and RMS norm over rows x d: the kernel's interface,
+// with no SIMD code, so that the API can call every instruction set's
+// instantiation (compiled in lib/arch/, one file per instruction set).
+#ifndef SIMDNORM_LIB_SIMD_ROW_NORMS_HPP_
+#define SIMDNORM_LIB_SIMD_ROW_NORMS_HPP_
+
+#include <cstdint>
+#include <xsimd/xsimd.hpp>
+
+namespace simdnorm::simd {
+
+// One call's arguments, already validated. mean is unused by RMS norm.
+struct row_norm_args {
+  const float* x;
+  std::int64_t d;
+  const float* gamma;
+  const float* beta;
+  float eps;
+  float* y;
+  float* mean;
+  float* rstd;
+};
+
+enum class row_norm_kind { layer, rms };
+
+// Normalises rows [first, last). Each row is independent of the others, so
+// any split of the rows over threads gives the same bits.
+struct row_norm_kernel {
+  template <class Arch>
+  void operator()(Arch, const row_norm_args& args, row_norm_kind kind, std::int64_t first,
+                  std::int64_t last) const;
+};
+
+#define SIMDNORM_DECLARE_ROW_NORM_KERNEL(ARCH)            \
+  extern template void row_norm_kernel::operator()<ARCH>( \
+      ARCH, const row_norm_args&, row_norm_kind, std::int64_t, std::int64_t) const;
+SIMDNORM_DECLARE_ROW_NORM_KERNEL(xsimd::avx512bw)
+SIMDNORM_DECLARE_ROW_NORM_KERNEL(xsimd::fma3<xsimd::avx2>)
+SIMDNORM_DECLARE_ROW_NORM_KERNEL(xsimd::sse4_2)
+SIMDNORM_DECLARE_ROW_NORM_KERNEL(xsimd::sse2)
+#undef SIMDNORM_DECLARE_ROW_NORM_KERNEL
+
+}  // namespace simdnorm::simd
+
+#endif  // SIMDNORM_LIB_SIMD_ROW_NORMS_HPP_
