@@ -4,6 +4,8 @@
 // data family (columns documented in README.md). Progress goes to stderr.
 //
 //   simdnorm_sweep [--out FILE] [--filter SUBSTRING] [--reps N] [--copy-mib N]
+#include <tbb/task_arena.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -152,27 +154,43 @@ int main(int argc, char** argv) {
       try {
         const std::vector<float> x = simdnorm::bench::normal_floats(
             spec.elements(), seed_of(spec, family.name), family.offset);
-        const simdnorm::sweep::prepared_call prepared = simdnorm::sweep::prepare(spec, x);
-        const double ns = simdnorm::sweep::median_time_ns(prepared.call, opts.reps);
-        const double gbps = static_cast<double>(prepared.bytes) / ns;
-        // Only the scalar path exists so far; its speedup over itself is 1 and
-        // it has no peer implementation to compare with.
-        const double scalar_ns = ns;
-        const double best_peer_ns = std::nan("");
-        csv << spec.method << ',' << spec.layout << ",scalar,scalar,1," << size_cell(spec.n) << ','
-            << size_cell(spec.c) << ',' << size_cell(spec.spatial) << ',' << size_cell(spec.groups)
-            << ',' << size_cell(spec.d) << ',' << family.name << ',' << prepared.bytes << ','
-            << number_cell(ns, "%.0f") << ',' << number_cell(gbps, "%.3f") << ','
-            << number_cell(gbps / copy_gbps, "%.4f") << ',' << number_cell(scalar_ns / ns, "%.3f")
-            << ',' << number_cell(best_peer_ns / ns, "%.3f") << ','
-            << number_cell(prepared.errors.max_abs, "%.3e") << ','
-            << number_cell(prepared.errors.mean_abs, "%.3e") << ','
-            << number_cell(prepared.errors.stat_max_abs, "%.3e") << '\n';
-        csv.flush();
-        std::fprintf(stderr, "%.3f ms, %.2f GB/s (%.2f of copy), max err %s, stat err %s\n",
-                     ns * 1e-6, gbps, gbps / copy_gbps,
-                     number_cell(prepared.errors.max_abs, "%.2e").c_str(),
-                     number_cell(prepared.errors.stat_max_abs, "%.2e").c_str());
+        // One row per implementation: the scalar path (capped through
+        // set_max_isa, one thread), then, for methods the vectorised engine
+        // covers, the engine on the best instruction set with every thread of
+        // the default oneTBB arena.
+        const auto measure = [&](const char* impl, const std::string& isa, int threads,
+                                 double scalar_ns) {
+          const simdnorm::sweep::prepared_call prepared = simdnorm::sweep::prepare(spec, x);
+          const double ns = simdnorm::sweep::median_time_ns(prepared.call, opts.reps);
+          const double gbps = static_cast<double>(prepared.bytes) / ns;
+          const double best_peer_ns = std::nan("");  // no peer measured yet
+          csv << spec.method << ',' << spec.layout << ',' << impl << ',' << isa << ',' << threads
+              << ',' << size_cell(spec.n) << ',' << size_cell(spec.c) << ','
+              << size_cell(spec.spatial) << ',' << size_cell(spec.groups) << ','
+              << size_cell(spec.d) << ',' << family.name << ',' << prepared.bytes << ','
+              << number_cell(ns, "%.0f") << ',' << number_cell(gbps, "%.3f") << ','
+              << number_cell(gbps / copy_gbps, "%.4f") << ','
+              << number_cell(std::isnan(scalar_ns) ? 1.0 : scalar_ns / ns, "%.3f") << ','
+              << number_cell(best_peer_ns / ns, "%.3f") << ','
+              << number_cell(prepared.errors.max_abs, "%.3e") << ','
+              << number_cell(prepared.errors.mean_abs, "%.3e") << ','
+              << number_cell(prepared.errors.stat_max_abs, "%.3e") << '\n';
+          csv.flush();
+          std::fprintf(stderr, "%s%s/%s %.3f ms, %.2f GB/s (%.2f of copy), max err %s, stat err %s",
+                       std::isnan(scalar_ns) ? "" : "; ", impl, isa.c_str(), ns * 1e-6, gbps,
+                       gbps / copy_gbps, number_cell(prepared.errors.max_abs, "%.2e").c_str(),
+                       number_cell(prepared.errors.stat_max_abs, "%.2e").c_str());
+          return ns;
+        };
+        simdnorm::set_max_isa("scalar");
+        const double scalar_ns = measure("scalar", "scalar", 1, std::nan(""));
+        simdnorm::set_max_isa("avx512");
+        if (simdnorm::sweep::vectorised(spec.method) &&
+            std::string(simdnorm::active_isa()) != "scalar") {
+          measure("simdnorm", simdnorm::active_isa(), tbb::this_task_arena::max_concurrency(),
+                  scalar_ns);
+        }
+        std::fprintf(stderr, "\n");
       } catch (const std::exception& e) {
         ++failures;
         std::fprintf(stderr, "FAILED: %s\n", e.what());
