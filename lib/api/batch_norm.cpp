@@ -1,6 +1,10 @@
 #include <cstdint>
+#include <vector>
 
+#include "dispatch/run_on_active_isa.hpp"
 #include "scalar/kernels.hpp"
+#include "scalar/set_statistics.hpp"
+#include "simd/channel_norms.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
 
@@ -24,6 +28,21 @@ void batch_norm_inference(const float* x, const shape& s, const float* running_m
                     {running_var, s.c, "running_var", role::input},
                     {gamma, s.c, "gamma", role::input},
                     {beta, s.c, "beta", role::input}});
+  // Per-channel factors, as the scalar path forms them: the running mean
+  // subtracted first, then scale = gamma * rstd.
+  std::vector<float> scale(static_cast<std::size_t>(s.c));
+  std::vector<float> shift(scale.size());
+  for (std::int64_t c = 0; c < s.c; ++c) {
+    const float rstd = scalar::rstd_of(running_var[c], eps);
+    scale[c] = gamma != nullptr ? rstd * gamma[c] : rstd;
+    shift[c] = beta != nullptr ? beta[c] : 0.0f;
+  }
+  const simd::channel_affine_args args{x, s, running_mean, scale.data(), shift.data(), y};
+  const bool planes = s.layout == layout::nchw;
+  if (dispatch::run_on_active_isa(simd::channel_affine_kernel{}, args,
+                                  planes ? s.n * s.c : s.n * s.spatial, planes ? s.spatial : s.c)) {
+    return;
+  }
   scalar::batch_norm_inference(x, s, running_mean, running_var, gamma, beta, eps, y);
 }
 

@@ -1,7 +1,9 @@
 #include <cstdint>
 #include <string>
 
+#include "dispatch/run_on_active_isa.hpp"
 #include "scalar/kernels.hpp"
+#include "simd/channel_norms.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
 
@@ -32,6 +34,13 @@ void checked_group_norm(const validation::checker& check, const float* x, const 
                     {beta, s.c, "beta", role::input},
                     {mean, sets, "mean", role::output},
                     {rstd, sets, "rstd", role::output}});
+  if (s.layout == layout::nchw) {
+    const simd::group_norm_args args{x, s, groups, gamma, beta, eps, y, mean, rstd};
+    if (dispatch::run_on_active_isa(simd::nchw_group_norm_kernel{}, args, sets, count / sets)) {
+      return;
+    }
+  }
+  // NHWC groups are not vectorised yet.
   scalar::group_norm(x, s, groups, gamma, beta, eps, y, mean, rstd);
 }
 

@@ -1,13 +1,8 @@
 #include "simd/row_norms.hpp"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
-#include <algorithm>
 #include <cstdint>
 
-#include "dispatch/call_on_isa.hpp"
-#include "dispatch/isa.hpp"
+#include "dispatch/run_on_active_isa.hpp"
 #include "scalar/kernels.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
@@ -29,32 +24,6 @@ std::int64_t check_rows(const validation::checker& check, const float* x, std::i
   return count;
 }
 
-// Below this many elements a call stays on the calling thread: a oneTBB
-// task costs microseconds, a 64K-float tensor is tens of microseconds of
-// work. Provisional; the engine issue measures the crossover.
-constexpr std::int64_t parallel_threshold = std::int64_t{1} << 16;
-// Rows per task: about 16K floats (64 KiB), a few L2-sized chunks per core.
-constexpr std::int64_t floats_per_task = std::int64_t{1} << 14;
-
-// The vectorised path on the active instruction set, parallel over rows in
-// the caller's task arena. Returns false when the active level is scalar.
-bool run_vectorised(const simd::row_norm_args& args, simd::row_norm_kind kind, std::int64_t rows) {
-  const dispatch::isa level = dispatch::active_isa();
-  if (level == dispatch::isa::scalar) return false;
-  const auto run = [&](std::int64_t first, std::int64_t last) {
-    dispatch::call_on_isa(level, simd::row_norm_kernel{}, args, kind, first, last);
-  };
-  // Rows are independent, so any split over threads gives the same bits.
-  if (rows == 1 || rows * args.d < parallel_threshold) {
-    run(0, rows);
-  } else {
-    const std::int64_t grain = std::max<std::int64_t>(1, floats_per_task / args.d);
-    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, rows, grain),
-                      [&](const tbb::blocked_range<std::int64_t>& r) { run(r.begin(), r.end()); });
-  }
-  return true;
-}
-
 }  // namespace
 
 void layer_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
@@ -67,8 +36,8 @@ void layer_norm(const float* x, std::int64_t rows, std::int64_t d, const float* 
                     {beta, d, "beta", role::input},
                     {mean, rows, "mean", role::output},
                     {rstd, rows, "rstd", role::output}});
-  const simd::row_norm_args args{x, d, gamma, beta, eps, y, mean, rstd};
-  if (run_vectorised(args, simd::row_norm_kind::layer, rows)) return;
+  const simd::row_norm_args args{simd::row_norm_kind::layer, x, d, gamma, beta, eps, y, mean, rstd};
+  if (dispatch::run_on_active_isa(simd::row_norm_kernel{}, args, rows, d)) return;
   scalar::layer_norm(x, rows, d, gamma, beta, eps, y, mean, rstd);
 }
 
@@ -81,8 +50,9 @@ void rms_norm(const float* x, std::int64_t rows, std::int64_t d, const float* ga
                     {gamma, d, "gamma", role::input},
                     {beta, d, "beta", role::input},
                     {rstd, rows, "rstd", role::output}});
-  const simd::row_norm_args args{x, d, gamma, beta, eps, y, nullptr, rstd};
-  if (run_vectorised(args, simd::row_norm_kind::rms, rows)) return;
+  const simd::row_norm_args args{
+      simd::row_norm_kind::rms, x, d, gamma, beta, eps, y, nullptr, rstd};
+  if (dispatch::run_on_active_isa(simd::row_norm_kernel{}, args, rows, d)) return;
   scalar::rms_norm(x, rows, d, gamma, beta, eps, y, rstd);
 }
 

@@ -17,14 +17,14 @@
 namespace simdnorm::simd {
 
 template <class Arch>
-void row_norm_kernel::operator()(Arch, const row_norm_args& a, row_norm_kind kind,
-                                 std::int64_t first, std::int64_t last) const {
+void row_norm_kernel::operator()(Arch, const row_norm_args& a, std::int64_t first,
+                                 std::int64_t last) const {
   for (std::int64_t r = first; r < last; ++r) {
     const float* x = a.x + r * a.d;
     const scalar::strided_set row{x, 1, a.d, a.d};
     float largest = 0.0f;
     scalar::set_normalizer set;
-    if (kind == row_norm_kind::layer) {
+    if (a.kind == row_norm_kind::layer) {
       scalar::set_moments m = row_moments<Arch>(x, a.d, largest);
       if (!in_safe_range(largest)) m = scalar::moments_of(row);
       set = scalar::normalizer_of(m.mean, m.m2 / m.count, a.eps);

@@ -9,8 +9,11 @@
 
 namespace simdnorm::simd {
 
+enum class row_norm_kind { layer, rms };
+
 // One call's arguments, already validated. mean is unused by RMS norm.
 struct row_norm_args {
+  row_norm_kind kind;
   const float* x;
   std::int64_t d;
   const float* gamma;
@@ -21,19 +24,16 @@ struct row_norm_args {
   float* rstd;
 };
 
-enum class row_norm_kind { layer, rms };
-
 // Normalises rows [first, last). Each row is independent of the others, so
 // any split of the rows over threads gives the same bits.
 struct row_norm_kernel {
   template <class Arch>
-  void operator()(Arch, const row_norm_args& args, row_norm_kind kind, std::int64_t first,
-                  std::int64_t last) const;
+  void operator()(Arch, const row_norm_args& args, std::int64_t first, std::int64_t last) const;
 };
 
-#define SIMDNORM_DECLARE_ROW_NORM_KERNEL(ARCH)            \
-  extern template void row_norm_kernel::operator()<ARCH>( \
-      ARCH, const row_norm_args&, row_norm_kind, std::int64_t, std::int64_t) const;
+#define SIMDNORM_DECLARE_ROW_NORM_KERNEL(ARCH)                                                     \
+  extern template void row_norm_kernel::operator()<ARCH>(ARCH, const row_norm_args&, std::int64_t, \
+                                                         std::int64_t) const;
 SIMDNORM_DECLARE_ROW_NORM_KERNEL(xsimd::avx512bw)
 SIMDNORM_DECLARE_ROW_NORM_KERNEL(xsimd::fma3<xsimd::avx2>)
 SIMDNORM_DECLARE_ROW_NORM_KERNEL(xsimd::sse4_2)

@@ -1,0 +1,65 @@
+// Vectorised kernels over activation tensors: group norm (and so instance
+// norm) in NCHW, where a group is one contiguous run, and batch-norm
+// inference in both layouts. Interface only, no SIMD code: the bodies are in
+// channel_norms-inl.hpp, instantiated per instruction set in lib/arch/.
+#ifndef SIMDNORM_LIB_SIMD_CHANNEL_NORMS_HPP_
+#define SIMDNORM_LIB_SIMD_CHANNEL_NORMS_HPP_
+
+#include <cstdint>
+#include <xsimd/xsimd.hpp>
+
+#include "simdnorm/simdnorm.hpp"
+
+namespace simdnorm::simd {
+
+struct group_norm_args {
+  const float* x;
+  shape s;  // NCHW
+  std::int64_t groups;
+  const float* gamma;
+  const float* beta;
+  float eps;
+  float* y;
+  float* mean;
+  float* rstd;
+};
+
+// Normalises the statistics sets (n, g) with n * groups + g in [first, last).
+// Sets are independent, so any split over threads gives the same bits.
+struct nchw_group_norm_kernel {
+  template <class Arch>
+  void operator()(Arch, const group_norm_args& args, std::int64_t first, std::int64_t last) const;
+};
+
+// y = (x - mean[c]) * scale[c] + shift[c], the factors per channel.
+struct channel_affine_args {
+  const float* x;
+  shape s;
+  const float* mean;
+  const float* scale;
+  const float* shift;
+  float* y;
+};
+
+// Work items [first, last): NCHW planes (n, c) at n * c_total + c, or NHWC
+// positions (n, p) at n * spatial + p.
+struct channel_affine_kernel {
+  template <class Arch>
+  void operator()(Arch, const channel_affine_args& args, std::int64_t first,
+                  std::int64_t last) const;
+};
+
+#define SIMDNORM_DECLARE_CHANNEL_KERNELS(ARCH)                                                     \
+  extern template void nchw_group_norm_kernel::operator()<ARCH>(ARCH, const group_norm_args&,      \
+                                                                std::int64_t, std::int64_t) const; \
+  extern template void channel_affine_kernel::operator()<ARCH>(ARCH, const channel_affine_args&,   \
+                                                               std::int64_t, std::int64_t) const;
+SIMDNORM_DECLARE_CHANNEL_KERNELS(xsimd::avx512bw)
+SIMDNORM_DECLARE_CHANNEL_KERNELS(xsimd::fma3<xsimd::avx2>)
+SIMDNORM_DECLARE_CHANNEL_KERNELS(xsimd::sse4_2)
+SIMDNORM_DECLARE_CHANNEL_KERNELS(xsimd::sse2)
+#undef SIMDNORM_DECLARE_CHANNEL_KERNELS
+
+}  // namespace simdnorm::simd
+
+#endif  // SIMDNORM_LIB_SIMD_CHANNEL_NORMS_HPP_
