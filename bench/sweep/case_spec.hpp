@@ -34,11 +34,13 @@ struct case_spec {
 // their bw_fraction can exceed 1; DRAM-sized shapes belong to a larger suite.
 std::vector<case_spec> quick_suite();
 
-// Whether the vectorised engine covers a method yet (the others run the
-// scalar path whatever the instruction set, so the sweep reports them once,
-// as scalar). Grows with the engine.
-inline bool vectorised(const std::string& method) {
-  return method == "layer_norm" || method == "rms_norm";
+// Whether the vectorised engine covers a method in a layout yet (the others
+// run the scalar path whatever the instruction set, so the sweep reports them
+// once, as scalar). Grows with the engine.
+inline bool vectorised(const std::string& method, const std::string& layout) {
+  if (method == "layer_norm" || method == "rms_norm") return true;
+  if (method == "batch_norm_inference") return true;
+  return (method == "group_norm" || method == "instance_norm") && layout == "nchw";
 }
 
 }  // namespace simdnorm::sweep
