@@ -1,18 +1,12 @@
-// Instantiates the kernels for AVX-512 (F, CD, DQ, BW); compiled with that instruction set's
-// flags only (lib/CMakeLists.txt) and chosen at run time by lib/dispatch.
+// Instantiates every vectorised kernel for AVX-512 (F, CD, DQ, BW); compiled with that
+// instruction set's flags only (lib/CMakeLists.txt), chosen at run time by
+// lib/dispatch.
 #include "simd/channel_norms-inl.hpp"
 #include "simd/row_norms-inl.hpp"
 
 namespace simdnorm::simd {
 
-template void row_norm_kernel::operator()<xsimd::avx512bw>(xsimd::avx512bw, const row_norm_args&,
-                                                           std::int64_t, std::int64_t) const;
-
-template void nchw_group_norm_kernel::operator()<xsimd::avx512bw>(xsimd::avx512bw,
-                                                                  const group_norm_args&,
-                                                                  std::int64_t, std::int64_t) const;
-template void channel_affine_kernel::operator()<xsimd::avx512bw>(xsimd::avx512bw,
-                                                                 const channel_affine_args&,
-                                                                 std::int64_t, std::int64_t) const;
+SIMDNORM_ROW_NORM_KERNELS(, xsimd::avx512bw)
+SIMDNORM_CHANNEL_KERNELS(, xsimd::avx512bw)
 
 }  // namespace simdnorm::simd

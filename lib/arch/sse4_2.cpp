@@ -1,18 +1,12 @@
-// Instantiates the kernels for SSE4.2; compiled with that instruction set's
-// flags only (lib/CMakeLists.txt) and chosen at run time by lib/dispatch.
+// Instantiates every vectorised kernel for SSE4.2; compiled with that
+// instruction set's flags only (lib/CMakeLists.txt), chosen at run time by
+// lib/dispatch.
 #include "simd/channel_norms-inl.hpp"
 #include "simd/row_norms-inl.hpp"
 
 namespace simdnorm::simd {
 
-template void row_norm_kernel::operator()<xsimd::sse4_2>(xsimd::sse4_2, const row_norm_args&,
-                                                         std::int64_t, std::int64_t) const;
-
-template void nchw_group_norm_kernel::operator()<xsimd::sse4_2>(xsimd::sse4_2,
-                                                                const group_norm_args&,
-                                                                std::int64_t, std::int64_t) const;
-template void channel_affine_kernel::operator()<xsimd::sse4_2>(xsimd::sse4_2,
-                                                               const channel_affine_args&,
-                                                               std::int64_t, std::int64_t) const;
+SIMDNORM_ROW_NORM_KERNELS(, xsimd::sse4_2)
+SIMDNORM_CHANNEL_KERNELS(, xsimd::sse4_2)
 
 }  // namespace simdnorm::simd

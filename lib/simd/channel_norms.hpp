@@ -6,8 +6,8 @@
 #define SIMDNORM_LIB_SIMD_CHANNEL_NORMS_HPP_
 
 #include <cstdint>
-#include <xsimd/xsimd.hpp>
 
+#include "simd/architectures.hpp"
 #include "simdnorm/simdnorm.hpp"
 
 namespace simdnorm::simd {
@@ -49,16 +49,13 @@ struct channel_affine_kernel {
                   std::int64_t last) const;
 };
 
-#define SIMDNORM_DECLARE_CHANNEL_KERNELS(ARCH)                                                     \
-  extern template void nchw_group_norm_kernel::operator()<ARCH>(ARCH, const group_norm_args&,      \
+// The instantiations, explicit (in lib/arch/) or declared extern (here).
+#define SIMDNORM_CHANNEL_KERNELS(PREFIX, ARCH)                                                     \
+  PREFIX template void nchw_group_norm_kernel::operator()<ARCH>(ARCH, const group_norm_args&,      \
                                                                 std::int64_t, std::int64_t) const; \
-  extern template void channel_affine_kernel::operator()<ARCH>(ARCH, const channel_affine_args&,   \
+  PREFIX template void channel_affine_kernel::operator()<ARCH>(ARCH, const channel_affine_args&,   \
                                                                std::int64_t, std::int64_t) const;
-SIMDNORM_DECLARE_CHANNEL_KERNELS(xsimd::avx512bw)
-SIMDNORM_DECLARE_CHANNEL_KERNELS(xsimd::fma3<xsimd::avx2>)
-SIMDNORM_DECLARE_CHANNEL_KERNELS(xsimd::sse4_2)
-SIMDNORM_DECLARE_CHANNEL_KERNELS(xsimd::sse2)
-#undef SIMDNORM_DECLARE_CHANNEL_KERNELS
+SIMDNORM_FOR_EACH_ARCH(SIMDNORM_CHANNEL_KERNELS, extern)
 
 }  // namespace simdnorm::simd
 

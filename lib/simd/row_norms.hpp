@@ -5,7 +5,8 @@
 #define SIMDNORM_LIB_SIMD_ROW_NORMS_HPP_
 
 #include <cstdint>
-#include <xsimd/xsimd.hpp>
+
+#include "simd/architectures.hpp"
 
 namespace simdnorm::simd {
 
@@ -31,14 +32,11 @@ struct row_norm_kernel {
   void operator()(Arch, const row_norm_args& args, std::int64_t first, std::int64_t last) const;
 };
 
-#define SIMDNORM_DECLARE_ROW_NORM_KERNEL(ARCH)                                                     \
-  extern template void row_norm_kernel::operator()<ARCH>(ARCH, const row_norm_args&, std::int64_t, \
+// The instantiations, explicit (in lib/arch/) or declared extern (here).
+#define SIMDNORM_ROW_NORM_KERNELS(PREFIX, ARCH)                                                    \
+  PREFIX template void row_norm_kernel::operator()<ARCH>(ARCH, const row_norm_args&, std::int64_t, \
                                                          std::int64_t) const;
-SIMDNORM_DECLARE_ROW_NORM_KERNEL(xsimd::avx512bw)
-SIMDNORM_DECLARE_ROW_NORM_KERNEL(xsimd::fma3<xsimd::avx2>)
-SIMDNORM_DECLARE_ROW_NORM_KERNEL(xsimd::sse4_2)
-SIMDNORM_DECLARE_ROW_NORM_KERNEL(xsimd::sse2)
-#undef SIMDNORM_DECLARE_ROW_NORM_KERNEL
+SIMDNORM_FOR_EACH_ARCH(SIMDNORM_ROW_NORM_KERNELS, extern)
 
 }  // namespace simdnorm::simd
 
