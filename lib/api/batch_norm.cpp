@@ -2,7 +2,8 @@
 #include <vector>
 
 #include "dispatch/run_on_active_isa.hpp"
-#include "scalar/kernels.hpp"
+#include "scalar/batch_statistics.hpp"
+#include "scalar/normalize.hpp"
 #include "scalar/set_statistics.hpp"
 #include "simd/channel_norms.hpp"
 #include "simdnorm/simdnorm.hpp"
@@ -11,6 +12,52 @@
 namespace simdnorm {
 
 using validation::role;
+
+namespace {
+
+// Batch norm's statistics sets are channels, shared by every sample.
+constexpr scalar::set_map per_channel{0, 1};
+
+// Moments of every channel over n and spatial: the engine for NCHW, the
+// scalar path otherwise (NHWC is not vectorised yet) or when capped.
+std::vector<scalar::set_moments> batch_moments(const float* x, const shape& s) {
+  if (s.layout == layout::nchw) {
+    std::vector<scalar::set_moments> channels(static_cast<std::size_t>(s.c));
+    const simd::channel_moments_args args{x, s, channels.data()};
+    if (dispatch::run_on_active_isa(simd::nchw_channel_moments_kernel{}, args, s.c,
+                                    s.n * s.spatial)) {
+      return channels;
+    }
+  }
+  return scalar::channel_moments(x, s);
+}
+
+// y = ((x - hi) - lo) * (rstd * gamma) + beta per channel: the engine over NCHW
+// planes or NHWC positions, or the scalar path. Both form scale = rstd * gamma
+// the same way, so they differ only in the order of operations inside fma.
+void normalize_per_channel(const float* x, const shape& s,
+                           const std::vector<scalar::set_normalizer>& sets, const float* gamma,
+                           const float* beta, float* y) {
+  if (dispatch::active_isa() != dispatch::isa::scalar) {
+    std::vector<float> hi(sets.size()), lo(sets.size()), scale(sets.size()), shift(sets.size());
+    for (std::size_t c = 0; c < sets.size(); ++c) {
+      hi[c] = sets[c].hi;
+      lo[c] = sets[c].lo;
+      scale[c] = gamma != nullptr ? sets[c].rstd * gamma[c] : sets[c].rstd;
+      shift[c] = beta != nullptr ? beta[c] : 0.0f;
+    }
+    const simd::channel_affine_args args{x, s, hi.data(), lo.data(), scale.data(), shift.data(), y};
+    const bool planes = s.layout == layout::nchw;
+    if (dispatch::run_on_active_isa(simd::channel_affine_kernel{}, args,
+                                    planes ? s.n * s.c : s.n * s.spatial,
+                                    planes ? s.spatial : s.c)) {
+      return;
+    }
+  }
+  scalar::normalize(x, y, s, sets, per_channel, gamma, beta);
+}
+
+}  // namespace
 
 void batch_norm_inference(const float* x, const shape& s, const float* running_mean,
                           const float* running_var, const float* gamma, const float* beta,
@@ -28,22 +75,13 @@ void batch_norm_inference(const float* x, const shape& s, const float* running_m
                     {running_var, s.c, "running_var", role::input},
                     {gamma, s.c, "gamma", role::input},
                     {beta, s.c, "beta", role::input}});
-  // Per-channel factors, as the scalar path forms them: the running mean
-  // subtracted first, then scale = gamma * rstd.
-  std::vector<float> scale(static_cast<std::size_t>(s.c));
-  std::vector<float> shift(scale.size());
+  // The running mean is a float already: subtracted first, it has no second
+  // part to carry.
+  std::vector<scalar::set_normalizer> sets(static_cast<std::size_t>(s.c));
   for (std::int64_t c = 0; c < s.c; ++c) {
-    const float rstd = scalar::rstd_of(running_var[c], eps);
-    scale[c] = gamma != nullptr ? rstd * gamma[c] : rstd;
-    shift[c] = beta != nullptr ? beta[c] : 0.0f;
+    sets[c] = scalar::set_normalizer{running_mean[c], 0.0f, scalar::rstd_of(running_var[c], eps)};
   }
-  const simd::channel_affine_args args{x, s, running_mean, scale.data(), shift.data(), y};
-  const bool planes = s.layout == layout::nchw;
-  if (dispatch::run_on_active_isa(simd::channel_affine_kernel{}, args,
-                                  planes ? s.n * s.c : s.n * s.spatial, planes ? s.spatial : s.c)) {
-    return;
-  }
-  scalar::batch_norm_inference(x, s, running_mean, running_var, gamma, beta, eps, y);
+  normalize_per_channel(x, s, sets, gamma, beta, y);
 }
 
 void batch_norm_training(const float* x, const shape& s, float* running_mean, float* running_var,
@@ -69,8 +107,19 @@ void batch_norm_training(const float* x, const shape& s, float* running_mean, fl
                     {beta, s.c, "beta", role::input},
                     {save_mean, s.c, "save_mean", role::output},
                     {save_rstd, s.c, "save_rstd", role::output}});
-  scalar::batch_norm_training(x, s, running_mean, running_var, gamma, beta, momentum, eps, kind, y,
-                              save_mean, save_rstd);
+  const std::vector<scalar::set_moments> channels = batch_moments(x, s);
+  std::vector<scalar::set_normalizer> sets(channels.size());
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    sets[c] = scalar::normalizer_of(channels[c].mean, channels[c].variance(), eps);
+  }
+  normalize_per_channel(x, s, sets, gamma, beta, y);
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    if (save_mean != nullptr) save_mean[c] = static_cast<float>(channels[c].mean);
+    if (save_rstd != nullptr) save_rstd[c] = sets[c].rstd;
+  }
+  if (running_mean != nullptr) {
+    scalar::update_running_statistics(channels, momentum, kind, running_mean, running_var);
+  }
 }
 
 void batch_norm_mean_only_training(const float* x, const shape& s, float* running_mean,
@@ -85,7 +134,20 @@ void batch_norm_mean_only_training(const float* x, const shape& s, float* runnin
                     {running_mean, s.c, "running_mean", role::in_out},
                     {beta, s.c, "beta", role::input},
                     {save_mean, s.c, "save_mean", role::output}});
-  scalar::batch_norm_mean_only_training(x, s, running_mean, beta, momentum, y, save_mean);
+  const std::vector<scalar::set_moments> channels = batch_moments(x, s);
+  std::vector<scalar::set_normalizer> sets(channels.size());
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    const scalar::split_mean mean = scalar::split(channels[c].mean);
+    sets[c] = scalar::set_normalizer{mean.hi, mean.lo, 1.0f};
+  }
+  normalize_per_channel(x, s, sets, nullptr, beta, y);
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    if (save_mean != nullptr) save_mean[c] = static_cast<float>(channels[c].mean);
+  }
+  if (running_mean != nullptr) {
+    scalar::update_running_statistics(channels, momentum, running_var_kind::biased, running_mean,
+                                      nullptr);
+  }
 }
 
 void batch_norm_mean_only_inference(const float* x, const shape& s, const float* running_mean,
@@ -99,7 +161,11 @@ void batch_norm_mean_only_inference(const float* x, const shape& s, const float*
                     {y, count, "y", role::primary_output},
                     {running_mean, s.c, "running_mean", role::input},
                     {beta, s.c, "beta", role::input}});
-  scalar::batch_norm_mean_only_inference(x, s, running_mean, beta, y);
+  std::vector<scalar::set_normalizer> sets(static_cast<std::size_t>(s.c));
+  for (std::int64_t c = 0; c < s.c; ++c) {
+    sets[c] = scalar::set_normalizer{running_mean[c], 0.0f, 1.0f};
+  }
+  normalize_per_channel(x, s, sets, nullptr, beta, y);
 }
 
 }  // namespace simdnorm

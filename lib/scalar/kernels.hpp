@@ -21,16 +21,9 @@ void standardize_apply(const float* x, std::int64_t rows, std::int64_t features,
 void standardize_invert(const float* y, std::int64_t rows, std::int64_t features, const float* mean,
                         const float* var, float* x);
 
-void batch_norm_inference(const float* x, const shape& s, const float* running_mean,
-                          const float* running_var, const float* gamma, const float* beta,
-                          float eps, float* y);
-void batch_norm_training(const float* x, const shape& s, float* running_mean, float* running_var,
-                         const float* gamma, const float* beta, float momentum, float eps,
-                         running_var_kind kind, float* y, float* save_mean, float* save_rstd);
-void batch_norm_mean_only_training(const float* x, const shape& s, float* running_mean,
-                                   const float* beta, float momentum, float* y, float* save_mean);
-void batch_norm_mean_only_inference(const float* x, const shape& s, const float* running_mean,
-                                    const float* beta, float* y);
+// Batch norm is composed in lib/api/batch_norm.cpp from channel_moments
+// (scalar/batch_statistics.hpp), normalize and update_running_statistics,
+// each step on the engine where it has one.
 
 void layer_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
                 const float* beta, float eps, float* y, float* mean, float* rstd);

@@ -42,15 +42,35 @@ void nchw_group_norm_kernel::operator()(Arch, const group_norm_args& a, std::int
 }
 
 template <class Arch>
+void nchw_channel_moments_kernel::operator()(Arch, const channel_moments_args& a,
+                                             std::int64_t first, std::int64_t last) const {
+  for (std::int64_t c = first; c < last; ++c) {
+    scalar::set_moments channel;
+    for (std::int64_t n = 0; n < a.s.n; ++n) {
+      const float* run = a.x + (n * a.s.c + c) * a.s.spatial;
+      float largest = 0.0f;
+      scalar::set_moments m = row_moments<Arch>(run, a.s.spatial, largest);
+      // Squares outside float32's safe range: the scalar path rescales.
+      if (!in_safe_range(largest)) {
+        m = scalar::moments_of(scalar::strided_set{run, 1, a.s.spatial, 0});
+      }
+      channel = scalar::merge(channel, m);
+    }
+    a.channels[c] = channel;
+  }
+}
+
+template <class Arch>
 void channel_affine_kernel::operator()(Arch, const channel_affine_args& a, std::int64_t first,
                                        std::int64_t last) const {
   for (std::int64_t i = first; i < last; ++i) {
     if (a.s.layout == layout::nchw) {
       const std::int64_t c = i % a.s.c;
-      normalize_run<Arch>(a.x + i * a.s.spatial, a.s.spatial, a.mean[c], 0.0f, a.scale[c],
-                          a.shift[c], a.y + i * a.s.spatial);
+      normalize_run<Arch>(a.x + i * a.s.spatial, a.s.spatial, a.mean_hi[c], a.mean_lo[c],
+                          a.scale[c], a.shift[c], a.y + i * a.s.spatial);
     } else {
-      normalize_channels<Arch>(a.x + i * a.s.c, a.s.c, a.mean, a.scale, a.shift, a.y + i * a.s.c);
+      normalize_channels<Arch>(a.x + i * a.s.c, a.s.c, a.mean_hi, a.mean_lo, a.scale, a.shift,
+                               a.y + i * a.s.c);
     }
   }
 }

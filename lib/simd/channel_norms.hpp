@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "scalar/set_statistics.hpp"
 #include "simd/architectures.hpp"
 #include "simdnorm/simdnorm.hpp"
 
@@ -31,11 +32,28 @@ struct nchw_group_norm_kernel {
   void operator()(Arch, const group_norm_args& args, std::int64_t first, std::int64_t last) const;
 };
 
-// y = (x - mean[c]) * scale[c] + shift[c], the factors per channel.
+// Batch statistics of NCHW channels: channel c's n runs of spatial floats,
+// each reduced on its own and merged in sample order (a fixed order, so the
+// result does not depend on the thread count).
+struct channel_moments_args {
+  const float* x;
+  shape s;  // NCHW
+  scalar::set_moments* channels;
+};
+
+struct nchw_channel_moments_kernel {
+  template <class Arch>
+  void operator()(Arch, const channel_moments_args& args, std::int64_t first,
+                  std::int64_t last) const;
+};
+
+// y = ((x - mean_hi[c]) - mean_lo[c]) * scale[c] + shift[c], the factors per
+// channel, the mean in two parts (lo is 0 for a running mean given as float).
 struct channel_affine_args {
   const float* x;
   shape s;
-  const float* mean;
+  const float* mean_hi;
+  const float* mean_lo;
   const float* scale;
   const float* shift;
   float* y;
@@ -51,6 +69,8 @@ struct channel_affine_kernel {
 
 // The instantiations, explicit (in lib/arch/) or declared extern (here).
 #define SIMDNORM_CHANNEL_KERNELS(PREFIX, ARCH)                                                     \
+  PREFIX template void nchw_channel_moments_kernel::operator()<ARCH>(                              \
+      ARCH, const channel_moments_args&, std::int64_t, std::int64_t) const;                        \
   PREFIX template void nchw_group_norm_kernel::operator()<ARCH>(ARCH, const group_norm_args&,      \
                                                                 std::int64_t, std::int64_t) const; \
   PREFIX template void channel_affine_kernel::operator()<ARCH>(ARCH, const channel_affine_args&,   \

@@ -66,20 +66,21 @@ void normalize_run(const float* x, std::int64_t length, float hi, float lo, floa
   for (; i < length; ++i) y[i] = ((x[i] - hi) - lo) * scale + shift;
 }
 
-// y[c] = (x[c] - hi[c]) * scale[c] + shift[c] over a row of channels (an NHWC
-// position), the factors one per channel.
+// y[c] = ((x[c] - hi[c]) - lo[c]) * scale[c] + shift[c] over a row of
+// channels (an NHWC position), the factors one per channel.
 template <class Arch>
-void normalize_channels(const float* x, std::int64_t channels, const float* hi, const float* scale,
-                        const float* shift, float* y) {
+void normalize_channels(const float* x, std::int64_t channels, const float* hi, const float* lo,
+                        const float* scale, const float* shift, float* y) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   std::int64_t c = 0;
   for (; c + width <= channels; c += width) {
-    const batch centred = batch::load_unaligned(x + c) - batch::load_unaligned(hi + c);
+    const batch centred = (batch::load_unaligned(x + c) - batch::load_unaligned(hi + c)) -
+                          batch::load_unaligned(lo + c);
     xsimd::fma(centred, batch::load_unaligned(scale + c), batch::load_unaligned(shift + c))
         .store_unaligned(y + c);
   }
-  for (; c < channels; ++c) y[c] = (x[c] - hi[c]) * scale[c] + shift[c];
+  for (; c < channels; ++c) y[c] = ((x[c] - hi[c]) - lo[c]) * scale[c] + shift[c];
 }
 
 }  // namespace
