@@ -172,6 +172,36 @@ TEST(HostileData, HugeAndTinyMagnitudesNormaliseCorrectly) {
   }
 }
 
+// The same families through the activation kernels: batch norm training
+// (per-channel statistics, NCHW runs and NHWC chunks of rows) and group norm.
+TEST(HostileData, HugeAndTinyMagnitudesNormaliseBatchAndGroupNorm) {
+  struct family {
+    float scale;
+    float eps;
+  };
+  for (const family f : {family{1e30f, 1e-5f}, family{1e-18f, 1e-44f}}) {
+    for (layout l : {layout::nchw, layout::nhwc}) {
+      const shape s{4, 24, 300, l};
+      std::vector<float> x = normal(element_count(s), 12u);
+      for (float& v : x) v *= f.scale;
+      std::vector<float> y(x.size()), save_rstd(s.c);
+      batch_norm_training(x.data(), s, nullptr, nullptr, nullptr, nullptr, 0.1f, f.eps,
+                          running_var_kind::unbiased, y.data(), nullptr, save_rstd.data());
+      const reference::trained want = reference::batch_norm_training(
+          x.data(), s, nullptr, nullptr, nullptr, nullptr, 0.1f, f.eps, running_var_kind::unbiased);
+      EXPECT_TRUE(all_near(y, want.y, output_tolerance())) << "scale " << f.scale;
+      EXPECT_TRUE(all_near(save_rstd, want.save_rstd, rstd_tolerance)) << "scale " << f.scale;
+
+      std::vector<float> rstd(s.n * 6);
+      group_norm(x.data(), s, 6, nullptr, nullptr, f.eps, y.data(), nullptr, rstd.data());
+      const reference::normalized want_group =
+          reference::group_norm(x.data(), s, 6, nullptr, nullptr, f.eps);
+      EXPECT_TRUE(all_near(y, want_group.y, output_tolerance())) << "scale " << f.scale;
+      EXPECT_TRUE(all_near(rstd, want_group.rstd, rstd_tolerance)) << "scale " << f.scale;
+    }
+  }
+}
+
 bool all_finite(const float* v, std::int64_t count) {
   for (std::int64_t i = 0; i < count; ++i) {
     if (!std::isfinite(v[i])) return false;

@@ -18,9 +18,34 @@ namespace {
 // Batch norm's statistics sets are channels, shared by every sample.
 constexpr scalar::set_map per_channel{0, 1};
 
-// Moments of every channel over n and spatial: the engine for NCHW, the
-// scalar path otherwise (NHWC is not vectorised yet) or when capped.
+// Rows of an NHWC tensor per chunk of its statistics: about 64K floats, a
+// function of the shape only, so that the chunks (and the order they merge
+// in) never depend on the thread count.
+std::int64_t rows_per_chunk(const shape& s) {
+  const std::int64_t rows = (std::int64_t{1} << 16) / s.c;
+  return rows < 1 ? 1 : rows;
+}
+
+// Moments of every channel over n and spatial: the engine when active, the
+// scalar path otherwise.
 std::vector<scalar::set_moments> batch_moments(const float* x, const shape& s) {
+  if (s.layout == layout::nhwc) {
+    const std::int64_t rows = s.n * s.spatial;
+    const std::int64_t per_chunk = rows_per_chunk(s);
+    const std::int64_t chunks = (rows + per_chunk - 1) / per_chunk;
+    std::vector<scalar::set_moments> partials(static_cast<std::size_t>(chunks * s.c));
+    const simd::nhwc_channel_moments_args args{x, s, per_chunk, partials.data()};
+    if (dispatch::run_on_active_isa(simd::nhwc_channel_moments_kernel{}, args, chunks,
+                                    per_chunk * s.c)) {
+      std::vector<scalar::set_moments> channels(static_cast<std::size_t>(s.c));
+      for (std::int64_t k = 0; k < chunks; ++k) {
+        for (std::int64_t c = 0; c < s.c; ++c) {
+          channels[c] = scalar::merge(channels[c], partials[k * s.c + c]);
+        }
+      }
+      return channels;
+    }
+  }
   if (s.layout == layout::nchw) {
     std::vector<scalar::set_moments> channels(static_cast<std::size_t>(s.c));
     const simd::channel_moments_args args{x, s, channels.data()};

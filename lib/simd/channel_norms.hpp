@@ -47,6 +47,24 @@ struct nchw_channel_moments_kernel {
                   std::int64_t last) const;
 };
 
+// Partial batch statistics of NHWC channels: the n * spatial rows of c
+// channels are cut into chunks of rows_per_chunk rows (a function of the shape
+// only); chunk k writes the moments of its rows, per channel, to
+// partials[k * c + channel]. The caller merges chunks in order, so the result
+// does not depend on the thread count.
+struct nhwc_channel_moments_args {
+  const float* x;
+  shape s;  // NHWC
+  std::int64_t rows_per_chunk;
+  scalar::set_moments* partials;
+};
+
+struct nhwc_channel_moments_kernel {
+  template <class Arch>
+  void operator()(Arch, const nhwc_channel_moments_args& args, std::int64_t first,
+                  std::int64_t last) const;
+};
+
 // y = ((x - mean_hi[c]) - mean_lo[c]) * scale[c] + shift[c], the factors per
 // channel, the mean in two parts (lo is 0 for a running mean given as float).
 struct channel_affine_args {
@@ -69,6 +87,8 @@ struct channel_affine_kernel {
 
 // The instantiations, explicit (in lib/arch/) or declared extern (here).
 #define SIMDNORM_CHANNEL_KERNELS(PREFIX, ARCH)                                                     \
+  PREFIX template void nhwc_channel_moments_kernel::operator()<ARCH>(                              \
+      ARCH, const nhwc_channel_moments_args&, std::int64_t, std::int64_t) const;                   \
   PREFIX template void nchw_channel_moments_kernel::operator()<ARCH>(                              \
       ARCH, const channel_moments_args&, std::int64_t, std::int64_t) const;                        \
   PREFIX template void nchw_group_norm_kernel::operator()<ARCH>(ARCH, const group_norm_args&,      \
