@@ -1,9 +1,13 @@
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <utility>
 #include <vector>
 
-#include "scalar/kernels.hpp"
+#include "api/channel_steps.hpp"
+#include "scalar/normalize.hpp"
+#include "scalar/set_statistics.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
 
@@ -17,6 +21,16 @@ struct moments::state {
 };
 
 namespace {
+
+// A matrix of rows x features is an NHWC tensor with one spatial position:
+// each feature is a channel, each row a sample.
+shape as_channels(std::int64_t rows, std::int64_t features) {
+  return shape{rows, features, 1, layout::nhwc};
+}
+
+// Keras divides by max(sqrt(var), epsilon) with its backend epsilon 1e-7, so
+// that a constant feature maps to 0 rather than to NaN.
+double keras_std(float var) { return std::max(std::sqrt(static_cast<double>(var)), 1e-7); }
 
 const moments::state& live(const std::unique_ptr<moments::state>& state,
                            const validation::checker& check) {
@@ -67,7 +81,10 @@ void moments::update(const float* x, std::int64_t rows) {
   check.positive(rows, "rows");
   check.element_count({rows, features}, "x (rows * features)");
   check.not_null(x, "x");
-  scalar::moments_update(state_->features, x, rows);
+  const std::vector<scalar::set_moments> chunk = api::batch_moments(x, as_channels(rows, features));
+  for (std::int64_t f = 0; f < features; ++f) {
+    state_->features[f] = scalar::merge(state_->features[f], chunk[f]);
+  }
   state_->rows += rows;
 }
 
@@ -105,14 +122,23 @@ void standardize_apply(const float* x, std::int64_t rows, std::int64_t features,
                        const float* var, float* y) {
   check_standardize(validation::checker("standardize_apply"), x, "x", rows, features, mean, var, y,
                     "y");
-  scalar::standardize_apply(x, rows, features, mean, var, y);
+  std::vector<scalar::set_normalizer> sets(static_cast<std::size_t>(features));
+  for (std::int64_t f = 0; f < features; ++f) {
+    sets[f] = scalar::set_normalizer{mean[f], 0.0f, static_cast<float>(1.0 / keras_std(var[f]))};
+  }
+  api::normalize_per_channel(x, as_channels(rows, features), sets, nullptr, nullptr, y);
 }
 
 void standardize_invert(const float* y, std::int64_t rows, std::int64_t features, const float* mean,
                         const float* var, float* x) {
   check_standardize(validation::checker("standardize_invert"), y, "y", rows, features, mean, var, x,
                     "x");
-  scalar::standardize_invert(y, rows, features, mean, var, x);
+  std::vector<scalar::set_normalizer> sets(static_cast<std::size_t>(features));
+  for (std::int64_t f = 0; f < features; ++f) {
+    sets[f] = scalar::set_normalizer{0.0f, 0.0f, static_cast<float>(keras_std(var[f]))};
+  }
+  // x = y * std + mean: the mean is the per-feature shift.
+  api::normalize_per_channel(y, as_channels(rows, features), sets, nullptr, mean, x);
 }
 
 }  // namespace simdnorm

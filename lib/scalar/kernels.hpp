@@ -14,14 +14,8 @@
 
 namespace simdnorm::scalar {
 
-// Folds rows x features into per-feature moments (merged into `features`).
-void moments_update(std::vector<set_moments>& features, const float* x, std::int64_t rows);
-void standardize_apply(const float* x, std::int64_t rows, std::int64_t features, const float* mean,
-                       const float* var, float* y);
-void standardize_invert(const float* y, std::int64_t rows, std::int64_t features, const float* mean,
-                        const float* var, float* x);
-
-// Batch norm is composed in lib/api/batch_norm.cpp from channel_moments
+// Batch norm and standardize are composed in lib/api (batch_norm.cpp,
+// standardize.cpp, channel_steps.cpp) from channel_moments
 // (scalar/batch_statistics.hpp), normalize and update_running_statistics,
 // each step on the engine where it has one.
 
