@@ -77,4 +77,29 @@ void normalize_per_channel(const float* x, const shape& s,
   scalar::normalize(x, y, s, sets, scalar::set_map{0, 1}, gamma, beta);
 }
 
+std::vector<scalar::set_moments> instance_moments(const float* x, const shape& s) {
+  const shape sample{1, s.c, s.spatial, s.layout};
+  const std::int64_t sample_floats = s.c * s.spatial;
+  std::vector<scalar::set_moments> instances;
+  instances.reserve(static_cast<std::size_t>(s.n * s.c));
+  for (std::int64_t n = 0; n < s.n; ++n) {
+    const std::vector<scalar::set_moments> channels = batch_moments(x + n * sample_floats, sample);
+    instances.insert(instances.end(), channels.begin(), channels.end());
+  }
+  return instances;
+}
+
+void normalize_per_instance(const float* x, const shape& s,
+                            const std::vector<scalar::set_normalizer>& sets, const float* gamma,
+                            const float* beta, float* y) {
+  const shape sample{1, s.c, s.spatial, s.layout};
+  const std::int64_t sample_floats = s.c * s.spatial;
+  for (std::int64_t n = 0; n < s.n; ++n) {
+    const std::vector<scalar::set_normalizer> channels(sets.begin() + n * s.c,
+                                                       sets.begin() + (n + 1) * s.c);
+    normalize_per_channel(x + n * sample_floats, sample, channels, gamma, beta,
+                          y + n * sample_floats);
+  }
+}
+
 }  // namespace simdnorm::api

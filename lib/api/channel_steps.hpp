@@ -16,6 +16,16 @@ namespace simdnorm::api {
 // Moments of every channel over all samples and spatial positions of s.
 std::vector<scalar::set_moments> batch_moments(const float* x, const shape& s);
 
+// Moments of every (n, c) over the spatial positions, index n * c_total + c:
+// each sample's channel moments.
+std::vector<scalar::set_moments> instance_moments(const float* x, const shape& s);
+
+// y = ((x - hi) - lo) * (rstd * gamma) + beta with one set per (n, c), index
+// n * c_total + c, sample by sample.
+void normalize_per_instance(const float* x, const shape& s,
+                            const std::vector<scalar::set_normalizer>& sets, const float* gamma,
+                            const float* beta, float* y);
+
 // y = ((x - hi) - lo) * (rstd * gamma) + beta with one set per channel.
 void normalize_per_channel(const float* x, const shape& s,
                            const std::vector<scalar::set_normalizer>& sets, const float* gamma,

@@ -1,5 +1,7 @@
 #include <cstdint>
+#include <vector>
 
+#include "api/channel_steps.hpp"
 #include "scalar/kernels.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
@@ -56,7 +58,10 @@ void checked_batch_instance_norm(const char* function, const float* x, const sha
   check.not_null(rho, "rho");
   check_mixed(check, x, s, batch, eps, y, gamma, beta, rho);
   check.unit_interval(rho, s.c, "rho");
-  scalar::batch_instance_norm(x, s, batch, gamma, beta, rho, eps, y);
+  const std::vector<scalar::set_moments> instances = api::instance_moments(x, s);
+  api::normalize_per_instance(
+      x, s, scalar::batch_instance_normalizers(instances, s, batch, rho, eps), gamma, beta, y);
+  scalar::update_running(instances, s, batch);
 }
 
 void checked_switchable_norm(const char* function, const float* x, const shape& s,
@@ -67,7 +72,10 @@ void checked_switchable_norm(const char* function, const float* x, const shape& 
   check_mixed(check, x, s, batch, eps, y, gamma, beta, nullptr);
   check.mixing_weights(weights.mean.data(), 3, "mean_weights");
   check.mixing_weights(weights.var.data(), 3, "var_weights");
-  scalar::switchable_norm(x, s, batch, gamma, beta, weights, eps, y);
+  const std::vector<scalar::set_moments> instances = api::instance_moments(x, s);
+  api::normalize_per_instance(
+      x, s, scalar::switchable_normalizers(instances, s, batch, weights, eps), gamma, beta, y);
+  scalar::update_running(instances, s, batch);
 }
 
 }  // namespace

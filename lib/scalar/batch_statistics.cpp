@@ -13,16 +13,6 @@ std::vector<set_moments> channel_moments(const float* x, const shape& s) {
   return channels;
 }
 
-std::vector<set_moments> instance_moments(const float* x, const shape& s) {
-  std::vector<set_moments> instances(static_cast<std::size_t>(s.n * s.c));
-  for (std::int64_t n = 0; n < s.n; ++n) {
-    for (std::int64_t c = 0; c < s.c; ++c) {
-      instances[n * s.c + c] = moments_of(group_set(x, s, n, c, 1));
-    }
-  }
-  return instances;
-}
-
 std::vector<set_moments> merge_over_samples(const std::vector<set_moments>& instances,
                                             const shape& s) {
   std::vector<set_moments> channels(static_cast<std::size_t>(s.c));

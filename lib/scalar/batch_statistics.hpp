@@ -13,9 +13,6 @@ namespace simdnorm::scalar {
 // Moments of each channel over all samples and spatial positions.
 std::vector<set_moments> channel_moments(const float* x, const shape& s);
 
-// Moments of each (n, c) over the spatial positions, index n * c_total + c.
-std::vector<set_moments> instance_moments(const float* x, const shape& s);
-
 // Batch moments of each channel, merged from instance moments in sample order
 // (no second read of the data).
 std::vector<set_moments> merge_over_samples(const std::vector<set_moments>& instances,

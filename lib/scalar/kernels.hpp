@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "scalar/normalize.hpp"
 #include "scalar/set_statistics.hpp"
 #include "simdnorm/simdnorm.hpp"
 
@@ -40,11 +41,18 @@ struct batch_source {
   float momentum;
 };
 
-void batch_instance_norm(const float* x, const shape& s, const batch_source& batch,
-                         const float* gamma, const float* beta, const float* rho, float eps,
-                         float* y);
-void switchable_norm(const float* x, const shape& s, const batch_source& batch, const float* gamma,
-                     const float* beta, const switch_weights& weights, float eps, float* y);
+// One normaliser per (n, c), index n * c_total + c, from the instance moments
+// (same index) and the batch part.
+std::vector<set_normalizer> batch_instance_normalizers(const std::vector<set_moments>& instances,
+                                                       const shape& s, const batch_source& batch,
+                                                       const float* rho, float eps);
+std::vector<set_normalizer> switchable_normalizers(const std::vector<set_moments>& instances,
+                                                   const shape& s, const batch_source& batch,
+                                                   const switch_weights& weights, float eps);
+// In training with running statistics given: folds the batch moments (the
+// instance moments merged over samples) into them, unbiased variance.
+void update_running(const std::vector<set_moments>& instances, const shape& s,
+                    const batch_source& batch);
 
 void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t cols, float* w,
                  float* norm);

@@ -1,6 +1,7 @@
 // Batch-instance norm and switchable norm: both mix batch statistics with
-// per-sample ones. The per-(n, c) moments are taken once; the batch and layer
-// moments are Chan merges of them (DESIGN.md section 2), never a second read.
+// per-sample ones. From the per-(n, c) moments, taken once by the caller, the
+// batch and layer moments are Chan merges (DESIGN.md section 2), never a
+// second read; what is left here is the mixing into one normaliser per (n, c).
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -12,9 +13,6 @@
 namespace simdnorm::scalar {
 
 namespace {
-
-// Every (n, c) gets its own normaliser.
-set_map instance_map(const shape& s) { return set_map{s.c, 1}; }
 
 double rstd_double(double var, float eps) { return 1.0 / std::sqrt(var + eps); }
 
@@ -44,6 +42,8 @@ batch_part batch_statistics(const std::vector<set_moments>& instances, const sha
   return batch;
 }
 
+}  // namespace
+
 void update_running(const std::vector<set_moments>& instances, const shape& s,
                     const batch_source& source) {
   if (!source.training || source.update_mean == nullptr) return;
@@ -51,12 +51,9 @@ void update_running(const std::vector<set_moments>& instances, const shape& s,
                             running_var_kind::unbiased, source.update_mean, source.update_var);
 }
 
-}  // namespace
-
-void batch_instance_norm(const float* x, const shape& s, const batch_source& source,
-                         const float* gamma, const float* beta, const float* rho, float eps,
-                         float* y) {
-  const std::vector<set_moments> instances = instance_moments(x, s);
+std::vector<set_normalizer> batch_instance_normalizers(const std::vector<set_moments>& instances,
+                                                       const shape& s, const batch_source& source,
+                                                       const float* rho, float eps) {
   const batch_part batch = batch_statistics(instances, s, source);
   // rho * (x - mb) * rb + (1 - rho) * (x - mi) * ri is linear in x: it is
   // (x - m) * r with r = rho * rb + (1 - rho) * ri and m the r-weighted mean of
@@ -73,13 +70,12 @@ void batch_instance_norm(const float* x, const shape& s, const batch_source& sou
       sets[n * s.c + c] = set_normalizer{mean.hi, mean.lo, static_cast<float>(r)};
     }
   }
-  normalize(x, y, s, sets, instance_map(s), gamma, beta);
-  update_running(instances, s, source);
+  return sets;
 }
 
-void switchable_norm(const float* x, const shape& s, const batch_source& source, const float* gamma,
-                     const float* beta, const switch_weights& weights, float eps, float* y) {
-  const std::vector<set_moments> instances = instance_moments(x, s);
+std::vector<set_normalizer> switchable_normalizers(const std::vector<set_moments>& instances,
+                                                   const shape& s, const batch_source& source,
+                                                   const switch_weights& weights, float eps) {
   const batch_part batch = batch_statistics(instances, s, source);
   std::vector<set_normalizer> sets(instances.size());
   for (std::int64_t n = 0; n < s.n; ++n) {
@@ -94,8 +90,7 @@ void switchable_norm(const float* x, const shape& s, const batch_source& source,
       sets[n * s.c + c] = normalizer_of(mean, var, eps);
     }
   }
-  normalize(x, y, s, sets, instance_map(s), gamma, beta);
-  update_running(instances, s, source);
+  return sets;
 }
 
 }  // namespace simdnorm::scalar
