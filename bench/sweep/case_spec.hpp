@@ -40,7 +40,8 @@ std::vector<case_spec> quick_suite();
 inline bool vectorised(const std::string& method, const std::string& layout) {
   if (method == "layer_norm" || method == "rms_norm") return true;
   if (method == "standardize_adapt" || method == "standardize_apply") return true;
-  if (method.rfind("batch_norm_", 0) == 0) return true;
+  if (method.rfind("batch_", 0) == 0) return true;  // batch norm, batch-instance norm
+  if (method.rfind("switchable_norm", 0) == 0) return true;
   (void)layout;  // every layout of these methods is covered now
   return method == "group_norm" || method == "instance_norm";
 }
