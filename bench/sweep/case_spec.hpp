@@ -34,17 +34,10 @@ struct case_spec {
 // their bw_fraction can exceed 1; DRAM-sized shapes belong to a larger suite.
 std::vector<case_spec> quick_suite();
 
-// Whether the vectorised engine takes part in a method in a layout yet (the
-// others run the scalar path whatever the instruction set, so the sweep
-// reports them once, as scalar). Grows with the engine.
-inline bool vectorised(const std::string& method, const std::string& layout) {
-  if (method == "layer_norm" || method == "rms_norm") return true;
-  if (method == "standardize_adapt" || method == "standardize_apply") return true;
-  if (method.rfind("batch_", 0) == 0) return true;  // batch norm, batch-instance norm
-  if (method.rfind("switchable_norm", 0) == 0) return true;
-  (void)layout;  // every layout of these methods is covered now
-  return method == "group_norm" || method == "instance_norm";
-}
+// Whether the vectorised engine takes part in a method yet (the others run
+// the scalar path whatever the instruction set, so the sweep reports them
+// once, as scalar). Every method but weight norm, in both layouts.
+inline bool vectorised(const std::string& method) { return method != "weight_norm"; }
 
 }  // namespace simdnorm::sweep
 

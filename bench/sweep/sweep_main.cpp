@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
         simdnorm::set_max_isa("scalar");
         const double scalar_ns = measure("scalar", "scalar", 1, std::nan(""));
         simdnorm::set_max_isa("avx512");
-        if (simdnorm::sweep::vectorised(spec.method, spec.layout) &&
+        if (simdnorm::sweep::vectorised(spec.method) &&
             std::string(simdnorm::active_isa()) != "scalar") {
           measure("simdnorm", simdnorm::active_isa(), tbb::this_task_arena::max_concurrency(),
                   scalar_ns);
