@@ -1,6 +1,8 @@
 #include <cstdint>
 
+#include "dispatch/run_on_active_isa.hpp"
 #include "scalar/kernels.hpp"
+#include "simd/row_norms.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
 
@@ -21,6 +23,11 @@ void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t
                     {w, count, "w", role::primary_output},
                     {g, rows, "g", role::input},
                     {norm, rows, "norm", role::output}});
+  simd::row_norm_args args{
+      simd::row_norm_kind::weight, v, cols, nullptr, nullptr, 0.0f, w, nullptr, nullptr};
+  args.gain = g;
+  args.norm = norm;
+  if (dispatch::run_on_active_isa(simd::row_norm_kernel{}, args, rows, cols)) return;
   scalar::weight_norm(v, g, rows, cols, w, norm);
 }
 

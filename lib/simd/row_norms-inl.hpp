@@ -32,7 +32,13 @@ void row_norm_kernel::operator()(Arch, const row_norm_args& a, std::int64_t firs
     } else {
       double mean_square = row_mean_square<Arch>(x, a.d, largest);
       if (!in_safe_range(largest)) mean_square = scalar::mean_square_of(row);
-      set = scalar::set_normalizer{0.0f, 0.0f, scalar::rstd_of(mean_square, a.eps)};
+      if (a.kind == row_norm_kind::rms) {
+        set = scalar::set_normalizer{0.0f, 0.0f, scalar::rstd_of(mean_square, a.eps)};
+      } else {
+        const double norm = __builtin_sqrt(mean_square * static_cast<double>(a.d));
+        set = scalar::set_normalizer{0.0f, 0.0f, static_cast<float>(a.gain[r] / norm)};
+        if (a.norm != nullptr) a.norm[r] = static_cast<float>(norm);
+      }
     }
     normalize_row<Arch>(x, a.d, set, a.gamma, a.beta, a.y + r * a.d);
     if (a.rstd != nullptr) a.rstd[r] = set.rstd;

@@ -10,9 +10,12 @@
 
 namespace simdnorm::simd {
 
-enum class row_norm_kind { layer, rms };
+// layer: (x - mean) * rstd; rms: x * rstd (rstd of mean(x^2)); weight:
+// x * gain[r] / ||x_r||_2 (weight norm, no eps).
+enum class row_norm_kind { layer, rms, weight };
 
-// One call's arguments, already validated. mean is unused by RMS norm.
+// One call's arguments, already validated. mean is only written by layer
+// norm, norm and gain only used by weight norm.
 struct row_norm_args {
   row_norm_kind kind;
   const float* x;
@@ -23,6 +26,8 @@ struct row_norm_args {
   float* y;
   float* mean;
   float* rstd;
+  const float* gain = nullptr;
+  float* norm = nullptr;
 };
 
 // Normalises rows [first, last). Each row is independent of the others, so
