@@ -34,11 +34,6 @@ struct case_spec {
 // their bw_fraction can exceed 1; DRAM-sized shapes belong to a larger suite.
 std::vector<case_spec> quick_suite();
 
-// Whether the vectorised engine takes part in a method yet (the others run
-// the scalar path whatever the instruction set, so the sweep reports them
-// once, as scalar). Every method but weight norm, in both layouts.
-inline bool vectorised(const std::string& method) { return method != "weight_norm"; }
-
 }  // namespace simdnorm::sweep
 
 #endif  // SIMDNORM_BENCH_SWEEP_CASE_SPEC_HPP_

@@ -155,9 +155,8 @@ int main(int argc, char** argv) {
         const std::vector<float> x = simdnorm::bench::normal_floats(
             spec.elements(), seed_of(spec, family.name), family.offset);
         // One row per implementation: the scalar path (capped through
-        // set_max_isa, one thread), then, for methods the vectorised engine
-        // covers, the engine on the best instruction set with every thread of
-        // the default oneTBB arena.
+        // set_max_isa, one thread), then the vectorised engine on the best
+        // instruction set with every thread of the default oneTBB arena.
         const auto measure = [&](const char* impl, const std::string& isa, int threads,
                                  double scalar_ns) {
           const simdnorm::sweep::prepared_call prepared = simdnorm::sweep::prepare(spec, x);
@@ -185,8 +184,7 @@ int main(int argc, char** argv) {
         simdnorm::set_max_isa("scalar");
         const double scalar_ns = measure("scalar", "scalar", 1, std::nan(""));
         simdnorm::set_max_isa("avx512");
-        if (simdnorm::sweep::vectorised(spec.method) &&
-            std::string(simdnorm::active_isa()) != "scalar") {
+        if (std::string(simdnorm::active_isa()) != "scalar") {
           measure("simdnorm", simdnorm::active_isa(), tbb::this_task_arena::max_concurrency(),
                   scalar_ns);
         }

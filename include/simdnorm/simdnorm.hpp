@@ -55,8 +55,8 @@ SIMDNORM_API const char* version();
 SIMDNORM_API const char* active_isa();
 // Caps the instruction set for the whole process (one of the names above;
 // throws std::invalid_argument for any other). A cap above what the CPU
-// supports has no effect. Methods without a vectorised kernel yet always run
-// the scalar path.
+// supports has no effect; "scalar" selects the portable scalar path for
+// every method.
 SIMDNORM_API void set_max_isa(const char* name);
 
 // ---- standardize (Keras Normalization) ------------------------------------
