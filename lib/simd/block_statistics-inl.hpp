@@ -138,6 +138,24 @@ double row_mean_square(const float* x, std::int64_t d, float& largest) {
   return sum / static_cast<double>(d);
 }
 
+// The two entry points kernels use: the statistics of a contiguous run, on
+// the vectorised blocks above, or, for the rare run whose squares leave
+// float32's safe range, on the scalar path, which rescales it.
+template <class Arch>
+scalar::set_moments run_moments(const float* x, std::int64_t length) {
+  float largest = 0.0f;
+  const scalar::set_moments m = row_moments<Arch>(x, length, largest);
+  return in_safe_range(largest) ? m : scalar::moments_of(scalar::strided_set{x, 1, length, 0});
+}
+
+template <class Arch>
+double run_mean_square(const float* x, std::int64_t length) {
+  float largest = 0.0f;
+  const double mean_square = row_mean_square<Arch>(x, length, largest);
+  return in_safe_range(largest) ? mean_square
+                                : scalar::mean_square_of(scalar::strided_set{x, 1, length, 0});
+}
+
 }  // namespace
 
 }  // namespace simdnorm::simd

@@ -24,10 +24,7 @@ void nchw_group_norm_kernel::operator()(Arch, const group_norm_args& a, std::int
     const std::int64_t g = i % a.groups;
     const std::int64_t offset = (n * a.s.c + g * width) * a.s.spatial;
     const float* x = a.x + offset;
-    float largest = 0.0f;
-    scalar::set_moments m = row_moments<Arch>(x, length, largest);
-    // Squares outside float32's safe range: the scalar path rescales.
-    if (!in_safe_range(largest)) m = scalar::moments_of(scalar::strided_set{x, 1, length, 0});
+    const scalar::set_moments m = run_moments<Arch>(x, length);
     const scalar::set_normalizer set = scalar::normalizer_of(m.mean, m.m2 / m.count, a.eps);
     for (std::int64_t k = 0; k < width; ++k) {
       const std::int64_t c = g * width + k;
@@ -47,14 +44,8 @@ void nchw_channel_moments_kernel::operator()(Arch, const channel_moments_args& a
   for (std::int64_t c = first; c < last; ++c) {
     scalar::set_moments channel;
     for (std::int64_t n = 0; n < a.s.n; ++n) {
-      const float* run = a.x + (n * a.s.c + c) * a.s.spatial;
-      float largest = 0.0f;
-      scalar::set_moments m = row_moments<Arch>(run, a.s.spatial, largest);
-      // Squares outside float32's safe range: the scalar path rescales.
-      if (!in_safe_range(largest)) {
-        m = scalar::moments_of(scalar::strided_set{run, 1, a.s.spatial, 0});
-      }
-      channel = scalar::merge(channel, m);
+      channel = scalar::merge(channel,
+                              run_moments<Arch>(a.x + (n * a.s.c + c) * a.s.spatial, a.s.spatial));
     }
     a.channels[c] = channel;
   }

@@ -1,7 +1,6 @@
 // The row kernels' bodies, written once for every instruction set; included
 // only by the per-architecture files in lib/arch/, each compiled with its own
-// flags. The rare row whose squares would leave float32's safe range is handed
-// to the scalar path, which rescales it.
+// flags.
 #ifndef SIMDNORM_LIB_SIMD_ROW_NORMS_INL_HPP_
 #define SIMDNORM_LIB_SIMD_ROW_NORMS_INL_HPP_
 
@@ -21,17 +20,13 @@ void row_norm_kernel::operator()(Arch, const row_norm_args& a, std::int64_t firs
                                  std::int64_t last) const {
   for (std::int64_t r = first; r < last; ++r) {
     const float* x = a.x + r * a.d;
-    const scalar::strided_set row{x, 1, a.d, a.d};
-    float largest = 0.0f;
     scalar::set_normalizer set;
     if (a.kind == row_norm_kind::layer) {
-      scalar::set_moments m = row_moments<Arch>(x, a.d, largest);
-      if (!in_safe_range(largest)) m = scalar::moments_of(row);
+      const scalar::set_moments m = run_moments<Arch>(x, a.d);
       set = scalar::normalizer_of(m.mean, m.m2 / m.count, a.eps);
       if (a.mean != nullptr) a.mean[r] = static_cast<float>(m.mean);
     } else {
-      double mean_square = row_mean_square<Arch>(x, a.d, largest);
-      if (!in_safe_range(largest)) mean_square = scalar::mean_square_of(row);
+      const double mean_square = run_mean_square<Arch>(x, a.d);
       if (a.kind == row_norm_kind::rms) {
         set = scalar::set_normalizer{0.0f, 0.0f, scalar::rstd_of(mean_square, a.eps)};
       } else {
