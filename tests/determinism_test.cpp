@@ -35,6 +35,26 @@ std::vector<kernel_call> kernel_calls() {
         return y;
       },
       [] {
+        // Group norm with one group per sample and N = 1: one set, split.
+        std::vector<float> y(x1.size() + 2);
+        group_norm(x1.data(), nchw, 1, nullptr, nullptr, eps, y.data(), y.data() + x1.size(),
+                   y.data() + x1.size() + 1);
+        return y;
+      },
+      [] {
+        // Three rows of a length that is no multiple of a chunk or a vector.
+        const std::int64_t d = 43691;
+        std::vector<float> y(3 * d + 3);
+        rms_norm(x2.data(), 3, d, x2.data() + 3 * d, nullptr, eps, y.data(), y.data() + 3 * d);
+        return y;
+      },
+      [] {
+        std::vector<float> y(x1.size() + 2);
+        weight_norm(x2.data(), x1.data(), 2, static_cast<std::int64_t>(x1.size()) / 2, y.data(),
+                    y.data() + x1.size());
+        return y;
+      },
+      [] {
         std::vector<float> y(x2.size() + 2 * 4 * 8);
         group_norm(x2.data(), nhwc, 8, nullptr, nullptr, eps, y.data(), y.data() + x2.size(),
                    y.data() + x2.size() + 32);

@@ -235,13 +235,30 @@ inline std::vector<std::int64_t> edge_sizes() {
 // elements, with N = 1 so that a single set is split).
 inline std::vector<shape> activation_shapes() {
   std::vector<shape> shapes = {
-      {1, 1, 1, layout::nchw},    {1, 3, 5, layout::nchw},    {2, 1, 7, layout::nchw},
-      {3, 13, 1, layout::nchw},   {1, 16, 31, layout::nchw},  {2, 5, 17, layout::nchw},
-      {1, 4, 63, layout::nchw},   {2, 3, 65, layout::nchw},   {1, 33, 15, layout::nchw},
-      {4, 64, 1, layout::nchw},   {2, 6, 127, layout::nchw},  {1, 61, 3, layout::nchw},
-      {3, 15, 33, layout::nchw},  {2, 17, 7, layout::nchw},   {1, 127, 2, layout::nchw},
-      {5, 8, 13, layout::nchw},   {1, 65, 1, layout::nchw},   {7, 2, 1, layout::nchw},
-      {1, 1, 4099, layout::nchw}, {1, 8, 8192, layout::nchw}, {4, 32, 784, layout::nchw},
+      {1, 1, 1, layout::nchw},
+      {1, 3, 5, layout::nchw},
+      {2, 1, 7, layout::nchw},
+      {3, 13, 1, layout::nchw},
+      {1, 16, 31, layout::nchw},
+      {2, 5, 17, layout::nchw},
+      {1, 4, 63, layout::nchw},
+      {2, 3, 65, layout::nchw},
+      {1, 33, 15, layout::nchw},
+      {4, 64, 1, layout::nchw},
+      {2, 6, 127, layout::nchw},
+      {1, 61, 3, layout::nchw},
+      {3, 15, 33, layout::nchw},
+      {2, 17, 7, layout::nchw},
+      {1, 127, 2, layout::nchw},
+      {5, 8, 13, layout::nchw},
+      {1, 65, 1, layout::nchw},
+      {7, 2, 1, layout::nchw},
+      {1, 1, 4099, layout::nchw},
+      {1, 8, 8192, layout::nchw},
+      {4, 32, 784, layout::nchw},
+      // Sets longer than a chunk (16K floats) and fewer than threads: the
+      // engine splits them, and a plane straddles chunk boundaries.
+      {1, 3, 30011, layout::nchw},
   };
   std::mt19937 engine(20240611u);
   std::uniform_int_distribution<std::int64_t> n(1, 4), c(1, 40), spatial(1, 70);
@@ -276,6 +293,9 @@ inline std::vector<matrix> matrix_shapes() {
   shapes.push_back({1, 4099});
   shapes.push_back({3, 16384});
   shapes.push_back({64, 1024});
+  // Rows longer than a chunk (16K floats), fewer than threads: split rows.
+  shapes.push_back({2, 40001});
+  shapes.push_back({1, 65537});
   std::mt19937 engine(20240612u);
   std::uniform_int_distribution<std::int64_t> rows(1, 9), cols(1, 300);
   for (int i = 0; i < 6; ++i) shapes.push_back({rows(engine), cols(engine)});

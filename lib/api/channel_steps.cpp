@@ -53,20 +53,19 @@ std::vector<scalar::set_moments> batch_moments(const float* x, const shape& s) {
 }
 
 // y = ((x - hi) - lo) * (rstd * gamma) + beta per channel: the engine over NCHW
-// planes or NHWC positions, or the scalar path. Both form scale = rstd * gamma
-// the same way, so they differ only in the order of operations inside fma.
+// planes or NHWC positions, or the scalar path. The engine evaluates it as
+// (x - hi) * scale + (beta - lo * scale), one fma (normalize-inl.hpp).
 void normalize_per_channel(const float* x, const shape& s,
                            const std::vector<scalar::set_normalizer>& sets, const float* gamma,
                            const float* beta, float* y) {
   if (dispatch::active_isa() != dispatch::isa::scalar) {
-    std::vector<float> hi(sets.size()), lo(sets.size()), scale(sets.size()), shift(sets.size());
+    std::vector<float> hi(sets.size()), scale(sets.size()), shift(sets.size());
     for (std::size_t c = 0; c < sets.size(); ++c) {
       hi[c] = sets[c].hi;
-      lo[c] = sets[c].lo;
       scale[c] = gamma != nullptr ? sets[c].rstd * gamma[c] : sets[c].rstd;
-      shift[c] = beta != nullptr ? beta[c] : 0.0f;
+      shift[c] = (beta != nullptr ? beta[c] : 0.0f) - sets[c].lo * scale[c];
     }
-    const simd::channel_affine_args args{x, s, hi.data(), lo.data(), scale.data(), shift.data(), y};
+    const simd::channel_affine_args args{x, s, hi.data(), scale.data(), shift.data(), y};
     const bool planes = s.layout == layout::nchw;
     if (dispatch::run_on_active_isa(simd::channel_affine_kernel{}, args,
                                     planes ? s.n * s.c : s.n * s.spatial,

@@ -3,9 +3,9 @@
 #include <vector>
 
 #include "api/channel_steps.hpp"
-#include "dispatch/run_on_active_isa.hpp"
+#include "api/contiguous_sets.hpp"
+#include "dispatch/isa.hpp"
 #include "scalar/kernels.hpp"
-#include "simd/channel_norms.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
 
@@ -68,10 +68,19 @@ void checked_group_norm(const validation::checker& check, const float* x, const 
                     {mean, sets, "mean", role::output},
                     {rstd, sets, "rstd", role::output}});
   if (s.layout == layout::nchw) {
-    const simd::group_norm_args args{x, s, groups, gamma, beta, eps, y, mean, rstd};
-    if (dispatch::run_on_active_isa(simd::nchw_group_norm_kernel{}, args, sets, count / sets)) {
-      return;
-    }
+    // An NCHW group is the contiguous run of its channels' planes.
+    const simd::contiguous_sets_args args{simd::set_norm_kind::standardize,
+                                          x,
+                                          count / sets,
+                                          s.spatial,
+                                          groups,
+                                          gamma,
+                                          beta,
+                                          eps,
+                                          y,
+                                          mean,
+                                          rstd};
+    if (api::normalize_contiguous_sets(args, sets)) return;
   }
   if (s.layout == layout::nhwc &&
       nhwc_group_norm_on_engine(x, s, groups, gamma, beta, eps, y, mean, rstd)) {

@@ -1,8 +1,6 @@
-#include "simd/row_norms.hpp"
-
 #include <cstdint>
 
-#include "dispatch/run_on_active_isa.hpp"
+#include "api/contiguous_sets.hpp"
 #include "scalar/kernels.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
@@ -36,8 +34,9 @@ void layer_norm(const float* x, std::int64_t rows, std::int64_t d, const float* 
                     {beta, d, "beta", role::input},
                     {mean, rows, "mean", role::output},
                     {rstd, rows, "rstd", role::output}});
-  const simd::row_norm_args args{simd::row_norm_kind::layer, x, d, gamma, beta, eps, y, mean, rstd};
-  if (dispatch::run_on_active_isa(simd::row_norm_kernel{}, args, rows, d)) return;
+  const simd::contiguous_sets_args args{
+      simd::set_norm_kind::standardize, x, d, 1, 1, gamma, beta, eps, y, mean, rstd};
+  if (api::normalize_contiguous_sets(args, rows)) return;
   scalar::layer_norm(x, rows, d, gamma, beta, eps, y, mean, rstd);
 }
 
@@ -50,9 +49,9 @@ void rms_norm(const float* x, std::int64_t rows, std::int64_t d, const float* ga
                     {gamma, d, "gamma", role::input},
                     {beta, d, "beta", role::input},
                     {rstd, rows, "rstd", role::output}});
-  const simd::row_norm_args args{
-      simd::row_norm_kind::rms, x, d, gamma, beta, eps, y, nullptr, rstd};
-  if (dispatch::run_on_active_isa(simd::row_norm_kernel{}, args, rows, d)) return;
+  const simd::contiguous_sets_args args{
+      simd::set_norm_kind::rms, x, d, 1, 1, gamma, beta, eps, y, nullptr, rstd};
+  if (api::normalize_contiguous_sets(args, rows)) return;
   scalar::rms_norm(x, rows, d, gamma, beta, eps, y, rstd);
 }
 

@@ -1,8 +1,7 @@
 #include <cstdint>
 
-#include "dispatch/run_on_active_isa.hpp"
+#include "api/contiguous_sets.hpp"
 #include "scalar/kernels.hpp"
-#include "simd/row_norms.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
 
@@ -23,11 +22,20 @@ void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t
                     {w, count, "w", role::primary_output},
                     {g, rows, "g", role::input},
                     {norm, rows, "norm", role::output}});
-  simd::row_norm_args args{
-      simd::row_norm_kind::weight, v, cols, nullptr, nullptr, 0.0f, w, nullptr, nullptr};
-  args.gain = g;
-  args.norm = norm;
-  if (dispatch::run_on_active_isa(simd::row_norm_kernel{}, args, rows, cols)) return;
+  const simd::contiguous_sets_args args{simd::set_norm_kind::weight,
+                                        v,
+                                        cols,
+                                        1,
+                                        1,
+                                        nullptr,
+                                        nullptr,
+                                        0.0f,
+                                        w,
+                                        nullptr,
+                                        nullptr,
+                                        g,
+                                        norm};
+  if (api::normalize_contiguous_sets(args, rows)) return;
   scalar::weight_norm(v, g, rows, cols, w, norm);
 }
 

@@ -2,11 +2,11 @@
 // instruction set's flags only (lib/CMakeLists.txt), chosen at run time by
 // lib/dispatch.
 #include "simd/channel_norms-inl.hpp"
-#include "simd/row_norms-inl.hpp"
+#include "simd/contiguous_sets-inl.hpp"
 
 namespace simdnorm::simd {
 
-SIMDNORM_ROW_NORM_KERNELS(, xsimd::fma3<xsimd::avx2>)
+SIMDNORM_CONTIGUOUS_SET_KERNELS(, xsimd::fma3<xsimd::avx2>)
 SIMDNORM_CHANNEL_KERNELS(, xsimd::fma3<xsimd::avx2>)
 
 }  // namespace simdnorm::simd

@@ -1,9 +1,9 @@
 // Vectorised statistics of one contiguous run of floats, the building block
-// of every kernel whose statistics set is contiguous (rows; NCHW groups).
-// Numerics as in lib/scalar (DESIGN.md section 2): blocks that stay in L1 are
-// reduced exactly (sum, then squared deviations, on data shifted by the run's
-// first value) and merge in double. Included only by -inl kernel headers, in
-// the per-architecture files of lib/arch/.
+// of every kernel whose statistics set is contiguous (rows; NCHW groups and
+// planes). Numerics as in lib/scalar (DESIGN.md section 2): blocks that stay
+// in L1 are reduced exactly (sum, then squared deviations, on data shifted by
+// the run's first value) and merge in double. Included only by -inl kernel
+// headers, in the per-architecture files of lib/arch/.
 #ifndef SIMDNORM_LIB_SIMD_BLOCK_STATISTICS_INL_HPP_
 #define SIMDNORM_LIB_SIMD_BLOCK_STATISTICS_INL_HPP_
 
@@ -11,6 +11,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "scalar/set_statistics.hpp"
+#include "simd/set_chunks.hpp"
 
 namespace simdnorm::simd {
 
@@ -25,12 +26,22 @@ float magnitude(float a) { return __builtin_fabsf(a); }
 
 // 1024 floats = 4 KiB: the second sweep over a block reads L1, so memory sees
 // each byte once.
-constexpr std::int64_t block_floats = 1024;
+constexpr std::int64_t block_floats = 4096;
+static_assert(chunk_floats % block_floats == 0, "a chunk is whole blocks");
 
 // Deviations whose squares float32 sums safely (see lib/scalar/set_statistics).
 bool in_safe_range(float largest) {
   return largest == 0.0f || (largest >= 0x1p-50f && largest <= 0x1p50f);
 }
+
+// A block's sum of squares is trusted without looking at its values when it
+// lies in [2^-100, 2^100]: then no square overflowed (the sum bounds each of
+// them), and squares that underflowed (each below 2^-126) are too small to
+// matter beside the sum. Outside it (zero included: a constant block, or one
+// whose squares all underflowed) the block's largest deviation decides. This
+// keeps the range check out of the hot loop: a max per vector costs as much
+// as the sum it guards.
+bool trusted_square_sum(float sum) { return sum >= 0x1p-100f && sum <= 0x1p100f; }
 
 template <class Arch>
 float horizontal_max(const xsimd::batch<float, Arch>& v) {
@@ -41,119 +52,163 @@ float horizontal_max(const xsimd::batch<float, Arch>& v) {
   return largest;
 }
 
-// Moments of one row; largest receives max |x - x[0]| (for the range check).
+// max |p[i] - shift| over a block.
 template <class Arch>
-scalar::set_moments row_moments(const float* x, std::int64_t d, float& largest) {
+float largest_deviation(const float* p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
-  const float shift = x[0];
   const batch shift_v(shift);
-  batch largest_v(0.0f);
-  float largest_tail = 0.0f;
-  scalar::set_moments state;
-  for (std::int64_t start = 0; start < d; start += block_floats) {
-    const std::int64_t length = d - start < block_floats ? d - start : block_floats;
-    const float* p = x + start;
-    // Two accumulators: an add has 3-4 cycles of latency, two in flight keep
-    // the loop load-bound.
-    batch sum0(0.0f), sum1(0.0f);
-    std::int64_t i = 0;
-    for (; i + 2 * width <= length; i += 2 * width) {
-      const batch a = batch::load_unaligned(p + i) - shift_v;
-      const batch b = batch::load_unaligned(p + i + width) - shift_v;
-      sum0 += a;
-      sum1 += b;
-      largest_v = xsimd::max(largest_v, xsimd::max(xsimd::abs(a), xsimd::abs(b)));
-    }
-    for (; i + width <= length; i += width) {
-      const batch a = batch::load_unaligned(p + i) - shift_v;
-      sum0 += a;
-      largest_v = xsimd::max(largest_v, xsimd::abs(a));
-    }
-    float sum = xsimd::hadd(sum0 + sum1);
-    for (std::int64_t t = i; t < length; ++t) {
-      const float v = p[t] - shift;
-      sum += v;
-      largest_tail = larger(largest_tail, magnitude(v));
-    }
-    const float block_mean = sum / static_cast<float>(length);
-    const batch mean_v(block_mean);
-    batch m2_0(0.0f), m2_1(0.0f);
-    i = 0;
-    for (; i + 2 * width <= length; i += 2 * width) {
-      const batch a = (batch::load_unaligned(p + i) - shift_v) - mean_v;
-      const batch b = (batch::load_unaligned(p + i + width) - shift_v) - mean_v;
-      m2_0 = xsimd::fma(a, a, m2_0);
-      m2_1 = xsimd::fma(b, b, m2_1);
-    }
-    for (; i + width <= length; i += width) {
-      const batch a = (batch::load_unaligned(p + i) - shift_v) - mean_v;
-      m2_0 = xsimd::fma(a, a, m2_0);
-    }
-    float m2 = xsimd::hadd(m2_0 + m2_1);
-    for (std::int64_t t = i; t < length; ++t) {
-      const float v = (p[t] - shift) - block_mean;
-      m2 += v * v;
-    }
-    state = scalar::merge(state, scalar::set_moments{static_cast<double>(length), block_mean, m2});
+  batch largest(0.0f);
+  std::int64_t i = 0;
+  for (; i + width <= length; i += width) {
+    largest = xsimd::max(largest, xsimd::abs(batch::load_unaligned(p + i) - shift_v));
   }
-  largest = larger(horizontal_max<Arch>(largest_v), largest_tail);
-  state.mean += static_cast<double>(shift);
-  return state;
+  float result = horizontal_max<Arch>(largest);
+  for (; i < length; ++i) result = larger(result, magnitude(p[i] - shift));
+  return result;
 }
 
-// mean(x^2) of one row; largest receives max |x|.
+// Four independent accumulators: an add or fma has 3-4 cycles of latency and
+// a core retires two a cycle, so four chains keep a block load-bound.
 template <class Arch>
-double row_mean_square(const float* x, std::int64_t d, float& largest) {
+struct four_sums {
+  using batch = xsimd::batch<float, Arch>;
+  // Not batch{0.0f}: in xsimd 8.1 braces pick the initializer-list
+  // constructor, which reads a whole vector from the one-element list.
+  batch a = batch(0.0f), b = batch(0.0f), c = batch(0.0f), d = batch(0.0f);
+  float total() const { return xsimd::hadd((a + b) + (c + d)); }
+};
+
+// One block's mean of (x - shift), and its sum of squared deviations from
+// that mean, both exact in float32 for a block of well-scaled deviations.
+struct block_moments {
+  float mean;
+  float m2;
+};
+
+template <class Arch>
+block_moments shifted_block(const float* p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
-  batch largest_v(0.0f);
-  float largest_tail = 0.0f;
-  double sum = 0.0;
-  for (std::int64_t start = 0; start < d; start += block_floats) {
-    const std::int64_t length = d - start < block_floats ? d - start : block_floats;
-    const float* p = x + start;
-    batch acc0(0.0f), acc1(0.0f);
-    std::int64_t i = 0;
-    for (; i + 2 * width <= length; i += 2 * width) {
-      const batch a = batch::load_unaligned(p + i);
-      const batch b = batch::load_unaligned(p + i + width);
-      acc0 = xsimd::fma(a, a, acc0);
-      acc1 = xsimd::fma(b, b, acc1);
-      largest_v = xsimd::max(largest_v, xsimd::max(xsimd::abs(a), xsimd::abs(b)));
-    }
-    for (; i + width <= length; i += width) {
-      const batch a = batch::load_unaligned(p + i);
-      acc0 = xsimd::fma(a, a, acc0);
-      largest_v = xsimd::max(largest_v, xsimd::abs(a));
-    }
-    float block_sum = xsimd::hadd(acc0 + acc1);
-    for (std::int64_t t = i; t < length; ++t) {
-      block_sum += p[t] * p[t];
-      largest_tail = larger(largest_tail, magnitude(p[t]));
-    }
-    sum += block_sum;
+  const batch shift_v(shift);
+  four_sums<Arch> sum;
+  std::int64_t i = 0;
+  for (; i + 4 * width <= length; i += 4 * width) {
+    sum.a += batch::load_unaligned(p + i) - shift_v;
+    sum.b += batch::load_unaligned(p + i + width) - shift_v;
+    sum.c += batch::load_unaligned(p + i + 2 * width) - shift_v;
+    sum.d += batch::load_unaligned(p + i + 3 * width) - shift_v;
   }
-  largest = larger(horizontal_max<Arch>(largest_v), largest_tail);
-  return sum / static_cast<double>(d);
+  for (; i + width <= length; i += width) sum.a += batch::load_unaligned(p + i) - shift_v;
+  float total = sum.total();
+  for (std::int64_t t = i; t < length; ++t) total += p[t] - shift;
+  const float mean = total / static_cast<float>(length);
+
+  const batch mean_v(mean);
+  four_sums<Arch> m2;
+  i = 0;
+  for (; i + 4 * width <= length; i += 4 * width) {
+    const batch a = (batch::load_unaligned(p + i) - shift_v) - mean_v;
+    const batch b = (batch::load_unaligned(p + i + width) - shift_v) - mean_v;
+    const batch c = (batch::load_unaligned(p + i + 2 * width) - shift_v) - mean_v;
+    const batch d = (batch::load_unaligned(p + i + 3 * width) - shift_v) - mean_v;
+    m2.a = xsimd::fma(a, a, m2.a);
+    m2.b = xsimd::fma(b, b, m2.b);
+    m2.c = xsimd::fma(c, c, m2.c);
+    m2.d = xsimd::fma(d, d, m2.d);
+  }
+  for (; i + width <= length; i += width) {
+    const batch a = (batch::load_unaligned(p + i) - shift_v) - mean_v;
+    m2.a = xsimd::fma(a, a, m2.a);
+  }
+  float m2_total = m2.total();
+  for (std::int64_t t = i; t < length; ++t) {
+    const float v = (p[t] - shift) - mean;
+    m2_total += v * v;
+  }
+  return block_moments{mean, m2_total};
 }
 
-// The two entry points kernels use: the statistics of a contiguous run, on
-// the vectorised blocks above, or, for the rare run whose squares leave
-// float32's safe range, on the scalar path, which rescales it.
+// sum of p[i]^2 over one block.
+template <class Arch>
+float block_square_sum(const float* p, std::int64_t length) {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::int64_t width = batch::size;
+  four_sums<Arch> sum;
+  std::int64_t i = 0;
+  for (; i + 4 * width <= length; i += 4 * width) {
+    const batch a = batch::load_unaligned(p + i);
+    const batch b = batch::load_unaligned(p + i + width);
+    const batch c = batch::load_unaligned(p + i + 2 * width);
+    const batch d = batch::load_unaligned(p + i + 3 * width);
+    sum.a = xsimd::fma(a, a, sum.a);
+    sum.b = xsimd::fma(b, b, sum.b);
+    sum.c = xsimd::fma(c, c, sum.c);
+    sum.d = xsimd::fma(d, d, sum.d);
+  }
+  for (; i + width <= length; i += width) {
+    const batch a = batch::load_unaligned(p + i);
+    sum.a = xsimd::fma(a, a, sum.a);
+  }
+  float total = sum.total();
+  for (std::int64_t t = i; t < length; ++t) total += p[t] * p[t];
+  return total;
+}
+
+// The statistics of one chunk of a set (set_chunks.hpp): for moments, of the
+// values minus `shift` (the set's first value); for squares, the sum of
+// squares as m2 about a mean of 0. Blocks merge in memory order.
+template <class Arch>
+chunk_statistics chunk_statistics_of(const float* x, std::int64_t length, set_statistic kind,
+                                     float shift) {
+  chunk_statistics chunk;
+  for (std::int64_t start = 0; start < length; start += block_floats) {
+    const std::int64_t block = length - start < block_floats ? length - start : block_floats;
+    const float* p = x + start;
+    scalar::set_moments moments{static_cast<double>(block), 0.0, 0.0};
+    float square_sum;
+    if (kind == set_statistic::moments) {
+      const block_moments b = shifted_block<Arch>(p, block, shift);
+      moments.mean = b.mean;
+      square_sum = b.m2;
+    } else {
+      square_sum = block_square_sum<Arch>(p, block);
+    }
+    moments.m2 = square_sum;
+    // A NaN or Inf anywhere in the block makes the sum NaN or Inf: untrusted,
+    // and then unsafe, so the scalar path gives the set its NaN.
+    if (!trusted_square_sum(square_sum)) {
+      const float reference = kind == set_statistic::moments ? shift : 0.0f;
+      chunk.safe = chunk.safe && square_sum == square_sum &&
+                   in_safe_range(largest_deviation<Arch>(p, block, reference));
+    }
+    chunk.moments = scalar::merge(chunk.moments, moments);
+  }
+  return chunk;
+}
+
+// The statistics of a whole set of `length` contiguous floats: its chunks,
+// merged in order exactly as api/contiguous_sets merges chunks computed on
+// several threads, so both give the same bits. A set whose squares leave
+// float32's safe range goes to the scalar path, which rescales it.
+template <class Arch>
+scalar::set_moments set_statistics_of(const float* x, std::int64_t length, set_statistic kind) {
+  const float shift = x[0];
+  scalar::set_moments state;
+  bool safe = true;
+  for (std::int64_t start = 0; start < length; start += chunk_floats) {
+    const std::int64_t chunk = length - start < chunk_floats ? length - start : chunk_floats;
+    const chunk_statistics c = chunk_statistics_of<Arch>(x + start, chunk, kind, shift);
+    safe = safe && c.safe;
+    state = scalar::merge(state, c.moments);
+  }
+  return finish_statistics(state, safe, x, length, kind);
+}
+
+// Moments (count, mean, m2) of a contiguous run.
 template <class Arch>
 scalar::set_moments run_moments(const float* x, std::int64_t length) {
-  float largest = 0.0f;
-  const scalar::set_moments m = row_moments<Arch>(x, length, largest);
-  return in_safe_range(largest) ? m : scalar::moments_of(scalar::strided_set{x, 1, length, 0});
-}
-
-template <class Arch>
-double run_mean_square(const float* x, std::int64_t length) {
-  float largest = 0.0f;
-  const double mean_square = row_mean_square<Arch>(x, length, largest);
-  return in_safe_range(largest) ? mean_square
-                                : scalar::mean_square_of(scalar::strided_set{x, 1, length, 0});
+  return set_statistics_of<Arch>(x, length, set_statistic::moments);
 }
 
 }  // namespace

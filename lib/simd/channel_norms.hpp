@@ -1,6 +1,6 @@
-// Vectorised kernels over activation tensors: group norm (and so instance
-// norm) in NCHW, where a group is one contiguous run, and batch-norm
-// inference in both layouts. Interface only, no SIMD code: the bodies are in
+// Vectorised kernels over activation tensors whose statistics are per
+// channel: batch statistics in both layouts, and the per-channel affine
+// normalisation every channel method ends with. Interface only, no SIMD code: the bodies are in
 // channel_norms-inl.hpp, instantiated per instruction set in lib/arch/.
 #ifndef SIMDNORM_LIB_SIMD_CHANNEL_NORMS_HPP_
 #define SIMDNORM_LIB_SIMD_CHANNEL_NORMS_HPP_
@@ -12,25 +12,6 @@
 #include "simdnorm/simdnorm.hpp"
 
 namespace simdnorm::simd {
-
-struct group_norm_args {
-  const float* x;
-  shape s;  // NCHW
-  std::int64_t groups;
-  const float* gamma;
-  const float* beta;
-  float eps;
-  float* y;
-  float* mean;
-  float* rstd;
-};
-
-// Normalises the statistics sets (n, g) with n * groups + g in [first, last).
-// Sets are independent, so any split over threads gives the same bits.
-struct nchw_group_norm_kernel {
-  template <class Arch>
-  void operator()(Arch, const group_norm_args& args, std::int64_t first, std::int64_t last) const;
-};
 
 // Batch statistics of NCHW channels: channel c's n runs of spatial floats,
 // each reduced on its own and merged in sample order (a fixed order, so the
@@ -65,13 +46,12 @@ struct nhwc_channel_moments_kernel {
                   std::int64_t last) const;
 };
 
-// y = ((x - mean_hi[c]) - mean_lo[c]) * scale[c] + shift[c], the factors per
-// channel, the mean in two parts (lo is 0 for a running mean given as float).
+// y = (x - mean_hi[c]) * scale[c] + shift[c], the factors per channel; the
+// mean's second part is folded into shift (normalize-inl.hpp).
 struct channel_affine_args {
   const float* x;
   shape s;
   const float* mean_hi;
-  const float* mean_lo;
   const float* scale;
   const float* shift;
   float* y;
@@ -86,14 +66,12 @@ struct channel_affine_kernel {
 };
 
 // The instantiations, explicit (in lib/arch/) or declared extern (here).
-#define SIMDNORM_CHANNEL_KERNELS(PREFIX, ARCH)                                                     \
-  PREFIX template void nhwc_channel_moments_kernel::operator()<ARCH>(                              \
-      ARCH, const nhwc_channel_moments_args&, std::int64_t, std::int64_t) const;                   \
-  PREFIX template void nchw_channel_moments_kernel::operator()<ARCH>(                              \
-      ARCH, const channel_moments_args&, std::int64_t, std::int64_t) const;                        \
-  PREFIX template void nchw_group_norm_kernel::operator()<ARCH>(ARCH, const group_norm_args&,      \
-                                                                std::int64_t, std::int64_t) const; \
-  PREFIX template void channel_affine_kernel::operator()<ARCH>(ARCH, const channel_affine_args&,   \
+#define SIMDNORM_CHANNEL_KERNELS(PREFIX, ARCH)                                                   \
+  PREFIX template void nhwc_channel_moments_kernel::operator()<ARCH>(                            \
+      ARCH, const nhwc_channel_moments_args&, std::int64_t, std::int64_t) const;                 \
+  PREFIX template void nchw_channel_moments_kernel::operator()<ARCH>(                            \
+      ARCH, const channel_moments_args&, std::int64_t, std::int64_t) const;                      \
+  PREFIX template void channel_affine_kernel::operator()<ARCH>(ARCH, const channel_affine_args&, \
                                                                std::int64_t, std::int64_t) const;
 SIMDNORM_FOR_EACH_ARCH(SIMDNORM_CHANNEL_KERNELS, extern)
 

@@ -1,0 +1,87 @@
+// The contiguous-set kernels' bodies, written once for every instruction set;
+// included only by the per-architecture files in lib/arch/, each compiled
+// with its own flags.
+#ifndef SIMDNORM_LIB_SIMD_CONTIGUOUS_SETS_INL_HPP_
+#define SIMDNORM_LIB_SIMD_CONTIGUOUS_SETS_INL_HPP_
+
+#include <cstdint>
+#include <xsimd/xsimd.hpp>
+
+#include "scalar/normalize.hpp"
+#include "simd/block_statistics-inl.hpp"
+#include "simd/contiguous_sets.hpp"
+#include "simd/normalize-inl.hpp"
+
+namespace simdnorm::simd {
+
+namespace {
+
+// Normalises elements [begin, end) of set `set`: per feature along a row
+// (run_length 1), or run by run with one factor per channel.
+template <class Arch>
+void normalize_set_range(const contiguous_sets_args& a, std::int64_t set, std::int64_t begin,
+                         std::int64_t end, const scalar::set_normalizer& normalizer) {
+  const std::int64_t offset = set * a.set_length;
+  const float* x = a.x + offset;
+  float* y = a.y + offset;
+  const std::int64_t affine_base = (set % a.sets_per_sample) * (a.set_length / a.run_length);
+  if (a.run_length == 1) {
+    normalize_row<Arch>(x + begin, end - begin, normalizer,
+                        a.gamma != nullptr ? a.gamma + affine_base + begin : nullptr,
+                        a.beta != nullptr ? a.beta + affine_base + begin : nullptr, y + begin);
+    return;
+  }
+  for (std::int64_t o = begin; o < end;) {
+    const std::int64_t run = o / a.run_length;
+    const std::int64_t run_end = (run + 1) * a.run_length < end ? (run + 1) * a.run_length : end;
+    const std::int64_t channel = affine_base + run;
+    const run_factors f = factors_of(normalizer, a.gamma != nullptr ? a.gamma[channel] : 1.0f,
+                                     a.beta != nullptr ? a.beta[channel] : 0.0f);
+    normalize_run<Arch>(x + o, run_end - o, f, y + o);
+    o = run_end;
+  }
+}
+
+}  // namespace
+
+template <class Arch>
+void contiguous_sets_kernel::operator()(Arch, const contiguous_sets_args& a, std::int64_t first,
+                                        std::int64_t last) const {
+  for (std::int64_t set = first; set < last; ++set) {
+    const scalar::set_moments statistics =
+        set_statistics_of<Arch>(a.x + set * a.set_length, a.set_length, statistic_of(a.kind));
+    normalize_set_range<Arch>(a, set, 0, a.set_length, finish_set(a, set, statistics));
+  }
+}
+
+template <class Arch>
+void set_chunk_statistics_kernel::operator()(Arch, const set_chunk_statistics_args& a,
+                                             std::int64_t first, std::int64_t last) const {
+  const contiguous_sets_args& sets = *a.sets;
+  for (std::int64_t item = first; item < last; ++item) {
+    const std::int64_t set = item / a.chunks;
+    const std::int64_t begin = (item % a.chunks) * chunk_floats;
+    const std::int64_t end =
+        begin + chunk_floats < sets.set_length ? begin + chunk_floats : sets.set_length;
+    const float* x = sets.x + set * sets.set_length;
+    a.partials[item] =
+        chunk_statistics_of<Arch>(x + begin, end - begin, statistic_of(sets.kind), x[0]);
+  }
+}
+
+template <class Arch>
+void set_chunk_normalize_kernel::operator()(Arch, const set_chunk_normalize_args& a,
+                                            std::int64_t first, std::int64_t last) const {
+  const contiguous_sets_args& sets = *a.sets;
+  for (std::int64_t item = first; item < last; ++item) {
+    const std::int64_t set = item / a.chunks;
+    const std::int64_t begin = (item % a.chunks) * chunk_floats;
+    const std::int64_t end =
+        begin + chunk_floats < sets.set_length ? begin + chunk_floats : sets.set_length;
+    normalize_set_range<Arch>(sets, set, begin, end, a.normalizers[set]);
+  }
+}
+
+}  // namespace simdnorm::simd
+
+#endif  // SIMDNORM_LIB_SIMD_CONTIGUOUS_SETS_INL_HPP_

@@ -1,0 +1,104 @@
+// Normalisation whose statistics sets are contiguous and laid end to end:
+// the rows of layer norm, RMS norm and weight norm (a set is a row), and NCHW
+// group norm and instance norm (a set is the channels of one group of one
+// sample). One kernel family serves them all; the interface has no SIMD code,
+// so that the API can call every instruction set's instantiation (compiled
+// in lib/arch/).
+#ifndef SIMDNORM_LIB_SIMD_CONTIGUOUS_SETS_HPP_
+#define SIMDNORM_LIB_SIMD_CONTIGUOUS_SETS_HPP_
+
+#include <cstdint>
+
+#include "scalar/normalize.hpp"
+#include "simd/architectures.hpp"
+#include "simd/set_chunks.hpp"
+
+namespace simdnorm::simd {
+
+// standardize: (x - mean) * rstd (layer, group, instance norm); rms: x * rstd
+// with rstd of mean(x^2); weight: x * gain[set] / ||x_set||_2 (no eps).
+enum class set_norm_kind { standardize, rms, weight };
+
+// One call's arguments, already validated. Set s is x[s * set_length, (s + 1)
+// * set_length). gamma and beta are indexed per run of run_length floats:
+// element o of set s uses index (s % sets_per_sample) * (set_length /
+// run_length) + o / run_length, which is the feature for rows (run_length 1,
+// sets_per_sample 1) and the channel for NCHW groups (run_length spatial,
+// sets_per_sample groups). mean is written by standardize only; gain and norm
+// are weight norm's.
+struct contiguous_sets_args {
+  set_norm_kind kind;
+  const float* x;
+  std::int64_t set_length;
+  std::int64_t run_length;
+  std::int64_t sets_per_sample;
+  const float* gamma;
+  const float* beta;
+  float eps;
+  float* y;
+  float* mean;
+  float* rstd;
+  const float* gain = nullptr;
+  float* norm = nullptr;
+};
+
+inline set_statistic statistic_of(set_norm_kind kind) {
+  return kind == set_norm_kind::standardize ? set_statistic::moments : set_statistic::mean_square;
+}
+
+// From a set's statistics to the factors that normalise it, writing the
+// set's mean, rstd or norm where the caller asked for them. Baseline code
+// (contiguous_sets.cpp), shared by every instruction set and both schedules.
+scalar::set_normalizer finish_set(const contiguous_sets_args& args, std::int64_t set,
+                                  const scalar::set_moments& statistics);
+
+// Normalises sets [first, last), each read once from memory: statistics, then
+// the normalisation while the set is still in cache. Sets are independent,
+// so any split of them over threads gives the same bits.
+struct contiguous_sets_kernel {
+  template <class Arch>
+  void operator()(Arch, const contiguous_sets_args& args, std::int64_t first,
+                  std::int64_t last) const;
+};
+
+// The same work cut into chunks (set_chunks.hpp), for sets fewer than
+// threads: item i is chunk i % chunks of set i / chunks. First the chunks'
+// statistics, into partials[i]; then, with every set's factors known, the
+// chunks' normalisation.
+struct set_chunk_statistics_args {
+  const contiguous_sets_args* sets;
+  std::int64_t chunks;
+  chunk_statistics* partials;
+};
+
+struct set_chunk_statistics_kernel {
+  template <class Arch>
+  void operator()(Arch, const set_chunk_statistics_args& args, std::int64_t first,
+                  std::int64_t last) const;
+};
+
+struct set_chunk_normalize_args {
+  const contiguous_sets_args* sets;
+  std::int64_t chunks;
+  const scalar::set_normalizer* normalizers;  // one per set
+};
+
+struct set_chunk_normalize_kernel {
+  template <class Arch>
+  void operator()(Arch, const set_chunk_normalize_args& args, std::int64_t first,
+                  std::int64_t last) const;
+};
+
+// The instantiations, explicit (in lib/arch/) or declared extern (here).
+#define SIMDNORM_CONTIGUOUS_SET_KERNELS(PREFIX, ARCH)                                              \
+  PREFIX template void contiguous_sets_kernel::operator()<ARCH>(ARCH, const contiguous_sets_args&, \
+                                                                std::int64_t, std::int64_t) const; \
+  PREFIX template void set_chunk_statistics_kernel::operator()<ARCH>(                              \
+      ARCH, const set_chunk_statistics_args&, std::int64_t, std::int64_t) const;                   \
+  PREFIX template void set_chunk_normalize_kernel::operator()<ARCH>(                               \
+      ARCH, const set_chunk_normalize_args&, std::int64_t, std::int64_t) const;
+SIMDNORM_FOR_EACH_ARCH(SIMDNORM_CONTIGUOUS_SET_KERNELS, extern)
+
+}  // namespace simdnorm::simd
+
+#endif  // SIMDNORM_LIB_SIMD_CONTIGUOUS_SETS_HPP_
