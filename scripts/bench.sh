@@ -52,7 +52,7 @@ if [[ "$suite" != quick ]]; then
   exit 2
 fi
 
-"$root/scripts/setup-deps.sh"
+"$root/scripts/setup-deps.sh" --peers
 
 build_dir=${SIMDNORM_BENCH_BUILD_DIR:-build/bench}
 jobs=${SIMDNORM_BENCH_JOBS:-$(nproc)}

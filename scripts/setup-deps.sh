@@ -2,7 +2,23 @@
 # Installs the Debian packages simdnorm needs to build and test, and nothing
 # else: each package is checked with dpkg-query first, and apt-get runs only
 # when one is missing. Safe to run again and again.
+#
+#   scripts/setup-deps.sh [--peers]
+#
+# --peers also installs what the benchmarks compare against and plot with:
+# oneDNN and libtorch (the peers in simdnorm_bench), matplotlib and numpy.
 set -euo pipefail
+
+peers=false
+for arg in "$@"; do
+  case "$arg" in
+    --peers) peers=true ;;
+    *)
+      echo "setup-deps: unknown argument '$arg' (usage: setup-deps.sh [--peers])" >&2
+      exit 2
+      ;;
+  esac
+done
 
 packages=(
   cmake
@@ -15,7 +31,17 @@ packages=(
   googletest
   libbenchmark-dev
 )
-# Not installed here: python3-matplotlib, needed only to plot results later.
+if [[ "$peers" == true ]]; then
+  # ocl-icd-opencl-dev is only recommended by libdnnl-dev, and apt-get below
+  # skips recommends, but Debian's dnnl CMake config requires OpenCL.
+  packages+=(
+    libdnnl-dev
+    ocl-icd-opencl-dev
+    libtorch-dev
+    python3-matplotlib
+    python3-numpy
+  )
+fi
 
 is_installed() {
   local status
@@ -35,7 +61,7 @@ for package in "${packages[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
-  echo "setup-deps: all build and test dependencies are installed." >&2
+  echo "setup-deps: all requested dependencies are installed." >&2
   exit 0
 fi
 

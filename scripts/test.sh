@@ -33,7 +33,7 @@ fi
 start=$SECONDS
 echo "test.sh: configuring $build_dir ($build_type)" >&2
 cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE="$build_type" \
-  -DSIMDNORM_BUILD_TESTS=ON "${extra_cmake_args[@]}"
+  -DSIMDNORM_BUILD_TESTS=ON -DSIMDNORM_BENCH_PEERS=OFF "${extra_cmake_args[@]}"
 
 echo "test.sh: building with $jobs jobs" >&2
 cmake --build "$build_dir" --parallel "$jobs"

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "benchmark_data.hpp"
+#include "benchmark_shapes.hpp"
 #include "simdnorm/simdnorm.hpp"
 
 namespace simdnorm::bench {
@@ -16,7 +17,8 @@ shape activation(const benchmark::State& state, simdnorm::layout layout) {
 
 void BatchNormInference(benchmark::State& state, simdnorm::layout layout) {
   const shape s = activation(state, layout);
-  const std::vector<float> x = normal_floats(s.n * s.c * s.spatial, 2);
+  const std::vector<float> x =
+      normal_floats(s.n * s.c * s.spatial, input_seed::batch_norm_inference);
   const affine params = affine_parameters(s.c);
   const std::vector<float> running_mean(s.c, 0.0f), running_var(s.c, 1.0f);
   std::vector<float> y(x.size());
@@ -31,7 +33,8 @@ void BatchNormInference(benchmark::State& state, simdnorm::layout layout) {
 
 void BatchNormTraining(benchmark::State& state, simdnorm::layout layout) {
   const shape s = activation(state, layout);
-  const std::vector<float> x = normal_floats(s.n * s.c * s.spatial, 3);
+  const std::vector<float> x =
+      normal_floats(s.n * s.c * s.spatial, input_seed::batch_norm_training);
   const affine params = affine_parameters(s.c);
   std::vector<float> running_mean(s.c, 0.0f), running_var(s.c, 1.0f);
   std::vector<float> y(x.size()), save_mean(s.c), save_rstd(s.c);
@@ -44,14 +47,6 @@ void BatchNormTraining(benchmark::State& state, simdnorm::layout layout) {
   }
   // Minimum traffic; a tensor larger than the last-level cache is read twice.
   state.SetBytesProcessed(state.iterations() * input_output_bytes(s.n * s.c * s.spatial));
-}
-
-// A ResNet-50 stage-1 activation at batch 8, and a late stage at batch 32.
-void ActivationShapes(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"n", "c", "spatial"});
-  b->Args({8, 64, 56 * 56});
-  b->Args({32, 512, 7 * 7});
-  b->Args({8, 256, 56 * 56});  // the project's reference shape, 25.7 MB
 }
 
 BENCHMARK_CAPTURE(BatchNormInference, nchw, layout::nchw)->Apply(ActivationShapes);

@@ -10,6 +10,16 @@
 
 namespace simdnorm::bench {
 
+// One input seed per family. simdnorm and its peers draw their input with the
+// same seed, so every implementation normalises the same numbers.
+namespace input_seed {
+inline constexpr std::uint64_t row_norms = 1;
+inline constexpr std::uint64_t batch_norm_inference = 2;
+inline constexpr std::uint64_t batch_norm_training = 3;
+inline constexpr std::uint64_t group_norm = 4;
+inline constexpr std::uint64_t instance_norm = 5;
+}  // namespace input_seed
+
 struct affine {
   std::vector<float> gamma;
   std::vector<float> beta;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "benchmark_data.hpp"
+#include "benchmark_shapes.hpp"
 #include "simdnorm/simdnorm.hpp"
 
 namespace simdnorm::bench {
@@ -12,7 +13,7 @@ namespace {
 
 void LayerNorm(benchmark::State& state) {
   const std::int64_t rows = state.range(0), d = state.range(1);
-  const std::vector<float> x = normal_floats(rows * d, 1);
+  const std::vector<float> x = normal_floats(rows * d, input_seed::row_norms);
   const affine params = affine_parameters(d);
   std::vector<float> y(x.size()), mean(rows), rstd(rows);
   for (auto _ : state) {
@@ -26,7 +27,7 @@ void LayerNorm(benchmark::State& state) {
 
 void RmsNorm(benchmark::State& state) {
   const std::int64_t rows = state.range(0), d = state.range(1);
-  const std::vector<float> x = normal_floats(rows * d, 1);
+  const std::vector<float> x = normal_floats(rows * d, input_seed::row_norms);
   const affine params = affine_parameters(d);
   std::vector<float> y(x.size()), rstd(rows);
   for (auto _ : state) {
@@ -35,23 +36,6 @@ void RmsNorm(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(state.iterations() * input_output_bytes(rows * d));
-}
-
-// The project's reference shapes (latency at 1 x 768, a DRAM-sized
-// 2048 x 4096), then 1 Mi floats from BERT-base tokens to LLM hidden sizes.
-void RowShapes(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"rows", "d"});
-  for (const auto& [rows, d] : {std::pair{1, 768},
-                                {1, 4096},
-                                {128, 768},
-                                {512, 1024},
-                                {8, 4096},
-                                {2048, 4096},
-                                {4096, 256},
-                                {1024, 1024},
-                                {256, 4096}}) {
-    b->Args({rows, d});
-  }
 }
 
 BENCHMARK(LayerNorm)->Apply(RowShapes);

@@ -1,0 +1,81 @@
+// The shapes every Google Benchmark family runs on. simdnorm and its peers
+// (oneDNN, ATen) apply the same list, so each row of a peer lines up with a
+// row of simdnorm.
+#ifndef SIMDNORM_BENCH_BENCHMARK_BENCHMARK_SHAPES_HPP_
+#define SIMDNORM_BENCH_BENCHMARK_BENCHMARK_SHAPES_HPP_
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdint>
+#include <utility>
+
+namespace simdnorm::bench {
+
+// Layer norm and RMS norm, rows x d: the project's reference shapes (latency
+// at 1 x 768, a DRAM-sized 2048 x 4096), then 1 Mi floats from BERT-base
+// tokens to LLM hidden sizes.
+inline void RowShapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"rows", "d"});
+  for (const auto& [rows, d] : {std::pair{1, 768},
+                                {1, 4096},
+                                {128, 768},
+                                {512, 1024},
+                                {8, 4096},
+                                {2048, 4096},
+                                {4096, 256},
+                                {1024, 1024},
+                                {256, 4096}}) {
+    b->Args({rows, d});
+  }
+}
+
+// Batch norm, n x c x spatial: ResNet-50 activations: conv2_x at batch 8,
+// conv5_x at batch 32, the stem (conv1) at batch 1 and conv3_x at batch 8.
+inline void ActivationShapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"n", "c", "spatial"});
+  b->Args({8, 64, 56 * 56});
+  b->Args({32, 512, 7 * 7});
+  b->Args({8, 256, 56 * 56});  // the project's reference shape, 25.7 MB
+  b->Args({1, 64, 112 * 112});
+  b->Args({8, 512, 28 * 28});
+}
+
+// Group norm, n x c x spatial x groups: Stable Diffusion's U-Net at 64 x 64
+// latents (32 groups), the single-group case that equals layer norm over
+// c x spatial, and both ends of the group count on one ResNet-sized tensor
+// (1 group; 64 groups of one channel, which is instance norm).
+inline void GroupShapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"n", "c", "spatial", "groups"});
+  b->Args({2, 320, 64 * 64, 32});
+  b->Args({8, 64, 32 * 32, 1});
+  b->Args({8, 256, 56 * 56, 32});  // the project's reference shape, 25.7 MB
+  b->Args({4, 64, 56 * 56, 1});
+  b->Args({4, 64, 56 * 56, 64});
+  b->Args({1, 320, 64 * 64, 32});
+}
+
+// Instance norm, n x c x spatial: style-transfer resolutions, one large
+// image, then a batch of smaller ones with more channels.
+inline void InstanceShapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"n", "c", "spatial"});
+  b->Args({1, 64, 256 * 256});
+  b->Args({4, 128, 128 * 128});
+}
+
+// Peers want 4-D tensors while simdnorm takes a flat spatial extent: a square
+// H x W when spatial is a perfect square (every shape above), else H x 1.
+struct height_width {
+  std::int64_t h;
+  std::int64_t w;
+};
+
+inline height_width spatial_as_height_width(std::int64_t spatial) {
+  auto side = static_cast<std::int64_t>(std::llround(std::sqrt(static_cast<double>(spatial))));
+  if (side * side == spatial) return {side, side};
+  return {spatial, 1};
+}
+
+}  // namespace simdnorm::bench
+
+#endif  // SIMDNORM_BENCH_BENCHMARK_BENCHMARK_SHAPES_HPP_
