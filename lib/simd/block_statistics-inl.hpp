@@ -80,10 +80,16 @@ struct four_sums {
 };
 
 // One block's mean of (x - shift), and its sum of squared deviations from
-// that mean, both exact in float32 for a block of well-scaled deviations.
+// the block's mean. The second sweep measures deviations from centre, the
+// block's mean rounded to float, with one subtraction per element (Sterbenz:
+// exact for data near the mean), and removes the rounding exactly in double:
+// sum (x - c)^2 = m2 + n (mean - c)^2. As (mean - c) is at most half an ulp
+// of the mean, and data whose spread is below an ulp of its mean cannot be
+// represented in float32 at all, the correction costs at most a bit.
 struct block_moments {
-  float mean;
-  float m2;
+  float mean;        // of x - shift
+  float square_sum;  // sum of (x - centre)^2, for the range check
+  double m2;
 };
 
 template <class Arch>
@@ -104,29 +110,33 @@ block_moments shifted_block(const float* p, std::int64_t length, float shift) {
   for (std::int64_t t = i; t < length; ++t) total += p[t] - shift;
   const float mean = total / static_cast<float>(length);
 
-  const batch mean_v(mean);
-  four_sums<Arch> m2;
+  const double exact_centre = static_cast<double>(shift) + static_cast<double>(mean);
+  const float centre = static_cast<float>(exact_centre);
+  const batch centre_v(centre);
+  four_sums<Arch> squares;
   i = 0;
   for (; i + 4 * width <= length; i += 4 * width) {
-    const batch a = (batch::load_unaligned(p + i) - shift_v) - mean_v;
-    const batch b = (batch::load_unaligned(p + i + width) - shift_v) - mean_v;
-    const batch c = (batch::load_unaligned(p + i + 2 * width) - shift_v) - mean_v;
-    const batch d = (batch::load_unaligned(p + i + 3 * width) - shift_v) - mean_v;
-    m2.a = xsimd::fma(a, a, m2.a);
-    m2.b = xsimd::fma(b, b, m2.b);
-    m2.c = xsimd::fma(c, c, m2.c);
-    m2.d = xsimd::fma(d, d, m2.d);
+    const batch a = batch::load_unaligned(p + i) - centre_v;
+    const batch b = batch::load_unaligned(p + i + width) - centre_v;
+    const batch c = batch::load_unaligned(p + i + 2 * width) - centre_v;
+    const batch d = batch::load_unaligned(p + i + 3 * width) - centre_v;
+    squares.a = xsimd::fma(a, a, squares.a);
+    squares.b = xsimd::fma(b, b, squares.b);
+    squares.c = xsimd::fma(c, c, squares.c);
+    squares.d = xsimd::fma(d, d, squares.d);
   }
   for (; i + width <= length; i += width) {
-    const batch a = (batch::load_unaligned(p + i) - shift_v) - mean_v;
-    m2.a = xsimd::fma(a, a, m2.a);
+    const batch a = batch::load_unaligned(p + i) - centre_v;
+    squares.a = xsimd::fma(a, a, squares.a);
   }
-  float m2_total = m2.total();
+  float square_sum = squares.total();
   for (std::int64_t t = i; t < length; ++t) {
-    const float v = (p[t] - shift) - mean;
-    m2_total += v * v;
+    const float v = p[t] - centre;
+    square_sum += v * v;
   }
-  return block_moments{mean, m2_total};
+  const double offset = exact_centre - static_cast<double>(centre);
+  const double m2 = static_cast<double>(square_sum) - static_cast<double>(length) * offset * offset;
+  return block_moments{mean, square_sum, m2 > 0.0 ? m2 : 0.0};
 }
 
 // sum of p[i]^2 over one block.
@@ -170,11 +180,12 @@ chunk_statistics chunk_statistics_of(const float* x, std::int64_t length, set_st
     if (kind == set_statistic::moments) {
       const block_moments b = shifted_block<Arch>(p, block, shift);
       moments.mean = b.mean;
-      square_sum = b.m2;
+      moments.m2 = b.m2;
+      square_sum = b.square_sum;
     } else {
       square_sum = block_square_sum<Arch>(p, block);
+      moments.m2 = square_sum;
     }
-    moments.m2 = square_sum;
     // A NaN or Inf anywhere in the block makes the sum NaN or Inf: untrusted,
     // and then unsafe, so the scalar path gives the set its NaN.
     if (!trusted_square_sum(square_sum)) {
