@@ -11,6 +11,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "scalar/set_statistics.hpp"
+#include "simd/element_io-inl.hpp"
 #include "simd/set_chunks.hpp"
 
 namespace simdnorm::simd {
@@ -56,18 +57,18 @@ float horizontal_max(const xsimd::batch<float, Arch>& v) {
 }
 
 // max |p[i] - shift| over a block.
-template <class Arch>
-float largest_deviation(const float* p, std::int64_t length, float shift) {
+template <class Arch, class Source>
+float largest_deviation(const Source& p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   const batch shift_v(shift);
   batch largest(0.0f);
   std::int64_t i = 0;
   for (; i + width <= length; i += width) {
-    largest = xsimd::max(largest, xsimd::abs(batch::load_unaligned(p + i) - shift_v));
+    largest = xsimd::max(largest, xsimd::abs(p.template load<Arch>(i) - shift_v));
   }
   float result = horizontal_max<Arch>(largest);
-  for (; i < length; ++i) result = larger(result, magnitude(p[i] - shift));
+  for (; i < length; ++i) result = larger(result, magnitude(p.at(i) - shift));
   return result;
 }
 
@@ -95,22 +96,22 @@ struct block_moments {
   double m2;
 };
 
-template <class Arch>
-block_moments shifted_block(const float* p, std::int64_t length, float shift) {
+template <class Arch, class Source>
+block_moments shifted_block(const Source& p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   const batch shift_v(shift);
   four_sums<Arch> sum;
   std::int64_t i = 0;
   for (; i + 4 * width <= length; i += 4 * width) {
-    sum.a += batch::load_unaligned(p + i) - shift_v;
-    sum.b += batch::load_unaligned(p + i + width) - shift_v;
-    sum.c += batch::load_unaligned(p + i + 2 * width) - shift_v;
-    sum.d += batch::load_unaligned(p + i + 3 * width) - shift_v;
+    sum.a += p.template load<Arch>(i) - shift_v;
+    sum.b += p.template load<Arch>(i + width) - shift_v;
+    sum.c += p.template load<Arch>(i + 2 * width) - shift_v;
+    sum.d += p.template load<Arch>(i + 3 * width) - shift_v;
   }
-  for (; i + width <= length; i += width) sum.a += batch::load_unaligned(p + i) - shift_v;
+  for (; i + width <= length; i += width) sum.a += p.template load<Arch>(i) - shift_v;
   float total = sum.total();
-  for (std::int64_t t = i; t < length; ++t) total += p[t] - shift;
+  for (std::int64_t t = i; t < length; ++t) total += p.at(t) - shift;
   const float mean = total / static_cast<float>(length);
 
   const double exact_centre = static_cast<double>(shift) + static_cast<double>(mean);
@@ -119,22 +120,22 @@ block_moments shifted_block(const float* p, std::int64_t length, float shift) {
   four_sums<Arch> squares;
   i = 0;
   for (; i + 4 * width <= length; i += 4 * width) {
-    const batch a = batch::load_unaligned(p + i) - centre_v;
-    const batch b = batch::load_unaligned(p + i + width) - centre_v;
-    const batch c = batch::load_unaligned(p + i + 2 * width) - centre_v;
-    const batch d = batch::load_unaligned(p + i + 3 * width) - centre_v;
+    const batch a = p.template load<Arch>(i) - centre_v;
+    const batch b = p.template load<Arch>(i + width) - centre_v;
+    const batch c = p.template load<Arch>(i + 2 * width) - centre_v;
+    const batch d = p.template load<Arch>(i + 3 * width) - centre_v;
     squares.a = xsimd::fma(a, a, squares.a);
     squares.b = xsimd::fma(b, b, squares.b);
     squares.c = xsimd::fma(c, c, squares.c);
     squares.d = xsimd::fma(d, d, squares.d);
   }
   for (; i + width <= length; i += width) {
-    const batch a = batch::load_unaligned(p + i) - centre_v;
+    const batch a = p.template load<Arch>(i) - centre_v;
     squares.a = xsimd::fma(a, a, squares.a);
   }
   float square_sum = squares.total();
   for (std::int64_t t = i; t < length; ++t) {
-    const float v = p[t] - centre;
+    const float v = p.at(t) - centre;
     square_sum += v * v;
   }
   const double offset = exact_centre - static_cast<double>(centre);
@@ -143,28 +144,28 @@ block_moments shifted_block(const float* p, std::int64_t length, float shift) {
 }
 
 // sum of p[i]^2 over one block.
-template <class Arch>
-float block_square_sum(const float* p, std::int64_t length) {
+template <class Arch, class Source>
+float block_square_sum(const Source& p, std::int64_t length) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   four_sums<Arch> sum;
   std::int64_t i = 0;
   for (; i + 4 * width <= length; i += 4 * width) {
-    const batch a = batch::load_unaligned(p + i);
-    const batch b = batch::load_unaligned(p + i + width);
-    const batch c = batch::load_unaligned(p + i + 2 * width);
-    const batch d = batch::load_unaligned(p + i + 3 * width);
+    const batch a = p.template load<Arch>(i);
+    const batch b = p.template load<Arch>(i + width);
+    const batch c = p.template load<Arch>(i + 2 * width);
+    const batch d = p.template load<Arch>(i + 3 * width);
     sum.a = xsimd::fma(a, a, sum.a);
     sum.b = xsimd::fma(b, b, sum.b);
     sum.c = xsimd::fma(c, c, sum.c);
     sum.d = xsimd::fma(d, d, sum.d);
   }
   for (; i + width <= length; i += width) {
-    const batch a = batch::load_unaligned(p + i);
+    const batch a = p.template load<Arch>(i);
     sum.a = xsimd::fma(a, a, sum.a);
   }
   float total = sum.total();
-  for (std::int64_t t = i; t < length; ++t) total += p[t] * p[t];
+  for (std::int64_t t = i; t < length; ++t) total += p.at(t) * p.at(t);
   return total;
 }
 
@@ -177,7 +178,7 @@ chunk_statistics chunk_statistics_of(const float* x, std::int64_t length, set_st
   chunk_statistics chunk;
   for (std::int64_t start = 0; start < length; start += block_floats) {
     const std::int64_t block = length - start < block_floats ? length - start : block_floats;
-    const float* p = x + start;
+    const float_source p{x + start};
     scalar::set_moments moments{static_cast<double>(block), 0.0, 0.0};
     float square_sum;
     if (kind == set_statistic::moments) {

@@ -113,8 +113,9 @@ void channel_affine_kernel::operator()(Arch, const channel_affine_args& a, std::
   for (std::int64_t i = first; i < last; ++i) {
     if (a.s.layout == layout::nchw) {
       const std::int64_t c = i % a.s.c;
-      normalize_run<Arch>(a.x + i * a.s.spatial, a.s.spatial,
-                          run_factors{a.mean_hi[c], a.scale[c], a.shift[c]}, a.y + i * a.s.spatial);
+      normalize_run<Arch>(float_source{a.x + i * a.s.spatial}, a.s.spatial,
+                          run_factors{a.mean_hi[c], a.scale[c], a.shift[c]},
+                          float_sink{a.y + i * a.s.spatial});
     } else {
       normalize_channels<Arch>(a.x + i * a.s.c, a.s.c, a.mean_hi, a.scale, a.shift,
                                a.y + i * a.s.c);

@@ -26,9 +26,10 @@ void normalize_set_range(const contiguous_sets_args& a, std::int64_t set, std::i
   float* y = a.y + offset;
   const std::int64_t affine_base = (set % a.sets_per_sample) * (a.set_length / a.run_length);
   if (a.run_length == 1) {
-    normalize_row<Arch>(x + begin, end - begin, normalizer,
+    normalize_row<Arch>(float_source{x + begin}, end - begin, normalizer,
                         a.gamma != nullptr ? a.gamma + affine_base + begin : nullptr,
-                        a.beta != nullptr ? a.beta + affine_base + begin : nullptr, y + begin);
+                        a.beta != nullptr ? a.beta + affine_base + begin : nullptr,
+                        float_sink{y + begin});
     return;
   }
   for (std::int64_t o = begin; o < end;) {
@@ -37,7 +38,7 @@ void normalize_set_range(const contiguous_sets_args& a, std::int64_t set, std::i
     const std::int64_t channel = affine_base + run;
     const run_factors f = factors_of(normalizer, a.gamma != nullptr ? a.gamma[channel] : 1.0f,
                                      a.beta != nullptr ? a.beta[channel] : 0.0f);
-    normalize_run<Arch>(x + o, run_end - o, f, y + o);
+    normalize_run<Arch>(float_source{x + o}, run_end - o, f, float_sink{y + o});
     o = run_end;
   }
 }

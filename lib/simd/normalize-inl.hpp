@@ -13,6 +13,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "scalar/normalize.hpp"
+#include "simd/element_io-inl.hpp"
 
 namespace simdnorm::simd {
 
@@ -21,14 +22,14 @@ namespace {
 
 // y = fma(fma(x - hi, rstd, -lo * rstd), gamma, beta) over full vectors of a
 // row; the affine parameters are template arguments so the loop has no branch.
-template <class Arch, bool HasGamma, bool HasBeta>
-void normalize_row_vectors(const float* x, std::int64_t d, const scalar::set_normalizer& set,
-                           const float* gamma, const float* beta, float* y) {
+template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
+void normalize_row_vectors(const Source& x, std::int64_t d, const scalar::set_normalizer& set,
+                           const float* gamma, const float* beta, const Sink& y) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   const batch hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd);
   for (std::int64_t i = 0; i + width <= d; i += width) {
-    batch v = xsimd::fma(batch::load_unaligned(x + i) - hi, rstd, lo_term);
+    batch v = xsimd::fma(x.template load<Arch>(i) - hi, rstd, lo_term);
     if (HasGamma && HasBeta) {
       v = xsimd::fma(v, batch::load_unaligned(gamma + i), batch::load_unaligned(beta + i));
     } else if (HasGamma) {
@@ -36,13 +37,13 @@ void normalize_row_vectors(const float* x, std::int64_t d, const scalar::set_nor
     } else if (HasBeta) {
       v = v + batch::load_unaligned(beta + i);
     }
-    v.store_unaligned(y + i);
+    y.template store<Arch>(i, v);
   }
 }
 
-template <class Arch, bool HasGamma, bool HasBeta>
-void normalize_row(const float* x, std::int64_t d, const scalar::set_normalizer& set,
-                   const float* gamma, const float* beta, float* y) {
+template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
+void normalize_row(const Source& x, std::int64_t d, const scalar::set_normalizer& set,
+                   const float* gamma, const float* beta, const Sink& y) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   const std::int64_t body = d - d % width;
   normalize_row_vectors<Arch, HasGamma, HasBeta>(x, body, set, gamma, beta, y);
@@ -53,19 +54,20 @@ void normalize_row(const float* x, std::int64_t d, const scalar::set_normalizer&
   alignas(64) float y_tail[width];
   const std::int64_t tail = d - body;
   for (std::int64_t i = 0; i < tail; ++i) {
-    x_tail[i] = x[body + i];
+    x_tail[i] = x.at(body + i);
     if (HasGamma) gamma_tail[i] = gamma[body + i];
     if (HasBeta) beta_tail[i] = beta[body + i];
   }
-  normalize_row_vectors<Arch, HasGamma, HasBeta>(x_tail, width, set, gamma_tail, beta_tail, y_tail);
-  for (std::int64_t i = 0; i < tail; ++i) y[body + i] = y_tail[i];
+  normalize_row_vectors<Arch, HasGamma, HasBeta>(float_source{x_tail}, width, set, gamma_tail,
+                                                 beta_tail, float_sink{y_tail});
+  for (std::int64_t i = 0; i < tail; ++i) y.put(body + i, y_tail[i]);
 }
 
 // y = ((x - hi) - lo) * (rstd * gamma) + beta over one row, gamma and beta
 // per feature (either may be null).
-template <class Arch>
-void normalize_row(const float* x, std::int64_t d, const scalar::set_normalizer& set,
-                   const float* gamma, const float* beta, float* y) {
+template <class Arch, class Source, class Sink>
+void normalize_row(const Source& x, std::int64_t d, const scalar::set_normalizer& set,
+                   const float* gamma, const float* beta, const Sink& y) {
   if (gamma != nullptr && beta != nullptr) {
     normalize_row<Arch, true, true>(x, d, set, gamma, beta, y);
   } else if (gamma != nullptr) {
@@ -91,30 +93,31 @@ inline run_factors factors_of(const scalar::set_normalizer& set, float gamma, fl
   return run_factors{set.hi, scale, beta - set.lo * scale};
 }
 
-template <class Arch>
-void normalize_run_vectors(const float* x, std::int64_t length, const run_factors& f, float* y) {
+template <class Arch, class Source, class Sink>
+void normalize_run_vectors(const Source& x, std::int64_t length, const run_factors& f,
+                           const Sink& y) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   const batch hi(f.hi), scale(f.scale), shift(f.shift);
   for (std::int64_t i = 0; i + width <= length; i += width) {
-    xsimd::fma(batch::load_unaligned(x + i) - hi, scale, shift).store_unaligned(y + i);
+    y.template store<Arch>(i, xsimd::fma(x.template load<Arch>(i) - hi, scale, shift));
   }
 }
 
 // y = (x - hi) * scale + shift over a run sharing one set of factors (an
 // NCHW plane, or part of one). The tail takes the vector path on a padded
 // copy, so an element's bits do not depend on where a run was cut.
-template <class Arch>
-void normalize_run(const float* x, std::int64_t length, const run_factors& f, float* y) {
+template <class Arch, class Source, class Sink>
+void normalize_run(const Source& x, std::int64_t length, const run_factors& f, const Sink& y) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   const std::int64_t body = length - length % width;
   normalize_run_vectors<Arch>(x, body, f, y);
   if (body == length) return;
   alignas(64) float x_tail[width] = {};
   alignas(64) float y_tail[width];
-  for (std::int64_t i = body; i < length; ++i) x_tail[i - body] = x[i];
-  normalize_run_vectors<Arch>(x_tail, width, f, y_tail);
-  for (std::int64_t i = body; i < length; ++i) y[i] = y_tail[i - body];
+  for (std::int64_t i = body; i < length; ++i) x_tail[i - body] = x.at(i);
+  normalize_run_vectors<Arch>(float_source{x_tail}, width, f, float_sink{y_tail});
+  for (std::int64_t i = body; i < length; ++i) y.put(i, y_tail[i - body]);
 }
 
 // y[c] = (x[c] - hi[c]) * scale[c] + shift[c] over a row of channels (an
