@@ -19,53 +19,58 @@ std::int64_t rows_per_chunk(const shape& s) {
   return rows < 1 ? 1 : rows;
 }
 
-}  // namespace
-
-// Moments of every channel over n and spatial: the engine when active, the
-// scalar path otherwise.
-std::vector<scalar::set_moments> batch_moments(const float* x, const shape& s) {
-  if (s.layout == layout::nhwc) {
-    const std::int64_t rows = s.n * s.spatial;
-    const std::int64_t per_chunk = rows_per_chunk(s);
-    const std::int64_t chunks = (rows + per_chunk - 1) / per_chunk;
-    std::vector<scalar::set_moments> partials(static_cast<std::size_t>(chunks * s.c));
-    const simd::nhwc_channel_moments_args args{x, s, per_chunk, partials.data()};
-    if (dispatch::run_on_active_isa(simd::nhwc_channel_moments_kernel{}, args, chunks,
-                                    per_chunk * s.c)) {
-      std::vector<scalar::set_moments> channels(static_cast<std::size_t>(s.c));
-      for (std::int64_t k = 0; k < chunks; ++k) {
-        for (std::int64_t c = 0; c < s.c; ++c) {
-          channels[c] = scalar::merge(channels[c], partials[k * s.c + c]);
-        }
-      }
-      return channels;
-    }
+// Per-channel moments of each set of rows_per_set consecutive NHWC rows (the
+// whole tensor, or one sample), index set * c + channel, on the engine: the
+// chunks of every set in one parallel loop, then merged set by set in chunk
+// order. False, doing nothing, when the active level is scalar.
+bool nhwc_moments(const float* x, const shape& s, std::int64_t rows_per_set,
+                  std::vector<scalar::set_moments>& sets) {
+  const std::int64_t set_count = s.n * s.spatial / rows_per_set;
+  const std::int64_t per_chunk = rows_per_chunk(s);
+  const std::int64_t chunks_per_set = (rows_per_set + per_chunk - 1) / per_chunk;
+  const std::int64_t chunks = set_count * chunks_per_set;
+  std::vector<scalar::set_moments> partials(static_cast<std::size_t>(chunks * s.c));
+  std::vector<float> states(static_cast<std::size_t>(chunks * 2 * s.c));
+  const simd::nhwc_channel_moments_args args{
+      x, s, rows_per_set, per_chunk, chunks_per_set, partials.data(), states.data()};
+  if (!dispatch::run_on_active_isa(simd::nhwc_channel_moments_kernel{}, args, chunks,
+                                   per_chunk * s.c)) {
+    return false;
   }
-  if (s.layout == layout::nchw) {
-    std::vector<scalar::set_moments> channels(static_cast<std::size_t>(s.c));
-    const simd::channel_moments_args args{x, s, channels.data()};
-    if (dispatch::run_on_active_isa(simd::nchw_channel_moments_kernel{}, args, s.c,
-                                    s.n * s.spatial)) {
-      return channels;
-    }
+  sets.assign(static_cast<std::size_t>(set_count * s.c), scalar::set_moments{});
+  for (std::int64_t k = 0; k < chunks; ++k) {
+    scalar::set_moments* set = sets.data() + (k / chunks_per_set) * s.c;
+    for (std::int64_t c = 0; c < s.c; ++c) set[c] = scalar::merge(set[c], partials[k * s.c + c]);
   }
-  return scalar::channel_moments(x, s);
+  return true;
 }
 
-// y = ((x - hi) - lo) * (rstd * gamma) + beta per channel: the engine over NCHW
-// planes or NHWC positions, or the scalar path. The engine evaluates it as
-// (x - hi) * scale + (beta - lo * scale), one fma (normalize-inl.hpp).
-void normalize_per_channel(const float* x, const shape& s,
-                           const std::vector<scalar::set_normalizer>& sets, const float* gamma,
-                           const float* beta, float* y) {
+// NCHW channel (per_instance false) or plane (true) moments on the engine.
+bool nchw_moments(const float* x, const shape& s, bool per_instance,
+                  std::vector<scalar::set_moments>& sets) {
+  const std::int64_t count = per_instance ? s.n * s.c : s.c;
+  sets.resize(static_cast<std::size_t>(count));
+  const simd::channel_moments_args args{x, s, per_instance, sets.data()};
+  return dispatch::run_on_active_isa(simd::nchw_channel_moments_kernel{}, args, count,
+                                     per_instance ? s.spatial : s.n * s.spatial);
+}
+
+// y = ((x - hi) - lo) * (rstd * gamma) + beta, one set per channel or per
+// (n, c): the engine over NCHW planes or NHWC positions, or the scalar path.
+// The engine evaluates it as (x - hi) * scale + (beta - lo * scale), one fma
+// (normalize-inl.hpp).
+void normalize_with(const float* x, const shape& s, const std::vector<scalar::set_normalizer>& sets,
+                    bool per_instance, const float* gamma, const float* beta, float* y) {
   if (dispatch::active_isa() != dispatch::isa::scalar) {
     std::vector<float> hi(sets.size()), scale(sets.size()), shift(sets.size());
-    for (std::size_t c = 0; c < sets.size(); ++c) {
-      hi[c] = sets[c].hi;
-      scale[c] = gamma != nullptr ? sets[c].rstd * gamma[c] : sets[c].rstd;
-      shift[c] = (beta != nullptr ? beta[c] : 0.0f) - sets[c].lo * scale[c];
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+      const std::size_t c = i % static_cast<std::size_t>(s.c);
+      hi[i] = sets[i].hi;
+      scale[i] = gamma != nullptr ? sets[i].rstd * gamma[c] : sets[i].rstd;
+      shift[i] = (beta != nullptr ? beta[c] : 0.0f) - sets[i].lo * scale[i];
     }
-    const simd::channel_affine_args args{x, s, hi.data(), scale.data(), shift.data(), y};
+    const simd::channel_affine_args args{
+        x, s, per_instance ? s.c : 0, hi.data(), scale.data(), shift.data(), y};
     const bool planes = s.layout == layout::nchw;
     if (dispatch::run_on_active_isa(simd::channel_affine_kernel{}, args,
                                     planes ? s.n * s.c : s.n * s.spatial,
@@ -73,32 +78,43 @@ void normalize_per_channel(const float* x, const shape& s,
       return;
     }
   }
-  scalar::normalize(x, y, s, sets, scalar::set_map{0, 1}, gamma, beta);
+  scalar::normalize(x, y, s, sets, scalar::set_map{per_instance ? s.c : 0, 1}, gamma, beta);
+}
+
+}  // namespace
+
+std::vector<scalar::set_moments> batch_moments(const float* x, const shape& s) {
+  std::vector<scalar::set_moments> channels;
+  if (s.layout == layout::nhwc && nhwc_moments(x, s, s.n * s.spatial, channels)) return channels;
+  if (s.layout == layout::nchw && nchw_moments(x, s, false, channels)) return channels;
+  return scalar::channel_moments(x, s);
 }
 
 std::vector<scalar::set_moments> instance_moments(const float* x, const shape& s) {
+  std::vector<scalar::set_moments> instances;
+  if (s.layout == layout::nhwc && nhwc_moments(x, s, s.spatial, instances)) return instances;
+  if (s.layout == layout::nchw && nchw_moments(x, s, true, instances)) return instances;
   const shape sample{1, s.c, s.spatial, s.layout};
   const std::int64_t sample_floats = s.c * s.spatial;
-  std::vector<scalar::set_moments> instances;
-  instances.reserve(static_cast<std::size_t>(s.n * s.c));
+  instances.clear();
   for (std::int64_t n = 0; n < s.n; ++n) {
-    const std::vector<scalar::set_moments> channels = batch_moments(x + n * sample_floats, sample);
+    const std::vector<scalar::set_moments> channels =
+        scalar::channel_moments(x + n * sample_floats, sample);
     instances.insert(instances.end(), channels.begin(), channels.end());
   }
   return instances;
 }
 
+void normalize_per_channel(const float* x, const shape& s,
+                           const std::vector<scalar::set_normalizer>& sets, const float* gamma,
+                           const float* beta, float* y) {
+  normalize_with(x, s, sets, false, gamma, beta, y);
+}
+
 void normalize_per_instance(const float* x, const shape& s,
                             const std::vector<scalar::set_normalizer>& sets, const float* gamma,
                             const float* beta, float* y) {
-  const shape sample{1, s.c, s.spatial, s.layout};
-  const std::int64_t sample_floats = s.c * s.spatial;
-  for (std::int64_t n = 0; n < s.n; ++n) {
-    const std::vector<scalar::set_normalizer> channels(sets.begin() + n * s.c,
-                                                       sets.begin() + (n + 1) * s.c);
-    normalize_per_channel(x + n * sample_floats, sample, channels, gamma, beta,
-                          y + n * sample_floats);
-  }
+  normalize_with(x, s, sets, true, gamma, beta, y);
 }
 
 }  // namespace simdnorm::api

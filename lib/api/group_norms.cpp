@@ -15,34 +15,30 @@ using validation::role;
 
 namespace {
 
-// NHWC group norm on the engine, sample by sample (so that a sample is still
-// in cache when it is normalised, and y may be x): the per-channel moments
-// of the sample, merged into groups in channel order, then normalised with
-// per-channel factors. False, doing nothing, when the active level is scalar.
+// NHWC group norm on the engine: the per-(n, c) moments of every sample in
+// one parallel pass, merged into groups in channel order, then one parallel
+// normalisation with per-(n, c) factors. False, doing nothing, when the
+// active level is scalar.
 bool nhwc_group_norm_on_engine(const float* x, const shape& s, std::int64_t groups,
                                const float* gamma, const float* beta, float eps, float* y,
                                float* mean, float* rstd) {
   if (dispatch::active_isa() == dispatch::isa::scalar) return false;
   const std::int64_t width = s.c / groups;
-  const shape sample{1, s.c, s.spatial, layout::nhwc};
-  const std::int64_t sample_floats = s.c * s.spatial;
-  std::vector<scalar::set_normalizer> per_channel(static_cast<std::size_t>(s.c));
+  const std::vector<scalar::set_moments> instances = api::instance_moments(x, s);
+  std::vector<scalar::set_normalizer> per_instance(instances.size());
   for (std::int64_t n = 0; n < s.n; ++n) {
-    const std::vector<scalar::set_moments> channels =
-        api::batch_moments(x + n * sample_floats, sample);
     for (std::int64_t g = 0; g < groups; ++g) {
+      const std::int64_t first = n * s.c + g * width;
       scalar::set_moments group;
-      for (std::int64_t c = g * width; c < (g + 1) * width; ++c) {
-        group = scalar::merge(group, channels[c]);
-      }
+      for (std::int64_t c = first; c < first + width; ++c)
+        group = scalar::merge(group, instances[c]);
       const scalar::set_normalizer set = scalar::normalizer_of(group.mean, group.variance(), eps);
-      for (std::int64_t c = g * width; c < (g + 1) * width; ++c) per_channel[c] = set;
+      for (std::int64_t c = first; c < first + width; ++c) per_instance[c] = set;
       if (mean != nullptr) mean[n * groups + g] = static_cast<float>(group.mean);
       if (rstd != nullptr) rstd[n * groups + g] = set.rstd;
     }
-    api::normalize_per_channel(x + n * sample_floats, sample, per_channel, gamma, beta,
-                               y + n * sample_floats);
   }
+  api::normalize_per_instance(x, s, per_instance, gamma, beta, y);
   return true;
 }
 

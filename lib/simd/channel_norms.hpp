@@ -13,13 +13,16 @@
 
 namespace simdnorm::simd {
 
-// Batch statistics of NCHW channels: channel c's n runs of spatial floats,
-// each reduced on its own and merged in sample order (a fixed order, so the
-// result does not depend on the thread count).
+// Statistics of NCHW channels: with per_instance false, channel c's n runs
+// of spatial floats, each reduced on its own and merged in sample order (a
+// fixed order, so the result does not depend on the thread count); with
+// per_instance true, each (n, c) plane on its own. Work item i writes
+// sets[i]: channel i, or plane i = n * c_total + c.
 struct channel_moments_args {
   const float* x;
   shape s;  // NCHW
-  scalar::set_moments* channels;
+  bool per_instance;
+  scalar::set_moments* sets;
 };
 
 struct nchw_channel_moments_kernel {
@@ -28,16 +31,21 @@ struct nchw_channel_moments_kernel {
                   std::int64_t last) const;
 };
 
-// Partial batch statistics of NHWC channels: the n * spatial rows of c
-// channels are cut into chunks of rows_per_chunk rows (a function of the shape
-// only); chunk k writes the moments of its rows, per channel, to
-// partials[k * c + channel]. The caller merges chunks in order, so the result
-// does not depend on the thread count.
+// Partial statistics of NHWC channels over sets of rows_per_set rows (n *
+// spatial for batch statistics, spatial for per-instance ones). Each set's
+// rows are cut into chunks of rows_per_chunk rows (a function of the shape
+// only); chunk k, the (k % chunks_per_set)-th of set k / chunks_per_set,
+// writes the moments of its rows, per channel, to partials[k * c + channel],
+// using states[k * 2 * c, (k + 1) * 2 * c) as scratch. The caller merges each
+// set's chunks in order, so the result does not depend on the thread count.
 struct nhwc_channel_moments_args {
   const float* x;
   shape s;  // NHWC
+  std::int64_t rows_per_set;
   std::int64_t rows_per_chunk;
+  std::int64_t chunks_per_set;
   scalar::set_moments* partials;
+  float* states;
 };
 
 struct nhwc_channel_moments_kernel {
@@ -46,11 +54,14 @@ struct nhwc_channel_moments_kernel {
                   std::int64_t last) const;
 };
 
-// y = (x - mean_hi[c]) * scale[c] + shift[c], the factors per channel; the
-// mean's second part is folded into shift (normalize-inl.hpp).
+// y = (x - mean_hi[i]) * scale[i] + shift[i], the factors per channel (i =
+// c, factors_per_sample 0) or per instance (i = n * c_total + c,
+// factors_per_sample c_total); the mean's second part is folded into shift
+// (normalize-inl.hpp).
 struct channel_affine_args {
   const float* x;
   shape s;
+  std::int64_t factors_per_sample;
   const float* mean_hi;
   const float* scale;
   const float* shift;
