@@ -58,7 +58,7 @@ float horizontal_max(const xsimd::batch<float, Arch>& v) {
 
 // max |p[i] - shift| over a block.
 template <class Arch, class Source>
-float largest_deviation(const Source& p, std::int64_t length, float shift) {
+float largest_deviation(Source p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   const batch shift_v(shift);
@@ -97,7 +97,7 @@ struct block_moments {
 };
 
 template <class Arch, class Source>
-block_moments shifted_block(const Source& p, std::int64_t length, float shift) {
+block_moments shifted_block(Source p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   const batch shift_v(shift);
@@ -145,7 +145,7 @@ block_moments shifted_block(const Source& p, std::int64_t length, float shift) {
 
 // sum of p[i]^2 over one block.
 template <class Arch, class Source>
-float block_square_sum(const Source& p, std::int64_t length) {
+float block_square_sum(Source p, std::int64_t length) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   four_sums<Arch> sum;

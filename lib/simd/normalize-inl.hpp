@@ -23,8 +23,8 @@ namespace {
 // y = fma(fma(x - hi, rstd, -lo * rstd), gamma, beta) over full vectors of a
 // row; the affine parameters are template arguments so the loop has no branch.
 template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
-void normalize_row_vectors(const Source& x, std::int64_t d, const scalar::set_normalizer& set,
-                           const float* gamma, const float* beta, const Sink& y) {
+void normalize_row_vectors(Source x, std::int64_t d, const scalar::set_normalizer& set,
+                           const float* gamma, const float* beta, Sink y) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   const batch hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd);
@@ -42,8 +42,8 @@ void normalize_row_vectors(const Source& x, std::int64_t d, const scalar::set_no
 }
 
 template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
-void normalize_row(const Source& x, std::int64_t d, const scalar::set_normalizer& set,
-                   const float* gamma, const float* beta, const Sink& y) {
+void normalize_row(Source x, std::int64_t d, const scalar::set_normalizer& set, const float* gamma,
+                   const float* beta, Sink y) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   const std::int64_t body = d - d % width;
   normalize_row_vectors<Arch, HasGamma, HasBeta>(x, body, set, gamma, beta, y);
@@ -66,8 +66,8 @@ void normalize_row(const Source& x, std::int64_t d, const scalar::set_normalizer
 // y = ((x - hi) - lo) * (rstd * gamma) + beta over one row, gamma and beta
 // per feature (either may be null).
 template <class Arch, class Source, class Sink>
-void normalize_row(const Source& x, std::int64_t d, const scalar::set_normalizer& set,
-                   const float* gamma, const float* beta, const Sink& y) {
+void normalize_row(Source x, std::int64_t d, const scalar::set_normalizer& set, const float* gamma,
+                   const float* beta, Sink y) {
   if (gamma != nullptr && beta != nullptr) {
     normalize_row<Arch, true, true>(x, d, set, gamma, beta, y);
   } else if (gamma != nullptr) {
@@ -94,8 +94,7 @@ inline run_factors factors_of(const scalar::set_normalizer& set, float gamma, fl
 }
 
 template <class Arch, class Source, class Sink>
-void normalize_run_vectors(const Source& x, std::int64_t length, const run_factors& f,
-                           const Sink& y) {
+void normalize_run_vectors(Source x, std::int64_t length, const run_factors& f, Sink y) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   const batch hi(f.hi), scale(f.scale), shift(f.shift);
@@ -108,7 +107,7 @@ void normalize_run_vectors(const Source& x, std::int64_t length, const run_facto
 // NCHW plane, or part of one). The tail takes the vector path on a padded
 // copy, so an element's bits do not depend on where a run was cut.
 template <class Arch, class Source, class Sink>
-void normalize_run(const Source& x, std::int64_t length, const run_factors& f, const Sink& y) {
+void normalize_run(Source x, std::int64_t length, const run_factors& f, Sink y) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   const std::int64_t body = length - length % width;
   normalize_run_vectors<Arch>(x, body, f, y);
