@@ -42,6 +42,16 @@ std::vector<kernel_call> kernel_calls() {
         return y;
       },
       [] {
+        // Planes of 30011 floats, cut by chunk boundaries when the set is
+        // split: an element's bits must not depend on where.
+        const shape odd{1, 3, 30011, layout::nchw};
+        std::vector<float> y(element_count(odd) + 2);
+        const std::vector<float> gamma = {1.5f, -0.5f, 2.0f}, beta = {0.25f, 0.0f, -1.0f};
+        group_norm(x1.data(), odd, 1, gamma.data(), beta.data(), eps, y.data(),
+                   y.data() + element_count(odd), y.data() + element_count(odd) + 1);
+        return y;
+      },
+      [] {
         // Three rows of a length that is no multiple of a chunk or a vector.
         const std::int64_t d = 43691;
         std::vector<float> y(3 * d + 3);

@@ -20,6 +20,18 @@ namespace simdnorm::simd {
 // Internal linkage, for the reason given in block_statistics-inl.hpp.
 namespace {
 
+// a * b + c for one element, rounded as xsimd::fma rounds a vector on the
+// instruction set this file is compiled for: once where FMA exists (the
+// AVX2 and AVX-512 files), twice where xsimd emulates it (SSE). Tails then
+// give the bits a full vector would.
+float multiply_add(float a, float b, float c) {
+#if defined(__FMA__)
+  return __builtin_fmaf(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
 // y = fma(fma(x - hi, rstd, -lo * rstd), gamma, beta) over full vectors of a
 // row; the affine parameters are template arguments so the loop has no branch.
 template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
@@ -47,20 +59,19 @@ void normalize_row(Source x, std::int64_t d, const scalar::set_normalizer& set, 
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   const std::int64_t body = d - d % width;
   normalize_row_vectors<Arch, HasGamma, HasBeta>(x, body, set, gamma, beta, y);
-  if (body == d) return;
-  // The tail goes through the same vector code on a padded copy, so every
-  // element of a row is computed the same way whatever its position.
-  alignas(64) float x_tail[width] = {}, gamma_tail[width] = {}, beta_tail[width] = {};
-  alignas(64) float y_tail[width];
-  const std::int64_t tail = d - body;
-  for (std::int64_t i = 0; i < tail; ++i) {
-    x_tail[i] = x.at(body + i);
-    if (HasGamma) gamma_tail[i] = gamma[body + i];
-    if (HasBeta) beta_tail[i] = beta[body + i];
+  // The tail, element by element, with the vector loop's operations.
+  const float lo_term = -set.lo * set.rstd;
+  for (std::int64_t i = body; i < d; ++i) {
+    float v = multiply_add(x.at(i) - set.hi, set.rstd, lo_term);
+    if (HasGamma && HasBeta) {
+      v = multiply_add(v, gamma[i], beta[i]);
+    } else if (HasGamma) {
+      v = v * gamma[i];
+    } else if (HasBeta) {
+      v = v + beta[i];
+    }
+    y.put(i, v);
   }
-  normalize_row_vectors<Arch, HasGamma, HasBeta>(float_source{x_tail}, width, set, gamma_tail,
-                                                 beta_tail, float_sink{y_tail});
-  for (std::int64_t i = 0; i < tail; ++i) y.put(body + i, y_tail[i]);
 }
 
 // y = ((x - hi) - lo) * (rstd * gamma) + beta over one row, gamma and beta
@@ -104,19 +115,16 @@ void normalize_run_vectors(Source x, std::int64_t length, const run_factors& f, 
 }
 
 // y = (x - hi) * scale + shift over a run sharing one set of factors (an
-// NCHW plane, or part of one). The tail takes the vector path on a padded
-// copy, so an element's bits do not depend on where a run was cut.
+// NCHW plane, or part of one). The tail uses the vector loop's operations,
+// so an element's bits do not depend on where a run was cut.
 template <class Arch, class Source, class Sink>
 void normalize_run(Source x, std::int64_t length, const run_factors& f, Sink y) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   const std::int64_t body = length - length % width;
   normalize_run_vectors<Arch>(x, body, f, y);
-  if (body == length) return;
-  alignas(64) float x_tail[width] = {};
-  alignas(64) float y_tail[width];
-  for (std::int64_t i = body; i < length; ++i) x_tail[i - body] = x.at(i);
-  normalize_run_vectors<Arch>(float_source{x_tail}, width, f, float_sink{y_tail});
-  for (std::int64_t i = body; i < length; ++i) y.put(i, y_tail[i - body]);
+  for (std::int64_t i = body; i < length; ++i) {
+    y.put(i, multiply_add(x.at(i) - f.hi, f.scale, f.shift));
+  }
 }
 
 // y[c] = (x[c] - hi[c]) * scale[c] + shift[c] over a row of channels (an
