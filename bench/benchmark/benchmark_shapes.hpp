@@ -25,7 +25,8 @@ inline void RowShapes(benchmark::internal::Benchmark* b) {
                                 {2048, 4096},
                                 {4096, 256},
                                 {1024, 1024},
-                                {256, 4096}}) {
+                                {256, 4096},
+                                {16384, 4096}}) {  // 256 MiB: past the LLC
     b->Args({rows, d});
   }
 }
@@ -39,6 +40,7 @@ inline void ActivationShapes(benchmark::internal::Benchmark* b) {
   b->Args({8, 256, 56 * 56});  // the project's reference shape, 25.7 MB
   b->Args({1, 64, 112 * 112});
   b->Args({8, 512, 28 * 28});
+  b->Args({16, 256, 128 * 128});  // 256 MiB: past the last-level cache
 }
 
 // Group norm, n x c x spatial x groups: Stable Diffusion's U-Net at 64 x 64
@@ -53,6 +55,7 @@ inline void GroupShapes(benchmark::internal::Benchmark* b) {
   b->Args({4, 64, 56 * 56, 1});
   b->Args({4, 64, 56 * 56, 64});
   b->Args({1, 320, 64 * 64, 32});
+  b->Args({16, 256, 128 * 128, 32});  // 256 MiB: past the last-level cache
 }
 
 // Instance norm, n x c x spatial: style-transfer resolutions, one large
@@ -61,6 +64,7 @@ inline void InstanceShapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"n", "c", "spatial"});
   b->Args({1, 64, 256 * 256});
   b->Args({4, 128, 128 * 128});
+  b->Args({16, 256, 128 * 128});  // 256 MiB: past the last-level cache
 }
 
 // Peers want 4-D tensors while simdnorm takes a flat spatial extent: a square
