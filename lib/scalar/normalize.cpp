@@ -5,11 +5,6 @@
 
 namespace simdnorm::scalar {
 
-set_normalizer normalizer_of(double mean, double var, float eps) {
-  const split_mean parts = split(mean);
-  return set_normalizer{parts.hi, parts.lo, rstd_of(var, eps)};
-}
-
 void normalize(const float* x, float* y, const shape& s, const std::vector<set_normalizer>& sets,
                set_map map, const float* gamma, const float* beta) {
   // One sample's per-channel factors, so that the inner loops index by channel

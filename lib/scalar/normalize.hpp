@@ -20,7 +20,14 @@ struct set_normalizer {
   float rstd = 1.0f;  // the factor applied after the subtraction
 };
 
-set_normalizer normalizer_of(double mean, double var, float eps);
+namespace {  // internal linkage, as split and rstd_of (set_statistics.hpp)
+
+inline set_normalizer normalizer_of(double mean, double var, float eps) {
+  const split_mean parts = split(mean);
+  return set_normalizer{parts.hi, parts.lo, rstd_of(var, eps)};
+}
+
+}  // namespace
 
 // Which set element (n, c) of an activation tensor belongs to:
 // n * sets_per_sample + c / channels_per_set. Batch norm's sets are shared by

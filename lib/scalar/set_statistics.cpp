@@ -133,16 +133,4 @@ double mean_square_of(const strided_set& set) {
   return sum / count * unscale * unscale;
 }
 
-split_mean split(double mean) {
-  const float hi = static_cast<float>(mean);
-  // An infinite or NaN mean has no rounding error to carry; keep lo finite so
-  // that (x - hi) - lo propagates the set's own non-finite value only.
-  const float lo = std::isfinite(hi) ? static_cast<float>(mean - static_cast<double>(hi)) : 0.0f;
-  return split_mean{hi, lo};
-}
-
-float rstd_of(double var, float eps) {
-  return static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
-}
-
 }  // namespace simdnorm::scalar

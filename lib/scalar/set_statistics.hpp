@@ -49,10 +49,30 @@ struct split_mean {
   float hi;
   float lo;
 };
-split_mean split(double mean);
+
+// split and rstd_of run once per set on the engine's critical path, so they
+// are defined here to inline. Internal linkage, and compiler builtins rather
+// than <cmath>'s inline functions: the per-instruction-set files include this
+// header too, and an inline function with external linkage compiled there
+// could be the copy the linker keeps for every caller (see
+// simd/block_statistics-inl.hpp).
+namespace {
+
+inline split_mean split(double mean) {
+  const float hi = static_cast<float>(mean);
+  // An infinite or NaN mean has no rounding error to carry; keep lo finite so
+  // that (x - hi) - lo propagates the set's own non-finite value only.
+  const float lo =
+      __builtin_isfinite(hi) ? static_cast<float>(mean - static_cast<double>(hi)) : 0.0f;
+  return split_mean{hi, lo};
+}
 
 // 1 / sqrt(var + eps), evaluated in double and rounded once.
-float rstd_of(double var, float eps);
+inline float rstd_of(double var, float eps) {
+  return static_cast<float>(1.0 / __builtin_sqrt(var + static_cast<double>(eps)));
+}
+
+}  // namespace
 
 }  // namespace simdnorm::scalar
 

@@ -47,10 +47,38 @@ inline set_statistic statistic_of(set_norm_kind kind) {
 }
 
 // From a set's statistics to the factors that normalise it, writing the
-// set's mean, rstd or norm where the caller asked for them. Baseline code
-// (contiguous_sets.cpp), shared by every instruction set and both schedules.
-scalar::set_normalizer finish_set(const contiguous_sets_args& args, std::int64_t set,
-                                  const scalar::set_moments& statistics);
+// set's mean, rstd or norm where the caller asked for them. Shared by every
+// instruction set and both schedules, defined here so that it inlines into
+// the per-row loop; internal linkage, builtins only, for the reason given in
+// scalar/set_statistics.hpp. It has no a * b + c for a compiler to fuse, so
+// every file computes the same bits. (It divides m2 by count itself rather
+// than call set_moments::variance, an inline member with external linkage.)
+namespace {
+
+inline scalar::set_normalizer finish_set(const contiguous_sets_args& a, std::int64_t set,
+                                         const scalar::set_moments& statistics) {
+  scalar::set_normalizer normalizer;
+  switch (a.kind) {
+    case set_norm_kind::standardize:
+      normalizer = scalar::normalizer_of(statistics.mean, statistics.m2 / statistics.count, a.eps);
+      if (a.mean != nullptr) a.mean[set] = static_cast<float>(statistics.mean);
+      break;
+    case set_norm_kind::rms:
+      normalizer.rstd = scalar::rstd_of(statistics.m2 / statistics.count, a.eps);
+      break;
+    case set_norm_kind::weight: {
+      // m2 is the sum of squares here, so the norm is its square root.
+      const double norm = __builtin_sqrt(statistics.m2);
+      normalizer.rstd = static_cast<float>(static_cast<double>(a.gain[set]) / norm);
+      if (a.norm != nullptr) a.norm[set] = static_cast<float>(norm);
+      break;
+    }
+  }
+  if (a.rstd != nullptr) a.rstd[set] = normalizer.rstd;
+  return normalizer;
+}
+
+}  // namespace
 
 // Normalises sets [first, last), each read once from memory: statistics, then
 // the normalisation while the set is still in cache. Sets are independent,
