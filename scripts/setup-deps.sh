@@ -30,6 +30,7 @@ packages=(
   libgtest-dev
   googletest
   libbenchmark-dev
+  g++-aarch64-linux-gnu  # builds the NEON64 path in a ctest entry
 )
 if [[ "$peers" == true ]]; then
   # ocl-icd-opencl-dev is only recommended by libdnnl-dev, and apt-get below

@@ -15,7 +15,11 @@
 namespace simdnorm::testing {
 namespace {
 
+#if defined(__aarch64__)
+const std::vector<std::string> levels = {"scalar", "neon64"};
+#else
 const std::vector<std::string> levels = {"scalar", "sse2", "sse4.2", "avx2", "avx512"};
+#endif
 
 int rank_of(const std::string& name) {
   for (std::size_t i = 0; i < levels.size(); ++i) {
@@ -36,12 +40,16 @@ bool cpu_has(const std::string& name) {
   if (name == "sse4.2") return __builtin_cpu_supports("sse4.2");
   if (name == "sse2") return __builtin_cpu_supports("sse2");
 #endif
+#if defined(__aarch64__)
+  if (name == "neon64") return true;  // Advanced SIMD is baseline on AArch64
+#endif
   return name == "scalar";
 }
 
-// Restores the process-wide cap when a test ends.
+// Restores the process-wide cap when a test ends: neon64 is the top level,
+// so capping by it caps nothing on any CPU.
 struct cap_guard {
-  ~cap_guard() { set_max_isa("avx512"); }
+  ~cap_guard() { set_max_isa("neon64"); }
 };
 
 TEST(Isa, ReportsALevelTheCpuHas) {

@@ -66,7 +66,7 @@ SIMDNORM_API const char* sn_last_error(void);
 SIMDNORM_API const char* sn_version(void);
 
 /* The instruction set the vectorised kernels use now: "avx512", "avx2",
- * "sse4.2", "sse2" or "scalar": the best the CPU and OS support, capped by the
+ * "sse4.2", "sse2", "neon64" (AArch64) or "scalar": the best the CPU and OS support, capped by the
  * environment variable SIMDNORM_ISA (read once, same names) and by
  * sn_set_max_isa. */
 SIMDNORM_API const char* sn_active_isa(void);

@@ -49,7 +49,7 @@ struct switch_weights {
 SIMDNORM_API const char* version();
 
 // The instruction set the vectorised kernels use now: "avx512", "avx2",
-// "sse4.2", "sse2" or "scalar" (the portable path). It is the best the CPU
+// "sse4.2", "sse2", "neon64" (AArch64) or "scalar" (the portable path). It is the best the CPU
 // and OS support, capped by the environment variable SIMDNORM_ISA (read once,
 // same names) and by set_max_isa.
 SIMDNORM_API const char* active_isa();

@@ -15,8 +15,8 @@ void set_max_isa(const char* name) {
   check.not_null(name, "name");
   const std::optional<dispatch::isa> level = dispatch::parse_isa(name);
   if (!level) {
-    check.fail(std::string("name must be avx512, avx2, sse4.2, sse2 or scalar, got \"") + name +
-               "\"");
+    check.fail(std::string("name must be avx512, avx2, sse4.2, sse2, neon64 or scalar, got \"") +
+               name + "\"");
   }
   dispatch::set_max_isa(*level);
 }

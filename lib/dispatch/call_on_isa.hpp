@@ -30,7 +30,13 @@ bool call_on_isa(isa level, const Kernel& kernel, Args&&... args) {
       kernel(xsimd::sse2{}, std::forward<Args>(args)...);
       return true;
     case isa::scalar:
+    case isa::neon64:
       break;
+  }
+#elif defined(__aarch64__)
+  if (level == isa::neon64) {
+    kernel(xsimd::neon64{}, std::forward<Args>(args)...);
+    return true;
   }
 #else
   (void)level;

@@ -14,7 +14,8 @@ namespace simdnorm::dispatch {
 
 namespace {
 
-constexpr isa all_levels[] = {isa::scalar, isa::sse2, isa::sse4_2, isa::avx2, isa::avx512};
+constexpr isa all_levels[] = {isa::scalar, isa::sse2,   isa::sse4_2,
+                              isa::avx2,   isa::avx512, isa::neon64};
 
 #if defined(__x86_64__) || defined(__i386__)
 // XCR0: which register state the OS saves on a context switch. A CPU with
@@ -47,20 +48,23 @@ isa detect() {
                       ((ebx >> 28) & 1u) && ((ebx >> 30) & 1u);    // CD, BW
   return avx512 && zmm_state ? isa::avx512 : isa::avx2;
 }
+#elif defined(__aarch64__)
+// Advanced SIMD is part of the AArch64 base architecture.
+isa detect() { return isa::neon64; }
 #else
 isa detect() { return isa::scalar; }
 #endif
 
 isa environment_cap() {
   const char* value = std::getenv("SIMDNORM_ISA");
-  if (value == nullptr || *value == '\0') return isa::avx512;
+  if (value == nullptr || *value == '\0') return isa::neon64;
   // An unknown name caps nothing rather than failing every call; the test
   // entries only set known names.
-  return parse_isa(value).value_or(isa::avx512);
+  return parse_isa(value).value_or(isa::neon64);
 }
 
 // Set by set_max_isa; atomic so that a concurrent call sees either level.
-std::atomic<int> api_cap{static_cast<int>(isa::avx512)};
+std::atomic<int> api_cap{static_cast<int>(isa::neon64)};
 
 }  // namespace
 
@@ -76,6 +80,8 @@ const char* name_of(isa level) {
       return "avx2";
     case isa::avx512:
       return "avx512";
+    case isa::neon64:
+      return "neon64";
   }
   return "unknown";
 }

@@ -9,8 +9,12 @@
 
 namespace simdnorm::dispatch {
 
-// Ordered: a higher value implies every lower one.
-enum class isa : int { scalar = 0, sse2 = 1, sse4_2 = 2, avx2 = 3, avx512 = 4 };
+// Ordered on x86-64: a higher value implies every lower one. neon64 is the
+// one level of AArch64, above every x86 level so that capping by an x86 name
+// on an Arm CPU (or by neon64 on x86) leaves min(detected, cap) meaningful:
+// an x86 cap on Arm selects no vector path (scalar), neon64 on x86 caps
+// nothing.
+enum class isa : int { scalar = 0, sse2 = 1, sse4_2 = 2, avx2 = 3, avx512 = 4, neon64 = 5 };
 
 const char* name_of(isa level);
 std::optional<isa> parse_isa(std::string_view name);

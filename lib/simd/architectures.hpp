@@ -8,10 +8,14 @@
 #include <xsimd/xsimd.hpp>
 
 // F(PREFIX, ARCH) for each architecture; PREFIX is `extern` for declarations.
+#if defined(__aarch64__)
+#define SIMDNORM_FOR_EACH_ARCH(F, PREFIX) F(PREFIX, xsimd::neon64)
+#else
 #define SIMDNORM_FOR_EACH_ARCH(F, PREFIX) \
   F(PREFIX, xsimd::avx512bw)              \
   F(PREFIX, xsimd::fma3<xsimd::avx2>)     \
   F(PREFIX, xsimd::sse4_2)                \
   F(PREFIX, xsimd::sse2)
+#endif
 
 #endif  // SIMDNORM_LIB_SIMD_ARCHITECTURES_HPP_
