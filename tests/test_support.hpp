@@ -259,6 +259,9 @@ inline std::vector<shape> activation_shapes() {
       // Sets longer than a chunk (16K floats) and fewer than threads: the
       // engine splits them, and a plane straddles chunk boundaries.
       {1, 3, 30011, layout::nchw},
+      // Wide NHWC rows: chunks of at least 64 rows (70 = 64 + 6) and a
+      // channel count past the last full vector.
+      {1, 2053, 70, layout::nchw},
   };
   std::mt19937 engine(20240611u);
   std::uniform_int_distribution<std::int64_t> n(1, 4), c(1, 40), spatial(1, 70);

@@ -13,10 +13,12 @@ namespace {
 
 // Rows of an NHWC tensor per chunk of its statistics: about 64K floats, a
 // function of the shape only, so that the chunks (and the order they merge
-// in) never depend on the thread count.
+// in) never depend on the thread count. At least 64 rows: a chunk's scratch
+// is 32 bytes per channel, so this bounds it by an eighth of the tensor even
+// for very wide rows (standardize over a million features).
 std::int64_t rows_per_chunk(const shape& s) {
   const std::int64_t rows = (std::int64_t{1} << 16) / s.c;
-  return rows < 1 ? 1 : rows;
+  return rows < 64 ? 64 : rows;
 }
 
 // Per-channel moments of each set of rows_per_set consecutive NHWC rows (the
