@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Release build plus the benchmark sweep of every method x layout:
+# Release build plus a benchmark suite:
 #
-#   scripts/bench.sh [--suite quick] [--filter SUBSTRING] [simdnorm_sweep args...]
+#   scripts/bench.sh [--suite quick|reference|sweep] [--filter SUBSTRING]
+#                    [--threads N] [--isa NAME] [simdnorm_sweep args...]
 #
-# writes results/<cpu-model-slug>/<YYYY-MM-DD>-quick.csv (columns in README.md)
-# and, next to it, <YYYY-MM-DD>-quick.md describing the machine and the exact
-# command. A run with --filter writes <YYYY-MM-DD>-quick-filter-<filter>.csv
+# writes results/<cpu-model-slug>/<YYYY-MM-DD>-<suite>.csv (columns in README.md)
+# and, next to it, <YYYY-MM-DD>-<suite>.md describing the machine and the exact
+# command. A run with --filter writes <YYYY-MM-DD>-<suite>-filter-<filter>.csv
 # instead, so that a partial run never replaces the day's full one. Other
-# arguments (e.g. --reps 5) go to simdnorm_sweep unchanged.
+# arguments (--threads, --isa, --reps 5, ...) go to simdnorm_sweep unchanged.
 #
 # Environment: SIMDNORM_BENCH_BUILD_DIR (default build/bench),
 # SIMDNORM_BENCH_JOBS (default nproc).
@@ -19,7 +20,7 @@ invocation=scripts/bench.sh
 (($# > 0)) && invocation+=$(printf ' %q' "$@")
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 suite=quick
@@ -47,10 +48,13 @@ while (($# > 0)); do
     *) sweep_args+=("$1"); shift ;;
   esac
 done
-if [[ "$suite" != quick ]]; then
-  echo "bench.sh: unknown suite '$suite'; the only suite so far is 'quick'" >&2
-  exit 2
-fi
+case "$suite" in
+  quick | reference | sweep) ;;
+  *)
+    echo "bench.sh: unknown suite '$suite' (quick, reference or sweep)" >&2
+    exit 2
+    ;;
+esac
 
 "$root/scripts/setup-deps.sh" --peers
 
@@ -89,7 +93,7 @@ csv="$out_dir/$name.csv"
 report="$out_dir/$name.md"
 log="$build_dir/$name.log"
 
-command=("$sweep" --out "$csv")
+command=("$sweep" --suite "$suite" --out "$csv")
 [[ -n "$filter" ]] && command+=(--filter "$filter")
 command+=("${sweep_args[@]}")
 

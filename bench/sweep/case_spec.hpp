@@ -34,6 +34,19 @@ struct case_spec {
 // their bw_fraction can exceed 1; DRAM-sized shapes belong to a larger suite.
 std::vector<case_spec> quick_suite();
 
+// Exactly the shapes the project's speed targets are stated on (issue 4):
+// layer norm rows x d, batch norm (inference and training), group norm and
+// instance norm activations, each activation in both layouts.
+std::vector<case_spec> reference_suite();
+
+// The grid users choose kernels from: batch size x channels x group count x
+// a few spatial sizes for every activation method and layout, and layer and
+// RMS norm over d from 64 to 16384.
+std::vector<case_spec> sweep_suite();
+
+// The suite called name ("quick", "reference", "sweep"); empty if none is.
+std::vector<case_spec> suite_named(const std::string& name);
+
 }  // namespace simdnorm::sweep
 
 #endif  // SIMDNORM_BENCH_SWEEP_CASE_SPEC_HPP_

@@ -3,7 +3,9 @@
 // copy bandwidth in the same process, and writes one CSV row per case and
 // data family (columns documented in README.md). Progress goes to stderr.
 //
-//   simdnorm_sweep [--out FILE] [--filter SUBSTRING] [--reps N] [--copy-mib N]
+//   simdnorm_sweep [--suite NAME] [--out FILE] [--filter SUBSTRING] [--threads N]
+//                  [--isa NAME] [--reps N] [--copy-mib N]
+#include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
 #include <cmath>
@@ -14,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,16 +32,24 @@ namespace {
 using simdnorm::sweep::case_spec;
 
 struct options {
+  std::string suite = "quick";
   std::string out = "-";  // stdout
+  int threads = 0;        // 0: one thread and every thread of the arena
+  std::string isa;        // empty: every instruction set the CPU has
   std::string filter;     // substring of the method name; empty = all
   int reps = 15;
   int copy_mib = 256;  // above any last-level cache we expect, so the probe measures DRAM
 };
 
 constexpr const char* usage =
-    "usage: simdnorm_sweep [--out FILE] [--filter SUBSTRING] [--reps N] [--copy-mib N]\n"
+    "usage: simdnorm_sweep [--suite NAME] [--out FILE] [--filter SUBSTRING] [--threads N]\n"
+    "                      [--isa NAME] [--reps N] [--copy-mib N]\n"
+    "  --suite NAME        quick (default), reference or sweep\n"
     "  --out FILE          CSV output (default: stdout)\n"
     "  --filter SUBSTRING  only methods whose name contains SUBSTRING\n"
+    "  --threads N         engine rows at N threads only (default: 1 and all)\n"
+    "  --isa NAME          engine rows on that instruction set only (default: each one\n"
+    "                      the CPU has)\n"
     "  --reps N            timed repetitions per case, after one warm-up (default 15)\n"
     "  --copy-mib N        buffer size of the copy-bandwidth probe in MiB (default 256)\n";
 
@@ -66,7 +77,13 @@ options parse(int argc, char** argv) {
     }
     if (i + 1 >= argc) usage_error("unknown option or missing value: " + arg);
     const std::string value = argv[++i];
-    if (arg == "--out") {
+    if (arg == "--suite") {
+      parsed.suite = value;
+    } else if (arg == "--threads") {
+      parsed.threads = positive_int(value, "--threads");
+    } else if (arg == "--isa") {
+      parsed.isa = value;
+    } else if (arg == "--out") {
       parsed.out = value;
     } else if (arg == "--filter") {
       parsed.filter = value;
@@ -121,11 +138,34 @@ int main(int argc, char** argv) {
   }
   std::ostream& csv = opts.out == "-" ? std::cout : file;
 
+  const std::vector<case_spec> suite = simdnorm::sweep::suite_named(opts.suite);
+  if (suite.empty()) usage_error("unknown suite '" + opts.suite + "'");
   std::vector<case_spec> cases;
-  for (const case_spec& spec : simdnorm::sweep::quick_suite()) {
+  for (const case_spec& spec : suite) {
     if (spec.method.find(opts.filter) != std::string::npos) cases.push_back(spec);
   }
   if (cases.empty()) usage_error("no method matches --filter '" + opts.filter + "'");
+
+  // The engine's rows: each instruction set the CPU has (or the one asked
+  // for), best first, at one thread and at every thread of the arena.
+  std::vector<std::string> isas;
+  for (const char* level : {"avx512", "avx2", "sse4.2", "sse2", "neon64"}) {
+    if (!opts.isa.empty() && opts.isa != level) continue;
+    simdnorm::set_max_isa(level);
+    if (simdnorm::active_isa() == std::string(level)) isas.push_back(level);
+  }
+  simdnorm::set_max_isa("neon64");  // the top level: no cap
+  if (!opts.isa.empty() && opts.isa != "scalar" && isas.empty()) {
+    usage_error("this CPU cannot run --isa " + opts.isa);
+  }
+  std::vector<int> thread_counts;
+  const int all_threads = tbb::this_task_arena::max_concurrency();
+  if (opts.threads > 0) {
+    thread_counts.push_back(opts.threads);
+  } else {
+    thread_counts.push_back(1);
+    if (all_threads > 1) thread_counts.push_back(all_threads);
+  }
 
   std::cerr << "simdnorm_sweep: measuring copy bandwidth (" << opts.copy_mib << " MiB)...\n";
   const double copy_gbps =
@@ -155,8 +195,8 @@ int main(int argc, char** argv) {
         const std::vector<float> x = simdnorm::bench::normal_floats(
             spec.elements(), seed_of(spec, family.name), family.offset);
         // One row per implementation: the scalar path (capped through
-        // set_max_isa, one thread), then the vectorised engine on the best
-        // instruction set with every thread of the default oneTBB arena.
+        // set_max_isa, one thread), then the vectorised engine on each
+        // instruction set at each thread count.
         const auto measure = [&](const char* impl, const std::string& isa, int threads,
                                  double scalar_ns) {
           const simdnorm::sweep::prepared_call prepared = simdnorm::sweep::prepare(spec, x);
@@ -182,12 +222,21 @@ int main(int argc, char** argv) {
           return ns;
         };
         simdnorm::set_max_isa("scalar");
+
         const double scalar_ns = measure("scalar", "scalar", 1, std::nan(""));
-        simdnorm::set_max_isa("avx512");
-        if (std::string(simdnorm::active_isa()) != "scalar") {
-          measure("simdnorm", simdnorm::active_isa(), tbb::this_task_arena::max_concurrency(),
-                  scalar_ns);
+        for (const std::string& isa : isas) {
+          simdnorm::set_max_isa(isa.c_str());
+          for (const int threads : thread_counts) {
+            // In the caller's default arena, oneTBB's parallelism capped by
+            // global_control for the one-thread rows.
+            std::optional<tbb::global_control> cap;
+            if (threads != all_threads) {
+              cap.emplace(tbb::global_control::max_allowed_parallelism, threads);
+            }
+            measure("simdnorm", isa, threads, scalar_ns);
+          }
         }
+        simdnorm::set_max_isa("neon64");
         std::fprintf(stderr, "\n");
       } catch (const std::exception& e) {
         ++failures;
