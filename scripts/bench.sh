@@ -6,7 +6,7 @@
 #
 # writes results/<cpu-model-slug>/<YYYY-MM-DD>-<suite>.csv (columns in README.md)
 # and, next to it, <YYYY-MM-DD>-<suite>.md describing the machine and the exact
-# command. A run with --filter writes <YYYY-MM-DD>-<suite>-filter-<filter>.csv
+# command, and PNG plots in <YYYY-MM-DD>-<suite>-plots/. A run with --filter writes <YYYY-MM-DD>-<suite>-filter-<filter>.csv
 # instead, so that a partial run never replaces the day's full one. Other
 # arguments (--threads, --isa, --reps 5, ...) go to simdnorm_sweep unchanged.
 #
@@ -102,6 +102,18 @@ sweep_start=$SECONDS
 "${command[@]}" 2>&1 | tee "$log"
 sweep_seconds=$((SECONDS - sweep_start))
 
+# Plots next to the CSV, with Debian's matplotlib (setup-deps.sh --peers
+# installs it); a machine without it gets the CSV and a line saying so.
+plots_dir="$out_dir/$name-plots"
+plots=()
+if /usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1; then
+  rm -rf "$plots_dir"
+  mapfile -t plots < <(/usr/bin/python3 scripts/plot_report.py "$csv" "$plots_dir")
+  echo "bench.sh: wrote ${#plots[@]} plots to $plots_dir" >&2
+else
+  echo "bench.sh: no plots (/usr/bin/python3 cannot import matplotlib)" >&2
+fi
+
 compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
 copy_line=$(grep -m 1 'copy bandwidth [0-9]' "$log" | sed 's/^simdnorm_sweep: //') || true
 {
@@ -115,6 +127,9 @@ copy_line=$(grep -m 1 'copy bandwidth [0-9]' "$log" | sed 's/^simdnorm_sweep: //
   echo "- Measured ${copy_line:-copy bandwidth: not reported}"
   echo "- Sweep time: ${sweep_seconds} s"
   echo "- Data: $csv (columns documented in README.md)"
+  if ((${#plots[@]} > 0)); then
+    echo "- Plots: $(for plot in "${plots[@]}"; do printf '[%s](%s) ' "$(basename "$plot")" "$name-plots/$(basename "$plot")"; done)"
+  fi
   echo
   echo "Command:"
   echo
