@@ -1,5 +1,7 @@
 #include "copy_bandwidth.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <cstddef>
 #include <cstring>
 #include <memory>
@@ -14,9 +16,16 @@ double copy_bandwidth_gbps(std::size_t bytes, int reps) {
   // Touch every page of both buffers so no page fault lands in a timed copy.
   std::memset(source.get(), 1, bytes);
   std::memset(destination.get(), 0, bytes);
+  // 64 KiB pieces over oneTBB, so the probe runs on as many threads as the
+  // kernels it is compared with (the caller caps them with global_control).
+  constexpr std::size_t piece = std::size_t{1} << 16;
   const double ns = median_time_ns(
       [&] {
-        std::memcpy(destination.get(), source.get(), bytes);
+        tbb::parallel_for(std::size_t{0}, (bytes + piece - 1) / piece, [&](std::size_t k) {
+          const std::size_t begin = k * piece;
+          const std::size_t length = begin + piece < bytes ? piece : bytes - begin;
+          std::memcpy(destination.get() + begin, source.get() + begin, length);
+        });
         // Keep the copy observable so the compiler cannot drop it.
         asm volatile("" : : "r"(destination.get()) : "memory");
       },

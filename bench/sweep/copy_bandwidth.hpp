@@ -8,8 +8,9 @@
 namespace simdnorm::sweep {
 
 // GB/s of memcpy between two buffers of `bytes` each, counted as bytes read
-// plus bytes written (2 * bytes per copy), median of reps copies. bytes should
-// be well above the last-level cache (256 MiB by default) so DRAM is measured.
+// plus bytes written (2 * bytes per copy), median of reps copies, on every
+// thread oneTBB allows the caller. bytes should be well above the last-level
+// cache (256 MiB by default) so DRAM is measured.
 double copy_bandwidth_gbps(std::size_t bytes, int reps);
 
 }  // namespace simdnorm::sweep
