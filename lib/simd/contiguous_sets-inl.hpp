@@ -46,6 +46,20 @@ void normalize_set_range(const contiguous_sets_args& a, std::int64_t set, std::i
   }
 }
 
+// Work item `item` of the chunked schedule: chunk item % chunks of set
+// item / chunks, elements [begin, end) of the set.
+struct set_chunk {
+  std::int64_t set;
+  std::int64_t begin;
+  std::int64_t end;
+};
+
+set_chunk chunk_of(std::int64_t item, std::int64_t chunks, std::int64_t set_length) {
+  const std::int64_t begin = (item % chunks) * chunk_floats;
+  return set_chunk{item / chunks, begin,
+                   begin + chunk_floats < set_length ? begin + chunk_floats : set_length};
+}
+
 }  // namespace
 
 // Short sets go in groups: the statistics of up to 16 sets (at most 32 KiB,
@@ -80,13 +94,10 @@ void set_chunk_statistics_kernel::operator()(Arch, const set_chunk_statistics_ar
                                              std::int64_t first, std::int64_t last) const {
   const contiguous_sets_args& sets = *a.sets;
   for (std::int64_t item = first; item < last; ++item) {
-    const std::int64_t set = item / a.chunks;
-    const std::int64_t begin = (item % a.chunks) * chunk_floats;
-    const std::int64_t end =
-        begin + chunk_floats < sets.set_length ? begin + chunk_floats : sets.set_length;
-    const float* x = sets.x + set * sets.set_length;
+    const set_chunk c = chunk_of(item, a.chunks, sets.set_length);
+    const float* x = sets.x + c.set * sets.set_length;
     a.partials[item] =
-        chunk_statistics_of<Arch>(x + begin, end - begin, statistic_of(sets.kind), x[0]);
+        chunk_statistics_of<Arch>(x + c.begin, c.end - c.begin, statistic_of(sets.kind), x[0]);
   }
 }
 
@@ -95,11 +106,8 @@ void set_chunk_normalize_kernel::operator()(Arch, const set_chunk_normalize_args
                                             std::int64_t first, std::int64_t last) const {
   const contiguous_sets_args& sets = *a.sets;
   for (std::int64_t item = first; item < last; ++item) {
-    const std::int64_t set = item / a.chunks;
-    const std::int64_t begin = (item % a.chunks) * chunk_floats;
-    const std::int64_t end =
-        begin + chunk_floats < sets.set_length ? begin + chunk_floats : sets.set_length;
-    normalize_set_range<Arch>(sets, set, begin, end, a.normalizers[set]);
+    const set_chunk c = chunk_of(item, a.chunks, sets.set_length);
+    normalize_set_range<Arch>(sets, c.set, c.begin, c.end, a.normalizers[c.set]);
   }
 }
 
