@@ -1,5 +1,7 @@
 #include "api/channel_steps.hpp"
 
+#include <tbb/task_arena.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -13,12 +15,19 @@ namespace {
 
 // Rows of an NHWC tensor per chunk of its statistics: about 64K floats, a
 // function of the shape only, so that the chunks (and the order they merge
-// in) never depend on the thread count. At least 64 rows: a chunk's scratch
-// is 32 bytes per channel, so this bounds it by an eighth of the tensor even
-// for very wide rows (standardize over a million features).
+// in) never depend on the thread count. A chunk's scratch is 32 bytes per
+// channel, so: at least 64 rows, which bounds it by an eighth of the tensor
+// even for very wide rows (standardize over a million features); and at most
+// 256 chunks over the tensor, which bounds it by 8 KiB per channel however
+// large the tensor (8 x 256 x 56 x 56 keeps its 98 chunks, 0.8 MB; 256
+// channels stay under 2 MB at any size), still 16 chunks a thread on 16
+// cores.
 std::int64_t rows_per_chunk(const shape& s) {
-  const std::int64_t rows = (std::int64_t{1} << 16) / s.c;
-  return rows < 64 ? 64 : rows;
+  constexpr std::int64_t max_chunks = 256;
+  std::int64_t rows = (std::int64_t{1} << 16) / s.c;
+  rows = rows < 64 ? 64 : rows;
+  const std::int64_t for_max_chunks = (s.n * s.spatial + max_chunks - 1) / max_chunks;
+  return rows < for_max_chunks ? for_max_chunks : rows;
 }
 
 // Per-channel moments of each set of rows_per_set consecutive NHWC rows (the
@@ -48,8 +57,20 @@ bool nhwc_moments(const float* x, const shape& s, std::int64_t rows_per_set,
 }
 
 // NCHW channel (per_instance false) or plane (true) moments on the engine.
+// With fewer channels than twice the threads, channel statistics are taken
+// plane by plane in parallel (split along n, DESIGN section 3) and merged in
+// sample order, as the per-channel kernel merges them: the same bits.
 bool nchw_moments(const float* x, const shape& s, bool per_instance,
                   std::vector<scalar::set_moments>& sets) {
+  if (!per_instance && s.n > 1 && s.c < 2 * tbb::this_task_arena::max_concurrency()) {
+    std::vector<scalar::set_moments> planes;
+    if (!nchw_moments(x, s, true, planes)) return false;
+    sets.assign(static_cast<std::size_t>(s.c), scalar::set_moments{});
+    for (std::int64_t n = 0; n < s.n; ++n) {
+      for (std::int64_t c = 0; c < s.c; ++c) sets[c] = scalar::merge(sets[c], planes[n * s.c + c]);
+    }
+    return true;
+  }
   const std::int64_t count = per_instance ? s.n * s.c : s.c;
   sets.resize(static_cast<std::size_t>(count));
   const simd::channel_moments_args args{x, s, per_instance, sets.data()};
