@@ -6,9 +6,10 @@
 
 #include <benchmark/benchmark.h>
 
-#include <cmath>
 #include <cstdint>
 #include <utility>
+
+#include "height_width.hpp"
 
 namespace simdnorm::bench {
 
@@ -65,19 +66,6 @@ inline void InstanceShapes(benchmark::internal::Benchmark* b) {
   b->Args({1, 64, 256 * 256});
   b->Args({4, 128, 128 * 128});
   b->Args({16, 256, 128 * 128});  // 256 MiB: past the last-level cache
-}
-
-// Peers want 4-D tensors while simdnorm takes a flat spatial extent: a square
-// H x W when spatial is a perfect square (every shape above), else H x 1.
-struct height_width {
-  std::int64_t h;
-  std::int64_t w;
-};
-
-inline height_width spatial_as_height_width(std::int64_t spatial) {
-  auto side = static_cast<std::int64_t>(std::llround(std::sqrt(static_cast<double>(spatial))));
-  if (side * side == spatial) return {side, side};
-  return {spatial, 1};
 }
 
 }  // namespace simdnorm::bench

@@ -39,9 +39,11 @@ std::vector<case_spec> quick_suite();
 // instance norm activations, each activation in both layouts.
 std::vector<case_spec> reference_suite();
 
-// The grid users choose kernels from: batch size x channels x group count x
-// a few spatial sizes for every activation method and layout, and layer and
-// RMS norm over d from 64 to 16384.
+// The grid users choose kernels from: for every activation method and layout,
+// slices through one centre shape (8 x 256 x 28 x 28, 32 groups) along batch
+// size (1 to 64), channels (16 to 2048), spatial size (7x7 to 56x56) and, for
+// group norm, group count (1 to C); every rows x d method over d from 64 to
+// 16384.
 std::vector<case_spec> sweep_suite();
 
 // The suite called name ("quick", "reference", "sweep"); empty if none is.

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 #include "median_time.hpp"
@@ -29,7 +30,7 @@ double copy_bandwidth_gbps(std::size_t bytes, int reps) {
         // Keep the copy observable so the compiler cannot drop it.
         asm volatile("" : : "r"(destination.get()) : "memory");
       },
-      reps);
+      reps, std::numeric_limits<double>::infinity());
   return 2.0 * static_cast<double>(bytes) / ns;  // bytes per ns = GB/s
 }
 

@@ -1,6 +1,9 @@
 // Wall-clock timing of one call: a warm-up call (page faults, cold caches and
-// lazy initialisation stay out of the figure), then the median of reps timed
-// calls, which ignores the odd preempted repetition that a mean would not.
+// lazy initialisation stay out of the figure), then the median of up to reps
+// timed calls, which ignores the odd preempted repetition that a mean would
+// not. Slow calls get fewer repetitions, at least 3, so that no call takes
+// much more than budget_ns in all: a scalar pass over a 256 MiB tensor would
+// otherwise hold the sweep for seconds per row.
 #ifndef SIMDNORM_BENCH_SWEEP_MEDIAN_TIME_HPP_
 #define SIMDNORM_BENCH_SWEEP_MEDIAN_TIME_HPP_
 
@@ -11,8 +14,15 @@
 namespace simdnorm::sweep {
 
 template <class Call>
-double median_time_ns(Call&& call, int reps) {
+double median_time_ns(Call&& call, int reps, double budget_ns) {
+  const auto warm_start = std::chrono::steady_clock::now();
   call();
+  const double warm_ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - warm_start)
+          .count();
+  if (warm_ns * reps > budget_ns) {
+    reps = std::min(reps, std::max(3, static_cast<int>(budget_ns / warm_ns)));
+  }
   std::vector<double> times;
   times.reserve(static_cast<std::size_t>(reps));
   for (int rep = 0; rep < reps; ++rep) {

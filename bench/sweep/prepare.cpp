@@ -3,15 +3,14 @@
 // reference from the initial state (running statistics included), call
 // simdnorm once and compare, then hand back the same call for timing (timed
 // calls keep updating running statistics, which does not change their cost).
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "case_inputs.hpp"
 #include "data_family.hpp"
 #include "prepared_call.hpp"
 #include "reference/reference.hpp"
@@ -24,11 +23,9 @@ namespace {
 using bench::normal_floats;
 using bench::uniform_floats;
 
-constexpr float eps = 1e-5f;
-constexpr float momentum = 0.1f;
 constexpr std::int64_t float_bytes = sizeof(float);
-// Parameters (gamma, beta, rho, g) are the same for every case and data family.
-constexpr std::uint64_t parameter_seed = 0x5eed'0001;
+// Batch-instance norm's rho: no peer takes it, so it is seeded here.
+constexpr std::uint64_t rho_seed = 0x5eed'0004;
 
 // Everything a call reads or writes besides x; each case uses what it needs.
 // Shared with the timed call, which outlives the case's function.
@@ -41,64 +38,23 @@ struct buffers {
 std::vector<float> zeros(std::int64_t count) {
   return std::vector<float>(static_cast<std::size_t>(count), 0.0f);
 }
-std::vector<float> ones(std::int64_t count) {
-  return std::vector<float>(static_cast<std::size_t>(count), 1.0f);
-}
 
-// gamma near 1 and beta near 0, as after some training.
 void add_affine(buffers& b, std::int64_t count) {
-  b.gamma = normal_floats(count, parameter_seed, 1.0, 0.1);
-  b.beta = normal_floats(count, parameter_seed + 1, 0.0, 0.1);
+  affine_parameters affine = affine_of_size(count);
+  b.gamma = std::move(affine.gamma);
+  b.beta = std::move(affine.beta);
 }
 
-// Running statistics equal to the data's own per-channel statistics (float64,
-// rounded), so that inference outputs are O(1) on either data family.
 void add_running_stats_of_data(buffers& b, const std::vector<float>& x, const shape& s) {
-  const reference::trained stats = reference::batch_norm_training(
-      x.data(), s, nullptr, nullptr, nullptr, nullptr, momentum, eps, running_var_kind::biased);
-  b.running_mean.resize(stats.save_mean.size());
-  b.running_var.resize(stats.save_rstd.size());
-  for (std::size_t i = 0; i < stats.save_mean.size(); ++i) {
-    b.running_mean[i] = static_cast<float>(stats.save_mean[i]);
-    const double rstd = stats.save_rstd[i];
-    b.running_var[i] = static_cast<float>(1.0 / (rstd * rstd) - static_cast<double>(eps));
-  }
+  running_statistics running = running_statistics_of(x, s);
+  b.running_mean = std::move(running.mean);
+  b.running_var = std::move(running.var);
 }
 
-// PyTorch's initial running statistics.
 void add_fresh_running_stats(buffers& b, std::int64_t channels) {
-  b.running_mean = zeros(channels);
-  b.running_var = ones(channels);
-}
-
-double abs_error(float actual, double expected) {
-  const double error = std::fabs(static_cast<double>(actual) - expected);
-  // A NaN output is the worst error there is; report it as such.
-  return std::isnan(error) ? std::numeric_limits<double>::infinity() : error;
-}
-
-void measure_y(error_figures& errors, const std::vector<float>& y,
-               const std::vector<double>& expected) {
-  if (y.size() != expected.size()) throw std::logic_error("reference y has another size");
-  double max = 0.0, sum = 0.0;
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    const double error = abs_error(y[i], expected[i]);
-    max = std::max(max, error);
-    sum += error;
-  }
-  errors.max_abs = max;
-  errors.mean_abs = y.empty() ? 0.0 : sum / static_cast<double>(y.size());
-}
-
-void measure_stat(error_figures& errors, const std::vector<float>& actual,
-                  const std::vector<double>& expected) {
-  if (actual.size() != expected.size()) {
-    throw std::logic_error("reference statistic has another size");
-  }
-  double max = std::isnan(errors.stat_max_abs) ? 0.0 : errors.stat_max_abs;
-  for (std::size_t i = 0; i < actual.size(); ++i)
-    max = std::max(max, abs_error(actual[i], expected[i]));
-  errors.stat_max_abs = max;
+  running_statistics running = fresh_running_statistics(channels);
+  b.running_mean = std::move(running.mean);
+  b.running_var = std::move(running.var);
 }
 
 template <class Call>
@@ -187,7 +143,7 @@ prepared_call rms_norm(const case_spec& s, const std::vector<float>& x) {
 prepared_call weight_norm(const case_spec& s, const std::vector<float>& x) {
   // x is v, an n x d weight (n output rows).
   auto b = std::make_shared<buffers>();
-  b->g = normal_floats(s.n, parameter_seed + 2, 1.0, 0.1);
+  b->g = weight_norm_gains(s.n);
   b->y = zeros(s.n * s.d);
   b->norm = zeros(s.n);
   const float* data = x.data();
@@ -340,7 +296,7 @@ prepared_call batch_instance_norm_inference(const case_spec& s, const std::vecto
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.c);
   add_running_stats_of_data(*b, x, sh);
-  b->rho = uniform_floats(s.c, parameter_seed + 3);
+  b->rho = uniform_floats(s.c, rho_seed);
   b->y = zeros(s.elements());
   const float* data = x.data();
   prepared_call p = finish(b, float_bytes * (2 * s.elements() + 5 * s.c), [data, sh](buffers& b) {
@@ -361,7 +317,7 @@ prepared_call batch_instance_norm_training(const case_spec& s, const std::vector
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.c);
   add_fresh_running_stats(*b, s.c);
-  b->rho = uniform_floats(s.c, parameter_seed + 3);
+  b->rho = uniform_floats(s.c, rho_seed);
   b->y = zeros(s.elements());
   const float* data = x.data();
   // gamma, beta, rho read; running stats read and written.

@@ -1,13 +1,16 @@
 // simdnorm_sweep: times every method x layout of the public API on seeded
-// data, measures its error against the float64 reference and the machine's
-// copy bandwidth in the same process, and writes one CSV row per case and
-// data family (columns documented in README.md). Progress goes to stderr.
+// data, and the peer libraries (oneDNN, ATen) where they have the method, on
+// the same data in the same process; measures every implementation's error
+// against the float64 reference and the machine's copy bandwidth; writes one
+// CSV row per case, data family and implementation (columns documented in
+// README.md). Progress goes to stderr.
 //
 //   simdnorm_sweep [--suite NAME] [--out FILE] [--filter SUBSTRING] [--threads N]
-//                  [--isa NAME] [--reps N] [--copy-mib N]
+//                  [--isa NAME] [--reps N] [--budget-ms N] [--copy-mib N]
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +22,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -27,6 +31,7 @@
 #include "data_family.hpp"
 #include "median_time.hpp"
 #include "prepared_call.hpp"
+#include "sweep_peer.hpp"
 
 namespace {
 
@@ -36,22 +41,26 @@ struct options {
   std::string suite = "quick";
   std::string out = "-";  // stdout
   int threads = 0;        // 0: one thread and every thread of the arena
-  std::string isa;        // empty: every instruction set the CPU has
+  std::string isa;        // empty: the suite's default, "all" or "best"
   std::string filter;     // substring of the method name; empty = all
   int reps = 15;
-  int copy_mib = 256;  // above any last-level cache we expect, so the probe measures DRAM
+  int budget_ms = 500;  // per row: slow calls get fewer repetitions
+  int copy_mib = 256;   // above any last-level cache we expect, so the probe measures DRAM
 };
 
 constexpr const char* usage =
     "usage: simdnorm_sweep [--suite NAME] [--out FILE] [--filter SUBSTRING] [--threads N]\n"
-    "                      [--isa NAME] [--reps N] [--copy-mib N]\n"
+    "                      [--isa NAME] [--reps N] [--budget-ms N] [--copy-mib N]\n"
     "  --suite NAME        quick (default), reference or sweep\n"
     "  --out FILE          CSV output (default: stdout)\n"
     "  --filter SUBSTRING  only methods whose name contains SUBSTRING\n"
-    "  --threads N         engine rows at N threads only (default: 1 and all)\n"
-    "  --isa NAME          engine rows on that instruction set only (default: each one\n"
-    "                      the CPU has)\n"
-    "  --reps N            timed repetitions per case, after one warm-up (default 15)\n"
+    "  --threads N         simdnorm and peer rows at N threads only (default: 1 and all)\n"
+    "  --isa NAME          simdnorm rows on NAME only (avx512, avx2, sse4.2, sse2, neon64),\n"
+    "                      on every instruction set the CPU has (all), or on its best one\n"
+    "                      (best); default: all for quick and reference, best for sweep\n"
+    "  --reps N            timed repetitions per row, after one warm-up (default 15)\n"
+    "  --budget-ms N       fewer repetitions (at least 3) for rows whose calls would\n"
+    "                      take longer than N ms in all (default 500)\n"
     "  --copy-mib N        buffer size of the copy-bandwidth probe in MiB (default 256)\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -90,6 +99,8 @@ options parse(int argc, char** argv) {
       parsed.filter = value;
     } else if (arg == "--reps") {
       parsed.reps = positive_int(value, "--reps");
+    } else if (arg == "--budget-ms") {
+      parsed.budget_ms = positive_int(value, "--budget-ms");
     } else if (arg == "--copy-mib") {
       parsed.copy_mib = positive_int(value, "--copy-mib");
     } else {
@@ -123,6 +134,19 @@ std::string number_cell(double value, const char* format) {
   return text;
 }
 
+// One implementation measured on a case and data family. The rows of a case
+// are written together, once its peers' times are known.
+struct measured_row {
+  measured_row(std::string impl_name, std::string isa_name, int thread_count)
+      : impl(std::move(impl_name)), isa(std::move(isa_name)), threads(thread_count) {}
+
+  std::string impl;  // scalar, simdnorm or a peer's name
+  std::string isa;   // "skipped": a peer this build lacks, or that failed
+  int threads;
+  double ns = std::nan("");  // NaN: not measured (skipped)
+  simdnorm::sweep::error_figures errors;
+};
+
 constexpr const char* csv_header =
     "method,layout,impl,isa,threads,n,c,spatial,groups,d,data,bytes,time_ns,gbps,bw_fraction,"
     "speedup_vs_scalar,speedup_vs_best_peer,max_abs_err,mean_abs_err,stat_max_abs_err";
@@ -147,17 +171,23 @@ int main(int argc, char** argv) {
   }
   if (cases.empty()) usage_error("no method matches --filter '" + opts.filter + "'");
 
-  // The engine's rows: each instruction set the CPU has (or the one asked
-  // for), best first, at one thread and at every thread of the arena.
+  // simdnorm's rows: each instruction set the CPU has, best first, or the
+  // best one alone, or the one asked for; at one thread and at every thread
+  // of the arena. The sweep's grid compares shapes and libraries, so it
+  // keeps to the best instruction set unless told otherwise; quick and
+  // reference compare the instruction sets too.
+  const std::string isa_choice =
+      !opts.isa.empty() ? opts.isa : (opts.suite == "sweep" ? "best" : "all");
   std::vector<std::string> isas;
   for (const char* level : {"avx512", "avx2", "sse4.2", "sse2", "neon64"}) {
-    if (!opts.isa.empty() && opts.isa != level) continue;
+    if (isa_choice != "all" && isa_choice != "best" && isa_choice != level) continue;
     simdnorm::set_max_isa(level);
     if (simdnorm::active_isa() == std::string(level)) isas.push_back(level);
   }
   simdnorm::set_max_isa("neon64");  // the top level: no cap
-  if (!opts.isa.empty() && opts.isa != "scalar" && isas.empty()) {
-    usage_error("this CPU cannot run --isa " + opts.isa);
+  if (isa_choice == "best" && isas.size() > 1) isas.resize(1);
+  if (isa_choice != "scalar" && isas.empty()) {
+    usage_error("this CPU cannot run --isa " + isa_choice);
   }
   std::vector<int> thread_counts;
   const int all_threads = tbb::this_task_arena::max_concurrency();
@@ -166,6 +196,15 @@ int main(int argc, char** argv) {
   } else {
     thread_counts.push_back(1);
     if (all_threads > 1) thread_counts.push_back(all_threads);
+  }
+
+  const simdnorm::sweep::sweep_peer peers[] = {simdnorm::sweep::onednn_peer(),
+                                               simdnorm::sweep::aten_peer()};
+  for (const simdnorm::sweep::sweep_peer& peer : peers) {
+    std::cerr << "simdnorm_sweep: peer " << peer.name << ": "
+              << (peer.missing_reason.empty() ? peer.version + ", isa " + peer.isa
+                                              : "skipped (" + peer.missing_reason + ")")
+              << "\n";
   }
 
   // The copy ceiling at each thread count a row uses (the scalar rows: 1), so
@@ -189,6 +228,14 @@ int main(int argc, char** argv) {
   }
   std::cerr << "simdnorm_sweep: " << copy_line << " (read + write)\n";
 
+  const double budget_ns = opts.budget_ms * 1e6;
+  // oneTBB's workers and the peers' OpenMP threads spin for a while after a
+  // parallel region; on a small machine they would take a core from the next
+  // implementation's timed calls. A pause between libraries lets them sleep.
+  const auto let_idle_threads_sleep = [] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+
   csv << csv_header << "\n";
   const std::size_t total = cases.size() * std::size(simdnorm::bench::data_families);
   std::size_t done = 0;
@@ -205,59 +252,104 @@ int main(int argc, char** argv) {
         if (value > 0) label += std::string(" ") + name + "=" + std::to_string(value);
       }
       label += std::string(" ") + family.name;
-      std::fprintf(stderr, "[%zu/%zu] %s: ", done, total, label.c_str());
+      std::fprintf(stderr, "[%zu/%zu] %s:", done, total, label.c_str());
       std::fflush(stderr);
       try {
         const std::vector<float> x = simdnorm::bench::normal_floats(
             spec.elements(), seed_of(spec, family.name), family.offset);
-        // One row per implementation: the scalar path (capped through
-        // set_max_isa, one thread), then the vectorised engine on each
-        // instruction set at each thread count.
-        const auto measure = [&](const char* impl, const std::string& isa, int threads,
-                                 double scalar_ns) {
-          const simdnorm::sweep::prepared_call prepared = simdnorm::sweep::prepare(spec, x);
-          const double ns = simdnorm::sweep::median_time_ns(prepared.call, opts.reps);
-          const double gbps = static_cast<double>(prepared.bytes) / ns;
-          const double best_peer_ns = std::nan("");  // no peer measured yet
-          csv << spec.method << ',' << spec.layout << ',' << impl << ',' << isa << ',' << threads
-              << ',' << size_cell(spec.n) << ',' << size_cell(spec.c) << ','
-              << size_cell(spec.spatial) << ',' << size_cell(spec.groups) << ','
-              << size_cell(spec.d) << ',' << family.name << ',' << prepared.bytes << ','
-              << number_cell(ns, "%.0f") << ',' << number_cell(gbps, "%.3f") << ','
-              << number_cell(gbps / copy_gbps.at(threads), "%.4f") << ','
-              << number_cell(std::isnan(scalar_ns) ? 1.0 : scalar_ns / ns, "%.3f") << ','
-              << number_cell(best_peer_ns / ns, "%.3f") << ','
-              << number_cell(prepared.errors.max_abs, "%.3e") << ','
-              << number_cell(prepared.errors.mean_abs, "%.3e") << ','
-              << number_cell(prepared.errors.stat_max_abs, "%.3e") << '\n';
-          csv.flush();
-          std::fprintf(stderr, "%s%s/%s %.3f ms, %.2f GB/s (%.2f of copy), max err %s, stat err %s",
-                       std::isnan(scalar_ns) ? "" : "; ", impl, isa.c_str(), ns * 1e-6, gbps,
-                       gbps / copy_gbps.at(threads),
-                       number_cell(prepared.errors.max_abs, "%.2e").c_str(),
-                       number_cell(prepared.errors.stat_max_abs, "%.2e").c_str());
-          return ns;
+        std::vector<measured_row> rows;
+        std::int64_t bytes = 0;  // simdnorm's count of the case's minimum traffic
+        const auto measure = [&](measured_row row, const simdnorm::sweep::prepared_call& prepared) {
+          row.ns = simdnorm::sweep::median_time_ns(prepared.call, opts.reps, budget_ns);
+          row.errors = prepared.errors;
+          std::fprintf(stderr, " %s%s%s %dt %.3f ms;", row.impl.c_str(),
+                       row.impl == row.isa ? "" : "/", row.impl == row.isa ? "" : row.isa.c_str(),
+                       row.threads, row.ns * 1e-6);
+          rows.push_back(std::move(row));
         };
-        simdnorm::set_max_isa("scalar");
 
-        const double scalar_ns = measure("scalar", "scalar", 1, std::nan(""));
+        // The scalar path (capped through set_max_isa, one thread), then the
+        // vectorised engine on each instruction set at each thread count, in
+        // the caller's default arena, capped by global_control below it.
+        simdnorm::set_max_isa("scalar");
+        {
+          const simdnorm::sweep::prepared_call scalar = simdnorm::sweep::prepare(spec, x);
+          bytes = scalar.bytes;
+          std::optional<tbb::global_control> cap;
+          if (all_threads != 1) cap.emplace(tbb::global_control::max_allowed_parallelism, 1);
+          measure({"scalar", "scalar", 1}, scalar);
+        }
         for (const std::string& isa : isas) {
           simdnorm::set_max_isa(isa.c_str());
           for (const int threads : thread_counts) {
-            // In the caller's default arena, oneTBB's parallelism capped by
-            // global_control for the one-thread rows.
             std::optional<tbb::global_control> cap;
             if (threads != all_threads) {
               cap.emplace(tbb::global_control::max_allowed_parallelism, threads);
             }
-            measure("simdnorm", isa, threads, scalar_ns);
+            measure({"simdnorm", isa, threads}, simdnorm::sweep::prepare(spec, x));
           }
         }
         simdnorm::set_max_isa("neon64");
+
+        // The peers that have the method, at the same thread counts.
+        std::map<int, double> best_peer_ns;
+        bool peer_ran = false;
+        for (const simdnorm::sweep::sweep_peer& peer : peers) {
+          if (!peer.covers(spec)) continue;
+          for (const int threads : thread_counts) {
+            if (!peer.missing_reason.empty()) {
+              rows.push_back({peer.name, "skipped", threads});
+              continue;
+            }
+            if (!peer_ran) let_idle_threads_sleep();
+            peer_ran = true;
+            std::optional<tbb::global_control> cap;
+            if (threads != all_threads) {
+              cap.emplace(tbb::global_control::max_allowed_parallelism, threads);
+            }
+            peer.set_threads(threads);
+            try {
+              measure({peer.name, peer.isa, threads}, peer.prepare(spec, x));
+            } catch (const std::exception& e) {
+              // A peer's refusal is the peer's row, not a failure of the sweep.
+              std::fprintf(stderr, " %s %dt skipped (%s);", peer.name, threads, e.what());
+              rows.push_back({peer.name, "skipped", threads});
+              continue;
+            }
+            const double ns = rows.back().ns;
+            if (best_peer_ns.count(threads) == 0 || ns < best_peer_ns[threads]) {
+              best_peer_ns[threads] = ns;
+            }
+          }
+        }
+        if (peer_ran) let_idle_threads_sleep();
+
+        const double scalar_ns = rows.front().ns;
+        for (const measured_row& row : rows) {
+          const auto peer_time = best_peer_ns.find(row.threads);
+          const double best_peer =
+              peer_time == best_peer_ns.end() ? std::nan("") : peer_time->second;
+          const double gbps = static_cast<double>(bytes) / row.ns;
+          const bool skipped = std::isnan(row.ns);
+          csv << spec.method << ',' << spec.layout << ',' << row.impl << ',' << row.isa << ','
+              << row.threads << ',' << size_cell(spec.n) << ',' << size_cell(spec.c) << ','
+              << size_cell(spec.spatial) << ',' << size_cell(spec.groups) << ','
+              << size_cell(spec.d) << ',' << family.name << ','
+              << (skipped ? std::string() : std::to_string(bytes)) << ','
+              << number_cell(row.ns, "%.0f") << ',' << number_cell(gbps, "%.3f") << ','
+              << number_cell(gbps / copy_gbps.at(row.threads), "%.4f") << ','
+              << number_cell(scalar_ns / row.ns, "%.3f") << ','
+              << number_cell(best_peer / row.ns, "%.3f") << ','
+              << number_cell(row.errors.max_abs, "%.3e") << ','
+              << number_cell(row.errors.mean_abs, "%.3e") << ','
+              << number_cell(row.errors.stat_max_abs, "%.3e") << '\n';
+        }
+        csv.flush();
         std::fprintf(stderr, "\n");
       } catch (const std::exception& e) {
         ++failures;
-        std::fprintf(stderr, "FAILED: %s\n", e.what());
+        simdnorm::set_max_isa("neon64");
+        std::fprintf(stderr, " FAILED: %s\n", e.what());
       }
     }
   }

@@ -6,35 +6,64 @@
 
 namespace simdnorm::sweep {
 
-std::vector<case_spec> sweep_suite() {
-  std::vector<case_spec> cases;
-  for (std::int64_t d = 64; d <= 16384; d *= 2) {
-    for (const char* method : {"layer_norm", "rms_norm"}) {
-      // About 4M floats a case, so each row count keeps the time per call
-      // well above the timer's resolution.
-      cases.push_back({method, "rows", (std::int64_t{1} << 22) / d, 0, 0, 0, d});
+namespace {
+
+// The grid's centre: a ResNet conv3_x activation at batch 8, 32 groups.
+constexpr std::int64_t centre_n = 8, centre_c = 256, centre_spatial = 28 * 28, centre_groups = 32;
+
+void add_unique(std::vector<case_spec>& cases, const case_spec& spec) {
+  for (const case_spec& listed : cases) {
+    if (listed.method == spec.method && listed.layout == spec.layout && listed.n == spec.n &&
+        listed.c == spec.c && listed.spatial == spec.spatial && listed.groups == spec.groups &&
+        listed.d == spec.d) {
+      return;
     }
   }
-  const std::int64_t batches[] = {1, 2, 4, 8, 16, 32, 64};
-  const std::int64_t spatials[] = {7 * 7, 28 * 28, 56 * 56};
-  const char* const per_channel_methods[] = {"batch_norm_inference", "batch_norm_training",
-                                             "instance_norm"};
+  cases.push_back(spec);
+}
+
+}  // namespace
+
+std::vector<case_spec> sweep_suite() {
+  std::vector<case_spec> cases;
+  // Rows x d methods: d from 64 to 16384 at 4M floats a case, so that every
+  // row count keeps the time per call well above the timer's resolution.
+  for (const char* method :
+       {"layer_norm", "rms_norm", "weight_norm", "standardize_adapt", "standardize_apply"}) {
+    for (std::int64_t d = 64; d <= 16384; d *= 2) {
+      add_unique(cases, {method, "rows", (std::int64_t{1} << 22) / d, 0, 0, 0, d});
+    }
+  }
+  // Activation methods: one-dimensional slices through the centre, along N,
+  // C, the spatial size and (group norm) G, each with the others fixed. The
+  // full product of those values would be thousands of cases, hours on a
+  // small machine; the slices cover every value the plots are drawn against.
+  const char* const methods[] = {"batch_norm_inference",
+                                 "batch_norm_training",
+                                 "batch_norm_mean_only_inference",
+                                 "batch_norm_mean_only_training",
+                                 "instance_norm",
+                                 "group_norm",
+                                 "batch_instance_norm_inference",
+                                 "batch_instance_norm_training",
+                                 "switchable_norm_inference",
+                                 "switchable_norm_training"};
   for (const char* layout : {"nchw", "nhwc"}) {
-    for (std::int64_t c = 16; c <= 2048; c *= 2) {
-      for (std::int64_t n : batches) {
-        for (std::int64_t spatial : spatials) {
-          // At most 64M floats (256 MiB) a tensor, so the whole grid fits
-          // in memory next to its reference.
-          if (n * c * spatial > (std::int64_t{1} << 26)) continue;
-          for (const char* method : per_channel_methods) {
-            cases.push_back({method, layout, n, c, spatial, 0, 0});
-          }
-          for (std::int64_t groups : {std::int64_t{1}, std::int64_t{2}, std::int64_t{4},
-                                      std::int64_t{8}, std::int64_t{16}, std::int64_t{32}, c}) {
-            if (groups > c || c % groups != 0) continue;
-            if (groups == c && c <= 32) continue;  // already listed
-            cases.push_back({"group_norm", layout, n, c, spatial, groups, 0});
-          }
+    for (const char* method : methods) {
+      const bool grouped = std::string(method) == "group_norm";
+      const auto add = [&](std::int64_t n, std::int64_t c, std::int64_t spatial) {
+        // C = 16 has no 32 groups; G = C is the group slice's end.
+        if (grouped && c % centre_groups != 0) return;
+        add_unique(cases, {method, layout, n, c, spatial, grouped ? centre_groups : 0, 0});
+      };
+      for (const std::int64_t n : {1, 2, 4, 8, 16, 32, 64}) add(n, centre_c, centre_spatial);
+      for (std::int64_t c = 16; c <= 2048; c *= 2) add(centre_n, c, centre_spatial);
+      for (const std::int64_t spatial : {7 * 7, 14 * 14, 28 * 28, 56 * 56}) {
+        add(centre_n, centre_c, spatial);
+      }
+      if (grouped) {
+        for (const std::int64_t groups : {1, 2, 4, 8, 16, 32, 64, 128, 256}) {
+          add_unique(cases, {method, layout, centre_n, centre_c, centre_spatial, groups, 0});
         }
       }
     }

@@ -1,0 +1,51 @@
+// Stands in for a peer (oneDNN or ATen) that this build does not have, so that
+// the sweep writes its rows as skipped, with the reason, instead of dropping
+// them. CMake compiles this file once per missing peer, defining
+// SIMDNORM_MISSING_ONEDNN or SIMDNORM_MISSING_ATEN, and
+// SIMDNORM_PEERS_DISABLED=1 when the peers were turned off rather than not
+// found.
+#include <stdexcept>
+#include <string>
+
+#include "sweep_peer.hpp"
+
+namespace simdnorm::sweep {
+
+namespace {
+
+std::string reason(const char* name, const char* package) {
+#if SIMDNORM_PEERS_DISABLED
+  static_cast<void>(package);
+  return std::string(name) + " not built: configured with -DSIMDNORM_BENCH_PEERS=OFF";
+#else
+  return std::string(name) + " not found at configure time; install " + package;
+#endif
+}
+
+void no_threads(int) {}
+
+prepared_call not_built(const case_spec& spec, const std::vector<float>&) {
+  throw std::logic_error("a missing peer was asked to run " + spec.method);
+}
+
+}  // namespace
+
+#if defined(SIMDNORM_MISSING_ONEDNN)
+sweep_peer onednn_peer() {
+  return {"onednn",
+          reason("oneDNN", "libdnnl-dev and ocl-icd-opencl-dev"),
+          "",
+          "",
+          onednn_covers,
+          no_threads,
+          not_built};
+}
+#elif defined(SIMDNORM_MISSING_ATEN)
+sweep_peer aten_peer() {
+  return {"aten", reason("ATen", "libtorch-dev"), "", "", aten_covers, no_threads, not_built};
+}
+#else
+#error "define SIMDNORM_MISSING_ONEDNN or SIMDNORM_MISSING_ATEN"
+#endif
+
+}  // namespace simdnorm::sweep

@@ -1,0 +1,222 @@
+// oneDNN in the sweep: layer norm and batch norm (inference and training,
+// NCHW and NHWC) on the case's data and parameters. The primitive and its
+// memories are made once; the timed call is execute plus stream::wait, what
+// a framework pays per call once it has cached the primitive.
+#include <cstdint>
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
+#include <omp.h>
+#endif
+
+#include "case_inputs.hpp"
+#include "height_width.hpp"
+#include "reference/reference.hpp"
+#include "sweep_peer.hpp"
+
+namespace simdnorm::sweep {
+
+namespace {
+
+using dnnl::memory;
+using dnnl::normalization_flags;
+using dnnl::prop_kind;
+using tag = memory::format_tag;
+constexpr memory::data_type f32 = memory::data_type::f32;
+
+// What one timed call needs, owned by the call.
+struct onednn_call {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  dnnl::primitive primitive;
+  std::unordered_map<int, memory> args;
+  affine_parameters affine;
+  running_statistics statistics;  // written by training: the batch mean and variance
+  std::vector<float> y;
+
+  void run() {
+    primitive.execute(stream, args);
+    stream.wait();
+  }
+  memory wrap(const memory::desc& desc, const float* data) {
+    return memory(desc, engine, const_cast<float*>(data));  // oneDNN reads sources only
+  }
+};
+
+prepared_call timed(std::shared_ptr<onednn_call> call) {
+  prepared_call prepared;
+  prepared.call = [call = std::move(call)] { call->run(); };
+  return prepared;
+}
+
+// oneDNN writes the variance; the reference gives rstd = 1 / sqrt(var + eps).
+std::vector<double> variance_of(const std::vector<double>& rstd) {
+  std::vector<double> var(rstd.size());
+  for (std::size_t i = 0; i < rstd.size(); ++i) {
+    var[i] = 1.0 / (rstd[i] * rstd[i]) - static_cast<double>(eps);
+  }
+  return var;
+}
+
+prepared_call layer_norm(const case_spec& s, const std::vector<float>& x) {
+  auto call = std::make_shared<onednn_call>();
+  call->affine = affine_of_size(s.d);
+  call->y.resize(x.size());
+  call->statistics.mean.resize(static_cast<std::size_t>(s.n));
+  call->statistics.var.resize(static_cast<std::size_t>(s.n));
+  const memory::desc data({s.n, s.d}, f32, tag::ab);
+  const memory::desc per_row({s.n}, f32, tag::a);
+  const memory::desc per_feature({s.d}, f32, tag::a);
+  // forward_training, so that oneDNN writes the mean and variance it
+  // computes, as simdnorm's layer_norm writes mean and rstd.
+  const dnnl::layer_normalization_forward::primitive_desc descriptor(
+      {prop_kind::forward_training, data, per_row, eps,
+       normalization_flags::use_scale | normalization_flags::use_shift},
+      call->engine);
+  call->primitive = dnnl::layer_normalization_forward(descriptor);
+  call->args = {{DNNL_ARG_SRC, call->wrap(data, x.data())},
+                {DNNL_ARG_DST, call->wrap(data, call->y.data())},
+                {DNNL_ARG_SCALE, call->wrap(per_feature, call->affine.gamma.data())},
+                {DNNL_ARG_SHIFT, call->wrap(per_feature, call->affine.beta.data())},
+                {DNNL_ARG_MEAN, call->wrap(per_row, call->statistics.mean.data())},
+                {DNNL_ARG_VARIANCE, call->wrap(per_row, call->statistics.var.data())}};
+  const reference::normalized expected = reference::layer_norm(
+      x.data(), s.n, s.d, call->affine.gamma.data(), call->affine.beta.data(), eps);
+  call->run();
+  prepared_call prepared = timed(call);
+  measure_y(prepared.errors, call->y, expected.y);
+  measure_stat(prepared.errors, call->statistics.mean, expected.mean);
+  measure_stat(prepared.errors, call->statistics.var, variance_of(expected.rstd));
+  return prepared;
+}
+
+// oneDNN's logical dimensions are always n, c, h, w; the format tag gives the
+// order in memory, so tag::nhwc reads simdnorm's NHWC buffer as it is.
+prepared_call batch_norm(const case_spec& s, const std::vector<float>& x, bool training) {
+  const shape sh = s.activation_shape();
+  const bench::height_width hw = bench::spatial_as_height_width(s.spatial);
+  auto call = std::make_shared<onednn_call>();
+  call->affine = affine_of_size(s.c);
+  // Inference reads the data's own statistics as running statistics;
+  // training overwrites these with the batch mean and biased variance.
+  // oneDNN has no running-statistics update (frameworks do it outside the
+  // primitive), so its training row does a little less work than simdnorm's.
+  call->statistics = training ? fresh_running_statistics(s.c) : running_statistics_of(x, sh);
+  call->y.resize(x.size());
+  const memory::desc data({s.n, s.c, hw.h, hw.w}, f32, s.layout == "nhwc" ? tag::nhwc : tag::nchw);
+  const memory::desc per_channel({s.c}, f32, tag::a);
+  const normalization_flags affine =
+      normalization_flags::use_scale | normalization_flags::use_shift;
+  const dnnl::batch_normalization_forward::primitive_desc descriptor(
+      {training ? prop_kind::forward_training : prop_kind::forward_inference, data, eps,
+       training ? affine : affine | normalization_flags::use_global_stats},
+      call->engine);
+  call->primitive = dnnl::batch_normalization_forward(descriptor);
+  call->args = {{DNNL_ARG_SRC, call->wrap(data, x.data())},
+                {DNNL_ARG_DST, call->wrap(data, call->y.data())},
+                {DNNL_ARG_SCALE, call->wrap(per_channel, call->affine.gamma.data())},
+                {DNNL_ARG_SHIFT, call->wrap(per_channel, call->affine.beta.data())},
+                {DNNL_ARG_MEAN, call->wrap(per_channel, call->statistics.mean.data())},
+                {DNNL_ARG_VARIANCE, call->wrap(per_channel, call->statistics.var.data())}};
+  prepared_call prepared;
+  if (training) {
+    const reference::trained expected = reference::batch_norm_training(
+        x.data(), sh, nullptr, nullptr, call->affine.gamma.data(), call->affine.beta.data(),
+        momentum, eps, running_var_kind::unbiased);
+    call->run();
+    prepared = timed(call);
+    measure_y(prepared.errors, call->y, expected.y);
+    measure_stat(prepared.errors, call->statistics.mean, expected.save_mean);
+    measure_stat(prepared.errors, call->statistics.var, variance_of(expected.save_rstd));
+  } else {
+    const std::vector<double> expected = reference::batch_norm_inference(
+        x.data(), sh, call->statistics.mean.data(), call->statistics.var.data(),
+        call->affine.gamma.data(), call->affine.beta.data(), eps);
+    call->run();
+    prepared = timed(call);
+    measure_y(prepared.errors, call->y, expected);
+  }
+  return prepared;
+}
+
+prepared_call prepare_onednn(const case_spec& spec, const std::vector<float>& x) {
+  if (spec.method == "layer_norm") return layer_norm(spec, x);
+  if (spec.method == "batch_norm_inference") return batch_norm(spec, x, false);
+  if (spec.method == "batch_norm_training") return batch_norm(spec, x, true);
+  throw std::invalid_argument("oneDNN has no " + spec.method);
+}
+
+void set_onednn_threads(int threads) {
+#if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
+  // The sweep calls from its main thread, whose OpenMP thread count this is.
+  omp_set_num_threads(threads);
+#else
+  // On oneTBB, the sweep's tbb::global_control caps oneDNN already;
+  // sequential builds have nothing to cap.
+  static_cast<void>(threads);
+#endif
+}
+
+const char* runtime_name(unsigned runtime) {
+  switch (runtime) {
+    case DNNL_RUNTIME_SEQ:
+      return "sequential";
+    case DNNL_RUNTIME_OMP:
+      return "openmp";
+    case DNNL_RUNTIME_TBB:
+      return "tbb";
+    case DNNL_RUNTIME_THREADPOOL:
+      return "threadpool";
+    default:
+      return "other";
+  }
+}
+
+const char* isa_name(dnnl_cpu_isa_t isa) {
+  switch (isa) {
+    case dnnl_cpu_isa_sse41:
+      return "sse41";
+    case dnnl_cpu_isa_avx:
+      return "avx";
+    case dnnl_cpu_isa_avx2:
+      return "avx2";
+    case dnnl_cpu_isa_avx2_vnni:
+      return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_mic:
+      return "avx512_mic";
+    case dnnl_cpu_isa_avx512_mic_4ops:
+      return "avx512_mic_4ops";
+    case dnnl_cpu_isa_avx512_core:
+      return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni:
+      return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16:
+      return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx:
+      return "avx512_core_amx";
+    default:
+      return "unknown";
+  }
+}
+
+}  // namespace
+
+sweep_peer onednn_peer() {
+  const dnnl_version_t* version = dnnl_version();
+  return {"onednn",
+          "",
+          "oneDNN " + std::to_string(version->major) + "." + std::to_string(version->minor) + "." +
+              std::to_string(version->patch) + " (" + runtime_name(version->cpu_runtime) +
+              " runtime)",
+          isa_name(dnnl_get_effective_cpu_isa()),
+          onednn_covers,
+          set_onednn_threads,
+          prepare_onednn};
+}
+
+}  // namespace simdnorm::sweep

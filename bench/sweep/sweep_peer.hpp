@@ -1,0 +1,47 @@
+// A peer library (oneDNN, ATen) measured by the sweep beside simdnorm, on the
+// same case, data, parameters and thread counts, scored against the same
+// float64 reference.
+#ifndef SIMDNORM_BENCH_SWEEP_SWEEP_PEER_HPP_
+#define SIMDNORM_BENCH_SWEEP_SWEEP_PEER_HPP_
+
+#include <string>
+#include <vector>
+
+#include "case_spec.hpp"
+#include "prepared_call.hpp"
+
+namespace simdnorm::sweep {
+
+struct sweep_peer {
+  const char* name;  // the CSV's impl column
+  // Empty when the peer is in this build; else why not (its rows are then
+  // written as skipped).
+  std::string missing_reason;
+  std::string version;  // e.g. "oneDNN 2.6.3 (openmp runtime)"
+  std::string isa;      // the CSV's isa column: what the peer says it runs
+  // Whether the peer has this method and layout at all. Known without the
+  // peer, so that a missing peer's rows are the rows it would have had.
+  bool (*covers)(const case_spec& spec);
+  // Caps the peer's own thread pool, which oneTBB's global_control does not
+  // reach (OpenMP in Debian's builds of both peers).
+  void (*set_threads)(int threads);
+  // As simdnorm::sweep::prepare: inputs from case_inputs.hpp, one checked
+  // call, then the call to time. bytes is left 0: the row uses simdnorm's
+  // count of the case's minimum traffic, so GB/s compare as times do.
+  prepared_call (*prepare)(const case_spec& spec, const std::vector<float>& x);
+};
+
+// oneDNN: layer norm (rows), batch norm inference and training (NCHW, NHWC).
+bool onednn_covers(const case_spec& spec);
+// ATen: layer norm, batch norm inference and training, group norm and
+// instance norm (NCHW, NHWC as channels-last), weight norm.
+bool aten_covers(const case_spec& spec);
+
+// Each defined by the peer's own file, or by missing_peer.cpp when this
+// build does not have the peer.
+sweep_peer onednn_peer();
+sweep_peer aten_peer();
+
+}  // namespace simdnorm::sweep
+
+#endif  // SIMDNORM_BENCH_SWEEP_SWEEP_PEER_HPP_
