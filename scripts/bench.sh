@@ -139,6 +139,9 @@ copy_line=$(grep -m 1 'copy bandwidth [0-9]' "$log" | sed 's/^simdnorm_sweep: //
   printf '%q ' "${command[@]}" | sed 's/ $//'
   echo
   echo '```'
+  echo
+  # Peers, simdnorm against them, accuracy (standard library only).
+  python3 scripts/summarize_report.py "$csv" --log "$log"
 } >"$report"
 
 echo "bench.sh: wrote $csv and $report in $((SECONDS - start)) s" >&2

@@ -6,11 +6,11 @@
 # Prints each case whose throughput fell by more than --slower, whose error
 # grew past the allowance, whose NaN appeared or went missing, or that
 # vanished; exits 1 when there is any, 0 when there is none, 2 on bad input.
-# Details: scripts/compare_reports.py.
+# Peer rows (oneDNN, ATen) only print notes. Details: scripts/compare_reports.py.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if (($# < 2)); then
-  sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 exec python3 "$root/scripts/compare_reports.py" "$@"

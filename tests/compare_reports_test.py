@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """scripts/compare.sh on small crafted reports: each kind of regression is
-caught and named, and identical or only-grown reports pass."""
+caught and named, identical or only-grown reports pass, and a peer's changes
+(slower, skipped, another isa) are notes that never fail the comparison."""
 import csv
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 
@@ -21,6 +21,18 @@ def row(method="layer_norm", data="normal", gbps="20.0", max_err="1e-6", stat_er
              d="1024", data=data, bytes="8388608", time_ns="400000", gbps=gbps,
              max_abs_err=max_err, mean_abs_err="1e-7", stat_max_abs_err=stat_err)
     r.update(extra)
+    return r
+
+
+def peer_row(impl="onednn", isa="avx512_core_amx", **extra):
+    return row(impl=impl, isa=isa, **extra)
+
+
+def skipped_row(impl="aten", threads="2"):
+    """A peer not in the build: every figure from bytes on is empty."""
+    r = dict.fromkeys(COLUMNS, "")
+    r.update(method="layer_norm", layout="rows", impl=impl, isa="skipped", threads=threads,
+             n="1024", d="1024", data="normal")
     return r
 
 
@@ -44,6 +56,11 @@ class Compare(unittest.TestCase):
         b = self.write("b.csv", after)
         done = subprocess.run([COMPARE, a, b, *options], capture_output=True, text=True)
         return done.returncode, done.stdout
+
+    def assert_only_notes(self, out):
+        self.assertTrue(out)
+        for line in out.splitlines():
+            self.assertTrue(line.startswith("note: "), line)
 
     def test_identical_reports_pass(self):
         rows = [row(), row(data="offset1e4")]
@@ -85,6 +102,47 @@ class Compare(unittest.TestCase):
         code, out = self.run_compare([row()], [row(), row(data="offset1e5")])
         self.assertEqual(code, 0)
         self.assertIn("NEW", out)
+
+    def test_peers_skipped_in_both_reports_pass_silently(self):
+        rows = [row(), peer_row(), skipped_row(), skipped_row(threads="1")]
+        self.assertEqual(self.run_compare(rows, rows), (0, ""))
+
+    def test_a_peer_that_became_skipped_or_came_back_is_a_note(self):
+        code, out = self.run_compare([row(), peer_row(impl="aten", isa="avx512")],
+                                     [row(), skipped_row()])
+        self.assertEqual(code, 0)
+        self.assert_only_notes(out)
+        self.assertIn("note: SKIPPED", out)
+        self.assertIn("measured (avx512)", out)
+        code, out = self.run_compare([row(), skipped_row()],
+                                     [row(), peer_row(impl="aten", isa="avx512")])
+        self.assertEqual(code, 0)
+        self.assertTrue(out.startswith("note: MEASURED"))
+
+    def test_a_slower_or_less_accurate_peer_is_a_note(self):
+        code, out = self.run_compare([row(), peer_row()],
+                                     [row(), peer_row(gbps="10.0", max_err="1e-4")])
+        self.assertEqual(code, 0)
+        self.assertIn("note: SLOWER", out)
+        self.assertIn("note: ERROR UP", out)
+        self.assert_only_notes(out)
+        # simdnorm slowing down next to it still fails.
+        code, out = self.run_compare([row(), peer_row()], [row(gbps="10.0"), peer_row(gbps="10.0")])
+        self.assertEqual(code, 1)
+        self.assertTrue(out.startswith("SLOWER"))
+
+    def test_a_peer_on_another_isa_is_the_same_case(self):
+        code, out = self.run_compare([peer_row(isa="avx512_core")], [peer_row()])
+        self.assertEqual(code, 0)
+        self.assert_only_notes(out)
+        self.assertIn("note: ISA", out)
+        self.assertNotIn("MISSING", out)
+        self.assertNotIn("NEW", out)
+
+    def test_a_vanished_peer_is_a_note(self):
+        code, out = self.run_compare([row(), peer_row()], [row()])
+        self.assertEqual(code, 0)
+        self.assertIn("note: MISSING", out)
 
     def test_bad_input_is_refused(self):
         a = self.write("a.csv", [row()])

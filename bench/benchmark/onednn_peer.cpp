@@ -11,12 +11,9 @@
 #include <unordered_map>
 #include <vector>
 
-#if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
-#include <omp.h>
-#endif
-
 #include "benchmark_data.hpp"
 #include "benchmark_shapes.hpp"
+#include "onednn_runtime.hpp"
 #include "peer_registry.hpp"
 
 namespace simdnorm::bench {
@@ -140,40 +137,10 @@ BENCHMARK_CAPTURE(GroupNorm_onednn, nhwc, tag::nhwc)->Apply(GroupShapes);
 BENCHMARK_CAPTURE(InstanceNorm_onednn, nchw, tag::nchw)->Apply(InstanceShapes);
 BENCHMARK_CAPTURE(InstanceNorm_onednn, nhwc, tag::nhwc)->Apply(InstanceShapes);
 
-void set_onednn_threads(int threads) {
-#if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
-  // This oneDNN runs its primitives on OpenMP, which main's
-  // tbb::global_control does not reach. Benchmarks run on the main thread,
-  // whose OpenMP thread count this sets.
-  omp_set_num_threads(threads);
-#else
-  // On oneTBB, main's tbb::global_control caps oneDNN already; sequential
-  // builds have nothing to cap.
-  static_cast<void>(threads);
-#endif
-}
-
-const char* cpu_runtime_name(unsigned runtime) {
-  switch (runtime) {
-    case DNNL_RUNTIME_SEQ:
-      return "sequential";
-    case DNNL_RUNTIME_OMP:
-      return "openmp";
-    case DNNL_RUNTIME_TBB:
-      return "tbb";
-    case DNNL_RUNTIME_THREADPOOL:
-      return "threadpool";
-    default:
-      return "other";
-  }
-}
-
 void add_onednn_context() {
-  const dnnl_version_t* version = dnnl_version();
-  benchmark::AddCustomContext("onednn_version", std::to_string(version->major) + "." +
-                                                    std::to_string(version->minor) + "." +
-                                                    std::to_string(version->patch));
-  benchmark::AddCustomContext("onednn_cpu_runtime", cpu_runtime_name(version->cpu_runtime));
+  benchmark::AddCustomContext("onednn_version", onednn_version());
+  benchmark::AddCustomContext("onednn_cpu_runtime", onednn_runtime());
+  benchmark::AddCustomContext("onednn_isa", onednn_isa());
 }
 
 [[maybe_unused]] const bool registered = register_peer({set_onednn_threads, add_onednn_context});

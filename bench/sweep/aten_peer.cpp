@@ -77,6 +77,17 @@ struct aten_inputs {
   running_statistics statistics;
 };
 
+// gamma and beta of the case, owned by inputs, as the tensors a call reads.
+struct affine_tensors {
+  at::Tensor gamma, beta;
+};
+affine_tensors add_affine(aten_inputs& inputs, std::int64_t count) {
+  affine_parameters affine = affine_of_size(count);
+  inputs.gamma = std::move(affine.gamma);
+  inputs.beta = std::move(affine.beta);
+  return {vector_tensor(inputs.gamma, {count}), vector_tensor(inputs.beta, {count})};
+}
+
 template <class Op>
 prepared_call timed(std::shared_ptr<aten_inputs> inputs, Op op) {
   prepared_call prepared;
@@ -89,14 +100,12 @@ prepared_call timed(std::shared_ptr<aten_inputs> inputs, Op op) {
 
 prepared_call layer_norm(const case_spec& s, const std::vector<float>& x) {
   auto inputs = std::make_shared<aten_inputs>();
-  affine_parameters affine = affine_of_size(s.d);
-  inputs->gamma = std::move(affine.gamma);
-  inputs->beta = std::move(affine.beta);
+  const affine_tensors affine = add_affine(*inputs, s.d);
   const at::Tensor tensor = vector_tensor(x, {s.n, s.d});
-  const at::Tensor gamma = vector_tensor(inputs->gamma, {s.d});
-  const at::Tensor beta = vector_tensor(inputs->beta, {s.d});
   const std::int64_t d = s.d;
-  const auto op = [=] { return at::native_layer_norm(tensor, {d}, gamma, beta, eps); };
+  const auto op = [=] {
+    return at::native_layer_norm(tensor, {d}, affine.gamma, affine.beta, eps);
+  };
   const reference::normalized expected =
       reference::layer_norm(x.data(), s.n, s.d, inputs->gamma.data(), inputs->beta.data(), eps);
   prepared_call prepared = timed(inputs, op);
@@ -111,20 +120,16 @@ prepared_call layer_norm(const case_spec& s, const std::vector<float>& x) {
 prepared_call batch_norm(const case_spec& s, const std::vector<float>& x, bool training) {
   const shape sh = s.activation_shape();
   auto inputs = std::make_shared<aten_inputs>();
-  affine_parameters affine = affine_of_size(s.c);
-  inputs->gamma = std::move(affine.gamma);
-  inputs->beta = std::move(affine.beta);
+  const affine_tensors affine = add_affine(*inputs, s.c);
   inputs->statistics = training ? fresh_running_statistics(s.c) : running_statistics_of(x, sh);
   const at::Tensor tensor = activation(s, x);
-  const at::Tensor gamma = vector_tensor(inputs->gamma, {s.c});
-  const at::Tensor beta = vector_tensor(inputs->beta, {s.c});
   // Training updates these in place on every call (unbiased variance, as
   // simdnorm's row does).
   const at::Tensor running_mean = vector_tensor(inputs->statistics.mean, {s.c});
   const at::Tensor running_var = vector_tensor(inputs->statistics.var, {s.c});
   const auto op = [=] {
-    return at::native_batch_norm(tensor, gamma, beta, running_mean, running_var, training, momentum,
-                                 eps);
+    return at::native_batch_norm(tensor, affine.gamma, affine.beta, running_mean, running_var,
+                                 training, momentum, eps);
   };
   prepared_call prepared = timed(inputs, op);
   c10::InferenceMode inference;
@@ -149,16 +154,12 @@ prepared_call batch_norm(const case_spec& s, const std::vector<float>& x, bool t
 
 prepared_call group_norm(const case_spec& s, const std::vector<float>& x) {
   auto inputs = std::make_shared<aten_inputs>();
-  affine_parameters affine = affine_of_size(s.c);
-  inputs->gamma = std::move(affine.gamma);
-  inputs->beta = std::move(affine.beta);
+  const affine_tensors affine = add_affine(*inputs, s.c);
   const at::Tensor tensor = activation(s, x);
-  const at::Tensor gamma = vector_tensor(inputs->gamma, {s.c});
-  const at::Tensor beta = vector_tensor(inputs->beta, {s.c});
   const case_spec shape_of = s;
   const auto op = [=] {
-    return at::native_group_norm(tensor, gamma, beta, shape_of.n, shape_of.c, shape_of.spatial,
-                                 shape_of.groups, eps);
+    return at::native_group_norm(tensor, affine.gamma, affine.beta, shape_of.n, shape_of.c,
+                                 shape_of.spatial, shape_of.groups, eps);
   };
   const reference::normalized expected = reference::group_norm(
       x.data(), s.activation_shape(), s.groups, inputs->gamma.data(), inputs->beta.data(), eps);
@@ -173,19 +174,15 @@ prepared_call group_norm(const case_spec& s, const std::vector<float>& x) {
 
 prepared_call instance_norm(const case_spec& s, const std::vector<float>& x) {
   auto inputs = std::make_shared<aten_inputs>();
-  affine_parameters affine = affine_of_size(s.c);
-  inputs->gamma = std::move(affine.gamma);
-  inputs->beta = std::move(affine.beta);
+  const affine_tensors affine = add_affine(*inputs, s.c);
   const at::Tensor tensor = activation(s, x);
-  const at::Tensor gamma = vector_tensor(inputs->gamma, {s.c});
-  const at::Tensor beta = vector_tensor(inputs->beta, {s.c});
   // The statistics of each input and no running statistics, as simdnorm's
   // instance_norm. ATen returns no statistics here, so the row has no
   // statistic error.
   const auto op = [=] {
     const bool use_input_stats = true;
-    return at::instance_norm(tensor, gamma, beta, {}, {}, use_input_stats, momentum, eps,
-                             cudnn_enabled);
+    return at::instance_norm(tensor, affine.gamma, affine.beta, {}, {}, use_input_stats, momentum,
+                             eps, cudnn_enabled);
   };
   const reference::normalized expected = reference::instance_norm(
       x.data(), s.activation_shape(), inputs->gamma.data(), inputs->beta.data(), eps);
@@ -248,13 +245,7 @@ sweep_peer aten_peer() {
 #else
   const std::string version = "ATen (version unknown)";
 #endif
-  return {"aten",
-          "",
-          version + " (" + std::to_string(at::get_num_threads()) + " intra-op threads by default)",
-          dispatched_isa(),
-          aten_covers,
-          set_aten_threads,
-          prepare_aten};
+  return {"aten", "", version, dispatched_isa(), aten_covers, set_aten_threads, prepare_aten};
 }
 
 }  // namespace simdnorm::sweep

@@ -28,6 +28,19 @@ struct case_spec {
   }
 };
 
+// Every public method on n x c x spatial activations, in one order for every
+// suite.
+inline constexpr const char* activation_methods[] = {"batch_norm_inference",
+                                                     "batch_norm_training",
+                                                     "batch_norm_mean_only_inference",
+                                                     "batch_norm_mean_only_training",
+                                                     "instance_norm",
+                                                     "group_norm",
+                                                     "batch_instance_norm_inference",
+                                                     "batch_instance_norm_training",
+                                                     "switchable_norm_inference",
+                                                     "switchable_norm_training"};
+
 // Every method x layout of the public API once, at moderate sizes (4 MiB
 // tensors), so that the whole suite runs in well under a minute on a small
 // machine. Such tensors stay in the last-level cache of most machines, so

@@ -10,12 +10,9 @@
 #include <unordered_map>
 #include <vector>
 
-#if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
-#include <omp.h>
-#endif
-
 #include "case_inputs.hpp"
 #include "height_width.hpp"
+#include "onednn_runtime.hpp"
 #include "reference/reference.hpp"
 #include "sweep_peer.hpp"
 
@@ -151,71 +148,15 @@ prepared_call prepare_onednn(const case_spec& spec, const std::vector<float>& x)
   throw std::invalid_argument("oneDNN has no " + spec.method);
 }
 
-void set_onednn_threads(int threads) {
-#if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
-  // The sweep calls from its main thread, whose OpenMP thread count this is.
-  omp_set_num_threads(threads);
-#else
-  // On oneTBB, the sweep's tbb::global_control caps oneDNN already;
-  // sequential builds have nothing to cap.
-  static_cast<void>(threads);
-#endif
-}
-
-const char* runtime_name(unsigned runtime) {
-  switch (runtime) {
-    case DNNL_RUNTIME_SEQ:
-      return "sequential";
-    case DNNL_RUNTIME_OMP:
-      return "openmp";
-    case DNNL_RUNTIME_TBB:
-      return "tbb";
-    case DNNL_RUNTIME_THREADPOOL:
-      return "threadpool";
-    default:
-      return "other";
-  }
-}
-
-const char* isa_name(dnnl_cpu_isa_t isa) {
-  switch (isa) {
-    case dnnl_cpu_isa_sse41:
-      return "sse41";
-    case dnnl_cpu_isa_avx:
-      return "avx";
-    case dnnl_cpu_isa_avx2:
-      return "avx2";
-    case dnnl_cpu_isa_avx2_vnni:
-      return "avx2_vnni";
-    case dnnl_cpu_isa_avx512_mic:
-      return "avx512_mic";
-    case dnnl_cpu_isa_avx512_mic_4ops:
-      return "avx512_mic_4ops";
-    case dnnl_cpu_isa_avx512_core:
-      return "avx512_core";
-    case dnnl_cpu_isa_avx512_core_vnni:
-      return "avx512_core_vnni";
-    case dnnl_cpu_isa_avx512_core_bf16:
-      return "avx512_core_bf16";
-    case dnnl_cpu_isa_avx512_core_amx:
-      return "avx512_core_amx";
-    default:
-      return "unknown";
-  }
-}
-
 }  // namespace
 
 sweep_peer onednn_peer() {
-  const dnnl_version_t* version = dnnl_version();
   return {"onednn",
           "",
-          "oneDNN " + std::to_string(version->major) + "." + std::to_string(version->minor) + "." +
-              std::to_string(version->patch) + " (" + runtime_name(version->cpu_runtime) +
-              " runtime)",
-          isa_name(dnnl_get_effective_cpu_isa()),
+          "oneDNN " + bench::onednn_version() + " (" + bench::onednn_runtime() + " runtime)",
+          bench::onednn_isa(),
           onednn_covers,
-          set_onednn_threads,
+          bench::set_onednn_threads,
           prepare_onednn};
 }
 

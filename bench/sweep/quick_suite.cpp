@@ -17,16 +17,6 @@ std::vector<case_spec> quick_suite() {
       {"rms_norm", "rows", rows, 0, 0, 0, d},
       {"weight_norm", "rows", rows, 0, 0, 0, d},
   };
-  const char* const activation_methods[] = {"batch_norm_inference",
-                                            "batch_norm_training",
-                                            "batch_norm_mean_only_inference",
-                                            "batch_norm_mean_only_training",
-                                            "instance_norm",
-                                            "group_norm",
-                                            "batch_instance_norm_inference",
-                                            "batch_instance_norm_training",
-                                            "switchable_norm_inference",
-                                            "switchable_norm_training"};
   for (const char* method : activation_methods) {
     for (const char* layout : {"nchw", "nhwc"}) {
       // 32 groups of 2 channels, the usual group-norm setting.

@@ -38,18 +38,8 @@ std::vector<case_spec> sweep_suite() {
   // C, the spatial size and (group norm) G, each with the others fixed. The
   // full product of those values would be thousands of cases, hours on a
   // small machine; the slices cover every value the plots are drawn against.
-  const char* const methods[] = {"batch_norm_inference",
-                                 "batch_norm_training",
-                                 "batch_norm_mean_only_inference",
-                                 "batch_norm_mean_only_training",
-                                 "instance_norm",
-                                 "group_norm",
-                                 "batch_instance_norm_inference",
-                                 "batch_instance_norm_training",
-                                 "switchable_norm_inference",
-                                 "switchable_norm_training"};
   for (const char* layout : {"nchw", "nhwc"}) {
-    for (const char* method : methods) {
+    for (const char* method : activation_methods) {
       const bool grouped = std::string(method) == "group_norm";
       const auto add = [&](std::int64_t n, std::int64_t c, std::int64_t spatial) {
         // C = 16 has no 32 groups; G = C is the group slice's end.

@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""Markdown summary of a benchmark CSV report (README.md, "CSV columns").
+
+    summarize_report.py REPORT.csv [--log SWEEP_LOG]
+
+Prints Markdown to stdout; scripts/bench.sh appends it to the report it writes:
+  - the peers the sweep measured or skipped, as the sweep's stderr (--log)
+    names them, so that a report says which library versions it compares;
+  - simdnorm at its top instruction set against the peers on the N(0,1)
+    family, at one thread and at the most threads of the run: one table row
+    per case, or, for suites of more than LARGE_SUITE cases (the sweep suite),
+    a table per method and layout followed by the cases simdnorm loses, since
+    hundreds of rows are not read;
+  - how many cases simdnorm wins against the best peer;
+  - the largest output and statistics errors per method, layout, data family
+    and implementation, so that an accuracy loss shows next to the speed.
+Standard library only, so that it runs under any python3. Exits 2 on bad
+input.
+"""
+import argparse
+import csv
+import math
+import re
+import sys
+from collections import defaultdict
+
+REQUIRED = ("method", "layout", "impl", "isa", "threads", "n", "c", "spatial", "groups", "d",
+            "data", "time_ns", "gbps", "bw_fraction", "speedup_vs_best_peer", "max_abs_err",
+            "stat_max_abs_err")
+SHAPE = ("n", "c", "spatial", "groups", "d")
+ISA_ORDER = ("avx512", "avx2", "sse4.2", "sse2", "neon64")  # best first
+PEER_NAMES = {"onednn": "oneDNN", "aten": "ATen"}
+FAMILY_ORDER = ("normal", "offset1e4", "offset1e5")
+TABLE_FAMILY = "normal"
+SMALL_CALL_NS = 10_000  # below this, GB/s alone hides how short the call is
+LARGE_SUITE = 120  # cases per thread count past which per-case tables are not read
+MAX_LOSSES = 40  # losing cases listed; the rest are only counted
+NO_OP = "—"
+PEER_LINE = re.compile(r"simdnorm_sweep: peer (\S+): (.*)")
+
+
+def number(text):
+    """The cell as a float (nan and inf included), None when empty."""
+    text = (text or "").strip()
+    return float(text) if text else None
+
+
+def load(path):
+    try:
+        with open(path, newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ValueError(f"{path}: missing columns {', '.join(missing)}")
+            return list(reader)
+    except OSError as e:
+        raise ValueError(f"{path}: {e.strerror}")
+
+
+def peer_lines(path):
+    try:
+        with open(path, errors="replace") as f:
+            return [m.groups() for m in map(PEER_LINE.search, f) if m]
+    except OSError as e:
+        raise ValueError(f"{path}: {e.strerror}")
+
+
+def case_of(row):
+    return (row["method"], row["layout"]) + tuple(row[d] for d in SHAPE)
+
+
+def is_peer(impl):
+    return impl not in ("scalar", "simdnorm")
+
+
+def thread_label(threads):
+    return f"{threads} thread" if threads == 1 else f"{threads} threads"
+
+
+def top_isa(rows):
+    """simdnorm's best instruction set in the report, None without simdnorm rows."""
+    isas = {r["isa"] for r in rows if r["impl"] == "simdnorm"}
+    return next((isa for isa in ISA_ORDER if isa in isas), min(isas, default=None))
+
+
+def families_of(rows):
+    """The data families of the rows, the documented ones first in their order."""
+    found = {r["data"] for r in rows}
+    return [f for f in FAMILY_ORDER if f in found] + sorted(found - set(FAMILY_ORDER))
+
+
+def shape_text(case):
+    """8x256x56x56 G=32 for activations (a square spatial size as HxW), 128x768 for rows."""
+    fields = dict(zip(SHAPE, case[2:]))
+    if case[1] == "rows":
+        return f"{fields['n']}x{fields['d']}"
+    parts = [fields["n"], fields["c"]]
+    spatial = int(fields["spatial"]) if fields["spatial"] else 0
+    side = math.isqrt(spatial)
+    parts.append(f"{side}x{side}" if spatial and side * side == spatial else fields["spatial"])
+    text = "x".join(p for p in parts if p)
+    return f"{text} G={fields['groups']}" if fields["groups"] else text
+
+
+def case_text(case):
+    return f"{case[0]} {case[1]} {shape_text(case)}"
+
+
+def error_text(value):
+    return NO_OP if value is None else f"{value:.1e}"
+
+
+def speedup_text(speedup):
+    if speedup is None:
+        return NO_OP
+    return f"**{speedup:.2f}x**" if speedup < 1 else f"{speedup:.2f}x"
+
+
+def table(header, rows, right_from):
+    """A Markdown table, columns from right_from on right-aligned (figures)."""
+    align = ["---" if i < right_from else "---:" for i in range(len(header))]
+    return ["| " + " | ".join(cells) + " |" for cells in [header, align] + rows]
+
+
+class Report:
+    """The rows of one CSV, indexed for the comparisons below."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.cases = list(dict.fromkeys(case_of(r) for r in rows))
+        self.top_isa = top_isa(rows)
+        known = [p for p in PEER_NAMES if any(r["impl"] == p for r in rows)]
+        others = sorted({r["impl"] for r in rows if is_peer(r["impl"])} - set(known))
+        self.peers = known + others
+        self.thread_counts = sorted({int(r["threads"]) for r in rows
+                                     if r["impl"] == "simdnorm" and r["isa"] == self.top_isa})
+        # (case, family, impl, threads) -> row: peers measured, simdnorm at its top ISA.
+        self.cell = {}
+        self.skipped = set()  # (case, peer)
+        for r in rows:
+            if r["isa"] == "skipped":
+                self.skipped.add((case_of(r), r["impl"]))
+            elif is_peer(r["impl"]) or r["isa"] == self.top_isa:
+                self.cell[(case_of(r), r["data"], r["impl"], int(r["threads"]))] = r
+
+    def simdnorm(self, case, threads):
+        return self.cell.get((case, TABLE_FAMILY, "simdnorm", threads))
+
+    def cases_at(self, threads):
+        return [case for case in self.cases if self.simdnorm(case, threads)]
+
+    def speedup(self, case, threads):
+        return number(self.simdnorm(case, threads)["speedup_vs_best_peer"])
+
+    def throughput(self, case, impl, threads, unit=""):
+        """GB/s, with the time in µs for calls under SMALL_CALL_NS."""
+        row = self.cell.get((case, TABLE_FAMILY, impl, threads))
+        if row is None or number(row["gbps"]) is None:
+            return "skipped" if (case, impl) in self.skipped else NO_OP
+        text = f"{number(row['gbps']):.1f}{unit}"
+        time_ns = number(row["time_ns"])
+        if time_ns is not None and time_ns < SMALL_CALL_NS:
+            text += f" ({time_ns / 1000:.2f} µs)"
+        return text
+
+    def best_peer(self, case, threads):
+        """The fastest peer measured on the case, or None."""
+        times = {peer: number(row["time_ns"]) for peer in self.peers
+                 for row in [self.cell.get((case, TABLE_FAMILY, peer, threads))]
+                 if row is not None and number(row["time_ns"]) is not None}
+        return min(times, key=times.get) if times else None
+
+
+def peers_section(lines):
+    out = ["## Peers", ""]
+    if not lines:
+        return out + ["The sweep log names no peer.", ""]
+    return out + [f"- {peer}: {text.strip()}" for peer, text in lines] + [""]
+
+
+def case_table(report, threads):
+    header = ["method", "layout", "shape", "simdnorm GB/s", "of copy"]
+    header += [f"{PEER_NAMES.get(p, p)} GB/s" for p in report.peers] + ["vs best peer"]
+    rows = []
+    for case in report.cases_at(threads):
+        fraction = number(report.simdnorm(case, threads)["bw_fraction"])
+        rows.append([case[0], case[1], shape_text(case),
+                     report.throughput(case, "simdnorm", threads),
+                     NO_OP if fraction is None else f"{fraction:.2f}"]
+                    + [report.throughput(case, p, threads) for p in report.peers]
+                    + [speedup_text(report.speedup(case, threads))])
+    return table(header, rows, 3)
+
+
+def aggregate_table(report, threads):
+    """Per method and layout: wins, geometric mean, min and max of the speedups."""
+    groups = defaultdict(list)
+    for case in report.cases_at(threads):
+        groups[case[:2]].append(report.speedup(case, threads))
+    rows = []
+    for (method, layout), speedups in groups.items():
+        measured = [s for s in speedups if s is not None]
+        if measured:
+            wins = sum(s > 1 for s in measured)
+            geomean = math.exp(sum(math.log(s) for s in measured) / len(measured))
+            figures = [f"{wins} of {len(measured)}", speedup_text(geomean),
+                       speedup_text(min(measured)), speedup_text(max(measured))]
+        else:
+            figures = ["no peer measured", NO_OP, NO_OP, NO_OP]
+        rows.append([method, layout, str(len(speedups))] + figures)
+    return table(["method", "layout", "cases", "wins vs best peer", "geomean speedup",
+                  "min", "max"], rows, 2)
+
+
+def loss_list(report, threads):
+    losses = sorted((s, case) for case in report.cases_at(threads)
+                    for s in [report.speedup(case, threads)] if s is not None and s < 1)
+    if not losses:
+        return [f"No losing case at {thread_label(threads)}."]
+    out = [f"Losing cases at {thread_label(threads)}, worst first:", ""]
+    for speedup, case in losses[:MAX_LOSSES]:
+        line = (f"- {case_text(case)}: {speedup_text(speedup)} "
+                f"(simdnorm {report.throughput(case, 'simdnorm', threads, ' GB/s')}")
+        best = report.best_peer(case, threads)
+        if best:
+            line += (f", {PEER_NAMES.get(best, best)} "
+                     f"{report.throughput(case, best, threads, ' GB/s')}")
+        out.append(line + ")")
+    if len(losses) > MAX_LOSSES:
+        out.append(f"- ... and {len(losses) - MAX_LOSSES} more")
+    return out
+
+
+def win_line(report, shown):
+    counts = []
+    for threads in shown:
+        measured = [s for s in (report.speedup(c, threads) for c in report.cases_at(threads))
+                    if s is not None]
+        if measured:
+            noun = "" if counts else " cases"
+            counts.append(f"{sum(s > 1 for s in measured)} of {len(measured)}{noun} "
+                          f"at {thread_label(threads)}")
+    if not counts:
+        return "No peer was measured on any case, so simdnorm has no comparison."
+    return (f"simdnorm ({report.top_isa}) is faster than the best peer in " + ", ".join(counts)
+            + f" ({TABLE_FAMILY} data; cases with no measured peer left out).")
+
+
+def against_peers_section(report):
+    out = ["## simdnorm against peers", ""]
+    if report.top_isa is None:
+        return out + ["The report has no simdnorm rows.", ""]
+    shown = sorted({report.thread_counts[0], report.thread_counts[-1]})
+    out += [f"simdnorm on its top instruction set ({report.top_isa}), {TABLE_FAMILY} data. "
+            "GB/s counts every buffer read and written once; times in µs are shown for calls "
+            f"under {SMALL_CALL_NS // 1000} µs. \"of copy\" is simdnorm's GB/s over the copy "
+            "bandwidth at the same thread count. \"vs best peer\" is the fastest measured "
+            "peer's time over simdnorm's, in bold when simdnorm is slower. "
+            f"{NO_OP}: the peer has no such operation; skipped: the peer was not measured "
+            "(see Peers).", ""]
+    for threads in shown:
+        out += [f"### {thread_label(threads)}", ""]
+        if len(report.cases_at(threads)) > LARGE_SUITE:
+            out += aggregate_table(report, threads) + [""] + loss_list(report, threads)
+        else:
+            out += case_table(report, threads)
+        out.append("")
+    return out + [win_line(report, shown), ""]
+
+
+def worst(values):
+    """The largest error; NaN ranks above everything, as an unusable output."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return next((v for v in values if math.isnan(v)), max(values))
+
+
+def error_table(report, column):
+    families = families_of(report.rows)
+    by_key = defaultdict(list)  # (method, layout, impl, family) -> values
+    for r in report.rows:
+        by_key[(r["method"], r["layout"], r["impl"], r["data"])].append(number(r[column]))
+    impls = [i for i in ["scalar", "simdnorm"] + report.peers
+             if any(worst(v) is not None for k, v in by_key.items() if k[2] == i)]
+    rows = []
+    for method, layout in dict.fromkeys(case[:2] for case in report.cases):
+        cells = [error_text(worst(by_key.get((method, layout, i, f), [])))
+                 for i in impls for f in families]
+        if any(cell != NO_OP for cell in cells):
+            rows.append([method, layout] + cells)
+    if not rows:
+        return []
+    return table(["method", "layout"] + [f"{i} {f}" for i in impls for f in families], rows, 2)
+
+
+def accuracy_section(report):
+    out = ["## Accuracy", "",
+           "Largest error against the float64 reference over the cases of each method and "
+           "layout, per implementation and data family (simdnorm: over every instruction set "
+           f"and thread count; {NO_OP}: not measured).", "",
+           "Output (max_abs_err):", ""]
+    out += error_table(report, "max_abs_err") + [""]
+    stats = error_table(report, "stat_max_abs_err")
+    if stats:
+        out += ["Statistics (stat_max_abs_err):", ""] + stats + [""]
+    return out
+
+
+def summary(rows, log_lines):
+    out = [] if log_lines is None else peers_section(log_lines)
+    if not rows:
+        return out + ["The report has no rows.", ""]
+    report = Report(rows)
+    return out + against_peers_section(report) + accuracy_section(report)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("report", help="CSV written by simdnorm_sweep")
+    parser.add_argument("--log", help="stderr of the sweep, for the peers' versions")
+    args = parser.parse_args(argv)
+    try:
+        rows = load(args.report)
+        log_lines = None if args.log is None else peer_lines(args.log)
+    except ValueError as e:
+        print(f"summarize: {e}", file=sys.stderr)
+        return 2
+    sys.stdout.reconfigure(encoding="utf-8")  # µs and dashes, whatever the locale
+    print("\n".join(summary(rows, log_lines)).rstrip("\n"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

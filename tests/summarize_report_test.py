@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""scripts/summarize_report.py on small crafted reports: the peers named in
+the sweep log, a table per thread count with skipped and absent peers told
+apart, losses in bold, the win count, the worst errors, and the per-method
+aggregate that replaces the per-case table for suites of many cases."""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SUMMARIZE = os.path.join(ROOT, "scripts", "summarize_report.py")
+COLUMNS = ("method,layout,impl,isa,threads,n,c,spatial,groups,d,data,bytes,time_ns,gbps,"
+           "bw_fraction,speedup_vs_scalar,speedup_vs_best_peer,max_abs_err,mean_abs_err,"
+           "stat_max_abs_err").split(",")
+FAMILIES = ("normal", "offset1e4", "offset1e5")
+
+
+def row(shape, impl, isa, threads, data, time_ns, peer_ns=None, max_err="1e-6", stat_err=""):
+    """shape: (method, layout, n, c, spatial, groups, d); 1000 bytes a call."""
+    r = dict(zip(COLUMNS, shape[:2] + (impl, isa, str(threads)) + shape[2:] + (data,)))
+    r.update(bytes="1000", time_ns=str(time_ns), gbps=f"{1000 / time_ns:.3f}",
+             bw_fraction="0.5000", speedup_vs_scalar="",
+             speedup_vs_best_peer="" if peer_ns is None else f"{peer_ns / time_ns:.3f}",
+             max_abs_err=max_err, mean_abs_err="1e-7", stat_max_abs_err=stat_err)
+    return r
+
+
+def skipped(shape, impl, threads, data):
+    r = dict.fromkeys(COLUMNS, "")
+    r.update(zip(COLUMNS, shape[:2] + (impl, "skipped", str(threads)) + shape[2:] + (data,)))
+    return r
+
+
+LAYER = ("layer_norm", "rows", "1", "", "", "", "768")
+GROUP = ("group_norm", "nchw", "8", "256", "3136", "32", "")
+RMS = ("rms_norm", "rows", "128", "", "", "", "768")
+
+
+def small_report():
+    """layer_norm: wins at 1 thread, loses at 2; group_norm: ATen skipped, no oneDNN op;
+    rms_norm: no peer at all."""
+    rows = []
+    for data in FAMILIES:
+        offset_err = {"normal": "1e-6", "offset1e4": "2e-4", "offset1e5": "3e-3"}[data]
+        rows.append(row(LAYER, "scalar", "scalar", 1, data, 4000, 500))
+        for isa, scale in (("avx512", 1), ("avx2", 2)):
+            rows.append(row(LAYER, "simdnorm", isa, 1, data, 250 * scale, 500, max_err=offset_err,
+                            stat_err="5e-8"))
+            rows.append(row(LAYER, "simdnorm", isa, 2, data, 200 * scale, 100))
+        rows.append(row(LAYER, "onednn", "avx512_core_amx", 1, data, 500))
+        rows.append(row(LAYER, "onednn", "avx512_core_amx", 2, data, 100, max_err="9e-6"))
+        rows.append(skipped(LAYER, "aten", 1, data))
+        rows.append(skipped(LAYER, "aten", 2, data))
+        rows.append(row(GROUP, "scalar", "scalar", 1, data, 900000))
+        rows.append(row(GROUP, "simdnorm", "avx512", 1, data, 50000,
+                        max_err="inf" if data == "offset1e5" else "1e-6"))
+        rows.append(row(GROUP, "simdnorm", "avx512", 2, data, 30000))
+        rows.append(skipped(GROUP, "aten", 1, data))
+        rows.append(skipped(GROUP, "aten", 2, data))
+        rows.append(row(RMS, "simdnorm", "avx512", 1, data, 20000))
+        rows.append(row(RMS, "simdnorm", "avx512", 2, data, 12000))
+    return rows
+
+
+def large_report(cases):
+    """batch_norm_inference on `cases` shapes: simdnorm loses every case, at 0.5x to 0.9x."""
+    rows = []
+    for i in range(cases):
+        shape = ("batch_norm_inference", "nhwc", str(i + 1), "64", "784", "", "")
+        for threads in (1, 2):
+            peer_ns = 50000 + 100 * i
+            rows.append(row(shape, "simdnorm", "avx512", threads, "normal", 100000, peer_ns))
+            rows.append(row(shape, "aten", "avx512", threads, "normal", peer_ns))
+    return rows
+
+
+class Summarize(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir.name, name)
+
+    def summarize(self, rows, log=None, columns=COLUMNS):
+        with open(self.path("report.csv"), "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        command = [sys.executable, SUMMARIZE, self.path("report.csv")]
+        if log is not None:
+            with open(self.path("sweep.log"), "w") as f:
+                f.write(log)
+            command += ["--log", self.path("sweep.log")]
+        done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8")
+        return done.returncode, done.stdout, done.stderr
+
+    def section(self, out, heading):
+        """The lines under a Markdown heading, up to the next heading of any level."""
+        lines = out.splitlines()
+        start = lines.index(heading) + 1
+        end = next((i for i in range(start, len(lines)) if lines[i].startswith("#")), len(lines))
+        return lines[start:end]
+
+    def table_row(self, lines, prefix):
+        return next(line for line in lines if line.startswith(prefix))
+
+    def test_peer_lines_come_from_the_log(self):
+        log = ("simdnorm_sweep: copy bandwidth 14.00 GB/s at 1 thread (read + write)\n"
+               "simdnorm_sweep: peer onednn: oneDNN 2.6.3 (openmp runtime, avx512_core_amx)\n"
+               "[1/9] layer_norm rows n=1 d=768 normal: scalar/scalar 0.004 ms\n"
+               "simdnorm_sweep: peer aten: skipped (SIMDNORM_BENCH_PEERS=OFF)\n")
+        code, out, _ = self.summarize(small_report(), log)
+        self.assertEqual(code, 0)
+        self.assertEqual(self.section(out, "## Peers"),
+                         ["", "- onednn: oneDNN 2.6.3 (openmp runtime, avx512_core_amx)",
+                          "- aten: skipped (SIMDNORM_BENCH_PEERS=OFF)", ""])
+        self.assertNotIn("## Peers", self.summarize(small_report())[1])
+
+    def test_one_table_per_thread_count_with_skipped_and_absent_peers(self):
+        code, out, _ = self.summarize(small_report())
+        self.assertEqual(code, 0)
+        one, two = self.section(out, "### 1 thread"), self.section(out, "### 2 threads")
+        header = "| method | layout | shape | simdnorm GB/s | of copy | oneDNN GB/s | ATen GB/s |"
+        self.assertTrue(self.table_row(one, "| method").startswith(header))
+        # Small calls show their time; the top ISA (avx512), not avx2, is the one shown.
+        self.assertEqual(self.table_row(one, "| layer_norm"),
+                         "| layer_norm | rows | 1x768 | 4.0 (0.25 µs) | 0.50 | 2.0 (0.50 µs) "
+                         "| skipped | 2.00x |")
+        self.assertEqual(self.table_row(two, "| layer_norm"),
+                         "| layer_norm | rows | 1x768 | 5.0 (0.20 µs) | 0.50 | 10.0 (0.10 µs) "
+                         "| skipped | **0.50x** |")
+        self.assertEqual(self.table_row(one, "| group_norm"),
+                         "| group_norm | nchw | 8x256x56x56 G=32 | 0.0 | 0.50 | — | skipped "
+                         "| — |")
+        self.assertEqual(self.table_row(one, "| rms_norm"),
+                         "| rms_norm | rows | 128x768 | 0.1 | 0.50 | — | — | — |")
+        self.assertIn("simdnorm (avx512) is faster than the best peer in 1 of 1 cases at 1 thread, "
+                      "0 of 1 at 2 threads", out)
+
+    def test_accuracy_takes_the_worst_over_isas_and_threads(self):
+        out = self.summarize(small_report())[1]
+        output = self.section(out, "## Accuracy")
+        header = self.table_row(output, "| method")
+        self.assertIn("| simdnorm offset1e5 | onednn normal |", header)
+        self.assertNotIn("aten", header)  # skipped everywhere: nothing measured
+        self.assertEqual(self.table_row(output, "| layer_norm"),
+                         "| layer_norm | rows | 1.0e-06 | 1.0e-06 | 1.0e-06 | 1.0e-06 | 2.0e-04 "
+                         "| 3.0e-03 | 9.0e-06 | 9.0e-06 | 9.0e-06 |")
+        self.assertIn("| group_norm | nchw | 1.0e-06 | 1.0e-06 | 1.0e-06 | 1.0e-06 | 1.0e-06 "
+                      "| inf | — | — | — |", output)
+        statistics = output[output.index("Statistics (stat_max_abs_err):"):]
+        self.assertEqual(len([line for line in statistics if line.startswith("| layer_norm")]), 1)
+        self.assertFalse([line for line in statistics if line.startswith("| rms_norm")])
+
+    def test_many_cases_are_aggregated_and_losses_capped(self):
+        code, out, _ = self.summarize(large_report(150))
+        self.assertEqual(code, 0)
+        one = self.section(out, "### 1 thread")
+        self.assertTrue(self.table_row(one, "| method").startswith("| method | layout | cases |"))
+        self.assertEqual(self.table_row(one, "| batch_norm_inference"),
+                         "| batch_norm_inference | nhwc | 150 | 0 of 150 | **0.57x** | **0.50x** "
+                         "| **0.65x** |")
+        losses = [line for line in one if line.startswith("- ")]
+        self.assertEqual(len(losses), 41)
+        self.assertEqual(losses[0], "- batch_norm_inference nhwc 1x64x28x28: **0.50x** "
+                                    "(simdnorm 0.0 GB/s, ATen 0.0 GB/s)")
+        self.assertEqual(losses[-1], "- ... and 110 more")
+        self.assertIn("0 of 150 cases at 1 thread, 0 of 150 at 2 threads", out)
+
+    def test_a_report_without_peers_or_rows_still_summarizes(self):
+        rows = [dict(r, speedup_vs_best_peer="") for r in small_report()
+                if r["impl"] in ("scalar", "simdnorm")]
+        code, out, _ = self.summarize(rows)
+        self.assertEqual(code, 0)
+        self.assertIn("No peer was measured on any case", out)
+        self.assertEqual(self.summarize([])[:2], (0, "The report has no rows.\n"))
+
+    def test_bad_input_is_refused(self):
+        code, _, err = self.summarize(small_report(), columns=COLUMNS[:-1])
+        self.assertEqual(code, 2)
+        self.assertIn("stat_max_abs_err", err)
+        done = subprocess.run([sys.executable, SUMMARIZE, self.path("none.csv")],
+                              capture_output=True, text=True)
+        self.assertEqual(done.returncode, 2)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
