@@ -115,6 +115,10 @@ else
 fi
 
 compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "unknown")
+if [[ -n "$(git -C "$root" status --porcelain --untracked-files=no -- lib include bench CMakeLists.txt 2>/dev/null)" ]]; then
+  commit+=" with uncommitted changes to the code"
+fi
 copy_line=$(grep -m 1 'copy bandwidth [0-9]' "$log" | sed 's/^simdnorm_sweep: //') || true
 {
   echo "# simdnorm $suite sweep, $date"
@@ -123,7 +127,7 @@ copy_line=$(grep -m 1 'copy bandwidth [0-9]' "$log" | sed 's/^simdnorm_sweep: //
   echo "- Logical cores: $(nproc --all) ($(nproc) available to the run)"
   echo "- Kernel: $(uname -srm)"
   echo "- Compiler: $("${compiler:-c++}" --version | head -n 1)"
-  echo "- Build: CMake Release, $build_dir"
+  echo "- Build: CMake Release, $build_dir, commit $commit"
   echo "- Measured ${copy_line:-copy bandwidth: not reported}"
   echo "- Sweep time: ${sweep_seconds} s"
   echo "- Data: $csv (columns documented in README.md)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """scripts/summarize_report.py on small crafted reports: the peers named in
 the sweep log, a table per thread count with skipped and absent peers told
-apart, losses in bold, the win count, the worst errors, and the per-method
+apart, times as medians over the data families, losses in bold, the win count, the worst errors, and the per-method
 aggregate that replaces the per-case table for suites of many cases."""
 import csv
 import os
@@ -142,6 +142,18 @@ class Summarize(unittest.TestCase):
                          "| rms_norm | rows | 128x768 | 0.1 | 0.50 | — | — | — |")
         self.assertIn("simdnorm (avx512) is faster than the best peer in 1 of 1 cases at 1 thread, "
                       "0 of 1 at 2 threads", out)
+
+    def test_times_are_the_median_over_the_data_families(self):
+        # One noisy family (a preempted run) moves neither the figure nor the speedup.
+        rows = []
+        for data, simdnorm_ns, peer_ns in (("normal", 900, 500), ("offset1e4", 250, 480),
+                                           ("offset1e5", 260, 520)):
+            rows.append(row(LAYER, "simdnorm", "avx512", 1, data, simdnorm_ns, peer_ns))
+            rows.append(row(LAYER, "onednn", "avx512_core_amx", 1, data, peer_ns))
+        one = self.section(self.summarize(rows)[1], "### 1 thread")
+        self.assertEqual(self.table_row(one, "| layer_norm"),
+                         "| layer_norm | rows | 1x768 | 3.8 (0.26 µs) | 0.50 | 2.0 (0.50 µs) "
+                         "| 1.92x |")
 
     def test_accuracy_takes_the_worst_over_isas_and_threads(self):
         out = self.summarize(small_report())[1]

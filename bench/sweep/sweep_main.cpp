@@ -30,12 +30,12 @@
 #include "copy_bandwidth.hpp"
 #include "data_family.hpp"
 #include "median_time.hpp"
+#include "peer_library.hpp"
 #include "prepared_call.hpp"
-#include "sweep_peer.hpp"
 
 namespace {
 
-using simdnorm::sweep::case_spec;
+using simdnorm::bench::case_spec;
 
 struct options {
   std::string suite = "quick";
@@ -110,20 +110,6 @@ options parse(int argc, char** argv) {
   return parsed;
 }
 
-// FNV-1a: the data of a case depends on what the case is, not on its position
-// in the suite, so a filtered run measures the same inputs as a full one.
-std::uint64_t seed_of(const case_spec& spec, const char* family) {
-  std::uint64_t hash = 0xcbf29ce484222325ull;
-  const std::string key = spec.method + "/" + spec.layout + "/" + std::to_string(spec.n) + "/" +
-                          std::to_string(spec.c) + "/" + std::to_string(spec.spatial) + "/" +
-                          std::to_string(spec.groups) + "/" + std::to_string(spec.d) + "/" + family;
-  for (const char ch : key) {
-    hash ^= static_cast<unsigned char>(ch);
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-
 // An empty cell for a size or figure that does not apply.
 std::string size_cell(std::int64_t value) { return value > 0 ? std::to_string(value) : ""; }
 
@@ -144,7 +130,7 @@ struct measured_row {
   std::string isa;   // "skipped": a peer this build lacks, or that failed
   int threads;
   double ns = std::nan("");  // NaN: not measured (skipped)
-  simdnorm::sweep::error_figures errors;
+  simdnorm::bench::error_figures errors;
 };
 
 constexpr const char* csv_header =
@@ -163,7 +149,7 @@ int main(int argc, char** argv) {
   }
   std::ostream& csv = opts.out == "-" ? std::cout : file;
 
-  const std::vector<case_spec> suite = simdnorm::sweep::suite_named(opts.suite);
+  const std::vector<case_spec> suite = simdnorm::bench::suite_named(opts.suite);
   if (suite.empty()) usage_error("unknown suite '" + opts.suite + "'");
   std::vector<case_spec> cases;
   for (const case_spec& spec : suite) {
@@ -178,14 +164,7 @@ int main(int argc, char** argv) {
   // reference compare the instruction sets too.
   const std::string isa_choice =
       !opts.isa.empty() ? opts.isa : (opts.suite == "sweep" ? "best" : "all");
-  std::vector<std::string> isas;
-  for (const char* level : {"avx512", "avx2", "sse4.2", "sse2", "neon64"}) {
-    if (isa_choice != "all" && isa_choice != "best" && isa_choice != level) continue;
-    simdnorm::set_max_isa(level);
-    if (simdnorm::active_isa() == std::string(level)) isas.push_back(level);
-  }
-  simdnorm::set_max_isa("neon64");  // the top level: no cap
-  if (isa_choice == "best" && isas.size() > 1) isas.resize(1);
+  const std::vector<std::string> isas = simdnorm::bench::engine_isas(isa_choice);
   if (isa_choice != "scalar" && isas.empty()) {
     usage_error("this CPU cannot run --isa " + isa_choice);
   }
@@ -198,9 +177,9 @@ int main(int argc, char** argv) {
     if (all_threads > 1) thread_counts.push_back(all_threads);
   }
 
-  const simdnorm::sweep::sweep_peer peers[] = {simdnorm::sweep::onednn_peer(),
-                                               simdnorm::sweep::aten_peer()};
-  for (const simdnorm::sweep::sweep_peer& peer : peers) {
+  const simdnorm::bench::peer_library peers[] = {simdnorm::bench::onednn_peer(),
+                                                 simdnorm::bench::aten_peer()};
+  for (const simdnorm::bench::peer_library& peer : peers) {
     std::cerr << "simdnorm_sweep: peer " << peer.name << ": "
               << (peer.missing_reason.empty() ? peer.version + ", isa " + peer.isa
                                               : "skipped (" + peer.missing_reason + ")")
@@ -219,7 +198,7 @@ int main(int argc, char** argv) {
     std::optional<tbb::global_control> cap;
     if (threads != all_threads) cap.emplace(tbb::global_control::max_allowed_parallelism, threads);
     copy_gbps[threads] =
-        simdnorm::sweep::copy_bandwidth_gbps(static_cast<std::size_t>(opts.copy_mib) << 20, 5);
+        simdnorm::bench::copy_bandwidth_gbps(static_cast<std::size_t>(opts.copy_mib) << 20, 5);
   }
   for (const auto& [threads, gbps] : copy_gbps) {
     copy_line += std::string(copy_line == "copy bandwidth" ? " " : ", ") +
@@ -243,24 +222,17 @@ int main(int argc, char** argv) {
   for (const case_spec& spec : cases) {
     for (const simdnorm::bench::data_family& family : simdnorm::bench::data_families) {
       ++done;
-      std::string label = spec.method + " " + spec.layout;
-      for (const auto& [name, value] : {std::pair<const char*, std::int64_t>{"n", spec.n},
-                                        {"c", spec.c},
-                                        {"spatial", spec.spatial},
-                                        {"groups", spec.groups},
-                                        {"d", spec.d}}) {
-        if (value > 0) label += std::string(" ") + name + "=" + std::to_string(value);
-      }
+      std::string label = simdnorm::bench::case_label(spec);
       label += std::string(" ") + family.name;
       std::fprintf(stderr, "[%zu/%zu] %s:", done, total, label.c_str());
       std::fflush(stderr);
       try {
         const std::vector<float> x = simdnorm::bench::normal_floats(
-            spec.elements(), seed_of(spec, family.name), family.offset);
+            spec.elements(), simdnorm::bench::input_seed(spec, family.name), family.offset);
         std::vector<measured_row> rows;
-        std::int64_t bytes = 0;  // simdnorm's count of the case's minimum traffic
-        const auto measure = [&](measured_row row, const simdnorm::sweep::prepared_call& prepared) {
-          row.ns = simdnorm::sweep::median_time_ns(prepared.call, opts.reps, budget_ns);
+        const std::int64_t bytes = simdnorm::bench::minimum_traffic_bytes(spec);
+        const auto measure = [&](measured_row row, const simdnorm::bench::prepared_call& prepared) {
+          row.ns = simdnorm::bench::median_time_ns(prepared.call, opts.reps, budget_ns);
           row.errors = prepared.errors;
           std::fprintf(stderr, " %s%s%s %dt %.3f ms;", row.impl.c_str(),
                        row.impl == row.isa ? "" : "/", row.impl == row.isa ? "" : row.isa.c_str(),
@@ -273,8 +245,7 @@ int main(int argc, char** argv) {
         // the caller's default arena, capped by global_control below it.
         simdnorm::set_max_isa("scalar");
         {
-          const simdnorm::sweep::prepared_call scalar = simdnorm::sweep::prepare(spec, x);
-          bytes = scalar.bytes;
+          const simdnorm::bench::prepared_call scalar = simdnorm::bench::prepare(spec, x);
           std::optional<tbb::global_control> cap;
           if (all_threads != 1) cap.emplace(tbb::global_control::max_allowed_parallelism, 1);
           measure({"scalar", "scalar", 1}, scalar);
@@ -286,7 +257,7 @@ int main(int argc, char** argv) {
             if (threads != all_threads) {
               cap.emplace(tbb::global_control::max_allowed_parallelism, threads);
             }
-            measure({"simdnorm", isa, threads}, simdnorm::sweep::prepare(spec, x));
+            measure({"simdnorm", isa, threads}, simdnorm::bench::prepare(spec, x));
           }
         }
         simdnorm::set_max_isa("neon64");
@@ -294,7 +265,7 @@ int main(int argc, char** argv) {
         // The peers that have the method, at the same thread counts.
         std::map<int, double> best_peer_ns;
         bool peer_ran = false;
-        for (const simdnorm::sweep::sweep_peer& peer : peers) {
+        for (const simdnorm::bench::peer_library& peer : peers) {
           if (!peer.covers(spec)) continue;
           for (const int threads : thread_counts) {
             if (!peer.missing_reason.empty()) {

@@ -3,15 +3,15 @@
 // timed calls, which ignores the odd preempted repetition that a mean would
 // not. Slow calls get fewer repetitions, at least 3, so that no call takes
 // much more than budget_ns in all: a scalar pass over a 256 MiB tensor would
-// otherwise hold the sweep for seconds per row.
-#ifndef SIMDNORM_BENCH_SWEEP_MEDIAN_TIME_HPP_
-#define SIMDNORM_BENCH_SWEEP_MEDIAN_TIME_HPP_
+// otherwise take seconds per row.
+#ifndef SIMDNORM_BENCH_CASES_MEDIAN_TIME_HPP_
+#define SIMDNORM_BENCH_CASES_MEDIAN_TIME_HPP_
 
 #include <algorithm>
 #include <chrono>
 #include <vector>
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 template <class Call>
 double median_time_ns(Call&& call, int reps, double budget_ns) {
@@ -36,6 +36,6 @@ double median_time_ns(Call&& call, int reps, double budget_ns) {
   return times.size() % 2 == 1 ? times[middle] : 0.5 * (times[middle - 1] + times[middle]);
 }
 
-}  // namespace simdnorm::sweep
+}  // namespace simdnorm::bench
 
-#endif  // SIMDNORM_BENCH_SWEEP_MEDIAN_TIME_HPP_
+#endif  // SIMDNORM_BENCH_CASES_MEDIAN_TIME_HPP_

@@ -1,4 +1,4 @@
-// How each public method is called, checked and timed by the sweep. Every
+// How each public method is called, checked and timed by the benchmarks. Every
 // case follows one pattern: build the parameters, compute the float64
 // reference from the initial state (running statistics included), call
 // simdnorm once and compare, then hand back the same call for timing (timed
@@ -16,14 +16,13 @@
 #include "reference/reference.hpp"
 #include "simdnorm/simdnorm.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 namespace {
 
 using bench::normal_floats;
 using bench::uniform_floats;
 
-constexpr std::int64_t float_bytes = sizeof(float);
 // Batch-instance norm's rho: no peer takes it, so it is seeded here.
 constexpr std::uint64_t rho_seed = 0x5eed'0004;
 
@@ -58,9 +57,8 @@ void add_fresh_running_stats(buffers& b, std::int64_t channels) {
 }
 
 template <class Call>
-prepared_call finish(std::shared_ptr<buffers> b, std::int64_t bytes, Call call) {
+prepared_call finish(std::shared_ptr<buffers> b, Call call) {
   prepared_call prepared;
-  prepared.bytes = bytes;
   prepared.call = [b = std::move(b), call] { call(*b); };
   return prepared;
 }
@@ -72,7 +70,7 @@ prepared_call standardize_adapt(const case_spec& s, const std::vector<float>& x)
   b->mean = zeros(s.d);
   b->var = zeros(s.d);
   const float* data = x.data();
-  prepared_call p = finish(b, float_bytes * (s.n * s.d + 2 * s.d), [data, s](buffers& b) {
+  prepared_call p = finish(b, [data, s](buffers& b) {
     simdnorm::moments accumulated(s.d);
     accumulated.update(data, s.n);
     accumulated.finalize(b.mean.data(), b.var.data());
@@ -91,7 +89,7 @@ prepared_call standardize_apply(const case_spec& s, const std::vector<float>& x)
   b->var.assign(moments.var.begin(), moments.var.end());
   b->y = zeros(s.n * s.d);
   const float* data = x.data();
-  prepared_call p = finish(b, float_bytes * (2 * s.n * s.d + 2 * s.d), [data, s](buffers& b) {
+  prepared_call p = finish(b, [data, s](buffers& b) {
     simdnorm::standardize_apply(data, s.n, s.d, b.mean.data(), b.var.data(), b.y.data());
   });
   const std::vector<double> expected =
@@ -108,11 +106,10 @@ prepared_call layer_norm(const case_spec& s, const std::vector<float>& x) {
   b->mean = zeros(s.n);
   b->rstd = zeros(s.n);
   const float* data = x.data();
-  prepared_call p =
-      finish(b, float_bytes * (2 * s.n * s.d + 2 * s.d + 2 * s.n), [data, s](buffers& b) {
-        simdnorm::layer_norm(data, s.n, s.d, b.gamma.data(), b.beta.data(), eps, b.y.data(),
-                             b.mean.data(), b.rstd.data());
-      });
+  prepared_call p = finish(b, [data, s](buffers& b) {
+    simdnorm::layer_norm(data, s.n, s.d, b.gamma.data(), b.beta.data(), eps, b.y.data(),
+                         b.mean.data(), b.rstd.data());
+  });
   const reference::normalized expected =
       reference::layer_norm(data, s.n, s.d, b->gamma.data(), b->beta.data(), eps);
   p.call();
@@ -129,7 +126,7 @@ prepared_call rms_norm(const case_spec& s, const std::vector<float>& x) {
   b->y = zeros(s.n * s.d);
   b->rstd = zeros(s.n);
   const float* data = x.data();
-  prepared_call p = finish(b, float_bytes * (2 * s.n * s.d + s.d + s.n), [data, s](buffers& b) {
+  prepared_call p = finish(b, [data, s](buffers& b) {
     simdnorm::rms_norm(data, s.n, s.d, b.gamma.data(), nullptr, eps, b.y.data(), b.rstd.data());
   });
   const reference::normalized expected =
@@ -147,7 +144,7 @@ prepared_call weight_norm(const case_spec& s, const std::vector<float>& x) {
   b->y = zeros(s.n * s.d);
   b->norm = zeros(s.n);
   const float* data = x.data();
-  prepared_call p = finish(b, float_bytes * (2 * s.n * s.d + 2 * s.n), [data, s](buffers& b) {
+  prepared_call p = finish(b, [data, s](buffers& b) {
     simdnorm::weight_norm(data, b.g.data(), s.n, s.d, b.y.data(), b.norm.data());
   });
   const reference::weight_normalized expected = reference::weight_norm(data, b->g.data(), s.n, s.d);
@@ -166,7 +163,7 @@ prepared_call batch_norm_inference(const case_spec& s, const std::vector<float>&
   add_running_stats_of_data(*b, x, sh);
   b->y = zeros(s.elements());
   const float* data = x.data();
-  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 4 * s.c), [data, sh](buffers& b) {
+  prepared_call p = finish(b, [data, sh](buffers& b) {
     simdnorm::batch_norm_inference(data, sh, b.running_mean.data(), b.running_var.data(),
                                    b.gamma.data(), b.beta.data(), eps, b.y.data());
   });
@@ -187,8 +184,7 @@ prepared_call batch_norm_training(const case_spec& s, const std::vector<float>& 
   b->save_mean = zeros(s.c);
   b->save_rstd = zeros(s.c);
   const float* data = x.data();
-  // gamma, beta read; running stats read and written; save_* written.
-  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 8 * s.c), [data, sh](buffers& b) {
+  prepared_call p = finish(b, [data, sh](buffers& b) {
     simdnorm::batch_norm_training(data, sh, b.running_mean.data(), b.running_var.data(),
                                   b.gamma.data(), b.beta.data(), momentum, eps,
                                   running_var_kind::unbiased, b.y.data(), b.save_mean.data(),
@@ -213,7 +209,7 @@ prepared_call batch_norm_mean_only_inference(const case_spec& s, const std::vect
   add_running_stats_of_data(*b, x, sh);
   b->y = zeros(s.elements());
   const float* data = x.data();
-  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 2 * s.c), [data, sh](buffers& b) {
+  prepared_call p = finish(b, [data, sh](buffers& b) {
     simdnorm::batch_norm_mean_only_inference(data, sh, b.running_mean.data(), b.beta.data(),
                                              b.y.data());
   });
@@ -232,8 +228,7 @@ prepared_call batch_norm_mean_only_training(const case_spec& s, const std::vecto
   b->y = zeros(s.elements());
   b->save_mean = zeros(s.c);
   const float* data = x.data();
-  // beta read; running mean read and written; save_mean written.
-  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 4 * s.c), [data, sh](buffers& b) {
+  prepared_call p = finish(b, [data, sh](buffers& b) {
     simdnorm::batch_norm_mean_only_training(data, sh, b.running_mean.data(), b.beta.data(),
                                             momentum, b.y.data(), b.save_mean.data());
   });
@@ -254,11 +249,10 @@ prepared_call instance_norm(const case_spec& s, const std::vector<float>& x) {
   b->mean = zeros(s.n * s.c);
   b->rstd = zeros(s.n * s.c);
   const float* data = x.data();
-  prepared_call p =
-      finish(b, float_bytes * (2 * s.elements() + 2 * s.c + 2 * s.n * s.c), [data, sh](buffers& b) {
-        simdnorm::instance_norm(data, sh, b.gamma.data(), b.beta.data(), eps, b.y.data(),
-                                b.mean.data(), b.rstd.data());
-      });
+  prepared_call p = finish(b, [data, sh](buffers& b) {
+    simdnorm::instance_norm(data, sh, b.gamma.data(), b.beta.data(), eps, b.y.data(), b.mean.data(),
+                            b.rstd.data());
+  });
   const reference::normalized expected =
       reference::instance_norm(data, sh, b->gamma.data(), b->beta.data(), eps);
   p.call();
@@ -277,11 +271,10 @@ prepared_call group_norm(const case_spec& s, const std::vector<float>& x) {
   b->rstd = zeros(s.n * s.groups);
   const float* data = x.data();
   const std::int64_t groups = s.groups;
-  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 2 * s.c + 2 * s.n * s.groups),
-                           [data, sh, groups](buffers& b) {
-                             simdnorm::group_norm(data, sh, groups, b.gamma.data(), b.beta.data(),
-                                                  eps, b.y.data(), b.mean.data(), b.rstd.data());
-                           });
+  prepared_call p = finish(b, [data, sh, groups](buffers& b) {
+    simdnorm::group_norm(data, sh, groups, b.gamma.data(), b.beta.data(), eps, b.y.data(),
+                         b.mean.data(), b.rstd.data());
+  });
   const reference::normalized expected =
       reference::group_norm(data, sh, groups, b->gamma.data(), b->beta.data(), eps);
   p.call();
@@ -299,7 +292,7 @@ prepared_call batch_instance_norm_inference(const case_spec& s, const std::vecto
   b->rho = uniform_floats(s.c, rho_seed);
   b->y = zeros(s.elements());
   const float* data = x.data();
-  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 5 * s.c), [data, sh](buffers& b) {
+  prepared_call p = finish(b, [data, sh](buffers& b) {
     simdnorm::batch_instance_norm_inference(data, sh, b.running_mean.data(), b.running_var.data(),
                                             b.gamma.data(), b.beta.data(), b.rho.data(), eps,
                                             b.y.data());
@@ -320,8 +313,7 @@ prepared_call batch_instance_norm_training(const case_spec& s, const std::vector
   b->rho = uniform_floats(s.c, rho_seed);
   b->y = zeros(s.elements());
   const float* data = x.data();
-  // gamma, beta, rho read; running stats read and written.
-  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 7 * s.c), [data, sh](buffers& b) {
+  prepared_call p = finish(b, [data, sh](buffers& b) {
     simdnorm::batch_instance_norm_training(data, sh, b.running_mean.data(), b.running_var.data(),
                                            b.gamma.data(), b.beta.data(), b.rho.data(), momentum,
                                            eps, b.y.data());
@@ -346,7 +338,7 @@ prepared_call switchable_norm_inference(const case_spec& s, const std::vector<fl
   add_running_stats_of_data(*b, x, sh);
   b->y = zeros(s.elements());
   const float* data = x.data();
-  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 4 * s.c), [data, sh](buffers& b) {
+  prepared_call p = finish(b, [data, sh](buffers& b) {
     simdnorm::switchable_norm_inference(data, sh, b.running_mean.data(), b.running_var.data(),
                                         b.gamma.data(), b.beta.data(), mixing, eps, b.y.data());
   });
@@ -365,8 +357,7 @@ prepared_call switchable_norm_training(const case_spec& s, const std::vector<flo
   add_fresh_running_stats(*b, s.c);
   b->y = zeros(s.elements());
   const float* data = x.data();
-  // gamma, beta read; running stats read and written.
-  prepared_call p = finish(b, float_bytes * (2 * s.elements() + 6 * s.c), [data, sh](buffers& b) {
+  prepared_call p = finish(b, [data, sh](buffers& b) {
     simdnorm::switchable_norm_training(data, sh, b.running_mean.data(), b.running_var.data(),
                                        b.gamma.data(), b.beta.data(), mixing, momentum, eps,
                                        b.y.data());
@@ -381,36 +372,64 @@ prepared_call switchable_norm_training(const case_spec& s, const std::vector<flo
   return p;
 }
 
+// Each method's minimum traffic in floats: every buffer a call reads, once,
+// plus every buffer it writes, once. Batch norm training, for one: x and y,
+// gamma and beta, the running mean and variance read and written, save_mean
+// and save_rstd written: 2 elements + 8 c.
 struct method_entry {
   const char* name;
   prepared_call (*prepare)(const case_spec&, const std::vector<float>&);
+  std::int64_t (*traffic_floats)(const case_spec&);
 };
 
 constexpr method_entry methods[] = {
-    {"standardize_adapt", standardize_adapt},
-    {"standardize_apply", standardize_apply},
-    {"layer_norm", layer_norm},
-    {"rms_norm", rms_norm},
-    {"weight_norm", weight_norm},
-    {"batch_norm_inference", batch_norm_inference},
-    {"batch_norm_training", batch_norm_training},
-    {"batch_norm_mean_only_inference", batch_norm_mean_only_inference},
-    {"batch_norm_mean_only_training", batch_norm_mean_only_training},
-    {"instance_norm", instance_norm},
-    {"group_norm", group_norm},
-    {"batch_instance_norm_inference", batch_instance_norm_inference},
-    {"batch_instance_norm_training", batch_instance_norm_training},
-    {"switchable_norm_inference", switchable_norm_inference},
-    {"switchable_norm_training", switchable_norm_training},
+    {"standardize_adapt", standardize_adapt,
+     [](const case_spec& s) { return s.n * s.d + 2 * s.d; }},
+    {"standardize_apply", standardize_apply,
+     [](const case_spec& s) { return 2 * s.n * s.d + 2 * s.d; }},
+    {"layer_norm", layer_norm,
+     [](const case_spec& s) { return 2 * s.n * s.d + 2 * s.d + 2 * s.n; }},
+    {"rms_norm", rms_norm, [](const case_spec& s) { return 2 * s.n * s.d + s.d + s.n; }},
+    {"weight_norm", weight_norm, [](const case_spec& s) { return 2 * s.n * s.d + 2 * s.n; }},
+    {"batch_norm_inference", batch_norm_inference,
+     [](const case_spec& s) { return 2 * s.elements() + 4 * s.c; }},
+    {"batch_norm_training", batch_norm_training,
+     [](const case_spec& s) { return 2 * s.elements() + 8 * s.c; }},
+    {"batch_norm_mean_only_inference", batch_norm_mean_only_inference,
+     [](const case_spec& s) { return 2 * s.elements() + 2 * s.c; }},
+    {"batch_norm_mean_only_training", batch_norm_mean_only_training,
+     [](const case_spec& s) { return 2 * s.elements() + 4 * s.c; }},
+    {"instance_norm", instance_norm,
+     [](const case_spec& s) { return 2 * s.elements() + 2 * s.c + 2 * s.n * s.c; }},
+    {"group_norm", group_norm,
+     [](const case_spec& s) { return 2 * s.elements() + 2 * s.c + 2 * s.n * s.groups; }},
+    {"batch_instance_norm_inference", batch_instance_norm_inference,
+     [](const case_spec& s) { return 2 * s.elements() + 5 * s.c; }},
+    {"batch_instance_norm_training", batch_instance_norm_training,
+     [](const case_spec& s) { return 2 * s.elements() + 7 * s.c; }},
+    {"switchable_norm_inference", switchable_norm_inference,
+     [](const case_spec& s) { return 2 * s.elements() + 4 * s.c; }},
+    {"switchable_norm_training", switchable_norm_training,
+     [](const case_spec& s) { return 2 * s.elements() + 6 * s.c; }},
 };
 
-}  // namespace
-
-prepared_call prepare(const case_spec& spec, const std::vector<float>& x) {
+const method_entry& method_of(const case_spec& spec) {
   for (const method_entry& method : methods) {
-    if (spec.method == method.name) return method.prepare(spec, x);
+    if (spec.method == method.name) return method;
   }
   throw std::invalid_argument("unknown method " + spec.method);
 }
 
-}  // namespace simdnorm::sweep
+}  // namespace
+
+std::int64_t minimum_traffic_bytes(const case_spec& spec) {
+  return method_of(spec).traffic_floats(spec) * static_cast<std::int64_t>(sizeof(float));
+}
+
+prepared_call prepare(const case_spec& spec, const std::vector<float>& x) {
+  prepared_call prepared = method_of(spec).prepare(spec, x);
+  prepared.bytes = minimum_traffic_bytes(spec);
+  return prepared;
+}
+
+}  // namespace simdnorm::bench

@@ -3,7 +3,7 @@
 
 #include "case_spec.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 std::vector<case_spec> quick_suite() {
   // 2^20 floats (4 MiB) per tensor: large enough that call overhead is noise,
@@ -27,4 +27,4 @@ std::vector<case_spec> quick_suite() {
   return cases;
 }
 
-}  // namespace simdnorm::sweep
+}  // namespace simdnorm::bench

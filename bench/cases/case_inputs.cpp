@@ -8,7 +8,7 @@
 #include "data_family.hpp"
 #include "reference/reference.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 namespace {
 
@@ -72,4 +72,4 @@ void measure_stat(error_figures& errors, const float* actual, std::size_t count,
   errors.stat_max_abs = max;
 }
 
-}  // namespace simdnorm::sweep
+}  // namespace simdnorm::bench

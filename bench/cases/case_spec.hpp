@@ -1,6 +1,6 @@
-// One benchmark case of the sweep: a public method, a layout and a shape.
-#ifndef SIMDNORM_BENCH_SWEEP_CASE_SPEC_HPP_
-#define SIMDNORM_BENCH_SWEEP_CASE_SPEC_HPP_
+// One benchmark case: a public method, a layout and a shape.
+#ifndef SIMDNORM_BENCH_CASES_CASE_SPEC_HPP_
+#define SIMDNORM_BENCH_CASES_CASE_SPEC_HPP_
 
 #include <cstdint>
 #include <string>
@@ -8,7 +8,7 @@
 
 #include "simdnorm/simdnorm.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 // Sizes that do not apply to a method are 0 (an empty CSV cell):
 // rows x d methods (standardize, layer/RMS norm, weight norm) use n = rows
@@ -62,6 +62,20 @@ std::vector<case_spec> sweep_suite();
 // The suite called name ("quick", "reference", "sweep"); empty if none is.
 std::vector<case_spec> suite_named(const std::string& name);
 
-}  // namespace simdnorm::sweep
+// The seed of a case's input for one data family. It depends on what the case
+// is, not on its position in a suite, so a filtered run, and each front end
+// (simdnorm_sweep, simdnorm_bench), measures the same inputs as a full one.
+std::uint64_t input_seed(const case_spec& spec, const char* family);
 
-#endif  // SIMDNORM_BENCH_SWEEP_CASE_SPEC_HPP_
+// "layer_norm rows n=2048 d=4096": the method, layout and every size that
+// applies.
+std::string case_label(const case_spec& spec);
+
+// The instruction sets simdnorm's rows run on: every one this CPU has, best
+// first ("all"), the best one alone ("best"), or the one named, if the CPU
+// has it. Leaves set_max_isa uncapped.
+std::vector<std::string> engine_isas(const std::string& choice);
+
+}  // namespace simdnorm::bench
+
+#endif  // SIMDNORM_BENCH_CASES_CASE_SPEC_HPP_

@@ -4,7 +4,7 @@
 
 #include "case_spec.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 namespace {
 
@@ -68,4 +68,4 @@ std::vector<case_spec> suite_named(const std::string& name) {
   return {};
 }
 
-}  // namespace simdnorm::sweep
+}  // namespace simdnorm::bench

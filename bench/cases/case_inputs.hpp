@@ -2,8 +2,8 @@
 // statistics, eps, momentum) and the comparison with the float64 reference,
 // shared by simdnorm's calls and the peers' so that all of them normalise the
 // same numbers and are scored the same way.
-#ifndef SIMDNORM_BENCH_SWEEP_CASE_INPUTS_HPP_
-#define SIMDNORM_BENCH_SWEEP_CASE_INPUTS_HPP_
+#ifndef SIMDNORM_BENCH_CASES_CASE_INPUTS_HPP_
+#define SIMDNORM_BENCH_CASES_CASE_INPUTS_HPP_
 
 #include <cstddef>
 #include <cstdint>
@@ -12,7 +12,7 @@
 #include "prepared_call.hpp"
 #include "simdnorm/simdnorm.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 inline constexpr float eps = 1e-5f;
 inline constexpr float momentum = 0.1f;
@@ -54,6 +54,6 @@ inline void measure_stat(error_figures& errors, const std::vector<float>& actual
   measure_stat(errors, actual.data(), actual.size(), expected);
 }
 
-}  // namespace simdnorm::sweep
+}  // namespace simdnorm::bench
 
-#endif  // SIMDNORM_BENCH_SWEEP_CASE_INPUTS_HPP_
+#endif  // SIMDNORM_BENCH_CASES_CASE_INPUTS_HPP_

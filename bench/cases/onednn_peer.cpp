@@ -1,4 +1,4 @@
-// oneDNN in the sweep: layer norm and batch norm (inference and training,
+// oneDNN in the benchmarks: layer norm and batch norm (inference and training,
 // NCHW and NHWC) on the case's data and parameters. The primitive and its
 // memories are made once; the timed call is execute plus stream::wait, what
 // a framework pays per call once it has cached the primitive.
@@ -13,10 +13,10 @@
 #include "case_inputs.hpp"
 #include "height_width.hpp"
 #include "onednn_runtime.hpp"
+#include "peer_library.hpp"
 #include "reference/reference.hpp"
-#include "sweep_peer.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 namespace {
 
@@ -150,7 +150,7 @@ prepared_call prepare_onednn(const case_spec& spec, const std::vector<float>& x)
 
 }  // namespace
 
-sweep_peer onednn_peer() {
+peer_library onednn_peer() {
   return {"onednn",
           "",
           "oneDNN " + bench::onednn_version() + " (" + bench::onednn_runtime() + " runtime)",
@@ -160,4 +160,4 @@ sweep_peer onednn_peer() {
           prepare_onednn};
 }
 
-}  // namespace simdnorm::sweep
+}  // namespace simdnorm::bench

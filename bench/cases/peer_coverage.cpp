@@ -2,9 +2,9 @@
 // own file and its stand-in when the peer is missing.
 #include <string>
 
-#include "sweep_peer.hpp"
+#include "peer_library.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 namespace {
 
@@ -28,4 +28,4 @@ bool aten_covers(const case_spec& spec) {
          spec.method == "instance_norm" || spec.method == "weight_norm";
 }
 
-}  // namespace simdnorm::sweep
+}  // namespace simdnorm::bench

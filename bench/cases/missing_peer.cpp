@@ -1,15 +1,14 @@
 // Stands in for a peer (oneDNN or ATen) that this build does not have, so that
-// the sweep writes its rows as skipped, with the reason, instead of dropping
-// them. CMake compiles this file once per missing peer, defining
-// SIMDNORM_MISSING_ONEDNN or SIMDNORM_MISSING_ATEN, and
+// its rows are reported as skipped, with the reason, rather than dropped. CMake compiles this file
+// once per missing peer, defining SIMDNORM_MISSING_ONEDNN or SIMDNORM_MISSING_ATEN, and
 // SIMDNORM_PEERS_DISABLED=1 when the peers were turned off rather than not
 // found.
 #include <stdexcept>
 #include <string>
 
-#include "sweep_peer.hpp"
+#include "peer_library.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 namespace {
 
@@ -31,7 +30,7 @@ prepared_call not_built(const case_spec& spec, const std::vector<float>&) {
 }  // namespace
 
 #if defined(SIMDNORM_MISSING_ONEDNN)
-sweep_peer onednn_peer() {
+peer_library onednn_peer() {
   return {"onednn",
           reason("oneDNN", "libdnnl-dev and ocl-icd-opencl-dev"),
           "",
@@ -41,11 +40,11 @@ sweep_peer onednn_peer() {
           not_built};
 }
 #elif defined(SIMDNORM_MISSING_ATEN)
-sweep_peer aten_peer() {
+peer_library aten_peer() {
   return {"aten", reason("ATen", "libtorch-dev"), "", "", aten_covers, no_threads, not_built};
 }
 #else
 #error "define SIMDNORM_MISSING_ONEDNN or SIMDNORM_MISSING_ATEN"
 #endif
 
-}  // namespace simdnorm::sweep
+}  // namespace simdnorm::bench

@@ -9,7 +9,7 @@
 
 #include "median_time.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 double copy_bandwidth_gbps(std::size_t bytes, int reps) {
   const std::unique_ptr<unsigned char[]> source(new unsigned char[bytes]);
@@ -34,4 +34,4 @@ double copy_bandwidth_gbps(std::size_t bytes, int reps) {
   return 2.0 * static_cast<double>(bytes) / ns;  // bytes per ns = GB/s
 }
 
-}  // namespace simdnorm::sweep
+}  // namespace simdnorm::bench

@@ -1,4 +1,4 @@
-// PyTorch's ATen in the sweep: layer norm, batch norm (inference and
+// PyTorch's ATen in the benchmarks: layer norm, batch norm (inference and
 // training), group norm, instance norm (NCHW, and NHWC as channels-last) and
 // weight norm, on the case's data and parameters. The timed call is the
 // native op a torch.nn module reaches on CPU (native_layer_norm,
@@ -24,16 +24,16 @@
 
 #include "case_inputs.hpp"
 #include "height_width.hpp"
+#include "peer_library.hpp"
 #include "reference/reference.hpp"
-#include "sweep_peer.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 namespace {
 
 constexpr bool cudnn_enabled = false;
 
-// Tensors over buffers the sweep owns. ATen only reads its inputs.
+// Tensors over buffers the benchmark owns. ATen only reads its inputs.
 at::Tensor vector_tensor(const std::vector<float>& values, at::IntArrayRef sizes) {
   return at::from_blob(const_cast<float*>(values.data()), sizes, at::kFloat);
 }
@@ -239,7 +239,7 @@ std::string dispatched_isa() {
 
 }  // namespace
 
-sweep_peer aten_peer() {
+peer_library aten_peer() {
 #ifdef TORCH_VERSION
   const std::string version = std::string("ATen ") + TORCH_VERSION;
 #else
@@ -248,4 +248,4 @@ sweep_peer aten_peer() {
   return {"aten", "", version, dispatched_isa(), aten_covers, set_aten_threads, prepare_aten};
 }
 
-}  // namespace simdnorm::sweep
+}  // namespace simdnorm::bench

@@ -4,7 +4,7 @@
 
 #include "case_spec.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 std::vector<case_spec> reference_suite() {
   std::vector<case_spec> cases;
@@ -43,4 +43,4 @@ std::vector<case_spec> reference_suite() {
   return cases;
 }
 
-}  // namespace simdnorm::sweep
+}  // namespace simdnorm::bench

@@ -1,8 +1,8 @@
-// A peer library (oneDNN, ATen) measured by the sweep beside simdnorm, on the
+// A peer library (oneDNN, ATen) measured beside simdnorm, on the
 // same case, data, parameters and thread counts, scored against the same
 // float64 reference.
-#ifndef SIMDNORM_BENCH_SWEEP_SWEEP_PEER_HPP_
-#define SIMDNORM_BENCH_SWEEP_SWEEP_PEER_HPP_
+#ifndef SIMDNORM_BENCH_CASES_PEER_LIBRARY_HPP_
+#define SIMDNORM_BENCH_CASES_PEER_LIBRARY_HPP_
 
 #include <string>
 #include <vector>
@@ -10,9 +10,9 @@
 #include "case_spec.hpp"
 #include "prepared_call.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
-struct sweep_peer {
+struct peer_library {
   const char* name;  // the CSV's impl column
   // Empty when the peer is in this build; else why not (its rows are then
   // written as skipped).
@@ -25,7 +25,7 @@ struct sweep_peer {
   // Caps the peer's own thread pool, which oneTBB's global_control does not
   // reach (OpenMP in Debian's builds of both peers).
   void (*set_threads)(int threads);
-  // As simdnorm::sweep::prepare: inputs from case_inputs.hpp, one checked
+  // As simdnorm::bench::prepare: inputs from case_inputs.hpp, one checked
   // call, then the call to time. bytes is left 0: the row uses simdnorm's
   // count of the case's minimum traffic, so GB/s compare as times do.
   prepared_call (*prepare)(const case_spec& spec, const std::vector<float>& x);
@@ -39,9 +39,9 @@ bool aten_covers(const case_spec& spec);
 
 // Each defined by the peer's own file, or by missing_peer.cpp when this
 // build does not have the peer.
-sweep_peer onednn_peer();
-sweep_peer aten_peer();
+peer_library onednn_peer();
+peer_library aten_peer();
 
-}  // namespace simdnorm::sweep
+}  // namespace simdnorm::bench
 
-#endif  // SIMDNORM_BENCH_SWEEP_SWEEP_PEER_HPP_
+#endif  // SIMDNORM_BENCH_CASES_PEER_LIBRARY_HPP_

@@ -1,7 +1,7 @@
-// A sweep case made ready to run: inputs generated, the call checked once on
+// A benchmark case made ready to run: inputs generated, the call checked once on
 // fresh state against the float64 reference, and a repeatable call to time.
-#ifndef SIMDNORM_BENCH_SWEEP_PREPARED_CALL_HPP_
-#define SIMDNORM_BENCH_SWEEP_PREPARED_CALL_HPP_
+#ifndef SIMDNORM_BENCH_CASES_PREPARED_CALL_HPP_
+#define SIMDNORM_BENCH_CASES_PREPARED_CALL_HPP_
 
 #include <cstdint>
 #include <functional>
@@ -10,7 +10,7 @@
 
 #include "case_spec.hpp"
 
-namespace simdnorm::sweep {
+namespace simdnorm::bench {
 
 // NaN where a figure does not apply (written as an empty CSV cell).
 struct error_figures {
@@ -20,9 +20,7 @@ struct error_figures {
 };
 
 struct prepared_call {
-  // Minimum traffic: every buffer the call reads, once, plus every buffer it
-  // writes, once (running statistics count as both).
-  std::int64_t bytes = 0;
+  std::int64_t bytes = 0;  // minimum_traffic_bytes of the case; 0 from a peer
   error_figures errors;
   std::function<void()> call;
 };
@@ -31,6 +29,11 @@ struct prepared_call {
 // throws when the call itself fails.
 prepared_call prepare(const case_spec& spec, const std::vector<float>& x);
 
-}  // namespace simdnorm::sweep
+// The least memory traffic of simdnorm's call on a case: every buffer it
+// reads, once, plus every buffer it writes, once (running statistics count as
+// both). Peer rows use it too, so that their GB/s compare as times do.
+std::int64_t minimum_traffic_bytes(const case_spec& spec);
 
-#endif  // SIMDNORM_BENCH_SWEEP_PREPARED_CALL_HPP_
+}  // namespace simdnorm::bench
+
+#endif  // SIMDNORM_BENCH_CASES_PREPARED_CALL_HPP_
