@@ -65,6 +65,12 @@ if command -v ninja >/dev/null 2>&1 && [[ ! -f "$build_dir/CMakeCache.txt" ]]; t
   generator=(-G Ninja)
 fi
 
+# The code measured: read before the build, so later edits do not change it.
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "unknown")
+if [[ -n "$(git -C "$root" status --porcelain --untracked-files=no -- lib include bench CMakeLists.txt 2>/dev/null)" ]]; then
+  commit+=" with uncommitted changes to the code"
+fi
+
 start=$SECONDS
 echo "bench.sh: configuring $build_dir (Release)" >&2
 cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
@@ -115,10 +121,6 @@ else
 fi
 
 compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "unknown")
-if [[ -n "$(git -C "$root" status --porcelain --untracked-files=no -- lib include bench CMakeLists.txt 2>/dev/null)" ]]; then
-  commit+=" with uncommitted changes to the code"
-fi
 copy_line=$(grep -m 1 'copy bandwidth [0-9]' "$log" | sed 's/^simdnorm_sweep: //') || true
 {
   echo "# simdnorm $suite sweep, $date"

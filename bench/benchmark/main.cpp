@@ -109,8 +109,8 @@ void run_case(benchmark::State& state, const case_spec& spec, const data_family&
                                             : "neon64");
   const double copy_gbps = context.copy_gbps(impl.threads);
 
-  const std::vector<float> x = simdnorm::bench::normal_floats(
-      spec.elements(), simdnorm::bench::input_seed(spec, family.name), family.offset);
+  const std::vector<float> x = simdnorm::bench::family_floats(
+      family, spec.elements(), spec.n, simdnorm::bench::input_seed(spec, family.name));
   simdnorm::bench::prepared_call prepared;
   try {
     prepared =

@@ -14,10 +14,14 @@ namespace {
 
 constexpr std::uint64_t parameter_seed = 0x5eed'0001;
 
-double abs_error(float actual, double expected) {
-  const double error = std::fabs(static_cast<double>(actual) - expected);
-  // A NaN output is the worst error there is; report it as such.
-  return std::isnan(error) ? std::numeric_limits<double>::infinity() : error;
+// |actual - expected|, 0 where both are non-finite, infinite where only one
+// is (counted as a mismatch).
+double abs_error(float actual, double expected, std::int64_t& mismatches) {
+  const bool finite = std::isfinite(actual), expected_finite = std::isfinite(expected);
+  if (finite && expected_finite) return std::fabs(static_cast<double>(actual) - expected);
+  if (!finite && !expected_finite) return 0.0;
+  ++mismatches;
+  return std::numeric_limits<double>::infinity();
 }
 
 }  // namespace
@@ -55,7 +59,7 @@ void measure_y(error_figures& errors, const float* y, std::size_t count,
   if (count != expected.size()) throw std::logic_error("reference y has another size");
   double max = 0.0, sum = 0.0;
   for (std::size_t i = 0; i < expected.size(); ++i) {
-    const double error = abs_error(y[i], expected[i]);
+    const double error = abs_error(y[i], expected[i], errors.nonfinite_mismatches);
     max = std::max(max, error);
     sum += error;
   }
@@ -68,7 +72,7 @@ void measure_stat(error_figures& errors, const float* actual, std::size_t count,
   if (count != expected.size()) throw std::logic_error("reference statistic has another size");
   double max = std::isnan(errors.stat_max_abs) ? 0.0 : errors.stat_max_abs;
   for (std::size_t i = 0; i < expected.size(); ++i)
-    max = std::max(max, abs_error(actual[i], expected[i]));
+    max = std::max(max, abs_error(actual[i], expected[i], errors.nonfinite_mismatches));
   errors.stat_max_abs = max;
 }
 

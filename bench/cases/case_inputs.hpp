@@ -36,9 +36,9 @@ running_statistics running_statistics_of(const std::vector<float>& x, const shap
 // PyTorch's initial running statistics: mean 0, variance 1.
 running_statistics fresh_running_statistics(std::int64_t channels);
 
-// Sets errors.max_abs and errors.mean_abs from the count values of y; a NaN
-// output counts as an infinite error. Throws std::logic_error when count is
-// not the reference's size.
+// Sets errors.max_abs and errors.mean_abs from the count values of y, and
+// counts its non-finite mismatches (see error_figures). Throws
+// std::logic_error when count is not the reference's size.
 void measure_y(error_figures& errors, const float* y, std::size_t count,
                const std::vector<double>& expected);
 // Raises errors.stat_max_abs to the largest error of one statistic output.

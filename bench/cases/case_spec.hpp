@@ -59,7 +59,12 @@ std::vector<case_spec> reference_suite();
 // 16384.
 std::vector<case_spec> sweep_suite();
 
-// The suite called name ("quick", "reference", "sweep"); empty if none is.
+// The accuracy gate's cases (scripts/check-accuracy.sh): quick and reference,
+// then odd sizes of every method and layout.
+std::vector<case_spec> accuracy_suite();
+
+// The suite called name ("quick", "reference", "sweep", "accuracy"); empty if
+// none is.
 std::vector<case_spec> suite_named(const std::string& name);
 
 // The seed of a case's input for one data family. It depends on what the case

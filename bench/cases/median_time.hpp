@@ -1,9 +1,12 @@
-// Wall-clock timing of one call: a warm-up call (page faults, cold caches and
-// lazy initialisation stay out of the figure), then the median of up to reps
-// timed calls, which ignores the odd preempted repetition that a mean would
-// not. Slow calls get fewer repetitions, at least 3, so that no call takes
-// much more than budget_ns in all: a scalar pass over a 256 MiB tensor would
-// otherwise take seconds per row.
+// Wall-clock timing of one call: warm-up calls for at least warm_up_ns (page
+// faults, cold caches and lazy initialisation stay out of the figure, and a
+// thread pool that was capped or asleep has every thread at work again: a
+// oneTBB worker can take milliseconds to join after a global_control cap is
+// lifted, longer than a dozen 100-microsecond calls), then the median of up
+// to reps timed calls, which ignores the odd preempted repetition that a mean
+// would not. Slow calls get fewer repetitions, at least 3, so that no call
+// takes much more than budget_ns in all: a scalar pass over a 256 MiB tensor
+// would otherwise take seconds per row.
 #ifndef SIMDNORM_BENCH_CASES_MEDIAN_TIME_HPP_
 #define SIMDNORM_BENCH_CASES_MEDIAN_TIME_HPP_
 
@@ -13,13 +16,22 @@
 
 namespace simdnorm::bench {
 
+inline constexpr double warm_up_ns = 20e6;
+
 template <class Call>
 double median_time_ns(Call&& call, int reps, double budget_ns) {
+  const auto elapsed_ns = [](std::chrono::steady_clock::time_point since) {
+    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - since)
+        .count();
+  };
   const auto warm_start = std::chrono::steady_clock::now();
   call();
-  const double warm_ns =
-      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - warm_start)
-          .count();
+  double warm_ns = elapsed_ns(warm_start);  // the last warm-up call's time
+  while (elapsed_ns(warm_start) < warm_up_ns) {
+    const auto start = std::chrono::steady_clock::now();
+    call();
+    warm_ns = elapsed_ns(start);
+  }
   if (warm_ns * reps > budget_ns) {
     reps = std::min(reps, std::max(3, static_cast<int>(budget_ns / warm_ns)));
   }

@@ -12,11 +12,15 @@
 
 namespace simdnorm::bench {
 
-// NaN where a figure does not apply (written as an empty CSV cell).
+// NaN where a figure does not apply (written as an empty CSV cell). Where the
+// reference is NaN or infinite, a non-finite output is right and counts as no
+// error; any other disagreement on finiteness (a NaN where the reference is a
+// number, a number where it is not) is a mismatch and an infinite error.
 struct error_figures {
   double max_abs = std::numeric_limits<double>::quiet_NaN();       // of y
   double mean_abs = std::numeric_limits<double>::quiet_NaN();      // of y
   double stat_max_abs = std::numeric_limits<double>::quiet_NaN();  // of every statistic output
+  std::int64_t nonfinite_mismatches = 0;                           // of y and the statistics
 };
 
 struct prepared_call {

@@ -65,6 +65,7 @@ std::vector<case_spec> suite_named(const std::string& name) {
   if (name == "quick") return quick_suite();
   if (name == "reference") return reference_suite();
   if (name == "sweep") return sweep_suite();
+  if (name == "accuracy") return accuracy_suite();
   return {};
 }
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -28,6 +29,35 @@ std::vector<float> normal_floats(std::int64_t count, std::uint64_t seed, double 
     values[i] = static_cast<float>(offset + scale * radius * std::cos(angle));
     if (i + 1 < count)
       values[i + 1] = static_cast<float>(offset + scale * radius * std::sin(angle));
+  }
+  return values;
+}
+
+std::vector<float> family_floats(const data_family& family, std::int64_t count, std::int64_t outer,
+                                 std::uint64_t seed) {
+  if (family.shape == data_shape::constant) {
+    return std::vector<float>(static_cast<std::size_t>(count), static_cast<float>(family.offset));
+  }
+  std::vector<float> values = normal_floats(count, seed, family.offset, family.scale);
+  switch (family.shape) {
+    case data_shape::tiny:
+      // 1e-40 is below float32's smallest normal (1.2e-38).
+      for (std::int64_t i = 0; i < count; i += 16) values[i] *= 1e-10f;
+      break;
+    case data_shape::mixed: {
+      const std::int64_t block = outer > 0 ? (count + outer - 1) / outer : count;
+      for (std::int64_t i = 0; i < count; ++i) {
+        const auto exponent = static_cast<int>((i / block) % 9) * 5 - 20;
+        values[i] = static_cast<float>(values[i] * std::pow(10.0, exponent));
+      }
+      break;
+    }
+    case data_shape::poisoned:
+      values.front() = std::numeric_limits<float>::quiet_NaN();
+      values.back() = std::numeric_limits<float>::infinity();
+      break;
+    default:
+      break;
   }
   return values;
 }

@@ -227,8 +227,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "[%zu/%zu] %s:", done, total, label.c_str());
       std::fflush(stderr);
       try {
-        const std::vector<float> x = simdnorm::bench::normal_floats(
-            spec.elements(), simdnorm::bench::input_seed(spec, family.name), family.offset);
+        const std::vector<float> x = simdnorm::bench::family_floats(
+            family, spec.elements(), spec.n, simdnorm::bench::input_seed(spec, family.name));
         std::vector<measured_row> rows;
         const std::int64_t bytes = simdnorm::bench::minimum_traffic_bytes(spec);
         const auto measure = [&](measured_row row, const simdnorm::bench::prepared_call& prepared) {

@@ -1,0 +1,114 @@
+// simdnorm_accuracy: the error of every method x layout x instruction set on
+// the accuracy suite's cases and data families (bench/common/data_family.hpp),
+// against the float64 reference, one CSV row each. scripts/check-accuracy.sh
+// compares it with results/accuracy-baseline.csv.
+//
+//   simdnorm_accuracy [--out FILE] [--filter SUBSTRING]
+//
+// Columns: method,layout,isa,n,c,spatial,groups,d,data,max_abs_err,
+// mean_abs_err,stat_max_abs_err,nonfinite_mismatches. Errors do not depend on
+// the thread count (the engine is bitwise deterministic across thread
+// counts), so each path runs once, in the default arena. Exits 1 when a case
+// fails to run.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "case_spec.hpp"
+#include "data_family.hpp"
+#include "prepared_call.hpp"
+#include "simdnorm/simdnorm.hpp"
+
+namespace {
+
+using simdnorm::bench::case_spec;
+
+constexpr const char* usage =
+    "usage: simdnorm_accuracy [--out FILE] [--filter SUBSTRING]\n"
+    "  --out FILE          CSV output (default: stdout)\n"
+    "  --filter SUBSTRING  only methods whose name contains SUBSTRING\n";
+
+std::string size_cell(std::int64_t value) { return value > 0 ? std::to_string(value) : ""; }
+
+std::string error_cell(double value) {
+  if (std::isnan(value)) return "";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3e", value);
+  return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string out = "-", filter;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << usage;
+      return 0;
+    }
+    if (i + 1 >= argc || (arg != "--out" && arg != "--filter")) {
+      std::cerr << "simdnorm_accuracy: unknown option or missing value: " << arg << "\n" << usage;
+      return 2;
+    }
+    (arg == "--out" ? out : filter) = argv[++i];
+  }
+  std::ofstream file;
+  if (out != "-") {
+    file.open(out);
+    if (!file) {
+      std::cerr << "simdnorm_accuracy: cannot write " << out << "\n";
+      return 2;
+    }
+  }
+  std::ostream& csv = out == "-" ? std::cout : file;
+
+  // The scalar path, then every instruction set this CPU has.
+  std::vector<std::string> paths{"scalar"};
+  for (const std::string& isa : simdnorm::bench::engine_isas("all")) paths.push_back(isa);
+
+  csv << "method,layout,isa,n,c,spatial,groups,d,data,max_abs_err,mean_abs_err,"
+         "stat_max_abs_err,nonfinite_mismatches\n";
+  int failures = 0;
+  for (const case_spec& spec : simdnorm::bench::accuracy_suite()) {
+    if (spec.method.find(filter) == std::string::npos) continue;
+    std::fprintf(stderr, "%s:", simdnorm::bench::case_label(spec).c_str());
+    for (const simdnorm::bench::data_family& family : simdnorm::bench::accuracy_families) {
+      const std::vector<float> x = simdnorm::bench::family_floats(
+          family, spec.elements(), spec.n, simdnorm::bench::input_seed(spec, family.name));
+      for (const std::string& path : paths) {
+        simdnorm::set_max_isa(path.c_str());
+        try {
+          const simdnorm::bench::error_figures errors = simdnorm::bench::prepare(spec, x).errors;
+          csv << spec.method << ',' << spec.layout << ',' << path << ',' << size_cell(spec.n) << ','
+              << size_cell(spec.c) << ',' << size_cell(spec.spatial) << ','
+              << size_cell(spec.groups) << ',' << size_cell(spec.d) << ',' << family.name << ','
+              << error_cell(errors.max_abs) << ',' << error_cell(errors.mean_abs) << ','
+              << error_cell(errors.stat_max_abs) << ',' << errors.nonfinite_mismatches << '\n';
+        } catch (const std::exception& e) {
+          ++failures;
+          std::fprintf(stderr, "\n  %s on %s FAILED: %s\n", path.c_str(), family.name, e.what());
+        }
+      }
+      std::fprintf(stderr, " %s", family.name);
+    }
+    simdnorm::set_max_isa("neon64");  // the top level: no cap
+    std::fprintf(stderr, "\n");
+  }
+  csv.flush();
+  if (!csv) {
+    std::cerr << "simdnorm_accuracy: writing the CSV failed\n";
+    return 1;
+  }
+  if (failures != 0) {
+    std::cerr << "simdnorm_accuracy: " << failures << " case(s) failed\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Accuracy gate: compares a simdnorm_accuracy CSV with the accepted baseline.
+
+    check_accuracy.py BASELINE.csv NEW.csv [--factor 4] [--floor 1e-7] [--filter SUBSTRING]
+
+A case is one (method, layout, isa, n, c, spatial, groups, d, data). It fails when, in NEW:
+  - an error (max_abs_err, mean_abs_err, stat_max_abs_err) grew past
+    max(BASELINE * --factor, BASELINE + --floor), or became infinite, or vanished;
+  - nonfinite_mismatches differs from BASELINE's (a NaN or Inf appeared where the
+    float64 reference has a number, or one went missing);
+  - its output error breaks the project's target (max_abs_err at most 2e-6 on the
+    normal, offset1e4 and offset1e5 families), whatever the baseline says;
+  - it is absent while NEW ran that instruction set (a vanished case can hide a
+    regression).
+Cases of an instruction set that NEW did not run at all (this CPU lacks it) are counted
+and named once, not failed: the gate checks every path the CPU takes. Cases only in NEW
+are listed as new. --filter keeps the baseline's methods whose name contains SUBSTRING
+(the methods a filtered run measured). Prints one line per finding, naming the case; exits 1 when any case
+failed, 0 otherwise, 2 on bad input.
+
+On the same build the errors reproduce to the bit (the engine is deterministic), so
+anything the gate flags on one machine is a real change. The factor is for other
+compilers and CPUs: each error is a maximum over many outputs of a few ulps of rounding,
+and a different contraction of multiply-adds moves such a maximum by up to about 2x (the
+AVX2 and AVX-512 paths of one build differ by up to 1.7x); 4 leaves room for that and still
+catches a loss of a digit.
+"""
+import argparse
+import csv
+import math
+import sys
+
+KEY = ("method", "layout", "isa", "n", "c", "spatial", "groups", "d", "data")
+ERRORS = ("max_abs_err", "mean_abs_err", "stat_max_abs_err")
+MISMATCHES = "nonfinite_mismatches"
+TARGET = 2e-6
+TARGET_FAMILIES = ("normal", "offset1e4", "offset1e5")
+
+
+def load(path):
+    try:
+        with open(path, newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in KEY + ERRORS + (MISMATCHES,) if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ValueError(f"{path}: missing columns {', '.join(missing)}")
+            return {tuple(row[k] for k in KEY): row for row in reader}
+    except OSError as e:
+        raise ValueError(f"{path}: {e.strerror}")
+
+
+def number(text):
+    text = (text or "").strip()
+    return None if text == "" else float(text)
+
+
+def name(key):
+    parts = dict(zip(KEY, key))
+    shape = " ".join(f"{k}={parts[k]}" for k in ("n", "c", "spatial", "groups", "d") if parts[k])
+    return f"{parts['method']} {parts['layout']} {parts['isa']} {shape} {parts['data']}"
+
+
+def error_findings(key, old, new, factor, floor):
+    findings = []
+    for column in ERRORS:
+        before, after = number(old[column]), number(new[column])
+        if before is None:
+            continue
+        if after is None:
+            findings.append(f"VANISHED  {name(key)}: {column} was {before:.3e}, now empty")
+        elif math.isinf(after) and not math.isinf(before):
+            findings.append(f"NONFINITE {name(key)}: {column} {after} (was {before:.3e})")
+        elif after > max(before * factor, before + floor):
+            findings.append(f"GREW      {name(key)}: {column} {before:.3e} -> {after:.3e}")
+    if int(old[MISMATCHES]) != int(new[MISMATCHES]):
+        findings.append(f"NAN/INF   {name(key)}: {new[MISMATCHES]} output(s) finite where the "
+                        f"reference is not or the reverse (baseline {old[MISMATCHES]})")
+    return findings
+
+
+def target_finding(key, row):
+    error = number(row["max_abs_err"])
+    if dict(zip(KEY, key))["data"] in TARGET_FAMILIES and error is not None and error > TARGET:
+        return [f"TARGET    {name(key)}: max_abs_err {error:.3e} > {TARGET:.0e}"]
+    return []
+
+
+def compare(baseline, new, factor, floor):
+    """(failures, notes)."""
+    failures, notes = [], []
+    ran = {key[KEY.index("isa")] for key in new}
+    not_run = {}
+    for key, old in baseline.items():
+        isa = key[KEY.index("isa")]
+        if key in new:
+            failures += error_findings(key, old, new[key], factor, floor)
+        elif isa in ran:
+            failures.append(f"MISSING   {name(key)}: in the baseline only")
+        else:
+            not_run[isa] = not_run.get(isa, 0) + 1
+    for key, row in new.items():
+        failures += target_finding(key, row)
+        if key not in baseline:
+            notes.append(f"new       {name(key)}: not in the baseline")
+    for isa, count in sorted(not_run.items()):
+        notes.append(f"not run   {isa}: {count} baseline case(s); this CPU does not run {isa}")
+    return failures, notes
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("baseline")
+    parser.add_argument("new")
+    parser.add_argument("--factor", type=float, default=4.0,
+                        help="allowed growth of an error over its baseline (default 4)")
+    parser.add_argument("--floor", type=float, default=1e-7,
+                        help="absolute growth always allowed (default 1e-7)")
+    parser.add_argument("--filter", default="",
+                        help="only baseline methods whose name contains this")
+    args = parser.parse_args(argv)
+    try:
+        baseline, new = load(args.baseline), load(args.new)
+        baseline = {key: row for key, row in baseline.items() if args.filter in key[0]}
+    except ValueError as e:
+        print(f"check_accuracy: {e}", file=sys.stderr)
+        return 2
+    failures, notes = compare(baseline, new, args.factor, args.floor)
+    for line in failures + notes:
+        print(line)
+    checked = sum(1 for key in baseline if key in new)
+    print(f"check_accuracy: {checked} case(s) checked against {args.baseline}, "
+          f"{len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
