@@ -74,7 +74,7 @@ bool merge_channel_tile(const float* x, std::int64_t channels, const float* shif
     const float* row = x + r * channels + c;
     for (int t = 0; t < Tile; ++t) {
       const batch d = (batch::load_unaligned(row + t * width) - k[t]) - mean[t];
-      m2[t] = xsimd::fma(d, d, m2[t]);
+      m2[t] = multiply_add(d, d, m2[t]);
     }
   }
   bool safe = true;
@@ -100,7 +100,7 @@ bool merge_channel_tile(const float* x, std::int64_t channels, const float* shif
     float* state_m2 = states.m2 + c + t * width;
     const batch mean_a = batch::load_unaligned(state_mean);
     const batch delta = mean[t] - mean_a;
-    xsimd::fma(delta, weight_b, mean_a).store_unaligned(state_mean);
+    multiply_add(delta, weight_b, mean_a).store_unaligned(state_mean);
     (batch::load_unaligned(state_m2) + m2[t] + delta * delta * weight_ab).store_unaligned(state_m2);
   }
   return safe;
@@ -176,7 +176,7 @@ void nhwc_channel_moments_kernel::operator()(Arch, const nhwc_channel_moments_ar
                               static_cast<double>(shift[c]) + states.mean[c], states.m2[c]};
     }
     // Rare: some deviations leave float32's safe range for squares. Redo this
-    // chunk's channels on the scalar path, which rescales per set.
+    // chunk's channels on the scalar path, which sums in double.
     if (!safe) {
       for (std::int64_t c = 0; c < channels; ++c) {
         partial[c] = scalar::moments_of(scalar::strided_set{shift + c, r1 - r0, 1, channels});

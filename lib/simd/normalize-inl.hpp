@@ -14,23 +14,12 @@
 
 #include "scalar/normalize.hpp"
 #include "simd/element_io-inl.hpp"
+#include "simd/multiply_add-inl.hpp"
 
 namespace simdnorm::simd {
 
 // Internal linkage, for the reason given in block_statistics-inl.hpp.
 namespace {
-
-// a * b + c for one element, rounded as xsimd::fma rounds a vector on the
-// instruction set this file is compiled for: once where FMA exists (the
-// AVX2 and AVX-512 files), twice where xsimd emulates it (SSE). Tails then
-// give the bits a full vector would.
-float multiply_add(float a, float b, float c) {
-#if defined(__FMA__)
-  return __builtin_fmaf(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
 
 // y = fma(fma(x - hi, rstd, -lo * rstd), gamma, beta) over full vectors of a
 // row; the affine parameters are template arguments so the loop has no branch.
@@ -41,9 +30,9 @@ void normalize_row_vectors(Source x, std::int64_t d, const scalar::set_normalize
   constexpr std::int64_t width = batch::size;
   const batch hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd);
   for (std::int64_t i = 0; i + width <= d; i += width) {
-    batch v = xsimd::fma(x.template load<Arch>(i) - hi, rstd, lo_term);
+    batch v = multiply_add(x.template load<Arch>(i) - hi, rstd, lo_term);
     if (HasGamma && HasBeta) {
-      v = xsimd::fma(v, batch::load_unaligned(gamma + i), batch::load_unaligned(beta + i));
+      v = multiply_add(v, batch::load_unaligned(gamma + i), batch::load_unaligned(beta + i));
     } else if (HasGamma) {
       v = v * batch::load_unaligned(gamma + i);
     } else if (HasBeta) {
@@ -110,7 +99,7 @@ void normalize_run_vectors(Source x, std::int64_t length, const run_factors& f, 
   constexpr std::int64_t width = batch::size;
   const batch hi(f.hi), scale(f.scale), shift(f.shift);
   for (std::int64_t i = 0; i + width <= length; i += width) {
-    y.template store<Arch>(i, xsimd::fma(x.template load<Arch>(i) - hi, scale, shift));
+    y.template store<Arch>(i, multiply_add(x.template load<Arch>(i) - hi, scale, shift));
   }
 }
 
@@ -136,8 +125,8 @@ void normalize_channels(const float* x, std::int64_t channels, const float* hi, 
   constexpr std::int64_t width = batch::size;
   std::int64_t c = 0;
   for (; c + width <= channels; c += width) {
-    xsimd::fma(batch::load_unaligned(x + c) - batch::load_unaligned(hi + c),
-               batch::load_unaligned(scale + c), batch::load_unaligned(shift + c))
+    multiply_add(batch::load_unaligned(x + c) - batch::load_unaligned(hi + c),
+                 batch::load_unaligned(scale + c), batch::load_unaligned(shift + c))
         .store_unaligned(y + c);
   }
   for (; c < channels; ++c) y[c] = (x[c] - hi[c]) * scale[c] + shift[c];

@@ -36,7 +36,7 @@ struct chunk_statistics {
 
 // The set's statistics from its chunks merged in order: adds the shift back
 // (moments), or, when a chunk was unsafe, recomputes the set on the scalar
-// path, which rescales it. Inline with internal linkage, like finish_set
+// path, which sums in double. Inline with internal linkage, like finish_set
 // (contiguous_sets.hpp).
 namespace {
 
