@@ -1,9 +1,11 @@
 // The C API: each sn_* call converts its arguments, runs the C++ entry point
 // and turns exceptions into status codes, keeping the message per thread.
+#include <cstring>
 #include <exception>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "simdnorm/simdnorm.h"
 #include "simdnorm/simdnorm.hpp"
@@ -42,12 +44,24 @@ sn_status guarded(Call&& call) noexcept {
   }
 }
 
-simdnorm::shape to_cpp(sn_shape s) {
-  return simdnorm::shape{s.n, s.c, s.spatial, static_cast<simdnorm::layout>(s.layout)};
+// The integer a C caller stored in an enum argument. C lets any int through;
+// in C++, loading a value outside the enumerators' range as the enum type is
+// undefined (UBSan's -fsanitize=enum reports it), so the bits are read as the
+// underlying integer and validation judges the value.
+template <class Enum>
+int raw_value(const Enum& value) {
+  std::underlying_type_t<Enum> bits;
+  static_assert(sizeof bits == sizeof value, "an enum is its underlying integer");
+  std::memcpy(&bits, &value, sizeof bits);
+  return static_cast<int>(bits);
 }
 
-simdnorm::running_var_kind to_cpp(sn_running_var kind) {
-  return static_cast<simdnorm::running_var_kind>(kind);
+simdnorm::shape to_cpp(const sn_shape& s) {
+  return simdnorm::shape{s.n, s.c, s.spatial, static_cast<simdnorm::layout>(raw_value(s.layout))};
+}
+
+simdnorm::running_var_kind to_cpp(const sn_running_var& kind) {
+  return static_cast<simdnorm::running_var_kind>(raw_value(kind));
 }
 
 simdnorm::switch_weights to_cpp(const char* function, const float* mean_weights,
