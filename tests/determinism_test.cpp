@@ -1,9 +1,11 @@
 // Results depend on the data and the shape only: repeated calls, calls from
-// many threads at once, and calls inside oneTBB arenas of any size give the
-// same bits.
+// many threads at once (plain, in arenas of their own, inside parallel loops),
+// and calls inside oneTBB arenas of any size give the same bits.
 #include <gtest/gtest.h>
+#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <thread>
@@ -123,6 +125,118 @@ TEST(Determinism, ConcurrentCallsMatchSerialCalls) {
   for (std::thread& t : threads) t.join();
   for (std::size_t i = 0; i < concurrent.size(); ++i) {
     EXPECT_TRUE(same_bits(concurrent[i], serial[i % calls.size()])) << "call " << i;
+  }
+}
+
+TEST(Determinism, CallsFromEveryKindOfCallerAtOnceMatchSerialCalls) {
+  // Twelve callers at once, each running every kernel three times in its own
+  // order: plain threads, threads in arenas of their own (1 to 4 threads),
+  // and threads whose calls run inside a tbb::parallel_for, so that the
+  // kernels' own parallel loops nest in a busy arena. Any state shared
+  // between calls, or a schedule that depended on who calls, would show up
+  // as different bits.
+  const std::vector<kernel_call> calls = kernel_calls();
+  std::vector<std::vector<float>> serial;
+  for (const kernel_call& call : calls) serial.push_back(call());
+
+  constexpr int callers = 12, rounds = 3;
+  const std::size_t per_caller = rounds * calls.size();
+  std::vector<std::vector<std::vector<float>>> got(callers,
+                                                   std::vector<std::vector<float>>(per_caller));
+  const auto call_of = [&](int caller, std::size_t k) { return (k + caller) % calls.size(); };
+  std::vector<std::thread> threads;
+  for (int caller = 0; caller < callers; ++caller) {
+    threads.emplace_back([&, caller] {
+      std::vector<std::vector<float>>& mine = got[caller];
+      const auto run = [&](std::size_t k) { mine[k] = calls[call_of(caller, k)](); };
+      switch (caller % 3) {
+        case 0:
+          for (std::size_t k = 0; k < per_caller; ++k) run(k);
+          break;
+        case 1: {
+          tbb::task_arena arena(1 + caller % 4);
+          arena.execute([&] {
+            for (std::size_t k = 0; k < per_caller; ++k) run(k);
+          });
+          break;
+        }
+        default:
+          tbb::parallel_for(std::size_t{0}, per_caller, [&](std::size_t k) { run(k); });
+          break;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int caller = 0; caller < callers; ++caller) {
+    for (std::size_t k = 0; k < per_caller; ++k) {
+      EXPECT_TRUE(same_bits(got[caller][k], serial[call_of(caller, k)]))
+          << "caller " << caller << " (kind " << caller % 3 << "), call " << call_of(caller, k);
+    }
+  }
+}
+
+// Calls below the parallel threshold run on the caller's thread alone, with
+// no oneTBB task in between: sixteen threads hammering every kind of kernel
+// at once must get the serial bits. Under ThreadSanitizer
+// (scripts/sanitize.sh thread) this is the test with nothing hidden from the
+// tool, so any state two callers share shows up as a race.
+TEST(Determinism, SmallCallsFromManyThreadsMatchSerialCalls) {
+  static const std::vector<float> x = offset_normal(8 * 512, 31u);
+  static const shape nhwc{2, 32, 64, layout::nhwc}, nchw{4, 16, 64, layout::nchw};
+  const std::vector<kernel_call> calls = {
+      [] {
+        std::vector<float> y(x.size() + 16);
+        layer_norm(x.data(), 8, 512, nullptr, nullptr, eps, y.data(), y.data() + x.size(),
+                   y.data() + x.size() + 8);
+        return y;
+      },
+      [] {
+        std::vector<float> y(x.size() + 8);
+        rms_norm(x.data(), 8, 512, nullptr, nullptr, eps, y.data(), y.data() + x.size());
+        return y;
+      },
+      [] {
+        std::vector<float> y(x.size() + 32);
+        group_norm(x.data(), nhwc, 8, nullptr, nullptr, eps, y.data(), y.data() + x.size(),
+                   y.data() + x.size() + 16);
+        return y;
+      },
+      [] {
+        std::vector<float> y(x.size() + 32), running(32, 0.0f);
+        batch_norm_training(x.data(), nchw, running.data(), running.data() + 16, nullptr, nullptr,
+                            0.1f, eps, running_var_kind::unbiased, y.data(), nullptr, nullptr);
+        std::copy(running.begin(), running.end(), y.end() - 32);
+        return y;
+      },
+      [] {
+        std::vector<float> y(x.size() + 128);
+        instance_norm(x.data(), nchw, nullptr, nullptr, eps, y.data(), y.data() + x.size(),
+                      y.data() + x.size() + 64);
+        return y;
+      },
+      [] {
+        std::vector<float> y(x.size() + 8), g(8, 1.5f);
+        weight_norm(x.data(), g.data(), 8, 512, y.data(), y.data() + x.size());
+        return y;
+      },
+  };
+  std::vector<std::vector<float>> serial;
+  for (const kernel_call& call : calls) serial.push_back(call());
+
+  constexpr int callers = 16, rounds = 20;
+  std::vector<int> mismatches(callers, 0);
+  std::vector<std::thread> threads;
+  for (int caller = 0; caller < callers; ++caller) {
+    threads.emplace_back([&, caller] {
+      for (int round = 0; round < rounds; ++round) {
+        const std::size_t k = static_cast<std::size_t>(caller + round) % calls.size();
+        if (!same_bits(calls[k](), serial[k])) ++mismatches[caller];
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int caller = 0; caller < callers; ++caller) {
+    EXPECT_EQ(mismatches[caller], 0) << "caller " << caller;
   }
 }
 
