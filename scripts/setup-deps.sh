@@ -3,18 +3,21 @@
 # else: each package is checked with dpkg-query first, and apt-get runs only
 # when one is missing. Safe to run again and again.
 #
-#   scripts/setup-deps.sh [--peers]
+#   scripts/setup-deps.sh [--peers] [--fuzz]
 #
 # --peers also installs what the benchmarks compare against and plot with:
 # oneDNN and libtorch (the peers in simdnorm_bench), matplotlib and numpy.
+# --fuzz also installs clang with libFuzzer (scripts/fuzz.sh).
 set -euo pipefail
 
 peers=false
+fuzz=false
 for arg in "$@"; do
   case "$arg" in
     --peers) peers=true ;;
+    --fuzz) fuzz=true ;;
     *)
-      echo "setup-deps: unknown argument '$arg' (usage: setup-deps.sh [--peers])" >&2
+      echo "setup-deps: unknown argument '$arg' (usage: setup-deps.sh [--peers] [--fuzz])" >&2
       exit 2
       ;;
   esac
@@ -32,6 +35,10 @@ packages=(
   libbenchmark-dev
   g++-aarch64-linux-gnu  # builds the NEON64 path in a ctest entry
 )
+if [[ "$fuzz" == true ]]; then
+  # clang with libFuzzer and the sanitizer runtimes (scripts/fuzz.sh).
+  packages+=(clang libclang-rt-14-dev)
+fi
 if [[ "$peers" == true ]]; then
   # ocl-icd-opencl-dev is only recommended by libdnnl-dev, and apt-get below
   # skips recommends, but Debian's dnnl CMake config requires OpenCL.

@@ -82,10 +82,12 @@ int main(int argc, char** argv) {
     for (const simdnorm::bench::data_family& family : simdnorm::bench::accuracy_families) {
       const std::vector<float> x = simdnorm::bench::family_floats(
           family, spec.elements(), spec.n, simdnorm::bench::input_seed(spec, family.name));
+      simdnorm::bench::reference_cache reference;  // one float64 pass for every path
       for (const std::string& path : paths) {
         simdnorm::set_max_isa(path.c_str());
         try {
-          const simdnorm::bench::error_figures errors = simdnorm::bench::prepare(spec, x).errors;
+          const simdnorm::bench::error_figures errors =
+              simdnorm::bench::prepare(spec, x, &reference).errors;
           csv << spec.method << ',' << spec.layout << ',' << path << ',' << size_cell(spec.n) << ','
               << size_cell(spec.c) << ',' << size_cell(spec.spatial) << ','
               << size_cell(spec.groups) << ',' << size_cell(spec.d) << ',' << family.name << ','

@@ -56,6 +56,15 @@ void add_fresh_running_stats(buffers& b, std::int64_t channels) {
   b.running_var = std::move(running.var);
 }
 
+// The case's float64 reference: computed once per cache, then shared by every
+// implementation checked against it.
+template <class Compute>
+auto cached(reference_cache& cache, Compute compute) {
+  using result = decltype(compute());
+  if (!cache.value) cache.value = std::make_shared<const result>(compute());
+  return std::static_pointer_cast<const result>(cache.value);
+}
+
 template <class Call>
 prepared_call finish(std::shared_ptr<buffers> b, Call call) {
   prepared_call prepared;
@@ -65,7 +74,8 @@ prepared_call finish(std::shared_ptr<buffers> b, Call call) {
 
 // ---- rows x d methods -----------------------------------------------------------
 
-prepared_call standardize_adapt(const case_spec& s, const std::vector<float>& x) {
+prepared_call standardize_adapt(const case_spec& s, const std::vector<float>& x,
+                                reference_cache& cache) {
   auto b = std::make_shared<buffers>();
   b->mean = zeros(s.d);
   b->var = zeros(s.d);
@@ -76,13 +86,14 @@ prepared_call standardize_adapt(const case_spec& s, const std::vector<float>& x)
     accumulated.finalize(b.mean.data(), b.var.data());
   });
   p.call();
-  const reference::feature_moments expected = reference::moments(data, s.n, s.d);
-  measure_stat(p.errors, b->mean, expected.mean);
-  measure_stat(p.errors, b->var, expected.var);
+  const auto expected = cached(cache, [&] { return reference::moments(data, s.n, s.d); });
+  measure_stat(p.errors, b->mean, expected->mean);
+  measure_stat(p.errors, b->var, expected->var);
   return p;
 }
 
-prepared_call standardize_apply(const case_spec& s, const std::vector<float>& x) {
+prepared_call standardize_apply(const case_spec& s, const std::vector<float>& x,
+                                reference_cache& cache) {
   auto b = std::make_shared<buffers>();
   const reference::feature_moments moments = reference::moments(x.data(), s.n, s.d);
   b->mean.assign(moments.mean.begin(), moments.mean.end());
@@ -92,14 +103,15 @@ prepared_call standardize_apply(const case_spec& s, const std::vector<float>& x)
   prepared_call p = finish(b, [data, s](buffers& b) {
     simdnorm::standardize_apply(data, s.n, s.d, b.mean.data(), b.var.data(), b.y.data());
   });
-  const std::vector<double> expected =
-      reference::standardize_apply(data, s.n, s.d, b->mean.data(), b->var.data());
+  const auto expected = cached(cache, [&] {
+    return reference::standardize_apply(data, s.n, s.d, b->mean.data(), b->var.data());
+  });
   p.call();
-  measure_y(p.errors, b->y, expected);
+  measure_y(p.errors, b->y, *expected);
   return p;
 }
 
-prepared_call layer_norm(const case_spec& s, const std::vector<float>& x) {
+prepared_call layer_norm(const case_spec& s, const std::vector<float>& x, reference_cache& cache) {
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.d);
   b->y = zeros(s.n * s.d);
@@ -110,16 +122,17 @@ prepared_call layer_norm(const case_spec& s, const std::vector<float>& x) {
     simdnorm::layer_norm(data, s.n, s.d, b.gamma.data(), b.beta.data(), eps, b.y.data(),
                          b.mean.data(), b.rstd.data());
   });
-  const reference::normalized expected =
-      reference::layer_norm(data, s.n, s.d, b->gamma.data(), b->beta.data(), eps);
+  const auto expected = cached(cache, [&] {
+    return reference::layer_norm(data, s.n, s.d, b->gamma.data(), b->beta.data(), eps);
+  });
   p.call();
-  measure_y(p.errors, b->y, expected.y);
-  measure_stat(p.errors, b->mean, expected.mean);
-  measure_stat(p.errors, b->rstd, expected.rstd);
+  measure_y(p.errors, b->y, expected->y);
+  measure_stat(p.errors, b->mean, expected->mean);
+  measure_stat(p.errors, b->rstd, expected->rstd);
   return p;
 }
 
-prepared_call rms_norm(const case_spec& s, const std::vector<float>& x) {
+prepared_call rms_norm(const case_spec& s, const std::vector<float>& x, reference_cache& cache) {
   // gamma only, as in LLaMA-style models.
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.d);
@@ -129,15 +142,15 @@ prepared_call rms_norm(const case_spec& s, const std::vector<float>& x) {
   prepared_call p = finish(b, [data, s](buffers& b) {
     simdnorm::rms_norm(data, s.n, s.d, b.gamma.data(), nullptr, eps, b.y.data(), b.rstd.data());
   });
-  const reference::normalized expected =
-      reference::rms_norm(data, s.n, s.d, b->gamma.data(), nullptr, eps);
+  const auto expected = cached(
+      cache, [&] { return reference::rms_norm(data, s.n, s.d, b->gamma.data(), nullptr, eps); });
   p.call();
-  measure_y(p.errors, b->y, expected.y);
-  measure_stat(p.errors, b->rstd, expected.rstd);
+  measure_y(p.errors, b->y, expected->y);
+  measure_stat(p.errors, b->rstd, expected->rstd);
   return p;
 }
 
-prepared_call weight_norm(const case_spec& s, const std::vector<float>& x) {
+prepared_call weight_norm(const case_spec& s, const std::vector<float>& x, reference_cache& cache) {
   // x is v, an n x d weight (n output rows).
   auto b = std::make_shared<buffers>();
   b->g = weight_norm_gains(s.n);
@@ -147,16 +160,18 @@ prepared_call weight_norm(const case_spec& s, const std::vector<float>& x) {
   prepared_call p = finish(b, [data, s](buffers& b) {
     simdnorm::weight_norm(data, b.g.data(), s.n, s.d, b.y.data(), b.norm.data());
   });
-  const reference::weight_normalized expected = reference::weight_norm(data, b->g.data(), s.n, s.d);
+  const auto expected =
+      cached(cache, [&] { return reference::weight_norm(data, b->g.data(), s.n, s.d); });
   p.call();
-  measure_y(p.errors, b->y, expected.w);
-  measure_stat(p.errors, b->norm, expected.norm);
+  measure_y(p.errors, b->y, expected->w);
+  measure_stat(p.errors, b->norm, expected->norm);
   return p;
 }
 
 // ---- activation methods -----------------------------------------------------------
 
-prepared_call batch_norm_inference(const case_spec& s, const std::vector<float>& x) {
+prepared_call batch_norm_inference(const case_spec& s, const std::vector<float>& x,
+                                   reference_cache& cache) {
   const shape sh = s.activation_shape();
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.c);
@@ -167,15 +182,17 @@ prepared_call batch_norm_inference(const case_spec& s, const std::vector<float>&
     simdnorm::batch_norm_inference(data, sh, b.running_mean.data(), b.running_var.data(),
                                    b.gamma.data(), b.beta.data(), eps, b.y.data());
   });
-  const std::vector<double> expected =
-      reference::batch_norm_inference(data, sh, b->running_mean.data(), b->running_var.data(),
-                                      b->gamma.data(), b->beta.data(), eps);
+  const auto expected = cached(cache, [&] {
+    return reference::batch_norm_inference(data, sh, b->running_mean.data(), b->running_var.data(),
+                                           b->gamma.data(), b->beta.data(), eps);
+  });
   p.call();
-  measure_y(p.errors, b->y, expected);
+  measure_y(p.errors, b->y, *expected);
   return p;
 }
 
-prepared_call batch_norm_training(const case_spec& s, const std::vector<float>& x) {
+prepared_call batch_norm_training(const case_spec& s, const std::vector<float>& x,
+                                  reference_cache& cache) {
   const shape sh = s.activation_shape();
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.c);
@@ -190,19 +207,22 @@ prepared_call batch_norm_training(const case_spec& s, const std::vector<float>& 
                                   running_var_kind::unbiased, b.y.data(), b.save_mean.data(),
                                   b.save_rstd.data());
   });
-  const reference::trained expected = reference::batch_norm_training(
-      data, sh, b->running_mean.data(), b->running_var.data(), b->gamma.data(), b->beta.data(),
-      momentum, eps, running_var_kind::unbiased);
+  const auto expected = cached(cache, [&] {
+    return reference::batch_norm_training(data, sh, b->running_mean.data(), b->running_var.data(),
+                                          b->gamma.data(), b->beta.data(), momentum, eps,
+                                          running_var_kind::unbiased);
+  });
   p.call();
-  measure_y(p.errors, b->y, expected.y);
-  measure_stat(p.errors, b->save_mean, expected.save_mean);
-  measure_stat(p.errors, b->save_rstd, expected.save_rstd);
-  measure_stat(p.errors, b->running_mean, expected.running_mean);
-  measure_stat(p.errors, b->running_var, expected.running_var);
+  measure_y(p.errors, b->y, expected->y);
+  measure_stat(p.errors, b->save_mean, expected->save_mean);
+  measure_stat(p.errors, b->save_rstd, expected->save_rstd);
+  measure_stat(p.errors, b->running_mean, expected->running_mean);
+  measure_stat(p.errors, b->running_var, expected->running_var);
   return p;
 }
 
-prepared_call batch_norm_mean_only_inference(const case_spec& s, const std::vector<float>& x) {
+prepared_call batch_norm_mean_only_inference(const case_spec& s, const std::vector<float>& x,
+                                             reference_cache& cache) {
   const shape sh = s.activation_shape();
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.c);
@@ -213,14 +233,17 @@ prepared_call batch_norm_mean_only_inference(const case_spec& s, const std::vect
     simdnorm::batch_norm_mean_only_inference(data, sh, b.running_mean.data(), b.beta.data(),
                                              b.y.data());
   });
-  const std::vector<double> expected =
-      reference::batch_norm_mean_only_inference(data, sh, b->running_mean.data(), b->beta.data());
+  const auto expected = cached(cache, [&] {
+    return reference::batch_norm_mean_only_inference(data, sh, b->running_mean.data(),
+                                                     b->beta.data());
+  });
   p.call();
-  measure_y(p.errors, b->y, expected);
+  measure_y(p.errors, b->y, *expected);
   return p;
 }
 
-prepared_call batch_norm_mean_only_training(const case_spec& s, const std::vector<float>& x) {
+prepared_call batch_norm_mean_only_training(const case_spec& s, const std::vector<float>& x,
+                                            reference_cache& cache) {
   const shape sh = s.activation_shape();
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.c);
@@ -232,16 +255,19 @@ prepared_call batch_norm_mean_only_training(const case_spec& s, const std::vecto
     simdnorm::batch_norm_mean_only_training(data, sh, b.running_mean.data(), b.beta.data(),
                                             momentum, b.y.data(), b.save_mean.data());
   });
-  const reference::trained expected = reference::batch_norm_mean_only_training(
-      data, sh, b->running_mean.data(), b->beta.data(), momentum);
+  const auto expected = cached(cache, [&] {
+    return reference::batch_norm_mean_only_training(data, sh, b->running_mean.data(),
+                                                    b->beta.data(), momentum);
+  });
   p.call();
-  measure_y(p.errors, b->y, expected.y);
-  measure_stat(p.errors, b->save_mean, expected.save_mean);
-  measure_stat(p.errors, b->running_mean, expected.running_mean);
+  measure_y(p.errors, b->y, expected->y);
+  measure_stat(p.errors, b->save_mean, expected->save_mean);
+  measure_stat(p.errors, b->running_mean, expected->running_mean);
   return p;
 }
 
-prepared_call instance_norm(const case_spec& s, const std::vector<float>& x) {
+prepared_call instance_norm(const case_spec& s, const std::vector<float>& x,
+                            reference_cache& cache) {
   const shape sh = s.activation_shape();
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.c);
@@ -253,16 +279,17 @@ prepared_call instance_norm(const case_spec& s, const std::vector<float>& x) {
     simdnorm::instance_norm(data, sh, b.gamma.data(), b.beta.data(), eps, b.y.data(), b.mean.data(),
                             b.rstd.data());
   });
-  const reference::normalized expected =
-      reference::instance_norm(data, sh, b->gamma.data(), b->beta.data(), eps);
+  const auto expected = cached(cache, [&] {
+    return reference::instance_norm(data, sh, b->gamma.data(), b->beta.data(), eps);
+  });
   p.call();
-  measure_y(p.errors, b->y, expected.y);
-  measure_stat(p.errors, b->mean, expected.mean);
-  measure_stat(p.errors, b->rstd, expected.rstd);
+  measure_y(p.errors, b->y, expected->y);
+  measure_stat(p.errors, b->mean, expected->mean);
+  measure_stat(p.errors, b->rstd, expected->rstd);
   return p;
 }
 
-prepared_call group_norm(const case_spec& s, const std::vector<float>& x) {
+prepared_call group_norm(const case_spec& s, const std::vector<float>& x, reference_cache& cache) {
   const shape sh = s.activation_shape();
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.c);
@@ -275,16 +302,18 @@ prepared_call group_norm(const case_spec& s, const std::vector<float>& x) {
     simdnorm::group_norm(data, sh, groups, b.gamma.data(), b.beta.data(), eps, b.y.data(),
                          b.mean.data(), b.rstd.data());
   });
-  const reference::normalized expected =
-      reference::group_norm(data, sh, groups, b->gamma.data(), b->beta.data(), eps);
+  const auto expected = cached(cache, [&] {
+    return reference::group_norm(data, sh, groups, b->gamma.data(), b->beta.data(), eps);
+  });
   p.call();
-  measure_y(p.errors, b->y, expected.y);
-  measure_stat(p.errors, b->mean, expected.mean);
-  measure_stat(p.errors, b->rstd, expected.rstd);
+  measure_y(p.errors, b->y, expected->y);
+  measure_stat(p.errors, b->mean, expected->mean);
+  measure_stat(p.errors, b->rstd, expected->rstd);
   return p;
 }
 
-prepared_call batch_instance_norm_inference(const case_spec& s, const std::vector<float>& x) {
+prepared_call batch_instance_norm_inference(const case_spec& s, const std::vector<float>& x,
+                                            reference_cache& cache) {
   const shape sh = s.activation_shape();
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.c);
@@ -297,15 +326,18 @@ prepared_call batch_instance_norm_inference(const case_spec& s, const std::vecto
                                             b.gamma.data(), b.beta.data(), b.rho.data(), eps,
                                             b.y.data());
   });
-  const std::vector<double> expected = reference::batch_instance_norm_inference(
-      data, sh, b->running_mean.data(), b->running_var.data(), b->gamma.data(), b->beta.data(),
-      b->rho.data(), eps);
+  const auto expected = cached(cache, [&] {
+    return reference::batch_instance_norm_inference(data, sh, b->running_mean.data(),
+                                                    b->running_var.data(), b->gamma.data(),
+                                                    b->beta.data(), b->rho.data(), eps);
+  });
   p.call();
-  measure_y(p.errors, b->y, expected);
+  measure_y(p.errors, b->y, *expected);
   return p;
 }
 
-prepared_call batch_instance_norm_training(const case_spec& s, const std::vector<float>& x) {
+prepared_call batch_instance_norm_training(const case_spec& s, const std::vector<float>& x,
+                                           reference_cache& cache) {
   const shape sh = s.activation_shape();
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.c);
@@ -318,20 +350,23 @@ prepared_call batch_instance_norm_training(const case_spec& s, const std::vector
                                            b.gamma.data(), b.beta.data(), b.rho.data(), momentum,
                                            eps, b.y.data());
   });
-  const reference::trained expected = reference::batch_instance_norm_training(
-      data, sh, b->running_mean.data(), b->running_var.data(), b->gamma.data(), b->beta.data(),
-      b->rho.data(), momentum, eps);
+  const auto expected = cached(cache, [&] {
+    return reference::batch_instance_norm_training(data, sh, b->running_mean.data(),
+                                                   b->running_var.data(), b->gamma.data(),
+                                                   b->beta.data(), b->rho.data(), momentum, eps);
+  });
   p.call();
-  measure_y(p.errors, b->y, expected.y);
-  measure_stat(p.errors, b->running_mean, expected.running_mean);
-  measure_stat(p.errors, b->running_var, expected.running_var);
+  measure_y(p.errors, b->y, expected->y);
+  measure_stat(p.errors, b->running_mean, expected->running_mean);
+  measure_stat(p.errors, b->running_var, expected->running_var);
   return p;
 }
 
 // Softmax-like mixing weights that give each statistic a real share.
 const switch_weights mixing = {{0.5f, 0.3f, 0.2f}, {0.2f, 0.3f, 0.5f}};
 
-prepared_call switchable_norm_inference(const case_spec& s, const std::vector<float>& x) {
+prepared_call switchable_norm_inference(const case_spec& s, const std::vector<float>& x,
+                                        reference_cache& cache) {
   const shape sh = s.activation_shape();
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.c);
@@ -342,15 +377,18 @@ prepared_call switchable_norm_inference(const case_spec& s, const std::vector<fl
     simdnorm::switchable_norm_inference(data, sh, b.running_mean.data(), b.running_var.data(),
                                         b.gamma.data(), b.beta.data(), mixing, eps, b.y.data());
   });
-  const std::vector<double> expected =
-      reference::switchable_norm_inference(data, sh, b->running_mean.data(), b->running_var.data(),
-                                           b->gamma.data(), b->beta.data(), mixing, eps);
+  const auto expected = cached(cache, [&] {
+    return reference::switchable_norm_inference(data, sh, b->running_mean.data(),
+                                                b->running_var.data(), b->gamma.data(),
+                                                b->beta.data(), mixing, eps);
+  });
   p.call();
-  measure_y(p.errors, b->y, expected);
+  measure_y(p.errors, b->y, *expected);
   return p;
 }
 
-prepared_call switchable_norm_training(const case_spec& s, const std::vector<float>& x) {
+prepared_call switchable_norm_training(const case_spec& s, const std::vector<float>& x,
+                                       reference_cache& cache) {
   const shape sh = s.activation_shape();
   auto b = std::make_shared<buffers>();
   add_affine(*b, s.c);
@@ -362,13 +400,15 @@ prepared_call switchable_norm_training(const case_spec& s, const std::vector<flo
                                        b.gamma.data(), b.beta.data(), mixing, momentum, eps,
                                        b.y.data());
   });
-  const reference::trained expected =
-      reference::switchable_norm_training(data, sh, b->running_mean.data(), b->running_var.data(),
-                                          b->gamma.data(), b->beta.data(), mixing, momentum, eps);
+  const auto expected = cached(cache, [&] {
+    return reference::switchable_norm_training(data, sh, b->running_mean.data(),
+                                               b->running_var.data(), b->gamma.data(),
+                                               b->beta.data(), mixing, momentum, eps);
+  });
   p.call();
-  measure_y(p.errors, b->y, expected.y);
-  measure_stat(p.errors, b->running_mean, expected.running_mean);
-  measure_stat(p.errors, b->running_var, expected.running_var);
+  measure_y(p.errors, b->y, expected->y);
+  measure_stat(p.errors, b->running_mean, expected->running_mean);
+  measure_stat(p.errors, b->running_var, expected->running_var);
   return p;
 }
 
@@ -378,7 +418,7 @@ prepared_call switchable_norm_training(const case_spec& s, const std::vector<flo
 // and save_rstd written: 2 elements + 8 c.
 struct method_entry {
   const char* name;
-  prepared_call (*prepare)(const case_spec&, const std::vector<float>&);
+  prepared_call (*prepare)(const case_spec&, const std::vector<float>&, reference_cache&);
   std::int64_t (*traffic_floats)(const case_spec&);
 };
 
@@ -426,8 +466,9 @@ std::int64_t minimum_traffic_bytes(const case_spec& spec) {
   return method_of(spec).traffic_floats(spec) * static_cast<std::int64_t>(sizeof(float));
 }
 
-prepared_call prepare(const case_spec& spec, const std::vector<float>& x) {
-  prepared_call prepared = method_of(spec).prepare(spec, x);
+prepared_call prepare(const case_spec& spec, const std::vector<float>& x, reference_cache* cache) {
+  reference_cache local;
+  prepared_call prepared = method_of(spec).prepare(spec, x, cache != nullptr ? *cache : local);
   prepared.bytes = minimum_traffic_bytes(spec);
   return prepared;
 }

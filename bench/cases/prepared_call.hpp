@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "case_spec.hpp"
@@ -13,9 +14,9 @@
 namespace simdnorm::bench {
 
 // NaN where a figure does not apply (written as an empty CSV cell). Where the
-// reference is NaN or infinite, a non-finite output is right and counts as no
-// error; any other disagreement on finiteness (a NaN where the reference is a
-// number, a number where it is not) is a mismatch and an infinite error.
+// reference is NaN, infinite or past float32's range, a non-finite output is
+// right and counts as no error; any other disagreement on finiteness (a NaN where the reference is
+// a number, a number where it is not) is a mismatch and an infinite error.
 struct error_figures {
   double max_abs = std::numeric_limits<double>::quiet_NaN();       // of y
   double mean_abs = std::numeric_limits<double>::quiet_NaN();      // of y
@@ -29,9 +30,18 @@ struct prepared_call {
   std::function<void()> call;
 };
 
+// The float64 reference of one case and input, kept between prepare() calls
+// that check several implementations (instruction sets) on the same input.
+// Empty until the first call fills it; one cache per case and input.
+struct reference_cache {
+  std::shared_ptr<const void> value;
+};
+
 // Throws std::invalid_argument for an unknown method, and whatever simdnorm
-// throws when the call itself fails.
-prepared_call prepare(const case_spec& spec, const std::vector<float>& x);
+// throws when the call itself fails. With a cache, the reference is computed
+// by the first call only.
+prepared_call prepare(const case_spec& spec, const std::vector<float>& x,
+                      reference_cache* cache = nullptr);
 
 // The least memory traffic of simdnorm's call on a case: every buffer it
 // reads, once, plus every buffer it writes, once (running statistics count as

@@ -231,6 +231,7 @@ int main(int argc, char** argv) {
             family, spec.elements(), spec.n, simdnorm::bench::input_seed(spec, family.name));
         std::vector<measured_row> rows;
         const std::int64_t bytes = simdnorm::bench::minimum_traffic_bytes(spec);
+        simdnorm::bench::reference_cache reference;  // one float64 pass for the case
         const auto measure = [&](measured_row row, const simdnorm::bench::prepared_call& prepared) {
           row.ns = simdnorm::bench::median_time_ns(prepared.call, opts.reps, budget_ns);
           row.errors = prepared.errors;
@@ -245,7 +246,8 @@ int main(int argc, char** argv) {
         // the caller's default arena, capped by global_control below it.
         simdnorm::set_max_isa("scalar");
         {
-          const simdnorm::bench::prepared_call scalar = simdnorm::bench::prepare(spec, x);
+          const simdnorm::bench::prepared_call scalar =
+              simdnorm::bench::prepare(spec, x, &reference);
           std::optional<tbb::global_control> cap;
           if (all_threads != 1) cap.emplace(tbb::global_control::max_allowed_parallelism, 1);
           measure({"scalar", "scalar", 1}, scalar);
@@ -257,7 +259,7 @@ int main(int argc, char** argv) {
             if (threads != all_threads) {
               cap.emplace(tbb::global_control::max_allowed_parallelism, threads);
             }
-            measure({"simdnorm", isa, threads}, simdnorm::bench::prepare(spec, x));
+            measure({"simdnorm", isa, threads}, simdnorm::bench::prepare(spec, x, &reference));
           }
         }
         simdnorm::set_max_isa("neon64");

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Fuzzes the C API (tests/fuzz/c_api_fuzzer.cpp) with libFuzzer, built with
+# clang under AddressSanitizer and UndefinedBehaviorSanitizer:
+#
+#   scripts/fuzz.sh [--seconds N] [libFuzzer flags...]
+#
+# runs for N seconds (default 60) from the corpus in build/fuzz/corpus (kept
+# between runs) and exits non-zero when a call breaks its contract or a
+# sanitizer fires; the input that did it is saved as build/fuzz/crash-*.
+# Reproduce with: build/fuzz/tests/fuzz/simdnorm_c_api_fuzzer build/fuzz/crash-...
+#
+# Environment: SIMDNORM_FUZZ_BUILD_DIR (default build/fuzz).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+seconds=60
+fuzzer_args=()
+while (($# > 0)); do
+  case "$1" in
+    --seconds)
+      [[ $# -ge 2 ]] || { echo "fuzz.sh: --seconds needs a value" >&2; exit 2; }
+      seconds=$2
+      shift 2
+      ;;
+    -h | --help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) fuzzer_args+=("$1"); shift ;;
+  esac
+done
+
+"$root/scripts/setup-deps.sh" --fuzz
+
+build_dir=${SIMDNORM_FUZZ_BUILD_DIR:-build/fuzz}
+generator=()
+if command -v ninja >/dev/null 2>&1 && [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
+  generator=(-G Ninja)
+fi
+flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize=fuzzer-no-link"
+cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
+  -DSIMDNORM_BUILD_TESTS=OFF -DSIMDNORM_BUILD_BENCHMARKS=OFF -DSIMDNORM_BUILD_FUZZERS=ON >/dev/null
+cmake --build "$build_dir" --target simdnorm_c_api_fuzzer --parallel "$(nproc)"
+
+mkdir -p "$build_dir/corpus"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+echo "fuzz.sh: fuzzing the C API for $seconds s" >&2
+"$build_dir/tests/fuzz/simdnorm_c_api_fuzzer" -max_total_time="$seconds" -timeout=20 \
+  -rss_limit_mb=4096 -artifact_prefix="$build_dir/" -print_final_stats=1 \
+  "${fuzzer_args[@]}" "$build_dir/corpus"

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The test suite under a sanitizer, in a build of its own:
+#
+#   scripts/sanitize.sh address   # AddressSanitizer + UndefinedBehaviorSanitizer
+#   scripts/sanitize.sh thread    # ThreadSanitizer
+#
+# address: every test, once per instruction set (ctest -L isa: the whole
+# suite in one process per level), plus the consumer and script checks;
+# any report fails the run (-fno-sanitize-recover). The 8 GiB test (label
+# large) and the accuracy gate (label accuracy) run in the plain build only.
+#
+# thread: the concurrency tests that ThreadSanitizer can judge (target
+# simdnorm_concurrency_tests), on the best instruction set and on the scalar
+# path: sixteen threads calling every kind of kernel below the parallel
+# threshold (no oneTBB task in between, so any state two callers share is a
+# reported race), and the C API's per-thread error. oneTBB comes from Debian,
+# not built with ThreadSanitizer: the tool cannot see the synchronisation
+# inside it, so the calls that run oneTBB tasks give false reports (a task's
+# memory handed between threads looks racy; suppressions in
+# scripts/tsan-suppressions.txt catch most but not all) and are checked by
+# the other Determinism tests in the plain and address builds instead.
+#
+# Environment: SIMDNORM_SANITIZE_BUILD_DIR (default build/<sanitizer>),
+# SIMDNORM_SANITIZE_JOBS (default nproc).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+sanitizer=${1:-}
+case "$sanitizer" in
+  address) flags="-fsanitize=address,undefined -fno-sanitize-recover=all" ;;
+  thread) flags="-fsanitize=thread" ;;
+  *)
+    echo "usage: scripts/sanitize.sh address|thread" >&2
+    exit 2
+    ;;
+esac
+
+"$root/scripts/setup-deps.sh"
+
+build_dir=${SIMDNORM_SANITIZE_BUILD_DIR:-build/$sanitizer}
+jobs=${SIMDNORM_SANITIZE_JOBS:-$(nproc)}
+generator=()
+if command -v ninja >/dev/null 2>&1 && [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
+  generator=(-G Ninja)
+fi
+
+start=$SECONDS
+echo "sanitize.sh: configuring $build_dir ($sanitizer)" >&2
+cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_FLAGS="$flags -fno-omit-frame-pointer" \
+  -DCMAKE_CXX_FLAGS="$flags -fno-omit-frame-pointer" \
+  -DSIMDNORM_BUILD_TESTS=ON -DSIMDNORM_BUILD_BENCHMARKS=OFF -DSIMDNORM_BENCH_PEERS=OFF >/dev/null
+echo "sanitize.sh: building with $jobs jobs" >&2
+target=simdnorm_tests
+[[ "$sanitizer" == thread ]] && target=simdnorm_concurrency_tests
+cmake --build "$build_dir" --parallel "$jobs" --target "$target"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/scripts/tsan-suppressions.txt"
+tests=$(find "$build_dir/tests" -maxdepth 1 -type f -name "$target" -perm -u+x)
+if [[ "$sanitizer" == address ]]; then
+  ctest --test-dir "$build_dir" -L isa --output-on-failure --parallel "$jobs"
+else
+  status=0
+  for isa in avx512 scalar; do  # avx512 falls back to the best level the CPU has
+    echo "sanitize.sh: thread, SIMDNORM_ISA=$isa" >&2
+    SIMDNORM_ISA=$isa "$tests" --gtest_brief=1 \
+      --gtest_filter='Determinism.SmallCalls*:CApiLastError.*' || status=1
+  done
+  ((status == 0)) || exit 1
+fi
+echo "sanitize.sh: $sanitizer clean in $((SECONDS - start)) s" >&2
