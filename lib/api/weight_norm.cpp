@@ -1,4 +1,5 @@
 #include <cstdint>
+#include <vector>
 
 #include "api/contiguous_sets.hpp"
 #include "scalar/kernels.hpp"
@@ -22,6 +23,9 @@ void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t
                     {w, count, "w", role::primary_output},
                     {g, rows, "g", role::input},
                     {norm, rows, "norm", role::output}});
+  // Rows the normalising pass leaves unscaled (their norm is too small for a
+  // float factor), finished afterwards in double.
+  std::vector<unsigned char> unscaled(static_cast<std::size_t>(rows), 0);
   const simd::contiguous_sets_args args{simd::set_norm_kind::weight,
                                         v,
                                         cols,
@@ -34,8 +38,12 @@ void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t
                                         nullptr,
                                         nullptr,
                                         g,
-                                        norm};
-  if (api::normalize_contiguous_sets(args, rows)) return;
+                                        norm,
+                                        unscaled.data()};
+  if (api::normalize_contiguous_sets(args, rows)) {
+    scalar::finish_tiny_norm_rows(unscaled.data(), g, rows, cols, w);
+    return;
+  }
   scalar::weight_norm(v, g, rows, cols, w, norm);
 }
 

@@ -57,6 +57,12 @@ void update_running(const std::vector<set_moments>& instances, const shape& s,
 void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t cols, float* w,
                  float* norm);
 
+// Weight norm's rows that no float factor scales (factor_overflows,
+// normalize.hpp), left as they are by the normalising pass: finished here, in
+// double, from their own values (so in place works too).
+void finish_tiny_norm_rows(const unsigned char* unscaled, const float* g, std::int64_t rows,
+                           std::int64_t cols, float* w);
+
 }  // namespace simdnorm::scalar
 
 #endif  // SIMDNORM_LIB_SCALAR_KERNELS_HPP_

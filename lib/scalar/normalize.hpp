@@ -27,6 +27,14 @@ inline set_normalizer normalizer_of(double mean, double var, float eps) {
   return set_normalizer{parts.hi, parts.lo, rstd_of(var, eps)};
 }
 
+// Weight norm's g / ||v|| for a row whose norm is so small (below about
+// |g| / FLT_MAX: rows of denormals) that the factor overflows float32, though
+// every output g * v / ||v|| is at most |g|.
+inline bool factor_overflows(double factor, double norm) {
+  return norm > 0.0 && __builtin_isfinite(factor) &&
+         !__builtin_isfinite(static_cast<float>(factor));
+}
+
 }  // namespace
 
 // Which set element (n, c) of an activation tensor belongs to:

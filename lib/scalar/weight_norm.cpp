@@ -13,14 +13,32 @@ void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t
   // positions: one set per row, scaled by g / ||v||, no shift.
   std::vector<double> norms(static_cast<std::size_t>(rows));
   std::vector<set_normalizer> sets(norms.size());
+  std::vector<unsigned char> unscaled(norms.size(), 0);
   for (std::int64_t r = 0; r < rows; ++r) {
     norms[r] = std::sqrt(mean_square_of(strided_set{v + r * cols, 1, cols, cols}) *
                          static_cast<double>(cols));
-    sets[r] = set_normalizer{0.0f, 0.0f, static_cast<float>(g[r] / norms[r])};
+    const double factor = g[r] / norms[r];
+    unscaled[r] = factor_overflows(factor, norms[r]) ? 1 : 0;
+    sets[r] = set_normalizer{0.0f, 0.0f, unscaled[r] != 0 ? 1.0f : static_cast<float>(factor)};
   }
   normalize(v, w, shape{rows, 1, cols, layout::nchw}, sets, set_map{1, 1}, nullptr, nullptr);
+  finish_tiny_norm_rows(unscaled.data(), g, rows, cols, w);
   if (norm != nullptr) {
     for (std::int64_t r = 0; r < rows; ++r) norm[r] = static_cast<float>(norms[r]);
+  }
+}
+
+void finish_tiny_norm_rows(const unsigned char* unscaled, const float* g, std::int64_t rows,
+                           std::int64_t cols, float* w) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    if (unscaled[r] == 0) continue;
+    float* row = w + r * cols;
+    double sum = 0.0;
+    for (std::int64_t i = 0; i < cols; ++i) sum += static_cast<double>(row[i]) * row[i];
+    const double norm = std::sqrt(sum);
+    for (std::int64_t i = 0; i < cols; ++i) {
+      row[i] = static_cast<float>(static_cast<double>(g[r]) * (static_cast<double>(row[i]) / norm));
+    }
   }
 }
 

@@ -40,6 +40,9 @@ struct contiguous_sets_args {
   float* rstd;
   const float* gain = nullptr;
   float* norm = nullptr;
+  // Weight norm: set to 1 for each row left unscaled for the caller to finish
+  // (scalar::finish_tiny_norm_rows); one byte per row.
+  unsigned char* unscaled = nullptr;
 };
 
 inline set_statistic statistic_of(set_norm_kind kind) {
@@ -69,7 +72,14 @@ inline scalar::set_normalizer finish_set(const contiguous_sets_args& a, std::int
     case set_norm_kind::weight: {
       // m2 is the sum of squares here, so the norm is its square root.
       const double norm = __builtin_sqrt(statistics.m2);
-      normalizer.rstd = static_cast<float>(static_cast<double>(a.gain[set]) / norm);
+      const double factor = static_cast<double>(a.gain[set]) / norm;
+      if (scalar::factor_overflows(factor, norm)) {
+        // Left as it is (a factor of 1 is exact) for the caller to finish.
+        normalizer.rstd = 1.0f;
+        a.unscaled[set] = 1;
+      } else {
+        normalizer.rstd = static_cast<float>(factor);
+      }
       if (a.norm != nullptr) a.norm[set] = static_cast<float>(norm);
       break;
     }
