@@ -1,5 +1,5 @@
 // libFuzzer target over the C API: layer norm, RMS norm, group norm, batch
-// norm training and inference with fuzzed sizes, layouts, groups, eps,
+// norm training and inference, weight norm, with fuzzed sizes, layouts, groups, eps,
 // momentum, running-variance kind, optional pointers present or null, the
 // output in place, apart, or overlapping the input, and fuzzed data (NaN,
 // Inf and denormals included). Each call is checked against its documented
@@ -385,11 +385,37 @@ void fuzz_batch_norm(FuzzedDataProvider& in, bool training) {
   }
 }
 
+void fuzz_weight_norm(FuzzedDataProvider& in) {
+  const std::int64_t rows = in.ConsumeIntegralInRange<std::int64_t>(-1, 6);
+  const std::int64_t cols = in.ConsumeIntegralInRange<std::int64_t>(-1, 300);
+  const bool v_null = in.ConsumeIntegralInRange(0, 15) == 0;
+  const bool g_null = in.ConsumeIntegralInRange(0, 15) == 0;
+  const bool want_norm = in.ConsumeBool();
+  std::vector<float> g = parameter(in, rows, -4.0f, 4.0f);
+  std::vector<float> norm(static_cast<std::size_t>(std::max<std::int64_t>(rows, 0)), sentinel);
+  const std::int64_t count = rows > 0 && cols > 0 ? rows * cols : 0;
+  io b = make_io(in, count, v_null, false);
+  const std::string call = "weight_norm rows=" + std::to_string(rows) +
+                           " cols=" + std::to_string(cols) + (v_null ? " v=null" : "") +
+                           (g_null ? " g=null" : "") + (b.y == b.x && b.x ? " in-place" : "") +
+                           (b.partial_overlap ? " overlap" : "");
+  const bool valid = rows > 0 && cols > 0 && !v_null && !g_null && !g.empty() && !b.partial_overlap;
+  simdnorm::reference::weight_normalized want;
+  if (valid) want = simdnorm::reference::weight_norm(b.x, g.data(), rows, cols);
+  const std::vector<std::vector<float>> before = {b.storage, b.apart, norm};
+  const sn_status status =
+      sn_weight_norm(b.x, data_or_null(g, !g_null), rows, cols, b.y, data_or_null(norm, want_norm));
+  check_status(status, valid, call);
+  if (!valid) return expect_untouched(before, {&b.storage, &b.apart, &norm}, call);
+  expect_close(b.y, want.w, output_tolerance, "w", call);
+  if (want_norm) expect_close(norm.data(), want.norm, 1e-5, "norm", call);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  switch (in.ConsumeIntegralInRange(0, 4)) {
+  switch (in.ConsumeIntegralInRange(0, 5)) {
     case 0:
       fuzz_rows(in, false);
       break;
@@ -402,8 +428,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 3:
       fuzz_batch_norm(in, true);
       break;
-    default:
+    case 4:
       fuzz_batch_norm(in, false);
+      break;
+    default:
+      fuzz_weight_norm(in);
       break;
   }
   return 0;
