@@ -10,7 +10,6 @@
 // the thread count (the engine is bitwise deterministic across thread
 // counts), so each path runs once, in the default arena. Exits 1 when a case
 // fails to run.
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -33,15 +32,6 @@ constexpr const char* usage =
     "usage: simdnorm_accuracy [--out FILE] [--filter SUBSTRING]\n"
     "  --out FILE          CSV output (default: stdout)\n"
     "  --filter SUBSTRING  only methods whose name contains SUBSTRING\n";
-
-std::string size_cell(std::int64_t value) { return value > 0 ? std::to_string(value) : ""; }
-
-std::string error_cell(double value) {
-  if (std::isnan(value)) return "";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3e", value);
-  return text;
-}
 
 }  // namespace
 
@@ -88,11 +78,12 @@ int main(int argc, char** argv) {
         try {
           const simdnorm::bench::error_figures errors =
               simdnorm::bench::prepare(spec, x, &reference).errors;
-          csv << spec.method << ',' << spec.layout << ',' << path << ',' << size_cell(spec.n) << ','
-              << size_cell(spec.c) << ',' << size_cell(spec.spatial) << ','
-              << size_cell(spec.groups) << ',' << size_cell(spec.d) << ',' << family.name << ','
-              << error_cell(errors.max_abs) << ',' << error_cell(errors.mean_abs) << ','
-              << error_cell(errors.stat_max_abs) << ',' << errors.nonfinite_mismatches << '\n';
+          csv << spec.method << ',' << spec.layout << ',' << path << ','
+              << simdnorm::bench::size_cells(spec) << ',' << family.name << ','
+              << simdnorm::bench::number_cell(errors.max_abs, "%.3e") << ','
+              << simdnorm::bench::number_cell(errors.mean_abs, "%.3e") << ','
+              << simdnorm::bench::number_cell(errors.stat_max_abs, "%.3e") << ','
+              << errors.nonfinite_mismatches << '\n';
         } catch (const std::exception& e) {
           ++failures;
           std::fprintf(stderr, "\n  %s on %s FAILED: %s\n", path.c_str(), family.name, e.what());

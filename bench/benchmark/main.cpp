@@ -143,12 +143,8 @@ void run_case(benchmark::State& state, const case_spec& spec, const data_family&
 std::string family_name(const case_spec& spec, const data_family& family,
                         const implementation& impl) {
   std::string name = spec.method + "/" + spec.layout;
-  for (const auto& [size, value] : {std::pair<const char*, std::int64_t>{"n", spec.n},
-                                    {"c", spec.c},
-                                    {"spatial", spec.spatial},
-                                    {"groups", spec.groups},
-                                    {"d", spec.d}}) {
-    if (value > 0) name += "/" + std::string(size) + ":" + std::to_string(value);
+  for (const simdnorm::bench::named_size& size : simdnorm::bench::sizes_of(spec)) {
+    if (size.value > 0) name += "/" + std::string(size.name) + ":" + std::to_string(size.value);
   }
   name += "/" + std::string(family.name) + "/" + impl.impl;
   if (!impl.isa.empty()) name += ":" + impl.isa;

@@ -1,6 +1,7 @@
 #include "case_spec.hpp"
 
-#include <utility>
+#include <cmath>
+#include <cstdio>
 
 namespace simdnorm::bench {
 
@@ -17,16 +18,38 @@ std::uint64_t input_seed(const case_spec& spec, const char* family) {
   return hash;
 }
 
+std::array<named_size, 5> sizes_of(const case_spec& spec) {
+  return {{{"n", spec.n},
+           {"c", spec.c},
+           {"spatial", spec.spatial},
+           {"groups", spec.groups},
+           {"d", spec.d}}};
+}
+
 std::string case_label(const case_spec& spec) {
   std::string label = spec.method + " " + spec.layout;
-  for (const auto& [name, value] : {std::pair<const char*, std::int64_t>{"n", spec.n},
-                                    {"c", spec.c},
-                                    {"spatial", spec.spatial},
-                                    {"groups", spec.groups},
-                                    {"d", spec.d}}) {
-    if (value > 0) label += std::string(" ") + name + "=" + std::to_string(value);
+  for (const named_size& size : sizes_of(spec)) {
+    if (size.value > 0) label += std::string(" ") + size.name + "=" + std::to_string(size.value);
   }
   return label;
+}
+
+std::string size_cells(const case_spec& spec) {
+  std::string cells;
+  const char* separator = "";
+  for (const named_size& size : sizes_of(spec)) {
+    cells += separator;
+    if (size.value > 0) cells += std::to_string(size.value);
+    separator = ",";
+  }
+  return cells;
+}
+
+std::string number_cell(double value, const char* format) {
+  if (std::isnan(value)) return "";
+  char text[64];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
 }
 
 std::vector<std::string> engine_isas(const std::string& choice) {

@@ -2,6 +2,7 @@
 #ifndef SIMDNORM_BENCH_CASES_CASE_SPEC_HPP_
 #define SIMDNORM_BENCH_CASES_CASE_SPEC_HPP_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -72,9 +73,25 @@ std::vector<case_spec> suite_named(const std::string& name);
 // (simdnorm_sweep, simdnorm_bench), measures the same inputs as a full one.
 std::uint64_t input_seed(const case_spec& spec, const char* family);
 
+// A case's sizes by name, in the CSV's column order (n, c, spatial, groups,
+// d); a size that does not apply is 0.
+struct named_size {
+  const char* name;
+  std::int64_t value;
+};
+std::array<named_size, 5> sizes_of(const case_spec& spec);
+
 // "layer_norm rows n=2048 d=4096": the method, layout and every size that
 // applies.
 std::string case_label(const case_spec& spec);
+
+// The five size cells of a CSV row, "1,,,,768": empty where a size does not
+// apply.
+std::string size_cells(const case_spec& spec);
+
+// value printed with format, or an empty cell where it is NaN (a figure that
+// does not apply).
+std::string number_cell(double value, const char* format);
 
 // The instruction sets simdnorm's rows run on: every one this CPU has, best
 // first ("all"), the best one alone ("best"), or the one named, if the CPU

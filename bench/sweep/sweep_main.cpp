@@ -110,16 +110,6 @@ options parse(int argc, char** argv) {
   return parsed;
 }
 
-// An empty cell for a size or figure that does not apply.
-std::string size_cell(std::int64_t value) { return value > 0 ? std::to_string(value) : ""; }
-
-std::string number_cell(double value, const char* format) {
-  if (std::isnan(value)) return "";
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
-}
-
 // One implementation measured on a case and data family. The rows of a case
 // are written together, once its peers' times are known.
 struct measured_row {
@@ -202,8 +192,8 @@ int main(int argc, char** argv) {
   }
   for (const auto& [threads, gbps] : copy_gbps) {
     copy_line += std::string(copy_line == "copy bandwidth" ? " " : ", ") +
-                 number_cell(gbps, "%.2f") + " GB/s at " + std::to_string(threads) +
-                 (threads == 1 ? " thread" : " threads");
+                 simdnorm::bench::number_cell(gbps, "%.2f") + " GB/s at " +
+                 std::to_string(threads) + (threads == 1 ? " thread" : " threads");
   }
   std::cerr << "simdnorm_sweep: " << copy_line << " (read + write)\n";
 
@@ -305,17 +295,16 @@ int main(int argc, char** argv) {
           const double gbps = static_cast<double>(bytes) / row.ns;
           const bool skipped = std::isnan(row.ns);
           csv << spec.method << ',' << spec.layout << ',' << row.impl << ',' << row.isa << ','
-              << row.threads << ',' << size_cell(spec.n) << ',' << size_cell(spec.c) << ','
-              << size_cell(spec.spatial) << ',' << size_cell(spec.groups) << ','
-              << size_cell(spec.d) << ',' << family.name << ','
-              << (skipped ? std::string() : std::to_string(bytes)) << ','
-              << number_cell(row.ns, "%.0f") << ',' << number_cell(gbps, "%.3f") << ','
-              << number_cell(gbps / copy_gbps.at(row.threads), "%.4f") << ','
-              << number_cell(scalar_ns / row.ns, "%.3f") << ','
-              << number_cell(best_peer / row.ns, "%.3f") << ','
-              << number_cell(row.errors.max_abs, "%.3e") << ','
-              << number_cell(row.errors.mean_abs, "%.3e") << ','
-              << number_cell(row.errors.stat_max_abs, "%.3e") << '\n';
+              << row.threads << ',' << simdnorm::bench::size_cells(spec) << ',' << family.name
+              << ',' << (skipped ? std::string() : std::to_string(bytes)) << ','
+              << simdnorm::bench::number_cell(row.ns, "%.0f") << ','
+              << simdnorm::bench::number_cell(gbps, "%.3f") << ','
+              << simdnorm::bench::number_cell(gbps / copy_gbps.at(row.threads), "%.4f") << ','
+              << simdnorm::bench::number_cell(scalar_ns / row.ns, "%.3f") << ','
+              << simdnorm::bench::number_cell(best_peer / row.ns, "%.3f") << ','
+              << simdnorm::bench::number_cell(row.errors.max_abs, "%.3e") << ','
+              << simdnorm::bench::number_cell(row.errors.mean_abs, "%.3e") << ','
+              << simdnorm::bench::number_cell(row.errors.stat_max_abs, "%.3e") << '\n';
         }
         csv.flush();
         std::fprintf(stderr, "\n");
