@@ -3,13 +3,16 @@
 // against the float64 reference, one CSV row each. scripts/check-accuracy.sh
 // compares it with results/accuracy-baseline.csv.
 //
-//   simdnorm_accuracy [--out FILE] [--filter SUBSTRING]
+//   simdnorm_accuracy [--out FILE] [--filter SUBSTRING] [--digests FILE]
 //
 // Columns: method,layout,isa,n,c,spatial,groups,d,data,max_abs_err,
 // mean_abs_err,stat_max_abs_err,nonfinite_mismatches. Errors do not depend on
 // the thread count (the engine is bitwise deterministic across thread
 // counts), so each path runs once, in the default arena. Exits 1 when a case
-// fails to run.
+// fails to run. --digests also writes, per case, data family, path and
+// output buffer, an FNV-1a digest of the output's bytes
+// (method,layout,isa,n,c,spatial,groups,d,data,output,fnv1a), so that two
+// builds can be shown to compute the same bits (scripts/compare-outputs.sh).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -29,25 +32,26 @@ namespace {
 using simdnorm::bench::case_spec;
 
 constexpr const char* usage =
-    "usage: simdnorm_accuracy [--out FILE] [--filter SUBSTRING]\n"
+    "usage: simdnorm_accuracy [--out FILE] [--filter SUBSTRING] [--digests FILE]\n"
     "  --out FILE          CSV output (default: stdout)\n"
-    "  --filter SUBSTRING  only methods whose name contains SUBSTRING\n";
+    "  --filter SUBSTRING  only methods whose name contains SUBSTRING\n"
+    "  --digests FILE      also write a digest of every output buffer to FILE\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string out = "-", filter;
+  std::string out = "-", filter, digests_out;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::cout << usage;
       return 0;
     }
-    if (i + 1 >= argc || (arg != "--out" && arg != "--filter")) {
+    if (i + 1 >= argc || (arg != "--out" && arg != "--filter" && arg != "--digests")) {
       std::cerr << "simdnorm_accuracy: unknown option or missing value: " << arg << "\n" << usage;
       return 2;
     }
-    (arg == "--out" ? out : filter) = argv[++i];
+    (arg == "--out" ? out : arg == "--filter" ? filter : digests_out) = argv[++i];
   }
   std::ofstream file;
   if (out != "-") {
@@ -58,6 +62,15 @@ int main(int argc, char** argv) {
     }
   }
   std::ostream& csv = out == "-" ? std::cout : file;
+  std::ofstream digests;
+  if (!digests_out.empty()) {
+    digests.open(digests_out);
+    if (!digests) {
+      std::cerr << "simdnorm_accuracy: cannot write " << digests_out << "\n";
+      return 2;
+    }
+    digests << "method,layout,isa,n,c,spatial,groups,d,data,output,fnv1a\n";
+  }
 
   // The scalar path, then every instruction set this CPU has.
   std::vector<std::string> paths{"scalar"};
@@ -76,8 +89,18 @@ int main(int argc, char** argv) {
       for (const std::string& path : paths) {
         simdnorm::set_max_isa(path.c_str());
         try {
-          const simdnorm::bench::error_figures errors =
-              simdnorm::bench::prepare(spec, x, &reference).errors;
+          const simdnorm::bench::prepared_call prepared =
+              simdnorm::bench::prepare(spec, x, &reference);
+          const simdnorm::bench::error_figures& errors = prepared.errors;
+          if (digests.is_open()) {
+            for (const simdnorm::bench::output_digest& d : prepared.digests()) {
+              char hex[17];
+              std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(d.fnv1a));
+              digests << spec.method << ',' << spec.layout << ',' << path << ','
+                      << simdnorm::bench::size_cells(spec) << ',' << family.name << ',' << d.name
+                      << ',' << hex << '\n';
+            }
+          }
           csv << spec.method << ',' << spec.layout << ',' << path << ','
               << simdnorm::bench::size_cells(spec) << ',' << family.name << ','
               << simdnorm::bench::number_cell(errors.max_abs, "%.3e") << ','
@@ -95,7 +118,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "\n");
   }
   csv.flush();
-  if (!csv) {
+  digests.flush();
+  if (!csv || (digests.is_open() && !digests)) {
     std::cerr << "simdnorm_accuracy: writing the CSV failed\n";
     return 1;
   }

@@ -65,10 +65,40 @@ auto cached(reference_cache& cache, Compute compute) {
   return std::static_pointer_cast<const result>(cache.value);
 }
 
+std::uint64_t fnv1a(const std::vector<float>& v) {
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(v.data());
+  for (std::size_t i = 0; i < v.size() * sizeof(float); ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+// The buffers a call can write, by name; the empty ones are left out.
+std::vector<output_digest> digests_of(const buffers& b) {
+  std::vector<output_digest> digests;
+  const std::pair<const char*, const std::vector<float>*> outputs[] = {
+      {"y", &b.y},
+      {"mean", &b.mean},
+      {"rstd", &b.rstd},
+      {"var", &b.var},
+      {"save_mean", &b.save_mean},
+      {"save_rstd", &b.save_rstd},
+      {"norm", &b.norm},
+      {"running_mean", &b.running_mean},
+      {"running_var", &b.running_var}};
+  for (const auto& [name, values] : outputs) {
+    if (!values->empty()) digests.push_back({name, fnv1a(*values)});
+  }
+  return digests;
+}
+
 template <class Call>
 prepared_call finish(std::shared_ptr<buffers> b, Call call) {
   prepared_call prepared;
-  prepared.call = [b = std::move(b), call] { call(*b); };
+  prepared.call = [b, call] { call(*b); };
+  prepared.digests = [b = std::move(b)] { return digests_of(*b); };
   return prepared;
 }
 

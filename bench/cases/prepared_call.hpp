@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "case_spec.hpp"
@@ -24,10 +25,20 @@ struct error_figures {
   std::int64_t nonfinite_mismatches = 0;                           // of y and the statistics
 };
 
+// FNV-1a (64 bits) of one output buffer's bytes.
+struct output_digest {
+  std::string name;  // "y", "mean", "running_var", ...
+  std::uint64_t fnv1a;
+};
+
 struct prepared_call {
   std::int64_t bytes = 0;  // minimum_traffic_bytes of the case; 0 from a peer
   error_figures errors;
   std::function<void()> call;
+  // Digests of every output buffer as the last call left it (right after
+  // prepare(): the checked call), so that a change can be shown to leave each
+  // bit as it was (simdnorm_accuracy --digests). Empty from a peer.
+  std::function<std::vector<output_digest>()> digests;
 };
 
 // The float64 reference of one case and input, kept between prepare() calls
