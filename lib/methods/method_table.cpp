@@ -1,0 +1,512 @@
+// The entries of the method table, one per public method variant.
+#include "methods/method_table.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "reference/reference.hpp"
+
+namespace simdnorm::methods {
+
+namespace {
+
+using a = arguments;
+
+// The reference's vectors placed at their buffers' indices.
+reference_outputs place(const method& m,
+                        std::vector<std::pair<member, std::vector<double>>> found) {
+  reference_outputs outputs(m.buffers.size());
+  for (auto& [field, values] : found) {
+    for (std::size_t i = 0; i < m.buffers.size(); ++i) {
+      if (m.buffers[i].field == field) outputs[i] = std::move(values);
+    }
+  }
+  return outputs;
+}
+
+const method& self(const char* name) { return named(name); }
+
+// Buffers that recur: the tensor in and out, and the affine parameters.
+buffer input(const char* name = "x") {
+  return {name, &a::x, role::primary_input, extent::tensor, contents::data, false};
+}
+buffer output(const char* name = "y") {
+  return {name, &a::y, role::primary_output, extent::tensor, contents::data, false};
+}
+buffer gamma(extent size) { return {"gamma", &a::gamma, role::input, size, contents::gamma, true}; }
+buffer beta(extent size) { return {"beta", &a::beta, role::input, size, contents::beta, true}; }
+buffer running_mean(role kind, bool optional) {
+  return {"running_mean",   &a::running_mean,       kind,
+          extent::channels, contents::running_mean, optional};
+}
+buffer running_var(role kind, bool optional) {
+  return {"running_var", &a::running_var, kind, extent::channels, contents::running_var, optional};
+}
+buffer rho() { return {"rho", &a::rho, role::input, extent::channels, contents::rho, false}; }
+buffer set_mean(extent size) {
+  return {"mean", &a::mean, role::output, size, contents::mean, true};
+}
+buffer set_rstd(extent size) {
+  return {"rstd", &a::rstd, role::output, size, contents::rstd, true};
+}
+
+// The flags of an entry, named at the call site: traits().rows_of("d").
+struct traits {
+  bool rows = false;
+  const char* d_name = "";
+  bool grouped = false;
+  bool eps = true;
+  bool momentum = false;
+  bool running_var_kind = false;
+  bool switch_weights = false;
+  bool training = false;
+  bool two_values_per_channel = false;
+  bool onednn = false;
+  bool aten = false;
+
+  traits& rows_of(const char* name) {
+    rows = true;
+    d_name = name;
+    return *this;
+  }
+  traits& with_groups() {
+    grouped = true;
+    return *this;
+  }
+  traits& without_eps() {
+    eps = false;
+    return *this;
+  }
+  // Batch statistics, running statistics moved with momentum.
+  traits& trained() {
+    training = momentum = true;
+    return *this;
+  }
+  // Training with a variance: PyTorch's more-than-one-value rule.
+  traits& trained_with_variance() {
+    trained();
+    two_values_per_channel = true;
+    return *this;
+  }
+  traits& with_running_var_kind() {
+    running_var_kind = true;
+    return *this;
+  }
+  traits& with_switch_weights() {
+    switch_weights = true;
+    return *this;
+  }
+  traits& in_onednn() {
+    onednn = true;
+    return *this;
+  }
+  traits& in_aten() {
+    aten = true;
+    return *this;
+  }
+};
+
+method entry(const char* name, const traits& t, std::vector<buffer> buffers,
+             void (*cpp)(const arguments&), sn_status (*c)(const arguments&),
+             reference_outputs (*reference)(const arguments&)) {
+  return method{name,
+                t.rows,
+                t.rows ? "rows" : "",
+                t.d_name,
+                t.grouped,
+                t.eps,
+                t.momentum,
+                t.running_var_kind,
+                t.switch_weights,
+                t.training,
+                t.two_values_per_channel,
+                std::move(buffers),
+                cpp,
+                c,
+                reference,
+                t.onednn,
+                t.aten};
+}
+
+sn_running_var c_kind(running_var_kind kind) {
+  return kind == running_var_kind::biased ? SN_RUNNING_VAR_BIASED : SN_RUNNING_VAR_UNBIASED;
+}
+
+std::vector<method> make_table() {
+  std::vector<method> t;
+
+  // ---- standardize (Keras Normalization) ------------------------------------
+  // Adapt is the moments accumulator: create, one update, finalize.
+  t.push_back(entry(
+      "standardize_adapt", traits().rows_of("features").without_eps(),
+      {input(),
+       {"mean", &a::mean, role::output, extent::features, contents::mean, false},
+       {"var", &a::var, role::output, extent::features, contents::var, false}},
+      [](const a& k) {
+        moments accumulated(k.p.d);
+        accumulated.update(k.x, k.p.n);
+        accumulated.finalize(k.mean, k.var);
+      },
+      [](const a& k) {
+        sn_moments* m = nullptr;
+        sn_status status = sn_moments_create(k.p.d, &m);
+        if (status == SN_OK) status = sn_moments_update(m, k.x, k.p.n);
+        if (status == SN_OK) status = sn_moments_finalize(m, k.mean, k.var);
+        sn_moments_destroy(m);
+        return status;
+      },
+      [](const a& k) {
+        reference::feature_moments r = reference::moments(k.x, k.p.n, k.p.d);
+        return place(self("standardize_adapt"),
+                     {{&a::mean, std::move(r.mean)}, {&a::var, std::move(r.var)}});
+      }));
+  const std::vector<buffer> feature_statistics = {
+      {"mean", &a::mean, role::input, extent::features, contents::mean, false},
+      {"var", &a::var, role::input, extent::features, contents::var, false}};
+  t.push_back(entry(
+      "standardize_apply", traits().rows_of("features").without_eps(),
+      {input(), feature_statistics[0], feature_statistics[1], output()},
+      [](const a& k) { standardize_apply(k.x, k.p.n, k.p.d, k.mean, k.var, k.y); },
+      [](const a& k) { return sn_standardize_apply(k.x, k.p.n, k.p.d, k.mean, k.var, k.y); },
+      [](const a& k) {
+        return place(self("standardize_apply"),
+                     {{&a::y, reference::standardize_apply(k.x, k.p.n, k.p.d, k.mean, k.var)}});
+      }));
+  t.push_back(entry(
+      "standardize_invert", traits().rows_of("features").without_eps(),
+      {input("y"), feature_statistics[0], feature_statistics[1], output("x")},
+      [](const a& k) { standardize_invert(k.x, k.p.n, k.p.d, k.mean, k.var, k.y); },
+      [](const a& k) { return sn_standardize_invert(k.x, k.p.n, k.p.d, k.mean, k.var, k.y); },
+      [](const a& k) {
+        return place(self("standardize_invert"),
+                     {{&a::y, reference::standardize_invert(k.x, k.p.n, k.p.d, k.mean, k.var)}});
+      }));
+
+  // ---- batch norm ---------------------------------------------------------------
+  t.push_back(entry(
+      "batch_norm_inference", traits().in_onednn().in_aten(),
+      {input(), running_mean(role::input, false), running_var(role::input, false),
+       gamma(extent::channels), beta(extent::channels), output()},
+      [](const a& k) {
+        batch_norm_inference(k.x, k.p.activation_shape(), k.running_mean, k.running_var, k.gamma,
+                             k.beta, k.eps, k.y);
+      },
+      [](const a& k) {
+        return sn_batch_norm_inference(k.x, k.p.c_shape(), k.running_mean, k.running_var, k.gamma,
+                                       k.beta, k.eps, k.y);
+      },
+      [](const a& k) {
+        return place(
+            self("batch_norm_inference"),
+            {{&a::y, reference::batch_norm_inference(k.x, k.p.activation_shape(), k.running_mean,
+                                                     k.running_var, k.gamma, k.beta, k.eps)}});
+      }));
+  t.push_back(entry(
+      "batch_norm_training",
+      traits().trained_with_variance().with_running_var_kind().in_onednn().in_aten(),
+      {input(),
+       running_mean(role::in_out, true),
+       running_var(role::in_out, true),
+       gamma(extent::channels),
+       beta(extent::channels),
+       output(),
+       {"save_mean", &a::save_mean, role::output, extent::channels, contents::mean, true},
+       {"save_rstd", &a::save_rstd, role::output, extent::channels, contents::rstd, true}},
+      [](const a& k) {
+        batch_norm_training(k.x, k.p.activation_shape(), k.running_mean, k.running_var, k.gamma,
+                            k.beta, k.momentum, k.eps, k.kind, k.y, k.save_mean, k.save_rstd);
+      },
+      [](const a& k) {
+        return sn_batch_norm_training(k.x, k.p.c_shape(), k.running_mean, k.running_var, k.gamma,
+                                      k.beta, k.momentum, k.eps, c_kind(k.kind), k.y, k.save_mean,
+                                      k.save_rstd);
+      },
+      [](const a& k) {
+        reference::trained r = reference::batch_norm_training(
+            k.x, k.p.activation_shape(), k.running_mean, k.running_var, k.gamma, k.beta, k.momentum,
+            k.eps, k.kind);
+        return place(self("batch_norm_training"), {{&a::y, std::move(r.y)},
+                                                   {&a::save_mean, std::move(r.save_mean)},
+                                                   {&a::save_rstd, std::move(r.save_rstd)},
+                                                   {&a::running_mean, std::move(r.running_mean)},
+                                                   {&a::running_var, std::move(r.running_var)}});
+      }));
+  t.push_back(entry(
+      "batch_norm_mean_only_inference", traits().without_eps(),
+      {input(), running_mean(role::input, false), beta(extent::channels), output()},
+      [](const a& k) {
+        batch_norm_mean_only_inference(k.x, k.p.activation_shape(), k.running_mean, k.beta, k.y);
+      },
+      [](const a& k) {
+        return sn_batch_norm_mean_only_inference(k.x, k.p.c_shape(), k.running_mean, k.beta, k.y);
+      },
+      [](const a& k) {
+        return place(self("batch_norm_mean_only_inference"),
+                     {{&a::y, reference::batch_norm_mean_only_inference(k.x, k.p.activation_shape(),
+                                                                        k.running_mean, k.beta)}});
+      }));
+  t.push_back(entry(
+      "batch_norm_mean_only_training", traits().without_eps().trained(),
+      {input(),
+       running_mean(role::in_out, true),
+       beta(extent::channels),
+       output(),
+       {"save_mean", &a::save_mean, role::output, extent::channels, contents::mean, true}},
+      [](const a& k) {
+        batch_norm_mean_only_training(k.x, k.p.activation_shape(), k.running_mean, k.beta,
+                                      k.momentum, k.y, k.save_mean);
+      },
+      [](const a& k) {
+        return sn_batch_norm_mean_only_training(k.x, k.p.c_shape(), k.running_mean, k.beta,
+                                                k.momentum, k.y, k.save_mean);
+      },
+      [](const a& k) {
+        reference::trained r = reference::batch_norm_mean_only_training(
+            k.x, k.p.activation_shape(), k.running_mean, k.beta, k.momentum);
+        return place(self("batch_norm_mean_only_training"),
+                     {{&a::y, std::move(r.y)},
+                      {&a::save_mean, std::move(r.save_mean)},
+                      {&a::running_mean, std::move(r.running_mean)}});
+      }));
+
+  // ---- layer norm and RMS norm over rows x d ----------------------------------------
+  t.push_back(entry(
+      "layer_norm", traits().rows_of("d").in_onednn().in_aten(),
+      {input(), gamma(extent::features), beta(extent::features), output(), set_mean(extent::rows),
+       set_rstd(extent::rows)},
+      [](const a& k) {
+        layer_norm(k.x, k.p.n, k.p.d, k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
+      },
+      [](const a& k) {
+        return sn_layer_norm(k.x, k.p.n, k.p.d, k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
+      },
+      [](const a& k) {
+        reference::normalized r = reference::layer_norm(k.x, k.p.n, k.p.d, k.gamma, k.beta, k.eps);
+        return place(self("layer_norm"), {{&a::y, std::move(r.y)},
+                                          {&a::mean, std::move(r.mean)},
+                                          {&a::rstd, std::move(r.rstd)}});
+      }));
+  buffer rms_beta = beta(extent::features);
+  rms_beta.benchmarked = false;
+  t.push_back(entry(
+      "rms_norm", traits().rows_of("d"),
+      {input(), gamma(extent::features), rms_beta, output(), set_rstd(extent::rows)},
+      [](const a& k) { rms_norm(k.x, k.p.n, k.p.d, k.gamma, k.beta, k.eps, k.y, k.rstd); },
+      [](const a& k) {
+        return sn_rms_norm(k.x, k.p.n, k.p.d, k.gamma, k.beta, k.eps, k.y, k.rstd);
+      },
+      [](const a& k) {
+        reference::normalized r = reference::rms_norm(k.x, k.p.n, k.p.d, k.gamma, k.beta, k.eps);
+        return place(self("rms_norm"), {{&a::y, std::move(r.y)}, {&a::rstd, std::move(r.rstd)}});
+      }));
+
+  // ---- instance norm and group norm -------------------------------------------------
+  t.push_back(entry(
+      "instance_norm", traits().in_aten(),
+      {input(), gamma(extent::channels), beta(extent::channels), output(),
+       set_mean(extent::instances), set_rstd(extent::instances)},
+      [](const a& k) {
+        instance_norm(k.x, k.p.activation_shape(), k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
+      },
+      [](const a& k) {
+        return sn_instance_norm(k.x, k.p.c_shape(), k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
+      },
+      [](const a& k) {
+        reference::normalized r =
+            reference::instance_norm(k.x, k.p.activation_shape(), k.gamma, k.beta, k.eps);
+        return place(self("instance_norm"), {{&a::y, std::move(r.y)},
+                                             {&a::mean, std::move(r.mean)},
+                                             {&a::rstd, std::move(r.rstd)}});
+      }));
+  t.push_back(entry(
+      "group_norm", traits().with_groups().in_aten(),
+      {input(), gamma(extent::channels), beta(extent::channels), output(), set_mean(extent::groups),
+       set_rstd(extent::groups)},
+      [](const a& k) {
+        group_norm(k.x, k.p.activation_shape(), k.p.groups, k.gamma, k.beta, k.eps, k.y, k.mean,
+                   k.rstd);
+      },
+      [](const a& k) {
+        return sn_group_norm(k.x, k.p.c_shape(), k.p.groups, k.gamma, k.beta, k.eps, k.y, k.mean,
+                             k.rstd);
+      },
+      [](const a& k) {
+        reference::normalized r =
+            reference::group_norm(k.x, k.p.activation_shape(), k.p.groups, k.gamma, k.beta, k.eps);
+        return place(self("group_norm"), {{&a::y, std::move(r.y)},
+                                          {&a::mean, std::move(r.mean)},
+                                          {&a::rstd, std::move(r.rstd)}});
+      }));
+
+  // ---- batch-instance norm and switchable norm -------------------------------------
+  t.push_back(entry(
+      "batch_instance_norm_inference", traits(),
+      {input(), running_mean(role::input, false), running_var(role::input, false),
+       gamma(extent::channels), beta(extent::channels), rho(), output()},
+      [](const a& k) {
+        batch_instance_norm_inference(k.x, k.p.activation_shape(), k.running_mean, k.running_var,
+                                      k.gamma, k.beta, k.rho, k.eps, k.y);
+      },
+      [](const a& k) {
+        return sn_batch_instance_norm_inference(k.x, k.p.c_shape(), k.running_mean, k.running_var,
+                                                k.gamma, k.beta, k.rho, k.eps, k.y);
+      },
+      [](const a& k) {
+        return place(self("batch_instance_norm_inference"),
+                     {{&a::y, reference::batch_instance_norm_inference(
+                                  k.x, k.p.activation_shape(), k.running_mean, k.running_var,
+                                  k.gamma, k.beta, k.rho, k.eps)}});
+      }));
+  t.push_back(entry(
+      "batch_instance_norm_training", traits().trained_with_variance(),
+      {input(), running_mean(role::in_out, true), running_var(role::in_out, true),
+       gamma(extent::channels), beta(extent::channels), rho(), output()},
+      [](const a& k) {
+        batch_instance_norm_training(k.x, k.p.activation_shape(), k.running_mean, k.running_var,
+                                     k.gamma, k.beta, k.rho, k.momentum, k.eps, k.y);
+      },
+      [](const a& k) {
+        return sn_batch_instance_norm_training(k.x, k.p.c_shape(), k.running_mean, k.running_var,
+                                               k.gamma, k.beta, k.rho, k.momentum, k.eps, k.y);
+      },
+      [](const a& k) {
+        reference::trained r = reference::batch_instance_norm_training(
+            k.x, k.p.activation_shape(), k.running_mean, k.running_var, k.gamma, k.beta, k.rho,
+            k.momentum, k.eps);
+        return place(self("batch_instance_norm_training"),
+                     {{&a::y, std::move(r.y)},
+                      {&a::running_mean, std::move(r.running_mean)},
+                      {&a::running_var, std::move(r.running_var)}});
+      }));
+  t.push_back(entry(
+      "switchable_norm_inference", traits().with_switch_weights(),
+      {input(), running_mean(role::input, false), running_var(role::input, false),
+       gamma(extent::channels), beta(extent::channels), output()},
+      [](const a& k) {
+        switchable_norm_inference(k.x, k.p.activation_shape(), k.running_mean, k.running_var,
+                                  k.gamma, k.beta, k.weights, k.eps, k.y);
+      },
+      [](const a& k) {
+        return sn_switchable_norm_inference(k.x, k.p.c_shape(), k.running_mean, k.running_var,
+                                            k.gamma, k.beta, k.weights.mean.data(),
+                                            k.weights.var.data(), k.eps, k.y);
+      },
+      [](const a& k) {
+        return place(self("switchable_norm_inference"),
+                     {{&a::y, reference::switchable_norm_inference(
+                                  k.x, k.p.activation_shape(), k.running_mean, k.running_var,
+                                  k.gamma, k.beta, k.weights, k.eps)}});
+      }));
+  t.push_back(entry(
+      "switchable_norm_training", traits().trained_with_variance().with_switch_weights(),
+      {input(), running_mean(role::in_out, true), running_var(role::in_out, true),
+       gamma(extent::channels), beta(extent::channels), output()},
+      [](const a& k) {
+        switchable_norm_training(k.x, k.p.activation_shape(), k.running_mean, k.running_var,
+                                 k.gamma, k.beta, k.weights, k.momentum, k.eps, k.y);
+      },
+      [](const a& k) {
+        return sn_switchable_norm_training(k.x, k.p.c_shape(), k.running_mean, k.running_var,
+                                           k.gamma, k.beta, k.weights.mean.data(),
+                                           k.weights.var.data(), k.momentum, k.eps, k.y);
+      },
+      [](const a& k) {
+        reference::trained r = reference::switchable_norm_training(
+            k.x, k.p.activation_shape(), k.running_mean, k.running_var, k.gamma, k.beta, k.weights,
+            k.momentum, k.eps);
+        return place(self("switchable_norm_training"),
+                     {{&a::y, std::move(r.y)},
+                      {&a::running_mean, std::move(r.running_mean)},
+                      {&a::running_var, std::move(r.running_var)}});
+      }));
+
+  // ---- weight norm ---------------------------------------------------------------------
+  t.push_back(entry(
+      "weight_norm", traits().rows_of("cols").without_eps().in_aten(),
+      {input("v"),
+       {"g", &a::gain, role::input, extent::rows, contents::gain, false},
+       output("w"),
+       {"norm", &a::norm, role::output, extent::rows, contents::norm, true}},
+      [](const a& k) { weight_norm(k.x, k.gain, k.p.n, k.p.d, k.y, k.norm); },
+      [](const a& k) { return sn_weight_norm(k.x, k.gain, k.p.n, k.p.d, k.y, k.norm); },
+      [](const a& k) {
+        reference::weight_normalized r = reference::weight_norm(k.x, k.gain, k.p.n, k.p.d);
+        return place(self("weight_norm"), {{&a::y, std::move(r.w)}, {&a::norm, std::move(r.norm)}});
+      }));
+  return t;
+}
+
+}  // namespace
+
+const char* name_of(layout_kind kind) {
+  switch (kind) {
+    case layout_kind::nchw:
+      return "nchw";
+    case layout_kind::nhwc:
+      return "nhwc";
+    case layout_kind::rows:
+      return "rows";
+  }
+  return "";
+}
+
+std::int64_t size_of(extent size, const problem& p) {
+  switch (size) {
+    case extent::tensor:
+      return p.elements();
+    case extent::channels:
+      return p.c;
+    case extent::features:
+      return p.d;
+    case extent::rows:
+      return p.n;
+    case extent::groups:
+      return p.n * p.groups;
+    case extent::instances:
+      return p.n * p.c;
+  }
+  return 0;
+}
+
+std::vector<layout_kind> method::layouts() const {
+  if (rows) return {layout_kind::rows};
+  return {layout_kind::nchw, layout_kind::nhwc};
+}
+
+const buffer* method::find(std::string_view buffer_name) const {
+  for (const buffer& b : buffers) {
+    if (buffer_name == b.name) return &b;
+  }
+  return nullptr;
+}
+
+bool method::has_running_statistics() const {
+  for (const buffer& b : buffers) {
+    if (b.holds == contents::running_mean) return true;
+  }
+  return false;
+}
+
+std::int64_t method::traffic_bytes(const arguments& k) const {
+  std::int64_t floats = 0;
+  for (const buffer& b : buffers) {
+    if (k.*b.field == nullptr) continue;
+    floats += size_of(b.size, k.p) * (b.kind == role::in_out ? 2 : 1);
+  }
+  return floats * static_cast<std::int64_t>(sizeof(float));
+}
+
+const std::vector<method>& all() {
+  static const std::vector<method> table = make_table();
+  return table;
+}
+
+const method& named(std::string_view name) {
+  for (const method& m : all()) {
+    if (name == m.name) return m;
+  }
+  throw std::invalid_argument("no method named " + std::string(name));
+}
+
+}  // namespace simdnorm::methods
