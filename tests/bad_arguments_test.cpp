@@ -1,20 +1,29 @@
 // Bad arguments, through the C++ API (std::invalid_argument whose message
 // names the argument) and the C API (SN_ERROR_INVALID_ARGUMENT, and
 // sn_last_error() naming it). Either way the call writes nothing: every
-// output and running statistic keeps its bytes, checked with memcmp against
-// a snapshot taken before the call.
+// buffer keeps its bytes, checked with memcmp against a snapshot taken
+// before the call.
 //
-// Each case starts from a valid call of one operation and breaks one thing.
+// Each case starts from a valid call of a method of the method table
+// (lib/methods), with every optional buffer passed, and breaks one thing.
+// The cases follow from the table's description of the method: its
+// buffers, sizes and scalars. A few arguments the table's calls cannot
+// express (a layout or a running-variance kind out of range, a null array
+// of switch weights) and the moments object's own rules are explicit
+// cases at the end.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "method_calls.hpp"
+#include "methods/method_table.hpp"
 #include "simdnorm/simdnorm.h"
 #include "simdnorm/simdnorm.hpp"
 #include "test_support.hpp"
@@ -22,535 +31,192 @@
 namespace simdnorm::testing {
 namespace {
 
-enum class op {
-  standardize_apply,
-  standardize_invert,
-  moments_create,
-  moments_update,
-  moments_merge,
-  moments_finalize,
-  batch_norm_inference,
-  batch_norm_training,
-  batch_norm_mean_only_training,
-  batch_norm_mean_only_inference,
-  layer_norm,
-  rms_norm,
-  instance_norm,
-  group_norm,
-  batch_instance_norm_training,
-  batch_instance_norm_inference,
-  switchable_norm_training,
-  switchable_norm_inference,
-  weight_norm,
-};
-
-const char* op_name(op o) {
-  switch (o) {
-    case op::standardize_apply:
-      return "StandardizeApply";
-    case op::standardize_invert:
-      return "StandardizeInvert";
-    case op::moments_create:
-      return "MomentsCreate";
-    case op::moments_update:
-      return "MomentsUpdate";
-    case op::moments_merge:
-      return "MomentsMerge";
-    case op::moments_finalize:
-      return "MomentsFinalize";
-    case op::batch_norm_inference:
-      return "BatchNormInference";
-    case op::batch_norm_training:
-      return "BatchNormTraining";
-    case op::batch_norm_mean_only_training:
-      return "BatchNormMeanOnlyTraining";
-    case op::batch_norm_mean_only_inference:
-      return "BatchNormMeanOnlyInference";
-    case op::layer_norm:
-      return "LayerNorm";
-    case op::rms_norm:
-      return "RmsNorm";
-    case op::instance_norm:
-      return "InstanceNorm";
-    case op::group_norm:
-      return "GroupNorm";
-    case op::batch_instance_norm_training:
-      return "BatchInstanceNormTraining";
-    case op::batch_instance_norm_inference:
-      return "BatchInstanceNormInference";
-    case op::switchable_norm_training:
-      return "SwitchableNormTraining";
-    case op::switchable_norm_inference:
-      return "SwitchableNormInference";
-    case op::weight_norm:
-      return "WeightNorm";
-  }
-  return "";
-}
-
-// Every buffer any call takes, valid for shape {2, 6, 5} (and rows x d =
-// 12 x 5, features = 5). Each holds one float more than a call reads, so
-// that a pointer one past its start (a partial overlap) stays inside it.
-struct workspace {
-  static constexpr std::int64_t n = 2, c = 6, spatial = 5, count = n * c * spatial;
-  std::vector<float> x = normal(count + 1, 1);
-  std::vector<float> y = sentinel_buffer(count + 1);
-  std::vector<float> gamma = uniform(c + 1, 2, 0.5f, 2.0f);
-  std::vector<float> beta = uniform(c + 1, 3, -1.0f, 1.0f);
-  std::vector<float> running_mean = normal(c + 1, 4, 0.0f, 0.5f);
-  std::vector<float> running_var = uniform(c + 1, 5, 0.5f, 2.0f);
-  std::vector<float> rho = uniform(c + 1, 6, 0.0f, 1.0f);
-  std::vector<float> save_mean = sentinel_buffer(c + 1);
-  std::vector<float> save_rstd = sentinel_buffer(c + 1);
-  std::vector<float> mean = sentinel_buffer(n * c + 1);
-  std::vector<float> rstd = sentinel_buffer(n * c + 1);
-  std::vector<float> feature_mean = uniform(spatial + 1, 7, -1.0f, 1.0f);
-  std::vector<float> feature_var = uniform(spatial + 1, 8, 0.5f, 2.0f);
-  std::vector<float> g = uniform(n * c + 1, 9, 0.5f, 2.0f);
-
-  std::vector<std::vector<float>*> buffers() {
-    return {&x,         &y,         &gamma, &beta, &running_mean, &running_var, &rho,
-            &save_mean, &save_rstd, &mean,  &rstd, &feature_mean, &feature_var, &g};
-  }
-};
-
-// The arguments of one call, valid until a case breaks one of them.
-struct call_args {
-  explicit call_args(workspace& w)
-      : x(w.x.data()),
-        y(w.y.data()),
-        gamma(w.gamma.data()),
-        beta(w.beta.data()),
-        running_mean(w.running_mean.data()),
-        running_var(w.running_var.data()),
-        rho(w.rho.data()),
-        save_mean(w.save_mean.data()),
-        save_rstd(w.save_rstd.data()),
-        mean(w.mean.data()),
-        rstd(w.rstd.data()),
-        feature_mean(w.feature_mean.data()),
-        feature_var(w.feature_var.data()),
-        g(w.g.data()) {}
-
-  shape s{workspace::n, workspace::c, workspace::spatial, layout::nchw};
-  std::int64_t rows = workspace::n * workspace::c;
-  std::int64_t d = workspace::spatial;  // also the feature count of moments
-  std::int64_t other_features = workspace::spatial;
-  std::int64_t groups = 3;
-  float eps = 1e-5f;
-  float momentum = 0.1f;
-  running_var_kind kind = running_var_kind::unbiased;
-  switch_weights weights{{0.2f, 0.3f, 0.5f}, {0.6f, 0.1f, 0.3f}};
-  bool c_null_moments = false;  // C only: pass a null sn_moments*
-  bool c_null_out = false;      // C only: pass a null sn_moments** to create
-  bool c_null_mean_weights = false;
-  bool update_before_finalize = true;
-  const float* x;
-  float* y;
-  const float* gamma;
-  const float* beta;
-  float* running_mean;
-  float* running_var;
-  const float* rho;
-  float* save_mean;
-  float* save_rstd;
-  float* mean;
-  float* rstd;
-  const float* feature_mean;
-  const float* feature_var;
-  const float* g;
-};
-
-void run_cpp(op o, const call_args& a) {
-  switch (o) {
-    case op::standardize_apply:
-      return standardize_apply(a.x, a.rows, a.d, a.feature_mean, a.feature_var, a.y);
-    case op::standardize_invert:
-      return standardize_invert(a.x, a.rows, a.d, a.feature_mean, a.feature_var, a.y);
-    case op::moments_create: {
-      moments m(a.d);
-      return;
-    }
-    case op::moments_update: {
-      moments m(workspace::spatial);
-      return m.update(a.x, a.rows);
-    }
-    case op::moments_merge: {
-      moments m(a.d), other(a.other_features);
-      return m.merge(other);
-    }
-    case op::moments_finalize: {
-      moments m(a.d);
-      if (a.update_before_finalize) m.update(a.x, 3);
-      return m.finalize(a.mean, a.rstd);
-    }
-    case op::batch_norm_inference:
-      return batch_norm_inference(a.x, a.s, a.running_mean, a.running_var, a.gamma, a.beta, a.eps,
-                                  a.y);
-    case op::batch_norm_training:
-      return batch_norm_training(a.x, a.s, a.running_mean, a.running_var, a.gamma, a.beta,
-                                 a.momentum, a.eps, a.kind, a.y, a.save_mean, a.save_rstd);
-    case op::batch_norm_mean_only_training:
-      return batch_norm_mean_only_training(a.x, a.s, a.running_mean, a.beta, a.momentum, a.y,
-                                           a.save_mean);
-    case op::batch_norm_mean_only_inference:
-      return batch_norm_mean_only_inference(a.x, a.s, a.running_mean, a.beta, a.y);
-    case op::layer_norm:
-      return layer_norm(a.x, a.rows, a.d, a.gamma, a.beta, a.eps, a.y, a.mean, a.rstd);
-    case op::rms_norm:
-      return rms_norm(a.x, a.rows, a.d, a.gamma, a.beta, a.eps, a.y, a.rstd);
-    case op::instance_norm:
-      return instance_norm(a.x, a.s, a.gamma, a.beta, a.eps, a.y, a.mean, a.rstd);
-    case op::group_norm:
-      return group_norm(a.x, a.s, a.groups, a.gamma, a.beta, a.eps, a.y, a.mean, a.rstd);
-    case op::batch_instance_norm_training:
-      return batch_instance_norm_training(a.x, a.s, a.running_mean, a.running_var, a.gamma, a.beta,
-                                          a.rho, a.momentum, a.eps, a.y);
-    case op::batch_instance_norm_inference:
-      return batch_instance_norm_inference(a.x, a.s, a.running_mean, a.running_var, a.gamma, a.beta,
-                                           a.rho, a.eps, a.y);
-    case op::switchable_norm_training:
-      return switchable_norm_training(a.x, a.s, a.running_mean, a.running_var, a.gamma, a.beta,
-                                      a.weights, a.momentum, a.eps, a.y);
-    case op::switchable_norm_inference:
-      return switchable_norm_inference(a.x, a.s, a.running_mean, a.running_var, a.gamma, a.beta,
-                                       a.weights, a.eps, a.y);
-    case op::weight_norm:
-      return weight_norm(a.x, a.g, a.rows, a.d, a.y, a.rstd);
-  }
-}
-
-sn_shape to_c(const shape& s) {
-  return sn_shape{s.n, s.c, s.spatial, static_cast<sn_layout>(static_cast<int>(s.layout))};
-}
-
-sn_running_var to_c(running_var_kind kind) {
-  return static_cast<sn_running_var>(static_cast<int>(kind));
-}
-
-// An sn_moments that is destroyed at the end of the scope.
-struct c_moments {
-  explicit c_moments(std::int64_t features) {
-    if (sn_moments_create(features, &m) != SN_OK) m = nullptr;
-  }
-  ~c_moments() { sn_moments_destroy(m); }
-  sn_moments* m = nullptr;
-};
-
-sn_status run_c(op o, const call_args& a) {
-  const float* mean_w = a.c_null_mean_weights ? nullptr : a.weights.mean.data();
-  const float* var_w = a.weights.var.data();
-  switch (o) {
-    case op::standardize_apply:
-      return sn_standardize_apply(a.x, a.rows, a.d, a.feature_mean, a.feature_var, a.y);
-    case op::standardize_invert:
-      return sn_standardize_invert(a.x, a.rows, a.d, a.feature_mean, a.feature_var, a.y);
-    case op::moments_create: {
-      sn_moments* m = nullptr;
-      const sn_status status = sn_moments_create(a.d, a.c_null_out ? nullptr : &m);
-      sn_moments_destroy(m);
-      return status;
-    }
-    case op::moments_update: {
-      c_moments m(workspace::spatial);
-      return sn_moments_update(a.c_null_moments ? nullptr : m.m, a.x, a.rows);
-    }
-    case op::moments_merge: {
-      c_moments m(a.d), other(a.other_features);
-      return sn_moments_merge(a.c_null_moments ? nullptr : m.m, other.m);
-    }
-    case op::moments_finalize: {
-      c_moments m(a.d);
-      if (a.update_before_finalize && sn_moments_update(m.m, a.x, 3) != SN_OK) return SN_OK;
-      return sn_moments_finalize(a.c_null_moments ? nullptr : m.m, a.mean, a.rstd);
-    }
-    case op::batch_norm_inference:
-      return sn_batch_norm_inference(a.x, to_c(a.s), a.running_mean, a.running_var, a.gamma, a.beta,
-                                     a.eps, a.y);
-    case op::batch_norm_training:
-      return sn_batch_norm_training(a.x, to_c(a.s), a.running_mean, a.running_var, a.gamma, a.beta,
-                                    a.momentum, a.eps, to_c(a.kind), a.y, a.save_mean, a.save_rstd);
-    case op::batch_norm_mean_only_training:
-      return sn_batch_norm_mean_only_training(a.x, to_c(a.s), a.running_mean, a.beta, a.momentum,
-                                              a.y, a.save_mean);
-    case op::batch_norm_mean_only_inference:
-      return sn_batch_norm_mean_only_inference(a.x, to_c(a.s), a.running_mean, a.beta, a.y);
-    case op::layer_norm:
-      return sn_layer_norm(a.x, a.rows, a.d, a.gamma, a.beta, a.eps, a.y, a.mean, a.rstd);
-    case op::rms_norm:
-      return sn_rms_norm(a.x, a.rows, a.d, a.gamma, a.beta, a.eps, a.y, a.rstd);
-    case op::instance_norm:
-      return sn_instance_norm(a.x, to_c(a.s), a.gamma, a.beta, a.eps, a.y, a.mean, a.rstd);
-    case op::group_norm:
-      return sn_group_norm(a.x, to_c(a.s), a.groups, a.gamma, a.beta, a.eps, a.y, a.mean, a.rstd);
-    case op::batch_instance_norm_training:
-      return sn_batch_instance_norm_training(a.x, to_c(a.s), a.running_mean, a.running_var, a.gamma,
-                                             a.beta, a.rho, a.momentum, a.eps, a.y);
-    case op::batch_instance_norm_inference:
-      return sn_batch_instance_norm_inference(a.x, to_c(a.s), a.running_mean, a.running_var,
-                                              a.gamma, a.beta, a.rho, a.eps, a.y);
-    case op::switchable_norm_training:
-      return sn_switchable_norm_training(a.x, to_c(a.s), a.running_mean, a.running_var, a.gamma,
-                                         a.beta, mean_w, var_w, a.momentum, a.eps, a.y);
-    case op::switchable_norm_inference:
-      return sn_switchable_norm_inference(a.x, to_c(a.s), a.running_mean, a.running_var, a.gamma,
-                                          a.beta, mean_w, var_w, a.eps, a.y);
-    case op::weight_norm:
-      return sn_weight_norm(a.x, a.g, a.rows, a.d, a.y, a.rstd);
-  }
-  return SN_ERROR_INTERNAL;
-}
-
-// ---- the cases --------------------------------------------------------------------
-
-enum class api { both, cpp_only, c_only };
-
-struct bad_case {
-  std::string name;
-  op o;
-  std::function<void(call_args&, workspace&)> breaks;
-  // The message must name one of these (several where more than one name
-  // is right, e.g. either buffer of an overlapping pair).
-  std::vector<std::string> arguments;
-  api only = api::both;
-};
-
-bool is_training(op o) {
-  return o == op::batch_norm_training || o == op::batch_norm_mean_only_training ||
-         o == op::batch_instance_norm_training || o == op::switchable_norm_training;
-}
-bool has_running_var(op o) {
-  return o != op::batch_norm_mean_only_training && o != op::batch_norm_mean_only_inference;
-}
-// Inference methods that take running statistics (required there).
-bool takes_running_stats(op o) {
-  return o == op::batch_norm_inference || o == op::batch_norm_mean_only_inference ||
-         o == op::batch_instance_norm_inference || o == op::switchable_norm_inference;
-}
-bool uses_rho(op o) {
-  return o == op::batch_instance_norm_training || o == op::batch_instance_norm_inference;
-}
-bool uses_weights(op o) {
-  return o == op::switchable_norm_training || o == op::switchable_norm_inference;
-}
-
 const float nan = std::numeric_limits<float>::quiet_NaN();
 const float inf = std::numeric_limits<float>::infinity();
 
-std::vector<bad_case> bad_cases() {
+// The valid call every case starts from: n = 2, c = 6 (3 groups),
+// spatial = 5; or 12 rows x 5. Every buffer holds one float more than the
+// call reads, so that a pointer one past its start (a partial overlap) stays
+// inside it.
+call valid_call(const method& m, layout_kind l) {
+  const problem p = m.rows ? rows_problem(12, 5)
+                           : activation_problem({2, 6, 5, layout::nchw}, l, m.grouped ? 3 : 0);
+  return call(m, p, variant{}, 1, data_family::normal, /*spare=*/1);
+}
+
+// "running_mean" -> "RunningMean".
+std::string camel(const std::string& name) {
+  std::string out;
+  bool upper = true;
+  for (char ch : name) {
+    if (ch == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(ch))) : ch;
+    upper = false;
+  }
+  return out;
+}
+
+// Through which API a case can be made: the table's C call converts the
+// running-variance kind to the C enum, so an out-of-range kind reaches the
+// C++ API only (the C one has its explicit case below).
+enum class api { both, cpp_only };
+
+struct bad_case {
+  std::string name;
+  std::function<void(arguments&, call&)> breaks;
+  // The message must name one of these (several where more than one name
+  // is right, e.g. either buffer of an overlapping pair).
+  std::vector<std::string> arguments;
+  api through = api::both;
+};
+
+std::vector<bad_case> bad_cases(const method& m) {
   std::vector<bad_case> cases;
-  const auto add = [&](op o, const std::string& what, std::function<void(call_args&, workspace&)> f,
-                       std::vector<std::string> arguments, api only = api::both) {
-    cases.push_back({std::string(op_name(o)) + what, o, std::move(f), std::move(arguments), only});
+  const auto add = [&](std::string name, std::function<void(arguments&, call&)> breaks,
+                       std::vector<std::string> arguments, api through = api::both) {
+    cases.push_back({std::move(name), std::move(breaks), std::move(arguments), through});
   };
-  const op activation_ops[] = {op::batch_norm_inference,
-                               op::batch_norm_training,
-                               op::batch_norm_mean_only_training,
-                               op::batch_norm_mean_only_inference,
-                               op::instance_norm,
-                               op::group_norm,
-                               op::batch_instance_norm_training,
-                               op::batch_instance_norm_inference,
-                               op::switchable_norm_training,
-                               op::switchable_norm_inference};
-  for (op o : activation_ops) {
-    add(o, "NullX", [](call_args& a, workspace&) { a.x = nullptr; }, {"x"});
-    add(o, "NullY", [](call_args& a, workspace&) { a.y = nullptr; }, {"y"});
-    add(o, "ZeroN", [](call_args& a, workspace&) { a.s.n = 0; }, {"n"});
-    add(o, "NegativeN", [](call_args& a, workspace&) { a.s.n = -2; }, {"n"});
-    add(o, "ZeroC", [](call_args& a, workspace&) { a.s.c = 0; }, {"c"});
-    add(o, "NegativeC", [](call_args& a, workspace&) { a.s.c = -6; }, {"c"});
-    add(o, "ZeroSpatial", [](call_args& a, workspace&) { a.s.spatial = 0; }, {"spatial"});
-    add(o, "NegativeSpatial", [](call_args& a, workspace&) { a.s.spatial = -1; }, {"spatial"});
-    add(o, "SizeOverflow",
-        [](call_args& a, workspace&) {
-          a.s.n = a.s.c = a.s.spatial = std::int64_t{1} << 30;
-          a.groups = 1;
+  const buffer& x = m.buffers.front();  // the primary input comes first
+
+  for (const buffer& b : m.buffers) {
+    if (b.optional) continue;
+    const methods::member field = b.field;
+    add("Null" + camel(b.name), [field](arguments& a, call&) { a.*field = nullptr; }, {b.name});
+  }
+
+  // Sizes: zero, negative, and a product past PTRDIFF_MAX bytes although
+  // each size alone is representable.
+  if (m.rows) {
+    add("ZeroRows", [](arguments& a, call&) { a.p.n = 0; }, {"rows"});
+    add("NegativeRows", [](arguments& a, call&) { a.p.n = -12; }, {"rows"});
+    add("Zero" + camel(m.d_name), [](arguments& a, call&) { a.p.d = 0; }, {m.d_name});
+    add("Negative" + camel(m.d_name), [](arguments& a, call&) { a.p.d = -5; }, {m.d_name});
+    // rows, not d: the accumulator allocates per feature when it is made.
+    add("SizeOverflow", [](arguments& a, call&) { a.p.n = std::int64_t{1} << 62; },
+        {x.name, "rows", m.d_name});
+  } else {
+    add("ZeroN", [](arguments& a, call&) { a.p.n = 0; }, {"n"});
+    add("NegativeN", [](arguments& a, call&) { a.p.n = -2; }, {"n"});
+    add("ZeroC", [](arguments& a, call&) { a.p.c = 0; }, {"c"});
+    add("NegativeC", [](arguments& a, call&) { a.p.c = -6; }, {"c"});
+    add("ZeroSpatial", [](arguments& a, call&) { a.p.spatial = 0; }, {"spatial"});
+    add("NegativeSpatial", [](arguments& a, call&) { a.p.spatial = -1; }, {"spatial"});
+    add("SizeOverflow",
+        [](arguments& a, call&) {
+          a.p.n = a.p.c = a.p.spatial = std::int64_t{1} << 30;
+          if (a.p.groups != 0) a.p.groups = 1;
         },
-        {"x", "n", "c", "spatial"});
-    add(o, "LayoutSeven", [](call_args& a, workspace&) { a.s.layout = static_cast<layout>(7); },
-        {"layout"});
-    add(o, "YOverlapsXByOneElement", [](call_args& a, workspace& w) { a.y = w.x.data() + 1; },
-        {"x", "y"});
-    if (o != op::batch_norm_mean_only_training && o != op::batch_norm_mean_only_inference) {
-      add(o, "ZeroEps", [](call_args& a, workspace&) { a.eps = 0.0f; }, {"eps"});
-      add(o, "NegativeEps", [](call_args& a, workspace&) { a.eps = -1e-5f; }, {"eps"});
-      add(o, "NanEps", [](call_args& a, workspace&) { a.eps = nan; }, {"eps"});
-      add(o, "InfiniteEps", [](call_args& a, workspace&) { a.eps = inf; }, {"eps"});
-    }
-    if (is_training(o)) {
-      add(o, "NegativeMomentum", [](call_args& a, workspace&) { a.momentum = -0.1f; },
-          {"momentum"});
-      add(o, "MomentumAboveOne", [](call_args& a, workspace&) { a.momentum = 1.1f; }, {"momentum"});
-      add(o, "NanMomentum", [](call_args& a, workspace&) { a.momentum = nan; }, {"momentum"});
-      add(o, "YOverlapsRunningMean",
-          [](call_args& a, workspace& w) { a.running_mean = w.y.data() + 3; },
-          {"y", "running_mean"});
-    }
-    if (is_training(o) && has_running_var(o)) {
-      add(o, "RunningMeanWithoutRunningVar",
-          [](call_args& a, workspace&) { a.running_var = nullptr; },
-          {"running_mean", "running_var"});
-      add(o, "RunningVarWithoutRunningMean",
-          [](call_args& a, workspace&) { a.running_mean = nullptr; },
-          {"running_mean", "running_var"});
-      add(o, "OneValuePerChannel",
-          [](call_args& a, workspace&) {
-            a.s.n = 1;
-            a.s.spatial = 1;
-          },
-          {"n", "spatial"});
-      add(o, "OneValuePerChannelNhwc",
-          [](call_args& a, workspace&) {
-            a.s = shape{1, 6, 1, layout::nhwc};
-          },
-          {"n", "spatial"});
-    }
-    if (takes_running_stats(o)) {
-      add(o, "NullRunningMean", [](call_args& a, workspace&) { a.running_mean = nullptr; },
-          {"running_mean"});
-      if (has_running_var(o)) {
-        add(o, "NullRunningVar", [](call_args& a, workspace&) { a.running_var = nullptr; },
-            {"running_var"});
-      }
-    }
-    if (uses_rho(o)) {
-      add(o, "NullRho", [](call_args& a, workspace&) { a.rho = nullptr; }, {"rho"});
-      add(o, "RhoAboveOne", [](call_args&, workspace& w) { w.rho[2] = 1.5f; }, {"rho"});
-      add(o, "RhoBelowZero", [](call_args&, workspace& w) { w.rho[0] = -0.25f; }, {"rho"});
-      add(o, "NanRho", [](call_args&, workspace& w) { w.rho[5] = nan; }, {"rho"});
-    }
-    if (uses_weights(o)) {
-      add(o, "MeanWeightBelowZero",
-          [](call_args& a, workspace&) {
-            a.weights.mean = {-0.1f, 0.6f, 0.5f};
-          },
-          {"mean_weights", "weights"});
-      add(o, "VarWeightAboveOne",
-          [](call_args& a, workspace&) {
-            a.weights.var = {1.5f, -0.25f, -0.25f};
-          },
-          {"var_weights", "weights"});
-      add(o, "MeanWeightsNotSummingToOne",
-          [](call_args& a, workspace&) {
-            a.weights.mean = {0.5f, 0.5f, 0.5f};
-          },
-          {"mean_weights", "weights"});
-      add(o, "VarWeightsNotSummingToOne",
-          [](call_args& a, workspace&) {
-            a.weights.var = {0.1f, 0.1f, 0.1f};
-          },
-          {"var_weights", "weights"});
-      add(o, "NanMeanWeight",
-          [](call_args& a, workspace&) {
-            a.weights.mean = {nan, 0.5f, 0.5f};
-          },
-          {"mean_weights", "weights"});
-      add(
-          o, "NullMeanWeights", [](call_args& a, workspace&) { a.c_null_mean_weights = true; },
-          {"mean_weights"}, api::c_only);
-    }
+        {x.name, "n", "c", "spatial"});
   }
-  add(op::batch_norm_training, "SaveMeanOverlapsSaveRstd",
-      [](call_args& a, workspace& w) { a.save_rstd = w.save_mean.data() + 1; },
-      {"save_mean", "save_rstd"});
-  add(op::batch_norm_training, "RunningVarKindFive",
-      [](call_args& a, workspace&) { a.kind = static_cast<running_var_kind>(5); },
-      {"running_var_kind", "kind"});
-  for (op o : {op::group_norm, op::instance_norm}) {
-    add(o, "MeanOverlapsRstd", [](call_args& a, workspace& w) { a.rstd = w.mean.data() + 1; },
-        {"mean", "rstd"});
+  if (m.grouped) {
+    add("ZeroGroups", [](arguments& a, call&) { a.p.groups = 0; }, {"groups"});
+    add("NegativeGroups", [](arguments& a, call&) { a.p.groups = -3; }, {"groups"});
+    add("GroupsNotDividingC", [](arguments& a, call&) { a.p.groups = 4; }, {"groups"});
+    add("MoreGroupsThanChannels", [](arguments& a, call&) { a.p.groups = 12; }, {"groups"});
   }
-  add(op::group_norm, "ZeroGroups", [](call_args& a, workspace&) { a.groups = 0; }, {"groups"});
-  add(op::group_norm, "NegativeGroups", [](call_args& a, workspace&) { a.groups = -3; },
-      {"groups"});
-  add(op::group_norm, "GroupsNotDividingC", [](call_args& a, workspace&) { a.groups = 4; },
-      {"groups"});
-  add(op::group_norm, "MoreGroupsThanChannels", [](call_args& a, workspace&) { a.groups = 12; },
-      {"groups"});
 
-  // rows x d methods; d is "features" for standardize and "cols" for
-  // weight norm, and x, y are "v", "w" there.
-  struct row_op {
-    op o;
-    std::string d_name, x_name, y_name;
-  };
-  const row_op row_ops[] = {{op::layer_norm, "d", "x", "y"},
-                            {op::rms_norm, "d", "x", "y"},
-                            {op::standardize_apply, "features", "x", "y"},
-                            {op::standardize_invert, "features", "y", "x"},
-                            {op::weight_norm, "cols", "v", "w"}};
-  for (const row_op& r : row_ops) {
-    const op o = r.o;
-    add(o, "NullInput", [](call_args& a, workspace&) { a.x = nullptr; }, {r.x_name});
-    add(o, "NullOutput", [](call_args& a, workspace&) { a.y = nullptr; }, {r.y_name});
-    add(o, "ZeroRows", [](call_args& a, workspace&) { a.rows = 0; }, {"rows"});
-    add(o, "NegativeRows", [](call_args& a, workspace&) { a.rows = -12; }, {"rows"});
-    add(o, "ZeroD", [](call_args& a, workspace&) { a.d = 0; }, {r.d_name});
-    add(o, "NegativeD", [](call_args& a, workspace&) { a.d = -5; }, {r.d_name});
-    add(o, "SizeOverflow", [](call_args& a, workspace&) { a.rows = a.d = std::int64_t{1} << 40; },
-        {r.x_name, "rows", r.d_name});
-    add(o, "OutputOverlapsInputByOneElement",
-        [](call_args& a, workspace& w) { a.y = w.x.data() + 1; }, {r.x_name, r.y_name});
-    if (o == op::layer_norm || o == op::rms_norm) {
-      add(o, "ZeroEps", [](call_args& a, workspace&) { a.eps = 0.0f; }, {"eps"});
-      add(o, "NegativeEps", [](call_args& a, workspace&) { a.eps = -1.0f; }, {"eps"});
-      add(o, "NanEps", [](call_args& a, workspace&) { a.eps = nan; }, {"eps"});
-      add(o, "InfiniteEps", [](call_args& a, workspace&) { a.eps = inf; }, {"eps"});
+  if (m.takes_eps) {
+    add("ZeroEps", [](arguments& a, call&) { a.eps = 0.0f; }, {"eps"});
+    add("NegativeEps", [](arguments& a, call&) { a.eps = -1e-5f; }, {"eps"});
+    add("NanEps", [](arguments& a, call&) { a.eps = nan; }, {"eps"});
+    add("InfiniteEps", [](arguments& a, call&) { a.eps = inf; }, {"eps"});
+  }
+  if (m.takes_momentum) {
+    add("NegativeMomentum", [](arguments& a, call&) { a.momentum = -0.1f; }, {"momentum"});
+    add("MomentumAboveOne", [](arguments& a, call&) { a.momentum = 1.1f; }, {"momentum"});
+    add("NanMomentum", [](arguments& a, call&) { a.momentum = nan; }, {"momentum"});
+  }
+  if (m.takes_running_var_kind) {
+    add(
+        "RunningVarKindFive",
+        [](arguments& a, call&) { a.kind = static_cast<running_var_kind>(5); },
+        {"running_var_kind", "kind"}, api::cpp_only);
+  }
+  if (m.find("running_mean") != nullptr && m.find("running_var") != nullptr &&
+      m.find("running_mean")->optional) {
+    add("RunningMeanWithoutRunningVar", [](arguments& a, call&) { a.running_var = nullptr; },
+        {"running_mean", "running_var"});
+    add("RunningVarWithoutRunningMean", [](arguments& a, call&) { a.running_mean = nullptr; },
+        {"running_mean", "running_var"});
+  }
+  if (m.needs_two_values_per_channel) {
+    add("OneValuePerChannel",
+        [](arguments& a, call&) {
+          a.p.n = 1;
+          a.p.spatial = 1;
+        },
+        {"n", "spatial"});
+  }
+
+  if (const buffer* rho = m.find("rho")) {
+    const methods::member field = rho->field;
+    add("RhoAboveOne", [field](arguments& a, call&) { (a.*field)[2] = 1.5f; }, {"rho"});
+    add("RhoBelowZero", [field](arguments& a, call&) { (a.*field)[0] = -0.25f; }, {"rho"});
+    add("NanRho", [field](arguments& a, call&) { (a.*field)[5] = nan; }, {"rho"});
+  }
+  if (m.takes_switch_weights) {
+    const std::vector<std::string> mean_names = {"mean_weights", "weights"};
+    const std::vector<std::string> var_names = {"var_weights", "weights"};
+    add(
+        "MeanWeightBelowZero",
+        [](arguments& a, call&) {
+          a.weights.mean = {-0.1f, 0.6f, 0.5f};
+        },
+        mean_names);
+    add(
+        "VarWeightAboveOne",
+        [](arguments& a, call&) {
+          a.weights.var = {1.5f, -0.25f, -0.25f};
+        },
+        var_names);
+    add(
+        "MeanWeightsNotSummingToOne",
+        [](arguments& a, call&) {
+          a.weights.mean = {0.5f, 0.5f, 0.5f};
+        },
+        mean_names);
+    add(
+        "VarWeightsNotSummingToOne",
+        [](arguments& a, call&) {
+          a.weights.var = {0.1f, 0.1f, 0.1f};
+        },
+        var_names);
+    add(
+        "NanMeanWeight",
+        [](arguments& a, call&) {
+          a.weights.mean = {nan, 0.5f, 0.5f};
+        },
+        mean_names);
+  }
+
+  // Each output partially overlapping another buffer: the shorter of the
+  // two starts one float into the longer one. The accumulator reads x in
+  // one call and writes its outputs in another, so only its outputs are
+  // checked against each other.
+  const bool reads_and_writes_at_once = has_primary_output(m);
+  for (std::size_t i = 0; i < m.buffers.size(); ++i) {
+    const buffer& out = m.buffers[i];
+    if (!methods::is_output(out.kind)) continue;
+    for (std::size_t j = 0; j < m.buffers.size(); ++j) {
+      const buffer& other = m.buffers[j];
+      if (j == i || (methods::is_output(other.kind) && j < i)) continue;
+      if (!reads_and_writes_at_once && !methods::is_output(other.kind)) continue;
+      add(camel(out.name) + "Overlaps" + camel(other.name),
+          [&out, &other](arguments& a, call& c) {
+            const bool out_is_shorter =
+                methods::size_of(out.size, a.p) <= methods::size_of(other.size, a.p);
+            const buffer& inner = out_is_shorter ? out : other;
+            const buffer& outer = out_is_shorter ? other : out;
+            a.*inner.field = c.of(outer).data() + 1;
+          },
+          {out.name, other.name});
     }
   }
-  add(op::layer_norm, "MeanOverlapsRstd",
-      [](call_args& a, workspace& w) { a.rstd = w.mean.data() + 1; }, {"mean", "rstd"});
-  add(op::layer_norm, "YOverlapsMean", [](call_args& a, workspace& w) { a.mean = w.y.data() + 45; },
-      {"y", "mean"});
-  add(op::standardize_apply, "NullMean", [](call_args& a, workspace&) { a.feature_mean = nullptr; },
-      {"mean"});
-  add(op::standardize_apply, "NullVar", [](call_args& a, workspace&) { a.feature_var = nullptr; },
-      {"var"});
-  add(op::weight_norm, "NullG", [](call_args& a, workspace&) { a.g = nullptr; }, {"g"});
-
-  add(op::moments_create, "ZeroFeatures", [](call_args& a, workspace&) { a.d = 0; }, {"features"});
-  add(op::moments_create, "NegativeFeatures", [](call_args& a, workspace&) { a.d = -1; },
-      {"features"});
-  add(
-      op::moments_create, "NullResultPointer",
-      [](call_args& a, workspace&) { a.c_null_out = true; }, {"moments"}, api::c_only);
-  add(op::moments_update, "NullX", [](call_args& a, workspace&) { a.x = nullptr; }, {"x"});
-  add(op::moments_update, "ZeroRows", [](call_args& a, workspace&) { a.rows = 0; }, {"rows"});
-  add(op::moments_update, "NegativeRows", [](call_args& a, workspace&) { a.rows = -3; }, {"rows"});
-  add(op::moments_update, "SizeOverflow",
-      [](call_args& a, workspace&) { a.rows = std::int64_t{1} << 62; }, {"x", "rows"});
-  add(
-      op::moments_update, "NullMoments", [](call_args& a, workspace&) { a.c_null_moments = true; },
-      {"moments"}, api::c_only);
-  add(op::moments_merge, "DifferentFeatureCounts",
-      [](call_args& a, workspace&) { a.other_features = a.d + 1; }, {"other", "features"});
-  add(
-      op::moments_merge, "NullMoments", [](call_args& a, workspace&) { a.c_null_moments = true; },
-      {"moments"}, api::c_only);
-  add(op::moments_finalize, "WithNoData",
-      [](call_args& a, workspace&) { a.update_before_finalize = false; },
-      {"rows", "moments", "count"});
-  add(op::moments_finalize, "NullMean", [](call_args& a, workspace&) { a.mean = nullptr; },
-      {"mean"});
-  add(op::moments_finalize, "NullVar", [](call_args& a, workspace&) { a.rstd = nullptr; }, {"var"});
-  add(op::moments_finalize, "MeanOverlapsVar",
-      [](call_args& a, workspace& w) { a.rstd = w.mean.data() + 1; }, {"mean", "var"});
-  add(
-      op::moments_finalize, "NullMoments",
-      [](call_args& a, workspace&) { a.c_null_moments = true; }, {"moments"}, api::c_only);
   return cases;
 }
-
-std::vector<bad_case> cases_for(api which) {
-  std::vector<bad_case> chosen;
-  for (bad_case& k : bad_cases()) {
-    if (k.only == api::both || k.only == which) chosen.push_back(std::move(k));
-  }
-  return chosen;
-}
-
-std::string case_name(const ::testing::TestParamInfo<bad_case>& info) { return info.param.name; }
 
 ::testing::AssertionResult names_one_of(const std::string& message,
                                         const std::vector<std::string>& arguments) {
@@ -562,84 +228,357 @@ std::string case_name(const ::testing::TestParamInfo<bad_case>& info) { return i
   return ::testing::AssertionFailure() << "message \"" << message << "\" names none of: " << list;
 }
 
-// Runs one case and checks that no buffer changed.
-template <class Call>
-void expect_nothing_written(const bad_case& k, Call call) {
-  workspace w;
-  call_args a(w);
-  k.breaks(a, w);
-  std::vector<std::vector<float>> before;
-  for (std::vector<float>* b : w.buffers()) before.push_back(*b);
+// Breaks a valid call of m in layout l as case k says, runs it through
+// refuse (which checks how it was refused) and checks that no buffer
+// changed.
+template <class Refuse>
+void expect_refused(const method& m, layout_kind l, const bad_case& k, Refuse refuse) {
+  SCOPED_TRACE(k.name);
+  call c = valid_call(m, l);
+  arguments a = c.args();
+  k.breaks(a, c);
+  const std::vector<std::vector<float>> before = c.buffers;
 
-  call(a);
+  refuse(a, k.arguments);
 
-  const std::vector<std::vector<float>*> after = w.buffers();
-  for (std::size_t i = 0; i < after.size(); ++i) {
-    EXPECT_TRUE(same_bits(*after[i], before[i])) << "buffer " << i << " was written";
+  for (std::size_t i = 0; i < c.buffers.size(); ++i) {
+    EXPECT_TRUE(same_bits(c.buffers[i], before[i])) << m.buffers[i].name << " was written";
   }
 }
 
-class CppBadArgument : public ::testing::TestWithParam<bad_case> {};
-
-TEST_P(CppBadArgument, ThrowsInvalidArgumentNamingItAndWritesNothing) {
-  const bad_case& k = GetParam();
-  expect_nothing_written(k, [&](const call_args& a) {
-    try {
-      run_cpp(k.o, a);
-      ADD_FAILURE() << "no exception";
-    } catch (const std::invalid_argument& e) {
-      EXPECT_TRUE(names_one_of(e.what(), k.arguments));
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "threw something other than std::invalid_argument: " << e.what();
-    }
-  });
+void cpp_refuses(const method& m, const arguments& a, const std::vector<std::string>& names) {
+  try {
+    m.cpp(a);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_TRUE(names_one_of(e.what(), names));
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "threw something other than std::invalid_argument: " << e.what();
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, CppBadArgument, ::testing::ValuesIn(cases_for(api::cpp_only)),
-                         case_name);
-
-class CBadArgument : public ::testing::TestWithParam<bad_case> {};
-
-TEST_P(CBadArgument, ReturnsInvalidArgumentNamingItAndWritesNothing) {
-  const bad_case& k = GetParam();
-  expect_nothing_written(k, [&](const call_args& a) {
-    const sn_status status = run_c(k.o, a);
-    EXPECT_EQ(status, SN_ERROR_INVALID_ARGUMENT);
-    const std::string message = sn_last_error();
-    EXPECT_FALSE(message.empty());
-    EXPECT_TRUE(names_one_of(message, k.arguments));
-  });
+void c_refuses(sn_status status, const std::vector<std::string>& names) {
+  EXPECT_EQ(status, SN_ERROR_INVALID_ARGUMENT);
+  const std::string message = sn_last_error();
+  EXPECT_FALSE(message.empty());
+  EXPECT_TRUE(names_one_of(message, names));
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, CBadArgument, ::testing::ValuesIn(cases_for(api::c_only)),
-                         case_name);
+class BadArguments : public ::testing::TestWithParam<method_layout> {};
 
-// The unbroken call of every operation succeeds, so each case above fails
-// for the one thing it breaks and not for a mistake in the valid call.
-class ValidCall : public ::testing::TestWithParam<op> {};
-
-TEST_P(ValidCall, SucceedsThroughBothApis) {
+// The unbroken call succeeds, so each case fails for the one thing it
+// breaks and not for a mistake in the valid call.
+TEST_P(BadArguments, TheValidCallSucceedsThroughBothApis) {
+  const method& m = *GetParam().m;
   {
-    workspace w;
-    EXPECT_NO_THROW(run_cpp(GetParam(), call_args(w)));
+    call c = valid_call(m, GetParam().layout);
+    EXPECT_NO_THROW(m.cpp(c.args()));
   }
   {
-    workspace w;
-    EXPECT_EQ(run_c(GetParam(), call_args(w)), SN_OK) << sn_last_error();
+    call c = valid_call(m, GetParam().layout);
+    EXPECT_EQ(m.c(c.args()), SN_OK) << sn_last_error();
     EXPECT_STREQ(sn_last_error(), "");
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Operations, ValidCall,
-    ::testing::Values(op::standardize_apply, op::standardize_invert, op::moments_create,
-                      op::moments_update, op::moments_merge, op::moments_finalize,
-                      op::batch_norm_inference, op::batch_norm_training,
-                      op::batch_norm_mean_only_training, op::batch_norm_mean_only_inference,
-                      op::layer_norm, op::rms_norm, op::instance_norm, op::group_norm,
-                      op::batch_instance_norm_training, op::batch_instance_norm_inference,
-                      op::switchable_norm_training, op::switchable_norm_inference, op::weight_norm),
-    [](const ::testing::TestParamInfo<op>& info) { return std::string(op_name(info.param)); });
+TEST_P(BadArguments, CppApiThrowsInvalidArgumentNamingItAndWritesNothing) {
+  const method& m = *GetParam().m;
+  for (const bad_case& k : bad_cases(m)) {
+    expect_refused(m, GetParam().layout, k,
+                   [&](const arguments& a, const auto& names) { cpp_refuses(m, a, names); });
+  }
+}
+
+TEST_P(BadArguments, CApiReturnsInvalidArgumentNamingItAndWritesNothing) {
+  const method& m = *GetParam().m;
+  for (const bad_case& k : bad_cases(m)) {
+    if (k.through == api::cpp_only) continue;
+    expect_refused(m, GetParam().layout, k,
+                   [&](const arguments& a, const auto& names) { c_refuses(m.c(a), names); });
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, BadArguments, ::testing::ValuesIn(method_layouts()),
+                         method_layout_name);
+
+// ---- arguments the table's calls cannot express -------------------------------------------
+//
+// The table builds its calls' shapes from a layout_kind, which has no value
+// out of range, converts the running-variance kind to the C enum, and
+// passes switch weights as arrays that are never null. These call each
+// activation method directly with what the table cannot pass.
+
+// The C arguments that the table's calls fix.
+struct raw_c {
+  sn_shape shape;
+  sn_running_var kind;
+  const float* mean_weights;
+  const float* var_weights;
+};
+
+struct direct_calls {
+  void (*cpp)(const arguments&, const shape&);
+  sn_status (*c)(const arguments&, const raw_c&);
+};
+
+const std::map<std::string, direct_calls>& activation_calls() {
+  using a = const arguments&;
+  static const std::map<std::string, direct_calls> calls = {
+      {"batch_norm_inference",
+       {[](a k, const shape& s) {
+          batch_norm_inference(k.x, s, k.running_mean, k.running_var, k.gamma, k.beta, k.eps, k.y);
+        },
+        [](a k, const raw_c& r) {
+          return sn_batch_norm_inference(k.x, r.shape, k.running_mean, k.running_var, k.gamma,
+                                         k.beta, k.eps, k.y);
+        }}},
+      {"batch_norm_training",
+       {[](a k, const shape& s) {
+          batch_norm_training(k.x, s, k.running_mean, k.running_var, k.gamma, k.beta, k.momentum,
+                              k.eps, k.kind, k.y, k.save_mean, k.save_rstd);
+        },
+        [](a k, const raw_c& r) {
+          return sn_batch_norm_training(k.x, r.shape, k.running_mean, k.running_var, k.gamma,
+                                        k.beta, k.momentum, k.eps, r.kind, k.y, k.save_mean,
+                                        k.save_rstd);
+        }}},
+      {"batch_norm_mean_only_inference",
+       {[](a k, const shape& s) {
+          batch_norm_mean_only_inference(k.x, s, k.running_mean, k.beta, k.y);
+        },
+        [](a k, const raw_c& r) {
+          return sn_batch_norm_mean_only_inference(k.x, r.shape, k.running_mean, k.beta, k.y);
+        }}},
+      {"batch_norm_mean_only_training",
+       {[](a k, const shape& s) {
+          batch_norm_mean_only_training(k.x, s, k.running_mean, k.beta, k.momentum, k.y,
+                                        k.save_mean);
+        },
+        [](a k, const raw_c& r) {
+          return sn_batch_norm_mean_only_training(k.x, r.shape, k.running_mean, k.beta, k.momentum,
+                                                  k.y, k.save_mean);
+        }}},
+      {"instance_norm",
+       {[](a k, const shape& s) {
+          instance_norm(k.x, s, k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
+        },
+        [](a k, const raw_c& r) {
+          return sn_instance_norm(k.x, r.shape, k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
+        }}},
+      {"group_norm",
+       {[](a k, const shape& s) {
+          group_norm(k.x, s, k.p.groups, k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
+        },
+        [](a k, const raw_c& r) {
+          return sn_group_norm(k.x, r.shape, k.p.groups, k.gamma, k.beta, k.eps, k.y, k.mean,
+                               k.rstd);
+        }}},
+      {"batch_instance_norm_inference",
+       {[](a k, const shape& s) {
+          batch_instance_norm_inference(k.x, s, k.running_mean, k.running_var, k.gamma, k.beta,
+                                        k.rho, k.eps, k.y);
+        },
+        [](a k, const raw_c& r) {
+          return sn_batch_instance_norm_inference(k.x, r.shape, k.running_mean, k.running_var,
+                                                  k.gamma, k.beta, k.rho, k.eps, k.y);
+        }}},
+      {"batch_instance_norm_training",
+       {[](a k, const shape& s) {
+          batch_instance_norm_training(k.x, s, k.running_mean, k.running_var, k.gamma, k.beta,
+                                       k.rho, k.momentum, k.eps, k.y);
+        },
+        [](a k, const raw_c& r) {
+          return sn_batch_instance_norm_training(k.x, r.shape, k.running_mean, k.running_var,
+                                                 k.gamma, k.beta, k.rho, k.momentum, k.eps, k.y);
+        }}},
+      {"switchable_norm_inference",
+       {[](a k, const shape& s) {
+          switchable_norm_inference(k.x, s, k.running_mean, k.running_var, k.gamma, k.beta,
+                                    k.weights, k.eps, k.y);
+        },
+        [](a k, const raw_c& r) {
+          return sn_switchable_norm_inference(k.x, r.shape, k.running_mean, k.running_var, k.gamma,
+                                              k.beta, r.mean_weights, r.var_weights, k.eps, k.y);
+        }}},
+      {"switchable_norm_training",
+       {[](a k, const shape& s) {
+          switchable_norm_training(k.x, s, k.running_mean, k.running_var, k.gamma, k.beta,
+                                   k.weights, k.momentum, k.eps, k.y);
+        },
+        [](a k, const raw_c& r) {
+          return sn_switchable_norm_training(k.x, r.shape, k.running_mean, k.running_var, k.gamma,
+                                             k.beta, r.mean_weights, r.var_weights, k.momentum,
+                                             k.eps, k.y);
+        }}},
+  };
+  return calls;
+}
+
+bool is_activation(const method& m) { return !m.rows; }
+
+// What the valid call passes through the C API, as the table would.
+raw_c raw_of(const arguments& a) {
+  return {a.p.c_shape(),
+          a.kind == running_var_kind::biased ? SN_RUNNING_VAR_BIASED : SN_RUNNING_VAR_UNBIASED,
+          a.weights.mean.data(), a.weights.var.data()};
+}
+
+// A layout out of range, through the C API as the integer it would hold.
+constexpr int layout_seven = 7;
+
+class DirectCall : public ::testing::TestWithParam<method_layout> {
+ protected:
+  const method& m = *GetParam().m;
+  const direct_calls& calls = activation_calls().at(m.name);
+
+  // A case of this test's own, run like the generated ones.
+  void expect_c_refused(const std::string& name, std::vector<std::string> names,
+                        void (*breaks)(raw_c&)) {
+    const bad_case k{name, [](arguments&, call&) {}, std::move(names)};
+    expect_refused(m, GetParam().layout, k, [&](const arguments& a, const auto& want) {
+      raw_c r = raw_of(a);
+      breaks(r);
+      c_refuses(calls.c(a, r), want);
+    });
+  }
+};
+
+TEST(DirectCalls, CoverEveryActivationMethodOfTheTable) {
+  for (const method_layout& k : method_layouts(is_activation)) {
+    EXPECT_EQ(activation_calls().count(k.m->name), 1u) << k.m->name;
+  }
+}
+
+// The direct calls make the same call as the table's: without a broken
+// argument they succeed, so the cases below fail for what they break.
+TEST_P(DirectCall, OfTheValidCallSucceedsThroughBothApis) {
+  call c = valid_call(m, GetParam().layout);
+  const arguments a = c.args();
+  EXPECT_NO_THROW(calls.cpp(a, a.p.activation_shape()));
+  EXPECT_EQ(calls.c(a, raw_of(a)), SN_OK) << sn_last_error();
+}
+
+TEST_P(DirectCall, WithLayoutOutOfRangeIsRefusedByTheCppApi) {
+  const bad_case k{"LayoutSeven", [](arguments&, call&) {}, {"layout"}};
+  expect_refused(m, GetParam().layout, k, [&](const arguments& a, const auto& names) {
+    shape s = a.p.activation_shape();
+    s.layout = static_cast<layout>(layout_seven);
+    try {
+      calls.cpp(a, s);
+      ADD_FAILURE() << "no exception";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_TRUE(names_one_of(e.what(), names));
+    }
+  });
+}
+
+TEST_P(DirectCall, WithLayoutOutOfRangeIsRefusedByTheCApi) {
+  expect_c_refused("LayoutSeven", {"layout"},
+                   [](raw_c& r) { r.shape.layout = static_cast<sn_layout>(layout_seven); });
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, DirectCall, ::testing::ValuesIn(method_layouts(is_activation)),
+                         method_layout_name);
+
+bool takes_running_var_kind(const method& m) { return m.takes_running_var_kind; }
+bool takes_switch_weights(const method& m) { return m.takes_switch_weights; }
+
+class RunningVarKind : public DirectCall {};
+
+TEST_P(RunningVarKind, OutOfRangeIsRefusedByTheCApi) {
+  expect_c_refused("RunningVarKindFive", {"running_var_kind", "kind"},
+                   [](raw_c& r) { r.kind = static_cast<sn_running_var>(5); });
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, RunningVarKind,
+                         ::testing::ValuesIn(method_layouts(takes_running_var_kind)),
+                         method_layout_name);
+
+class SwitchWeights : public DirectCall {};
+
+TEST_P(SwitchWeights, NullMeanWeightsAreRefusedByTheCApi) {
+  expect_c_refused("NullMeanWeights", {"mean_weights"}, [](raw_c& r) { r.mean_weights = nullptr; });
+}
+
+TEST_P(SwitchWeights, NullVarWeightsAreRefusedByTheCApi) {
+  expect_c_refused("NullVarWeights", {"var_weights"}, [](raw_c& r) { r.var_weights = nullptr; });
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, SwitchWeights,
+                         ::testing::ValuesIn(method_layouts(takes_switch_weights)),
+                         method_layout_name);
+
+// ---- the moments object's own rules -------------------------------------------------------
+
+constexpr std::int64_t features = 5;
+
+// The data and outputs of the moments cases, and their bytes before a call.
+struct moments_buffers {
+  std::vector<float> x = normal(3 * features, 1);
+  std::vector<float> mean = sentinel_buffer(features);
+  std::vector<float> var = sentinel_buffer(features);
+
+  std::vector<std::vector<float>> all() const { return {x, mean, var}; }
+};
+
+void expect_unchanged(const moments_buffers& now, const std::vector<std::vector<float>>& before) {
+  const std::vector<std::vector<float>> after = now.all();
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    EXPECT_TRUE(same_bits(after[i], before[i])) << "buffer " << i << " was written";
+  }
+}
+
+// An sn_moments that is destroyed at the end of the scope.
+struct c_moments {
+  explicit c_moments(std::int64_t count) {
+    if (sn_moments_create(count, &m) != SN_OK) m = nullptr;
+  }
+  ~c_moments() { sn_moments_destroy(m); }
+  sn_moments* m = nullptr;
+};
+
+TEST(MomentsBadArgument, MergeWithDifferentFeatureCountsIsRefusedByBothApis) {
+  moments a(features), other(features + 1);
+  try {
+    a.merge(other);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_TRUE(names_one_of(e.what(), {"other", "features"}));
+  }
+  c_moments ca(features), cother(features + 1);
+  c_refuses(sn_moments_merge(ca.m, cother.m), {"other", "features"});
+}
+
+TEST(MomentsBadArgument, FinalizeWithoutDataIsRefusedByBothApisAndWritesNothing) {
+  moments_buffers w;
+  const auto before = w.all();
+  const moments empty(features);
+  try {
+    empty.finalize(w.mean.data(), w.var.data());
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_TRUE(names_one_of(e.what(), {"rows", "moments", "count"}));
+  }
+  c_moments c(features);
+  c_refuses(sn_moments_finalize(c.m, w.mean.data(), w.var.data()), {"rows", "moments", "count"});
+  expect_unchanged(w, before);
+}
+
+TEST(MomentsBadArgument, NullMomentsObjectIsRefusedByEveryCCall) {
+  moments_buffers w;
+  const auto before = w.all();
+  c_moments other(features);
+  std::int64_t rows = 0;
+  c_refuses(sn_moments_update(nullptr, w.x.data(), 3), {"moments"});
+  c_refuses(sn_moments_merge(nullptr, other.m), {"moments"});
+  c_refuses(sn_moments_finalize(nullptr, w.mean.data(), w.var.data()), {"moments"});
+  c_refuses(sn_moments_count(nullptr, &rows), {"moments"});
+  expect_unchanged(w, before);
+}
+
+TEST(MomentsBadArgument, CreateWithNullResultPointerIsRefusedByTheCApi) {
+  c_refuses(sn_moments_create(features, nullptr), {"moments"});
+}
 
 }  // namespace
 }  // namespace simdnorm::testing
