@@ -8,101 +8,73 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
+#include "method_calls.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "test_support.hpp"
 
 namespace simdnorm::testing {
 namespace {
 
-constexpr float eps = 1e-5f;
-
 // Each kernel call writes its outputs into one vector, concatenated.
 using kernel_call = std::function<std::vector<float>()>;
 
-std::vector<kernel_call> kernel_calls() {
-  // Large enough for the future threaded paths (hundreds of thousands of
-  // elements, N = 1 so a single set is split as well).
-  static const shape nchw{1, 32, 4096, layout::nchw};
-  static const shape nhwc{4, 64, 1024, layout::nhwc};
-  static const std::vector<float> x1 = offset_normal(element_count(nchw), 21u);
-  static const std::vector<float> x2 = normal(element_count(nhwc), 22u);
-  return {
-      [] {
-        std::vector<float> y(x1.size() + 2);
-        layer_norm(x1.data(), 1, static_cast<std::int64_t>(x1.size()), nullptr, nullptr, eps,
-                   y.data(), y.data() + x1.size(), y.data() + x1.size() + 1);
-        return y;
-      },
-      [] {
-        // Group norm with one group per sample and N = 1: one set, split.
-        std::vector<float> y(x1.size() + 2);
-        group_norm(x1.data(), nchw, 1, nullptr, nullptr, eps, y.data(), y.data() + x1.size(),
-                   y.data() + x1.size() + 1);
-        return y;
-      },
-      [] {
-        // Planes of 30011 floats, cut by chunk boundaries when the set is
-        // split: an element's bits must not depend on where.
-        const shape odd{1, 3, 30011, layout::nchw};
-        std::vector<float> y(element_count(odd) + 2);
-        const std::vector<float> gamma = {1.5f, -0.5f, 2.0f}, beta = {0.25f, 0.0f, -1.0f};
-        group_norm(x1.data(), odd, 1, gamma.data(), beta.data(), eps, y.data(),
-                   y.data() + element_count(odd), y.data() + element_count(odd) + 1);
-        return y;
-      },
-      [] {
-        // Three rows of a length that is no multiple of a chunk or a vector.
-        const std::int64_t d = 43691;
-        std::vector<float> y(3 * d + 3);
-        rms_norm(x2.data(), 3, d, x2.data() + 3 * d, nullptr, eps, y.data(), y.data() + 3 * d);
-        return y;
-      },
-      [] {
-        std::vector<float> y(x1.size() + 2);
-        weight_norm(x2.data(), x1.data(), 2, static_cast<std::int64_t>(x1.size()) / 2, y.data(),
-                    y.data() + x1.size());
-        return y;
-      },
-      [] {
-        std::vector<float> y(x2.size() + 2 * 4 * 8);
-        group_norm(x2.data(), nhwc, 8, nullptr, nullptr, eps, y.data(), y.data() + x2.size(),
-                   y.data() + x2.size() + 32);
-        return y;
-      },
-      [] {
-        std::vector<float> y(x1.size() + 2 * 32);
-        batch_norm_training(x1.data(), shape{8, 32, 512, layout::nchw}, nullptr, nullptr, nullptr,
-                            nullptr, 0.1f, eps, running_var_kind::unbiased, y.data(),
-                            y.data() + x1.size(), y.data() + x1.size() + 32);
-        return y;
-      },
-      [] {
-        // Three channels: one thread reduces them channel by channel, more
-        // threads plane by plane (split along n); the same bits.
-        const shape few{4, 3, 10000, layout::nchw};
-        std::vector<float> y(element_count(few) + 2 * 3);
-        batch_norm_training(x1.data(), few, nullptr, nullptr, nullptr, nullptr, 0.1f, eps,
-                            running_var_kind::unbiased, y.data(), y.data() + element_count(few),
-                            y.data() + element_count(few) + 3);
-        return y;
-      },
-      [] {
-        std::vector<float> y(x2.size() + 64);
-        batch_norm_training(x2.data(), nhwc, nullptr, nullptr, nullptr, nullptr, 0.1f, eps,
-                            running_var_kind::unbiased, y.data(), y.data() + x2.size(), nullptr);
-        return y;
-      },
-      [] {
-        std::vector<float> y(x2.size());
-        const switch_weights w{{0.5f, 0.25f, 0.25f}, {0.25f, 0.5f, 0.25f}};
-        switchable_norm_training(x2.data(), nhwc, nullptr, nullptr, nullptr, nullptr, w, 0.1f, eps,
-                                 y.data());
-        return y;
-      },
-  };
+// A call of every method of the table in each of its layouts, on each of
+// problems(method, layout), with every optional buffer passed: each returns
+// a fresh copy's outputs.
+template <class Problems>
+std::vector<kernel_call> calls_of_every_method(Problems problems) {
+  std::vector<kernel_call> calls;
+  for (const method_layout& k : method_layouts()) {
+    for (const problem& p : problems(*k.m, k.layout)) {
+      // 1e4 + N(0, 1): the sums' rounding is most sensitive to their order.
+      const auto prepared =
+          std::make_shared<const call>(*k.m, p, variant{}, seed_of(p), data_family::offset);
+      calls.push_back([prepared] {
+        call c = *prepared;
+        c.m->cpp(c.args());
+        return c.written();
+      });
+    }
+  }
+  return calls;
+}
+
+// A problem of each method and layout that reaches a threaded path (above
+// 32K floats): the split of a reduction into chunks depends on the shape
+// alone, so the bits must not depend on the threads that run it.
+std::vector<problem> threaded_problem(const method& m, layout_kind l) {
+  if (m.rows) {
+    // A dataset of many rows of a few features, its statistics merged chunk
+    // by chunk of rows.
+    if (std::string(m.d_name) == "features") return {rows_problem(4099, 16)};
+    // One row longer than a chunk (16K floats), of no multiple of a chunk
+    // or a vector: split.
+    return {rows_problem(1, 65537)};
+  }
+  if (l == layout_kind::nhwc) {
+    // Rows of 64 channels, whole vectors, reduced in chunks of rows that
+    // are merged in a fixed order.
+    return {activation_problem({2, 64, 512, layout::nchw}, l, m.grouped ? 8 : 0)};
+  }
+  if (m.training) {
+    // Three channels: one thread reduces the batch statistics channel by
+    // channel, more threads plane by plane (split along n); the same bits.
+    return {activation_problem({4, 3, 10000, layout::nchw}, l, 0)};
+  }
+  // N = 1 with planes of 30011 floats: sets longer than a chunk and fewer
+  // than threads, and (G = 1) planes cut by chunk boundaries, where an
+  // element's bits must not depend on which side it falls.
+  return {activation_problem({1, 3, 30011, layout::nchw}, l, m.grouped ? 1 : 0)};
+}
+
+// Made once: filling the inputs costs more than the calls.
+const std::vector<kernel_call>& kernel_calls() {
+  static const std::vector<kernel_call> calls = calls_of_every_method(threaded_problem);
+  return calls;
 }
 
 TEST(Determinism, RepeatedCallsAreBitwiseIdentical) {
@@ -129,17 +101,16 @@ TEST(Determinism, ConcurrentCallsMatchSerialCalls) {
 }
 
 TEST(Determinism, CallsFromEveryKindOfCallerAtOnceMatchSerialCalls) {
-  // Twelve callers at once, each running every kernel three times in its own
-  // order: plain threads, threads in arenas of their own (1 to 4 threads),
-  // and threads whose calls run inside a tbb::parallel_for, so that the
-  // kernels' own parallel loops nest in a busy arena. Any state shared
-  // between calls, or a schedule that depended on who calls, would show up
-  // as different bits.
+  // Twelve callers at once, each running every kernel once in its own order: plain threads, threads
+  // in arenas of their own (1 to 4 threads), and threads whose calls run inside a
+  // tbb::parallel_for, so that the kernels' own parallel loops nest in a busy arena. Any state
+  // shared between calls, or a schedule that depended on who calls, would show up as different
+  // bits.
   const std::vector<kernel_call> calls = kernel_calls();
   std::vector<std::vector<float>> serial;
   for (const kernel_call& call : calls) serial.push_back(call());
 
-  constexpr int callers = 12, rounds = 3;
+  constexpr int callers = 12, rounds = 1;
   const std::size_t per_caller = rounds * calls.size();
   std::vector<std::vector<std::vector<float>>> got(callers,
                                                    std::vector<std::vector<float>>(per_caller));
@@ -181,45 +152,12 @@ TEST(Determinism, CallsFromEveryKindOfCallerAtOnceMatchSerialCalls) {
 // (scripts/sanitize.sh thread) this is the test with nothing hidden from the
 // tool, so any state two callers share shows up as a race.
 TEST(Determinism, SmallCallsFromManyThreadsMatchSerialCalls) {
-  static const std::vector<float> x = offset_normal(8 * 512, 31u);
-  static const shape nhwc{2, 32, 64, layout::nhwc}, nchw{4, 16, 64, layout::nchw};
-  const std::vector<kernel_call> calls = {
-      [] {
-        std::vector<float> y(x.size() + 16);
-        layer_norm(x.data(), 8, 512, nullptr, nullptr, eps, y.data(), y.data() + x.size(),
-                   y.data() + x.size() + 8);
-        return y;
-      },
-      [] {
-        std::vector<float> y(x.size() + 8);
-        rms_norm(x.data(), 8, 512, nullptr, nullptr, eps, y.data(), y.data() + x.size());
-        return y;
-      },
-      [] {
-        std::vector<float> y(x.size() + 32);
-        group_norm(x.data(), nhwc, 8, nullptr, nullptr, eps, y.data(), y.data() + x.size(),
-                   y.data() + x.size() + 16);
-        return y;
-      },
-      [] {
-        std::vector<float> y(x.size() + 32), running(32, 0.0f);
-        batch_norm_training(x.data(), nchw, running.data(), running.data() + 16, nullptr, nullptr,
-                            0.1f, eps, running_var_kind::unbiased, y.data(), nullptr, nullptr);
-        std::copy(running.begin(), running.end(), y.end() - 32);
-        return y;
-      },
-      [] {
-        std::vector<float> y(x.size() + 128);
-        instance_norm(x.data(), nchw, nullptr, nullptr, eps, y.data(), y.data() + x.size(),
-                      y.data() + x.size() + 64);
-        return y;
-      },
-      [] {
-        std::vector<float> y(x.size() + 8), g(8, 1.5f);
-        weight_norm(x.data(), g.data(), 8, 512, y.data(), y.data() + x.size());
-        return y;
-      },
-  };
+  const std::vector<kernel_call> calls =
+      calls_of_every_method([](const method& m, layout_kind l) -> std::vector<problem> {
+        if (m.rows) return {rows_problem(8, 512)};
+        return {activation_problem({l == layout_kind::nhwc ? 2 : 4, 32, 64, layout::nchw}, l,
+                                   m.grouped ? 8 : 0)};
+      });
   std::vector<std::vector<float>> serial;
   for (const kernel_call& call : calls) serial.push_back(call());
 
