@@ -34,6 +34,25 @@ class Equivalence : public ::testing::TestWithParam<layout> {
   const std::vector<float> running_mean0 = normal(s.c, 1237, 0.0f, 0.5f);
   const std::vector<float> running_var0 = uniform(s.c, 1238, 0.5f, 2.0f);
   const tolerance y_tol = output_tolerance(gamma);
+
+  // y and the running statistics of a training call agree with batch norm
+  // training's from the same running statistics.
+  void expect_batch_norm_training(const std::vector<float>& y, const std::vector<float>& rm,
+                                  const std::vector<float>& rv) const {
+    std::vector<float> y_bn(count), rm_bn = running_mean0, rv_bn = running_var0;
+    batch_norm_training(x.data(), s, rm_bn.data(), rv_bn.data(), gamma.data(), beta.data(),
+                        momentum, eps, running_var_kind::unbiased, y_bn.data(), nullptr, nullptr);
+    EXPECT_TRUE(all_near(y, widen(y_bn), y_tol));
+    EXPECT_TRUE(all_near(rm, widen(rm_bn), mean_tolerance));
+    EXPECT_TRUE(all_near(rv, widen(rv_bn), rstd_tolerance));
+  }
+
+  void expect_batch_norm_inference(const std::vector<float>& y) const {
+    std::vector<float> y_bn(count);
+    batch_norm_inference(x.data(), s, running_mean0.data(), running_var0.data(), gamma.data(),
+                         beta.data(), eps, y_bn.data());
+    EXPECT_TRUE(all_near(y, widen(y_bn), y_tol));
+  }
 };
 
 TEST_P(Equivalence, GroupNormWithOneGroupEqualsLayerNormOverChannelsAndSpatial) {
@@ -76,24 +95,17 @@ TEST_P(Equivalence, BatchInstanceNormTrainingWithRhoOneEqualsBatchNormTraining) 
   std::vector<float> y(count), rm = running_mean0, rv = running_var0;
   batch_instance_norm_training(x.data(), s, rm.data(), rv.data(), gamma.data(), beta.data(),
                                rho.data(), momentum, eps, y.data());
-  std::vector<float> y_bn(count), rm_bn = running_mean0, rv_bn = running_var0;
-  batch_norm_training(x.data(), s, rm_bn.data(), rv_bn.data(), gamma.data(), beta.data(), momentum,
-                      eps, running_var_kind::unbiased, y_bn.data(), nullptr, nullptr);
 
-  EXPECT_TRUE(all_near(y, widen(y_bn), y_tol));
-  EXPECT_TRUE(all_near(rm, widen(rm_bn), mean_tolerance));
-  EXPECT_TRUE(all_near(rv, widen(rv_bn), rstd_tolerance));
+  expect_batch_norm_training(y, rm, rv);
 }
 
 TEST_P(Equivalence, BatchInstanceNormInferenceWithRhoOneEqualsBatchNormInference) {
   const std::vector<float> rho(s.c, 1.0f);
-  std::vector<float> y(count), y_bn(count);
+  std::vector<float> y(count);
   batch_instance_norm_inference(x.data(), s, running_mean0.data(), running_var0.data(),
                                 gamma.data(), beta.data(), rho.data(), eps, y.data());
-  batch_norm_inference(x.data(), s, running_mean0.data(), running_var0.data(), gamma.data(),
-                       beta.data(), eps, y_bn.data());
 
-  EXPECT_TRUE(all_near(y, widen(y_bn), y_tol));
+  expect_batch_norm_inference(y);
 }
 
 TEST_P(Equivalence, BatchInstanceNormTrainingWithRhoZeroEqualsInstanceNorm) {
@@ -157,23 +169,16 @@ TEST_P(Equivalence, SwitchableNormTrainingWithBatchWeightsEqualsBatchNormTrainin
   std::vector<float> y(count), rm = running_mean0, rv = running_var0;
   switchable_norm_training(x.data(), s, rm.data(), rv.data(), gamma.data(), beta.data(),
                            one_hot(batch_k), momentum, eps, y.data());
-  std::vector<float> y_bn(count), rm_bn = running_mean0, rv_bn = running_var0;
-  batch_norm_training(x.data(), s, rm_bn.data(), rv_bn.data(), gamma.data(), beta.data(), momentum,
-                      eps, running_var_kind::unbiased, y_bn.data(), nullptr, nullptr);
 
-  EXPECT_TRUE(all_near(y, widen(y_bn), y_tol));
-  EXPECT_TRUE(all_near(rm, widen(rm_bn), mean_tolerance));
-  EXPECT_TRUE(all_near(rv, widen(rv_bn), rstd_tolerance));
+  expect_batch_norm_training(y, rm, rv);
 }
 
 TEST_P(Equivalence, SwitchableNormInferenceWithBatchWeightsEqualsBatchNormInference) {
-  std::vector<float> y(count), y_bn(count);
+  std::vector<float> y(count);
   switchable_norm_inference(x.data(), s, running_mean0.data(), running_var0.data(), gamma.data(),
                             beta.data(), one_hot(batch_k), eps, y.data());
-  batch_norm_inference(x.data(), s, running_mean0.data(), running_var0.data(), gamma.data(),
-                       beta.data(), eps, y_bn.data());
 
-  EXPECT_TRUE(all_near(y, widen(y_bn), y_tol));
+  expect_batch_norm_inference(y);
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, Equivalence, ::testing::Values(layout::nchw, layout::nhwc),
