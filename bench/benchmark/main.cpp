@@ -113,8 +113,8 @@ void run_case(benchmark::State& state, const case_spec& spec, const data_family&
       family, spec.elements(), spec.n, simdnorm::bench::input_seed(spec, family.name));
   simdnorm::bench::prepared_call prepared;
   try {
-    prepared =
-        impl.peer != nullptr ? impl.peer->prepare(spec, x) : simdnorm::bench::prepare(spec, x);
+    prepared = impl.peer != nullptr ? impl.peer->prepare(spec, x, nullptr)
+                                    : simdnorm::bench::prepare(spec, x);
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
     return;

@@ -12,10 +12,12 @@
 
 #include <cctype>
 #include <cstdint>
-#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #if __has_include(<torch/version.h>)
@@ -25,198 +27,187 @@
 #include "case_inputs.hpp"
 #include "height_width.hpp"
 #include "peer_library.hpp"
-#include "reference/reference.hpp"
 
 namespace simdnorm::bench {
 
 namespace {
 
+using methods::arguments;
+using methods::member;
+
 constexpr bool cudnn_enabled = false;
 
-// Tensors over buffers the benchmark owns. ATen only reads its inputs.
-at::Tensor vector_tensor(const std::vector<float>& values, at::IntArrayRef sizes) {
-  return at::from_blob(const_cast<float*>(values.data()), sizes, at::kFloat);
-}
-
-at::MemoryFormat format_of(const case_spec& s) {
-  return s.layout == "nhwc" ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
-}
-
-// x in simdnorm's layout as an n x c x h x w tensor with that layout's strides.
-at::Tensor activation(const case_spec& s, const std::vector<float>& x) {
-  const bench::height_width hw = bench::spatial_as_height_width(s.spatial);
-  const std::vector<std::int64_t> sizes{s.n, s.c, hw.h, hw.w};
-  const std::vector<std::int64_t> strides =
-      s.layout == "nhwc" ? std::vector<std::int64_t>{s.c * s.spatial, 1, hw.w * s.c, s.c}
-                         : std::vector<std::int64_t>{s.c * s.spatial, s.spatial, hw.w, 1};
-  at::Tensor tensor = at::from_blob(const_cast<float*>(x.data()), sizes, strides, at::kFloat);
-  TORCH_CHECK(tensor.is_contiguous(format_of(s)), "the input tensor is not in the case's layout");
-  return tensor;
-}
-
-// An output in the case's layout, to compare element by element. ATen 1.13's
-// instance norm returns NCHW for a channels-last input; the comparison copies
-// it, the timed call does not.
-void measure_output(error_figures& errors, const at::Tensor& y, at::MemoryFormat format,
-                    const std::vector<double>& expected) {
-  const at::Tensor laid_out = y.dim() == 4 ? y.contiguous(format) : y.contiguous();
-  measure_y(errors, laid_out.data_ptr<float>(), static_cast<std::size_t>(laid_out.numel()),
-            expected);
-}
-
-void measure_statistic(error_figures& errors, const at::Tensor& statistic,
-                       const std::vector<double>& expected) {
-  const at::Tensor values = statistic.contiguous();
-  measure_stat(errors, values.data_ptr<float>(), static_cast<std::size_t>(values.numel()),
-               expected);
-}
-
-// The parameters and inputs a timed call reads, owned by the call.
-struct aten_inputs {
-  std::vector<float> gamma, beta, g;
-  running_statistics statistics;
-};
-
-// gamma and beta of the case, owned by inputs, as the tensors a call reads.
-struct affine_tensors {
-  at::Tensor gamma, beta;
-};
-affine_tensors add_affine(aten_inputs& inputs, std::int64_t count) {
-  affine_parameters affine = affine_of_size(count);
-  inputs.gamma = std::move(affine.gamma);
-  inputs.beta = std::move(affine.beta);
-  return {vector_tensor(inputs.gamma, {count}), vector_tensor(inputs.beta, {count})};
-}
-
-template <class Op>
-prepared_call timed(std::shared_ptr<aten_inputs> inputs, Op op) {
-  prepared_call prepared;
-  prepared.call = [inputs = std::move(inputs), op] {
-    c10::InferenceMode inference;
-    op();
-  };
-  return prepared;
-}
-
-prepared_call layer_norm(const case_spec& s, const std::vector<float>& x) {
-  auto inputs = std::make_shared<aten_inputs>();
-  const affine_tensors affine = add_affine(*inputs, s.d);
-  const at::Tensor tensor = vector_tensor(x, {s.n, s.d});
-  const std::int64_t d = s.d;
-  const auto op = [=] {
-    return at::native_layer_norm(tensor, {d}, affine.gamma, affine.beta, eps);
-  };
-  const reference::normalized expected =
-      reference::layer_norm(x.data(), s.n, s.d, inputs->gamma.data(), inputs->beta.data(), eps);
-  prepared_call prepared = timed(inputs, op);
-  c10::InferenceMode inference;
-  const auto [y, mean, rstd] = op();
-  measure_output(prepared.errors, y, at::MemoryFormat::Contiguous, expected.y);
-  measure_statistic(prepared.errors, mean, expected.mean);
-  measure_statistic(prepared.errors, rstd, expected.rstd);
-  return prepared;
-}
-
-prepared_call batch_norm(const case_spec& s, const std::vector<float>& x, bool training) {
-  const shape sh = s.activation_shape();
-  auto inputs = std::make_shared<aten_inputs>();
-  const affine_tensors affine = add_affine(*inputs, s.c);
-  inputs->statistics = training ? fresh_running_statistics(s.c) : running_statistics_of(x, sh);
-  const at::Tensor tensor = activation(s, x);
-  // Training updates these in place on every call (unbiased variance, as
-  // simdnorm's row does).
-  const at::Tensor running_mean = vector_tensor(inputs->statistics.mean, {s.c});
-  const at::Tensor running_var = vector_tensor(inputs->statistics.var, {s.c});
-  const auto op = [=] {
-    return at::native_batch_norm(tensor, affine.gamma, affine.beta, running_mean, running_var,
-                                 training, momentum, eps);
-  };
-  prepared_call prepared = timed(inputs, op);
-  c10::InferenceMode inference;
-  if (training) {
-    const reference::trained expected = reference::batch_norm_training(
-        x.data(), sh, inputs->statistics.mean.data(), inputs->statistics.var.data(),
-        inputs->gamma.data(), inputs->beta.data(), momentum, eps, running_var_kind::unbiased);
-    const auto [y, save_mean, save_invstd] = op();
-    measure_output(prepared.errors, y, format_of(s), expected.y);
-    measure_statistic(prepared.errors, save_mean, expected.save_mean);
-    measure_statistic(prepared.errors, save_invstd, expected.save_rstd);
-    measure_statistic(prepared.errors, running_mean, expected.running_mean);
-    measure_statistic(prepared.errors, running_var, expected.running_var);
+// Every tensor an op returns, in order.
+template <class Result>
+std::vector<at::Tensor> tensors_of(const Result& result) {
+  if constexpr (std::is_same_v<Result, at::Tensor>) {
+    return {result};
   } else {
-    const std::vector<double> expected = reference::batch_norm_inference(
-        x.data(), sh, inputs->statistics.mean.data(), inputs->statistics.var.data(),
-        inputs->gamma.data(), inputs->beta.data(), eps);
-    measure_output(prepared.errors, std::get<0>(op()), format_of(s), expected);
+    return std::apply([](const auto&... t) { return std::vector<at::Tensor>{t...}; }, result);
   }
-  return prepared;
 }
 
-prepared_call group_norm(const case_spec& s, const std::vector<float>& x) {
-  auto inputs = std::make_shared<aten_inputs>();
-  const affine_tensors affine = add_affine(*inputs, s.c);
-  const at::Tensor tensor = activation(s, x);
-  const case_spec shape_of = s;
+// One case's filled buffers as ATen sees them, and the scoring of an op on
+// them. ATen only reads its inputs, but for the running statistics that
+// training updates in place.
+class aten_case {
+ public:
+  aten_case(const case_spec& spec, const std::vector<float>& x, reference_cache* cache)
+      : buffers_(fill_call(spec, x)) {
+    reference_cache local;
+    expected_ = reference_of(*buffers_, cache != nullptr ? *cache : local);
+  }
+
+  const methods::method& method() const { return *buffers_->method; }
+  const arguments& args() const { return buffers_->args; }
+  const methods::problem& p() const { return buffers_->args.p; }
+
+  // The call's buffer at field as a dense tensor of these sizes.
+  at::Tensor tensor(member field, at::IntArrayRef sizes) const {
+    return at::from_blob(args().*field, sizes, at::kFloat);
+  }
+  // A per-channel buffer of an activation method.
+  at::Tensor per_channel(member field) const { return tensor(field, {p().c}); }
+
+  at::MemoryFormat format() const {
+    return p().layout == methods::layout_kind::nhwc ? at::MemoryFormat::ChannelsLast
+                                                    : at::MemoryFormat::Contiguous;
+  }
+
+  // x in simdnorm's layout as an n x c x h x w tensor with that layout's
+  // strides.
+  at::Tensor activation() const {
+    const std::int64_t n = p().n, c = p().c, spatial = p().spatial;
+    const bench::height_width hw = bench::spatial_as_height_width(spatial);
+    const std::vector<std::int64_t> strides =
+        format() == at::MemoryFormat::ChannelsLast
+            ? std::vector<std::int64_t>{c * spatial, 1, hw.w * c, c}
+            : std::vector<std::int64_t>{c * spatial, spatial, hw.w, 1};
+    at::Tensor t = at::from_blob(args().x, {n, c, hw.h, hw.w}, strides, at::kFloat);
+    TORCH_CHECK(t.is_contiguous(format()), "the input tensor is not in the case's layout");
+    return t;
+  }
+
+  // Calls op once and scores what it returns, each tensor as the buffer at
+  // the same place in returns (ATen returns more than the call has in places:
+  // those are left out), and each buffer in updated, which ATen updates in
+  // place; then hands back op as the timed call.
+  template <class Op>
+  prepared_call finish(Op op, std::initializer_list<member> returns,
+                       std::initializer_list<member> updated = {}) const {
+    prepared_call prepared;
+    prepared.call = [buffers = buffers_, op] {
+      c10::InferenceMode inference;
+      op();
+    };
+    c10::InferenceMode inference;
+    const std::vector<at::Tensor> results = tensors_of(op());
+    std::size_t i = 0;
+    for (const member field : returns) {
+      // ATen 1.13's instance norm returns NCHW for a channels-last input:
+      // the comparison copies it into the case's layout, the timed call
+      // does not.
+      const at::Tensor& result = results.at(i++);
+      const at::Tensor laid_out =
+          result.dim() == 4 ? result.contiguous(format()) : result.contiguous();
+      measure_output(prepared.errors, method(), *expected_, field, laid_out.data_ptr<float>(),
+                     static_cast<std::size_t>(laid_out.numel()));
+    }
+    for (const member field : updated) {
+      measure_output(prepared.errors, method(), *expected_, field, args().*field,
+                     count_of(*buffers_, field));
+    }
+    return prepared;
+  }
+
+ private:
+  std::shared_ptr<case_call> buffers_;  // shared with the timed call
+  std::shared_ptr<const methods::reference_outputs> expected_;
+};
+
+prepared_call layer_norm(const aten_case& k) {
+  const std::int64_t d = k.p().d;
+  const double eps = k.args().eps;
+  const at::Tensor x = k.tensor(&arguments::x, {k.p().n, d});
+  const at::Tensor gamma = k.tensor(&arguments::gamma, {d});
+  const at::Tensor beta = k.tensor(&arguments::beta, {d});
+  return k.finish([=] { return at::native_layer_norm(x, {d}, gamma, beta, eps); },
+                  {&arguments::y, &arguments::mean, &arguments::rstd});
+}
+
+prepared_call batch_norm(const aten_case& k) {
+  const bool training = k.method().training;
+  const double momentum = k.args().momentum, eps = k.args().eps;
+  const at::Tensor x = k.activation();
+  const at::Tensor gamma = k.per_channel(&arguments::gamma);
+  const at::Tensor beta = k.per_channel(&arguments::beta);
+  const at::Tensor running_mean = k.per_channel(&arguments::running_mean);
+  const at::Tensor running_var = k.per_channel(&arguments::running_var);
   const auto op = [=] {
-    return at::native_group_norm(tensor, affine.gamma, affine.beta, shape_of.n, shape_of.c,
-                                 shape_of.spatial, shape_of.groups, eps);
+    return at::native_batch_norm(x, gamma, beta, running_mean, running_var, training, momentum,
+                                 eps);
   };
-  const reference::normalized expected = reference::group_norm(
-      x.data(), s.activation_shape(), s.groups, inputs->gamma.data(), inputs->beta.data(), eps);
-  prepared_call prepared = timed(inputs, op);
-  c10::InferenceMode inference;
-  const auto [y, mean, rstd] = op();
-  measure_output(prepared.errors, y, format_of(s), expected.y);
-  measure_statistic(prepared.errors, mean, expected.mean);
-  measure_statistic(prepared.errors, rstd, expected.rstd);
-  return prepared;
+  if (!training) return k.finish(op, {&arguments::y});
+  // Training updates the running statistics on every call (unbiased
+  // variance, as simdnorm's row does).
+  return k.finish(op, {&arguments::y, &arguments::save_mean, &arguments::save_rstd},
+                  {&arguments::running_mean, &arguments::running_var});
 }
 
-prepared_call instance_norm(const case_spec& s, const std::vector<float>& x) {
-  auto inputs = std::make_shared<aten_inputs>();
-  const affine_tensors affine = add_affine(*inputs, s.c);
-  const at::Tensor tensor = activation(s, x);
+prepared_call group_norm(const aten_case& k) {
+  const methods::problem p = k.p();
+  const double eps = k.args().eps;
+  const at::Tensor x = k.activation();
+  const at::Tensor gamma = k.per_channel(&arguments::gamma);
+  const at::Tensor beta = k.per_channel(&arguments::beta);
+  return k.finish(
+      [=] { return at::native_group_norm(x, gamma, beta, p.n, p.c, p.spatial, p.groups, eps); },
+      {&arguments::y, &arguments::mean, &arguments::rstd});
+}
+
+prepared_call instance_norm(const aten_case& k) {
+  const double momentum = k.args().momentum, eps = k.args().eps;
+  const at::Tensor x = k.activation();
+  const at::Tensor gamma = k.per_channel(&arguments::gamma);
+  const at::Tensor beta = k.per_channel(&arguments::beta);
   // The statistics of each input and no running statistics, as simdnorm's
   // instance_norm. ATen returns no statistics here, so the row has no
   // statistic error.
-  const auto op = [=] {
-    const bool use_input_stats = true;
-    return at::instance_norm(tensor, affine.gamma, affine.beta, {}, {}, use_input_stats, momentum,
-                             eps, cudnn_enabled);
-  };
-  const reference::normalized expected = reference::instance_norm(
-      x.data(), s.activation_shape(), inputs->gamma.data(), inputs->beta.data(), eps);
-  prepared_call prepared = timed(inputs, op);
-  c10::InferenceMode inference;
-  measure_output(prepared.errors, op(), format_of(s), expected.y);
-  return prepared;
+  return k.finish(
+      [=] {
+        const bool use_input_stats = true;
+        return at::instance_norm(x, gamma, beta, {}, {}, use_input_stats, momentum, eps,
+                                 cudnn_enabled);
+      },
+      {&arguments::y});
 }
 
-prepared_call weight_norm(const case_spec& s, const std::vector<float>& x) {
-  auto inputs = std::make_shared<aten_inputs>();
-  inputs->g = weight_norm_gains(s.n);
-  const at::Tensor v = vector_tensor(x, {s.n, s.d});
-  const at::Tensor g = vector_tensor(inputs->g, {s.n, 1});
+prepared_call weight_norm(const aten_case& k) {
   // dim 0: one norm per output row, as torch.nn.utils.weight_norm on a
   // Linear layer's n x d weight.
-  const auto op = [=] { return at::_weight_norm_interface(v, g, 0); };
-  const reference::weight_normalized expected =
-      reference::weight_norm(x.data(), inputs->g.data(), s.n, s.d);
-  prepared_call prepared = timed(inputs, op);
-  c10::InferenceMode inference;
-  const auto [w, norm] = op();
-  measure_output(prepared.errors, w, at::MemoryFormat::Contiguous, expected.w);
-  measure_statistic(prepared.errors, norm, expected.norm);
-  return prepared;
+  const at::Tensor v = k.tensor(&arguments::x, {k.p().n, k.p().d});
+  const at::Tensor g = k.tensor(&arguments::gain, {k.p().n, 1});
+  return k.finish([=] { return at::_weight_norm_interface(v, g, 0); },
+                  {&arguments::y, &arguments::norm});
 }
 
-prepared_call prepare_aten(const case_spec& spec, const std::vector<float>& x) {
-  if (spec.method == "layer_norm") return layer_norm(spec, x);
-  if (spec.method == "batch_norm_inference") return batch_norm(spec, x, false);
-  if (spec.method == "batch_norm_training") return batch_norm(spec, x, true);
-  if (spec.method == "group_norm") return group_norm(spec, x);
-  if (spec.method == "instance_norm") return instance_norm(spec, x);
-  if (spec.method == "weight_norm") return weight_norm(spec, x);
+// ATen's op for each method the table says it has.
+struct aten_op {
+  const char* method;
+  prepared_call (*prepare)(const aten_case& k);
+};
+
+constexpr aten_op aten_ops[] = {
+    {"layer_norm", layer_norm},          {"batch_norm_inference", batch_norm},
+    {"batch_norm_training", batch_norm}, {"group_norm", group_norm},
+    {"instance_norm", instance_norm},    {"weight_norm", weight_norm},
+};
+
+prepared_call prepare_aten(const case_spec& spec, const std::vector<float>& x,
+                           reference_cache* cache) {
+  for (const aten_op& op : aten_ops) {
+    if (spec.method == op.method) return op.prepare(aten_case(spec, x, cache));
+  }
   throw std::invalid_argument("ATen has no " + spec.method);
 }
 
@@ -245,7 +236,8 @@ peer_library aten_peer() {
 #else
   const std::string version = "ATen (version unknown)";
 #endif
-  return {"aten", "", version, dispatched_isa(), aten_covers, set_aten_threads, prepare_aten};
+  return {"aten",           "",          version, dispatched_isa(), &methods::method::aten,
+          set_aten_threads, prepare_aten};
 }
 
 }  // namespace simdnorm::bench

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
+#include <string>
 
 #include "data_family.hpp"
 #include "reference/reference.hpp"
@@ -12,32 +14,35 @@ namespace simdnorm::bench {
 
 namespace {
 
+using methods::buffer;
+using methods::contents;
+using methods::role;
+
 constexpr std::uint64_t parameter_seed = 0x5eed'0001;
+// Batch-instance norm's rho: no peer takes it, so it has a seed of its own.
+constexpr std::uint64_t rho_seed = 0x5eed'0004;
 
-// |actual - expected|, 0 where both are non-finite, infinite where only one
-// is (counted as a mismatch). A reference value past float32's range (a
-// variance of 1e60 from data of 1e30) is non-finite as a float: an infinite
-// output is then right.
-double abs_error(float actual, double expected, std::int64_t& mismatches) {
-  const bool finite = std::isfinite(actual);
-  const bool expected_finite = std::isfinite(static_cast<float>(expected));
-  if (finite && expected_finite) return std::fabs(static_cast<double>(actual) - expected);
-  if (!finite && !expected_finite) return 0.0;
-  ++mismatches;
-  return std::numeric_limits<double>::infinity();
-}
-
-}  // namespace
-
+// gamma near 1 and beta near 0, as after some training; the same for every
+// case and data family of a given size.
+struct affine_parameters {
+  std::vector<float> gamma, beta;
+};
 affine_parameters affine_of_size(std::int64_t count) {
   return {bench::normal_floats(count, parameter_seed, 1.0, 0.1),
           bench::normal_floats(count, parameter_seed + 1, 0.0, 0.1)};
 }
 
+// Weight norm's g, one per output row, near 1.
 std::vector<float> weight_norm_gains(std::int64_t rows) {
   return bench::normal_floats(rows, parameter_seed + 2, 1.0, 0.1);
 }
 
+struct running_statistics {
+  std::vector<float> mean, var;
+};
+
+// The data's own per-channel statistics (float64, rounded; biased variance),
+// so that inference outputs are O(1) on every data family.
 running_statistics running_statistics_of(const std::vector<float>& x, const shape& s) {
   const reference::trained stats = reference::batch_norm_training(
       x.data(), s, nullptr, nullptr, nullptr, nullptr, momentum, eps, running_var_kind::biased);
@@ -52,11 +57,91 @@ running_statistics running_statistics_of(const std::vector<float>& x, const shap
   return running;
 }
 
+// PyTorch's initial running statistics: mean 0, variance 1.
 running_statistics fresh_running_statistics(std::int64_t channels) {
   const auto count = static_cast<std::size_t>(channels);
   return {std::vector<float>(count, 0.0f), std::vector<float>(count, 1.0f)};
 }
 
+std::vector<float> rounded(const std::vector<double>& values) {
+  return std::vector<float>(values.begin(), values.end());
+}
+
+// The initial values of a call's buffers. The statistics of the data, a pass
+// over the whole tensor, are taken once for the buffers that share them.
+class initial_values {
+ public:
+  initial_values(const methods::method& m, const methods::problem& p, const std::vector<float>& x)
+      : m_(m), p_(p), x_(x) {}
+
+  std::vector<float> operator()(const buffer& b) {
+    const std::int64_t count = methods::size_of(b.size, p_);
+    if (is_output(b.kind) && b.kind != role::in_out) {
+      return std::vector<float>(static_cast<std::size_t>(count), 0.0f);
+    }
+    switch (b.holds) {
+      case contents::gamma:
+        return affine_of_size(count).gamma;
+      case contents::beta:
+        return affine_of_size(count).beta;
+      case contents::running_mean:
+        return running().mean;
+      case contents::running_var:
+        return running().var;
+      case contents::rho:
+        return uniform_floats(count, rho_seed);
+      case contents::gain:
+        return weight_norm_gains(count);
+      // Standardize given the data's own moments: outputs are O(1).
+      case contents::mean:
+        return rounded(moments().mean);
+      case contents::var:
+        return rounded(moments().var);
+      case contents::data:
+      case contents::rstd:
+      case contents::norm:
+        break;
+    }
+    throw std::logic_error(std::string(m_.name) + ": no input values for buffer " + b.name);
+  }
+
+ private:
+  // Training starts where PyTorch does; inference reads the data's own
+  // statistics.
+  const running_statistics& running() {
+    if (!running_) {
+      running_ = m_.training ? fresh_running_statistics(p_.c)
+                             : running_statistics_of(x_, p_.activation_shape());
+    }
+    return *running_;
+  }
+  const reference::feature_moments& moments() {
+    if (!moments_) moments_ = reference::moments(x_.data(), p_.n, p_.d);
+    return *moments_;
+  }
+
+  const methods::method& m_;
+  const methods::problem& p_;
+  const std::vector<float>& x_;
+  std::optional<running_statistics> running_;
+  std::optional<reference::feature_moments> moments_;
+};
+
+// |actual - expected|, 0 where both are non-finite, infinite where only one
+// is (counted as a mismatch). A reference value past float32's range (a
+// variance of 1e60 from data of 1e30) is non-finite as a float: an infinite
+// output is then right.
+double abs_error(float actual, double expected, std::int64_t& mismatches) {
+  const bool finite = std::isfinite(actual);
+  const bool expected_finite = std::isfinite(static_cast<float>(expected));
+  if (finite && expected_finite) return std::fabs(static_cast<double>(actual) - expected);
+  if (!finite && !expected_finite) return 0.0;
+  ++mismatches;
+  return std::numeric_limits<double>::infinity();
+}
+
+// Sets errors.max_abs and errors.mean_abs from the count values of y, and
+// counts its non-finite mismatches (see error_figures).
 void measure_y(error_figures& errors, const float* y, std::size_t count,
                const std::vector<double>& expected) {
   if (count != expected.size()) throw std::logic_error("reference y has another size");
@@ -68,6 +153,78 @@ void measure_y(error_figures& errors, const float* y, std::size_t count,
   }
   errors.max_abs = max;
   errors.mean_abs = expected.empty() ? 0.0 : sum / static_cast<double>(expected.size());
+}
+
+// Where the buffer at field stands in m.buffers, and so in its reference.
+std::size_t index_of(const methods::method& m, methods::member field) {
+  for (std::size_t i = 0; i < m.buffers.size(); ++i) {
+    if (m.buffers[i].field == field) return i;
+  }
+  throw std::logic_error(std::string(m.name) + " has no such buffer");
+}
+
+}  // namespace
+
+bool passed(const buffer& b) { return !b.optional || b.benchmarked; }
+
+std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<float>& x) {
+  auto call = std::make_shared<case_call>();
+  const methods::method& m = method_of(spec);
+  call->method = &m;
+  methods::arguments& args = call->args;
+  args.p = problem_of(spec);
+  if (static_cast<std::int64_t>(x.size()) != args.p.elements()) {
+    throw std::invalid_argument(case_label(spec) + ": x has " + std::to_string(x.size()) +
+                                " values");
+  }
+  args.eps = eps;
+  args.momentum = momentum;
+  args.kind = running_var_kind::unbiased;
+  args.weights = mixing;
+  call->owned.resize(m.buffers.size());
+  initial_values values(m, args.p, x);
+  for (std::size_t i = 0; i < m.buffers.size(); ++i) {
+    const buffer& b = m.buffers[i];
+    if (!passed(b)) continue;
+    if (b.kind == role::primary_input) {
+      args.*b.field = const_cast<float*>(x.data());  // read only
+      continue;
+    }
+    call->owned[i] = values(b);
+    args.*b.field = call->owned[i].data();
+  }
+  return call;
+}
+
+std::size_t count_of(const case_call& call, methods::member field) {
+  const methods::buffer& b = call.method->buffers[index_of(*call.method, field)];
+  return static_cast<std::size_t>(methods::size_of(b.size, call.args.p));
+}
+
+std::shared_ptr<const methods::reference_outputs> reference_of(const case_call& call,
+                                                               reference_cache& cache) {
+  if (!cache.value) {
+    cache.value =
+        std::make_shared<const methods::reference_outputs>(call.method->reference(call.args));
+  }
+  return cache.value;
+}
+
+const std::vector<double>& expected_of(const methods::method& m,
+                                       const methods::reference_outputs& expected,
+                                       methods::member field) {
+  return expected.at(index_of(m, field));
+}
+
+void measure_output(error_figures& errors, const methods::method& m,
+                    const methods::reference_outputs& expected, methods::member field,
+                    const float* values, std::size_t count) {
+  const std::size_t index = index_of(m, field);
+  if (m.buffers[index].kind == role::primary_output) {
+    measure_y(errors, values, count, expected.at(index));
+  } else {
+    measure_stat(errors, values, count, expected.at(index));
+  }
 }
 
 void measure_stat(error_figures& errors, const float* actual, std::size_t count,

@@ -2,8 +2,28 @@
 
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 namespace simdnorm::bench {
+
+const methods::method& method_of(const case_spec& spec) { return methods::named(spec.method); }
+
+methods::problem problem_of(const case_spec& spec) {
+  methods::problem p;
+  for (const methods::layout_kind layout :
+       {methods::layout_kind::nchw, methods::layout_kind::nhwc, methods::layout_kind::rows}) {
+    if (spec.layout == methods::name_of(layout)) p.layout = layout;
+  }
+  if (spec.layout != methods::name_of(p.layout)) {
+    throw std::invalid_argument("unknown layout " + spec.layout);
+  }
+  p.n = spec.n;
+  p.c = spec.c;
+  p.spatial = spec.spatial;
+  p.groups = spec.groups;
+  p.d = spec.d;
+  return p;
+}
 
 std::uint64_t input_seed(const case_spec& spec, const char* family) {
   // FNV-1a over the case's identity.

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "methods/method_table.hpp"
 #include "simdnorm/simdnorm.hpp"
 
 namespace simdnorm::bench {
@@ -24,10 +25,13 @@ struct case_spec {
   std::int64_t d = 0;
 
   std::int64_t elements() const { return layout == "rows" ? n * d : n * c * spatial; }
-  simdnorm::shape activation_shape() const {
-    return {n, c, spatial, layout == "nhwc" ? simdnorm::layout::nhwc : simdnorm::layout::nchw};
-  }
 };
+
+// The method table's entry of a case; throws std::invalid_argument when
+// there is none.
+const methods::method& method_of(const case_spec& spec);
+// The case's layout and sizes as the table's calls take them.
+methods::problem problem_of(const case_spec& spec);
 
 // Every public method on n x c x spatial activations, in one order for every
 // suite.

@@ -23,7 +23,7 @@ std::string reason(const char* name, const char* package) {
 
 void no_threads(int) {}
 
-prepared_call not_built(const case_spec& spec, const std::vector<float>&) {
+prepared_call not_built(const case_spec& spec, const std::vector<float>&, reference_cache*) {
   throw std::logic_error("a missing peer was asked to run " + spec.method);
 }
 
@@ -35,13 +35,14 @@ peer_library onednn_peer() {
           reason("oneDNN", "libdnnl-dev and ocl-icd-opencl-dev"),
           "",
           "",
-          onednn_covers,
+          &methods::method::onednn,
           no_threads,
           not_built};
 }
 #elif defined(SIMDNORM_MISSING_ATEN)
 peer_library aten_peer() {
-  return {"aten", reason("ATen", "libtorch-dev"), "", "", aten_covers, no_threads, not_built};
+  return {"aten",   reason("ATen", "libtorch-dev"), "", "", &methods::method::aten, no_threads,
+          not_built};
 }
 #else
 #error "define SIMDNORM_MISSING_ONEDNN or SIMDNORM_MISSING_ATEN"

@@ -14,7 +14,6 @@
 #include "height_width.hpp"
 #include "onednn_runtime.hpp"
 #include "peer_library.hpp"
-#include "reference/reference.hpp"
 
 namespace simdnorm::bench {
 
@@ -23,8 +22,30 @@ namespace {
 using dnnl::memory;
 using dnnl::normalization_flags;
 using dnnl::prop_kind;
+using methods::arguments;
 using tag = memory::format_tag;
 constexpr memory::data_type f32 = memory::data_type::f32;
+
+// The methods oneDNN has, each a primitive over the call's buffers. oneDNN's
+// statistics are a mean and a variance: written by training (layer norm's
+// forward_training too, so that it writes what simdnorm's layer_norm does)
+// into the buffers named here, read by inference from the running
+// statistics. oneDNN 2.6 has no group normalization primitive (3.3 added
+// one), and its batch norm has no running-statistics update or mean-only
+// variant.
+struct onednn_method {
+  const char* name;
+  bool layer_normalization;  // else batch normalization
+  bool training;
+  methods::member mean;  // where it writes its mean; null where it reads one
+  methods::member rstd;  // the statistic its variance is scored against
+};
+
+constexpr onednn_method onednn_methods[] = {
+    {"layer_norm", true, true, &arguments::mean, &arguments::rstd},
+    {"batch_norm_inference", false, false, nullptr, nullptr},
+    {"batch_norm_training", false, true, &arguments::save_mean, &arguments::save_rstd},
+};
 
 // What one timed call needs, owned by the call.
 struct onednn_call {
@@ -32,9 +53,8 @@ struct onednn_call {
   dnnl::stream stream{engine};
   dnnl::primitive primitive;
   std::unordered_map<int, memory> args;
-  affine_parameters affine;
-  running_statistics statistics;  // written by training: the batch mean and variance
-  std::vector<float> y;
+  std::shared_ptr<case_call> buffers;
+  std::vector<float> variance;  // written by training
 
   void run() {
     primitive.execute(stream, args);
@@ -45,14 +65,8 @@ struct onednn_call {
   }
 };
 
-prepared_call timed(std::shared_ptr<onednn_call> call) {
-  prepared_call prepared;
-  prepared.call = [call = std::move(call)] { call->run(); };
-  return prepared;
-}
-
 // oneDNN writes the variance; the reference gives rstd = 1 / sqrt(var + eps).
-std::vector<double> variance_of(const std::vector<double>& rstd) {
+std::vector<double> variance_of(const std::vector<double>& rstd, float eps) {
   std::vector<double> var(rstd.size());
   for (std::size_t i = 0; i < rstd.size(); ++i) {
     var[i] = 1.0 / (rstd[i] * rstd[i]) - static_cast<double>(eps);
@@ -60,92 +74,75 @@ std::vector<double> variance_of(const std::vector<double>& rstd) {
   return var;
 }
 
-prepared_call layer_norm(const case_spec& s, const std::vector<float>& x) {
-  auto call = std::make_shared<onednn_call>();
-  call->affine = affine_of_size(s.d);
-  call->y.resize(x.size());
-  call->statistics.mean.resize(static_cast<std::size_t>(s.n));
-  call->statistics.var.resize(static_cast<std::size_t>(s.n));
-  const memory::desc data({s.n, s.d}, f32, tag::ab);
-  const memory::desc per_row({s.n}, f32, tag::a);
-  const memory::desc per_feature({s.d}, f32, tag::a);
-  // forward_training, so that oneDNN writes the mean and variance it
-  // computes, as simdnorm's layer_norm writes mean and rstd.
-  const dnnl::layer_normalization_forward::primitive_desc descriptor(
-      {prop_kind::forward_training, data, per_row, eps,
-       normalization_flags::use_scale | normalization_flags::use_shift},
-      call->engine);
-  call->primitive = dnnl::layer_normalization_forward(descriptor);
-  call->args = {{DNNL_ARG_SRC, call->wrap(data, x.data())},
-                {DNNL_ARG_DST, call->wrap(data, call->y.data())},
-                {DNNL_ARG_SCALE, call->wrap(per_feature, call->affine.gamma.data())},
-                {DNNL_ARG_SHIFT, call->wrap(per_feature, call->affine.beta.data())},
-                {DNNL_ARG_MEAN, call->wrap(per_row, call->statistics.mean.data())},
-                {DNNL_ARG_VARIANCE, call->wrap(per_row, call->statistics.var.data())}};
-  const reference::normalized expected = reference::layer_norm(
-      x.data(), s.n, s.d, call->affine.gamma.data(), call->affine.beta.data(), eps);
-  call->run();
-  prepared_call prepared = timed(call);
-  measure_y(prepared.errors, call->y, expected.y);
-  measure_stat(prepared.errors, call->statistics.mean, expected.mean);
-  measure_stat(prepared.errors, call->statistics.var, variance_of(expected.rstd));
-  return prepared;
-}
-
-// oneDNN's logical dimensions are always n, c, h, w; the format tag gives the
-// order in memory, so tag::nhwc reads simdnorm's NHWC buffer as it is.
-prepared_call batch_norm(const case_spec& s, const std::vector<float>& x, bool training) {
-  const shape sh = s.activation_shape();
-  const bench::height_width hw = bench::spatial_as_height_width(s.spatial);
-  auto call = std::make_shared<onednn_call>();
-  call->affine = affine_of_size(s.c);
-  // Inference reads the data's own statistics as running statistics;
-  // training overwrites these with the batch mean and biased variance.
-  // oneDNN has no running-statistics update (frameworks do it outside the
-  // primitive), so its training row does a little less work than simdnorm's.
-  call->statistics = training ? fresh_running_statistics(s.c) : running_statistics_of(x, sh);
-  call->y.resize(x.size());
-  const memory::desc data({s.n, s.c, hw.h, hw.w}, f32, s.layout == "nhwc" ? tag::nhwc : tag::nchw);
-  const memory::desc per_channel({s.c}, f32, tag::a);
-  const normalization_flags affine =
-      normalization_flags::use_scale | normalization_flags::use_shift;
-  const dnnl::batch_normalization_forward::primitive_desc descriptor(
-      {training ? prop_kind::forward_training : prop_kind::forward_inference, data, eps,
-       training ? affine : affine | normalization_flags::use_global_stats},
-      call->engine);
-  call->primitive = dnnl::batch_normalization_forward(descriptor);
-  call->args = {{DNNL_ARG_SRC, call->wrap(data, x.data())},
-                {DNNL_ARG_DST, call->wrap(data, call->y.data())},
-                {DNNL_ARG_SCALE, call->wrap(per_channel, call->affine.gamma.data())},
-                {DNNL_ARG_SHIFT, call->wrap(per_channel, call->affine.beta.data())},
-                {DNNL_ARG_MEAN, call->wrap(per_channel, call->statistics.mean.data())},
-                {DNNL_ARG_VARIANCE, call->wrap(per_channel, call->statistics.var.data())}};
-  prepared_call prepared;
-  if (training) {
-    const reference::trained expected = reference::batch_norm_training(
-        x.data(), sh, nullptr, nullptr, call->affine.gamma.data(), call->affine.beta.data(),
-        momentum, eps, running_var_kind::unbiased);
-    call->run();
-    prepared = timed(call);
-    measure_y(prepared.errors, call->y, expected.y);
-    measure_stat(prepared.errors, call->statistics.mean, expected.save_mean);
-    measure_stat(prepared.errors, call->statistics.var, variance_of(expected.save_rstd));
-  } else {
-    const std::vector<double> expected = reference::batch_norm_inference(
-        x.data(), sh, call->statistics.mean.data(), call->statistics.var.data(),
-        call->affine.gamma.data(), call->affine.beta.data(), eps);
-    call->run();
-    prepared = timed(call);
-    measure_y(prepared.errors, call->y, expected);
+prepared_call prepare_onednn(const case_spec& spec, const std::vector<float>& x,
+                             reference_cache* cache) {
+  const onednn_method* found = nullptr;
+  for (const onednn_method& method : onednn_methods) {
+    if (spec.method == method.name) found = &method;
   }
-  return prepared;
-}
+  if (found == nullptr) throw std::invalid_argument("oneDNN has no " + spec.method);
+  const onednn_method& method = *found;
 
-prepared_call prepare_onednn(const case_spec& spec, const std::vector<float>& x) {
-  if (spec.method == "layer_norm") return layer_norm(spec, x);
-  if (spec.method == "batch_norm_inference") return batch_norm(spec, x, false);
-  if (spec.method == "batch_norm_training") return batch_norm(spec, x, true);
-  throw std::invalid_argument("oneDNN has no " + spec.method);
+  auto call = std::make_shared<onednn_call>();
+  call->buffers = fill_call(spec, x);
+  const methods::method& m = *call->buffers->method;
+  const arguments& a = call->buffers->args;
+  const methods::problem& p = a.p;
+  // A statistic per row of a layer norm, per channel of a batch norm. oneDNN's
+  // logical dimensions are always n, c, h, w; the format tag gives the order
+  // in memory, so tag::nhwc reads simdnorm's NHWC buffer as it is.
+  const std::int64_t sets = method.layer_normalization ? p.n : p.c;
+  const bench::height_width hw = bench::spatial_as_height_width(p.spatial);
+  const memory::desc data =
+      method.layer_normalization
+          ? memory::desc({p.n, p.d}, f32, tag::ab)
+          : memory::desc({p.n, p.c, hw.h, hw.w}, f32,
+                         p.layout == methods::layout_kind::nhwc ? tag::nhwc : tag::nchw);
+  const memory::desc per_set({sets}, f32, tag::a);
+  const memory::desc per_affine({method.layer_normalization ? p.d : p.c}, f32, tag::a);
+
+  const float* mean = a.running_mean;
+  const float* variance = a.running_var;
+  if (method.training) {
+    call->variance.resize(static_cast<std::size_t>(sets));
+    mean = a.*method.mean;
+    variance = call->variance.data();
+  }
+  const prop_kind kind =
+      method.training ? prop_kind::forward_training : prop_kind::forward_inference;
+  const normalization_flags flags =
+      normalization_flags::use_scale | normalization_flags::use_shift |
+      (method.training ? normalization_flags::none : normalization_flags::use_global_stats);
+  if (method.layer_normalization) {
+    const dnnl::layer_normalization_forward::primitive_desc descriptor(
+        {kind, data, per_set, a.eps, flags}, call->engine);
+    call->primitive = dnnl::layer_normalization_forward(descriptor);
+  } else {
+    const dnnl::batch_normalization_forward::primitive_desc descriptor({kind, data, a.eps, flags},
+                                                                       call->engine);
+    call->primitive = dnnl::batch_normalization_forward(descriptor);
+  }
+  call->args = {{DNNL_ARG_SRC, call->wrap(data, a.x)},
+                {DNNL_ARG_DST, call->wrap(data, a.y)},
+                {DNNL_ARG_SCALE, call->wrap(per_affine, a.gamma)},
+                {DNNL_ARG_SHIFT, call->wrap(per_affine, a.beta)},
+                {DNNL_ARG_MEAN, call->wrap(per_set, mean)},
+                {DNNL_ARG_VARIANCE, call->wrap(per_set, variance)}};
+
+  reference_cache local;
+  const auto expected = reference_of(*call->buffers, cache != nullptr ? *cache : local);
+  call->run();
+  prepared_call prepared;
+  measure_output(prepared.errors, m, *expected, &arguments::y, a.y,
+                 count_of(*call->buffers, &arguments::y));
+  if (method.training) {
+    measure_output(prepared.errors, m, *expected, method.mean, mean,
+                   count_of(*call->buffers, method.mean));
+    measure_stat(prepared.errors, call->variance.data(), call->variance.size(),
+                 variance_of(expected_of(m, *expected, method.rstd), a.eps));
+  }
+  prepared.call = [call = std::move(call)] { call->run(); };
+  return prepared;
 }
 
 }  // namespace
@@ -155,7 +152,7 @@ peer_library onednn_peer() {
           "",
           "oneDNN " + bench::onednn_version() + " (" + bench::onednn_runtime() + " runtime)",
           bench::onednn_isa(),
-          onednn_covers,
+          &methods::method::onednn,
           bench::set_onednn_threads,
           prepare_onednn};
 }

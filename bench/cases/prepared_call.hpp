@@ -42,10 +42,10 @@ struct prepared_call {
 };
 
 // The float64 reference of one case and input, kept between prepare() calls
-// that check several implementations (instruction sets) on the same input.
-// Empty until the first call fills it; one cache per case and input.
+// that check several implementations (instruction sets, peers) on the same
+// input. Empty until the first call fills it; one cache per case and input.
 struct reference_cache {
-  std::shared_ptr<const void> value;
+  std::shared_ptr<const methods::reference_outputs> value;
 };
 
 // Throws std::invalid_argument for an unknown method, and whatever simdnorm
@@ -54,9 +54,9 @@ struct reference_cache {
 prepared_call prepare(const case_spec& spec, const std::vector<float>& x,
                       reference_cache* cache = nullptr);
 
-// The least memory traffic of simdnorm's call on a case: every buffer it
-// reads, once, plus every buffer it writes, once (running statistics count as
-// both). Peer rows use it too, so that their GB/s compare as times do.
+// The least memory traffic of simdnorm's call on a case (methods::method::
+// traffic_bytes of the buffers the benchmarks pass). Peer rows use it too, so
+// that their GB/s compare as times do.
 std::int64_t minimum_traffic_bytes(const case_spec& spec);
 
 }  // namespace simdnorm::bench

@@ -272,7 +272,7 @@ int main(int argc, char** argv) {
             }
             peer.set_threads(threads);
             try {
-              measure({peer.name, peer.isa, threads}, peer.prepare(spec, x));
+              measure({peer.name, peer.isa, threads}, peer.prepare(spec, x, &reference));
             } catch (const std::exception& e) {
               // A peer's refusal is the peer's row, not a failure of the sweep.
               std::fprintf(stderr, " %s %dt skipped (%s);", peer.name, threads, e.what());
