@@ -9,7 +9,9 @@ A case is one (method, layout, isa, n, c, spatial, groups, d, data). It fails wh
   - nonfinite_mismatches differs from BASELINE's (a NaN or Inf appeared where the
     float64 reference has a number, or one went missing);
   - its output error breaks the project's target (max_abs_err at most 2e-6 on the
-    normal, offset1e4 and offset1e5 families), whatever the baseline says;
+    normal, offset1e4 and offset1e5 families), whatever the baseline says; the target
+    is for normalised outputs, of order 1, so methods whose output is at the data's
+    scale (standardize_invert) are held by the baseline only;
   - it is absent while NEW ran that instruction set (a vanished case can hide a
     regression).
 Cases of an instruction set that NEW did not run at all (this CPU lacks it) are counted
@@ -35,6 +37,11 @@ ERRORS = ("max_abs_err", "mean_abs_err", "stat_max_abs_err")
 MISMATCHES = "nonfinite_mismatches"
 TARGET = 2e-6
 TARGET_FAMILIES = ("normal", "offset1e4", "offset1e5")
+# Outputs at the data's scale, not normalised: standardize_invert, given 1e4 + N(0, 1) as
+# its input and that data's moments, outputs about 2e4, where float32 values lie 2e-3
+# apart, so no absolute error of 2e-6 can hold there. Its errors are still held to the
+# baseline.
+DATA_SCALE_OUTPUTS = ("standardize_invert",)
 
 
 def load(path):
@@ -80,7 +87,10 @@ def error_findings(key, old, new, factor, floor):
 
 def target_finding(key, row):
     error = number(row["max_abs_err"])
-    if dict(zip(KEY, key))["data"] in TARGET_FAMILIES and error is not None and error > TARGET:
+    parts = dict(zip(KEY, key))
+    if parts["method"] in DATA_SCALE_OUTPUTS or parts["data"] not in TARGET_FAMILIES:
+        return []
+    if error is not None and error > TARGET:
         return [f"TARGET    {name(key)}: max_abs_err {error:.3e} > {TARGET:.0e}"]
     return []
 

@@ -25,6 +25,38 @@ methods::problem problem_of(const case_spec& spec) {
   return p;
 }
 
+bool takes(const methods::method& m, methods::layout_kind layout) {
+  for (const methods::layout_kind taken : m.layouts()) {
+    if (taken == layout) return true;
+  }
+  return false;
+}
+
+bool per_feature_statistics(const methods::method& m) {
+  for (const methods::buffer& b : m.buffers) {
+    if (b.size == methods::extent::features &&
+        (b.holds == methods::contents::mean || b.holds == methods::contents::var)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<const methods::method*> rows_methods() {
+  std::vector<const methods::method*> found;
+  for (const bool per_feature : {false, true}) {
+    for (const methods::method& m : methods::all()) {
+      if (m.rows && per_feature_statistics(m) == per_feature) found.push_back(&m);
+    }
+  }
+  return found;
+}
+
+case_spec case_of(const methods::method& m, methods::layout_kind layout, std::int64_t n,
+                  std::int64_t c, std::int64_t spatial, std::int64_t groups, std::int64_t d) {
+  return {m.name, methods::name_of(layout), n, c, spatial, groups, d};
+}
+
 std::uint64_t input_seed(const case_spec& spec, const char* family) {
   // FNV-1a over the case's identity.
   std::uint64_t hash = 0xcbf29ce484222325ull;

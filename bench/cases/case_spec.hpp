@@ -33,18 +33,18 @@ const methods::method& method_of(const case_spec& spec);
 // The case's layout and sizes as the table's calls take them.
 methods::problem problem_of(const case_spec& spec);
 
-// Every public method on n x c x spatial activations, in one order for every
-// suite.
-inline constexpr const char* activation_methods[] = {"batch_norm_inference",
-                                                     "batch_norm_training",
-                                                     "batch_norm_mean_only_inference",
-                                                     "batch_norm_mean_only_training",
-                                                     "instance_norm",
-                                                     "group_norm",
-                                                     "batch_instance_norm_inference",
-                                                     "batch_instance_norm_training",
-                                                     "switchable_norm_inference",
-                                                     "switchable_norm_training"};
+// What the suites ask of the table. Whether m takes tensors laid out so.
+bool takes(const methods::method& m, methods::layout_kind layout);
+// Whether m's statistics are per feature of a dataset of samples
+// (standardize, Keras' Normalization) rather than per row.
+bool per_feature_statistics(const methods::method& m);
+// The rows x d methods, those with per-row statistics first, then those with
+// per-feature statistics, each part in the table's order: the order of the
+// sweep's and the accuracy suite's rows, as earlier reports have them.
+std::vector<const methods::method*> rows_methods();
+// A case of m; sizes that do not apply are 0.
+case_spec case_of(const methods::method& m, methods::layout_kind layout, std::int64_t n,
+                  std::int64_t c, std::int64_t spatial, std::int64_t groups, std::int64_t d);
 
 // Every method x layout of the public API once, at moderate sizes (4 MiB
 // tensors), so that the whole suite runs in well under a minute on a small

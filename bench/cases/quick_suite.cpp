@@ -10,18 +10,20 @@ std::vector<case_spec> quick_suite() {
   // small enough that the scalar path takes milliseconds per call.
   constexpr std::int64_t n = 8, c = 64, spatial = 2048;  // ResNet-like activation
   constexpr std::int64_t rows = 1024, d = 1024;          // transformer-like rows
-  std::vector<case_spec> cases = {
-      {"standardize_adapt", "rows", 4096, 0, 0, 0, 256},
-      {"standardize_apply", "rows", 4096, 0, 0, 0, 256},
-      {"layer_norm", "rows", rows, 0, 0, 0, d},
-      {"rms_norm", "rows", rows, 0, 0, 0, d},
-      {"weight_norm", "rows", rows, 0, 0, 0, d},
-  };
-  for (const char* method : activation_methods) {
-    for (const char* layout : {"nchw", "nhwc"}) {
+  // Standardize sees a dataset: many samples of a few hundred features.
+  constexpr std::int64_t samples = 4096, features = 256;
+  std::vector<case_spec> cases;
+  for (const methods::method& m : methods::all()) {
+    if (!m.rows) continue;
+    const bool dataset = per_feature_statistics(m);
+    cases.push_back(case_of(m, methods::layout_kind::rows, dataset ? samples : rows, 0, 0, 0,
+                            dataset ? features : d));
+  }
+  for (const methods::method& m : methods::all()) {
+    for (const methods::layout_kind layout : m.layouts()) {
+      if (layout == methods::layout_kind::rows) continue;
       // 32 groups of 2 channels, the usual group-norm setting.
-      const std::int64_t groups = std::string(method) == "group_norm" ? 32 : 0;
-      cases.push_back({method, layout, n, c, spatial, groups, 0});
+      cases.push_back(case_of(m, layout, n, c, spatial, m.grouped ? 32 : 0, 0));
     }
   }
   return cases;

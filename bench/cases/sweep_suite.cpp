@@ -28,32 +28,33 @@ std::vector<case_spec> sweep_suite() {
   std::vector<case_spec> cases;
   // Rows x d methods: d from 64 to 16384 at 4M floats a case, so that every
   // row count keeps the time per call well above the timer's resolution.
-  for (const char* method :
-       {"layer_norm", "rms_norm", "weight_norm", "standardize_adapt", "standardize_apply"}) {
+  for (const methods::method* m : rows_methods()) {
     for (std::int64_t d = 64; d <= 16384; d *= 2) {
-      add_unique(cases, {method, "rows", (std::int64_t{1} << 22) / d, 0, 0, 0, d});
+      add_unique(cases,
+                 case_of(*m, methods::layout_kind::rows, (std::int64_t{1} << 22) / d, 0, 0, 0, d));
     }
   }
   // Activation methods: one-dimensional slices through the centre, along N,
   // C, the spatial size and (group norm) G, each with the others fixed. The
   // full product of those values would be thousands of cases, hours on a
   // small machine; the slices cover every value the plots are drawn against.
-  for (const char* layout : {"nchw", "nhwc"}) {
-    for (const char* method : activation_methods) {
-      const bool grouped = std::string(method) == "group_norm";
+  for (const methods::layout_kind layout :
+       {methods::layout_kind::nchw, methods::layout_kind::nhwc}) {
+    for (const methods::method& m : methods::all()) {
+      if (!takes(m, layout)) continue;
       const auto add = [&](std::int64_t n, std::int64_t c, std::int64_t spatial) {
         // C = 16 has no 32 groups; G = C is the group slice's end.
-        if (grouped && c % centre_groups != 0) return;
-        add_unique(cases, {method, layout, n, c, spatial, grouped ? centre_groups : 0, 0});
+        if (m.grouped && c % centre_groups != 0) return;
+        add_unique(cases, case_of(m, layout, n, c, spatial, m.grouped ? centre_groups : 0, 0));
       };
       for (const std::int64_t n : {1, 2, 4, 8, 16, 32, 64}) add(n, centre_c, centre_spatial);
       for (std::int64_t c = 16; c <= 2048; c *= 2) add(centre_n, c, centre_spatial);
       for (const std::int64_t spatial : {7 * 7, 14 * 14, 28 * 28, 56 * 56}) {
         add(centre_n, centre_c, spatial);
       }
-      if (grouped) {
+      if (m.grouped) {
         for (const std::int64_t groups : {1, 2, 4, 8, 16, 32, 64, 128, 256}) {
-          add_unique(cases, {method, layout, centre_n, centre_c, centre_spatial, groups, 0});
+          add_unique(cases, case_of(m, layout, centre_n, centre_c, centre_spatial, groups, 0));
         }
       }
     }
