@@ -1,439 +1,706 @@
-// libFuzzer target over the C API: layer norm, RMS norm, group norm, batch
-// norm training and inference, weight norm, with fuzzed sizes, layouts, groups, eps,
-// momentum, running-variance kind, optional pointers present or null, the
-// output in place, apart, or overlapping the input, and fuzzed data (NaN,
-// Inf and denormals included). Each call is checked against its documented
-// contract:
-//   - arguments that break a rule of simdnorm.h: a status other than SN_OK,
-//     a message from sn_last_error(), and every output buffer untouched;
-//   - valid arguments: SN_OK, and each output and statistic non-finite
-//     exactly where the float64 reference is, and within a tolerance of it
-//     elsewhere.
-// A broken contract aborts with the case printed, which libFuzzer reports as
-// a crash and saves. Data stays within +-1e36, so that differences of two
-// values stay finite in float32 (the library computes x - mean in float).
+// libFuzzer target over the C API, driven by the method table (lib/methods):
+// the first byte of an input picks a method of methods::all(), the rest the
+// arguments of one call, all from the table's description of the method:
+// its sizes (zero, negative and overflowing included), layout and groups;
+// each optional buffer present or null and each required one now and then
+// null; each output apart, exactly in place with the primary input (where it
+// is the primary output) or overlapping another buffer; the scalars it takes,
+// invalid values included; data with NaN, Inf and denormals. Each call is
+// checked against its contract in simdnorm.h:
+//   - arguments that break a rule: a status other than SN_OK, a message from
+//     sn_last_error(), and no byte of any buffer changed;
+//   - valid arguments: SN_OK, no message, inputs unchanged, and each output
+//     non-finite exactly where the float64 reference is, and within a
+//     tolerance of it elsewhere.
+// No method has code of its own here, so a method added to the table is
+// fuzzed as it is. A broken contract aborts with the call described, which
+// libFuzzer reports as a crash and saves. With SIMDNORM_FUZZ_COUNTS set, the
+// calls per method, accepted and refused, are printed at exit.
 // Built with clang -fsanitize=fuzzer,address,undefined (scripts/fuzz.sh).
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "reference/reference.hpp"
+#include "methods/method_table.hpp"
 #include "simdnorm/simdnorm.h"
 
 namespace {
 
+namespace methods = simdnorm::methods;
+using methods::arguments;
+using methods::buffer;
+using methods::contents;
+using methods::extent;
+using methods::layout_kind;
+using methods::method;
+using methods::problem;
+using methods::role;
+
 constexpr float sentinel = -12345.5f;
 constexpr float max_magnitude = 1e36f;
+constexpr float nan = std::numeric_limits<float>::quiet_NaN();
+constexpr float inf = std::numeric_limits<float>::infinity();
+// The most floats a tensor may have: simdnorm.h refuses a tensor whose bytes
+// do not fit in ptrdiff_t.
+constexpr std::int64_t max_floats =
+    std::numeric_limits<std::ptrdiff_t>::max() / static_cast<std::int64_t>(sizeof(float));
 
-[[noreturn]] void broken(const std::string& what, const std::string& call) {
-  std::fprintf(stderr, "contract broken: %s\n  call: %s\n  sn_last_error: '%s'\n", what.c_str(),
-               call.c_str(), sn_last_error());
-  std::abort();
-}
+// ---- calls per method ------------------------------------------------------------------
 
-float pick_eps(FuzzedDataProvider& in) {
-  switch (in.ConsumeIntegralInRange(0, 7)) {
-    case 0:
-      return 0.0f;
-    case 1:
-      return -1e-5f;
-    case 2:
-      return std::numeric_limits<float>::quiet_NaN();
-    case 3:
-      return std::numeric_limits<float>::infinity();
-    case 4:
-      return 1e-30f;
-    case 5:
-      return 0.5f;
-    case 6:
-      return std::fabs(in.ConsumeFloatingPoint<float>());
-    default:
-      return 1e-5f;
+// libFuzzer's own statistics do not say which methods a run reached, nor
+// whether each was both accepted and refused; this does, at exit.
+struct tally {
+  // Made after the table, so destroyed before it.
+  const std::vector<method>& table = methods::all();
+  std::vector<std::int64_t> accepted = std::vector<std::int64_t>(table.size());
+  std::vector<std::int64_t> refused = std::vector<std::int64_t>(table.size());
+
+  ~tally() {
+    if (std::getenv("SIMDNORM_FUZZ_COUNTS") == nullptr) return;
+    std::fprintf(stderr, "c_api_fuzzer: calls per method: accepted refused\n");
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      std::fprintf(stderr, "  %-32s %10lld %10lld\n", table[i].name,
+                   static_cast<long long>(accepted[i]), static_cast<long long>(refused[i]));
+    }
   }
+};
+
+tally& counts() {
+  static tally t;
+  return t;
 }
 
-float pick_momentum(FuzzedDataProvider& in) {
-  switch (in.ConsumeIntegralInRange(0, 6)) {
-    case 0:
-      return 0.0f;
-    case 1:
-      return 1.0f;
-    case 2:
-      return -0.1f;
-    case 3:
-      return 1.5f;
-    case 4:
-      return std::numeric_limits<float>::quiet_NaN();
-    case 5:
-      return in.ConsumeFloatingPointInRange(0.0f, 1.0f);
-    default:
-      return 0.1f;
-  }
-}
+// ---- fuzzed values -----------------------------------------------------------------------
 
-// A value of the fuzzed data: mostly ordinary numbers, some hostile ones.
-float pick_value(FuzzedDataProvider& in) {
-  const float v = in.ConsumeFloatingPoint<float>();
-  if (std::isfinite(v) && std::fabs(v) > max_magnitude) return std::fmod(v, max_magnitude);
+// Any bit pattern: NaN, Inf, denormals and signed zeros come up as often as
+// ordinary numbers.
+float raw_float(FuzzedDataProvider& in) {
+  const std::uint32_t bits = in.ConsumeIntegral<std::uint32_t>();
+  float v;
+  std::memcpy(&v, &bits, sizeof v);
   return v;
 }
 
-// The buffers of one call: x in `storage`; y apart, exactly in place, or
-// overlapping x by a few floats (an error the library must refuse).
-struct io {
-  std::vector<float> storage, apart;
-  float* x = nullptr;
-  float* y = nullptr;
-  bool partial_overlap = false;
+// Data stays within +-1e36, so that differences of two values stay finite in
+// float32 (the library computes x - mean in float).
+float pick_value(FuzzedDataProvider& in) {
+  const float v = raw_float(in);
+  return std::isfinite(v) && std::fabs(v) > max_magnitude ? std::fmod(v, max_magnitude) : v;
+}
+
+// Mostly the usual value, then the invalid ones, the extremes of the valid
+// ones, and any bit pattern.
+float pick_eps(FuzzedDataProvider& in) {
+  const std::array<float, 7> chosen = {1e-5f, 0.0f, -1e-5f, nan, inf, 1e-30f, 0.5f};
+  const int pick = in.ConsumeIntegralInRange(0, 15);
+  if (pick == 7) return std::fabs(raw_float(in));
+  return chosen[pick < 7 ? pick : 0];
+}
+
+float pick_momentum(FuzzedDataProvider& in) {
+  const std::array<float, 6> chosen = {0.1f, 0.0f, 1.0f, -0.1f, 1.5f, nan};
+  const int pick = in.ConsumeIntegralInRange(0, 15);
+  if (pick == 6 || pick == 7) return in.ConsumeFloatingPointInRange(0.0f, 1.0f);
+  return chosen[pick < 6 ? pick : 0];
+}
+
+// The integer a C caller stores in an sn_running_var: mostly one of the two
+// kinds.
+int pick_running_var_kind(FuzzedDataProvider& in) {
+  const int pick = in.ConsumeIntegralInRange(0, 7);
+  if (pick < 6) return pick % 2;
+  return pick == 6 ? -1 : 2;
+}
+
+// Switchable norm's weights: mostly a softmax output, sometimes one a step
+// either side of the 1e-3 the sum is allowed, sometimes anything.
+std::array<float, 3> pick_switch_weights(FuzzedDataProvider& in) {
+  std::array<float, 3> w{};
+  const int pick = in.ConsumeIntegralInRange(0, 7);
+  if (pick == 0) {
+    for (float& v : w) v = raw_float(in);
+    return w;
+  }
+  float sum = 0.0f;
+  for (float& v : w) sum += v = in.ConsumeFloatingPointInRange(0.0f, 1.0f);
+  if (pick == 1) return w;  // not normalised: rarely sums to 1
+  for (float& v : w) v = sum > 0.0f ? v / sum : 1.0f / 3.0f;
+  if (pick == 2) w[0] += in.ConsumeFloatingPointInRange(-2e-3f, 2e-3f);
+  return w;
+}
+
+// ---- sizes ---------------------------------------------------------------------------------
+
+// The largest size of each kind drawn (the smallest is -1). They reach every
+// vector tail and block path (d up to 300 floats; c up to 12 and spatial up
+// to 70 for both layouts) while keeping an input well under a millisecond.
+constexpr std::int64_t most_rows = 6, most_d = 300;
+constexpr std::int64_t most_n = 4, most_c = 12, most_spatial = 70, most_groups = 13;
+
+problem pick_problem(FuzzedDataProvider& in, const method& m) {
+  problem p;
+  if (m.rows) {
+    p.layout = layout_kind::rows;
+    p.n = in.ConsumeIntegralInRange<std::int64_t>(-1, most_rows);
+    p.d = in.ConsumeIntegralInRange<std::int64_t>(-1, most_d);
+  } else {
+    p.layout = in.ConsumeBool() ? layout_kind::nhwc : layout_kind::nchw;
+    p.n = in.ConsumeIntegralInRange<std::int64_t>(-1, most_n);
+    p.c = in.ConsumeIntegralInRange<std::int64_t>(-1, most_c);
+    p.spatial = in.ConsumeIntegralInRange<std::int64_t>(-1, most_spatial);
+    if (m.grouped) p.groups = in.ConsumeIntegralInRange<std::int64_t>(-1, most_groups);
+  }
+  // Now and then a count of rows or samples so large that the tensor's bytes
+  // overflow ptrdiff_t although each size is representable: from the
+  // smallest such count up to INT64_MAX. Only n: sn_moments_create allocates
+  // per feature before any count is checked, so a huge d would be an
+  // allocation (which ASan refuses to attempt), not an overflow.
+  if (in.ConsumeIntegralInRange(0, 31) == 0) {
+    const std::int64_t rest = std::max<std::int64_t>(1, m.rows ? p.d : p.c * p.spatial);
+    p.n = in.ConsumeIntegralInRange<std::int64_t>(max_floats / rest + 1,
+                                                  std::numeric_limits<std::int64_t>::max());
+  }
+  return p;
+}
+
+// The tensor's element count, or -1 when a size is not positive or the count
+// passes max_floats: simdnorm.h's size rules, checked without overflowing.
+std::int64_t checked_elements(const problem& p) {
+  const std::vector<std::int64_t> sizes = p.layout == layout_kind::rows
+                                              ? std::vector<std::int64_t>{p.n, p.d}
+                                              : std::vector<std::int64_t>{p.n, p.c, p.spatial};
+  std::int64_t count = 1;
+  for (std::int64_t size : sizes) {
+    if (size <= 0 || size > max_floats / count) return -1;
+    count *= size;
+  }
+  return count;
+}
+
+// p with each size held to what is drawn, so that the buffers of a call with
+// an overflowing size can be made (the library must refuse it before it
+// reads any). The same problem as p when p is valid.
+problem held(problem p) {
+  const auto hold = [](std::int64_t& size, std::int64_t most) {
+    size = std::clamp<std::int64_t>(size, 0, most);
+  };
+  hold(p.n, p.layout == layout_kind::rows ? most_rows : most_n);
+  hold(p.c, most_c);
+  hold(p.spatial, most_spatial);
+  hold(p.groups, most_groups);
+  hold(p.d, most_d);
+  return p;
+}
+
+// ---- the buffers of one call -------------------------------------------------------------
+
+// Where a buffer of the call lives.
+enum class placement { absent, apart, in_place, inside };
+
+struct slot {
+  placement where = placement::absent;
+  std::int64_t floats = 0;  // what the call reads or writes
+  std::vector<float> own;   // storage, when apart
+  int host = -1;            // the slot whose storage it points into, when not apart
+  std::int64_t offset = 0;  // floats into the host's storage
+  float* at = nullptr;
 };
 
-io make_io(FuzzedDataProvider& in, std::int64_t count, bool x_null, bool y_null) {
-  io b;
-  const std::int64_t floats = std::max<std::int64_t>(count, 0);
-  b.storage.resize(static_cast<std::size_t>(floats + 8));
-  for (float& v : b.storage) v = in.remaining_bytes() > 0 ? pick_value(in) : 1.0f;
-  b.x = x_null ? nullptr : b.storage.data();
-  const int where = in.ConsumeIntegralInRange(0, 2);
-  if (y_null) {
-    b.y = nullptr;
-  } else if (where == 1 && !x_null) {
-    b.y = b.x;  // in place
-  } else if (where == 2 && !x_null && floats > 1) {
-    b.y = b.x + in.ConsumeIntegralInRange<std::int64_t>(1, std::min<std::int64_t>(floats - 1, 8));
-    b.partial_overlap = true;
-  } else {
-    b.apart.assign(static_cast<std::size_t>(floats), sentinel);
-    b.y = b.apart.data();
+// What an input holds, so that valid calls are common and outputs come on a
+// scale the tolerances suit. gamma and beta stay small: the output tolerance
+// is relative to 1 + |reference|, so a large beta cancelling a large
+// normalised value would count float32's rounding of them as an error. Where
+// a method needs values in a domain (a variance not negative, rho in [0, 1],
+// a gain), one buffer in eight holds any data instead.
+struct value_range {
+  float lo, hi;
+  bool domain;
+};
+
+value_range range_of(contents holds) {
+  switch (holds) {
+    case contents::gamma:
+    case contents::beta:
+      return {-4.0f, 4.0f, false};
+    case contents::running_mean:
+    case contents::mean:
+      return {-1e3f, 1e3f, false};
+    case contents::running_var:
+    case contents::var:
+      return {0.0f, 1e3f, true};
+    case contents::rho:
+      return {0.0f, 1.0f, true};
+    case contents::gain:
+      return {-4.0f, 4.0f, true};
+    default:  // data, and what only outputs hold
+      return {-max_magnitude, max_magnitude, true};
   }
-  return b;
 }
 
-std::vector<float> parameter(FuzzedDataProvider& in, std::int64_t count, float lo, float hi) {
-  std::vector<float> values(static_cast<std::size_t>(std::max<std::int64_t>(count, 0)));
-  for (float& v : values) v = in.ConsumeFloatingPointInRange(lo, hi);
-  return values;
+// Once the input runs out of bytes, data go on in a fixed pattern of ordinary
+// values rather than zeros, so that the larger tensors still have sets worth
+// normalising.
+float filler(std::size_t i) { return static_cast<float>((i * 7919) % 201) * 0.1f - 10.0f; }
+
+void fill(FuzzedDataProvider& in, contents holds, float* at, std::int64_t floats) {
+  const value_range r = range_of(holds);
+  const bool any = holds == contents::data || (r.domain && in.ConsumeIntegralInRange(0, 7) == 0);
+  for (std::int64_t i = 0; i < floats; ++i) {
+    if (in.remaining_bytes() < sizeof(float)) {
+      at[i] = holds == contents::data ? filler(static_cast<std::size_t>(i)) : r.lo;
+    } else {
+      at[i] = any ? pick_value(in) : in.ConsumeFloatingPointInRange(r.lo, r.hi);
+    }
+  }
 }
 
-float* data_or_null(std::vector<float>& v, bool present) {
-  return present && !v.empty() ? v.data() : nullptr;
+// One call: its method, arguments and buffers, index for index with
+// method::buffers (the primary input first).
+struct call {
+  const method& m;
+  arguments args;
+  int raw_kind = 0;  // the running-variance kind as the integer a C caller passes
+  std::vector<slot> slots;
+
+  const buffer& buffer_of(std::size_t i) const { return m.buffers[i]; }
+};
+
+void place_buffers(FuzzedDataProvider& in, call& k) {
+  const problem sizes = held(k.args.p);
+  k.slots.resize(k.m.buffers.size());
+  for (std::size_t i = 0; i < k.slots.size(); ++i) {
+    const buffer& b = k.m.buffers[i];
+    slot& s = k.slots[i];
+    s.floats = std::max<std::int64_t>(0, methods::size_of(b.size, sizes));
+    const bool present = b.optional ? in.ConsumeBool() : in.ConsumeIntegralInRange(0, 15) != 0;
+    if (!present) continue;
+    s.where = placement::apart;
+    if (!methods::is_output(b.kind)) continue;
+    // An output overlaps the primary input or another buffer before it, one
+    // time in eight, starting up to 8 floats in: mostly a partial overlap,
+    // which the library must refuse; past the host's end, a neighbour it
+    // must accept.
+    const int pick = in.ConsumeIntegralInRange(0, 7);
+    const bool has_input = k.slots[0].where == placement::apart;
+    if (pick == 0) {
+      const int host = in.ConsumeIntegralInRange(0, static_cast<int>(i));
+      if (host < static_cast<int>(i) && k.slots[host].where == placement::apart) {
+        s.where = placement::inside;
+        s.host = host;
+        s.offset = in.ConsumeIntegralInRange<std::int64_t>(0, 8);
+      }
+    } else if (pick <= 3 && b.kind == role::primary_output && has_input) {
+      s.where = placement::in_place;
+      s.host = 0;
+    }
+  }
+  // Storage: each buffer apart its own, grown to hold those placed inside it.
+  for (slot& s : k.slots) {
+    if (s.where == placement::apart) s.own.assign(std::max<std::int64_t>(s.floats, 1), sentinel);
+  }
+  for (const slot& s : k.slots) {
+    if (s.where != placement::inside) continue;
+    std::vector<float>& host = k.slots[s.host].own;
+    host.resize(std::max(host.size(), static_cast<std::size_t>(s.offset + s.floats)), sentinel);
+  }
+  for (std::size_t i = 0; i < k.slots.size(); ++i) {
+    slot& s = k.slots[i];
+    if (s.where == placement::apart) s.at = s.own.data();
+    if (s.where == placement::in_place || s.where == placement::inside) {
+      s.at = k.slots[s.host].own.data() + s.offset;
+    }
+    const buffer& b = k.m.buffers[i];
+    if (s.where == placement::apart || s.where == placement::inside) {
+      if (b.kind == role::output || b.kind == role::primary_output) {
+        std::fill(s.at, s.at + s.floats, sentinel);
+      } else {
+        fill(in, b.holds, s.at, s.floats);
+      }
+    }
+    k.args.*b.field = s.at;
+  }
 }
+
+call make_call(FuzzedDataProvider& in, const method& m) {
+  call k{m, arguments{}, 0, {}};
+  k.args.p = pick_problem(in, m);
+  if (m.takes_eps) k.args.eps = pick_eps(in);
+  if (m.takes_momentum) k.args.momentum = pick_momentum(in);
+  if (m.takes_running_var_kind) {
+    k.raw_kind = pick_running_var_kind(in);
+    k.args.kind = static_cast<simdnorm::running_var_kind>(k.raw_kind);
+  }
+  if (m.takes_switch_weights) {
+    k.args.weights.mean = pick_switch_weights(in);
+    k.args.weights.var = pick_switch_weights(in);
+  }
+  place_buffers(in, k);
+  return k;
+}
+
+// ---- the rules of simdnorm.h -------------------------------------------------------------
 
 bool eps_ok(float eps) { return std::isfinite(eps) && eps > 0.0f; }
 
-// Every float of every output equal to what it held before the call.
-void expect_untouched(const std::vector<std::vector<float>>& before,
-                      const std::vector<const std::vector<float>*>& after,
-                      const std::string& call) {
-  for (std::size_t k = 0; k < before.size(); ++k) {
-    if (!before[k].empty() &&
-        std::memcmp(before[k].data(), after[k]->data(), before[k].size() * sizeof(float)) != 0) {
-      broken("an output was written by a call that failed", call);
+// Written so that NaN fails too.
+bool in_unit_interval(float v) { return v >= 0.0f && v <= 1.0f; }
+
+// Each weight in [0, 1], summing to 1 within 1e-3 (in double, as documented).
+bool mixing_weights_ok(const std::array<float, 3>& w) {
+  double sum = 0.0;
+  for (float v : w) {
+    if (!in_unit_interval(v)) return false;
+    sum += v;
+  }
+  return std::fabs(sum - 1.0) <= 1e-3;
+}
+
+bool has_primary_output(const method& m) {
+  return std::any_of(m.buffers.begin(), m.buffers.end(),
+                     [](const buffer& b) { return b.kind == role::primary_output; });
+}
+
+bool overlap(const slot& a, const slot& b) {
+  if (a.at == nullptr || b.at == nullptr || a.floats == 0 || b.floats == 0) return false;
+  const auto a_begin = reinterpret_cast<std::uintptr_t>(a.at);
+  const auto b_begin = reinterpret_cast<std::uintptr_t>(b.at);
+  return a_begin < b_begin + b.floats * sizeof(float) &&
+         b_begin < a_begin + a.floats * sizeof(float);
+}
+
+// Whether an output overlaps another buffer of the call other than as the
+// primary output exactly on the primary input (in place).
+bool forbidden_overlap(const call& k) {
+  // The accumulator (no primary output) reads its input in one C call
+  // (sn_moments_update) and writes its outputs in another
+  // (sn_moments_finalize), so there only outputs may not overlap.
+  const bool reads_while_writing = has_primary_output(k.m);
+  for (std::size_t i = 0; i < k.slots.size(); ++i) {
+    for (std::size_t j = i + 1; j < k.slots.size(); ++j) {
+      const slot &a = k.slots[i], &b = k.slots[j];
+      const role ra = k.buffer_of(i).kind, rb = k.buffer_of(j).kind;
+      const bool out_a = methods::is_output(ra), out_b = methods::is_output(rb);
+      if (!(out_a || out_b) || (!reads_while_writing && !(out_a && out_b))) continue;
+      if (!overlap(a, b)) continue;
+      const bool in_place = a.at == b.at && a.floats == b.floats &&
+                            ((ra == role::primary_input && rb == role::primary_output) ||
+                             (ra == role::primary_output && rb == role::primary_input));
+      if (!in_place) return true;
     }
   }
+  return false;
+}
+
+// The first rule of simdnorm.h the call breaks, or null when it breaks none;
+// decided from the table's description of the method, as the library must.
+const char* broken_rule(const call& k) {
+  const method& m = k.m;
+  const arguments& a = k.args;
+  if (checked_elements(a.p) < 0) return "a size not positive, or the tensor too large";
+  if (m.grouped && (a.p.groups <= 0 || a.p.c % a.p.groups != 0)) return "groups not dividing c";
+  for (std::size_t i = 0; i < k.slots.size(); ++i) {
+    if (!k.buffer_of(i).optional && k.slots[i].at == nullptr) return "a required buffer null";
+  }
+  if (m.takes_eps && !eps_ok(a.eps)) return "eps not finite and positive";
+  if (m.takes_momentum && !in_unit_interval(a.momentum)) return "momentum outside [0, 1]";
+  if (m.takes_running_var_kind && k.raw_kind != 0 && k.raw_kind != 1) {
+    return "running_var_kind neither kind";
+  }
+  const buffer *running_mean = m.find("running_mean"), *running_var = m.find("running_var");
+  if (running_mean != nullptr && running_var != nullptr && running_mean->optional &&
+      (a.*running_mean->field == nullptr) != (a.*running_var->field == nullptr)) {
+    return "one running statistic without the other";
+  }
+  if (m.needs_two_values_per_channel && a.p.n * a.p.spatial <= 1) {
+    return "one value per channel in training";
+  }
+  for (std::size_t i = 0; i < k.slots.size(); ++i) {
+    const slot& s = k.slots[i];
+    if (k.buffer_of(i).holds != contents::rho || s.at == nullptr) continue;
+    if (!std::all_of(s.at, s.at + s.floats, in_unit_interval)) return "rho outside [0, 1]";
+  }
+  if (m.takes_switch_weights &&
+      !(mixing_weights_ok(a.weights.mean) && mixing_weights_ok(a.weights.var))) {
+    return "switch weights outside [0, 1] or not summing to 1";
+  }
+  if (forbidden_overlap(k)) return "an output overlapping another buffer";
+  return nullptr;
+}
+
+// ---- the contract ----------------------------------------------------------------------
+
+std::string describe(const call& k, const char* rule) {
+  const arguments& a = k.args;
+  std::string out = k.m.name;
+  const auto add = [&](const std::string& what) { out += " " + what; };
+  if (a.p.layout == layout_kind::rows) {
+    add(std::string(k.m.rows_name) + "=" + std::to_string(a.p.n));
+    add(std::string(k.m.d_name) + "=" + std::to_string(a.p.d));
+  } else {
+    add("n=" + std::to_string(a.p.n) + " c=" + std::to_string(a.p.c) +
+        " spatial=" + std::to_string(a.p.spatial) + " " + methods::name_of(a.p.layout));
+    if (k.m.grouped) add("groups=" + std::to_string(a.p.groups));
+  }
+  if (k.m.takes_eps) add("eps=" + std::to_string(a.eps));
+  if (k.m.takes_momentum) add("momentum=" + std::to_string(a.momentum));
+  if (k.m.takes_running_var_kind) add("running_var_kind=" + std::to_string(k.raw_kind));
+  if (k.m.takes_switch_weights) {
+    for (const auto* w : {&a.weights.mean, &a.weights.var}) {
+      add("weights={" + std::to_string((*w)[0]) + "," + std::to_string((*w)[1]) + "," +
+          std::to_string((*w)[2]) + "}");
+    }
+  }
+  for (std::size_t i = 0; i < k.slots.size(); ++i) {
+    const slot& s = k.slots[i];
+    const std::string name = k.buffer_of(i).name;
+    switch (s.where) {
+      case placement::absent:
+        add(name + "=null");
+        break;
+      case placement::apart:
+        break;
+      case placement::in_place:
+        add(name + "=in-place");
+        break;
+      case placement::inside:
+        add(name + "=" + k.buffer_of(s.host).name + "+" + std::to_string(s.offset));
+        break;
+    }
+  }
+  return out + (rule != nullptr ? std::string(" (invalid: ") + rule + ")" : " (valid)");
+}
+
+[[noreturn]] void broken(const std::string& what, const call& k, const char* rule) {
+  std::fprintf(stderr, "contract broken: %s\n  call: %s\n  sn_last_error: '%s'\n", what.c_str(),
+               describe(k, rule).c_str(), sn_last_error());
+  std::abort();
+}
+
+// The buffers before a call: each slot's own storage, to see that a failed
+// call wrote nothing, and what each buffer holds, as the call sees it.
+struct snapshot {
+  std::vector<std::vector<float>> storage, values;
+};
+
+snapshot take_snapshot(const call& k) {
+  snapshot s;
+  for (const slot& b : k.slots) {
+    s.storage.push_back(b.own);
+    s.values.emplace_back(b.at, b.at + (b.at != nullptr ? b.floats : 0));
+  }
+  return s;
+}
+
+bool same_bytes(const std::vector<float>& a, const std::vector<float>& b) {
+  // memcmp with the null data() of an empty vector is undefined, even for 0 bytes.
+  return a.size() == b.size() &&
+         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+}
+
+// What a call returned, and the message it left.
+struct outcome {
+  sn_status status;
+  std::string message;
+};
+
+// An invalid call: refused with a message, no byte of any buffer written.
+void expect_refused(const outcome& got, const call& k, const snapshot& before, const char* rule) {
+  if (got.status == SN_OK) broken("invalid arguments accepted", k, rule);
+  if (got.message.empty()) broken("an error without a message", k, rule);
+  for (std::size_t i = 0; i < k.slots.size(); ++i) {
+    if (!same_bytes(k.slots[i].own, before.storage[i])) {
+      broken(std::string("a failed call wrote to ") + k.buffer_of(i).name + "'s storage", k, rule);
+    }
+  }
+}
+
+outcome call_c(const call& k) {
+  const sn_status status = k.m.c(k.args);
+  return {status, sn_last_error()};
+}
+
+// The table's C call passes the running-variance kind through the C enum
+// from a typed value, so a C caller's integer outside the enum cannot reach
+// the C API through it. The C API hands that integer to the C++ API
+// unchanged (c_api.cpp), whose check is therefore the one a C caller meets:
+// such a call goes through the table's C++ call, which must throw
+// std::invalid_argument.
+outcome call_cpp(const call& k, const char* rule) {
+  try {
+    k.m.cpp(k.args);
+  } catch (const std::invalid_argument& e) {
+    return {SN_ERROR_INVALID_ARGUMENT, e.what()};
+  } catch (const std::exception& e) {
+    broken(std::string("threw something other than std::invalid_argument: ") + e.what(), k, rule);
+  }
+  return {SN_OK, ""};
+}
+
+// The set of extent e (a row, feature, channel, instance or group) that
+// element i of p's tensor belongs to.
+std::int64_t set_of(std::int64_t i, extent e, const problem& p) {
+  if (p.layout == layout_kind::rows) return e == extent::rows ? i / p.d : i % p.d;
+  const std::int64_t channel = p.layout == layout_kind::nhwc ? i % p.c : i / p.spatial % p.c;
+  const std::int64_t sample = i / (p.c * p.spatial);
+  if (e == extent::instances) return sample * p.c + channel;
+  if (e == extent::groups) return sample * p.groups + channel / (p.c / p.groups);
+  return channel;
+}
+
+// The mean and standard deviation of a set, in double, over the primary
+// input's values before the call.
+struct set_scale {
+  double mean, spread;
+};
+
+std::vector<set_scale> scales_of(const float* x, extent e, const problem& p) {
+  const std::int64_t sets = methods::size_of(e, p), elements = p.elements();
+  std::vector<double> sum(sets), squares(sets), count(sets);
+  for (std::int64_t i = 0; i < elements; ++i) {
+    sum[set_of(i, e, p)] += x[i];
+    count[set_of(i, e, p)] += 1.0;
+  }
+  for (std::int64_t i = 0; i < elements; ++i) {
+    const std::int64_t s = set_of(i, e, p);
+    const double d = x[i] - sum[s] / count[s];
+    squares[s] += d * d;
+  }
+  std::vector<set_scale> scales(sets);
+  for (std::int64_t s = 0; s < sets; ++s) {
+    const double spread = std::sqrt(squares[s] / count[s]);
+    scales[s] = {sum[s] / count[s], std::isfinite(spread) ? spread : 0.0};
+  }
+  return scales;
+}
+
+// The mean a method computes and subtracts from its data without dividing
+// by a spread (mean-only batch norm): its data output carries the mean's
+// error as it is. Null where the data are divided by a spread, which shrinks
+// that error to 1e-5 of the output's scale, inside the output tolerance.
+const buffer* unscaled_mean(const method& m) {
+  const buffer* mean = nullptr;
+  for (const buffer& b : m.buffers) {
+    if (b.holds == contents::var || b.holds == contents::running_var || b.holds == contents::rstd ||
+        b.holds == contents::norm) {
+      return nullptr;
+    }
+    if ((b.holds == contents::mean || b.holds == contents::running_mean) &&
+        methods::is_output(b.kind)) {
+      mean = &b;
+    }
+  }
+  return mean;
 }
 
 // Output within tolerance of the reference where the reference is finite,
-// non-finite where it is not. The tolerance, relative to 1 + |reference| +
-// spread (the set's standard deviation, for means), is loose next to the
-// accuracy gate's 2e-6 on ordinary data: fuzzed sets include two-value and
-// near-constant sets whose normalised values are large; a wrong index or a
-// missed element gives errors of order one. Values past float32's range
-// (a tiny eps over a constant set) may come out infinite, so they are not
-// checked.
-void expect_close(const float* got, const std::vector<double>& want, double relative,
-                  const char* what, const std::string& call,
-                  const std::vector<double>* spread = nullptr) {
+// non-finite where it is not. The tolerance is relative to 1 + |reference|,
+// plus what an updated statistic held before (its rounding is relative to
+// the terms it mixes, which may cancel), plus for a mean the set's spread
+// (its standard deviation), and for an output carrying a mean unscaled that
+// mean's tolerance. It is loose next to the accuracy gate's 2e-6 on ordinary
+// data: fuzzed sets include two-value and near-constant sets whose
+// normalised values are large; a wrong index or a missed element gives
+// errors of order one. Values past float32's range (a tiny eps over a
+// constant set) may come out infinite, so they are not checked.
+constexpr double output_tolerance = 5e-5;
+constexpr double statistic_tolerance = 1e-5;
+
+void expect_close(const call& k, std::size_t buffer_index, const std::vector<double>& want,
+                  const std::vector<float>& held_before, const float* x_before) {
+  const buffer& b = k.buffer_of(buffer_index);
+  const slot& s = k.slots[buffer_index];
+  const problem& p = k.args.p;
+  if (static_cast<std::int64_t>(want.size()) != s.floats) {
+    broken(std::string("the reference has no values for ") + b.name, k, nullptr);
+  }
+  // What each value carries of a mean's error, in units of statistic_tolerance.
+  std::vector<double> carried(want.size());
+  if (b.holds == contents::mean || b.holds == contents::running_mean) {
+    const std::vector<set_scale> sets = scales_of(x_before, b.size, p);
+    for (std::size_t i = 0; i < carried.size(); ++i) carried[i] = sets[i].spread;
+  } else if (const buffer* mean = b.holds == contents::data ? unscaled_mean(k.m) : nullptr) {
+    const std::vector<set_scale> sets = scales_of(x_before, mean->size, p);
+    for (std::size_t i = 0; i < carried.size(); ++i) {
+      const set_scale& set = sets[set_of(i, mean->size, p)];
+      carried[i] = 1.0 + std::fabs(set.mean) + set.spread;
+    }
+  }
+  const double relative = b.holds == contents::data ? output_tolerance : statistic_tolerance;
   for (std::size_t i = 0; i < want.size(); ++i) {
     if (std::fabs(want[i]) > 1e37) continue;
+    const float got = s.at[i];
+    const double before = b.kind == role::in_out ? std::fabs(held_before[i]) : 0.0;
+    const double allowed =
+        relative * (1.0 + std::fabs(want[i]) + before) + statistic_tolerance * carried[i];
     const bool want_finite = std::isfinite(want[i]);
-    if (want_finite != std::isfinite(got[i])) {
-      broken(std::string(what) + "[" + std::to_string(i) + "] = " + std::to_string(got[i]) +
+    if (want_finite != std::isfinite(got) || (want_finite && std::fabs(got - want[i]) > allowed)) {
+      broken(std::string(b.name) + "[" + std::to_string(i) + "] = " + std::to_string(got) +
                  ", reference " + std::to_string(want[i]),
-             call);
-    }
-    const double scale = 1.0 + std::fabs(want[i]) + (spread != nullptr ? (*spread)[i] : 0.0);
-    if (want_finite && std::fabs(got[i] - want[i]) > relative * scale) {
-      broken(std::string(what) + "[" + std::to_string(i) + "] = " + std::to_string(got[i]) +
-                 ", reference " + std::to_string(want[i]),
-             call);
+             k, nullptr);
     }
   }
 }
 
-constexpr double output_tolerance = 5e-5;
-
-// Each set's standard deviation, from the reference's rstd.
-std::vector<double> spread_of(const std::vector<double>& rstd, float eps) {
-  std::vector<double> spread(rstd.size());
-  for (std::size_t i = 0; i < rstd.size(); ++i) {
-    const double var = 1.0 / (rstd[i] * rstd[i]) - static_cast<double>(eps);
-    spread[i] = std::isfinite(var) && var > 0.0 ? std::sqrt(var) : 0.0;
-  }
-  return spread;
-}
-
-void check_status(sn_status status, bool valid, const std::string& call) {
-  if (valid && status != SN_OK) broken("valid arguments refused", call);
-  if (!valid && status == SN_OK) broken("invalid arguments accepted", call);
-  if (!valid && std::strlen(sn_last_error()) == 0) broken("an error without a message", call);
-  if (valid && std::strlen(sn_last_error()) != 0) broken("a message after success", call);
-}
-
-void fuzz_rows(FuzzedDataProvider& in, bool rms) {
-  const std::int64_t rows = in.ConsumeIntegralInRange<std::int64_t>(-1, 6);
-  const std::int64_t d = in.ConsumeIntegralInRange<std::int64_t>(-1, 300);
-  const float eps = pick_eps(in);
-  const bool x_null = in.ConsumeIntegralInRange(0, 15) == 0;
-  const bool y_null = in.ConsumeIntegralInRange(0, 15) == 0;
-  const bool affine = in.ConsumeBool(), stats = in.ConsumeBool();
-  std::vector<float> gamma = parameter(in, d, -4.0f, 4.0f), beta = parameter(in, d, -4.0f, 4.0f);
-  std::vector<float> mean(static_cast<std::size_t>(std::max<std::int64_t>(rows, 0)), sentinel);
-  std::vector<float> rstd(mean.size(), sentinel);
-  const std::int64_t count = rows > 0 && d > 0 ? rows * d : 0;
-  io b = make_io(in, count, x_null, y_null);
-  const std::string call = std::string(rms ? "rms_norm" : "layer_norm") +
-                           " rows=" + std::to_string(rows) + " d=" + std::to_string(d) +
-                           " eps=" + std::to_string(eps) + (x_null ? " x=null" : "") +
-                           (y_null ? " y=null" : "") + (b.y == b.x && b.x ? " in-place" : "") +
-                           (b.partial_overlap ? " overlap" : "");
-  const bool valid = rows > 0 && d > 0 && !x_null && !y_null && eps_ok(eps) && !b.partial_overlap;
-  const std::vector<float> x_before = b.storage;
-  const std::vector<double>* want_y = nullptr;
-  simdnorm::reference::normalized want;
-  if (valid) {
-    want = rms ? simdnorm::reference::rms_norm(b.x, rows, d, data_or_null(gamma, affine),
-                                               data_or_null(beta, affine), eps)
-               : simdnorm::reference::layer_norm(b.x, rows, d, data_or_null(gamma, affine),
-                                                 data_or_null(beta, affine), eps);
-    want_y = &want.y;
-  }
-  const std::vector<std::vector<float>> before = {b.storage, b.apart, mean, rstd};
-  const sn_status status =
-      rms ? sn_rms_norm(b.x, rows, d, data_or_null(gamma, affine), data_or_null(beta, affine), eps,
-                        b.y, data_or_null(rstd, stats))
-          : sn_layer_norm(b.x, rows, d, data_or_null(gamma, affine), data_or_null(beta, affine),
-                          eps, b.y, data_or_null(mean, stats), data_or_null(rstd, stats));
-  check_status(status, valid, call);
-  if (!valid) {
-    expect_untouched(before, {&b.storage, &b.apart, &mean, &rstd}, call);
-    return;
-  }
-  expect_close(b.y, *want_y, output_tolerance, "y", call);
-  if (stats) {
-    const std::vector<double> spread = spread_of(want.rstd, eps);
-    if (!rms) expect_close(mean.data(), want.mean, 1e-5, "mean", call, &spread);
-    expect_close(rstd.data(), want.rstd, 1e-5, "rstd", call);
-  }
-}
-
-struct activation {
-  sn_shape shape;
-  int layout;          // the integer in shape.layout, any value a C caller could store
-  std::int64_t count;  // 0 when the shape is invalid
-  bool valid;
-};
-
-// Stores an int in a C enum as a C caller can. (In C++, static_cast to the
-// enum of a value outside its enumerators' range is undefined; this file is
-// built without UBSan's enum check, see CMakeLists.txt.)
-template <class Enum>
-Enum enum_holding(int value) {
-  static_assert(sizeof(Enum) == sizeof(int), "C enums here are int-sized");
-  Enum e;
-  std::memcpy(&e, &value, sizeof e);
-  return e;
-}
-
-activation pick_activation(FuzzedDataProvider& in) {
-  activation a{};
-  a.shape.n = in.ConsumeIntegralInRange<std::int64_t>(-1, 4);
-  a.shape.c = in.ConsumeIntegralInRange<std::int64_t>(-1, 12);
-  a.shape.spatial = in.ConsumeIntegralInRange<std::int64_t>(-1, 70);
-  a.layout = in.ConsumeIntegralInRange(-1, 2);
-  a.shape.layout = enum_holding<sn_layout>(a.layout);
-  a.valid =
-      a.shape.n > 0 && a.shape.c > 0 && a.shape.spatial > 0 && (a.layout == 0 || a.layout == 1);
-  a.count = a.valid ? a.shape.n * a.shape.c * a.shape.spatial : 0;
-  return a;
-}
-
-// Only for valid activations (layout 0 or 1).
-simdnorm::shape cpp_shape(const activation& a) {
-  return {a.shape.n, a.shape.c, a.shape.spatial,
-          a.layout == 1 ? simdnorm::layout::nhwc : simdnorm::layout::nchw};
-}
-
-std::string shape_text(const activation& a) {
-  return std::to_string(a.shape.n) + "x" + std::to_string(a.shape.c) + "x" +
-         std::to_string(a.shape.spatial) + " layout=" + std::to_string(a.layout);
-}
-
-void fuzz_group_norm(FuzzedDataProvider& in) {
-  const activation a = pick_activation(in);
-  const std::int64_t groups = in.ConsumeIntegralInRange<std::int64_t>(-1, 13);
-  const float eps = pick_eps(in);
-  const bool x_null = in.ConsumeIntegralInRange(0, 15) == 0;
-  const bool affine = in.ConsumeBool(), stats = in.ConsumeBool();
-  const std::int64_t c = std::max<std::int64_t>(a.shape.c, 0);
-  std::vector<float> gamma = parameter(in, c, -4.0f, 4.0f), beta = parameter(in, c, -4.0f, 4.0f);
-  const std::int64_t sets = a.valid && groups > 0 ? a.shape.n * groups : 0;
-  std::vector<float> mean(static_cast<std::size_t>(sets), sentinel), rstd(mean.size(), sentinel);
-  io b = make_io(in, a.count, x_null, false);
-  const std::string call = "group_norm " + shape_text(a) + " groups=" + std::to_string(groups) +
-                           " eps=" + std::to_string(eps) + (x_null ? " x=null" : "") +
-                           (b.y == b.x && b.x ? " in-place" : "") +
-                           (b.partial_overlap ? " overlap" : "");
-  const bool valid = a.valid && groups > 0 && a.shape.c % groups == 0 && !x_null && eps_ok(eps) &&
-                     !b.partial_overlap;
-  simdnorm::reference::normalized want;
-  if (valid) {
-    want = simdnorm::reference::group_norm(b.x, cpp_shape(a), groups, data_or_null(gamma, affine),
-                                           data_or_null(beta, affine), eps);
-  }
-  const std::vector<std::vector<float>> before = {b.storage, b.apart, mean, rstd};
-  const sn_status status =
-      sn_group_norm(b.x, a.shape, groups, data_or_null(gamma, affine), data_or_null(beta, affine),
-                    eps, b.y, data_or_null(mean, stats), data_or_null(rstd, stats));
-  check_status(status, valid, call);
-  if (!valid) {
-    expect_untouched(before, {&b.storage, &b.apart, &mean, &rstd}, call);
-    return;
-  }
-  expect_close(b.y, want.y, output_tolerance, "y", call);
-  if (stats) {
-    const std::vector<double> spread = spread_of(want.rstd, eps);
-    expect_close(mean.data(), want.mean, 1e-5, "mean", call, &spread);
-    expect_close(rstd.data(), want.rstd, 1e-5, "rstd", call);
-  }
-}
-
-void fuzz_batch_norm(FuzzedDataProvider& in, bool training) {
-  const activation a = pick_activation(in);
-  const float eps = pick_eps(in);
-  const float momentum = pick_momentum(in);
-  const int kind = in.ConsumeIntegralInRange(-1, 2);
-  const int running = in.ConsumeIntegralInRange(0, 2);  // neither, both, mean only
-  const bool x_null = in.ConsumeIntegralInRange(0, 15) == 0;
-  const bool affine = in.ConsumeBool(), stats = in.ConsumeBool();
-  const std::int64_t c = std::max<std::int64_t>(a.shape.c, 0);
-  std::vector<float> gamma = parameter(in, c, -4.0f, 4.0f), beta = parameter(in, c, -4.0f, 4.0f);
-  std::vector<float> running_mean = parameter(in, c, -1e3f, 1e3f);
-  std::vector<float> running_var = parameter(in, c, 0.0f, 1e3f);
-  std::vector<float> save_mean(static_cast<std::size_t>(c), sentinel), save_rstd(save_mean);
-  io b = make_io(in, a.count, x_null, false);
-  const bool mean_given = running != 0 || !training, var_given = running == 1 || !training;
-  float* rm = data_or_null(running_mean, mean_given);
-  float* rv = data_or_null(running_var, var_given);
-  const std::string call =
-      std::string(training ? "batch_norm_training " : "batch_norm_inference ") + shape_text(a) +
-      " eps=" + std::to_string(eps) + " momentum=" + std::to_string(momentum) +
-      " kind=" + std::to_string(kind) + " running=" + std::to_string(running) +
-      (x_null ? " x=null" : "") + (b.y == b.x && b.x ? " in-place" : "") +
-      (b.partial_overlap ? " overlap" : "");
-  bool valid = a.valid && !x_null && eps_ok(eps) && !b.partial_overlap;
-  if (training) {
-    valid = valid && running != 2 && momentum >= 0.0f && momentum <= 1.0f &&
-            (kind == 0 || kind == 1) && a.shape.n * a.shape.spatial > 1;
-  }
-  const std::vector<std::vector<float>> before = {b.storage,   b.apart,   running_mean,
-                                                  running_var, save_mean, save_rstd};
-  const std::vector<const std::vector<float>*> after = {&b.storage,   &b.apart,   &running_mean,
-                                                        &running_var, &save_mean, &save_rstd};
-  if (!training) {
-    std::vector<double> want;
-    if (valid) {
-      want = simdnorm::reference::batch_norm_inference(
-          b.x, cpp_shape(a), rm, rv, data_or_null(gamma, affine), data_or_null(beta, affine), eps);
+// A valid call: accepted without a message, inputs unchanged (but where an
+// output may overlap them), outputs near the reference.
+void expect_accepted(const outcome& got, const call& k, const snapshot& before,
+                     const methods::reference_outputs& want) {
+  if (got.status != SN_OK) broken("valid arguments refused", k, nullptr);
+  if (!got.message.empty()) broken("a message after success", k, nullptr);
+  for (std::size_t i = 0; i < k.slots.size(); ++i) {
+    const slot& s = k.slots[i];
+    if (s.at == nullptr) continue;
+    if (methods::is_output(k.buffer_of(i).kind)) {
+      expect_close(k, i, want[i], before.values[i], before.values[0].data());
+      continue;
     }
-    const sn_status status = sn_batch_norm_inference(
-        b.x, a.shape, rm, rv, data_or_null(gamma, affine), data_or_null(beta, affine), eps, b.y);
-    check_status(status, valid, call);
-    if (!valid) return expect_untouched(before, after, call);
-    expect_close(b.y, want, output_tolerance, "y", call);
-    return;
+    bool written = false;
+    for (std::size_t j = 0; j < k.slots.size(); ++j) {
+      written = written || (methods::is_output(k.buffer_of(j).kind) && overlap(s, k.slots[j]));
+    }
+    if (!written && !same_bytes(std::vector<float>(s.at, s.at + s.floats), before.values[i])) {
+      broken(std::string("a call wrote to its input ") + k.buffer_of(i).name, k, nullptr);
+    }
   }
-  simdnorm::reference::trained want;
-  if (valid) {
-    want = simdnorm::reference::batch_norm_training(
-        b.x, cpp_shape(a), rm, rv, data_or_null(gamma, affine), data_or_null(beta, affine),
-        momentum, eps,
-        kind == 1 ? simdnorm::running_var_kind::biased : simdnorm::running_var_kind::unbiased);
-  }
-  const sn_status status = sn_batch_norm_training(
-      b.x, a.shape, rm, rv, data_or_null(gamma, affine), data_or_null(beta, affine), momentum, eps,
-      enum_holding<sn_running_var>(kind), b.y, data_or_null(save_mean, stats),
-      data_or_null(save_rstd, stats));
-  check_status(status, valid, call);
-  if (!valid) return expect_untouched(before, after, call);
-  expect_close(b.y, want.y, output_tolerance, "y", call);
-  const std::vector<double> spread = spread_of(want.save_rstd, eps);
-  if (stats) {
-    expect_close(save_mean.data(), want.save_mean, 1e-5, "save_mean", call, &spread);
-    expect_close(save_rstd.data(), want.save_rstd, 1e-5, "save_rstd", call);
-  }
-  if (running == 1) {
-    expect_close(rm, want.running_mean, 1e-5, "running_mean", call, &spread);
-    expect_close(rv, want.running_var, 1e-5, "running_var", call);
-  }
-}
-
-void fuzz_weight_norm(FuzzedDataProvider& in) {
-  const std::int64_t rows = in.ConsumeIntegralInRange<std::int64_t>(-1, 6);
-  const std::int64_t cols = in.ConsumeIntegralInRange<std::int64_t>(-1, 300);
-  const bool v_null = in.ConsumeIntegralInRange(0, 15) == 0;
-  const bool g_null = in.ConsumeIntegralInRange(0, 15) == 0;
-  const bool want_norm = in.ConsumeBool();
-  std::vector<float> g = parameter(in, rows, -4.0f, 4.0f);
-  std::vector<float> norm(static_cast<std::size_t>(std::max<std::int64_t>(rows, 0)), sentinel);
-  const std::int64_t count = rows > 0 && cols > 0 ? rows * cols : 0;
-  io b = make_io(in, count, v_null, false);
-  const std::string call = "weight_norm rows=" + std::to_string(rows) +
-                           " cols=" + std::to_string(cols) + (v_null ? " v=null" : "") +
-                           (g_null ? " g=null" : "") + (b.y == b.x && b.x ? " in-place" : "") +
-                           (b.partial_overlap ? " overlap" : "");
-  const bool valid = rows > 0 && cols > 0 && !v_null && !g_null && !g.empty() && !b.partial_overlap;
-  simdnorm::reference::weight_normalized want;
-  if (valid) want = simdnorm::reference::weight_norm(b.x, g.data(), rows, cols);
-  const std::vector<std::vector<float>> before = {b.storage, b.apart, norm};
-  const sn_status status =
-      sn_weight_norm(b.x, data_or_null(g, !g_null), rows, cols, b.y, data_or_null(norm, want_norm));
-  check_status(status, valid, call);
-  if (!valid) return expect_untouched(before, {&b.storage, &b.apart, &norm}, call);
-  expect_close(b.y, want.w, output_tolerance, "w", call);
-  if (want_norm) expect_close(norm.data(), want.norm, 1e-5, "norm", call);
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  FuzzedDataProvider in(data, size);
-  switch (in.ConsumeIntegralInRange(0, 5)) {
-    case 0:
-      fuzz_rows(in, false);
-      break;
-    case 1:
-      fuzz_rows(in, true);
-      break;
-    case 2:
-      fuzz_group_norm(in);
-      break;
-    case 3:
-      fuzz_batch_norm(in, true);
-      break;
-    case 4:
-      fuzz_batch_norm(in, false);
-      break;
-    default:
-      fuzz_weight_norm(in);
-      break;
+  if (size == 0) return 0;
+  const std::vector<method>& table = methods::all();
+  const std::size_t which = data[0] % table.size();
+  FuzzedDataProvider in(data + 1, size - 1);
+  const call k = make_call(in, table[which]);
+  const char* rule = broken_rule(k);
+  const snapshot before = take_snapshot(k);
+  if (k.m.takes_running_var_kind && k.raw_kind != 0 && k.raw_kind != 1) {
+    expect_refused(call_cpp(k, rule), k, before, rule);
+    ++counts().refused[which];
+    return 0;
+  }
+  // Taken before the call: an in_out buffer's reference starts from what it
+  // holds now, and in place the input is about to be overwritten.
+  const methods::reference_outputs want =
+      rule == nullptr ? k.m.reference(k.args) : methods::reference_outputs{};
+  const outcome got = call_c(k);
+  if (rule != nullptr) {
+    expect_refused(got, k, before, rule);
+    ++counts().refused[which];
+  } else {
+    expect_accepted(got, k, before, want);
+    ++counts().accepted[which];
   }
   return 0;
 }
