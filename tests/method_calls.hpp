@@ -63,7 +63,8 @@ inline bool passes(const buffer& b, const variant& v) {
 }
 
 // Every combination of the kinds of optional buffer m has; the biased
-// running variance once, with everything passed (it changes nothing else).
+// running variance once, with everything passed (it changes running_var
+// alone).
 inline std::vector<variant> variants_of(const method& m) {
   const bool affine = has(m, is_affine), outputs = has(m, is_optional_output),
              running = has(m, is_optional_running);
@@ -99,6 +100,7 @@ inline std::string describe(const method& m, const variant& v) {
 
 // ---- problems -----------------------------------------------------------------------
 
+// s's sizes in layout l (the shape lists are written in NCHW).
 inline problem activation_problem(const shape& s, layout_kind l, std::int64_t groups) {
   problem p;
   p.layout = l;
@@ -257,6 +259,7 @@ inline std::vector<float> fill(const method& m, const buffer& b, const problem& 
 // index, empty where the call leaves the buffer out. Copying it gives a
 // fresh call on the same data.
 struct call {
+  call() = default;  // no call yet: assign one
   // spare floats follow every buffer, so that a pointer one float past a
   // buffer's start (a partial overlap) still points inside it.
   call(const method& m, const problem& p, const variant& v, std::uint32_t seed,
@@ -274,15 +277,23 @@ struct call {
     if (m.takes_switch_weights) weights = {softmax_weights(seed + 5), softmax_weights(seed + 6)};
   }
 
-  // The same call with the optional buffers v leaves out left out (and v's
-  // running-variance kind): the data stays that of this call.
-  call with(const variant& v) const {
-    call c = *this;
-    c.v = v;
-    for (std::size_t i = 0; i < m->buffers.size(); ++i) {
-      if (!passes(m->buffers[i], v)) c.buffers[i].clear();
+  // Becomes from's call with the optional buffers v leaves out left out
+  // (and v's running-variance kind), reusing its own storage: the suites
+  // make thousands of calls, and fresh pages cost more than the calls under
+  // AddressSanitizer.
+  void assign(const call& from, const variant& with) {
+    m = from.m;
+    p = from.p;
+    v = with;
+    weights = from.weights;
+    buffers.resize(from.buffers.size());
+    for (std::size_t i = 0; i < buffers.size(); ++i) {
+      if (passes(m->buffers[i], v)) {
+        buffers[i].assign(from.buffers[i].begin(), from.buffers[i].end());
+      } else {
+        buffers[i].clear();
+      }
     }
-    return c;
   }
 
   // The arguments that point at this call's buffers.
@@ -309,18 +320,7 @@ struct call {
     throw std::logic_error(std::string(m->name) + " has no buffer of that role");
   }
 
-  // Every buffer the call may write, one after the other.
-  std::vector<float> written() const {
-    std::vector<float> all;
-    for (std::size_t i = 0; i < buffers.size(); ++i) {
-      if (methods::is_output(m->buffers[i].kind)) {
-        all.insert(all.end(), buffers[i].begin(), buffers[i].end());
-      }
-    }
-    return all;
-  }
-
-  const method* m;
+  const method* m = nullptr;
   problem p;
   variant v;
   std::vector<std::vector<float>> buffers;
