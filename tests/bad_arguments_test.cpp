@@ -7,9 +7,7 @@
 // Each case starts from a valid call of a method of the method table
 // (lib/methods), with every optional buffer passed, and breaks one thing.
 // The cases follow from the table's description of the method: its
-// buffers, sizes and scalars. A few arguments the table's calls cannot
-// express (a layout or a running-variance kind out of range, a null array
-// of switch weights) and the moments object's own rules are explicit
+// buffers, sizes and scalars. The moments object's own rules are explicit
 // cases at the end.
 #include <gtest/gtest.h>
 
@@ -17,7 +15,6 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -59,10 +56,9 @@ std::string camel(const std::string& name) {
   return out;
 }
 
-// Through which API a case can be made: the table's C call converts the
-// running-variance kind to the C enum, so an out-of-range kind reaches the
-// C++ API only (the C one has its explicit case below).
-enum class api { both, cpp_only };
+// Through which API a case can be made: the C++ API takes switch weights by
+// value, so only the C one can be passed null arrays.
+enum class api { both, c_only };
 
 struct bad_case {
   std::string name;
@@ -129,11 +125,13 @@ std::vector<bad_case> bad_cases(const method& m) {
     add("MomentumAboveOne", [](arguments& a, call&) { a.momentum = 1.1f; }, {"momentum"});
     add("NanMomentum", [](arguments& a, call&) { a.momentum = nan; }, {"momentum"});
   }
+  if (!m.rows) {
+    // The integer a C caller may store in the layout.
+    add("LayoutSeven", [](arguments& a, call&) { a.layout_value = 7; }, {"layout"});
+  }
   if (m.takes_running_var_kind) {
-    add(
-        "RunningVarKindFive",
-        [](arguments& a, call&) { a.kind = static_cast<running_var_kind>(5); },
-        {"running_var_kind", "kind"}, api::cpp_only);
+    add("RunningVarKindFive", [](arguments& a, call&) { a.kind_value = 5; },
+        {"running_var_kind", "kind"});
   }
   if (m.find("running_mean") != nullptr && m.find("running_var") != nullptr &&
       m.find("running_mean")->optional) {
@@ -190,6 +188,12 @@ std::vector<bad_case> bad_cases(const method& m) {
           a.weights.mean = {nan, 0.5f, 0.5f};
         },
         mean_names);
+    add(
+        "NullMeanWeights", [](arguments& a, call&) { a.null_mean_weights = true; },
+        {"mean_weights"}, api::c_only);
+    add(
+        "NullVarWeights", [](arguments& a, call&) { a.null_var_weights = true; }, {"var_weights"},
+        api::c_only);
   }
 
   // Each output partially overlapping another buffer: the shorter of the
@@ -284,6 +288,7 @@ TEST_P(BadArguments, TheValidCallSucceedsThroughBothApis) {
 TEST_P(BadArguments, CppApiThrowsInvalidArgumentNamingItAndWritesNothing) {
   const method& m = *GetParam().m;
   for (const bad_case& k : bad_cases(m)) {
+    if (k.through == api::c_only) continue;
     expect_refused(m, GetParam().layout, k,
                    [&](const arguments& a, const auto& names) { cpp_refuses(m, a, names); });
   }
@@ -292,222 +297,12 @@ TEST_P(BadArguments, CppApiThrowsInvalidArgumentNamingItAndWritesNothing) {
 TEST_P(BadArguments, CApiReturnsInvalidArgumentNamingItAndWritesNothing) {
   const method& m = *GetParam().m;
   for (const bad_case& k : bad_cases(m)) {
-    if (k.through == api::cpp_only) continue;
     expect_refused(m, GetParam().layout, k,
                    [&](const arguments& a, const auto& names) { c_refuses(m.c(a), names); });
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Methods, BadArguments, ::testing::ValuesIn(method_layouts()),
-                         method_layout_name);
-
-// ---- arguments the table's calls cannot express -------------------------------------------
-//
-// The table builds its calls' shapes from a layout_kind, which has no value
-// out of range, converts the running-variance kind to the C enum, and
-// passes switch weights as arrays that are never null. These call each
-// activation method directly with what the table cannot pass.
-
-// The C arguments that the table's calls fix. The kind is held as its
-// integer: loading 5 as an sn_running_var is undefined (UBSan's enum check),
-// the C API reads it as an integer.
-struct raw_c {
-  sn_shape shape;
-  int kind;
-  const float* mean_weights;
-  const float* var_weights;
-};
-
-struct direct_calls {
-  void (*cpp)(const arguments&, const shape&);
-  sn_status (*c)(const arguments&, const raw_c&);
-};
-
-const std::map<std::string, direct_calls>& activation_calls() {
-  using a = const arguments&;
-  static const std::map<std::string, direct_calls> calls = {
-      {"batch_norm_inference",
-       {[](a k, const shape& s) {
-          batch_norm_inference(k.x, s, k.running_mean, k.running_var, k.gamma, k.beta, k.eps, k.y);
-        },
-        [](a k, const raw_c& r) {
-          return sn_batch_norm_inference(k.x, r.shape, k.running_mean, k.running_var, k.gamma,
-                                         k.beta, k.eps, k.y);
-        }}},
-      {"batch_norm_training",
-       {[](a k, const shape& s) {
-          batch_norm_training(k.x, s, k.running_mean, k.running_var, k.gamma, k.beta, k.momentum,
-                              k.eps, k.kind, k.y, k.save_mean, k.save_rstd);
-        },
-        [](a k, const raw_c& r) {
-          return sn_batch_norm_training(
-              k.x, r.shape, k.running_mean, k.running_var, k.gamma, k.beta, k.momentum, k.eps,
-              static_cast<sn_running_var>(r.kind), k.y, k.save_mean, k.save_rstd);
-        }}},
-      {"batch_norm_mean_only_inference",
-       {[](a k, const shape& s) {
-          batch_norm_mean_only_inference(k.x, s, k.running_mean, k.beta, k.y);
-        },
-        [](a k, const raw_c& r) {
-          return sn_batch_norm_mean_only_inference(k.x, r.shape, k.running_mean, k.beta, k.y);
-        }}},
-      {"batch_norm_mean_only_training",
-       {[](a k, const shape& s) {
-          batch_norm_mean_only_training(k.x, s, k.running_mean, k.beta, k.momentum, k.y,
-                                        k.save_mean);
-        },
-        [](a k, const raw_c& r) {
-          return sn_batch_norm_mean_only_training(k.x, r.shape, k.running_mean, k.beta, k.momentum,
-                                                  k.y, k.save_mean);
-        }}},
-      {"instance_norm",
-       {[](a k, const shape& s) {
-          instance_norm(k.x, s, k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
-        },
-        [](a k, const raw_c& r) {
-          return sn_instance_norm(k.x, r.shape, k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
-        }}},
-      {"group_norm",
-       {[](a k, const shape& s) {
-          group_norm(k.x, s, k.p.groups, k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
-        },
-        [](a k, const raw_c& r) {
-          return sn_group_norm(k.x, r.shape, k.p.groups, k.gamma, k.beta, k.eps, k.y, k.mean,
-                               k.rstd);
-        }}},
-      {"batch_instance_norm_inference",
-       {[](a k, const shape& s) {
-          batch_instance_norm_inference(k.x, s, k.running_mean, k.running_var, k.gamma, k.beta,
-                                        k.rho, k.eps, k.y);
-        },
-        [](a k, const raw_c& r) {
-          return sn_batch_instance_norm_inference(k.x, r.shape, k.running_mean, k.running_var,
-                                                  k.gamma, k.beta, k.rho, k.eps, k.y);
-        }}},
-      {"batch_instance_norm_training",
-       {[](a k, const shape& s) {
-          batch_instance_norm_training(k.x, s, k.running_mean, k.running_var, k.gamma, k.beta,
-                                       k.rho, k.momentum, k.eps, k.y);
-        },
-        [](a k, const raw_c& r) {
-          return sn_batch_instance_norm_training(k.x, r.shape, k.running_mean, k.running_var,
-                                                 k.gamma, k.beta, k.rho, k.momentum, k.eps, k.y);
-        }}},
-      {"switchable_norm_inference",
-       {[](a k, const shape& s) {
-          switchable_norm_inference(k.x, s, k.running_mean, k.running_var, k.gamma, k.beta,
-                                    k.weights, k.eps, k.y);
-        },
-        [](a k, const raw_c& r) {
-          return sn_switchable_norm_inference(k.x, r.shape, k.running_mean, k.running_var, k.gamma,
-                                              k.beta, r.mean_weights, r.var_weights, k.eps, k.y);
-        }}},
-      {"switchable_norm_training",
-       {[](a k, const shape& s) {
-          switchable_norm_training(k.x, s, k.running_mean, k.running_var, k.gamma, k.beta,
-                                   k.weights, k.momentum, k.eps, k.y);
-        },
-        [](a k, const raw_c& r) {
-          return sn_switchable_norm_training(k.x, r.shape, k.running_mean, k.running_var, k.gamma,
-                                             k.beta, r.mean_weights, r.var_weights, k.momentum,
-                                             k.eps, k.y);
-        }}},
-  };
-  return calls;
-}
-
-bool is_activation(const method& m) { return !m.rows; }
-
-// What the valid call passes through the C API, as the table would.
-raw_c raw_of(const arguments& a) {
-  return {a.p.c_shape(),
-          a.kind == running_var_kind::biased ? SN_RUNNING_VAR_BIASED : SN_RUNNING_VAR_UNBIASED,
-          a.weights.mean.data(), a.weights.var.data()};
-}
-
-// A layout out of range, through the C API as the integer it would hold.
-constexpr int layout_seven = 7;
-
-class DirectCall : public ::testing::TestWithParam<method_layout> {
- protected:
-  const method& m = *GetParam().m;
-  const direct_calls& calls = activation_calls().at(m.name);
-
-  // A case of this test's own, run like the generated ones.
-  void expect_c_refused(const std::string& name, std::vector<std::string> names,
-                        void (*breaks)(raw_c&)) {
-    const bad_case k{name, [](arguments&, call&) {}, std::move(names)};
-    expect_refused(m, GetParam().layout, k, [&](const arguments& a, const auto& want) {
-      raw_c r = raw_of(a);
-      breaks(r);
-      c_refuses(calls.c(a, r), want);
-    });
-  }
-};
-
-TEST(DirectCalls, CoverEveryActivationMethodOfTheTable) {
-  for (const method_layout& k : method_layouts(is_activation)) {
-    EXPECT_EQ(activation_calls().count(k.m->name), 1u) << k.m->name;
-  }
-}
-
-// The direct calls make the same call as the table's: without a broken
-// argument they succeed, so the cases below fail for what they break.
-TEST_P(DirectCall, OfTheValidCallSucceedsThroughBothApis) {
-  call c = valid_call(m, GetParam().layout);
-  const arguments a = c.args();
-  EXPECT_NO_THROW(calls.cpp(a, a.p.activation_shape()));
-  EXPECT_EQ(calls.c(a, raw_of(a)), SN_OK) << sn_last_error();
-}
-
-TEST_P(DirectCall, WithLayoutOutOfRangeIsRefusedByTheCppApi) {
-  const bad_case k{"LayoutSeven", [](arguments&, call&) {}, {"layout"}};
-  expect_refused(m, GetParam().layout, k, [&](const arguments& a, const auto& names) {
-    shape s = a.p.activation_shape();
-    s.layout = static_cast<layout>(layout_seven);
-    try {
-      calls.cpp(a, s);
-      ADD_FAILURE() << "no exception";
-    } catch (const std::invalid_argument& e) {
-      EXPECT_TRUE(names_one_of(e.what(), names));
-    }
-  });
-}
-
-TEST_P(DirectCall, WithLayoutOutOfRangeIsRefusedByTheCApi) {
-  expect_c_refused("LayoutSeven", {"layout"},
-                   [](raw_c& r) { r.shape.layout = static_cast<sn_layout>(layout_seven); });
-}
-
-INSTANTIATE_TEST_SUITE_P(Methods, DirectCall, ::testing::ValuesIn(method_layouts(is_activation)),
-                         method_layout_name);
-
-bool takes_running_var_kind(const method& m) { return m.takes_running_var_kind; }
-bool takes_switch_weights(const method& m) { return m.takes_switch_weights; }
-
-class RunningVarKind : public DirectCall {};
-
-TEST_P(RunningVarKind, OutOfRangeIsRefusedByTheCApi) {
-  expect_c_refused("RunningVarKindFive", {"running_var_kind", "kind"},
-                   [](raw_c& r) { r.kind = 5; });
-}
-
-INSTANTIATE_TEST_SUITE_P(Methods, RunningVarKind,
-                         ::testing::ValuesIn(method_layouts(takes_running_var_kind)),
-                         method_layout_name);
-
-class SwitchWeights : public DirectCall {};
-
-TEST_P(SwitchWeights, NullMeanWeightsAreRefusedByTheCApi) {
-  expect_c_refused("NullMeanWeights", {"mean_weights"}, [](raw_c& r) { r.mean_weights = nullptr; });
-}
-
-TEST_P(SwitchWeights, NullVarWeightsAreRefusedByTheCApi) {
-  expect_c_refused("NullVarWeights", {"var_weights"}, [](raw_c& r) { r.var_weights = nullptr; });
-}
-
-INSTANTIATE_TEST_SUITE_P(Methods, SwitchWeights,
-                         ::testing::ValuesIn(method_layouts(takes_switch_weights)),
                          method_layout_name);
 
 // ---- the moments object's own rules -------------------------------------------------------

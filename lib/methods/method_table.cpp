@@ -1,6 +1,7 @@
 // The entries of the method table, one per public method variant.
 #include "methods/method_table.hpp"
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -129,10 +130,6 @@ method entry(const char* name, const traits& t, std::vector<buffer> buffers,
                 t.aten};
 }
 
-sn_running_var c_kind(running_var_kind kind) {
-  return kind == running_var_kind::biased ? SN_RUNNING_VAR_BIASED : SN_RUNNING_VAR_UNBIASED;
-}
-
 std::vector<method> make_table() {
   std::vector<method> t;
 
@@ -189,11 +186,11 @@ std::vector<method> make_table() {
       {input(), running_mean(role::input, false), running_var(role::input, false),
        gamma(extent::channels), beta(extent::channels), output()},
       [](const a& k) {
-        batch_norm_inference(k.x, k.p.activation_shape(), k.running_mean, k.running_var, k.gamma,
-                             k.beta, k.eps, k.y);
+        batch_norm_inference(k.x, k.cpp_shape(), k.running_mean, k.running_var, k.gamma, k.beta,
+                             k.eps, k.y);
       },
       [](const a& k) {
-        return sn_batch_norm_inference(k.x, k.p.c_shape(), k.running_mean, k.running_var, k.gamma,
+        return sn_batch_norm_inference(k.x, k.c_shape(), k.running_mean, k.running_var, k.gamma,
                                        k.beta, k.eps, k.y);
       },
       [](const a& k) {
@@ -214,12 +211,12 @@ std::vector<method> make_table() {
        {"save_mean", &a::save_mean, role::output, extent::channels, contents::mean, true},
        {"save_rstd", &a::save_rstd, role::output, extent::channels, contents::rstd, true}},
       [](const a& k) {
-        batch_norm_training(k.x, k.p.activation_shape(), k.running_mean, k.running_var, k.gamma,
-                            k.beta, k.momentum, k.eps, k.kind, k.y, k.save_mean, k.save_rstd);
+        batch_norm_training(k.x, k.cpp_shape(), k.running_mean, k.running_var, k.gamma, k.beta,
+                            k.momentum, k.eps, k.cpp_kind(), k.y, k.save_mean, k.save_rstd);
       },
       [](const a& k) {
-        return sn_batch_norm_training(k.x, k.p.c_shape(), k.running_mean, k.running_var, k.gamma,
-                                      k.beta, k.momentum, k.eps, c_kind(k.kind), k.y, k.save_mean,
+        return sn_batch_norm_training(k.x, k.c_shape(), k.running_mean, k.running_var, k.gamma,
+                                      k.beta, k.momentum, k.eps, k.c_kind(), k.y, k.save_mean,
                                       k.save_rstd);
       },
       [](const a& k) {
@@ -236,10 +233,10 @@ std::vector<method> make_table() {
       "batch_norm_mean_only_inference", traits().without_eps(),
       {input(), running_mean(role::input, false), beta(extent::channels), output()},
       [](const a& k) {
-        batch_norm_mean_only_inference(k.x, k.p.activation_shape(), k.running_mean, k.beta, k.y);
+        batch_norm_mean_only_inference(k.x, k.cpp_shape(), k.running_mean, k.beta, k.y);
       },
       [](const a& k) {
-        return sn_batch_norm_mean_only_inference(k.x, k.p.c_shape(), k.running_mean, k.beta, k.y);
+        return sn_batch_norm_mean_only_inference(k.x, k.c_shape(), k.running_mean, k.beta, k.y);
       },
       [](const a& k) {
         return place(self("batch_norm_mean_only_inference"),
@@ -254,11 +251,11 @@ std::vector<method> make_table() {
        output(),
        {"save_mean", &a::save_mean, role::output, extent::channels, contents::mean, true}},
       [](const a& k) {
-        batch_norm_mean_only_training(k.x, k.p.activation_shape(), k.running_mean, k.beta,
-                                      k.momentum, k.y, k.save_mean);
+        batch_norm_mean_only_training(k.x, k.cpp_shape(), k.running_mean, k.beta, k.momentum, k.y,
+                                      k.save_mean);
       },
       [](const a& k) {
-        return sn_batch_norm_mean_only_training(k.x, k.p.c_shape(), k.running_mean, k.beta,
+        return sn_batch_norm_mean_only_training(k.x, k.c_shape(), k.running_mean, k.beta,
                                                 k.momentum, k.y, k.save_mean);
       },
       [](const a& k) {
@@ -307,10 +304,10 @@ std::vector<method> make_table() {
       {input(), gamma(extent::channels), beta(extent::channels), output(),
        set_mean(extent::instances), set_rstd(extent::instances)},
       [](const a& k) {
-        instance_norm(k.x, k.p.activation_shape(), k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
+        instance_norm(k.x, k.cpp_shape(), k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
       },
       [](const a& k) {
-        return sn_instance_norm(k.x, k.p.c_shape(), k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
+        return sn_instance_norm(k.x, k.c_shape(), k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
       },
       [](const a& k) {
         reference::normalized r =
@@ -324,11 +321,10 @@ std::vector<method> make_table() {
       {input(), gamma(extent::channels), beta(extent::channels), output(), set_mean(extent::groups),
        set_rstd(extent::groups)},
       [](const a& k) {
-        group_norm(k.x, k.p.activation_shape(), k.p.groups, k.gamma, k.beta, k.eps, k.y, k.mean,
-                   k.rstd);
+        group_norm(k.x, k.cpp_shape(), k.p.groups, k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
       },
       [](const a& k) {
-        return sn_group_norm(k.x, k.p.c_shape(), k.p.groups, k.gamma, k.beta, k.eps, k.y, k.mean,
+        return sn_group_norm(k.x, k.c_shape(), k.p.groups, k.gamma, k.beta, k.eps, k.y, k.mean,
                              k.rstd);
       },
       [](const a& k) {
@@ -345,11 +341,11 @@ std::vector<method> make_table() {
       {input(), running_mean(role::input, false), running_var(role::input, false),
        gamma(extent::channels), beta(extent::channels), rho(), output()},
       [](const a& k) {
-        batch_instance_norm_inference(k.x, k.p.activation_shape(), k.running_mean, k.running_var,
-                                      k.gamma, k.beta, k.rho, k.eps, k.y);
+        batch_instance_norm_inference(k.x, k.cpp_shape(), k.running_mean, k.running_var, k.gamma,
+                                      k.beta, k.rho, k.eps, k.y);
       },
       [](const a& k) {
-        return sn_batch_instance_norm_inference(k.x, k.p.c_shape(), k.running_mean, k.running_var,
+        return sn_batch_instance_norm_inference(k.x, k.c_shape(), k.running_mean, k.running_var,
                                                 k.gamma, k.beta, k.rho, k.eps, k.y);
       },
       [](const a& k) {
@@ -363,11 +359,11 @@ std::vector<method> make_table() {
       {input(), running_mean(role::in_out, true), running_var(role::in_out, true),
        gamma(extent::channels), beta(extent::channels), rho(), output()},
       [](const a& k) {
-        batch_instance_norm_training(k.x, k.p.activation_shape(), k.running_mean, k.running_var,
-                                     k.gamma, k.beta, k.rho, k.momentum, k.eps, k.y);
+        batch_instance_norm_training(k.x, k.cpp_shape(), k.running_mean, k.running_var, k.gamma,
+                                     k.beta, k.rho, k.momentum, k.eps, k.y);
       },
       [](const a& k) {
-        return sn_batch_instance_norm_training(k.x, k.p.c_shape(), k.running_mean, k.running_var,
+        return sn_batch_instance_norm_training(k.x, k.c_shape(), k.running_mean, k.running_var,
                                                k.gamma, k.beta, k.rho, k.momentum, k.eps, k.y);
       },
       [](const a& k) {
@@ -384,13 +380,13 @@ std::vector<method> make_table() {
       {input(), running_mean(role::input, false), running_var(role::input, false),
        gamma(extent::channels), beta(extent::channels), output()},
       [](const a& k) {
-        switchable_norm_inference(k.x, k.p.activation_shape(), k.running_mean, k.running_var,
-                                  k.gamma, k.beta, k.weights, k.eps, k.y);
+        switchable_norm_inference(k.x, k.cpp_shape(), k.running_mean, k.running_var, k.gamma,
+                                  k.beta, k.weights, k.eps, k.y);
       },
       [](const a& k) {
-        return sn_switchable_norm_inference(k.x, k.p.c_shape(), k.running_mean, k.running_var,
-                                            k.gamma, k.beta, k.weights.mean.data(),
-                                            k.weights.var.data(), k.eps, k.y);
+        return sn_switchable_norm_inference(k.x, k.c_shape(), k.running_mean, k.running_var,
+                                            k.gamma, k.beta, k.c_mean_weights(), k.c_var_weights(),
+                                            k.eps, k.y);
       },
       [](const a& k) {
         return place(self("switchable_norm_inference"),
@@ -403,13 +399,13 @@ std::vector<method> make_table() {
       {input(), running_mean(role::in_out, true), running_var(role::in_out, true),
        gamma(extent::channels), beta(extent::channels), output()},
       [](const a& k) {
-        switchable_norm_training(k.x, k.p.activation_shape(), k.running_mean, k.running_var,
-                                 k.gamma, k.beta, k.weights, k.momentum, k.eps, k.y);
+        switchable_norm_training(k.x, k.cpp_shape(), k.running_mean, k.running_var, k.gamma, k.beta,
+                                 k.weights, k.momentum, k.eps, k.y);
       },
       [](const a& k) {
-        return sn_switchable_norm_training(k.x, k.p.c_shape(), k.running_mean, k.running_var,
-                                           k.gamma, k.beta, k.weights.mean.data(),
-                                           k.weights.var.data(), k.momentum, k.eps, k.y);
+        return sn_switchable_norm_training(k.x, k.c_shape(), k.running_mean, k.running_var, k.gamma,
+                                           k.beta, k.c_mean_weights(), k.c_var_weights(),
+                                           k.momentum, k.eps, k.y);
       },
       [](const a& k) {
         reference::trained r = reference::switchable_norm_training(
@@ -438,6 +434,32 @@ std::vector<method> make_table() {
 }
 
 }  // namespace
+
+shape arguments::cpp_shape() const {
+  shape s = p.activation_shape();
+  // A scoped enum holds any value of its underlying int.
+  if (layout_value) s.layout = static_cast<layout>(*layout_value);
+  return s;
+}
+
+sn_shape arguments::c_shape() const {
+  sn_shape s = p.c_shape();
+  // The C API reads the layout as an integer (lib/api/c_api.cpp): its
+  // bytes go in as a C caller's would, with no load of an sn_layout out of
+  // its range on this side.
+  static_assert(sizeof s.layout == sizeof(int), "a C enum is an int here");
+  if (layout_value) std::memcpy(&s.layout, &*layout_value, sizeof s.layout);
+  return s;
+}
+
+running_var_kind arguments::cpp_kind() const {
+  return kind_value ? static_cast<running_var_kind>(*kind_value) : kind;
+}
+
+sn_running_var arguments::c_kind() const {
+  if (kind_value) return static_cast<sn_running_var>(*kind_value);
+  return kind == running_var_kind::biased ? SN_RUNNING_VAR_BIASED : SN_RUNNING_VAR_UNBIASED;
+}
 
 const char* name_of(layout_kind kind) {
   switch (kind) {

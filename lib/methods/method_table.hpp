@@ -11,6 +11,7 @@
 #define SIMDNORM_LIB_METHODS_METHOD_TABLE_HPP_
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -105,6 +106,25 @@ struct arguments {
   float momentum = 0.1f;
   running_var_kind kind = running_var_kind::unbiased;
   switch_weights weights{{0.5f, 0.3f, 0.2f}, {0.2f, 0.3f, 0.5f}};
+
+  // What a caller can pass that the typed members above cannot hold, so
+  // that harnesses check refusals through the table too: the layout and the
+  // running-variance kind as the raw integers a C caller may store (a value
+  // out of range must be refused), and null switch-weight arrays (the C API
+  // only: the C++ one takes the weights by value). When set, they replace
+  // p.layout, kind and weights in the calls.
+  std::optional<int> layout_value;
+  std::optional<int> kind_value;
+  bool null_mean_weights = false;
+  bool null_var_weights = false;
+
+  // The shape, kind and weights each API receives.
+  shape cpp_shape() const;
+  sn_shape c_shape() const;
+  running_var_kind cpp_kind() const;
+  sn_running_var c_kind() const;
+  const float* c_mean_weights() const { return null_mean_weights ? nullptr : weights.mean.data(); }
+  const float* c_var_weights() const { return null_var_weights ? nullptr : weights.var.data(); }
 };
 
 using member = float* arguments::*;
