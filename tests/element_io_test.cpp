@@ -16,8 +16,8 @@
 // only some of them.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
-#include "simd/block_statistics-inl.hpp"
-#include "simd/normalize-inl.hpp"
+#include "kernels/block_statistics-inl.hpp"
+#include "kernels/normalize-inl.hpp"
 #pragma GCC diagnostic pop
 #endif
 
@@ -101,13 +101,13 @@ TEST(ElementIo, StatisticsOfFusedBfloat16InputMatchFloat32) {
     const fused_data data = make_data(d);
     const bfloat16_residual_source source{data.x.data(), data.residual.data()};
     const float shift = data.materialised[0];
-    const simd::block_moments fused = simd::shifted_block<arch>(source, d, shift);
-    const simd::block_moments plain =
-        simd::shifted_block<arch>(simd::float_source{data.materialised.data()}, d, shift);
+    const kernels::block_moments fused = kernels::shifted_block<arch>(source, d, shift);
+    const kernels::block_moments plain =
+        kernels::shifted_block<arch>(kernels::float_source{data.materialised.data()}, d, shift);
     EXPECT_EQ(fused.mean, plain.mean) << "d = " << d;
     EXPECT_EQ(fused.m2, plain.m2) << "d = " << d;
-    EXPECT_EQ(simd::block_square_sum<arch>(source, d),
-              simd::block_square_sum<arch>(simd::float_source{data.materialised.data()}, d))
+    EXPECT_EQ(kernels::block_square_sum<arch>(source, d),
+              kernels::block_square_sum<arch>(kernels::float_source{data.materialised.data()}, d))
         << "d = " << d;
 
     double mean = 0.0;
@@ -121,8 +121,8 @@ TEST(ElementIo, StatisticsOfFusedBfloat16InputMatchFloat32) {
 }
 
 TEST(ElementIo, NormalisationWithFusedNeighboursMatchesFloat32) {
-  const scalar::set_normalizer set{2.5f, 1e-7f, 0.75f};
-  const simd::run_factors factors{2.5f, 0.75f, -0.25f};
+  const statistics::set_normalizer set{2.5f, 1e-7f, 0.75f};
+  const kernels::run_factors factors{2.5f, 0.75f, -0.25f};
   for (std::int64_t d : lengths) {
     const fused_data data = make_data(d);
     const bfloat16_residual_source source{data.x.data(), data.residual.data()};
@@ -131,13 +131,13 @@ TEST(ElementIo, NormalisationWithFusedNeighboursMatchesFloat32) {
 
     std::vector<std::uint16_t> row(d), run(d);
     std::vector<float> row_plain(d), run_plain(d);
-    simd::normalize_row<arch>(source, d, set, gamma.data(), beta.data(),
-                              relu_bfloat16_sink{row.data()});
-    simd::normalize_row<arch>(simd::float_source{data.materialised.data()}, d, set, gamma.data(),
-                              beta.data(), simd::float_sink{row_plain.data()});
-    simd::normalize_run<arch>(source, d, factors, relu_bfloat16_sink{run.data()});
-    simd::normalize_run<arch>(simd::float_source{data.materialised.data()}, d, factors,
-                              simd::float_sink{run_plain.data()});
+    kernels::normalize_row<arch>(source, d, set, gamma.data(), beta.data(),
+                                 relu_bfloat16_sink{row.data()});
+    kernels::normalize_row<arch>(kernels::float_source{data.materialised.data()}, d, set,
+                                 gamma.data(), beta.data(), kernels::float_sink{row_plain.data()});
+    kernels::normalize_run<arch>(source, d, factors, relu_bfloat16_sink{run.data()});
+    kernels::normalize_run<arch>(kernels::float_source{data.materialised.data()}, d, factors,
+                                 kernels::float_sink{run_plain.data()});
 
     int negatives = 0;
     for (std::int64_t i = 0; i < d; ++i) {

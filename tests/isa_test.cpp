@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dispatch/instruction_sets.hpp"
 #include "reference/reference.hpp"
 #include "simdnorm/simdnorm.h"
 #include "simdnorm/simdnorm.hpp"
@@ -15,11 +16,14 @@
 namespace simdnorm::testing {
 namespace {
 
-#if defined(__aarch64__)
-const std::vector<std::string> levels = {"scalar", "neon64"};
-#else
-const std::vector<std::string> levels = {"scalar", "sse2", "sse4.2", "avx2", "avx512"};
-#endif
+// The scalar path and this build's instruction sets, from the most basic up
+// (cmake/instruction_sets.cmake, through the library's own list).
+std::vector<std::string> levels_of_build() {
+  std::vector<std::string> names;
+  for (const dispatch::instruction_set& set : dispatch::instruction_sets) names.push_back(set.name);
+  return names;
+}
+const std::vector<std::string> levels = levels_of_build();
 
 int rank_of(const std::string& name) {
   for (std::size_t i = 0; i < levels.size(); ++i) {
@@ -29,7 +33,13 @@ int rank_of(const std::string& name) {
 }
 
 // Whether this CPU has the instructions of a level (the compiler's own
-// detection, independent of the library's).
+// detection, independent of the library's); false for a level this test does
+// not know, which Isa.KnowsEveryLevelOfTheBuild reports.
+bool knows(const std::string& name) {
+  return name == "scalar" || name == "sse2" || name == "sse4.2" || name == "avx2" ||
+         name == "avx512" || name == "neon64";
+}
+
 bool cpu_has(const std::string& name) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   if (name == "avx512") {
@@ -46,11 +56,14 @@ bool cpu_has(const std::string& name) {
   return name == "scalar";
 }
 
-// Restores the process-wide cap when a test ends: neon64 is the top level,
-// so capping by it caps nothing on any CPU.
+// Restores the process-wide cap when a test ends: "best" caps nothing.
 struct cap_guard {
-  ~cap_guard() { set_max_isa("neon64"); }
+  ~cap_guard() { set_max_isa("best"); }
 };
+
+TEST(Isa, KnowsEveryLevelOfTheBuild) {
+  for (const std::string& level : levels) EXPECT_TRUE(knows(level)) << level;
+}
 
 TEST(Isa, ReportsALevelTheCpuHas) {
   const std::string active = active_isa();
@@ -98,6 +111,23 @@ TEST(Isa, SetMaxIsaCapsEveryLevelAndMatchesReference) {
   }
 }
 
+TEST(Isa, BestLiftsTheCap) {
+  const cap_guard restore;
+  const char* env = std::getenv("SIMDNORM_ISA");
+  set_max_isa("scalar");
+  EXPECT_EQ(std::string(active_isa()), "scalar");
+  set_max_isa("best");
+  if (env == nullptr) {
+    // The best level the CPU has among the build's.
+    std::string best = "scalar";
+    for (const std::string& level : levels) {
+      if (cpu_has(level)) best = level;
+    }
+    EXPECT_EQ(std::string(active_isa()), best);
+  }
+  EXPECT_EQ(sn_set_max_isa("best"), SN_OK);
+}
+
 TEST(Isa, RefusesUnknownNames) {
   const cap_guard restore;
   const std::string before = active_isa();
@@ -110,6 +140,15 @@ TEST(Isa, RefusesUnknownNames) {
   EXPECT_THROW(set_max_isa(nullptr), std::invalid_argument);
   EXPECT_EQ(sn_set_max_isa("neon9"), SN_ERROR_INVALID_ARGUMENT);
   EXPECT_TRUE(names_argument(sn_last_error(), "name")) << sn_last_error();
+  // A level of another CPU family is not one of this build's.
+  EXPECT_EQ(sn_set_max_isa(levels.back() == "neon64" ? "avx2" : "neon64"),
+            SN_ERROR_INVALID_ARGUMENT);
+  // The message lists what is accepted, and quotes a long argument in part.
+  const std::string long_name(100000, 'x');
+  EXPECT_EQ(sn_set_max_isa(long_name.c_str()), SN_ERROR_INVALID_ARGUMENT);
+  const std::string message = sn_last_error();
+  EXPECT_LT(message.size(), 200u) << message;
+  EXPECT_NE(message.find("best"), std::string::npos) << message;
   EXPECT_EQ(std::string(active_isa()), before);
 }
 

@@ -88,7 +88,7 @@ class bench_context {
 class isa_cap {
  public:
   explicit isa_cap(const std::string& isa) { simdnorm::set_max_isa(isa.c_str()); }
-  ~isa_cap() { simdnorm::set_max_isa("neon64"); }  // the top level: no cap
+  ~isa_cap() { simdnorm::set_max_isa("best"); }  // the top level: no cap
   isa_cap(const isa_cap&) = delete;
   isa_cap& operator=(const isa_cap&) = delete;
 };
@@ -106,7 +106,7 @@ void run_case(benchmark::State& state, const case_spec& spec, const data_family&
   if (impl.peer != nullptr) impl.peer->set_threads(impl.threads);
   const isa_cap isa(impl.impl == "simdnorm" ? impl.isa
                     : impl.impl == "scalar" ? "scalar"
-                                            : "neon64");
+                                            : "best");
   const double copy_gbps = context.copy_gbps(impl.threads);
 
   const std::vector<float> x = simdnorm::bench::family_floats(

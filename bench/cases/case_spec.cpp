@@ -2,7 +2,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <stdexcept>
+
+#include "dispatch/instruction_sets.hpp"
 
 namespace simdnorm::bench {
 
@@ -106,12 +109,15 @@ std::string number_cell(double value, const char* format) {
 
 std::vector<std::string> engine_isas(const std::string& choice) {
   std::vector<std::string> isas;
-  for (const char* level : {"avx512", "avx2", "sse4.2", "sse2", "neon64"}) {
-    if (choice != "all" && choice != "best" && choice != level) continue;
-    simdnorm::set_max_isa(level);
-    if (simdnorm::active_isa() == std::string(level)) isas.push_back(level);
+  // This build's instruction sets, best first.
+  for (auto set = std::rbegin(dispatch::instruction_sets);
+       set != std::rend(dispatch::instruction_sets); ++set) {
+    const std::string level = set->name;
+    if (level == "scalar" || (choice != "all" && choice != "best" && choice != level)) continue;
+    simdnorm::set_max_isa(level.c_str());
+    if (simdnorm::active_isa() == level) isas.push_back(level);
   }
-  simdnorm::set_max_isa("neon64");  // the top level: no cap
+  simdnorm::set_max_isa("best");
   if (choice == "best" && isas.size() > 1) isas.resize(1);
   return isas;
 }

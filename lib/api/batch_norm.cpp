@@ -1,16 +1,76 @@
+// Batch norm: inference, training, and the mean-only variants. Each entry
+// point validates its arguments, then runs on the path chosen for the call
+// (api/channel_implementations.hpp).
 #include <cstdint>
+#include <string>
 #include <vector>
 
-#include "api/channel_steps.hpp"
-#include "scalar/batch_statistics.hpp"
-#include "scalar/normalize.hpp"
-#include "scalar/set_statistics.hpp"
+#include "api/channel_implementations.hpp"
+#include "dispatch/verbose.hpp"
 #include "simdnorm/simdnorm.hpp"
+#include "statistics/normalizer.hpp"
+#include "statistics/running_statistics.hpp"
+#include "statistics/set_moments.hpp"
 #include "validation/arguments.hpp"
 
 namespace simdnorm {
 
 using validation::role;
+
+namespace {
+
+// A validated training call; mean_only leaves running_var, gamma, eps, kind,
+// save_rstd unused.
+struct training_call {
+  bool mean_only;
+  const float* x;
+  shape s;
+  float* running_mean;
+  float* running_var;
+  const float* gamma;
+  const float* beta;
+  float momentum;
+  float eps;
+  running_var_kind kind;
+  float* y;
+  float* save_mean;
+  float* save_rstd;
+};
+
+std::string describe(const training_call& call) { return dispatch::describe_activation(call.s); }
+
+struct train {
+  template <class Steps>
+  void operator()(const Steps& steps, const training_call& a) const {
+    const std::vector<statistics::set_moments> channels = steps.batch_moments(a.x, a.s);
+    std::vector<statistics::set_normalizer> sets(channels.size());
+    for (std::size_t c = 0; c < channels.size(); ++c) {
+      if (a.mean_only) {
+        const statistics::split_mean mean = statistics::split(channels[c].mean);
+        sets[c] = statistics::set_normalizer{mean.hi, mean.lo, 1.0f};
+      } else {
+        sets[c] = statistics::normalizer_of(channels[c].mean, channels[c].variance(), a.eps);
+      }
+    }
+    steps.normalize(a.x, a.s, sets, false, a.mean_only ? nullptr : a.gamma, a.beta, a.y);
+    for (std::size_t c = 0; c < channels.size(); ++c) {
+      if (a.save_mean != nullptr) a.save_mean[c] = static_cast<float>(channels[c].mean);
+      if (a.save_rstd != nullptr) a.save_rstd[c] = sets[c].rstd;
+    }
+    if (a.running_mean != nullptr) {
+      statistics::update_running_statistics(channels, a.momentum,
+                                            a.mean_only ? running_var_kind::biased : a.kind,
+                                            a.running_mean, a.mean_only ? nullptr : a.running_var);
+    }
+  }
+};
+
+void run_training(const char* method, const training_call& call) {
+  dispatch::run_first_accepting(method, api::channel_implementations<training_call, train>::list,
+                                call);
+}
+
+}  // namespace
 
 void batch_norm_inference(const float* x, const shape& s, const float* running_mean,
                           const float* running_var, const float* gamma, const float* beta,
@@ -30,11 +90,12 @@ void batch_norm_inference(const float* x, const shape& s, const float* running_m
                     {beta, s.c, "beta", role::input}});
   // The running mean is a float already: subtracted first, it has no second
   // part to carry.
-  std::vector<scalar::set_normalizer> sets(static_cast<std::size_t>(s.c));
+  std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(s.c));
   for (std::int64_t c = 0; c < s.c; ++c) {
-    sets[c] = scalar::set_normalizer{running_mean[c], 0.0f, scalar::rstd_of(running_var[c], eps)};
+    sets[c] =
+        statistics::set_normalizer{running_mean[c], 0.0f, statistics::rstd_of(running_var[c], eps)};
   }
-  api::normalize_per_channel(x, s, sets, gamma, beta, y);
+  api::run_channel_normalization("batch_norm_inference", {x, s, sets, gamma, beta, y});
 }
 
 void batch_norm_training(const float* x, const shape& s, float* running_mean, float* running_var,
@@ -60,19 +121,8 @@ void batch_norm_training(const float* x, const shape& s, float* running_mean, fl
                     {beta, s.c, "beta", role::input},
                     {save_mean, s.c, "save_mean", role::output},
                     {save_rstd, s.c, "save_rstd", role::output}});
-  const std::vector<scalar::set_moments> channels = api::batch_moments(x, s);
-  std::vector<scalar::set_normalizer> sets(channels.size());
-  for (std::size_t c = 0; c < channels.size(); ++c) {
-    sets[c] = scalar::normalizer_of(channels[c].mean, channels[c].variance(), eps);
-  }
-  api::normalize_per_channel(x, s, sets, gamma, beta, y);
-  for (std::size_t c = 0; c < channels.size(); ++c) {
-    if (save_mean != nullptr) save_mean[c] = static_cast<float>(channels[c].mean);
-    if (save_rstd != nullptr) save_rstd[c] = sets[c].rstd;
-  }
-  if (running_mean != nullptr) {
-    scalar::update_running_statistics(channels, momentum, kind, running_mean, running_var);
-  }
+  run_training("batch_norm_training", {false, x, s, running_mean, running_var, gamma, beta,
+                                       momentum, eps, kind, y, save_mean, save_rstd});
 }
 
 void batch_norm_mean_only_training(const float* x, const shape& s, float* running_mean,
@@ -87,20 +137,9 @@ void batch_norm_mean_only_training(const float* x, const shape& s, float* runnin
                     {running_mean, s.c, "running_mean", role::in_out},
                     {beta, s.c, "beta", role::input},
                     {save_mean, s.c, "save_mean", role::output}});
-  const std::vector<scalar::set_moments> channels = api::batch_moments(x, s);
-  std::vector<scalar::set_normalizer> sets(channels.size());
-  for (std::size_t c = 0; c < channels.size(); ++c) {
-    const scalar::split_mean mean = scalar::split(channels[c].mean);
-    sets[c] = scalar::set_normalizer{mean.hi, mean.lo, 1.0f};
-  }
-  api::normalize_per_channel(x, s, sets, nullptr, beta, y);
-  for (std::size_t c = 0; c < channels.size(); ++c) {
-    if (save_mean != nullptr) save_mean[c] = static_cast<float>(channels[c].mean);
-  }
-  if (running_mean != nullptr) {
-    scalar::update_running_statistics(channels, momentum, running_var_kind::biased, running_mean,
-                                      nullptr);
-  }
+  run_training("batch_norm_mean_only_training",
+               {true, x, s, running_mean, nullptr, nullptr, beta, momentum, 0.0f,
+                running_var_kind::biased, y, save_mean, nullptr});
 }
 
 void batch_norm_mean_only_inference(const float* x, const shape& s, const float* running_mean,
@@ -114,11 +153,11 @@ void batch_norm_mean_only_inference(const float* x, const shape& s, const float*
                     {y, count, "y", role::primary_output},
                     {running_mean, s.c, "running_mean", role::input},
                     {beta, s.c, "beta", role::input}});
-  std::vector<scalar::set_normalizer> sets(static_cast<std::size_t>(s.c));
+  std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(s.c));
   for (std::int64_t c = 0; c < s.c; ++c) {
-    sets[c] = scalar::set_normalizer{running_mean[c], 0.0f, 1.0f};
+    sets[c] = statistics::set_normalizer{running_mean[c], 0.0f, 1.0f};
   }
-  api::normalize_per_channel(x, s, sets, nullptr, beta, y);
+  api::run_channel_normalization("batch_norm_mean_only_inference", {x, s, sets, nullptr, beta, y});
 }
 
 }  // namespace simdnorm

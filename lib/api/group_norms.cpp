@@ -1,12 +1,19 @@
+// Group norm and instance norm (group norm with one channel a group):
+// validation, then the first implementation that takes the call.
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "api/channel_steps.hpp"
-#include "api/contiguous_sets.hpp"
-#include "dispatch/isa.hpp"
-#include "scalar/kernels.hpp"
+#include "api/channel_implementations.hpp"
+#include "dispatch/implementation.hpp"
+#include "dispatch/verbose.hpp"
+#include "kernels/contiguous_set_kernels.hpp"
+#include "scalar/methods.hpp"
+#include "schedule/channel_steps.hpp"
+#include "schedule/contiguous_sets.hpp"
 #include "simdnorm/simdnorm.hpp"
+#include "statistics/normalizer.hpp"
+#include "statistics/set_moments.hpp"
 #include "validation/arguments.hpp"
 
 namespace simdnorm {
@@ -15,38 +22,80 @@ using validation::role;
 
 namespace {
 
-// NHWC group norm on the engine: the per-(n, c) moments of every sample in
-// one parallel pass, merged into groups in channel order, then one parallel
-// normalisation with per-(n, c) factors. False, doing nothing, when the
-// active level is scalar.
-bool nhwc_group_norm_on_engine(const float* x, const shape& s, std::int64_t groups,
-                               const float* gamma, const float* beta, float eps, float* y,
-                               float* mean, float* rstd) {
-  if (dispatch::active_isa() == dispatch::isa::scalar) return false;
-  const std::int64_t width = s.c / groups;
-  const std::vector<scalar::set_moments> instances = api::instance_moments(x, s);
-  std::vector<scalar::set_normalizer> per_instance(instances.size());
-  for (std::int64_t n = 0; n < s.n; ++n) {
-    for (std::int64_t g = 0; g < groups; ++g) {
-      const std::int64_t first = n * s.c + g * width;
-      scalar::set_moments group;
-      for (std::int64_t c = first; c < first + width; ++c)
-        group = scalar::merge(group, instances[c]);
-      const scalar::set_normalizer set = scalar::normalizer_of(group.mean, group.variance(), eps);
-      for (std::int64_t c = first; c < first + width; ++c) per_instance[c] = set;
-      if (mean != nullptr) mean[n * groups + g] = static_cast<float>(group.mean);
-      if (rstd != nullptr) rstd[n * groups + g] = set.rstd;
-    }
-  }
-  api::normalize_per_instance(x, s, per_instance, gamma, beta, y);
-  return true;
+struct group_call {
+  const float* x;
+  shape s;
+  std::int64_t groups;
+  const float* gamma;
+  const float* beta;
+  float eps;
+  float* y;
+  float* mean;
+  float* rstd;
+};
+
+std::string describe(const group_call& call) {
+  return dispatch::describe_activation(call.s) + " groups:" + std::to_string(call.groups);
 }
 
-// Instance norm is group norm with one channel a group; both validate the
-// same arguments, under their own names.
-void checked_group_norm(const validation::checker& check, const float* x, const shape& s,
-                        std::int64_t groups, const float* gamma, const float* beta, float eps,
-                        float* y, float* mean, float* rstd) {
+// An NCHW group is one contiguous run of its channels' planes: the
+// contiguous-set schedule, as rows.
+void nchw_sets(const group_call& a, const dispatch::path& p) {
+  const std::int64_t sets = a.s.n * a.groups;
+  const kernels::contiguous_sets_args args{kernels::set_norm_kind::standardize,
+                                           a.x,
+                                           a.s.c * a.s.spatial / a.groups,
+                                           a.s.spatial,
+                                           a.groups,
+                                           a.gamma,
+                                           a.beta,
+                                           a.eps,
+                                           a.y,
+                                           a.mean,
+                                           a.rstd};
+  schedule::normalize_contiguous_sets(p, args, sets);
+}
+
+// NHWC: the per-(n, c) moments of every sample in one parallel pass, merged
+// into groups in channel order, then one parallel normalisation with
+// per-(n, c) factors.
+void nhwc_channels(const group_call& a, const dispatch::path& p) {
+  const schedule::channel_steps steps(p);
+  const std::int64_t width = a.s.c / a.groups;
+  const std::vector<statistics::set_moments> instances = steps.instance_moments(a.x, a.s);
+  std::vector<statistics::set_normalizer> per_instance(instances.size());
+  for (std::int64_t n = 0; n < a.s.n; ++n) {
+    for (std::int64_t g = 0; g < a.groups; ++g) {
+      const std::int64_t first = n * a.s.c + g * width;
+      statistics::set_moments group;
+      for (std::int64_t c = first; c < first + width; ++c) {
+        group = statistics::merge(group, instances[c]);
+      }
+      const statistics::set_normalizer set =
+          statistics::normalizer_of(group.mean, group.variance(), a.eps);
+      for (std::int64_t c = first; c < first + width; ++c) per_instance[c] = set;
+      if (a.mean != nullptr) a.mean[n * a.groups + g] = static_cast<float>(group.mean);
+      if (a.rstd != nullptr) a.rstd[n * a.groups + g] = set.rstd;
+    }
+  }
+  steps.normalize(a.x, a.s, per_instance, true, a.gamma, a.beta, a.y);
+}
+
+constexpr dispatch::implementation<group_call> implementations[] = {
+    {"nchw_sets", api::unless_vector_in<group_call, layout::nchw>, nchw_sets},
+    {"nhwc_channels", api::unless_vector_in<group_call, layout::nhwc>, nhwc_channels},
+    {"scalar", dispatch::takes_every_call<group_call>,
+     [](const group_call& a, const dispatch::path&) {
+       scalar::group_norm(a.x, a.s, a.groups, a.gamma, a.beta, a.eps, a.y, a.mean, a.rstd);
+     }},
+};
+
+// Instance norm and group norm validate the same arguments, under their own
+// names.
+void checked_group_norm(const char* function, const float* x, const shape& s, std::int64_t groups,
+                        const float* gamma, const float* beta, float eps, float* y, float* mean,
+                        float* rstd) {
+  const validation::checker check(function);
   const std::int64_t count = check.activation(s);
   check.positive(groups, "groups");
   if (s.c % groups != 0) {
@@ -63,40 +112,20 @@ void checked_group_norm(const validation::checker& check, const float* x, const 
                     {beta, s.c, "beta", role::input},
                     {mean, sets, "mean", role::output},
                     {rstd, sets, "rstd", role::output}});
-  if (s.layout == layout::nchw) {
-    // An NCHW group is the contiguous run of its channels' planes.
-    const simd::contiguous_sets_args args{simd::set_norm_kind::standardize,
-                                          x,
-                                          count / sets,
-                                          s.spatial,
-                                          groups,
-                                          gamma,
-                                          beta,
-                                          eps,
-                                          y,
-                                          mean,
-                                          rstd};
-    if (api::normalize_contiguous_sets(args, sets)) return;
-  }
-  if (s.layout == layout::nhwc &&
-      nhwc_group_norm_on_engine(x, s, groups, gamma, beta, eps, y, mean, rstd)) {
-    return;
-  }
-  scalar::group_norm(x, s, groups, gamma, beta, eps, y, mean, rstd);
+  dispatch::run_first_accepting(function, implementations,
+                                group_call{x, s, groups, gamma, beta, eps, y, mean, rstd});
 }
 
 }  // namespace
 
 void instance_norm(const float* x, const shape& s, const float* gamma, const float* beta, float eps,
                    float* y, float* mean, float* rstd) {
-  checked_group_norm(validation::checker("instance_norm"), x, s, s.c, gamma, beta, eps, y, mean,
-                     rstd);
+  checked_group_norm("instance_norm", x, s, s.c, gamma, beta, eps, y, mean, rstd);
 }
 
 void group_norm(const float* x, const shape& s, std::int64_t groups, const float* gamma,
                 const float* beta, float eps, float* y, float* mean, float* rstd) {
-  checked_group_norm(validation::checker("group_norm"), x, s, groups, gamma, beta, eps, y, mean,
-                     rstd);
+  checked_group_norm("group_norm", x, s, groups, gamma, beta, eps, y, mean, rstd);
 }
 
 }  // namespace simdnorm

@@ -1,8 +1,9 @@
-#include "dispatch/isa.hpp"
-
+// The instruction-set controls of the public API (dispatch/instruction_sets.hpp).
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include "dispatch/instruction_sets.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
 
@@ -15,8 +16,11 @@ void set_max_isa(const char* name) {
   check.not_null(name, "name");
   const std::optional<dispatch::isa> level = dispatch::parse_isa(name);
   if (!level) {
-    check.fail(std::string("name must be avx512, avx2, sse4.2, sse2, neon64 or scalar, got \"") +
-               name + "\"");
+    // Quoted in part: the argument may be any string at all.
+    constexpr std::size_t quoted = 32;
+    const std::string_view given(name);
+    check.fail(std::string("name must be ") + dispatch::accepted_names() + ", got \"" +
+               std::string(given.substr(0, quoted)) + (given.size() > quoted ? "...\"" : "\""));
   }
   dispatch::set_max_isa(*level);
 }

@@ -1,9 +1,11 @@
 #include <cstdint>
+#include <string>
 #include <vector>
 
-#include "api/channel_steps.hpp"
-#include "scalar/kernels.hpp"
+#include "api/channel_implementations.hpp"
+#include "dispatch/verbose.hpp"
 #include "simdnorm/simdnorm.hpp"
+#include "statistics/mixed_normalizers.hpp"
 #include "validation/arguments.hpp"
 
 namespace simdnorm {
@@ -17,7 +19,7 @@ namespace {
 // PyTorch rule of more than one value per channel; in inference the running
 // statistics are required. Returns the element count.
 std::int64_t check_mixed(const validation::checker& check, const float* x, const shape& s,
-                         const scalar::batch_source& batch, float eps, const float* y,
+                         const statistics::batch_source& batch, float eps, const float* y,
                          const float* gamma, const float* beta, const float* rho) {
   const std::int64_t count = check.activation(s);
   check.not_null(x, "x");
@@ -43,39 +45,66 @@ std::int64_t check_mixed(const validation::checker& check, const float* x, const
   return count;
 }
 
-scalar::batch_source measured(float* running_mean, float* running_var, float momentum) {
-  return scalar::batch_source{true, nullptr, nullptr, running_mean, running_var, momentum};
+statistics::batch_source measured(float* running_mean, float* running_var, float momentum) {
+  return statistics::batch_source{true, nullptr, nullptr, running_mean, running_var, momentum};
 }
 
-scalar::batch_source given(const float* running_mean, const float* running_var) {
-  return scalar::batch_source{false, running_mean, running_var, nullptr, nullptr, 0.0f};
+statistics::batch_source given(const float* running_mean, const float* running_var) {
+  return statistics::batch_source{false, running_mean, running_var, nullptr, nullptr, 0.0f};
 }
+
+// A validated call of either method: rho for batch-instance norm, weights
+// for switchable norm.
+struct mixed_call {
+  const float* x;
+  shape s;
+  statistics::batch_source batch;
+  const float* gamma;
+  const float* beta;
+  const float* rho;
+  const switch_weights* weights;
+  float eps;
+  float* y;
+};
+
+std::string describe(const mixed_call& call) { return dispatch::describe_activation(call.s); }
+
+// The per-(n, c) moments, taken once; the batch (and layer) statistics are
+// merges of them (statistics/mixed_normalizers.hpp).
+struct mix {
+  template <class Steps>
+  void operator()(const Steps& steps, const mixed_call& a) const {
+    const std::vector<statistics::set_moments> instances = steps.instance_moments(a.x, a.s);
+    const std::vector<statistics::set_normalizer> sets =
+        a.rho != nullptr
+            ? statistics::batch_instance_normalizers(instances, a.s, a.batch, a.rho, a.eps)
+            : statistics::switchable_normalizers(instances, a.s, a.batch, *a.weights, a.eps);
+    steps.normalize(a.x, a.s, sets, true, a.gamma, a.beta, a.y);
+    statistics::update_running(instances, a.s, a.batch);
+  }
+};
 
 void checked_batch_instance_norm(const char* function, const float* x, const shape& s,
-                                 const scalar::batch_source& batch, const float* gamma,
+                                 const statistics::batch_source& batch, const float* gamma,
                                  const float* beta, const float* rho, float eps, float* y) {
   const validation::checker check(function);
   check.not_null(rho, "rho");
   check_mixed(check, x, s, batch, eps, y, gamma, beta, rho);
   check.unit_interval(rho, s.c, "rho");
-  const std::vector<scalar::set_moments> instances = api::instance_moments(x, s);
-  api::normalize_per_instance(
-      x, s, scalar::batch_instance_normalizers(instances, s, batch, rho, eps), gamma, beta, y);
-  scalar::update_running(instances, s, batch);
+  dispatch::run_first_accepting(function, api::channel_implementations<mixed_call, mix>::list,
+                                mixed_call{x, s, batch, gamma, beta, rho, nullptr, eps, y});
 }
 
 void checked_switchable_norm(const char* function, const float* x, const shape& s,
-                             const scalar::batch_source& batch, const float* gamma,
+                             const statistics::batch_source& batch, const float* gamma,
                              const float* beta, const switch_weights& weights, float eps,
                              float* y) {
   const validation::checker check(function);
   check_mixed(check, x, s, batch, eps, y, gamma, beta, nullptr);
   check.mixing_weights(weights.mean.data(), 3, "mean_weights");
   check.mixing_weights(weights.var.data(), 3, "var_weights");
-  const std::vector<scalar::set_moments> instances = api::instance_moments(x, s);
-  api::normalize_per_instance(
-      x, s, scalar::switchable_normalizers(instances, s, batch, weights, eps), gamma, beta, y);
-  scalar::update_running(instances, s, batch);
+  dispatch::run_first_accepting(function, api::channel_implementations<mixed_call, mix>::list,
+                                mixed_call{x, s, batch, gamma, beta, nullptr, &weights, eps, y});
 }
 
 }  // namespace

@@ -2,13 +2,15 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
-#include "api/channel_steps.hpp"
-#include "scalar/normalize.hpp"
-#include "scalar/set_statistics.hpp"
+#include "api/channel_implementations.hpp"
+#include "dispatch/verbose.hpp"
 #include "simdnorm/simdnorm.hpp"
+#include "statistics/normalizer.hpp"
+#include "statistics/set_moments.hpp"
 #include "validation/arguments.hpp"
 
 namespace simdnorm {
@@ -17,7 +19,7 @@ using validation::role;
 
 struct moments::state {
   std::int64_t rows = 0;
-  std::vector<scalar::set_moments> features;
+  std::vector<statistics::set_moments> features;
 };
 
 namespace {
@@ -31,6 +33,22 @@ shape as_channels(std::int64_t rows, std::int64_t features) {
 // Keras divides by max(sqrt(var), epsilon) with its backend epsilon 1e-7, so
 // that a constant feature maps to 0 rather than to NaN.
 double keras_std(float var) { return std::max(std::sqrt(static_cast<double>(var)), 1e-7); }
+
+// One update's rows: the batch moments of each feature.
+struct adapt_call {
+  const float* x;
+  shape s;  // as_channels
+  std::vector<statistics::set_moments>* features;
+};
+
+std::string describe(const adapt_call& call) { return dispatch::describe_rows(call.s.n, call.s.c); }
+
+struct measure_features {
+  template <class Steps>
+  void operator()(const Steps& steps, const adapt_call& a) const {
+    *a.features = steps.batch_moments(a.x, a.s);
+  }
+};
 
 const moments::state& live(const std::unique_ptr<moments::state>& state,
                            const validation::checker& check) {
@@ -81,9 +99,12 @@ void moments::update(const float* x, std::int64_t rows) {
   check.positive(rows, "rows");
   check.element_count({rows, features}, "x (rows * features)");
   check.not_null(x, "x");
-  const std::vector<scalar::set_moments> chunk = api::batch_moments(x, as_channels(rows, features));
+  std::vector<statistics::set_moments> chunk;
+  dispatch::run_first_accepting("standardize_adapt",
+                                api::channel_implementations<adapt_call, measure_features>::list,
+                                adapt_call{x, as_channels(rows, features), &chunk});
   for (std::int64_t f = 0; f < features; ++f) {
-    state_->features[f] = scalar::merge(state_->features[f], chunk[f]);
+    state_->features[f] = statistics::merge(state_->features[f], chunk[f]);
   }
   state_->rows += rows;
 }
@@ -97,9 +118,9 @@ void moments::merge(const moments& other) {
                " features, this accumulator " + std::to_string(mine.features.size()));
   }
   // Copied first: merging an accumulator into itself is well defined.
-  const std::vector<scalar::set_moments> added = theirs.features;
+  const std::vector<statistics::set_moments> added = theirs.features;
   for (std::size_t f = 0; f < added.size(); ++f) {
-    state_->features[f] = scalar::merge(state_->features[f], added[f]);
+    state_->features[f] = statistics::merge(state_->features[f], added[f]);
   }
   state_->rows += theirs.rows;
 }
@@ -122,23 +143,26 @@ void standardize_apply(const float* x, std::int64_t rows, std::int64_t features,
                        const float* var, float* y) {
   check_standardize(validation::checker("standardize_apply"), x, "x", rows, features, mean, var, y,
                     "y");
-  std::vector<scalar::set_normalizer> sets(static_cast<std::size_t>(features));
+  std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(features));
   for (std::int64_t f = 0; f < features; ++f) {
-    sets[f] = scalar::set_normalizer{mean[f], 0.0f, static_cast<float>(1.0 / keras_std(var[f]))};
+    sets[f] =
+        statistics::set_normalizer{mean[f], 0.0f, static_cast<float>(1.0 / keras_std(var[f]))};
   }
-  api::normalize_per_channel(x, as_channels(rows, features), sets, nullptr, nullptr, y);
+  api::run_channel_normalization("standardize_apply",
+                                 {x, as_channels(rows, features), sets, nullptr, nullptr, y});
 }
 
 void standardize_invert(const float* y, std::int64_t rows, std::int64_t features, const float* mean,
                         const float* var, float* x) {
   check_standardize(validation::checker("standardize_invert"), y, "y", rows, features, mean, var, x,
                     "x");
-  std::vector<scalar::set_normalizer> sets(static_cast<std::size_t>(features));
+  std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(features));
   for (std::int64_t f = 0; f < features; ++f) {
-    sets[f] = scalar::set_normalizer{0.0f, 0.0f, static_cast<float>(keras_std(var[f]))};
+    sets[f] = statistics::set_normalizer{0.0f, 0.0f, static_cast<float>(keras_std(var[f]))};
   }
   // x = y * std + mean: the mean is the per-feature shift.
-  api::normalize_per_channel(y, as_channels(rows, features), sets, nullptr, mean, x);
+  api::run_channel_normalization("standardize_invert",
+                                 {y, as_channels(rows, features), sets, nullptr, mean, x});
 }
 
 }  // namespace simdnorm

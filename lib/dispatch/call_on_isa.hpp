@@ -1,48 +1,33 @@
 // Calls a kernel functor with the xsimd architecture tag of an instruction
-// set level. Unlike xsimd::dispatch, the level is chosen by the caller, so
-// that SIMDNORM_ISA and set_max_isa can cap it.
+// set level. Unlike xsimd::dispatch, the level is chosen by the caller (once
+// per call, dispatch/path.hpp), so that SIMDNORM_ISA and set_max_isa can cap
+// it and the kernel testers can run every level in one process.
 #ifndef SIMDNORM_LIB_DISPATCH_CALL_ON_ISA_HPP_
 #define SIMDNORM_LIB_DISPATCH_CALL_ON_ISA_HPP_
 
 #include <utility>
 #include <xsimd/xsimd.hpp>
 
-#include "dispatch/isa.hpp"
+#include "dispatch/instruction_sets.hpp"
+#include "validation/debug_assert.hpp"
 
 namespace simdnorm::dispatch {
 
-// Returns false (calling nothing) for isa::scalar: the caller runs its
-// scalar path.
+// level is one of this build's instruction sets, never isa::scalar: the
+// scalar path is an implementation of its own (lib/scalar), not a kernel.
 template <class Kernel, class... Args>
-bool call_on_isa(isa level, const Kernel& kernel, Args&&... args) {
-#if defined(__x86_64__)
+void call_on_isa(isa level, const Kernel& kernel, Args&&... args) {
   switch (level) {
-    case isa::avx512:
-      kernel(xsimd::avx512bw{}, std::forward<Args>(args)...);
-      return true;
-    case isa::avx2:
-      kernel(xsimd::fma3<xsimd::avx2>{}, std::forward<Args>(args)...);
-      return true;
-    case isa::sse4_2:
-      kernel(xsimd::sse4_2{}, std::forward<Args>(args)...);
-      return true;
-    case isa::sse2:
-      kernel(xsimd::sse2{}, std::forward<Args>(args)...);
-      return true;
+#define SIMDNORM_INSTRUCTION_SET(id, name, arch, features) \
+  case isa::id:                                            \
+    kernel(arch{}, std::forward<Args>(args)...);           \
+    return;
+#include "dispatch/instruction_set_list.inc"
+#undef SIMDNORM_INSTRUCTION_SET
     case isa::scalar:
-    case isa::neon64:
       break;
   }
-#elif defined(__aarch64__)
-  if (level == isa::neon64) {
-    kernel(xsimd::neon64{}, std::forward<Args>(args)...);
-    return true;
-  }
-#else
-  (void)level;
-  (void)kernel;
-#endif
-  return false;
+  SIMDNORM_DEBUG_ASSERT(level != isa::scalar);
 }
 
 }  // namespace simdnorm::dispatch

@@ -1,22 +1,24 @@
 #include <cstdint>
 #include <vector>
 
-#include "scalar/activation_sets.hpp"
-#include "scalar/kernels.hpp"
+#include "scalar/methods.hpp"
 #include "scalar/normalize.hpp"
+#include "statistics/activation_sets.hpp"
+#include "statistics/normalizer.hpp"
+#include "statistics/set_moments.hpp"
 
 namespace simdnorm::scalar {
 
 void group_norm(const float* x, const shape& s, std::int64_t groups, const float* gamma,
                 const float* beta, float eps, float* y, float* mean, float* rstd) {
   const std::int64_t width = s.c / groups;
-  std::vector<set_moments> moments(static_cast<std::size_t>(s.n * groups));
-  std::vector<set_normalizer> sets(moments.size());
+  std::vector<statistics::set_moments> moments(static_cast<std::size_t>(s.n * groups));
+  std::vector<statistics::set_normalizer> sets(moments.size());
   for (std::int64_t n = 0; n < s.n; ++n) {
     for (std::int64_t g = 0; g < groups; ++g) {
       const std::int64_t i = n * groups + g;
-      moments[i] = moments_of(group_set(x, s, n, g, width));
-      sets[i] = normalizer_of(moments[i].mean, moments[i].variance(), eps);
+      moments[i] = statistics::moments_of(statistics::group_set(x, s, n, g, width));
+      sets[i] = statistics::normalizer_of(moments[i].mean, moments[i].variance(), eps);
     }
   }
   normalize(x, y, s, sets, set_map{groups, width}, gamma, beta);

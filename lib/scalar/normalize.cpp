@@ -3,10 +3,19 @@
 #include <cstdint>
 #include <vector>
 
+#include "statistics/normalizer.hpp"
+#include "statistics/set_moments.hpp"
+#include "validation/debug_assert.hpp"
+
 namespace simdnorm::scalar {
 
-void normalize(const float* x, float* y, const shape& s, const std::vector<set_normalizer>& sets,
-               set_map map, const float* gamma, const float* beta) {
+void normalize(const float* x, float* y, const shape& s,
+               const std::vector<statistics::set_normalizer>& sets, set_map map, const float* gamma,
+               const float* beta) {
+  SIMDNORM_DEBUG_ASSERT(map.channels_per_set > 0 && s.c % map.channels_per_set == 0 &&
+                        sets.size() >=
+                            static_cast<std::size_t>((s.n - 1) * map.sets_per_sample +
+                                                     (s.c - 1) / map.channels_per_set + 1));
   // One sample's per-channel factors, so that the inner loops index by channel
   // only: scale = rstd * gamma is formed once per (n, c), not per element.
   std::vector<float> hi(static_cast<std::size_t>(s.c));
@@ -15,7 +24,8 @@ void normalize(const float* x, float* y, const shape& s, const std::vector<set_n
   std::vector<float> shift(hi.size());
   for (std::int64_t n = 0; n < s.n; ++n) {
     for (std::int64_t c = 0; c < s.c; ++c) {
-      const set_normalizer& set = sets[n * map.sets_per_sample + c / map.channels_per_set];
+      const statistics::set_normalizer& set =
+          sets[n * map.sets_per_sample + c / map.channels_per_set];
       hi[c] = set.hi;
       lo[c] = set.lo;
       scale[c] = gamma != nullptr ? set.rstd * gamma[c] : set.rstd;

@@ -1,8 +1,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "scalar/kernels.hpp"
+#include "scalar/methods.hpp"
 #include "scalar/normalize.hpp"
+#include "statistics/normalizer.hpp"
+#include "statistics/set_moments.hpp"
 
 namespace simdnorm::scalar {
 
@@ -12,19 +14,19 @@ namespace {
 // channels, one set per sample: gamma and beta are then per channel.
 shape as_samples(std::int64_t rows, std::int64_t d) { return shape{rows, d, 1, layout::nhwc}; }
 
-strided_set row(const float* x, std::int64_t r, std::int64_t d) {
-  return strided_set{x + r * d, 1, d, d};
+statistics::strided_set row(const float* x, std::int64_t r, std::int64_t d) {
+  return statistics::strided_set{x + r * d, 1, d, d};
 }
 
 }  // namespace
 
 void layer_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
                 const float* beta, float eps, float* y, float* mean, float* rstd) {
-  std::vector<set_moments> moments(static_cast<std::size_t>(rows));
-  std::vector<set_normalizer> sets(moments.size());
+  std::vector<statistics::set_moments> moments(static_cast<std::size_t>(rows));
+  std::vector<statistics::set_normalizer> sets(moments.size());
   for (std::int64_t r = 0; r < rows; ++r) {
-    moments[r] = moments_of(row(x, r, d));
-    sets[r] = normalizer_of(moments[r].mean, moments[r].variance(), eps);
+    moments[r] = statistics::moments_of(row(x, r, d));
+    sets[r] = statistics::normalizer_of(moments[r].mean, moments[r].variance(), eps);
   }
   normalize(x, y, as_samples(rows, d), sets, set_map{1, d}, gamma, beta);
   for (std::int64_t r = 0; r < rows; ++r) {
@@ -35,9 +37,10 @@ void layer_norm(const float* x, std::int64_t rows, std::int64_t d, const float* 
 
 void rms_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
               const float* beta, float eps, float* y, float* rstd) {
-  std::vector<set_normalizer> sets(static_cast<std::size_t>(rows));
+  std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(rows));
   for (std::int64_t r = 0; r < rows; ++r) {
-    sets[r] = set_normalizer{0.0f, 0.0f, rstd_of(mean_square_of(row(x, r, d)), eps)};
+    sets[r] = statistics::set_normalizer{
+        0.0f, 0.0f, statistics::rstd_of(statistics::mean_square_of(row(x, r, d)), eps)};
   }
   normalize(x, y, as_samples(rows, d), sets, set_map{1, d}, gamma, beta);
   if (rstd != nullptr) {

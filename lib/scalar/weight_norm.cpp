@@ -2,8 +2,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "scalar/kernels.hpp"
+#include "scalar/methods.hpp"
 #include "scalar/normalize.hpp"
+#include "statistics/normalizer.hpp"
+#include "statistics/set_moments.hpp"
 
 namespace simdnorm::scalar {
 
@@ -12,14 +14,16 @@ void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t
   // rows x cols is an NCHW tensor of rows samples, one channel, cols spatial
   // positions: one set per row, scaled by g / ||v||, no shift.
   std::vector<double> norms(static_cast<std::size_t>(rows));
-  std::vector<set_normalizer> sets(norms.size());
+  std::vector<statistics::set_normalizer> sets(norms.size());
   std::vector<unsigned char> unscaled(norms.size(), 0);
   for (std::int64_t r = 0; r < rows; ++r) {
-    norms[r] = std::sqrt(mean_square_of(strided_set{v + r * cols, 1, cols, cols}) *
-                         static_cast<double>(cols));
+    norms[r] =
+        std::sqrt(statistics::mean_square_of(statistics::strided_set{v + r * cols, 1, cols, cols}) *
+                  static_cast<double>(cols));
     const double factor = g[r] / norms[r];
-    unscaled[r] = factor_overflows(factor, norms[r]) ? 1 : 0;
-    sets[r] = set_normalizer{0.0f, 0.0f, unscaled[r] != 0 ? 1.0f : static_cast<float>(factor)};
+    unscaled[r] = statistics::factor_overflows(factor, norms[r]) ? 1 : 0;
+    sets[r] = statistics::set_normalizer{0.0f, 0.0f,
+                                         unscaled[r] != 0 ? 1.0f : static_cast<float>(factor)};
   }
   normalize(v, w, shape{rows, 1, cols, layout::nchw}, sets, set_map{1, 1}, nullptr, nullptr);
   finish_tiny_norm_rows(unscaled.data(), g, rows, cols, w);

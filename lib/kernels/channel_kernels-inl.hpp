@@ -1,0 +1,221 @@
+// Bodies of the per-channel kernels, written once for every instruction set;
+// included only by the per-instruction-set translation units (lib/arch/).
+#ifndef SIMDNORM_LIB_KERNELS_CHANNEL_KERNELS_INL_HPP_
+#define SIMDNORM_LIB_KERNELS_CHANNEL_KERNELS_INL_HPP_
+
+#include <cstdint>
+#include <xsimd/xsimd.hpp>
+
+#include "kernels/block_statistics-inl.hpp"
+#include "kernels/channel_kernels.hpp"
+#include "kernels/normalize-inl.hpp"
+#include "statistics/normalizer.hpp"
+#include "statistics/set_moments.hpp"
+#include "validation/debug_assert.hpp"
+
+namespace simdnorm::kernels {
+
+template <class Arch>
+void nchw_channel_moments_kernel::operator()(Arch, const channel_moments_args& a,
+                                             std::int64_t first, std::int64_t last) const {
+  SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
+  for (std::int64_t i = first; i < last; ++i) {
+    if (a.per_instance) {
+      a.sets[i] = run_moments<Arch>(a.x + i * a.s.spatial, a.s.spatial);
+      continue;
+    }
+    statistics::set_moments channel;
+    for (std::int64_t n = 0; n < a.s.n; ++n) {
+      channel = statistics::merge(
+          channel, run_moments<Arch>(a.x + (n * a.s.c + i) * a.s.spatial, a.s.spatial));
+    }
+    a.sets[i] = channel;
+  }
+}
+
+namespace {
+
+// Running per-channel statistics of one chunk of NHWC rows, in float, each
+// channel's values taken relative to its shift (its value in the chunk's
+// first row). Blocks of rows merge in with Chan's formula, vectorised across
+// channels: every lane has the same counts, so the factors are scalars.
+struct channel_states {
+  float* mean;
+  float* m2;
+};
+
+// The moments of channels [c, c + Tile * width) over rows [b0, b1), two
+// sweeps over the block (it is L1-resident), merged into the states;
+// `merged` rows are in the states already. The next block is prefetched
+// while this one is summed. Returns false when some deviations leave the
+// range where float32 squares are exact enough.
+template <class Arch, int Tile>
+bool merge_channel_tile(const float* x, std::int64_t channels, const float* shift, std::int64_t c,
+                        std::int64_t b0, std::int64_t b1, std::int64_t prefetch_end, float merged,
+                        const channel_states& states) {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::int64_t width = batch::size;
+  batch k[Tile], sum[Tile], m2[Tile];
+  for (int t = 0; t < Tile; ++t) {
+    k[t] = batch::load_unaligned(shift + c + t * width);
+    sum[t] = batch(0.0f);
+    m2[t] = batch(0.0f);
+  }
+  const std::int64_t next = b1 - b0;
+  for (std::int64_t r = b0; r < b1; ++r) {
+    const float* row = x + r * channels + c;
+    if (r + next < prefetch_end) {
+      for (int t = 0; t < Tile; ++t) __builtin_prefetch(row + next * channels + t * width);
+    }
+    for (int t = 0; t < Tile; ++t) sum[t] += batch::load_unaligned(row + t * width) - k[t];
+  }
+  const float length = static_cast<float>(b1 - b0);
+  batch mean[Tile];
+  for (int t = 0; t < Tile; ++t) mean[t] = sum[t] / batch(length);
+  for (std::int64_t r = b0; r < b1; ++r) {
+    const float* row = x + r * channels + c;
+    for (int t = 0; t < Tile; ++t) {
+      const batch d = (batch::load_unaligned(row + t * width) - k[t]) - mean[t];
+      m2[t] = multiply_add(d, d, m2[t]);
+    }
+  }
+  bool safe = true;
+  const float total = merged + length;
+  const batch weight_b(length / total), weight_ab(merged * length / total);
+  for (int t = 0; t < Tile; ++t) {
+    // A sum of squares in [2^-100, 2^100] is trusted as in
+    // block_statistics-inl.hpp; otherwise the lane's largest deviation decides,
+    // and a NaN or Inf is left to the scalar path.
+    const auto trusted = m2[t] >= batch(0x1p-100f) && m2[t] <= batch(0x1p100f);
+    if (!xsimd::all(trusted)) {
+      if (xsimd::any(xsimd::isnan(m2[t]))) return false;
+      batch largest(0.0f);
+      for (std::int64_t r = b0; r < b1; ++r) {
+        const batch d = batch::load_unaligned(x + r * channels + c + t * width) - k[t];
+        largest = xsimd::max(largest, xsimd::abs(d));
+      }
+      const auto in_range =
+          (largest >= batch(0x1p-50f) && largest <= batch(0x1p50f)) || largest == batch(0.0f);
+      if (!xsimd::all(in_range || trusted)) safe = false;
+    }
+    float* state_mean = states.mean + c + t * width;
+    float* state_m2 = states.m2 + c + t * width;
+    const batch mean_a = batch::load_unaligned(state_mean);
+    const batch delta = mean[t] - mean_a;
+    multiply_add(delta, weight_b, mean_a).store_unaligned(state_mean);
+    (batch::load_unaligned(state_m2) + m2[t] + delta * delta * weight_ab).store_unaligned(state_m2);
+  }
+  return safe;
+}
+
+// The same for one channel on its own (the channels past the last full
+// vector).
+bool merge_channel(const float* x, std::int64_t channels, float shift, std::int64_t c,
+                   std::int64_t b0, std::int64_t b1, float merged, const channel_states& states) {
+  float sum = 0.0f;
+  for (std::int64_t r = b0; r < b1; ++r) sum += x[r * channels + c] - shift;
+  const float length = static_cast<float>(b1 - b0);
+  const float mean = sum / length;
+  float m2 = 0.0f;
+  float largest = 0.0f;
+  for (std::int64_t r = b0; r < b1; ++r) {
+    const float d = (x[r * channels + c] - shift) - mean;
+    m2 += d * d;
+    largest = larger(largest, magnitude(x[r * channels + c] - shift));
+  }
+  const float total = merged + length;
+  const float delta = mean - states.mean[c];
+  states.mean[c] += delta * (length / total);
+  states.m2[c] += m2 + delta * delta * (merged * length / total);
+  return in_safe_range(largest);
+}
+
+}  // namespace
+
+template <class Arch>
+void nhwc_channel_moments_kernel::operator()(Arch, const nhwc_channel_moments_args& a,
+                                             std::int64_t first, std::int64_t last) const {
+  SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
+  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  constexpr std::int64_t tile = 4;
+  const std::int64_t channels = a.s.c;
+  // Rows per block: about block_floats (16 KiB), contiguous in NHWC, so the
+  // second sweep reads L1 and the next block streams in behind the first.
+  const std::int64_t block_rows = channels >= block_floats ? 1 : block_floats / channels;
+  for (std::int64_t k = first; k < last; ++k) {
+    const std::int64_t set_end = (k / a.chunks_per_set + 1) * a.rows_per_set;
+    const std::int64_t r0 =
+        (k / a.chunks_per_set) * a.rows_per_set + (k % a.chunks_per_set) * a.rows_per_chunk;
+    const std::int64_t r1 = r0 + a.rows_per_chunk < set_end ? r0 + a.rows_per_chunk : set_end;
+    const float* shift = a.x + r0 * channels;  // each channel's first value in the chunk
+    // No std::fill or std::vector here: see block_statistics-inl.hpp on
+    // functions with external linkage in per-instruction-set files.
+    float* storage = a.states + k * 2 * channels;
+    for (std::int64_t i = 0; i < 2 * channels; ++i) storage[i] = 0.0f;
+    const channel_states states{storage, storage + channels};
+    bool safe = true;
+    float merged = 0.0f;
+    for (std::int64_t b0 = r0; b0 < r1; b0 += block_rows) {
+      const std::int64_t b1 = b0 + block_rows < r1 ? b0 + block_rows : r1;
+      std::int64_t c = 0;
+      for (; c + tile * width <= channels; c += tile * width) {
+        safe =
+            merge_channel_tile<Arch, tile>(a.x, channels, shift, c, b0, b1, r1, merged, states) &&
+            safe;
+      }
+      for (; c + width <= channels; c += width) {
+        safe = merge_channel_tile<Arch, 1>(a.x, channels, shift, c, b0, b1, r1, merged, states) &&
+               safe;
+      }
+      for (; c < channels; ++c) {
+        safe = merge_channel(a.x, channels, shift[c], c, b0, b1, merged, states) && safe;
+      }
+      merged += static_cast<float>(b1 - b0);
+    }
+    statistics::set_moments* partial = a.partials + k * channels;
+    for (std::int64_t c = 0; c < channels; ++c) {
+      partial[c] =
+          statistics::set_moments{static_cast<double>(r1 - r0),
+                                  static_cast<double>(shift[c]) + states.mean[c], states.m2[c]};
+    }
+    // Rare: some deviations leave float32's safe range for squares. Redo this
+    // chunk's channels on the scalar path, which sums in double.
+    if (!safe) {
+      for (std::int64_t c = 0; c < channels; ++c) {
+        partial[c] =
+            statistics::moments_of(statistics::strided_set{shift + c, r1 - r0, 1, channels});
+      }
+    }
+  }
+}
+
+template <class Arch>
+void channel_affine_kernel::operator()(Arch, const channel_affine_args& a, std::int64_t first,
+                                       std::int64_t last) const {
+  SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
+  // Items are walked with counters, not divided: a 64-bit division per NHWC
+  // position cost a tenth of a group norm's time.
+  const std::int64_t per_sample = a.s.layout == layout::nchw ? a.s.c : a.s.spatial;
+  std::int64_t n = first / per_sample;
+  std::int64_t k = first % per_sample;  // channel (NCHW) or position (NHWC)
+  for (std::int64_t i = first; i < last; ++i) {
+    if (a.s.layout == layout::nchw) {
+      const std::int64_t f = n * a.factors_per_sample + k;
+      normalize_run<Arch>(float_source{a.x + i * a.s.spatial}, a.s.spatial,
+                          run_factors{a.mean_hi[f], a.scale[f], a.shift[f]},
+                          float_sink{a.y + i * a.s.spatial});
+    } else {
+      const std::int64_t f = n * a.factors_per_sample;
+      normalize_channels<Arch>(a.x + i * a.s.c, a.s.c, a.mean_hi + f, a.scale + f, a.shift + f,
+                               a.y + i * a.s.c);
+    }
+    if (++k == per_sample) {
+      k = 0;
+      ++n;
+    }
+  }
+}
+
+}  // namespace simdnorm::kernels
+
+#endif  // SIMDNORM_LIB_KERNELS_CHANNEL_KERNELS_INL_HPP_

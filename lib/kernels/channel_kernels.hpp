@@ -1,0 +1,96 @@
+// Vectorised kernels over activation tensors whose statistics are per
+// channel: batch statistics in both layouts, and the per-channel affine
+// normalisation every channel method ends with. Interface only, no SIMD
+// code: the bodies are in channel_kernels-inl.hpp, instantiated per
+// instruction set (lib/arch/), scheduled by schedule/channel_steps.cpp.
+#ifndef SIMDNORM_LIB_KERNELS_CHANNEL_KERNELS_HPP_
+#define SIMDNORM_LIB_KERNELS_CHANNEL_KERNELS_HPP_
+
+#include <cstdint>
+#include <xsimd/xsimd.hpp>
+
+#include "simdnorm/simdnorm.hpp"
+#include "statistics/set_moments.hpp"
+
+namespace simdnorm::kernels {
+
+// Statistics of NCHW channels: with per_instance false, channel c's n runs
+// of spatial floats, each reduced on its own and merged in sample order (a
+// fixed order, so the result does not depend on the thread count); with
+// per_instance true, each (n, c) plane on its own. Work item i writes
+// sets[i]: channel i, or plane i = n * c_total + c.
+struct channel_moments_args {
+  const float* x;
+  shape s;  // NCHW
+  bool per_instance;
+  statistics::set_moments* sets;
+};
+
+struct nchw_channel_moments_kernel {
+  template <class Arch>
+  void operator()(Arch, const channel_moments_args& args, std::int64_t first,
+                  std::int64_t last) const;
+};
+
+// Partial statistics of NHWC channels over sets of rows_per_set rows (n *
+// spatial for batch statistics, spatial for per-instance ones). Each set's
+// rows are cut into chunks of rows_per_chunk rows (a function of the shape
+// only); chunk k, the (k % chunks_per_set)-th of set k / chunks_per_set,
+// writes the moments of its rows, per channel, to partials[k * c + channel],
+// using states[k * 2 * c, (k + 1) * 2 * c) as scratch. The caller merges each
+// set's chunks in order, so the result does not depend on the thread count.
+struct nhwc_channel_moments_args {
+  const float* x;
+  shape s;  // NHWC
+  std::int64_t rows_per_set;
+  std::int64_t rows_per_chunk;
+  std::int64_t chunks_per_set;
+  statistics::set_moments* partials;
+  float* states;
+};
+
+struct nhwc_channel_moments_kernel {
+  template <class Arch>
+  void operator()(Arch, const nhwc_channel_moments_args& args, std::int64_t first,
+                  std::int64_t last) const;
+};
+
+// y = (x - mean_hi[i]) * scale[i] + shift[i], the factors per channel (i =
+// c, factors_per_sample 0) or per instance (i = n * c_total + c,
+// factors_per_sample c_total); the mean's second part is folded into shift
+// (normalize-inl.hpp).
+struct channel_affine_args {
+  const float* x;
+  shape s;
+  std::int64_t factors_per_sample;
+  const float* mean_hi;
+  const float* scale;
+  const float* shift;
+  float* y;
+};
+
+// Work items [first, last): NCHW planes (n, c) at n * c_total + c, or NHWC
+// positions (n, p) at n * spatial + p.
+struct channel_affine_kernel {
+  template <class Arch>
+  void operator()(Arch, const channel_affine_args& args, std::int64_t first,
+                  std::int64_t last) const;
+};
+
+// The instantiations: defined for one instruction set by its translation unit
+// (lib/arch/kernels_for_isa.cpp.in), declared extern here for all of them.
+#define SIMDNORM_CHANNEL_KERNELS(PREFIX, ARCH)                                                   \
+  PREFIX template void nhwc_channel_moments_kernel::operator()<ARCH>(                            \
+      ARCH, const nhwc_channel_moments_args&, std::int64_t, std::int64_t) const;                 \
+  PREFIX template void nchw_channel_moments_kernel::operator()<ARCH>(                            \
+      ARCH, const channel_moments_args&, std::int64_t, std::int64_t) const;                      \
+  PREFIX template void channel_affine_kernel::operator()<ARCH>(ARCH, const channel_affine_args&, \
+                                                               std::int64_t, std::int64_t) const;
+// Declared for every instruction set of the build (cmake/instruction_sets.cmake).
+#define SIMDNORM_INSTRUCTION_SET(id, name, arch, features) SIMDNORM_CHANNEL_KERNELS(extern, arch)
+#include "dispatch/instruction_set_list.inc"
+#undef SIMDNORM_INSTRUCTION_SET
+
+}  // namespace simdnorm::kernels
+
+#endif  // SIMDNORM_LIB_KERNELS_CHANNEL_KERNELS_HPP_

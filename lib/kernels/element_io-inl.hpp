@@ -1,0 +1,55 @@
+// What the vector loops read and write, as template parameters. Statistics
+// and arithmetic stay float32; the element type in memory and any operation
+// fused before or after the normalisation are a policy:
+//   - a source yields float batches of the input: float32 today; bfloat16 or
+//     float16 would widen in load(); a residual add before the norm would
+//     load two tensors and add them;
+//   - a sink takes float batches of the output: float32 today; a narrowing
+//     store, or an activation after the norm, goes in store().
+// A source has load<Arch>(i), at(i) (one element, for tails) and
+// advanced(k); a sink has store<Arch>(i, v), put(i, v) and advanced(k).
+// store and put must apply the same elementwise function, so that a tail
+// element ends up as it would in a full vector. Loops take them by value: a
+// policy held by reference has its pointer reloaded after every store (the
+// compiler cannot prove the store does not change it), measured at 14% of a
+// normalisation loop.
+// tests/element_io_test.cpp instantiates the loops with a bfloat16 source
+// plus a residual and a ReLU bfloat16 sink.
+#ifndef SIMDNORM_LIB_KERNELS_ELEMENT_IO_INL_HPP_
+#define SIMDNORM_LIB_KERNELS_ELEMENT_IO_INL_HPP_
+
+#include <cstdint>
+#include <xsimd/xsimd.hpp>
+
+namespace simdnorm::kernels {
+
+// Internal linkage, for the reason given in block_statistics-inl.hpp.
+namespace {
+
+struct float_source {
+  const float* data;
+
+  template <class Arch>
+  xsimd::batch<float, Arch> load(std::int64_t i) const {
+    return xsimd::batch<float, Arch>::load_unaligned(data + i);
+  }
+  float at(std::int64_t i) const { return data[i]; }
+  float_source advanced(std::int64_t k) const { return float_source{data + k}; }
+};
+
+struct float_sink {
+  float* data;
+
+  template <class Arch>
+  void store(std::int64_t i, const xsimd::batch<float, Arch>& v) const {
+    v.store_unaligned(data + i);
+  }
+  void put(std::int64_t i, float v) const { data[i] = v; }
+  float_sink advanced(std::int64_t k) const { return float_sink{data + k}; }
+};
+
+}  // namespace
+
+}  // namespace simdnorm::kernels
+
+#endif  // SIMDNORM_LIB_KERNELS_ELEMENT_IO_INL_HPP_

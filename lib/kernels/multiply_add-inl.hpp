@@ -1,0 +1,53 @@
+// a * b + c rounded once wherever the instruction set has a fused
+// multiply-add, for vectors and for single elements alike, so that a tail
+// element gets the bits a full vector would give it (an element's bits must
+// not depend on where a run was cut, or on the thread count).
+//
+// xsimd 8.1 has no AVX-512 fma: its fallback computes x * y + z, rounded
+// twice unless the compiler happens to contract it (GCC did at -O3 and not at
+// -O2 with the sanitizers, which broke determinism across thread counts).
+// The library is built with -ffp-contract=off, so nothing is fused behind
+// the code's back and the AVX-512 case is spelled out here.
+#ifndef SIMDNORM_LIB_KERNELS_MULTIPLY_ADD_INL_HPP_
+#define SIMDNORM_LIB_KERNELS_MULTIPLY_ADD_INL_HPP_
+
+#include <type_traits>
+#include <xsimd/xsimd.hpp>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace simdnorm::kernels {
+
+// Internal linkage, for the reason given in block_statistics-inl.hpp.
+namespace {
+
+template <class Arch>
+xsimd::batch<float, Arch> multiply_add(const xsimd::batch<float, Arch>& a,
+                                       const xsimd::batch<float, Arch>& b,
+                                       const xsimd::batch<float, Arch>& c) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
+    return xsimd::batch<float, Arch>(_mm512_fmadd_ps(a, b, c));
+  }
+#endif
+  return xsimd::fma(a, b, c);  // fused on FMA3 and NEON64, two roundings on SSE
+}
+
+// One element, rounded as multiply_add rounds a vector on the instruction set
+// this file is compiled for: once where FMA exists (the AVX2, AVX-512 and
+// NEON64 files), twice where it does not (SSE).
+float multiply_add(float a, float b, float c) {
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+  return __builtin_fmaf(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+}  // namespace
+
+}  // namespace simdnorm::kernels
+
+#endif  // SIMDNORM_LIB_KERNELS_MULTIPLY_ADD_INL_HPP_

@@ -1,0 +1,139 @@
+// Vectorised subtract-first normalisation for a run with one set of factors,
+// a row with per-feature affine parameters, or a row of channels with one
+// factor each. Included only by -inl kernel headers (lib/arch/).
+//
+// The mean's first part is subtracted first (exact near the mean, Sterbenz);
+// its second part, lo, is folded into a constant: (d - lo) * s equals
+// d * s - lo * s, which one fma evaluates with a single rounding. So the
+// two-part mean costs no extra instruction per element.
+#ifndef SIMDNORM_LIB_KERNELS_NORMALIZE_INL_HPP_
+#define SIMDNORM_LIB_KERNELS_NORMALIZE_INL_HPP_
+
+#include <cstdint>
+#include <xsimd/xsimd.hpp>
+
+#include "kernels/element_io-inl.hpp"
+#include "kernels/multiply_add-inl.hpp"
+#include "statistics/normalizer.hpp"
+
+namespace simdnorm::kernels {
+
+// Internal linkage, for the reason given in block_statistics-inl.hpp.
+namespace {
+
+// y = fma(fma(x - hi, rstd, -lo * rstd), gamma, beta) over full vectors of a
+// row; the affine parameters are template arguments so the loop has no branch.
+template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
+void normalize_row_vectors(Source x, std::int64_t d, const statistics::set_normalizer& set,
+                           const float* gamma, const float* beta, Sink y) {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::int64_t width = batch::size;
+  const batch hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd);
+  for (std::int64_t i = 0; i + width <= d; i += width) {
+    batch v = multiply_add(x.template load<Arch>(i) - hi, rstd, lo_term);
+    if (HasGamma && HasBeta) {
+      v = multiply_add(v, batch::load_unaligned(gamma + i), batch::load_unaligned(beta + i));
+    } else if (HasGamma) {
+      v = v * batch::load_unaligned(gamma + i);
+    } else if (HasBeta) {
+      v = v + batch::load_unaligned(beta + i);
+    }
+    y.template store<Arch>(i, v);
+  }
+}
+
+template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
+void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& set,
+                   const float* gamma, const float* beta, Sink y) {
+  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  const std::int64_t body = d - d % width;
+  normalize_row_vectors<Arch, HasGamma, HasBeta>(x, body, set, gamma, beta, y);
+  // The tail, element by element, with the vector loop's operations.
+  const float lo_term = -set.lo * set.rstd;
+  for (std::int64_t i = body; i < d; ++i) {
+    float v = multiply_add(x.at(i) - set.hi, set.rstd, lo_term);
+    if (HasGamma && HasBeta) {
+      v = multiply_add(v, gamma[i], beta[i]);
+    } else if (HasGamma) {
+      v = v * gamma[i];
+    } else if (HasBeta) {
+      v = v + beta[i];
+    }
+    y.put(i, v);
+  }
+}
+
+// y = ((x - hi) - lo) * (rstd * gamma) + beta over one row, gamma and beta
+// per feature (either may be null).
+template <class Arch, class Source, class Sink>
+void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& set,
+                   const float* gamma, const float* beta, Sink y) {
+  if (gamma != nullptr && beta != nullptr) {
+    normalize_row<Arch, true, true>(x, d, set, gamma, beta, y);
+  } else if (gamma != nullptr) {
+    normalize_row<Arch, true, false>(x, d, set, gamma, beta, y);
+  } else if (beta != nullptr) {
+    normalize_row<Arch, false, true>(x, d, set, gamma, beta, y);
+  } else {
+    normalize_row<Arch, false, false>(x, d, set, gamma, beta, y);
+  }
+}
+
+// Factors of a run (or channel) sharing one scale: y = (x - hi) * scale + shift,
+// with the mean's second part already folded into shift (shift = beta -
+// lo * scale).
+struct run_factors {
+  float hi;
+  float scale;
+  float shift;
+};
+
+inline run_factors factors_of(const statistics::set_normalizer& set, float gamma, float beta) {
+  const float scale = set.rstd * gamma;
+  return run_factors{set.hi, scale, beta - set.lo * scale};
+}
+
+template <class Arch, class Source, class Sink>
+void normalize_run_vectors(Source x, std::int64_t length, const run_factors& f, Sink y) {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::int64_t width = batch::size;
+  const batch hi(f.hi), scale(f.scale), shift(f.shift);
+  for (std::int64_t i = 0; i + width <= length; i += width) {
+    y.template store<Arch>(i, multiply_add(x.template load<Arch>(i) - hi, scale, shift));
+  }
+}
+
+// y = (x - hi) * scale + shift over a run sharing one set of factors (an
+// NCHW plane, or part of one). The tail uses the vector loop's operations,
+// so an element's bits do not depend on where a run was cut.
+template <class Arch, class Source, class Sink>
+void normalize_run(Source x, std::int64_t length, const run_factors& f, Sink y) {
+  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  const std::int64_t body = length - length % width;
+  normalize_run_vectors<Arch>(x, body, f, y);
+  for (std::int64_t i = body; i < length; ++i) {
+    y.put(i, multiply_add(x.at(i) - f.hi, f.scale, f.shift));
+  }
+}
+
+// y[c] = (x[c] - hi[c]) * scale[c] + shift[c] over a row of channels (an
+// NHWC position), the factors one per channel.
+template <class Arch>
+void normalize_channels(const float* x, std::int64_t channels, const float* hi, const float* scale,
+                        const float* shift, float* y) {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::int64_t width = batch::size;
+  std::int64_t c = 0;
+  for (; c + width <= channels; c += width) {
+    multiply_add(batch::load_unaligned(x + c) - batch::load_unaligned(hi + c),
+                 batch::load_unaligned(scale + c), batch::load_unaligned(shift + c))
+        .store_unaligned(y + c);
+  }
+  for (; c < channels; ++c) y[c] = (x[c] - hi[c]) * scale[c] + shift[c];
+}
+
+}  // namespace
+
+}  // namespace simdnorm::kernels
+
+#endif  // SIMDNORM_LIB_KERNELS_NORMALIZE_INL_HPP_

@@ -1,0 +1,42 @@
+#include "scalar/channel_steps.hpp"
+
+#include <cstdint>
+#include <vector>
+
+#include "scalar/normalize.hpp"
+#include "statistics/activation_sets.hpp"
+
+namespace simdnorm::scalar {
+
+std::vector<statistics::set_moments> channel_steps::batch_moments(const float* x,
+                                                                  const shape& s) const {
+  std::vector<statistics::set_moments> channels(static_cast<std::size_t>(s.c));
+  for (std::int64_t c = 0; c < s.c; ++c) {
+    channels[c] = statistics::moments_of(statistics::channel_set(x, s, c));
+  }
+  return channels;
+}
+
+std::vector<statistics::set_moments> channel_steps::instance_moments(const float* x,
+                                                                     const shape& s) const {
+  // Each sample is a batch of one.
+  const shape sample{1, s.c, s.spatial, s.layout};
+  const std::int64_t sample_floats = s.c * s.spatial;
+  std::vector<statistics::set_moments> instances;
+  instances.reserve(static_cast<std::size_t>(s.n * s.c));
+  for (std::int64_t n = 0; n < s.n; ++n) {
+    const std::vector<statistics::set_moments> channels =
+        batch_moments(x + n * sample_floats, sample);
+    instances.insert(instances.end(), channels.begin(), channels.end());
+  }
+  return instances;
+}
+
+void channel_steps::normalize(const float* x, const shape& s,
+                              const std::vector<statistics::set_normalizer>& sets,
+                              bool per_instance, const float* gamma, const float* beta,
+                              float* y) const {
+  scalar::normalize(x, y, s, sets, set_map{per_instance ? s.c : 0, 1}, gamma, beta);
+}
+
+}  // namespace simdnorm::scalar

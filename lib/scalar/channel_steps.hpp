@@ -1,0 +1,30 @@
+// The scalar path's steps for the methods whose statistics or factors are
+// per channel or per (n, c): the same three steps, with the same meaning and
+// index order, as the vector path's schedule::channel_steps, so that a
+// method written once over the steps runs on either.
+#ifndef SIMDNORM_LIB_SCALAR_CHANNEL_STEPS_HPP_
+#define SIMDNORM_LIB_SCALAR_CHANNEL_STEPS_HPP_
+
+#include <vector>
+
+#include "simdnorm/simdnorm.hpp"
+#include "statistics/normalizer.hpp"
+#include "statistics/set_moments.hpp"
+
+namespace simdnorm::scalar {
+
+struct channel_steps {
+  // Moments of every channel over all samples and spatial positions.
+  std::vector<statistics::set_moments> batch_moments(const float* x, const shape& s) const;
+  // Moments of every (n, c) over the spatial positions, index n * c_total + c.
+  std::vector<statistics::set_moments> instance_moments(const float* x, const shape& s) const;
+  // y = ((x - hi) - lo) * (rstd * gamma) + beta, one set per channel, or per
+  // (n, c) at n * c_total + c when per_instance.
+  void normalize(const float* x, const shape& s,
+                 const std::vector<statistics::set_normalizer>& sets, bool per_instance,
+                 const float* gamma, const float* beta, float* y) const;
+};
+
+}  // namespace simdnorm::scalar
+
+#endif  // SIMDNORM_LIB_SCALAR_CHANNEL_STEPS_HPP_

@@ -1,0 +1,118 @@
+#include "schedule/channel_steps.hpp"
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels/channel_kernels.hpp"
+#include "schedule/run_items.hpp"
+#include "schedule/thread_policy.hpp"
+#include "validation/debug_assert.hpp"
+
+namespace simdnorm::schedule {
+
+namespace {
+
+// Rows of an NHWC tensor per chunk of its statistics: about 64K floats, a
+// function of the shape only, so that the chunks (and the order they merge
+// in) never depend on the thread count. A chunk's scratch is 32 bytes per
+// channel, so: at least 64 rows, which bounds it by an eighth of the tensor
+// even for very wide rows (standardize over a million features); and at most
+// 256 chunks over the tensor, which bounds it by 8 KiB per channel however
+// large the tensor (8 x 256 x 56 x 56 keeps its 98 chunks, 0.8 MB; 256
+// channels stay under 2 MB at any size), still 16 chunks a thread on 16
+// cores.
+std::int64_t rows_per_chunk(const shape& s) {
+  constexpr std::int64_t max_chunks = 256;
+  std::int64_t rows = (std::int64_t{1} << 16) / s.c;
+  rows = rows < 64 ? 64 : rows;
+  const std::int64_t for_max_chunks = (s.n * s.spatial + max_chunks - 1) / max_chunks;
+  return rows < for_max_chunks ? for_max_chunks : rows;
+}
+
+// Per-channel moments of each set of rows_per_set consecutive NHWC rows (the
+// whole tensor, or one sample), index set * c + channel: the chunks of every
+// set in one parallel loop, then merged set by set in chunk order.
+std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const float* x,
+                                                  const shape& s, std::int64_t rows_per_set) {
+  SIMDNORM_DEBUG_ASSERT(s.layout == layout::nhwc && rows_per_set > 0 &&
+                        (s.n * s.spatial) % rows_per_set == 0);
+  const std::int64_t set_count = s.n * s.spatial / rows_per_set;
+  const std::int64_t per_chunk = rows_per_chunk(s);
+  const std::int64_t chunks_per_set = (rows_per_set + per_chunk - 1) / per_chunk;
+  const std::int64_t chunks = set_count * chunks_per_set;
+  std::vector<statistics::set_moments> partials(static_cast<std::size_t>(chunks * s.c));
+  std::vector<float> states(static_cast<std::size_t>(chunks * 2 * s.c));
+  const kernels::nhwc_channel_moments_args args{
+      x, s, rows_per_set, per_chunk, chunks_per_set, partials.data(), states.data()};
+  run_items(p, kernels::nhwc_channel_moments_kernel{}, args, chunks, s.n * s.spatial * s.c);
+  std::vector<statistics::set_moments> sets(static_cast<std::size_t>(set_count * s.c));
+  for (std::int64_t k = 0; k < chunks; ++k) {
+    statistics::set_moments* set = sets.data() + (k / chunks_per_set) * s.c;
+    for (std::int64_t c = 0; c < s.c; ++c) {
+      set[c] = statistics::merge(set[c], partials[k * s.c + c]);
+    }
+  }
+  return sets;
+}
+
+// NCHW channel (per_instance false) or plane (true) moments.
+std::vector<statistics::set_moments> nchw_moments(const dispatch::path& p, const float* x,
+                                                  const shape& s, bool per_instance) {
+  SIMDNORM_DEBUG_ASSERT(s.layout == layout::nchw);
+  if (!per_instance && split_channels_along_n(p, s)) {
+    // Plane by plane in parallel, merged in sample order as the per-channel
+    // kernel merges them: the same bits.
+    const std::vector<statistics::set_moments> planes = nchw_moments(p, x, s, true);
+    std::vector<statistics::set_moments> sets(static_cast<std::size_t>(s.c));
+    for (std::int64_t n = 0; n < s.n; ++n) {
+      for (std::int64_t c = 0; c < s.c; ++c) {
+        sets[c] = statistics::merge(sets[c], planes[n * s.c + c]);
+      }
+    }
+    return sets;
+  }
+  const std::int64_t count = per_instance ? s.n * s.c : s.c;
+  std::vector<statistics::set_moments> sets(static_cast<std::size_t>(count));
+  const kernels::channel_moments_args args{x, s, per_instance, sets.data()};
+  run_items(p, kernels::nchw_channel_moments_kernel{}, args, count, s.n * s.c * s.spatial);
+  return sets;
+}
+
+}  // namespace
+
+channel_steps::channel_steps(const dispatch::path& p) : path_(p) {
+  SIMDNORM_DEBUG_ASSERT(p.level != dispatch::isa::scalar);
+}
+
+std::vector<statistics::set_moments> channel_steps::batch_moments(const float* x,
+                                                                  const shape& s) const {
+  if (s.layout == layout::nhwc) return nhwc_moments(path_, x, s, s.n * s.spatial);
+  return nchw_moments(path_, x, s, false);
+}
+
+std::vector<statistics::set_moments> channel_steps::instance_moments(const float* x,
+                                                                     const shape& s) const {
+  if (s.layout == layout::nhwc) return nhwc_moments(path_, x, s, s.spatial);
+  return nchw_moments(path_, x, s, true);
+}
+
+void channel_steps::normalize(const float* x, const shape& s,
+                              const std::vector<statistics::set_normalizer>& sets,
+                              bool per_instance, const float* gamma, const float* beta,
+                              float* y) const {
+  SIMDNORM_DEBUG_ASSERT(sets.size() == static_cast<std::size_t>(per_instance ? s.n * s.c : s.c));
+  std::vector<float> hi(sets.size()), scale(sets.size()), shift(sets.size());
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    const std::size_t c = i % static_cast<std::size_t>(s.c);
+    hi[i] = sets[i].hi;
+    scale[i] = gamma != nullptr ? sets[i].rstd * gamma[c] : sets[i].rstd;
+    shift[i] = (beta != nullptr ? beta[c] : 0.0f) - sets[i].lo * scale[i];
+  }
+  const kernels::channel_affine_args args{
+      x, s, per_instance ? s.c : 0, hi.data(), scale.data(), shift.data(), y};
+  const bool planes = s.layout == layout::nchw;
+  run_items(path_, kernels::channel_affine_kernel{}, args, planes ? s.n * s.c : s.n * s.spatial,
+            s.n * s.c * s.spatial);
+}
+
+}  // namespace simdnorm::schedule

@@ -1,0 +1,45 @@
+#include "schedule/contiguous_sets.hpp"
+
+#include <cstdint>
+#include <vector>
+
+#include "schedule/run_items.hpp"
+#include "schedule/thread_policy.hpp"
+#include "statistics/set_chunks.hpp"
+#include "validation/debug_assert.hpp"
+
+namespace simdnorm::schedule {
+
+void normalize_contiguous_sets(const dispatch::path& p, const kernels::contiguous_sets_args& args,
+                               std::int64_t sets) {
+  SIMDNORM_DEBUG_ASSERT(sets > 0 && args.set_length > 0 && args.run_length > 0 &&
+                        args.set_length % args.run_length == 0 && args.sets_per_sample > 0);
+  const std::int64_t chunks = statistics::chunks_in(args.set_length);
+  if (!split_sets_into_chunks(p, sets, chunks, sets * args.set_length)) {
+    run_items(p, kernels::contiguous_sets_kernel{}, args, sets, sets * args.set_length);
+    return;
+  }
+  const std::int64_t items = sets * chunks;
+  std::vector<statistics::chunk_statistics> partials(static_cast<std::size_t>(items));
+  run_items_statically(p, kernels::set_chunk_statistics_kernel{},
+                       kernels::set_chunk_statistics_args{&args, chunks, partials.data()}, items);
+  // Merged in chunk order, as set_statistics_of merges them on one thread.
+  std::vector<statistics::set_normalizer> normalizers(static_cast<std::size_t>(sets));
+  for (std::int64_t set = 0; set < sets; ++set) {
+    statistics::set_moments merged;
+    bool safe = true;
+    for (std::int64_t k = 0; k < chunks; ++k) {
+      const statistics::chunk_statistics& chunk = partials[set * chunks + k];
+      safe = safe && chunk.safe;
+      merged = statistics::merge(merged, chunk.moments);
+    }
+    const statistics::set_moments moments =
+        statistics::finish_statistics(merged, safe, args.x + set * args.set_length, args.set_length,
+                                      kernels::statistic_of(args.kind));
+    normalizers[set] = kernels::finish_set(args, set, moments);
+  }
+  run_items_statically(p, kernels::set_chunk_normalize_kernel{},
+                       kernels::set_chunk_normalize_args{&args, chunks, normalizers.data()}, items);
+}
+
+}  // namespace simdnorm::schedule

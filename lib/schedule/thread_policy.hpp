@@ -1,0 +1,59 @@
+// When a call's work is split across threads: every such decision of the
+// schedules, in one place, each a function of the shape and of the arena
+// size the call read once (dispatch/path.hpp). Whatever they decide, the
+// bits do not change: work items are independent, and reductions are cut
+// into chunks that depend on the shape alone and merge in a fixed order.
+#ifndef SIMDNORM_LIB_SCHEDULE_THREAD_POLICY_HPP_
+#define SIMDNORM_LIB_SCHEDULE_THREAD_POLICY_HPP_
+
+#include <cstdint>
+
+#include "dispatch/path.hpp"
+#include "simdnorm/simdnorm.hpp"
+
+namespace simdnorm::schedule {
+
+// Below this many floats a call stays on the calling thread. Measured on 2
+// cores (layer norm rows of 256, batch norm inference and training with 64
+// channels, every call forced parallel; 1 vs 2 threads): 16K floats, one
+// task's worth, gains nothing; 32K floats runs 1.12-1.60x faster on two
+// threads, 64K 1.39-1.80x. So two tasks' worth is where splitting pays.
+constexpr std::int64_t parallel_threshold = std::int64_t{1} << 15;
+
+// Work per task: about 16K floats (64 KiB), a few L2-sized chunks per core.
+constexpr std::int64_t floats_per_task = std::int64_t{1} << 14;
+
+// Whether items independent work items holding floats floats in all go to
+// oneTBB rather than run on the calling thread.
+inline bool run_in_parallel(const dispatch::path& p, std::int64_t items, std::int64_t floats) {
+  return p.threads > 1 && items > 1 && floats >= parallel_threshold;
+}
+
+// Items per oneTBB task: about floats_per_task floats.
+inline std::int64_t grain_of(std::int64_t floats_per_item) {
+  return floats_per_item >= floats_per_task ? 1 : floats_per_task / floats_per_item;
+}
+
+// Contiguous sets (rows, NCHW groups): whole sets keep each set in one core's
+// cache from its statistics to its normalisation, so they win whenever they
+// keep every thread busy; a set cut into chunks is read twice (the second
+// time from the cache of the thread that read it first), but lets several
+// threads share it. So sets are cut when they are fewer than twice the
+// threads, long enough to have several chunks, and the call is worth
+// splitting at all.
+inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
+                                   std::int64_t chunks_per_set, std::int64_t floats) {
+  return chunks_per_set > 1 && floats >= parallel_threshold && p.threads > 1 &&
+         sets < 2 * p.threads;
+}
+
+// NCHW batch statistics: with fewer channels than twice the threads, each
+// channel's n planes are reduced in parallel (split along n, DESIGN.md
+// section 3) and merged in sample order, as one thread merges them.
+inline bool split_channels_along_n(const dispatch::path& p, const shape& s) {
+  return s.n > 1 && s.c < 2 * p.threads;
+}
+
+}  // namespace simdnorm::schedule
+
+#endif  // SIMDNORM_LIB_SCHEDULE_THREAD_POLICY_HPP_

@@ -1,0 +1,92 @@
+#include "statistics/mixed_normalizers.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "statistics/running_statistics.hpp"
+
+namespace simdnorm::statistics {
+
+namespace {
+
+double rstd_double(double var, float eps) { return 1.0 / std::sqrt(var + eps); }
+
+// Mean and variance of channel c's batch part: measured in training, the
+// running statistics in inference.
+struct batch_part {
+  std::vector<double> mean;
+  std::vector<double> var;
+};
+
+batch_part batch_statistics(const std::vector<set_moments>& instances, const shape& s,
+                            const batch_source& source) {
+  batch_part batch{std::vector<double>(static_cast<std::size_t>(s.c)),
+                   std::vector<double>(static_cast<std::size_t>(s.c))};
+  if (source.training) {
+    const std::vector<set_moments> channels = merge_over_samples(instances, s);
+    for (std::int64_t c = 0; c < s.c; ++c) {
+      batch.mean[c] = channels[c].mean;
+      batch.var[c] = channels[c].variance();
+    }
+  } else {
+    for (std::int64_t c = 0; c < s.c; ++c) {
+      batch.mean[c] = source.running_mean[c];
+      batch.var[c] = source.running_var[c];
+    }
+  }
+  return batch;
+}
+
+}  // namespace
+
+void update_running(const std::vector<set_moments>& instances, const shape& s,
+                    const batch_source& source) {
+  if (!source.training || source.update_mean == nullptr) return;
+  update_running_statistics(merge_over_samples(instances, s), source.momentum,
+                            running_var_kind::unbiased, source.update_mean, source.update_var);
+}
+
+std::vector<set_normalizer> batch_instance_normalizers(const std::vector<set_moments>& instances,
+                                                       const shape& s, const batch_source& source,
+                                                       const float* rho, float eps) {
+  const batch_part batch = batch_statistics(instances, s, source);
+  // rho * (x - mb) * rb + (1 - rho) * (x - mi) * ri is linear in x: it is
+  // (x - m) * r with r = rho * rb + (1 - rho) * ri and m the r-weighted mean of
+  // mb and mi. Normalising subtract-first with that m keeps offset data exact.
+  std::vector<set_normalizer> sets(instances.size());
+  for (std::int64_t n = 0; n < s.n; ++n) {
+    for (std::int64_t c = 0; c < s.c; ++c) {
+      const set_moments& instance = instances[n * s.c + c];
+      const double w_batch = rho[c] * rstd_double(batch.var[c], eps);
+      const double w_instance = (1.0 - rho[c]) * rstd_double(instance.variance(), eps);
+      const double r = w_batch + w_instance;
+      const double m = (w_batch * batch.mean[c] + w_instance * instance.mean) / r;
+      const split_mean mean = split(m);
+      sets[n * s.c + c] = set_normalizer{mean.hi, mean.lo, static_cast<float>(r)};
+    }
+  }
+  return sets;
+}
+
+std::vector<set_normalizer> switchable_normalizers(const std::vector<set_moments>& instances,
+                                                   const shape& s, const batch_source& source,
+                                                   const switch_weights& weights, float eps) {
+  const batch_part batch = batch_statistics(instances, s, source);
+  std::vector<set_normalizer> sets(instances.size());
+  for (std::int64_t n = 0; n < s.n; ++n) {
+    set_moments layer;
+    for (std::int64_t c = 0; c < s.c; ++c) layer = merge(layer, instances[n * s.c + c]);
+    for (std::int64_t c = 0; c < s.c; ++c) {
+      const set_moments& instance = instances[n * s.c + c];
+      const double mean = weights.mean[0] * instance.mean + weights.mean[1] * layer.mean +
+                          weights.mean[2] * batch.mean[c];
+      const double var = weights.var[0] * instance.variance() + weights.var[1] * layer.variance() +
+                         weights.var[2] * batch.var[c];
+      sets[n * s.c + c] = normalizer_of(mean, var, eps);
+    }
+  }
+  return sets;
+}
+
+}  // namespace simdnorm::statistics

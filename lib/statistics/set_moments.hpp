@@ -1,0 +1,50 @@
+// The statistics state every path shares (DESIGN.md section 2): the count,
+// mean and sum of squared deviations of a set, Chan et al.'s merge of two
+// such states, and the portable way to measure a set of any layout. Blocks of
+// a set are reduced exactly and merged in double; no E[x^2] - E[x]^2.
+#ifndef SIMDNORM_LIB_STATISTICS_SET_MOMENTS_HPP_
+#define SIMDNORM_LIB_STATISTICS_SET_MOMENTS_HPP_
+
+#include <cstdint>
+
+namespace simdnorm::statistics {
+
+// Count, mean and sum of squared deviations (m2) of a set of values.
+struct set_moments {
+  double count = 0.0;
+  double mean = 0.0;
+  double m2 = 0.0;
+
+  double variance() const { return m2 / count; }  // biased
+};
+
+// The statistics of the union of two disjoint sets (Chan, Golub, LeVeque 1979).
+set_moments merge(const set_moments& a, const set_moments& b);
+
+// A statistics set in memory: `runs` runs of `run_length` contiguous floats,
+// run r starting at base + r * run_stride. Every layout's sets have this
+// shape: a layer-norm row is one run; an NCHW batch-norm channel is n runs of
+// spatial floats; an NHWC group is spatial runs of c / groups floats.
+struct strided_set {
+  const float* base;
+  std::int64_t runs;
+  std::int64_t run_length;
+  std::int64_t run_stride;
+};
+
+// Mean and biased variance of the set, accurate to a few float32 ulps even on
+// offset data (1e4 + N(0, 1)), and on huge or tiny data whose squares would
+// overflow or underflow float32: one pass over memory in blocks gathered
+// into L1, each block's sum and squared deviations from its mean taken in
+// double relative to a shift (the set's first value), the blocks merged with
+// merge(). The scalar path's statistics, and the vector kernels' fallback for
+// sets whose float32 squares would leave float32's range. A NaN or Inf in the
+// set makes its moments NaN or Inf, and no other set's.
+set_moments moments_of(const strided_set& set);
+
+// mean(x^2) of the set, with the same protection against over- and underflow.
+double mean_square_of(const strided_set& set);
+
+}  // namespace simdnorm::statistics
+
+#endif  // SIMDNORM_LIB_STATISTICS_SET_MOMENTS_HPP_

@@ -1,0 +1,18 @@
+// SIMDNORM_VERBOSE, checked from outside: this program makes two calls, and
+// tests/CMakeLists.txt runs it with the variable set or not and matches what
+// it prints on stderr. The variable is read once per process, so each
+// expectation is a process of its own.
+#include <cstdint>
+#include <vector>
+
+#include "simdnorm/simdnorm.hpp"
+
+int main() {
+  const simdnorm::shape s{2, 8, 64, simdnorm::layout::nhwc};
+  std::vector<float> x(static_cast<std::size_t>(s.n * s.c * s.spatial));
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 17);
+  std::vector<float> y(x.size());
+  simdnorm::group_norm(x.data(), s, 4, nullptr, nullptr, 1e-5f, y.data(), nullptr, nullptr);
+  simdnorm::layer_norm(x.data(), 3, 100, nullptr, nullptr, 1e-5f, y.data(), nullptr, nullptr);
+  return 0;
+}
