@@ -129,7 +129,9 @@ void normalize_channels(const float* x, std::int64_t channels, const float* hi, 
                  batch::load_unaligned(scale + c), batch::load_unaligned(shift + c))
         .store_unaligned(y + c);
   }
-  for (; c < channels; ++c) y[c] = (x[c] - hi[c]) * scale[c] + shift[c];
+  // The tail with the vector loop's rounding, so that a channel's bits do
+  // not depend on whether the row ends before its vector is full.
+  for (; c < channels; ++c) y[c] = multiply_add(x[c] - hi[c], scale[c], shift[c]);
 }
 
 }  // namespace

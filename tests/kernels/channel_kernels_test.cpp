@@ -1,0 +1,260 @@
+// The per-channel kernels (kernels/channel_kernels.hpp) on every instruction
+// set this CPU runs, against the scalar path: NCHW channel and plane
+// moments, NHWC chunk moments (tiles of four vectors of channels, blocks of
+// about 4096 floats of rows), and the per-channel affine normalisation, at
+// channel counts and lengths around each tile, one less and one more.
+#include "kernels/channel_kernels.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dispatch/call_on_isa.hpp"
+#include "kernel_tester.hpp"
+#include "scalar/normalize.hpp"
+#include "statistics/activation_sets.hpp"
+#include "statistics/normalizer.hpp"
+#include "statistics/set_moments.hpp"
+
+namespace simdnorm::kernel_testing {
+namespace {
+
+// The largest deviation from the set's first value and from its mean, the
+// scales the bounds of kernel_tester.hpp are stated in.
+struct set_scales {
+  double largest = 0.0;
+  double spread = 0.0;
+};
+
+set_scales scales_of(const statistics::strided_set& set, double mean) {
+  set_scales scales;
+  const double first = set.base[0];
+  for (std::int64_t r = 0; r < set.runs; ++r) {
+    for (std::int64_t i = 0; i < set.run_length; ++i) {
+      const double v = set.base[r * set.run_stride + i];
+      scales.largest = std::max(scales.largest, std::fabs(v - first));
+      scales.spread = std::max(scales.spread, std::fabs(v - mean));
+    }
+  }
+  return scales;
+}
+
+::testing::AssertionResult moments_near(const statistics::set_moments& got,
+                                        const statistics::set_moments& want,
+                                        const set_tolerance& t) {
+  if (got.count != want.count) {
+    return ::testing::AssertionFailure() << "count " << got.count << " != " << want.count;
+  }
+  const double mean_error = std::fabs(got.mean - want.mean);
+  const double var_error = std::fabs(got.variance() - want.variance());
+  if (mean_error <= t.mean && var_error <= t.variance * want.variance()) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << "mean " << got.mean << " vs " << want.mean << " (bound " << t.mean << "), variance "
+         << got.variance() << " vs " << want.variance() << " (relative bound " << t.variance << ")";
+}
+
+// ---- NCHW channel and plane moments -------------------------------------------
+
+// Each plane is reduced as a contiguous run (chains of at most 64 per lane,
+// as the contiguous-set kernels), and a channel's planes merge in double.
+void test_nchw_moments(dispatch::isa level, const shape& s, bool per_instance, float offset) {
+  const std::vector<float> x = normal_data(
+      s.n * s.c * s.spatial, static_cast<std::uint32_t>(s.c * 131 + s.spatial), offset, 1.0f);
+  const std::int64_t count = per_instance ? s.n * s.c : s.c;
+  std::vector<statistics::set_moments> got(static_cast<std::size_t>(count));
+  const kernels::channel_moments_args args{x.data(), s, per_instance, got.data()};
+  dispatch::call_on_isa(level, kernels::nchw_channel_moments_kernel{}, args, std::int64_t{0},
+                        count);
+  for (std::int64_t i = 0; i < count; ++i) {
+    const statistics::strided_set set =
+        per_instance ? statistics::strided_set{x.data() + i * s.spatial, 1, s.spatial, 0}
+                     : statistics::channel_set(x.data(), s, i);
+    const statistics::set_moments want = statistics::moments_of(set);
+    // Each plane is shifted by its own first value, within the channel's
+    // spread of the mean as every value is: deviations from it are at most
+    // twice the spread.
+    const set_scales scales = scales_of(set, want.mean);
+    const set_tolerance t =
+        chain_tolerance(64, 16, 2 * scales.spread, scales.spread, want.variance());
+    EXPECT_TRUE(moments_near(got[static_cast<std::size_t>(i)], want, t))
+        << (per_instance ? "plane " : "channel ") << i;
+  }
+}
+
+class ChannelKernels : public ::testing::TestWithParam<dispatch::isa> {};
+
+TEST_P(ChannelKernels, NchwChannelAndPlaneMomentsMatchTheScalarPath) {
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (std::int64_t spatial : around({1, lanes, 4 * lanes, 64 * 4 * lanes, 4096})) {
+    for (bool per_instance : {false, true}) {
+      test_nchw_moments(GetParam(), shape{3, 2, spatial, layout::nchw}, per_instance, 0.0f);
+      test_nchw_moments(GetParam(), shape{3, 2, spatial, layout::nchw}, per_instance, 1e4f);
+    }
+  }
+}
+
+// ---- NHWC chunk moments -------------------------------------------------------------
+
+// A chunk of rows is reduced in blocks of block_rows rows: each channel's
+// lane sums block_rows terms in one float chain, then the block merges into
+// the chunk's float state (a few roundings per merge).
+void test_nhwc_moments(dispatch::isa level, std::int64_t rows, std::int64_t channels,
+                       std::int64_t rows_per_chunk, float offset) {
+  const shape s{1, channels, rows, layout::nhwc};
+  const std::vector<float> x =
+      normal_data(rows * channels, static_cast<std::uint32_t>(rows * 977 + channels), offset, 1.0f);
+  const std::int64_t chunks = (rows + rows_per_chunk - 1) / rows_per_chunk;
+  std::vector<statistics::set_moments> partials(static_cast<std::size_t>(chunks * channels));
+  std::vector<float> states(static_cast<std::size_t>(chunks * 2 * channels));
+  const kernels::nhwc_channel_moments_args args{
+      x.data(), s, rows, rows_per_chunk, chunks, partials.data(), states.data()};
+  dispatch::call_on_isa(level, kernels::nhwc_channel_moments_kernel{}, args, std::int64_t{0},
+                        chunks);
+  const std::int64_t block_rows = channels >= 4096 ? 1 : 4096 / channels;
+  for (std::int64_t k = 0; k < chunks; ++k) {
+    const std::int64_t r0 = k * rows_per_chunk;
+    const std::int64_t r1 = std::min(rows, r0 + rows_per_chunk);
+    const double blocks = std::ceil(static_cast<double>(r1 - r0) / block_rows);
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const statistics::strided_set set{x.data() + r0 * channels + c, r1 - r0, 1, channels};
+      const statistics::set_moments want = statistics::moments_of(set);
+      const set_scales scales = scales_of(set, want.mean);
+      const set_tolerance t =
+          chain_tolerance(static_cast<double>(std::min(block_rows, r1 - r0)), 4 * blocks + 8,
+                          scales.largest, scales.spread, want.variance());
+      EXPECT_TRUE(moments_near(partials[static_cast<std::size_t>(k * channels + c)], want, t))
+          << "chunk " << k << ", channel " << c;
+    }
+  }
+}
+
+TEST_P(ChannelKernels, NhwcChunkMomentsMatchTheScalarPathAroundEveryTile) {
+  const std::int64_t lanes = lanes_of(GetParam());
+  // Channels around a vector and a tile of four, and past a block's width;
+  // rows around a block of rows and a chunk.
+  for (std::int64_t channels : around({1, lanes, 4 * lanes, 2 * 4 * lanes})) {
+    const std::int64_t block_rows = 4096 / channels;
+    for (std::int64_t rows : around({block_rows, 2 * block_rows})) {
+      test_nhwc_moments(GetParam(), rows, channels, 64, 0.0f);
+      test_nhwc_moments(GetParam(), rows, channels, rows, 1e4f);
+    }
+  }
+  test_nhwc_moments(GetParam(), 70, 4097, 64, 0.0f);  // wider than a block
+}
+
+// ---- per-channel affine normalisation -------------------------------------------------
+
+struct affine_case {
+  shape s;
+  bool per_instance;
+};
+
+// y = (x - hi) * scale + shift per channel or per (n, c), against the scalar
+// path's ((x - hi) - lo) * scale + beta: the vector kernel folds lo into
+// shift (kernels/normalize-inl.hpp), so the two round differently, by a few
+// ulps of the terms.
+std::vector<float> affine_by_kernel(dispatch::isa level, const affine_case& k,
+                                    const std::vector<float>& x,
+                                    const std::vector<statistics::set_normalizer>& sets,
+                                    const std::vector<float>& gamma,
+                                    const std::vector<float>& beta) {
+  std::vector<float> hi(sets.size()), scale(sets.size()), shift(sets.size());
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    const std::size_t c = i % static_cast<std::size_t>(k.s.c);
+    hi[i] = sets[i].hi;
+    scale[i] = sets[i].rstd * gamma[c];
+    shift[i] = beta[c] - sets[i].lo * scale[i];
+  }
+  std::vector<float> y(x.size());
+  const kernels::channel_affine_args args{
+      x.data(), k.s, k.per_instance ? k.s.c : 0, hi.data(), scale.data(), shift.data(), y.data()};
+  const std::int64_t items = k.s.layout == layout::nchw ? k.s.n * k.s.c : k.s.n * k.s.spatial;
+  dispatch::call_on_isa(level, kernels::channel_affine_kernel{}, args, std::int64_t{0}, items);
+  return y;
+}
+
+void test_affine(dispatch::isa level, const affine_case& k) {
+  const std::int64_t count = k.s.n * k.s.c * k.s.spatial;
+  const std::vector<float> x =
+      normal_data(count, static_cast<std::uint32_t>(count + k.s.c), 1e4f, 1.0f);
+  const std::int64_t set_count = k.per_instance ? k.s.n * k.s.c : k.s.c;
+  const std::vector<float> means = normal_data(set_count, 7, 1e4f, 0.5f);
+  const std::vector<float> rstds = uniform_data(set_count, 8, 0.5f, 2.0f);
+  std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(set_count));
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    // A mean with a second part, as a measured one has.
+    const statistics::split_mean m = statistics::split(means[i] + 3e-4);
+    sets[i] = {m.hi, m.lo, rstds[i]};
+  }
+  const std::vector<float> gamma = uniform_data(k.s.c, 9, -2.0f, 2.0f);
+  const std::vector<float> beta = uniform_data(k.s.c, 10, -1.0f, 1.0f);
+  const std::vector<float> got = affine_by_kernel(level, k, x, sets, gamma, beta);
+  std::vector<float> want(x.size());
+  scalar::normalize(x.data(), want.data(), k.s, sets,
+                    scalar::set_map{k.per_instance ? k.s.c : 0, 1}, gamma.data(), beta.data());
+  EXPECT_TRUE(within(got, want,
+                     [&](std::size_t i) {
+                       const std::int64_t e = static_cast<std::int64_t>(i);
+                       const std::int64_t c =
+                           k.s.layout == layout::nchw ? (e / k.s.spatial) % k.s.c : e % k.s.c;
+                       const std::int64_t n = e / (k.s.c * k.s.spatial);
+                       const statistics::set_normalizer& set =
+                           sets[static_cast<std::size_t>(k.per_instance ? n * k.s.c + c : c)];
+                       const double scale =
+                           std::fabs(set.rstd * gamma[static_cast<std::size_t>(c)]);
+                       const double centred = std::fabs(x[i] - static_cast<double>(set.hi));
+                       return 4 * unit_roundoff *
+                              (centred * scale + std::fabs(beta[static_cast<std::size_t>(c)]) +
+                               std::fabs(set.lo) * scale);
+                     }))
+      << (k.s.layout == layout::nchw ? "nchw" : "nhwc") << " c=" << k.s.c
+      << " spatial=" << k.s.spatial;
+}
+
+TEST_P(ChannelKernels, AffineNormalizationMatchesTheScalarPathAroundEveryTail) {
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (std::int64_t size : around({1, lanes, 4 * lanes})) {
+    for (bool per_instance : {false, true}) {
+      // NCHW: planes ending at every tail; NHWC: rows of channels likewise.
+      test_affine(GetParam(), {shape{2, 3, size, layout::nchw}, per_instance});
+      test_affine(GetParam(), {shape{2, size, 3, layout::nhwc}, per_instance});
+    }
+  }
+}
+
+TEST_P(ChannelKernels, AnNhwcChannelGetsTheSameBitsWhereverTheRowEnds) {
+  // Channel c of a row of C channels is a tail element for some C and a
+  // vector lane for others: its value must not depend on which, so the
+  // first C channels of a C + 1 channel tensor equal a C channel tensor's.
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (std::int64_t channels : around({lanes, 4 * lanes})) {
+    const std::vector<float> x = normal_data(channels + 1, 11, 1e4f, 1.0f);
+    std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(channels + 1));
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+      const statistics::split_mean m = statistics::split(1e4 + 1e-3 * static_cast<double>(i));
+      sets[i] = {m.hi, m.lo, 1.0f + 0.01f * static_cast<float>(i)};
+    }
+    const std::vector<float> gamma = uniform_data(channels + 1, 12, -2.0f, 2.0f);
+    const std::vector<float> beta = uniform_data(channels + 1, 13, -1.0f, 1.0f);
+    const affine_case wide{shape{1, channels + 1, 1, layout::nhwc}, false};
+    const affine_case narrow{shape{1, channels, 1, layout::nhwc}, false};
+    std::vector<float> from_wide = affine_by_kernel(GetParam(), wide, x, sets, gamma, beta);
+    from_wide.pop_back();
+    const std::vector<float> from_narrow = affine_by_kernel(
+        GetParam(), narrow, std::vector<float>(x.begin(), x.end() - 1),
+        std::vector<statistics::set_normalizer>(sets.begin(), sets.end() - 1), gamma, beta);
+    EXPECT_TRUE(same_bits(from_narrow, from_wide)) << channels << " channels";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Levels, ChannelKernels, ::testing::ValuesIn(runnable_levels()),
+                         level_name);
+
+}  // namespace
+}  // namespace simdnorm::kernel_testing

@@ -1,0 +1,289 @@
+// The contiguous-set kernels (kernels/contiguous_set_kernels.hpp) on every
+// instruction set this CPU runs, against the scalar path's kernels: rows of
+// layer norm, RMS norm and weight norm, and NCHW groups (runs of one
+// channel each), at lengths around every tile the kernels have: a vector,
+// four accumulators, a 64-long float chain of them, a 4096-float block and a
+// 16384-float chunk. Then the chunked schedule, which must give the same
+// bits as the whole-set kernel.
+#include "kernels/contiguous_set_kernels.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "dispatch/call_on_isa.hpp"
+#include "dispatch/path.hpp"
+#include "kernel_tester.hpp"
+#include "scalar/methods.hpp"
+#include "schedule/contiguous_sets.hpp"
+#include "statistics/set_chunks.hpp"
+#include "statistics/set_moments.hpp"
+
+namespace simdnorm::kernel_testing {
+namespace {
+
+using kernels::set_norm_kind;
+
+constexpr float eps = 1e-5f;
+
+class ContiguousSetsTester {
+ public:
+  ContiguousSetsTester& kind(set_norm_kind k) {
+    kind_ = k;
+    return *this;
+  }
+  ContiguousSetsTester& sets(std::int64_t n) {
+    sets_ = n;
+    return *this;
+  }
+  ContiguousSetsTester& set_length(std::int64_t n) {
+    set_length_ = n;
+    return *this;
+  }
+  // 1: rows, affine parameters per element; more: NCHW groups, each set
+  // set_length / run_length channels of run_length positions.
+  ContiguousSetsTester& run_length(std::int64_t n) {
+    run_length_ = n;
+    return *this;
+  }
+  ContiguousSetsTester& offset(float value) {
+    offset_ = value;
+    return *this;
+  }
+  ContiguousSetsTester& scale(float value) {
+    scale_ = value;
+    return *this;
+  }
+
+  void Test(dispatch::isa level) const {
+    const std::int64_t count = sets_ * set_length_;
+    const std::int64_t affine = run_length_ == 1 ? set_length_ : sets_ * set_length_ / run_length_;
+    const std::vector<float> x = normal_data(count, seed(), offset_, scale_);
+    const std::vector<float> gamma = uniform_data(affine, seed() + 1, -2.0f, 2.0f);
+    const std::vector<float> beta = uniform_data(affine, seed() + 2, -1.0f, 1.0f);
+    const std::vector<float> gain = uniform_data(sets_, seed() + 3, 0.5f, 2.0f);
+
+    outputs vector = fresh();
+    const kernels::contiguous_sets_args args = args_of(x, gamma, beta, gain, vector);
+    dispatch::call_on_isa(level, kernels::contiguous_sets_kernel{}, args, std::int64_t{0}, sets_);
+    const outputs scalar = scalar_path(x, gamma, beta, gain);
+
+    for (std::int64_t s = 0; s < sets_; ++s) check_set(s, x, gamma, beta, vector, scalar);
+
+    // The chunked schedule (sets fewer than threads) must not change a bit.
+    // A path of 8 threads makes it cut every set longer than a chunk.
+    outputs chunked = fresh();
+    const dispatch::path eight{level, 8};
+    schedule::normalize_contiguous_sets(eight, args_of(x, gamma, beta, gain, chunked), sets_);
+    EXPECT_TRUE(same_bits(chunked.y, vector.y));
+    EXPECT_TRUE(same_bits(chunked.mean, vector.mean));
+    EXPECT_TRUE(same_bits(chunked.rstd, vector.rstd));
+    EXPECT_TRUE(same_bits(chunked.norm, vector.norm));
+  }
+
+ private:
+  struct outputs {
+    std::vector<float> y, mean, rstd, norm;
+    std::vector<unsigned char> unscaled;
+  };
+
+  std::uint32_t seed() const {
+    return static_cast<std::uint32_t>(set_length_ * 7919 + run_length_ * 104729 + sets_ * 31 +
+                                      static_cast<int>(kind_));
+  }
+
+  outputs fresh() const {
+    const auto per_set = static_cast<std::size_t>(sets_);
+    return {std::vector<float>(static_cast<std::size_t>(sets_ * set_length_)),
+            std::vector<float>(per_set), std::vector<float>(per_set), std::vector<float>(per_set),
+            std::vector<unsigned char>(per_set, 0)};
+  }
+
+  kernels::contiguous_sets_args args_of(const std::vector<float>& x,
+                                        const std::vector<float>& gamma,
+                                        const std::vector<float>& beta,
+                                        const std::vector<float>& gain, outputs& out) const {
+    const bool weight = kind_ == set_norm_kind::weight;
+    return {kind_,
+            x.data(),
+            set_length_,
+            run_length_,
+            run_length_ == 1 ? 1 : sets_,
+            weight ? nullptr : gamma.data(),
+            weight ? nullptr : beta.data(),
+            eps,
+            out.y.data(),
+            kind_ == set_norm_kind::standardize ? out.mean.data() : nullptr,
+            weight ? nullptr : out.rstd.data(),
+            weight ? gain.data() : nullptr,
+            weight ? out.norm.data() : nullptr,
+            weight ? out.unscaled.data() : nullptr};
+  }
+
+  outputs scalar_path(const std::vector<float>& x, const std::vector<float>& gamma,
+                      const std::vector<float>& beta, const std::vector<float>& gain) const {
+    outputs out = fresh();
+    switch (kind_) {
+      case set_norm_kind::standardize:
+        if (run_length_ == 1) {
+          scalar::layer_norm(x.data(), sets_, set_length_, gamma.data(), beta.data(), eps,
+                             out.y.data(), out.mean.data(), out.rstd.data());
+        } else {
+          const shape s{1, sets_ * set_length_ / run_length_, run_length_, layout::nchw};
+          scalar::group_norm(x.data(), s, sets_, gamma.data(), beta.data(), eps, out.y.data(),
+                             out.mean.data(), out.rstd.data());
+        }
+        break;
+      case set_norm_kind::rms:
+        scalar::rms_norm(x.data(), sets_, set_length_, gamma.data(), beta.data(), eps, out.y.data(),
+                         out.rstd.data());
+        break;
+      case set_norm_kind::weight:
+        scalar::weight_norm(x.data(), gain.data(), sets_, set_length_, out.y.data(),
+                            out.norm.data());
+        break;
+    }
+    return out;
+  }
+
+  // The vector kernel reduces a set in chains of at most 64 additions per
+  // lane (kernels/block_statistics-inl.hpp); the steps around them (the
+  // horizontal sum of four accumulators, the block mean rounded to float,
+  // the squares' correction) add a few more roundings, counted as 16.
+  void check_set(std::int64_t s, const std::vector<float>& x, const std::vector<float>& gamma,
+                 const std::vector<float>& beta, const outputs& vector,
+                 const outputs& scalar) const {
+    const float* set = x.data() + s * set_length_;
+    const statistics::set_moments exact =
+        statistics::moments_of(statistics::strided_set{set, 1, set_length_, 0});
+    double largest = 0.0, spread = 0.0, square = 0.0;
+    for (std::int64_t i = 0; i < set_length_; ++i) {
+      largest = std::max(largest, std::fabs(static_cast<double>(set[i]) - set[0]));
+      spread = std::max(spread, std::fabs(set[i] - exact.mean));
+      square = std::max(square, static_cast<double>(set[i]) * set[i]);
+    }
+    const double u = unit_roundoff;
+    const std::string where = "set " + std::to_string(s);
+    const std::size_t at = static_cast<std::size_t>(s);
+    double rstd_error = 0.0, mean_error = 0.0;  // of the factors y is made with
+    if (kind_ == set_norm_kind::standardize) {
+      const double var = exact.variance();
+      const set_tolerance t = chain_tolerance(64, 16, largest, spread, var);
+      // Both outputs are rounded to float: one more ulp of each.
+      EXPECT_LE(std::fabs(vector.mean[at] - static_cast<double>(scalar.mean[at])),
+                t.mean + 2 * u * std::fabs(exact.mean))
+          << where;
+      // rstd = (var + eps)^(-1/2): half var's relative error, eps damping it.
+      mean_error = t.mean;
+      rstd_error = (t.variance / 2.0 * var / (var + eps) + 2 * u) * scalar.rstd[at];
+      EXPECT_LE(std::fabs(vector.rstd[at] - static_cast<double>(scalar.rstd[at])), rstd_error)
+          << where;
+    } else {
+      // A sum of squares: positive terms, relative error at most the chain's
+      // length in ulps, plus the steps around the chains.
+      const double relative = (64 + 16) * u;
+      if (kind_ == set_norm_kind::rms) {
+        rstd_error = (relative / 2.0 + 2 * u) * scalar.rstd[at];
+        EXPECT_LE(std::fabs(vector.rstd[at] - static_cast<double>(scalar.rstd[at])), rstd_error)
+            << where;
+      } else {
+        EXPECT_LE(std::fabs(vector.norm[at] - static_cast<double>(scalar.norm[at])),
+                  (relative / 2.0 + 2 * u) * scalar.norm[at])
+            << where;
+      }
+    }
+    // y: the factors' errors carried to each output, plus a few roundings of
+    // the normalisation itself on either path (subtraction, two multiply-adds
+    // against three operations), 8 ulps of the terms.
+    const std::vector<float> got(vector.y.begin() + s * set_length_,
+                                 vector.y.begin() + (s + 1) * set_length_);
+    const std::vector<float> want(scalar.y.begin() + s * set_length_,
+                                  scalar.y.begin() + (s + 1) * set_length_);
+    const double rstd = kind_ == set_norm_kind::weight ? 0.0 : scalar.rstd[at];
+    EXPECT_TRUE(within(got, want, [&](std::size_t i) {
+      const double value = set[i];
+      if (kind_ == set_norm_kind::weight) {
+        return (64 + 16) * u * std::fabs(want[i]) + 8 * u * std::fabs(want[i]);
+      }
+      const std::int64_t feature =
+          run_length_ == 1 ? static_cast<std::int64_t>(i)
+                           : (s * set_length_ + static_cast<std::int64_t>(i)) / run_length_;
+      const double g = std::fabs(gamma[static_cast<std::size_t>(feature)]);
+      const double b = std::fabs(beta[static_cast<std::size_t>(feature)]);
+      const double centred =
+          kind_ == set_norm_kind::standardize ? std::fabs(value - exact.mean) : std::fabs(value);
+      return g * (rstd * mean_error + centred * rstd_error) + 8 * u * (centred * rstd * g + b);
+    })) << where;
+  }
+
+  set_norm_kind kind_ = set_norm_kind::standardize;
+  std::int64_t sets_ = 3;
+  std::int64_t set_length_ = 1;
+  std::int64_t run_length_ = 1;
+  float offset_ = 0.0f;
+  float scale_ = 1.0f;
+};
+
+// Lengths around each tile of a kernel of this many lanes: a vector, four
+// accumulators, one 64-long chain of them, a block, a chunk, and a set of
+// several chunks.
+std::vector<std::int64_t> set_lengths(std::int64_t lanes) {
+  return around({1, lanes, 4 * lanes, 2 * 4 * lanes, 64 * 4 * lanes, 4096, 2 * 4096,
+                 statistics::chunk_floats, 2 * statistics::chunk_floats});
+}
+
+class ContiguousSetKernels : public ::testing::TestWithParam<dispatch::isa> {};
+
+TEST_P(ContiguousSetKernels, LayerNormRowsMatchTheScalarPathAroundEveryTile) {
+  for (std::int64_t length : set_lengths(lanes_of(GetParam()))) {
+    ContiguousSetsTester().set_length(length).Test(GetParam());
+  }
+}
+
+TEST_P(ContiguousSetKernels, LayerNormRowsOfOffsetDataMatchTheScalarPath) {
+  // 1e4 + N(0, 1): the shift by the set's first value is what keeps these.
+  for (std::int64_t length : set_lengths(lanes_of(GetParam()))) {
+    ContiguousSetsTester().set_length(length).offset(1e4f).Test(GetParam());
+  }
+}
+
+TEST_P(ContiguousSetKernels, HugeAndTinyRowsTakeTheScalarStatisticsAndMatch) {
+  // Squares past float32's range in some blocks: those sets are redone on
+  // the scalar path, which must show at block and chunk boundaries alike.
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (std::int64_t length : around({4 * lanes, 4096, statistics::chunk_floats})) {
+    ContiguousSetsTester().set_length(length).scale(1e25f).Test(GetParam());
+    ContiguousSetsTester().set_length(length).scale(1e-25f).Test(GetParam());
+  }
+}
+
+TEST_P(ContiguousSetKernels, RmsNormRowsMatchTheScalarPathAroundEveryTile) {
+  for (std::int64_t length : set_lengths(lanes_of(GetParam()))) {
+    ContiguousSetsTester().kind(set_norm_kind::rms).set_length(length).Test(GetParam());
+  }
+}
+
+TEST_P(ContiguousSetKernels, WeightNormRowsMatchTheScalarPathAroundEveryTile) {
+  for (std::int64_t length : set_lengths(lanes_of(GetParam()))) {
+    ContiguousSetsTester().kind(set_norm_kind::weight).set_length(length).Test(GetParam());
+  }
+}
+
+TEST_P(ContiguousSetKernels, NchwGroupsMatchTheScalarPathAroundEveryRunTail) {
+  // Groups of two channels whose runs (planes) end at every vector tail, and
+  // planes that straddle a chunk.
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (std::int64_t run : around({lanes, 4 * lanes, 4096, statistics::chunk_floats / 2})) {
+    ContiguousSetsTester().set_length(2 * run).run_length(run).Test(GetParam());
+    ContiguousSetsTester().set_length(2 * run).run_length(run).offset(1e4f).Test(GetParam());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Levels, ContiguousSetKernels, ::testing::ValuesIn(runnable_levels()),
+                         level_name);
+
+}  // namespace
+}  // namespace simdnorm::kernel_testing
