@@ -5,9 +5,11 @@
 #   scripts/sanitize.sh thread    # ThreadSanitizer
 #
 # address: every test, once per instruction set (ctest -L isa: the whole
-# suite in one process per level), plus the consumer and script checks;
-# any report fails the run (-fno-sanitize-recover). The 8 GiB test (label
-# large) and the accuracy gate (label accuracy) run in the plain build only.
+# suite in one process per level), then the kernel testers (every vector
+# kernel on every instruction set, one process), with the internal
+# assertions on (SIMDNORM_DEBUG_ASSERTS); any report fails the run
+# (-fno-sanitize-recover). The 8 GiB test (label large) and the accuracy
+# gate (label accuracy) run in the plain build only.
 #
 # thread: the concurrency tests that ThreadSanitizer can judge (target
 # simdnorm_concurrency_tests), on the best instruction set and on the scalar
@@ -29,7 +31,9 @@ cd "$root"
 
 sanitizer=${1:-}
 case "$sanitizer" in
-  address) flags="-fsanitize=address,undefined -fno-sanitize-recover=all" ;;
+  # SIMDNORM_DEBUG_ASSERTS: the assertions below the validation boundary
+  # (lib/validation/debug_assert.hpp), off in release builds, on here.
+  address) flags="-fsanitize=address,undefined -fno-sanitize-recover=all -DSIMDNORM_DEBUG_ASSERTS" ;;
   thread) flags="-fsanitize=thread" ;;
   *)
     echo "usage: scripts/sanitize.sh address|thread" >&2
@@ -53,9 +57,10 @@ cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS="$flags -fno-omit-frame-pointer" \
   -DSIMDNORM_BUILD_TESTS=ON -DSIMDNORM_BUILD_BENCHMARKS=OFF -DSIMDNORM_BENCH_PEERS=OFF >/dev/null
 echo "sanitize.sh: building with $jobs jobs" >&2
-target=simdnorm_tests
-[[ "$sanitizer" == thread ]] && target=simdnorm_concurrency_tests
-cmake --build "$build_dir" --parallel "$jobs" --target "$target"
+targets=(simdnorm_tests simdnorm_kernel_tests)
+[[ "$sanitizer" == thread ]] && targets=(simdnorm_concurrency_tests)
+target=${targets[0]}
+cmake --build "$build_dir" --parallel "$jobs" --target "${targets[@]}"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -63,9 +68,11 @@ export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/
 tests=$(find "$build_dir/tests" -maxdepth 1 -type f -name "$target" -perm -u+x)
 if [[ "$sanitizer" == address ]]; then
   ctest --test-dir "$build_dir" -L isa --output-on-failure --parallel "$jobs"
+  # Every vector kernel on every instruction set, in one process.
+  "$build_dir/tests/simdnorm_kernel_tests" --gtest_brief=1
 else
   status=0
-  for isa in avx512 scalar; do  # avx512 falls back to the best level the CPU has
+  for isa in best scalar; do
     echo "sanitize.sh: thread, SIMDNORM_ISA=$isa" >&2
     SIMDNORM_ISA=$isa "$tests" --gtest_brief=1 \
       --gtest_filter='Determinism.SmallCalls*:CApiLastError.*' || status=1
