@@ -64,7 +64,7 @@ set_scales scales_of(const statistics::strided_set& set, double mean) {
 // Each plane is reduced as a contiguous run (chains of at most 64 per lane,
 // as the contiguous-set kernels), and a channel's planes merge in double.
 void test_nchw_moments(dispatch::isa level, const shape& s, bool per_instance, float offset) {
-  const std::vector<float> x = normal_data(
+  const std::vector<float> x = normal(
       s.n * s.c * s.spatial, static_cast<std::uint32_t>(s.c * 131 + s.spatial), offset, 1.0f);
   const std::int64_t count = per_instance ? s.n * s.c : s.c;
   std::vector<statistics::set_moments> got(static_cast<std::size_t>(count));
@@ -108,7 +108,7 @@ void test_nhwc_moments(dispatch::isa level, std::int64_t rows, std::int64_t chan
                        std::int64_t rows_per_chunk, float offset) {
   const shape s{1, channels, rows, layout::nhwc};
   const std::vector<float> x =
-      normal_data(rows * channels, static_cast<std::uint32_t>(rows * 977 + channels), offset, 1.0f);
+      normal(rows * channels, static_cast<std::uint32_t>(rows * 977 + channels), offset, 1.0f);
   const std::int64_t chunks = (rows + rows_per_chunk - 1) / rows_per_chunk;
   std::vector<statistics::set_moments> partials(static_cast<std::size_t>(chunks * channels));
   std::vector<float> states(static_cast<std::size_t>(chunks * 2 * channels));
@@ -181,19 +181,18 @@ std::vector<float> affine_by_kernel(dispatch::isa level, const affine_case& k,
 
 void test_affine(dispatch::isa level, const affine_case& k) {
   const std::int64_t count = k.s.n * k.s.c * k.s.spatial;
-  const std::vector<float> x =
-      normal_data(count, static_cast<std::uint32_t>(count + k.s.c), 1e4f, 1.0f);
+  const std::vector<float> x = normal(count, static_cast<std::uint32_t>(count + k.s.c), 1e4f, 1.0f);
   const std::int64_t set_count = k.per_instance ? k.s.n * k.s.c : k.s.c;
-  const std::vector<float> means = normal_data(set_count, 7, 1e4f, 0.5f);
-  const std::vector<float> rstds = uniform_data(set_count, 8, 0.5f, 2.0f);
+  const std::vector<float> means = normal(set_count, 7, 1e4f, 0.5f);
+  const std::vector<float> rstds = uniform(set_count, 8, 0.5f, 2.0f);
   std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(set_count));
   for (std::size_t i = 0; i < sets.size(); ++i) {
     // A mean with a second part, as a measured one has.
     const statistics::split_mean m = statistics::split(means[i] + 3e-4);
     sets[i] = {m.hi, m.lo, rstds[i]};
   }
-  const std::vector<float> gamma = uniform_data(k.s.c, 9, -2.0f, 2.0f);
-  const std::vector<float> beta = uniform_data(k.s.c, 10, -1.0f, 1.0f);
+  const std::vector<float> gamma = uniform(k.s.c, 9, -2.0f, 2.0f);
+  const std::vector<float> beta = uniform(k.s.c, 10, -1.0f, 1.0f);
   const std::vector<float> got = affine_by_kernel(level, k, x, sets, gamma, beta);
   std::vector<float> want(x.size());
   scalar::normalize(x.data(), want.data(), k.s, sets,
@@ -234,14 +233,14 @@ TEST_P(ChannelKernels, AnNhwcChannelGetsTheSameBitsWhereverTheRowEnds) {
   // first C channels of a C + 1 channel tensor equal a C channel tensor's.
   const std::int64_t lanes = lanes_of(GetParam());
   for (std::int64_t channels : around({lanes, 4 * lanes})) {
-    const std::vector<float> x = normal_data(channels + 1, 11, 1e4f, 1.0f);
+    const std::vector<float> x = normal(channels + 1, 11, 1e4f, 1.0f);
     std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(channels + 1));
     for (std::size_t i = 0; i < sets.size(); ++i) {
       const statistics::split_mean m = statistics::split(1e4 + 1e-3 * static_cast<double>(i));
       sets[i] = {m.hi, m.lo, 1.0f + 0.01f * static_cast<float>(i)};
     }
-    const std::vector<float> gamma = uniform_data(channels + 1, 12, -2.0f, 2.0f);
-    const std::vector<float> beta = uniform_data(channels + 1, 13, -1.0f, 1.0f);
+    const std::vector<float> gamma = uniform(channels + 1, 12, -2.0f, 2.0f);
+    const std::vector<float> beta = uniform(channels + 1, 13, -1.0f, 1.0f);
     const affine_case wide{shape{1, channels + 1, 1, layout::nhwc}, false};
     const affine_case narrow{shape{1, channels, 1, layout::nhwc}, false};
     std::vector<float> from_wide = affine_by_kernel(GetParam(), wide, x, sets, gamma, beta);

@@ -61,10 +61,10 @@ class ContiguousSetsTester {
   void Test(dispatch::isa level) const {
     const std::int64_t count = sets_ * set_length_;
     const std::int64_t affine = run_length_ == 1 ? set_length_ : sets_ * set_length_ / run_length_;
-    const std::vector<float> x = normal_data(count, seed(), offset_, scale_);
-    const std::vector<float> gamma = uniform_data(affine, seed() + 1, -2.0f, 2.0f);
-    const std::vector<float> beta = uniform_data(affine, seed() + 2, -1.0f, 1.0f);
-    const std::vector<float> gain = uniform_data(sets_, seed() + 3, 0.5f, 2.0f);
+    const std::vector<float> x = normal(count, seed(), offset_, scale_);
+    const std::vector<float> gamma = uniform(affine, seed() + 1, -2.0f, 2.0f);
+    const std::vector<float> beta = uniform(affine, seed() + 2, -1.0f, 1.0f);
+    const std::vector<float> gain = uniform(sets_, seed() + 3, 0.5f, 2.0f);
 
     outputs vector = fresh();
     const kernels::contiguous_sets_args args = args_of(x, gamma, beta, gain, vector);

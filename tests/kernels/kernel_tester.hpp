@@ -12,12 +12,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "dispatch/call_on_isa.hpp"
 #include "dispatch/instruction_sets.hpp"
+#include "test_support.hpp"
 
 namespace simdnorm::kernel_testing {
 
@@ -62,23 +62,9 @@ inline std::vector<std::int64_t> around(std::initializer_list<std::int64_t> size
   return swept;
 }
 
-// offset + N(0, 1) * scale, the same for the same seed.
-inline std::vector<float> normal_data(std::int64_t count, std::uint32_t seed, float offset,
-                                      float scale) {
-  std::mt19937 engine(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> v(static_cast<std::size_t>(count));
-  for (float& e : v) e = offset + dist(engine) * scale;
-  return v;
-}
-
-inline std::vector<float> uniform_data(std::int64_t count, std::uint32_t seed, float lo, float hi) {
-  std::mt19937 engine(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(static_cast<std::size_t>(count));
-  for (float& e : v) e = dist(engine);
-  return v;
-}
+// Seeded data, as every suite draws it.
+using testing::normal;
+using testing::uniform;
 
 // ---- error bounds -------------------------------------------------------------
 //
