@@ -4,6 +4,11 @@
 
 namespace simdnorm::dispatch {
 
-path current_path() { return path{active_isa(), tbb::this_task_arena::max_concurrency()}; }
+int path::threads() const {
+  if (threads_ == 0) threads_ = tbb::this_task_arena::max_concurrency();
+  return threads_;
+}
+
+path current_path() { return path(active_isa()); }
 
 }  // namespace simdnorm::dispatch

@@ -25,7 +25,7 @@ void report_call(const char* method, const std::string& shape, const char* imple
   // One fprintf a line: stdio locks the stream per call, so lines from
   // concurrent callers do not interleave.
   std::fprintf(stderr, "simdnorm_verbose,%s,%s,%s,%s,threads:%d,%.4g ms%s\n", method, shape.c_str(),
-               implementation, name_of(p.level), p.went_parallel ? p.threads : 1, milliseconds,
+               implementation, name_of(p.level), p.went_parallel ? p.threads() : 1, milliseconds,
                declined.text().c_str());
 }
 

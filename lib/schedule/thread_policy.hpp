@@ -26,7 +26,7 @@ constexpr std::int64_t floats_per_task = std::int64_t{1} << 14;
 // Whether items independent work items holding floats floats in all go to
 // oneTBB rather than run on the calling thread.
 inline bool run_in_parallel(const dispatch::path& p, std::int64_t items, std::int64_t floats) {
-  return p.threads > 1 && items > 1 && floats >= parallel_threshold;
+  return items > 1 && floats >= parallel_threshold && p.threads() > 1;
 }
 
 // Items per oneTBB task: about floats_per_task floats.
@@ -43,15 +43,15 @@ inline std::int64_t grain_of(std::int64_t floats_per_item) {
 // splitting at all.
 inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
                                    std::int64_t chunks_per_set, std::int64_t floats) {
-  return chunks_per_set > 1 && floats >= parallel_threshold && p.threads > 1 &&
-         sets < 2 * p.threads;
+  return chunks_per_set > 1 && floats >= parallel_threshold && p.threads() > 1 &&
+         sets < 2 * p.threads();
 }
 
 // NCHW batch statistics: with fewer channels than twice the threads, each
 // channel's n planes are reduced in parallel (split along n, DESIGN.md
 // section 3) and merged in sample order, as one thread merges them.
 inline bool split_channels_along_n(const dispatch::path& p, const shape& s) {
-  return s.n > 1 && s.c < 2 * p.threads;
+  return s.n > 1 && s.c < 2 * p.threads();
 }
 
 }  // namespace simdnorm::schedule
