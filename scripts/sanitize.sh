@@ -5,7 +5,9 @@
 #   scripts/sanitize.sh thread    # ThreadSanitizer
 #
 # address: every test, once per instruction set (ctest -L isa: the whole
-# suite in one process per level), then the kernel testers (every vector
+# suite in one process per level), the out-of-memory tests (ctest -L
+# fault_injection: every method and path with each allocation failing, and
+# oneTBB's start-up in fresh processes), then the kernel testers (every vector
 # kernel on every instruction set, one process), with the internal
 # assertions on (SIMDNORM_DEBUG_ASSERTS); any report fails the run
 # (-fno-sanitize-recover). The 8 GiB test (label large) and the accuracy
@@ -57,7 +59,7 @@ cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS="$flags -fno-omit-frame-pointer" \
   -DSIMDNORM_BUILD_TESTS=ON -DSIMDNORM_BUILD_BENCHMARKS=OFF -DSIMDNORM_BENCH_PEERS=OFF >/dev/null
 echo "sanitize.sh: building with $jobs jobs" >&2
-targets=(simdnorm_tests simdnorm_kernel_tests)
+targets=(simdnorm_tests simdnorm_kernel_tests simdnorm_fault_injection_tests simdnorm_tbb_startup_tests)
 [[ "$sanitizer" == thread ]] && targets=(simdnorm_concurrency_tests)
 target=${targets[0]}
 cmake --build "$build_dir" --parallel "$jobs" --target "${targets[@]}"
@@ -67,7 +69,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/scripts/tsan-suppressions.txt"
 tests=$(find "$build_dir/tests" -maxdepth 1 -type f -name "$target" -perm -u+x)
 if [[ "$sanitizer" == address ]]; then
-  ctest --test-dir "$build_dir" -L isa --output-on-failure --parallel "$jobs"
+  ctest --test-dir "$build_dir" -L 'isa|fault_injection' --output-on-failure --parallel "$jobs"
   # Every vector kernel on every instruction set, in one process.
   "$build_dir/tests/simdnorm_kernel_tests" --gtest_brief=1
 else

@@ -23,23 +23,35 @@ std::string& last_error() {
   return message;
 }
 
+// Keeps message as the thread's last error. Storing it may itself need
+// memory; when that fails the status still goes back, with the message cut
+// to what the string holds already (clear() never allocates).
+void remember(const char* message) noexcept {
+  std::string& kept = last_error();
+  try {
+    kept = message;
+  } catch (...) {
+    kept.clear();
+  }
+}
+
 template <class Call>
 sn_status guarded(Call&& call) noexcept {
+  last_error().clear();
   try {
-    last_error().clear();
     call();
     return SN_OK;
   } catch (const std::invalid_argument& e) {
-    last_error() = e.what();
+    remember(e.what());
     return SN_ERROR_INVALID_ARGUMENT;
   } catch (const std::bad_alloc&) {
-    last_error() = "out of memory";
+    remember("out of memory");
     return SN_ERROR_OUT_OF_MEMORY;
   } catch (const std::exception& e) {
-    last_error() = e.what();
+    remember(e.what());
     return SN_ERROR_INTERNAL;
   } catch (...) {
-    last_error() = "unknown internal error";
+    remember("unknown internal error");
     return SN_ERROR_INTERNAL;
   }
 }

@@ -74,11 +74,17 @@ void nhwc_channels(const group_call& a, const dispatch::path& p) {
       const statistics::set_normalizer set =
           statistics::normalizer_of(group.mean, group.variance(), a.eps);
       for (std::int64_t c = first; c < first + width; ++c) per_instance[c] = set;
-      if (a.mean != nullptr) a.mean[n * a.groups + g] = static_cast<float>(group.mean);
-      if (a.rstd != nullptr) a.rstd[n * a.groups + g] = set.rstd;
     }
   }
   steps.normalize(a.x, a.s, per_instance, true, a.gamma, a.beta, a.y);
+  // The statistics outputs last: normalize allocates before it writes y,
+  // and nothing after its first write can fail. hi is the group's mean
+  // rounded to float.
+  for (std::int64_t set = 0; set < a.s.n * a.groups; ++set) {
+    const statistics::set_normalizer& first = per_instance[set * width];
+    if (a.mean != nullptr) a.mean[set] = first.hi;
+    if (a.rstd != nullptr) a.rstd[set] = first.rstd;
+  }
 }
 
 constexpr dispatch::implementation<group_call> implementations[] = {

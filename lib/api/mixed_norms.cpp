@@ -75,12 +75,16 @@ struct mix {
   template <class Steps>
   void operator()(const Steps& steps, const mixed_call& a) const {
     const std::vector<statistics::set_moments> instances = steps.instance_moments(a.x, a.s);
+    const std::vector<statistics::set_moments> batch =
+        statistics::batch_moments(instances, a.s, a.batch);
     const std::vector<statistics::set_normalizer> sets =
         a.rho != nullptr
-            ? statistics::batch_instance_normalizers(instances, a.s, a.batch, a.rho, a.eps)
-            : statistics::switchable_normalizers(instances, a.s, a.batch, *a.weights, a.eps);
+            ? statistics::batch_instance_normalizers(instances, batch, a.s, a.batch, a.rho, a.eps)
+            : statistics::switchable_normalizers(instances, batch, a.s, a.batch, *a.weights,
+                                                 a.eps);
+    // Everything allocated: from the first write of y on, nothing can fail.
     steps.normalize(a.x, a.s, sets, true, a.gamma, a.beta, a.y);
-    statistics::update_running(instances, a.s, a.batch);
+    statistics::update_running(batch, a.batch);
   }
 };
 

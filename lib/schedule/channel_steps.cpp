@@ -2,9 +2,9 @@
 
 #include <cstdint>
 #include <vector>
-#include <xsimd/memory/xsimd_aligned_allocator.hpp>
 
 #include "kernels/channel_kernels.hpp"
+#include "schedule/aligned_vector.hpp"
 #include "schedule/run_items.hpp"
 #include "schedule/thread_policy.hpp"
 #include "validation/debug_assert.hpp"
@@ -105,8 +105,7 @@ void channel_steps::normalize(const float* x, const shape& s,
   // 64-byte aligned: every AVX-512 load of a row of factors then stays in
   // one cache line (a heap vector's 16 bytes left most of them split, and
   // the NHWC normalisation's speed to wherever the allocator put them).
-  using aligned = std::vector<float, xsimd::aligned_allocator<float, 64>>;
-  aligned hi(sets.size()), scale(sets.size()), shift(sets.size());
+  cache_aligned_vector<float> hi(sets.size()), scale(sets.size()), shift(sets.size());
   for (std::size_t i = 0; i < sets.size(); ++i) {
     const std::size_t c = i % static_cast<std::size_t>(s.c);
     hi[i] = sets[i].hi;

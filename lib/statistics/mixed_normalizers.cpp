@@ -19,38 +19,36 @@ struct batch_part {
   std::vector<double> var;
 };
 
-batch_part batch_statistics(const std::vector<set_moments>& instances, const shape& s,
+batch_part batch_statistics(const std::vector<set_moments>& batch_moments, const shape& s,
                             const batch_source& source) {
   batch_part batch{std::vector<double>(static_cast<std::size_t>(s.c)),
                    std::vector<double>(static_cast<std::size_t>(s.c))};
-  if (source.training) {
-    const std::vector<set_moments> channels = merge_over_samples(instances, s);
-    for (std::int64_t c = 0; c < s.c; ++c) {
-      batch.mean[c] = channels[c].mean;
-      batch.var[c] = channels[c].variance();
-    }
-  } else {
-    for (std::int64_t c = 0; c < s.c; ++c) {
-      batch.mean[c] = source.running_mean[c];
-      batch.var[c] = source.running_var[c];
-    }
+  for (std::int64_t c = 0; c < s.c; ++c) {
+    batch.mean[c] = source.training ? batch_moments[c].mean : source.running_mean[c];
+    batch.var[c] = source.training ? batch_moments[c].variance() : source.running_var[c];
   }
   return batch;
 }
 
 }  // namespace
 
-void update_running(const std::vector<set_moments>& instances, const shape& s,
-                    const batch_source& source) {
+std::vector<set_moments> batch_moments(const std::vector<set_moments>& instances, const shape& s,
+                                       const batch_source& source) {
+  if (!source.training) return {};
+  return merge_over_samples(instances, s);
+}
+
+void update_running(const std::vector<set_moments>& batch_moments, const batch_source& source) {
   if (!source.training || source.update_mean == nullptr) return;
-  update_running_statistics(merge_over_samples(instances, s), source.momentum,
-                            running_var_kind::unbiased, source.update_mean, source.update_var);
+  update_running_statistics(batch_moments, source.momentum, running_var_kind::unbiased,
+                            source.update_mean, source.update_var);
 }
 
 std::vector<set_normalizer> batch_instance_normalizers(const std::vector<set_moments>& instances,
+                                                       const std::vector<set_moments>& batch_moments,
                                                        const shape& s, const batch_source& source,
                                                        const float* rho, float eps) {
-  const batch_part batch = batch_statistics(instances, s, source);
+  const batch_part batch = batch_statistics(batch_moments, s, source);
   // rho * (x - mb) * rb + (1 - rho) * (x - mi) * ri is linear in x: it is
   // (x - m) * r with r = rho * rb + (1 - rho) * ri and m the r-weighted mean of
   // mb and mi. Normalising subtract-first with that m keeps offset data exact.
@@ -70,9 +68,10 @@ std::vector<set_normalizer> batch_instance_normalizers(const std::vector<set_mom
 }
 
 std::vector<set_normalizer> switchable_normalizers(const std::vector<set_moments>& instances,
+                                                   const std::vector<set_moments>& batch_moments,
                                                    const shape& s, const batch_source& source,
                                                    const switch_weights& weights, float eps) {
-  const batch_part batch = batch_statistics(instances, s, source);
+  const batch_part batch = batch_statistics(batch_moments, s, source);
   std::vector<set_normalizer> sets(instances.size());
   for (std::int64_t n = 0; n < s.n; ++n) {
     set_moments layer;

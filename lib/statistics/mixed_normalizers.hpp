@@ -25,19 +25,27 @@ struct batch_source {
   float momentum;
 };
 
+// The batch moments of a training call, one per channel: the instance
+// moments merged over samples. Empty in inference.
+std::vector<set_moments> batch_moments(const std::vector<set_moments>& instances, const shape& s,
+                                       const batch_source& batch);
+
 // One normaliser per (n, c), index n * c_total + c, from the instance moments
-// (same index) and the batch part.
+// (same index) and the batch part: batch_moments in training, the running
+// statistics in inference.
 std::vector<set_normalizer> batch_instance_normalizers(const std::vector<set_moments>& instances,
+                                                       const std::vector<set_moments>& batch_moments,
                                                        const shape& s, const batch_source& batch,
                                                        const float* rho, float eps);
 std::vector<set_normalizer> switchable_normalizers(const std::vector<set_moments>& instances,
+                                                   const std::vector<set_moments>& batch_moments,
                                                    const shape& s, const batch_source& batch,
                                                    const switch_weights& weights, float eps);
 
-// In training with running statistics given: folds the batch moments (the
-// instance moments merged over samples) into them, unbiased variance.
-void update_running(const std::vector<set_moments>& instances, const shape& s,
-                    const batch_source& batch);
+// In training with running statistics given: folds the batch moments into
+// them, unbiased variance. Allocates nothing, so that it can follow the
+// writing of y without a failure in between.
+void update_running(const std::vector<set_moments>& batch_moments, const batch_source& batch);
 
 }  // namespace simdnorm::statistics
 
