@@ -1,5 +1,6 @@
 #include "data_family.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -52,6 +53,12 @@ std::vector<float> family_floats(const data_family& family, std::int64_t count, 
       }
       break;
     }
+    case data_shape::extreme:
+      for (float& v : values) {
+        const double t = std::clamp(static_cast<double>(v), -1.0, 1.0);
+        v = static_cast<float>(t * std::numeric_limits<float>::max());
+      }
+      break;
     case data_shape::poisoned:
       values.front() = std::numeric_limits<float>::quiet_NaN();
       values.back() = std::numeric_limits<float>::infinity();

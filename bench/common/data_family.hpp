@@ -16,6 +16,7 @@ enum class data_shape {
   tiny,      // N(0, 1) * scale with every 16th value a float32 denormal
   mixed,     // N(0, 1) * 10^k, k from -20 to 20 changing with the outermost index
   poisoned,  // N(0, 1) with a NaN first and a +Inf last
+  extreme,   // FLT_MAX * (offset + N(0, 1) * scale), clamped to +-FLT_MAX
 };
 
 struct data_family {
@@ -36,7 +37,9 @@ inline constexpr data_family data_families[] = {
 // there (1/16); constant sets; tiny values with denormals; huge values whose
 // squares overflow float32; magnitudes from 1e-20 to 1e20 across the
 // outermost dimension; a NaN and an Inf, which must poison their own sets
-// and no other.
+// and no other; data across float32's whole range, up to +-FLT_MAX, with
+// means near -0.3 FLT_MAX, where x - mean leaves float32 unless the library
+// takes care (README, "Supported range").
 inline constexpr data_family accuracy_families[] = {
     {"normal", 0.0},
     {"offset1e4", 1e4},
@@ -47,6 +50,7 @@ inline constexpr data_family accuracy_families[] = {
     {"huge", 0.0, 1e30},
     {"mixed", 0.0, 1.0, data_shape::mixed},
     {"nan_inf", 0.0, 1.0, data_shape::poisoned},
+    {"flt_max", -0.3, 0.4, data_shape::extreme},
 };
 
 // count values of the family, in outer blocks of equal size (the samples or

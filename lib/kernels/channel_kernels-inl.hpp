@@ -206,8 +206,14 @@ void channel_affine_kernel::operator()(Arch, const channel_affine_args& a, std::
                           float_sink{a.y + i * a.s.spatial});
     } else {
       const std::int64_t f = n * a.factors_per_sample;
-      normalize_channels<Arch>(a.x + i * a.s.c, a.s.c, a.mean_hi + f, a.scale + f, a.shift + f,
-                               a.y + i * a.s.c);
+      const float_source x{a.x + i * a.s.c};
+      if (a.halved_input) {
+        normalize_channels<Arch>(halved_source<float_source>{x}, a.s.c, a.mean_hi + f,
+                                 a.scale + f, a.shift + f, a.y + i * a.s.c);
+      } else {
+        normalize_channels<Arch>(x, a.s.c, a.mean_hi + f, a.scale + f, a.shift + f,
+                                 a.y + i * a.s.c);
+      }
     }
     if (++k == per_sample) {
       k = 0;

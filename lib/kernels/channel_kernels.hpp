@@ -67,6 +67,9 @@ struct channel_affine_args {
   const float* scale;
   const float* shift;
   float* y;
+  // NHWC: the factors are those of x/2, for a call with a set whose x - mean
+  // could overflow (statistics/normalizer.hpp); NCHW runs decide per plane.
+  bool halved_input = false;
 };
 
 // Work items [first, last): NCHW planes (n, c) at n * c_total + c, or NHWC

@@ -37,6 +37,20 @@ struct float_source {
   float_source advanced(std::int64_t k) const { return float_source{data + k}; }
 };
 
+// Reads half of what Source holds: the input of the halved normalisation of
+// a set whose x - mean could overflow (statistics/normalizer.hpp).
+template <class Source>
+struct halved_source {
+  Source inner;
+
+  template <class Arch>
+  xsimd::batch<float, Arch> load(std::int64_t i) const {
+    return inner.template load<Arch>(i) * xsimd::batch<float, Arch>(0.5f);
+  }
+  float at(std::int64_t i) const { return inner.at(i) * 0.5f; }
+  halved_source advanced(std::int64_t k) const { return halved_source{inner.advanced(k)}; }
+};
+
 struct float_sink {
   float* data;
 

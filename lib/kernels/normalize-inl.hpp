@@ -66,8 +66,8 @@ void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& s
 // y = ((x - hi) - lo) * (rstd * gamma) + beta over one row, gamma and beta
 // per feature (either may be null).
 template <class Arch, class Source, class Sink>
-void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& set,
-                   const float* gamma, const float* beta, Sink y) {
+void normalize_row_of(Source x, std::int64_t d, const statistics::set_normalizer& set,
+                      const float* gamma, const float* beta, Sink y) {
   if (gamma != nullptr && beta != nullptr) {
     normalize_row<Arch, true, true>(x, d, set, gamma, beta, y);
   } else if (gamma != nullptr) {
@@ -76,6 +76,18 @@ void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& s
     normalize_row<Arch, false, true>(x, d, set, gamma, beta, y);
   } else {
     normalize_row<Arch, false, false>(x, d, set, gamma, beta, y);
+  }
+}
+
+// The same, halved where x - hi could overflow (statistics/normalizer.hpp):
+// one branch per set, none per element.
+template <class Arch, class Source, class Sink>
+void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& set,
+                   const float* gamma, const float* beta, Sink y) {
+  if (statistics::subtraction_may_overflow(set.hi)) {
+    normalize_row_of<Arch>(halved_source<Source>{x}, d, statistics::halved(set), gamma, beta, y);
+  } else {
+    normalize_row_of<Arch>(x, d, set, gamma, beta, y);
   }
 }
 
@@ -107,7 +119,7 @@ void normalize_run_vectors(Source x, std::int64_t length, const run_factors& f, 
 // NCHW plane, or part of one). The tail uses the vector loop's operations,
 // so an element's bits do not depend on where a run was cut.
 template <class Arch, class Source, class Sink>
-void normalize_run(Source x, std::int64_t length, const run_factors& f, Sink y) {
+void normalize_run_of(Source x, std::int64_t length, const run_factors& f, Sink y) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   const std::int64_t body = length - length % width;
   normalize_run_vectors<Arch>(x, body, f, y);
@@ -116,22 +128,39 @@ void normalize_run(Source x, std::int64_t length, const run_factors& f, Sink y) 
   }
 }
 
+// The factors that give the same y from x/2.
+inline run_factors halved(const run_factors& f) {
+  return run_factors{f.hi * 0.5f, f.scale * 2.0f, f.shift};
+}
+
+// The same, halved where x - hi could overflow.
+template <class Arch, class Source, class Sink>
+void normalize_run(Source x, std::int64_t length, const run_factors& f, Sink y) {
+  if (statistics::subtraction_may_overflow(f.hi)) {
+    normalize_run_of<Arch>(halved_source<Source>{x}, length, halved(f), y);
+  } else {
+    normalize_run_of<Arch>(x, length, f, y);
+  }
+}
+
 // y[c] = (x[c] - hi[c]) * scale[c] + shift[c] over a row of channels (an
 // NHWC position), the factors one per channel.
-template <class Arch>
-void normalize_channels(const float* x, std::int64_t channels, const float* hi, const float* scale,
+// Source: float_source, or halved_source when the factors were halved for
+// the whole call (schedule/channel_steps.cpp).
+template <class Arch, class Source>
+void normalize_channels(Source x, std::int64_t channels, const float* hi, const float* scale,
                         const float* shift, float* y) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   std::int64_t c = 0;
   for (; c + width <= channels; c += width) {
-    multiply_add(batch::load_unaligned(x + c) - batch::load_unaligned(hi + c),
+    multiply_add(x.template load<Arch>(c) - batch::load_unaligned(hi + c),
                  batch::load_unaligned(scale + c), batch::load_unaligned(shift + c))
         .store_unaligned(y + c);
   }
   // The tail with the vector loop's rounding, so that a channel's bits do
   // not depend on whether the row ends before its vector is full.
-  for (; c < channels; ++c) y[c] = multiply_add(x[c] - hi[c], scale[c], shift[c]);
+  for (; c < channels; ++c) y[c] = multiply_add(x.at(c) - hi[c], scale[c], shift[c]);
 }
 
 }  // namespace

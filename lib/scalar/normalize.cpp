@@ -17,15 +17,21 @@ void normalize(const float* x, float* y, const shape& s,
                             static_cast<std::size_t>((s.n - 1) * map.sets_per_sample +
                                                      (s.c - 1) / map.channels_per_set + 1));
   // One sample's per-channel factors, so that the inner loops index by channel
-  // only: scale = rstd * gamma is formed once per (n, c), not per element.
+  // only: scale = rstd * gamma is formed once per (n, c), not per element. A
+  // set whose x - hi could overflow reads x/2 with halved factors
+  // (statistics/normalizer.hpp); input_scale is 1 elsewhere, an exact
+  // multiplication.
   std::vector<float> hi(static_cast<std::size_t>(s.c));
   std::vector<float> lo(hi.size());
   std::vector<float> scale(hi.size());
   std::vector<float> shift(hi.size());
+  std::vector<float> input_scale(hi.size());
   for (std::int64_t n = 0; n < s.n; ++n) {
     for (std::int64_t c = 0; c < s.c; ++c) {
-      const statistics::set_normalizer& set =
-          sets[n * map.sets_per_sample + c / map.channels_per_set];
+      statistics::set_normalizer set = sets[n * map.sets_per_sample + c / map.channels_per_set];
+      const bool halve = statistics::subtraction_may_overflow(set.hi);
+      if (halve) set = statistics::halved(set);
+      input_scale[c] = halve ? 0.5f : 1.0f;
       hi[c] = set.hi;
       lo[c] = set.lo;
       scale[c] = gamma != nullptr ? set.rstd * gamma[c] : set.rstd;
@@ -37,7 +43,7 @@ void normalize(const float* x, float* y, const shape& s,
         const float* in = x + sample + c * s.spatial;
         float* out = y + sample + c * s.spatial;
         for (std::int64_t i = 0; i < s.spatial; ++i) {
-          out[i] = ((in[i] - hi[c]) - lo[c]) * scale[c] + shift[c];
+          out[i] = ((in[i] * input_scale[c] - hi[c]) - lo[c]) * scale[c] + shift[c];
         }
       }
     } else {
@@ -45,7 +51,7 @@ void normalize(const float* x, float* y, const shape& s,
         const float* in = x + sample + p * s.c;
         float* out = y + sample + p * s.c;
         for (std::int64_t c = 0; c < s.c; ++c) {
-          out[c] = ((in[c] - hi[c]) - lo[c]) * scale[c] + shift[c];
+          out[c] = ((in[c] * input_scale[c] - hi[c]) - lo[c]) * scale[c] + shift[c];
         }
       }
     }

@@ -112,8 +112,23 @@ void channel_steps::normalize(const float* x, const shape& s,
     scale[i] = gamma != nullptr ? sets[i].rstd * gamma[c] : sets[i].rstd;
     shift[i] = (beta != nullptr ? beta[c] : 0.0f) - sets[i].lo * scale[i];
   }
+  // An NHWC row mixes every channel's factors in one vector, so a set whose
+  // x - mean could overflow halves the whole call (statistics/normalizer.hpp):
+  // the same bits for every other set, unless its data or its differences
+  // from the mean are below 2^-125, where x/2 rounds. NCHW runs halve per
+  // plane in the kernel.
+  bool halved = false;
+  if (s.layout == layout::nhwc) {
+    for (std::size_t i = 0; i < sets.size() && !halved; ++i) {
+      halved = statistics::subtraction_may_overflow(hi[i]);
+    }
+    for (std::size_t i = 0; halved && i < sets.size(); ++i) {
+      hi[i] *= 0.5f;
+      scale[i] *= 2.0f;
+    }
+  }
   const kernels::channel_affine_args args{
-      x, s, per_instance ? s.c : 0, hi.data(), scale.data(), shift.data(), y};
+      x, s, per_instance ? s.c : 0, hi.data(), scale.data(), shift.data(), y, halved};
   const bool planes = s.layout == layout::nchw;
   run_items(path_, kernels::channel_affine_kernel{}, args, planes ? s.n * s.c : s.n * s.spatial,
             s.n * s.c * s.spatial);

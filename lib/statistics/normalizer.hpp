@@ -49,6 +49,20 @@ inline set_normalizer normalizer_of(double mean, double var, float eps) {
   return set_normalizer{parts.hi, parts.lo, rstd_of(var, eps)};
 }
 
+// Whether x - hi can overflow float32 for a finite x: |x - hi| is at most
+// FLT_MAX + |hi|, and rounds to infinity only from FLT_MAX plus half an ulp
+// (2^103) on, so sets whose mean is below 2^103 in magnitude never do. The
+// rare sets beyond (data reaching +-FLT_MAX with a mean far from 0) are
+// normalised halved: y = ((x/2 - hi/2) - lo/2) * (2 * scale) + shift, each
+// halving exact for every float32 from 2^-125 up, and no step overflowing
+// unless y itself does (see halved()).
+inline bool subtraction_may_overflow(float hi) { return __builtin_fabsf(hi) >= 0x1p103f; }
+
+// The normaliser of a set applied to x/2 rather than x: the same y.
+inline set_normalizer halved(const set_normalizer& set) {
+  return set_normalizer{set.hi * 0.5f, set.lo * 0.5f, set.rstd * 2.0f};
+}
+
 // Weight norm's g / ||v|| for a row whose norm is so small (below about
 // |g| / FLT_MAX: rows of denormals) that the factor overflows float32, though
 // every output g * v / ||v|| is at most |g|.

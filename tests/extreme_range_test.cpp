@@ -1,0 +1,148 @@
+// Data up to +-FLT_MAX: every method of the method table, in each layout, on
+// every instruction set this CPU runs and on the scalar path, gives finite
+// outputs that match the float64 reference wherever the exact result is a
+// float32 number. Two families: values spread over the whole range
+// (FLT_MAX * U(-1, 1)), where the statistics' shifted squares overflow; and
+// values of +-FLT_MAX only, two of every three negative (the row
+// {FLT_MAX, -FLT_MAX, -FLT_MAX}), whose sets have means near -FLT_MAX / 3,
+// so that x - mean itself leaves float32 (|x - mean| up to 4/3 FLT_MAX).
+// Methods that read statistics the caller gives get statistics on the same
+// scale: means up to FLT_MAX / 2, variances near FLT_MAX.
+#include <gtest/gtest.h>
+
+#include <cfloat>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "dispatch/instruction_sets.hpp"
+#include "method_calls.hpp"
+#include "methods/method_table.hpp"
+#include "simdnorm/simdnorm.hpp"
+
+namespace simdnorm::testing {
+namespace {
+
+enum class family { spread, signs };
+
+const char* name_of(family f) { return f == family::spread ? "FLT_MAX * U(-1, 1)" : "+-FLT_MAX"; }
+
+std::vector<float> extreme_data(std::int64_t count, family f, std::uint32_t seed) {
+  if (f == family::spread) {
+    // Drawn on [-1, 1] and scaled: a distribution over [-FLT_MAX, FLT_MAX]
+    // computes its width, 2 FLT_MAX, which is infinite in float32.
+    std::vector<float> x = uniform(count, seed, -1.0f, 1.0f);
+    for (float& e : x) e *= FLT_MAX;
+    return x;
+  }
+  std::vector<float> x(static_cast<std::size_t>(count));
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = i % 3 == 0 ? FLT_MAX : -FLT_MAX;
+  return x;
+}
+
+// The call of m on p with its data (and any statistics it is given) on the
+// scale of f.
+call extreme_call(const method& m, const problem& p, family f) {
+  call c(m, p, variant{}, seed_of(p, 11));
+  for (std::size_t i = 0; i < m.buffers.size(); ++i) {
+    const buffer& b = m.buffers[i];
+    std::vector<float>& v = c.buffers[i];
+    if (v.empty() || (methods::is_output(b.kind) && b.kind != role::in_out)) continue;
+    const std::int64_t count = static_cast<std::int64_t>(v.size());
+    if (b.holds == contents::data) {
+      v = extreme_data(count, f, seed_of(p, 12 + static_cast<std::uint32_t>(i)));
+    } else if (b.kind == role::input && (b.holds == contents::mean ||
+                                         b.holds == contents::running_mean)) {
+      v = uniform(count, seed_of(p, 30), -1.0f, 1.0f);
+      for (float& e : v) e *= FLT_MAX / 2;
+    } else if (b.kind == role::input && (b.holds == contents::var ||
+                                         b.holds == contents::running_var)) {
+      v = uniform(count, seed_of(p, 31), FLT_MAX / 4, FLT_MAX);
+    }
+  }
+  return c;
+}
+
+// A float32 output can only hold the reference's value where it is at most
+// FLT_MAX (a variance of such data is about FLT_MAX^2): beyond, the right
+// float32 answer is the infinity of its sign.
+std::vector<double> as_float32_can_hold(std::vector<double> ref) {
+  for (double& r : ref) {
+    if (std::fabs(r) > FLT_MAX) r = std::copysign(INFINITY, r);
+  }
+  return ref;
+}
+
+std::vector<std::string> levels_here() {
+  std::vector<std::string> names;
+  for (const dispatch::instruction_set& level : dispatch::instruction_sets) {
+    if (level.level <= dispatch::detected_isa()) names.insert(names.begin(), level.name);
+  }
+  return names;
+}
+
+struct cap_guard {
+  explicit cap_guard(const std::string& name) { set_max_isa(name.c_str()); }
+  ~cap_guard() { set_max_isa("best"); }
+};
+
+// A small problem, one on the calling thread's tails, and one split across
+// threads and chunks.
+std::vector<problem> problems_for(const method& m, layout_kind l) {
+  if (m.rows) return {rows_problem(3, 3), rows_problem(5, 37), rows_problem(2, 40000)};
+  const auto groups = [&](std::int64_t g) { return m.grouped ? g : std::int64_t{0}; };
+  return {activation_problem({2, 6, 9, layout::nchw}, l, groups(3)),
+          activation_problem({3, 5, 33, layout::nchw}, l, groups(5)),
+          activation_problem({2, 24, 2000, layout::nchw}, l, groups(4))};
+}
+
+class ExtremeRange : public ::testing::TestWithParam<method_layout> {};
+
+TEST_P(ExtremeRange, MatchesTheFloat64ReferenceUpToFltMax) {
+  const method& m = *GetParam().m;
+  for (const std::string& level : levels_here()) {
+    const cap_guard cap(level);
+    for (const problem& p : problems_for(m, GetParam().layout)) {
+      for (const family f : {family::spread, family::signs}) {
+        SCOPED_TRACE(describe(p) + ", " + name_of(f) + ", on " + level);
+        call c = extreme_call(m, p, f);
+        const arguments a = c.args();
+        const methods::reference_outputs want = m.reference(a);
+        m.cpp(a);
+        const std::vector<float> scale = output_scale(c);
+        for (std::size_t i = 0; i < m.buffers.size(); ++i) {
+          const buffer& b = m.buffers[i];
+          if (!methods::is_output(b.kind)) continue;
+          EXPECT_TRUE(all_near(c.buffers[i], as_float32_can_hold(want[i]), tolerance_for(b, scale)))
+              << b.name;
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, ExtremeRange, ::testing::ValuesIn(method_layouts()),
+                         method_layout_name);
+
+}  // namespace
+}  // namespace simdnorm::testing
+
+namespace simdnorm::testing {
+namespace {
+
+// The reproducer: layer norm of {FLT_MAX, -FLT_MAX, -FLT_MAX} gave
+// {inf, -0.707, -0.707}.
+TEST(ExtremeRangeReproducer, LayerNormOfAFltMaxRow) {
+  const std::vector<float> x = {FLT_MAX, -FLT_MAX, -FLT_MAX};
+  for (const std::string& level : levels_here()) {
+    const cap_guard cap(level);
+    std::vector<float> y(3);
+    layer_norm(x.data(), 1, 3, nullptr, nullptr, 1e-5f, y.data(), nullptr, nullptr);
+    EXPECT_NEAR(y[0], std::sqrt(2.0), 1e-6) << level;
+    EXPECT_NEAR(y[1], -std::sqrt(0.5), 1e-6) << level;
+    EXPECT_NEAR(y[2], -std::sqrt(0.5), 1e-6) << level;
+  }
+}
+
+}  // namespace
+}  // namespace simdnorm::testing
