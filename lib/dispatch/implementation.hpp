@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <string>
 
 #include "dispatch/path.hpp"
 #include "dispatch/verbose.hpp"
@@ -42,11 +43,15 @@ void run_first_accepting(const char* method, const implementation<Call> (&list)[
       candidate.run(call, p);
       return;
     }
+    // The line's text is built before the call runs: once it has written
+    // to the caller's buffers nothing may fail (report_call allocates
+    // nothing), so that an error always means nothing was written.
+    const std::string shape = describe(call);
     const auto start = std::chrono::steady_clock::now();
     candidate.run(call, p);
     const std::chrono::duration<double, std::milli> elapsed =
         std::chrono::steady_clock::now() - start;
-    report_call(method, describe(call), candidate.name, p, elapsed.count(), declined);
+    report_call(method, shape, candidate.name, p, elapsed.count(), declined);
     return;
   }
   SIMDNORM_DEBUG_ASSERT(!"the last implementation of a list takes every call");

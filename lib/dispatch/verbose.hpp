@@ -28,6 +28,7 @@ class declined_list {
   std::string text_;
 };
 
+// Prints the line of a call that ran; allocates nothing.
 void report_call(const char* method, const std::string& shape, const char* implementation,
                  const path& p, double milliseconds, const declined_list& declined);
 
