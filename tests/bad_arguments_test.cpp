@@ -11,6 +11,8 @@
 // cases at the end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -147,6 +149,20 @@ std::vector<bad_case> bad_cases(const method& m) {
           a.p.spatial = 1;
         },
         {"n", "spatial"});
+  }
+
+  // A variance the call reads (inference's running_var, standardize's var)
+  // negative or NaN: the message names the first bad element. Training's
+  // running variances are outputs it updates, whatever they held.
+  for (const buffer& b : m.buffers) {
+    const bool read_variance = (b.holds == contents::running_var || b.holds == contents::var) &&
+                               !methods::is_output(b.kind);
+    if (!read_variance) continue;
+    const methods::member field = b.field;
+    const std::string third = std::string(b.name) + "[3]";
+    add("Negative" + camel(b.name), [field](arguments& a, call&) { (a.*field)[3] = -1.0f; },
+        {third});
+    add("Nan" + camel(b.name), [field](arguments& a, call&) { (a.*field)[3] = nan; }, {third});
   }
 
   if (const buffer* rho = m.find("rho")) {
@@ -375,6 +391,140 @@ TEST(MomentsBadArgument, NullMomentsObjectIsRefusedByEveryCCall) {
 
 TEST(MomentsBadArgument, CreateWithNullResultPointerIsRefusedByTheCApi) {
   c_refuses(sn_moments_create(features, nullptr), {"moments"});
+}
+
+// The object allocates 24 bytes per feature when it is made; past 2^40
+// bytes of them the count is refused before anything is allocated (neither
+// std::length_error nor an AddressSanitizer abort), and *moments is left
+// as it was.
+TEST(MomentsBadArgument, FeatureCountPastTheStateLimitIsRefusedByBothApis) {
+  const std::int64_t smallest_refused = (std::int64_t{1} << 40) / 24 + 1;
+  for (const std::int64_t count :
+       {smallest_refused, std::int64_t{1} << 40, std::numeric_limits<std::int64_t>::max()}) {
+    SCOPED_TRACE(count);
+    try {
+      const moments m(count);
+      ADD_FAILURE() << "no exception";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_TRUE(names_argument(e.what(), "features")) << e.what();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "threw something other than std::invalid_argument: " << e.what();
+    }
+    int marker = 0;
+    sn_moments* const untouched = reinterpret_cast<sn_moments*>(&marker);
+    sn_moments* m = untouched;
+    c_refuses(sn_moments_create(count, &m), {"features"});
+    EXPECT_EQ(m, untouched);
+  }
+}
+
+// Merging an accumulator into itself doubles its row count: the merge or
+// update that would carry it past INT64_MAX is refused, and the count stays.
+TEST(MomentsBadArgument, RowCountPastInt64MaxIsRefusedByBothApis) {
+  const std::vector<float> x = normal(1, 3);
+  const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  // power holds 2^k rows, total 2^(k+1) - 1: after k = 62, INT64_MAX.
+  moments total(1), power(1);
+  total.update(x.data(), 1);
+  power.update(x.data(), 1);
+  c_moments c_total(1), c_power(1);
+  ASSERT_EQ(sn_moments_update(c_total.m, x.data(), 1), SN_OK);
+  ASSERT_EQ(sn_moments_update(c_power.m, x.data(), 1), SN_OK);
+  for (int k = 1; k <= 62; ++k) {
+    power.merge(power);
+    total.merge(power);
+    ASSERT_EQ(sn_moments_merge(c_power.m, c_power.m), SN_OK);
+    ASSERT_EQ(sn_moments_merge(c_total.m, c_power.m), SN_OK);
+  }
+  ASSERT_EQ(total.count(), max);
+
+  EXPECT_THROW(total.update(x.data(), 1), std::invalid_argument);
+  try {
+    total.merge(power);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_TRUE(names_argument(e.what(), "other")) << e.what();
+  }
+  EXPECT_EQ(total.count(), max);
+
+  c_refuses(sn_moments_update(c_total.m, x.data(), 1), {"rows"});
+  c_refuses(sn_moments_merge(c_total.m, c_power.m), {"other"});
+  std::int64_t rows = 0;
+  ASSERT_EQ(sn_moments_count(c_total.m, &rows), SN_OK);
+  EXPECT_EQ(rows, max);
+}
+
+// ---- switchable norm's weight arrays (C API) ----------------------------------------------
+
+// The C API takes the weights as two arrays of 3 floats: inputs, which may
+// not lie inside an output, wholly or in part, even though they are read
+// before anything is written. The arrays placed inside the output hold valid
+// weights, so that the overlap is the only thing wrong.
+struct weights_inside_output {
+  const char* method;
+  const char* output;
+  bool mean_weights;      // which array is placed there (else var_weights)
+  std::int64_t from_end;  // floats from the output's end to the array's start
+};
+
+TEST(SwitchWeightsBadArgument, WeightsOverlappingAnOutputAreRefusedAndNothingIsWritten) {
+  const std::vector<weights_inside_output> cases = {
+      {"switchable_norm_training", "y", true, 60},
+      {"switchable_norm_training", "y", false, 1},  // partly: 1 float inside, 2 past the end
+      {"switchable_norm_training", "running_mean", true, 6},
+      {"switchable_norm_training", "running_var", false, 3},
+      {"switchable_norm_inference", "y", false, 40},
+      {"switchable_norm_inference", "y", true, 2},
+  };
+  for (const weights_inside_output& k : cases) {
+    SCOPED_TRACE(std::string(k.method) + ", " + (k.mean_weights ? "mean" : "var") +
+                 "_weights inside " + k.output + ", " + std::to_string(k.from_end) +
+                 " floats before its end");
+    const method& m = methods::named(k.method);
+    // Spare floats after each buffer hold the part of an array past the end.
+    call c(m, activation_problem({2, 6, 5, layout::nchw}, layout_kind::nchw, 0), variant{}, 1,
+           data_family::normal, /*spare=*/3);
+    arguments a = c.args();
+    const buffer& output = *m.find(k.output);
+    float* const array = a.*output.field + methods::size_of(output.size, a.p) - k.from_end;
+    const std::array<float, 3>& weights = k.mean_weights ? a.weights.mean : a.weights.var;
+    std::copy(weights.begin(), weights.end(), array);
+    const float* const mean_weights = k.mean_weights ? array : a.weights.mean.data();
+    const float* const var_weights = k.mean_weights ? a.weights.var.data() : array;
+    const std::vector<std::vector<float>> before = c.buffers;
+
+    const sn_status status =
+        m.training
+            ? sn_switchable_norm_training(a.x, a.c_shape(), a.running_mean, a.running_var, a.gamma,
+                                          a.beta, mean_weights, var_weights, a.momentum, a.eps, a.y)
+            : sn_switchable_norm_inference(a.x, a.c_shape(), a.running_mean, a.running_var, a.gamma,
+                                           a.beta, mean_weights, var_weights, a.eps, a.y);
+
+    c_refuses(status, {k.mean_weights ? "mean_weights" : "var_weights"});
+    for (std::size_t i = 0; i < c.buffers.size(); ++i) {
+      EXPECT_TRUE(same_bits(c.buffers[i], before[i])) << m.buffers[i].name << " was written";
+    }
+  }
+}
+
+// ---- what the messages say ------------------------------------------------------------
+
+// A value next to a limit prints with the digits that tell it from the
+// limit: 1 + 1 ulp is not "1.000000", the smallest negative denormal not
+// "-0.000000".
+TEST(BadArgumentMessage, ShowsEnoughDigitsToTellAValueFromTheLimit) {
+  const method& m = methods::named("batch_norm_training");
+  call c = valid_call(m, layout_kind::nchw);
+  arguments a = c.args();
+  a.momentum = std::nextafter(1.0f, 2.0f);
+  EXPECT_EQ(m.c(a), SN_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(sn_last_error()).find("got 1.0000001"), std::string::npos)
+      << sn_last_error();
+
+  a = c.args();
+  a.eps = -std::numeric_limits<float>::denorm_min();
+  EXPECT_EQ(m.c(a), SN_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(sn_last_error()).find("got -1e-45"), std::string::npos) << sn_last_error();
 }
 
 }  // namespace

@@ -56,6 +56,23 @@ TEST(CApiLastError, IsPerThread) {
   EXPECT_EQ(std::string(sn_last_error()), main_message);
 }
 
+// Calls that cannot fail still end with the message of their own success.
+TEST(CApiLastError, IsEmptyAfterSnVersion) {
+  ASSERT_EQ(refused_call(), SN_ERROR_INVALID_ARGUMENT);
+
+  sn_version();
+
+  EXPECT_STREQ(sn_last_error(), "");
+}
+
+TEST(CApiLastError, IsEmptyAfterSnActiveIsa) {
+  ASSERT_EQ(refused_call(), SN_ERROR_INVALID_ARGUMENT);
+
+  sn_active_isa();
+
+  EXPECT_STREQ(sn_last_error(), "");
+}
+
 TEST(CApiVersion, IsMajorMinorPatchAndMatchesCpp) {
   EXPECT_TRUE(std::regex_match(sn_version(), std::regex("[0-9]+\\.[0-9]+\\.[0-9]+")))
       << sn_version();

@@ -1,7 +1,12 @@
 // Instruction-set selection: SIMDNORM_ISA and set_max_isa cap the path, the
 // path in use is reported, and every path agrees with the float64 oracle.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -56,6 +61,63 @@ bool cpu_has(const std::string& name) {
   return name == "scalar";
 }
 
+// The best level of the build this CPU has: what no cap gives.
+std::string best_on_cpu() {
+  std::string best = "scalar";
+  for (const std::string& level : levels) {
+    if (cpu_has(level)) best = level;
+  }
+  return best;
+}
+
+std::string in_case(std::string name, int (*convert)(int)) {
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [convert](unsigned char ch) { return static_cast<char>(convert(ch)); });
+  return name;
+}
+
+// This test binary run again with SIMDNORM_ISA=value, which a process reads
+// once, running only the tests filter selects: what it printed on stdout and
+// stderr, and whether it passed.
+struct fresh_run {
+  std::string output;
+  bool passed = false;
+};
+
+fresh_run run_with_environment(const std::string& value, const std::string& filter) {
+  fresh_run run;
+#if defined(__linux__)
+  char self[4096];
+  const ssize_t length = readlink("/proc/self/exe", self, sizeof self);
+  if (length <= 0 || length == static_cast<ssize_t>(sizeof self)) return run;
+  const std::string command = "SIMDNORM_ISA='" + value + "' '" + std::string(self, length) +
+                              "' --gtest_filter='" + filter + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  char chunk[4096];
+  for (std::size_t got; (got = std::fread(chunk, 1, sizeof chunk, pipe)) > 0;) {
+    run.output.append(chunk, got);
+  }
+  const int status = pclose(pipe);
+  run.passed = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+#endif
+  return run;
+}
+
+std::size_t occurrences(const std::string& text, const std::string& part) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+#if defined(__linux__)
+constexpr bool can_run_again = true;
+#else
+constexpr bool can_run_again = false;  // the tests below find this binary through /proc
+#endif
+
 // Restores the process-wide cap when a test ends: "best" caps nothing.
 struct cap_guard {
   ~cap_guard() { set_max_isa("best"); }
@@ -73,12 +135,56 @@ TEST(Isa, ReportsALevelTheCpuHas) {
 }
 
 // ctest runs the whole suite once per level with SIMDNORM_ISA set; this test
-// makes sure each of those runs really took the path it names.
+// makes sure each of those runs really took the path it names (in any case).
 TEST(Isa, EnvironmentCapsThePath) {
   const char* requested = std::getenv("SIMDNORM_ISA");
   if (requested == nullptr) GTEST_SKIP() << "SIMDNORM_ISA not set";
-  if (!cpu_has(requested)) GTEST_SKIP() << "this CPU lacks " << requested;
-  EXPECT_EQ(std::string(active_isa()), requested);
+  const std::string level = in_case(requested, ::tolower);
+  if (level == "best") {
+    EXPECT_EQ(std::string(active_isa()), best_on_cpu());
+    return;
+  }
+  if (!cpu_has(level)) GTEST_SKIP() << "this CPU lacks " << requested;
+  EXPECT_EQ(std::string(active_isa()), level);
+}
+
+// Written in capitals, each level (and "best") still caps the path, and is
+// not reported as unknown.
+TEST(Isa, EnvironmentTakesNamesInAnyCase) {
+  if (!can_run_again) GTEST_SKIP() << "needs /proc/self/exe";
+  std::vector<std::string> names = {"BEST"};
+  for (const std::string& level : levels) {
+    if (cpu_has(level)) names.push_back(in_case(level, ::toupper));
+  }
+  for (const std::string& name : names) {
+    const fresh_run run = run_with_environment(name, "Isa.EnvironmentCapsThePath");
+    EXPECT_TRUE(run.passed) << name << ":\n" << run.output;
+    EXPECT_EQ(occurrences(run.output, "[  SKIPPED ]"), 0u) << name << ":\n" << run.output;
+    EXPECT_EQ(occurrences(run.output, "SIMDNORM_ISA="), 0u) << name << ":\n" << run.output;
+  }
+}
+
+// An unknown name caps nothing, but says so once per process on stderr,
+// listing the accepted names, however many calls read the level.
+TEST(Isa, UnknownEnvironmentNameIsReportedOnce) {
+  if (!can_run_again) GTEST_SKIP() << "needs /proc/self/exe";
+  const fresh_run run =
+      run_with_environment("junk", "Isa.ReportsALevelTheCpuHas:Isa.SetMaxIsaCapsEveryLevel*");
+  EXPECT_TRUE(run.passed) << run.output;
+  EXPECT_EQ(occurrences(run.output, "simdnorm: SIMDNORM_ISA=junk is not one of " +
+                                        std::string(dispatch::accepted_names()) + "; ignored\n"),
+            1u)
+      << run.output;
+}
+
+// Quoted in part, as set_max_isa quotes its argument.
+TEST(Isa, LongUnknownEnvironmentNameIsQuotedInPart) {
+  if (!can_run_again) GTEST_SKIP() << "needs /proc/self/exe";
+  const fresh_run run = run_with_environment(std::string(1000, 'x'), "Isa.ReportsALevelTheCpuHas");
+  EXPECT_TRUE(run.passed) << run.output;
+  EXPECT_EQ(occurrences(run.output, "SIMDNORM_ISA=" + std::string(32, 'x') + "... is not one of "),
+            1u)
+      << run.output;
 }
 
 TEST(Isa, SetMaxIsaCapsEveryLevelAndMatchesReference) {
@@ -118,14 +224,18 @@ TEST(Isa, BestLiftsTheCap) {
   EXPECT_EQ(std::string(active_isa()), "scalar");
   set_max_isa("best");
   if (env == nullptr) {
-    // The best level the CPU has among the build's.
-    std::string best = "scalar";
-    for (const std::string& level : levels) {
-      if (cpu_has(level)) best = level;
-    }
-    EXPECT_EQ(std::string(active_isa()), best);
+    EXPECT_EQ(std::string(active_isa()), best_on_cpu());
   }
   EXPECT_EQ(sn_set_max_isa("best"), SN_OK);
+}
+
+TEST(Isa, SetMaxIsaTakesNamesInAnyCase) {
+  const cap_guard restore;
+  set_max_isa("SCALAR");
+  EXPECT_EQ(std::string(active_isa()), "scalar");
+  EXPECT_EQ(sn_set_max_isa("Best"), SN_OK) << sn_last_error();
+  const std::string best = in_case(levels.back(), ::toupper);
+  EXPECT_EQ(sn_set_max_isa(best.c_str()), SN_OK) << sn_last_error();
 }
 
 TEST(Isa, RefusesUnknownNames) {

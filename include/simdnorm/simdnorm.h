@@ -33,8 +33,20 @@ typedef enum sn_status {
   SN_OK = 0,
   SN_ERROR_INVALID_ARGUMENT = 1, /* a bad argument; sn_last_error() names it */
   SN_ERROR_OUT_OF_MEMORY = 2,    /* scratch allocation failed; nothing was written */
-  SN_ERROR_INTERNAL = 3          /* a bug in simdnorm; please report it */
+  SN_ERROR_INTERNAL = 3,         /* a bug in simdnorm; please report it */
+  SN_ERROR_RESOURCE = 4          /* the system refused a resource other than memory, such as a
+                                    thread; see below for what was written */
 } sn_status;
+
+/* SN_ERROR_RESOURCE: oneTBB could not start a worker thread for the call
+ * (pthread_create failed, as under an address-space or process limit), and
+ * sn_last_error() gives its message. Nothing was written when the refused
+ * thread was the first the call asked for, which is always the case when
+ * oneTBB runs one worker thread; with more, a worker already running may
+ * have done part of the call before it stopped, so the outputs may be partly
+ * written. Later calls run on the threads that exist. oneTBB's workers also
+ * start further workers themselves: a refusal there happens outside any
+ * call and ends the process inside oneTBB (std::terminate). */
 
 typedef enum sn_layout { SN_LAYOUT_NCHW = 0, SN_LAYOUT_NHWC = 1 } sn_layout;
 
@@ -59,7 +71,9 @@ typedef struct sn_shape {
 enum { SN_SWITCH_INSTANCE = 0, SN_SWITCH_LAYER = 1, SN_SWITCH_BATCH = 2 };
 
 /* The message of the calling thread's last simdnorm call: "" when that call
- * succeeded. Valid until the thread's next simdnorm call. */
+ * succeeded. Every call sets it (sn_version and sn_active_isa too) except
+ * sn_last_error and sn_moments_destroy, so that an object can be destroyed
+ * before its error is read. Valid until the thread's next simdnorm call. */
 SIMDNORM_API const char* sn_last_error(void);
 
 /* Library version, "major.minor.patch". */
@@ -67,10 +81,11 @@ SIMDNORM_API const char* sn_version(void);
 
 /* The instruction set the vectorised kernels use now: "avx512", "avx2",
  * "sse4.2", "sse2", "neon64" (AArch64) or "scalar": the best the CPU and OS support, capped by the
- * environment variable SIMDNORM_ISA (read once, same names) and by
- * sn_set_max_isa. */
+ * environment variable SIMDNORM_ISA (read once, same names or "best", in any case; another value
+ * caps nothing and is reported once on stderr) and by sn_set_max_isa. */
 SIMDNORM_API const char* sn_active_isa(void);
-/* Caps the instruction set for the whole process; name is one of the above. */
+/* Caps the instruction set for the whole process; name is one of the above or
+ * "best" (no cap), in any case ("AVX2" is "avx2"). */
 SIMDNORM_API sn_status sn_set_max_isa(const char* name);
 
 /* ---- standardize (Keras Normalization) -------------------------------- */
@@ -79,8 +94,11 @@ SIMDNORM_API sn_status sn_set_max_isa(const char* name);
  * last, contiguous axis). */
 typedef struct sn_moments sn_moments;
 
+/* Allocates 24 bytes of state per feature: features past 2^40 / 24 (about
+ * 4.6e10) are an invalid argument, fewer that memory cannot hold
+ * SN_ERROR_OUT_OF_MEMORY. */
 SIMDNORM_API sn_status sn_moments_create(int64_t features, sn_moments** moments);
-/* Accepts NULL. */
+/* Accepts NULL. Leaves sn_last_error() as it is. */
 SIMDNORM_API void sn_moments_destroy(sn_moments* moments);
 /* Adds rows x features values to the accumulated moments. */
 SIMDNORM_API sn_status sn_moments_update(sn_moments* moments, const float* x, int64_t rows);
@@ -91,17 +109,17 @@ SIMDNORM_API sn_status sn_moments_count(const sn_moments* moments, int64_t* rows
 /* Per-feature mean and biased variance; refuses when no row was added. */
 SIMDNORM_API sn_status sn_moments_finalize(const sn_moments* moments, float* mean, float* var);
 
-/* y = (x - mean) / max(sqrt(var), 1e-7), per feature. */
+/* y = (x - mean) / max(sqrt(var), 1e-7), per feature; var >= 0 (not NaN). */
 SIMDNORM_API sn_status sn_standardize_apply(const float* x, int64_t rows, int64_t features,
                                             const float* mean, const float* var, float* y);
-/* x = y * max(sqrt(var), 1e-7) + mean, per feature. */
+/* x = y * max(sqrt(var), 1e-7) + mean, per feature; var >= 0 (not NaN). */
 SIMDNORM_API sn_status sn_standardize_invert(const float* y, int64_t rows, int64_t features,
                                              const float* mean, const float* var, float* x);
 
 /* ---- batch norm --------------------------------------------------------- */
 
 /* y = (x - running_mean) * gamma / sqrt(running_var + eps) + beta.
- * gamma, beta: optional (1 and 0). */
+ * running_var >= 0 (not NaN). gamma, beta: optional (1 and 0). */
 SIMDNORM_API sn_status sn_batch_norm_inference(const float* x, sn_shape shape,
                                                const float* running_mean, const float* running_var,
                                                const float* gamma, const float* beta, float eps,
@@ -160,8 +178,9 @@ SIMDNORM_API sn_status sn_group_norm(const float* x, sn_shape shape, int64_t gro
 /* y = (rho * xhat_batch + (1 - rho) * xhat_instance) * gamma + beta, rho per
  * channel in [0, 1]. Training uses the batch statistics and updates the
  * running ones as batch norm does (unbiased running variance); inference uses
- * running_mean/running_var for the batch part. gamma, beta: optional;
- * running stats in training: optional, both or neither. */
+ * running_mean/running_var for the batch part (running_var >= 0, not NaN).
+ * gamma, beta: optional; running stats in training: optional, both or
+ * neither. */
 SIMDNORM_API sn_status sn_batch_instance_norm_training(const float* x, sn_shape shape,
                                                        float* running_mean, float* running_var,
                                                        const float* gamma, const float* beta,
@@ -179,8 +198,10 @@ SIMDNORM_API sn_status sn_batch_instance_norm_inference(const float* x, sn_shape
  * k indexed by SN_SWITCH_*; each weight array is the caller's softmax output
  * (entries in [0, 1], summing to 1 within 1e-3). Training uses batch
  * statistics for k = BATCH and updates running stats (unbiased variance);
- * inference uses running_mean/running_var there. gamma, beta: optional;
- * running stats in training: optional, both or neither. */
+ * inference uses running_mean/running_var there (running_var >= 0, not
+ * NaN). The weight arrays are inputs: they may not overlap y, nor the running
+ * stats training updates. gamma, beta: optional; running stats in training:
+ * optional, both or neither. */
 SIMDNORM_API sn_status sn_switchable_norm_training(const float* x, sn_shape shape,
                                                    float* running_mean, float* running_var,
                                                    const float* gamma, const float* beta,

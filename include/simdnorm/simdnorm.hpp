@@ -8,6 +8,15 @@
 // so. Exact in-place operation (y == x) is allowed; any other overlap between
 // an output and another buffer is refused.
 //
+// Besides std::invalid_argument, a call throws std::bad_alloc when its
+// scratch memory cannot be allocated (nothing written), and what oneTBB
+// throws when the system refuses it a worker thread: a std::runtime_error
+// whose message starts with "pthread_create" (or a std::system_error). Then
+// nothing was written if the refused thread was the first the call asked
+// for, always the case when oneTBB runs one worker thread; with more, a
+// worker already running may have written part of the outputs (simdnorm.h,
+// SN_ERROR_RESOURCE, says more).
+//
 // Thread safety: every function may be called from many threads at once on
 // distinct outputs; a moments object is not to be updated from two threads at
 // once (adapt one per thread and merge).
@@ -51,12 +60,13 @@ SIMDNORM_API const char* version();
 // The instruction set the vectorised kernels use now: "avx512", "avx2",
 // "sse4.2", "sse2", "neon64" (AArch64) or "scalar" (the portable path). It is the best the CPU
 // and OS support, capped by the environment variable SIMDNORM_ISA (read once,
-// same names) and by set_max_isa.
+// same names or "best", in any case; another value caps nothing and is
+// reported once on stderr) and by set_max_isa.
 SIMDNORM_API const char* active_isa();
-// Caps the instruction set for the whole process (one of the names above;
-// throws std::invalid_argument for any other). A cap above what the CPU
-// supports has no effect; "scalar" selects the portable scalar path for
-// every method.
+// Caps the instruction set for the whole process (one of the names above or
+// "best", in any case; throws std::invalid_argument for any other). A cap
+// above what the CPU supports has no effect; "scalar" selects the portable
+// scalar path for every method.
 SIMDNORM_API void set_max_isa(const char* name);
 
 // ---- standardize (Keras Normalization) ------------------------------------
@@ -66,6 +76,9 @@ SIMDNORM_API void set_max_isa(const char* name);
 // finalize once.
 class SIMDNORM_API moments {
  public:
+  // Allocates 24 bytes of state per feature: features past 2^40 / 24 (about
+  // 4.6e10) throw std::invalid_argument, fewer that memory cannot hold
+  // std::bad_alloc.
   explicit moments(std::int64_t features);
   ~moments();
   moments(moments&&) noexcept;
@@ -86,17 +99,17 @@ class SIMDNORM_API moments {
   std::unique_ptr<state> state_;
 };
 
-// y = (x - mean) / max(sqrt(var), 1e-7), per feature.
+// y = (x - mean) / max(sqrt(var), 1e-7), per feature; var >= 0 (not NaN).
 SIMDNORM_API void standardize_apply(const float* x, std::int64_t rows, std::int64_t features,
                                     const float* mean, const float* var, float* y);
-// x = y * max(sqrt(var), 1e-7) + mean, per feature.
+// x = y * max(sqrt(var), 1e-7) + mean, per feature; var >= 0 (not NaN).
 SIMDNORM_API void standardize_invert(const float* y, std::int64_t rows, std::int64_t features,
                                      const float* mean, const float* var, float* x);
 
 // ---- batch norm -------------------------------------------------------------
 
 // y = (x - running_mean) * gamma / sqrt(running_var + eps) + beta.
-// gamma, beta: optional.
+// running_var >= 0 (not NaN). gamma, beta: optional.
 SIMDNORM_API void batch_norm_inference(const float* x, const shape& s, const float* running_mean,
                                        const float* running_var, const float* gamma,
                                        const float* beta, float eps, float* y);
@@ -141,7 +154,7 @@ SIMDNORM_API void group_norm(const float* x, const shape& s, std::int64_t groups
 
 // y = (rho * xhat_batch + (1 - rho) * xhat_instance) * gamma + beta; rho per
 // channel in [0, 1], required. Running stats: optional in training (both or
-// neither), required in inference.
+// neither), required in inference (running_var >= 0, not NaN).
 SIMDNORM_API void batch_instance_norm_training(const float* x, const shape& s, float* running_mean,
                                                float* running_var, const float* gamma,
                                                const float* beta, const float* rho, float momentum,
@@ -154,7 +167,8 @@ SIMDNORM_API void batch_instance_norm_inference(const float* x, const shape& s,
 // ---- switchable norm ------------------------------------------------------------
 
 // Mixes instance, layer and batch statistics with the caller's softmax
-// weights (each in [0, 1], summing to 1 within 1e-3).
+// weights (each in [0, 1], summing to 1 within 1e-3). Inference reads
+// running_var (>= 0, not NaN).
 SIMDNORM_API void switchable_norm_training(const float* x, const shape& s, float* running_mean,
                                            float* running_var, const float* gamma,
                                            const float* beta, const switch_weights& weights,

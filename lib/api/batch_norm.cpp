@@ -88,6 +88,7 @@ void batch_norm_inference(const float* x, const shape& s, const float* running_m
                     {running_var, s.c, "running_var", role::input},
                     {gamma, s.c, "gamma", role::input},
                     {beta, s.c, "beta", role::input}});
+  check.non_negative(running_var, s.c, "running_var");
   // The running mean is a float already: subtracted first, it has no second
   // part to carry.
   std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(s.c));

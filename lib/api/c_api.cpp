@@ -5,6 +5,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <type_traits>
 
 #include "simdnorm/simdnorm.h"
@@ -35,6 +36,17 @@ void remember(const char* message) noexcept {
   }
 }
 
+// Whether e says that the system refused a thread: oneTBB reports a failed
+// pthread_create as a std::runtime_error whose message starts with the
+// call's name ("pthread_create has failed: Resource temporarily
+// unavailable", under an address-space or process limit); the standard
+// library reports such failures as std::system_error.
+bool is_refused_resource(const std::runtime_error& e) {
+  constexpr char thread_creation[] = "pthread_create";
+  return dynamic_cast<const std::system_error*>(&e) != nullptr ||
+         std::strncmp(e.what(), thread_creation, sizeof thread_creation - 1) == 0;
+}
+
 template <class Call>
 sn_status guarded(Call&& call) noexcept {
   last_error().clear();
@@ -47,6 +59,9 @@ sn_status guarded(Call&& call) noexcept {
   } catch (const std::bad_alloc&) {
     remember("out of memory");
     return SN_ERROR_OUT_OF_MEMORY;
+  } catch (const std::runtime_error& e) {
+    remember(e.what());
+    return is_refused_resource(e) ? SN_ERROR_RESOURCE : SN_ERROR_INTERNAL;
   } catch (const std::exception& e) {
     remember(e.what());
     return SN_ERROR_INTERNAL;
@@ -76,11 +91,28 @@ simdnorm::running_var_kind to_cpp(const sn_running_var& kind) {
   return static_cast<simdnorm::running_var_kind>(raw_value(kind));
 }
 
-simdnorm::switch_weights to_cpp(const char* function, const float* mean_weights,
-                                const float* var_weights) {
+// Switchable norm's weights: two arrays of 3 floats here, copied into the
+// C++ API's by-value weights before anything is written. They are inputs
+// all the same, and no input may overlap an output: y, and in training the
+// running statistics it updates. Checked here, where they are still
+// pointers; the shape is checked first, as the C++ call would, for the
+// size of y.
+simdnorm::switch_weights checked_weights(const char* function, const float* mean_weights,
+                                         const float* var_weights, const sn_shape& shape,
+                                         const float* y, const float* running_mean,
+                                         const float* running_var, bool training) {
+  using simdnorm::validation::role;
   const simdnorm::validation::checker check(function);
   check.not_null(mean_weights, "mean_weights");
   check.not_null(var_weights, "var_weights");
+  const simdnorm::shape s = to_cpp(shape);
+  const std::int64_t count = check.activation(s);
+  const role running = training ? role::in_out : role::input;
+  check.no_overlap({{mean_weights, 3, "mean_weights", role::input},
+                    {var_weights, 3, "var_weights", role::input},
+                    {y, count, "y", role::output},
+                    {running_mean, s.c, "running_mean", running},
+                    {running_var, s.c, "running_var", running}});
   return simdnorm::switch_weights{{mean_weights[0], mean_weights[1], mean_weights[2]},
                                   {var_weights[0], var_weights[1], var_weights[2]}};
 }
@@ -95,9 +127,17 @@ extern "C" {
 
 const char* sn_last_error(void) { return last_error().c_str(); }
 
-const char* sn_version(void) { return simdnorm::version(); }
+// These two cannot fail, but they are calls like any other: the thread's
+// last error is the message of its last call, "" after one that succeeded.
+const char* sn_version(void) {
+  last_error().clear();
+  return simdnorm::version();
+}
 
-const char* sn_active_isa(void) { return simdnorm::active_isa(); }
+const char* sn_active_isa(void) {
+  last_error().clear();
+  return simdnorm::active_isa();
+}
 
 sn_status sn_set_max_isa(const char* name) {
   return guarded([&] { simdnorm::set_max_isa(name); });
@@ -235,7 +275,9 @@ sn_status sn_switchable_norm_training(const float* x, sn_shape shape, float* run
   return guarded([&] {
     simdnorm::switchable_norm_training(
         x, to_cpp(shape), running_mean, running_var, gamma, beta,
-        to_cpp("switchable_norm_training", mean_weights, var_weights), momentum, eps, y);
+        checked_weights("switchable_norm_training", mean_weights, var_weights, shape, y,
+                        running_mean, running_var, true),
+        momentum, eps, y);
   });
 }
 
@@ -246,7 +288,9 @@ sn_status sn_switchable_norm_inference(const float* x, sn_shape shape, const flo
   return guarded([&] {
     simdnorm::switchable_norm_inference(
         x, to_cpp(shape), running_mean, running_var, gamma, beta,
-        to_cpp("switchable_norm_inference", mean_weights, var_weights), eps, y);
+        checked_weights("switchable_norm_inference", mean_weights, var_weights, shape, y,
+                        running_mean, running_var, false),
+        eps, y);
   });
 }
 

@@ -17,7 +17,8 @@ namespace {
 // What batch-instance and switchable norm check alike: the tensor, eps, and
 // in training the running statistics (optional, together), momentum and the
 // PyTorch rule of more than one value per channel; in inference the running
-// statistics are required. Returns the element count.
+// statistics are required, the variances not negative. Returns the element
+// count.
 std::int64_t check_mixed(const validation::checker& check, const float* x, const shape& s,
                          const statistics::batch_source& batch, float eps, const float* y,
                          const float* gamma, const float* beta, const float* rho) {
@@ -42,6 +43,8 @@ std::int64_t check_mixed(const validation::checker& check, const float* x, const
        {gamma, s.c, "gamma", role::input},
        {beta, s.c, "beta", role::input},
        {rho, s.c, "rho", role::input}});
+  // Given running variances are read (training updates its own).
+  if (!batch.training) check.non_negative(batch.running_var, s.c, "running_var");
   return count;
 }
 

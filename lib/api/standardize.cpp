@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -23,6 +24,18 @@ struct moments::state {
 };
 
 namespace {
+
+// The most per-feature state a moments object holds: 2^40 bytes, about
+// 4.6e10 features of 24 bytes, a row of data alone 180 GB. The state is
+// allocated when the object is made, before any data is seen, so a feature
+// count is judged here: past the limit it is an argument error rather than an
+// attempt to allocate. The limit is far above any real feature count, keeps
+// the size arithmetic far from PTRDIFF_MAX (beyond which pointer arithmetic
+// is undefined), and is AddressSanitizer's largest allocation on 64-bit
+// systems, so that a sanitized build reports the refusal rather than
+// aborting on the request. Below it, a count the memory cannot hold is
+// std::bad_alloc.
+constexpr std::int64_t max_state_bytes = std::int64_t{1} << 40;
 
 // A matrix of rows x features is an NHWC tensor with one spatial position:
 // each feature is a channel, each row a sample.
@@ -70,12 +83,26 @@ void check_standardize(const validation::checker& check, const float* in, const 
                     {out, count, out_name, role::primary_output},
                     {mean, features, "mean", role::input},
                     {var, features, "var", role::input}});
+  check.non_negative(var, features, "var");
+}
+
+// rows more rows on top of accumulated ones, refused when the count would
+// pass INT64_MAX (merging an accumulator into itself doubles it).
+void check_row_count(const validation::checker& check, std::int64_t accumulated, std::int64_t rows,
+                     const char* name) {
+  if (rows > std::numeric_limits<std::int64_t>::max() - accumulated) {
+    check.fail(std::string(name) + " would take the row count past " +
+               std::to_string(std::numeric_limits<std::int64_t>::max()) + " (it is " +
+               std::to_string(accumulated) + ")");
+  }
 }
 
 }  // namespace
 
 moments::moments(std::int64_t features) {
-  validation::checker("moments").positive(features, "features");
+  const validation::checker check("moments");
+  check.positive(features, "features");
+  check.bytes_at_most(features, sizeof(statistics::set_moments), max_state_bytes, "features");
   state_ = std::make_unique<state>();
   state_->features.resize(static_cast<std::size_t>(features));
 }
@@ -95,9 +122,11 @@ std::int64_t moments::count() const {
 
 void moments::update(const float* x, std::int64_t rows) {
   const validation::checker check("moments::update");
-  const std::int64_t features = static_cast<std::int64_t>(live(state_, check).features.size());
+  const state& s = live(state_, check);
+  const std::int64_t features = static_cast<std::int64_t>(s.features.size());
   check.positive(rows, "rows");
   check.element_count({rows, features}, "x (rows * features)");
+  check_row_count(check, s.rows, rows, "rows");
   check.not_null(x, "x");
   std::vector<statistics::set_moments> chunk;
   dispatch::run_first_accepting("standardize_adapt",
@@ -117,6 +146,7 @@ void moments::merge(const moments& other) {
     check.fail("other has " + std::to_string(theirs.features.size()) +
                " features, this accumulator " + std::to_string(mine.features.size()));
   }
+  check_row_count(check, mine.rows, theirs.rows, "other");
   // Copied first: merging an accumulator into itself is well defined.
   const std::vector<statistics::set_moments> added = theirs.features;
   for (std::size_t f = 0; f < added.size(); ++f) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -66,8 +67,15 @@ isa detect() {
 isa environment_cap() {
   const char* value = std::getenv("SIMDNORM_ISA");
   if (value == nullptr || *value == '\0') return best_level;
-  // An unknown name caps nothing rather than failing every call.
-  return parse_isa(value).value_or(best_level);
+  if (const std::optional<isa> level = parse_isa(value)) return *level;
+  // An unknown name caps nothing rather than failing every call, but a typo
+  // must not pass for a cap: said once, as the variable is read once, and
+  // quoted in part as set_max_isa quotes its argument.
+  constexpr int quoted = 32;
+  const bool longer = std::string_view(value).size() > quoted;
+  std::fprintf(stderr, "simdnorm: SIMDNORM_ISA=%.*s%s is not one of %s; ignored\n", quoted, value,
+               longer ? "..." : "", accepted_names());
+  return best_level;
 }
 
 isa from_environment() {
@@ -80,6 +88,16 @@ isa from_environment() {
 std::atomic<int> api_cap{static_cast<int>(best_level)};
 
 isa from_api() { return static_cast<isa>(api_cap.load(std::memory_order_relaxed)); }
+
+// ASCII only, whatever the locale: the names are "avx2", "sse4.2" and the
+// like, and "AVX2" names the same level.
+bool same_ignoring_case(std::string_view a, std::string_view b) {
+  const auto lower = [](char ch) {
+    return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
+  };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char p, char q) { return lower(p) == lower(q); });
+}
 
 std::string list_names() {
   std::string names;
@@ -100,9 +118,9 @@ const char* name_of(isa level) {
 }
 
 std::optional<isa> parse_isa(std::string_view name) {
-  if (name == "best") return best_level;
+  if (same_ignoring_case(name, "best")) return best_level;
   for (const instruction_set& set : instruction_sets) {
-    if (name == set.name) return set.level;
+    if (same_ignoring_case(name, set.name)) return set.level;
   }
   return std::nullopt;
 }

@@ -1,8 +1,10 @@
 #include "validation/arguments.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -16,9 +18,19 @@ namespace {
 constexpr std::int64_t max_floats =
     static_cast<std::int64_t>(std::numeric_limits<std::ptrdiff_t>::max() / sizeof(float));
 
-std::string describe(float value) {
-  if (std::isnan(value)) return "nan";
-  return std::to_string(value);
+// The shortest decimal that reads back as the same value (std::to_chars):
+// std::to_string's six decimals print 1 + 1 ulp as 1.000000 and a denormal
+// as 0.000000, hiding why a value next to a limit was refused.
+template <class Float>
+std::string describe(Float value) {
+  char text[32];
+  const std::to_chars_result end = std::to_chars(std::begin(text), std::end(text), value);
+  return std::string(text, end.ptr);
+}
+
+// "running_var[3]": one element of an array argument.
+std::string element(const char* name, std::int64_t index) {
+  return std::string(name) + "[" + std::to_string(index) + "]";
 }
 
 bool is_output(role kind) {
@@ -51,6 +63,15 @@ std::int64_t checker::element_count(std::initializer_list<std::int64_t> sizes,
   return count;
 }
 
+void checker::bytes_at_most(std::int64_t count, std::size_t element_bytes, std::int64_t max_bytes,
+                            const char* name) const {
+  // Divided rather than multiplied: count * element_bytes may overflow.
+  if (count > max_bytes / static_cast<std::int64_t>(element_bytes)) {
+    fail(std::string(name) + " (" + std::to_string(count) + ") would take more than " +
+         std::to_string(max_bytes) + " bytes at " + std::to_string(element_bytes) + " bytes each");
+  }
+}
+
 std::int64_t checker::activation(const shape& s) const {
   positive(s.n, "n");
   positive(s.c, "c");
@@ -77,9 +98,15 @@ void checker::unit_interval(float value, const char* name) const {
 void checker::unit_interval(const float* values, std::int64_t count, const char* name) const {
   for (std::int64_t i = 0; i < count; ++i) {
     if (!(values[i] >= 0.0f && values[i] <= 1.0f)) {
-      fail(std::string(name) + "[" + std::to_string(i) + "] must be in [0, 1], got " +
-           describe(values[i]));
+      fail(element(name, i) + " must be in [0, 1], got " + describe(values[i]));
     }
+  }
+}
+
+void checker::non_negative(const float* values, std::int64_t count, const char* name) const {
+  for (std::int64_t i = 0; i < count; ++i) {
+    // Written so that NaN fails too.
+    if (!(values[i] >= 0.0f)) fail(element(name, i) + " must be >= 0, got " + describe(values[i]));
   }
 }
 
@@ -90,7 +117,7 @@ void checker::mixing_weights(const float* weights, std::int64_t count, const cha
   // A float32 softmax sums to 1 within a few ulps; 1e-3 accepts any honest
   // softmax output and still catches unnormalised logits.
   if (std::fabs(sum - 1.0) > 1e-3) {
-    fail(std::string(name) + " must sum to 1 (softmax weights), sums to " + std::to_string(sum));
+    fail(std::string(name) + " must sum to 1 (softmax weights), sums to " + describe(sum));
   }
 }
 

@@ -5,6 +5,7 @@
 #ifndef SIMDNORM_LIB_VALIDATION_ARGUMENTS_HPP_
 #define SIMDNORM_LIB_VALIDATION_ARGUMENTS_HPP_
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -38,11 +39,18 @@ class checker {
   // Product of positive sizes, refused when the tensor would not fit in the
   // address space (more than PTRDIFF_MAX bytes of floats).
   std::int64_t element_count(std::initializer_list<std::int64_t> sizes, const char* what) const;
+  // count (positive) elements of element_bytes each take at most max_bytes:
+  // for state allocated per element, such as the moments object's per feature.
+  void bytes_at_most(std::int64_t count, std::size_t element_bytes, std::int64_t max_bytes,
+                     const char* name) const;
   // n, c, spatial positive, layout valid, n * c * spatial representable.
   std::int64_t activation(const shape& s) const;
   void eps(float value) const;                              // finite and > 0
   void unit_interval(float value, const char* name) const;  // in [0, 1]
   void unit_interval(const float* values, std::int64_t count, const char* name) const;
+  // Each value >= 0 (so not NaN): a variance the call reads rather than
+  // measures. The message names the first bad index.
+  void non_negative(const float* values, std::int64_t count, const char* name) const;
   // Each weight in [0, 1], summing to 1 within 1e-3.
   void mixing_weights(const float* weights, std::int64_t count, const char* name) const;
   void both_or_neither(const void* a, const char* name_a, const void* b, const char* name_b) const;
