@@ -189,10 +189,12 @@ void nhwc_channel_moments_kernel::operator()(Arch, const nhwc_channel_moments_ar
   }
 }
 
-template <class Arch>
-void channel_affine_kernel::operator()(Arch, const channel_affine_args& a, std::int64_t first,
-                                       std::int64_t last) const {
-  SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
+namespace {
+
+// The items [first, last) of channel_affine_kernel; HalvedInput (NHWC only)
+// is a template argument so that the loop over positions has no branch for it.
+template <class Arch, bool HalvedInput>
+void normalize_channel_items(const channel_affine_args& a, std::int64_t first, std::int64_t last) {
   // Items are walked with counters, not divided: a 64-bit division per NHWC
   // position cost a tenth of a group norm's time.
   const std::int64_t per_sample = a.s.layout == layout::nchw ? a.s.c : a.s.spatial;
@@ -207,7 +209,7 @@ void channel_affine_kernel::operator()(Arch, const channel_affine_args& a, std::
     } else {
       const std::int64_t f = n * a.factors_per_sample;
       const float_source x{a.x + i * a.s.c};
-      if (a.halved_input) {
+      if constexpr (HalvedInput) {
         normalize_channels<Arch>(halved_source<float_source>{x}, a.s.c, a.mean_hi + f,
                                  a.scale + f, a.shift + f, a.y + i * a.s.c);
       } else {
@@ -219,6 +221,20 @@ void channel_affine_kernel::operator()(Arch, const channel_affine_args& a, std::
       k = 0;
       ++n;
     }
+  }
+}
+
+}  // namespace
+
+template <class Arch>
+void channel_affine_kernel::operator()(Arch, const channel_affine_args& a, std::int64_t first,
+                                       std::int64_t last) const {
+  SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
+  SIMDNORM_DEBUG_ASSERT(!a.halved_input || a.s.layout == layout::nhwc);
+  if (a.halved_input) {
+    normalize_channel_items<Arch, true>(a, first, last);
+  } else {
+    normalize_channel_items<Arch, false>(a, first, last);
   }
 }
 
