@@ -283,5 +283,26 @@ TEST(HostileData, NanPoisonsOnlyItsBatchNormChannel) {
   }
 }
 
+// A NaN running variance is data, as the one training leaves after NaN
+// input: inference takes it and poisons that channel only (a negative one is
+// refused: bad_arguments_test.cpp).
+TEST(HostileData, NanRunningVarPoisonsOnlyItsInferenceChannel) {
+  for (layout l : {layout::nchw, layout::nhwc}) {
+    const shape s{3, 5, 7, l};
+    const std::vector<float> x = normal(element_count(s), 12u);
+    std::vector<float> y(x.size()), running_mean(s.c, 0.25f), running_var(s.c, 1.5f);
+    running_var[2] = nan;
+    batch_norm_inference(x.data(), s, running_mean.data(), running_var.data(), nullptr, nullptr,
+                         eps, y.data());
+    for (std::int64_t c = 0; c < s.c; ++c) {
+      for (std::int64_t n = 0; n < s.n; ++n) {
+        for (std::int64_t p = 0; p < s.spatial; ++p) {
+          EXPECT_EQ(std::isnan(y[offset(s, n, c, p)]), c == 2) << "c=" << c;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace simdnorm::testing

@@ -52,7 +52,9 @@ running_statistics running_statistics_of(const std::vector<float>& x, const shap
   for (std::size_t i = 0; i < stats.save_mean.size(); ++i) {
     running.mean[i] = static_cast<float>(stats.save_mean[i]);
     const double rstd = stats.save_rstd[i];
-    running.var[i] = static_cast<float>(1.0 / (rstd * rstd) - static_cast<double>(eps));
+    // A constant channel's 1 / rstd^2 - eps rounds to about -1e-21, not 0:
+    // clamped, since a negative running variance is an invalid argument.
+    running.var[i] = static_cast<float>(std::max(0.0, 1.0 / (rstd * rstd) - static_cast<double>(eps)));
   }
   return running;
 }

@@ -109,17 +109,17 @@ SIMDNORM_API sn_status sn_moments_count(const sn_moments* moments, int64_t* rows
 /* Per-feature mean and biased variance; refuses when no row was added. */
 SIMDNORM_API sn_status sn_moments_finalize(const sn_moments* moments, float* mean, float* var);
 
-/* y = (x - mean) / max(sqrt(var), 1e-7), per feature; var >= 0 (not NaN). */
+/* y = (x - mean) / max(sqrt(var), 1e-7), per feature; var >= 0 (a NaN poisons its feature). */
 SIMDNORM_API sn_status sn_standardize_apply(const float* x, int64_t rows, int64_t features,
                                             const float* mean, const float* var, float* y);
-/* x = y * max(sqrt(var), 1e-7) + mean, per feature; var >= 0 (not NaN). */
+/* x = y * max(sqrt(var), 1e-7) + mean, per feature; var >= 0 (a NaN poisons its feature). */
 SIMDNORM_API sn_status sn_standardize_invert(const float* y, int64_t rows, int64_t features,
                                              const float* mean, const float* var, float* x);
 
 /* ---- batch norm --------------------------------------------------------- */
 
 /* y = (x - running_mean) * gamma / sqrt(running_var + eps) + beta.
- * running_var >= 0 (not NaN). gamma, beta: optional (1 and 0). */
+ * running_var >= 0 (a NaN poisons its channel). gamma, beta: optional (1 and 0). */
 SIMDNORM_API sn_status sn_batch_norm_inference(const float* x, sn_shape shape,
                                                const float* running_mean, const float* running_var,
                                                const float* gamma, const float* beta, float eps,
@@ -178,9 +178,9 @@ SIMDNORM_API sn_status sn_group_norm(const float* x, sn_shape shape, int64_t gro
 /* y = (rho * xhat_batch + (1 - rho) * xhat_instance) * gamma + beta, rho per
  * channel in [0, 1]. Training uses the batch statistics and updates the
  * running ones as batch norm does (unbiased running variance); inference uses
- * running_mean/running_var for the batch part (running_var >= 0, not NaN).
- * gamma, beta: optional; running stats in training: optional, both or
- * neither. */
+ * running_mean/running_var for the batch part (running_var >= 0; a NaN
+ * poisons its channel). gamma, beta: optional; running stats in training:
+ * optional, both or neither. */
 SIMDNORM_API sn_status sn_batch_instance_norm_training(const float* x, sn_shape shape,
                                                        float* running_mean, float* running_var,
                                                        const float* gamma, const float* beta,
@@ -198,10 +198,10 @@ SIMDNORM_API sn_status sn_batch_instance_norm_inference(const float* x, sn_shape
  * k indexed by SN_SWITCH_*; each weight array is the caller's softmax output
  * (entries in [0, 1], summing to 1 within 1e-3). Training uses batch
  * statistics for k = BATCH and updates running stats (unbiased variance);
- * inference uses running_mean/running_var there (running_var >= 0, not
- * NaN). The weight arrays are inputs: they may not overlap y, nor the running
- * stats training updates. gamma, beta: optional; running stats in training:
- * optional, both or neither. */
+ * inference uses running_mean/running_var there (running_var >= 0; a NaN
+ * poisons its channel). The weight arrays are inputs: they may not overlap
+ * y, nor the running stats training updates. gamma, beta: optional; running
+ * stats in training: optional, both or neither. */
 SIMDNORM_API sn_status sn_switchable_norm_training(const float* x, sn_shape shape,
                                                    float* running_mean, float* running_var,
                                                    const float* gamma, const float* beta,

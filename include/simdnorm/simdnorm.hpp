@@ -99,17 +99,17 @@ class SIMDNORM_API moments {
   std::unique_ptr<state> state_;
 };
 
-// y = (x - mean) / max(sqrt(var), 1e-7), per feature; var >= 0 (not NaN).
+// y = (x - mean) / max(sqrt(var), 1e-7), per feature; var >= 0 (a NaN poisons its feature).
 SIMDNORM_API void standardize_apply(const float* x, std::int64_t rows, std::int64_t features,
                                     const float* mean, const float* var, float* y);
-// x = y * max(sqrt(var), 1e-7) + mean, per feature; var >= 0 (not NaN).
+// x = y * max(sqrt(var), 1e-7) + mean, per feature; var >= 0 (a NaN poisons its feature).
 SIMDNORM_API void standardize_invert(const float* y, std::int64_t rows, std::int64_t features,
                                      const float* mean, const float* var, float* x);
 
 // ---- batch norm -------------------------------------------------------------
 
 // y = (x - running_mean) * gamma / sqrt(running_var + eps) + beta.
-// running_var >= 0 (not NaN). gamma, beta: optional.
+// running_var >= 0 (a NaN poisons its channel). gamma, beta: optional.
 SIMDNORM_API void batch_norm_inference(const float* x, const shape& s, const float* running_mean,
                                        const float* running_var, const float* gamma,
                                        const float* beta, float eps, float* y);
@@ -154,7 +154,7 @@ SIMDNORM_API void group_norm(const float* x, const shape& s, std::int64_t groups
 
 // y = (rho * xhat_batch + (1 - rho) * xhat_instance) * gamma + beta; rho per
 // channel in [0, 1], required. Running stats: optional in training (both or
-// neither), required in inference (running_var >= 0, not NaN).
+// neither), required in inference (running_var >= 0; a NaN poisons its channel).
 SIMDNORM_API void batch_instance_norm_training(const float* x, const shape& s, float* running_mean,
                                                float* running_var, const float* gamma,
                                                const float* beta, const float* rho, float momentum,
@@ -168,7 +168,7 @@ SIMDNORM_API void batch_instance_norm_inference(const float* x, const shape& s,
 
 // Mixes instance, layer and batch statistics with the caller's softmax
 // weights (each in [0, 1], summing to 1 within 1e-3). Inference reads
-// running_var (>= 0, not NaN).
+// running_var (>= 0; a NaN poisons its channel).
 SIMDNORM_API void switchable_norm_training(const float* x, const shape& s, float* running_mean,
                                            float* running_var, const float* gamma,
                                            const float* beta, const switch_weights& weights,

@@ -105,8 +105,7 @@ void checker::unit_interval(const float* values, std::int64_t count, const char*
 
 void checker::non_negative(const float* values, std::int64_t count, const char* name) const {
   for (std::int64_t i = 0; i < count; ++i) {
-    // Written so that NaN fails too.
-    if (!(values[i] >= 0.0f)) fail(element(name, i) + " must be >= 0, got " + describe(values[i]));
+    if (values[i] < 0.0f) fail(element(name, i) + " must be >= 0, got " + describe(values[i]));
   }
 }
 

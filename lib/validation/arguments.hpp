@@ -48,8 +48,9 @@ class checker {
   void eps(float value) const;                              // finite and > 0
   void unit_interval(float value, const char* name) const;  // in [0, 1]
   void unit_interval(const float* values, std::int64_t count, const char* name) const;
-  // Each value >= 0 (so not NaN): a variance the call reads rather than
-  // measures. The message names the first bad index.
+  // No value below 0: a variance the call reads rather than measures. A NaN
+  // passes, as NaN data does, and poisons what it normalises. The message
+  // names the first bad index.
   void non_negative(const float* values, std::int64_t count, const char* name) const;
   // Each weight in [0, 1], summing to 1 within 1e-3.
   void mixing_weights(const float* weights, std::int64_t count, const char* name) const;

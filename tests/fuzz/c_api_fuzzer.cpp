@@ -440,15 +440,16 @@ const char* broken_rule(const call& k) {
     if (!std::all_of(s.at, s.at + s.floats, in_unit_interval)) return "rho outside [0, 1]";
   }
   for (std::size_t i = 0; i < k.slots.size(); ++i) {
-    // A variance the call reads (inference, standardize): >= 0, so not NaN.
+    // A variance the call reads (inference, standardize): not negative (a NaN
+    // is data, and poisons its channel).
     const buffer& b = k.buffer_of(i);
     const slot& s = k.slots[i];
     if ((b.holds != contents::running_var && b.holds != contents::var) ||
         methods::is_output(b.kind) || s.at == nullptr) {
       continue;
     }
-    if (!std::all_of(s.at, s.at + s.floats, [](float v) { return v >= 0.0f; })) {
-      return "a given variance negative or NaN";
+    if (std::any_of(s.at, s.at + s.floats, [](float v) { return v < 0.0f; })) {
+      return "a given variance negative";
     }
   }
   if (m.takes_switch_weights &&
