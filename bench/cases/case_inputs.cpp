@@ -53,8 +53,10 @@ running_statistics running_statistics_of(const std::vector<float>& x, const shap
     running.mean[i] = static_cast<float>(stats.save_mean[i]);
     const double rstd = stats.save_rstd[i];
     // A constant channel's 1 / rstd^2 - eps rounds to about -1e-21, not 0:
-    // clamped, since a negative running variance is an invalid argument.
-    running.var[i] = static_cast<float>(std::max(0.0, 1.0 / (rstd * rstd) - static_cast<double>(eps)));
+    // clamped, since a negative running variance is an invalid argument (a
+    // NaN one, from NaN data, is kept: it is data).
+    const double var = 1.0 / (rstd * rstd) - static_cast<double>(eps);
+    running.var[i] = static_cast<float>(var < 0.0 ? 0.0 : var);
   }
   return running;
 }
