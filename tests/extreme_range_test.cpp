@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "dispatch/instruction_sets.hpp"
+#include "isa_levels.hpp"
 #include "method_calls.hpp"
 #include "methods/method_table.hpp"
 #include "simdnorm/simdnorm.hpp"
@@ -73,19 +73,6 @@ std::vector<double> as_float32_can_hold(std::vector<double> ref) {
   return ref;
 }
 
-std::vector<std::string> levels_here() {
-  std::vector<std::string> names;
-  for (const dispatch::instruction_set& level : dispatch::instruction_sets) {
-    if (level.level <= dispatch::detected_isa()) names.insert(names.begin(), level.name);
-  }
-  return names;
-}
-
-struct cap_guard {
-  explicit cap_guard(const std::string& name) { set_max_isa(name.c_str()); }
-  ~cap_guard() { set_max_isa("best"); }
-};
-
 // A small problem, one on the calling thread's tails, and one split across
 // threads and chunks.
 std::vector<problem> problems_for(const method& m, layout_kind l) {
@@ -101,7 +88,7 @@ class ExtremeRange : public ::testing::TestWithParam<method_layout> {};
 TEST_P(ExtremeRange, MatchesTheFloat64ReferenceUpToFltMax) {
   const method& m = *GetParam().m;
   for (const std::string& level : levels_here()) {
-    const cap_guard cap(level);
+    const isa_cap cap(level);
     for (const problem& p : problems_for(m, GetParam().layout)) {
       for (const family f : {family::spread, family::signs}) {
         SCOPED_TRACE(describe(p) + ", " + name_of(f) + ", on " + level);
@@ -135,7 +122,7 @@ namespace {
 TEST(ExtremeRangeReproducer, LayerNormOfAFltMaxRow) {
   const std::vector<float> x = {FLT_MAX, -FLT_MAX, -FLT_MAX};
   for (const std::string& level : levels_here()) {
-    const cap_guard cap(level);
+    const isa_cap cap(level);
     std::vector<float> y(3);
     layer_norm(x.data(), 1, 3, nullptr, nullptr, 1e-5f, y.data(), nullptr, nullptr);
     EXPECT_NEAR(y[0], std::sqrt(2.0), 1e-6) << level;

@@ -6,10 +6,8 @@
 // shadow memory needs the address space, the tests skip.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <tbb/global_control.h>
 #include <unistd.h>
 
@@ -21,9 +19,9 @@
 #include <new>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "child_process.hpp"
 #include "simdnorm/simdnorm.h"
 #include "simdnorm/simdnorm.hpp"
 #include "test_support.hpp"
@@ -64,22 +62,6 @@ bool limit_address_space(long margin_kib) {
   const rlim_t bytes = static_cast<rlim_t>(now + margin_kib) * 1024;
   const rlimit limit{bytes, bytes};
   return setrlimit(RLIMIT_AS, &limit) == 0;
-}
-
-// Waits for a child for up to a minute; its exit code, or -1 when it died of
-// a signal or hung (it is killed then).
-int exit_code_of(pid_t child) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-  int status = 0;
-  while (waitpid(child, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(child, SIGKILL);
-      waitpid(child, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 bool untouched(const std::vector<float>& buffer) {
@@ -173,7 +155,7 @@ int thread_outcome_in_fresh_process(long margin_kib, const char* test_name) {
     execl(self, self, filter.c_str(), static_cast<char*>(nullptr));
     _exit(no_limit);
   }
-  return exit_code_of(pid);
+  return exit_code_of(pid, std::chrono::minutes(1));
 }
 
 // Limits from 512 KiB up, 512 KiB apart, less than a thread's stack (4 MiB
@@ -235,7 +217,7 @@ TEST(ResourceFailure, MomentsTooLargeForMemoryAreOutOfMemory) {
     if (sn_moments_create(features, &m) != SN_ERROR_OUT_OF_MEMORY) _exit(2);
     _exit(m == before ? 0 : 3);
   }
-  const int code = exit_code_of(pid);
+  const int code = exit_code_of(pid, std::chrono::minutes(1));
   ASSERT_TRUE(code >= 0 && code < static_cast<int>(findings.size())) << "the child crashed or hung";
   EXPECT_EQ(code, 0) << findings[code];
 }

@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "dispatch/instruction_sets.hpp"
 #include "failing_allocator.hpp"
+#include "isa_levels.hpp"
 #include "method_calls.hpp"
 #include "methods/method_table.hpp"
 #include "simdnorm/simdnorm.h"
@@ -47,25 +47,10 @@ tally& totals() {
   return t;
 }
 
-// The instruction sets this CPU runs, best first, then the scalar path.
-std::vector<std::string> levels_here() {
-  std::vector<std::string> names;
-  const dispatch::isa detected = dispatch::detected_isa();
-  for (const dispatch::instruction_set& level : dispatch::instruction_sets) {
-    if (level.level <= detected) names.insert(names.begin(), level.name);
-  }
-  return names;
-}
-
 bool same_bytes(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() &&
          (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
-
-struct cap_guard {
-  explicit cap_guard(const std::string& name) { set_max_isa(name.c_str()); }
-  ~cap_guard() { set_max_isa("best"); }
-};
 
 // A small problem, run on the calling thread (the 2 x 6 x 9); a
 // parallel one (64K floats: past the parallel threshold of
@@ -141,7 +126,7 @@ class FaultInjection : public ::testing::TestWithParam<method_layout> {};
 TEST_P(FaultInjection, AFailedAllocationWritesNothing) {
   const method& m = *GetParam().m;
   for (const std::string& level : levels_here()) {
-    const cap_guard cap(level);
+    const isa_cap cap(level);
     for (const problem& p : problems_for(m, GetParam().layout)) {
       for (const api through : {api::c, api::cpp}) {
         const std::string where = name_of(GetParam()) + " " + describe(p) + " on " + level +

@@ -12,17 +12,15 @@
 // time limit. The reproducer of the hang was k = 2 of the parallel call,
 // inside tbb::this_task_arena::max_concurrency().
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <thread>
 #include <vector>
 
+#include "child_process.hpp"
 #include "failing_allocator.hpp"
 #include "simdnorm/simdnorm.h"
 
@@ -59,17 +57,7 @@ int child(std::int64_t k, const sn_shape& s, std::int64_t groups) {
 int in_fresh_process(std::int64_t k, const sn_shape& s, std::int64_t groups) {
   const pid_t pid = fork();
   if (pid == 0) _exit(child(k, s, groups));
-  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > limit) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return exit_code_of(pid, std::chrono::seconds(20));
 }
 
 void fail_each_allocation_of_the_first_call(const sn_shape& s, std::int64_t groups) {
