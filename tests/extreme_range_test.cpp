@@ -18,6 +18,7 @@
 #include "isa_levels.hpp"
 #include "method_calls.hpp"
 #include "methods/method_table.hpp"
+#include "reference/reference.hpp"
 #include "simdnorm/simdnorm.hpp"
 
 namespace simdnorm::testing {
@@ -128,6 +129,40 @@ TEST(ExtremeRangeReproducer, LayerNormOfAFltMaxRow) {
     EXPECT_NEAR(y[0], std::sqrt(2.0), 1e-6) << level;
     EXPECT_NEAR(y[1], -std::sqrt(0.5), 1e-6) << level;
     EXPECT_NEAR(y[2], -std::sqrt(0.5), 1e-6) << level;
+  }
+}
+
+}  // namespace
+}  // namespace simdnorm::testing
+
+namespace simdnorm::testing {
+namespace {
+
+// Found by the fuzzer: batch-instance norm with a batch mean of 1000 against
+// a one-value instance of -1.75e38 gave +inf for an exact -7.6e40 (and a
+// finite exact result came out infinite too): the mixed mean's second part
+// was the whole instance-batch difference, and its product with the scale,
+// folded into the shift, overflowed. With a small gamma the result is finite.
+TEST(ExtremeRangeReproducer, BatchInstanceNormOfAHugeOneValueInstance) {
+  const shape s{1, 2, 1, layout::nhwc};
+  const std::vector<float> x = {-1.75234137e+38f, -4.65657263e-10f};
+  const std::vector<float> running_mean = {1000.0f, 992.1875f};
+  const std::vector<float> running_var = {0.0f, 1.33392548e-12f};
+  const std::vector<float> rho = {0.733333349f, 0.733333349f};
+  const std::vector<float> beta = {1.86666679f, 1.86666679f};
+  for (const std::string& level : levels_here()) {
+    const isa_cap cap(level);
+    for (const float g : {1.86666679f, 1e-4f}) {
+      const std::vector<float> gamma = {g, g};
+      std::vector<float> y(2);
+      batch_instance_norm_inference(x.data(), s, running_mean.data(), running_var.data(),
+                                    gamma.data(), beta.data(), rho.data(), 1e-5f, y.data());
+      const std::vector<double> want = reference::batch_instance_norm_inference(
+          x.data(), s, running_mean.data(), running_var.data(), gamma.data(), beta.data(),
+          rho.data(), 1e-5f);
+      EXPECT_TRUE(all_near(y, as_float32_can_hold(want), output_tolerance(gamma)))
+          << level << ", gamma " << g;
+    }
   }
 }
 

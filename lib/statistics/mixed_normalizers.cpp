@@ -51,14 +51,16 @@ std::vector<set_normalizer> batch_instance_normalizers(const std::vector<set_mom
   const batch_part batch = batch_statistics(batch_moments, s, source);
   // rho * (x - mb) * rb + (1 - rho) * (x - mi) * ri is linear in x: it is
   // (x - m) * r with r = rho * rb + (1 - rho) * ri and m the r-weighted mean of
-  // mb and mi. m is written from the mean of the larger weight, the base:
-  // m = base + (w_other / r) * (other - base), hi the base rounded to float and
-  // lo the rest. Forming m itself in double would round it at its own size
-  // (|m| 2^-53), an error r multiplies: a near-constant instance of data near
-  // 1e38 (r ~ 316) lost y entirely, and rho = 0 with eps = 1e-30 (r = 1e15)
-  // gave 113.7 for 0. The correction's own error is relative to the other
-  // part's contribution to y. Subtract-first with that m keeps offset data
-  // exact.
+  // mb and mi, written from the mean of the larger weight, the base:
+  // m = base + correction, correction = (w_other / r) * (other - base). hi is
+  // m rounded to float, and lo = (base - hi) + correction the rest, which
+  // keeps the correction when it is below m's double rounding (|m| 2^-53), an
+  // error r multiplies: forming lo as m - hi lost y entirely on a
+  // near-constant instance of data near 1e38 (r ~ 316), and gave 113.7 for 0
+  // with rho = 0 and eps = 1e-30 (r = 1e15). lo stays within about an ulp of
+  // hi, as the kernels need: they fold lo * scale into the shift (with lo the
+  // whole correction, a batch mean of 1000 against an instance of -1.75e38
+  // overflowed that shift, and y came out +inf for -inf).
   std::vector<set_normalizer> sets(instances.size());
   for (std::int64_t n = 0; n < s.n; ++n) {
     for (std::int64_t c = 0; c < s.c; ++c) {
@@ -69,12 +71,10 @@ std::vector<set_normalizer> batch_instance_normalizers(const std::vector<set_mom
       const bool instance_based = w_instance >= w_batch;
       const double base = instance_based ? instance.mean : batch.mean[c];
       const double other = instance_based ? batch.mean[c] : instance.mean;
-      const double w_other = instance_based ? w_batch : w_instance;
-      const float hi = static_cast<float>(base);
-      // A non-finite base has no rounding error to carry (as split()).
-      const double lo = __builtin_isfinite(hi)
-                            ? (base - static_cast<double>(hi)) + (w_other / r) * (other - base)
-                            : 0.0;
+      const double correction = ((instance_based ? w_batch : w_instance) / r) * (other - base);
+      const float hi = static_cast<float>(base + correction);
+      // A non-finite mean has no rounding error to carry (as split()).
+      const double lo = __builtin_isfinite(hi) ? (base - static_cast<double>(hi)) + correction : 0.0;
       sets[n * s.c + c] = set_normalizer{hi, static_cast<float>(lo), static_cast<float>(r)};
     }
   }
