@@ -52,12 +52,12 @@ call extreme_call(const method& m, const problem& p, family f) {
     const std::int64_t count = static_cast<std::int64_t>(v.size());
     if (b.holds == contents::data) {
       v = extreme_data(count, f, seed_of(p, 12 + static_cast<std::uint32_t>(i)));
-    } else if (b.kind == role::input && (b.holds == contents::mean ||
-                                         b.holds == contents::running_mean)) {
+    } else if (b.kind == role::input &&
+               (b.holds == contents::mean || b.holds == contents::running_mean)) {
       v = uniform(count, seed_of(p, 30), -1.0f, 1.0f);
       for (float& e : v) e *= FLT_MAX / 2;
-    } else if (b.kind == role::input && (b.holds == contents::var ||
-                                         b.holds == contents::running_var)) {
+    } else if (b.kind == role::input &&
+               (b.holds == contents::var || b.holds == contents::running_var)) {
       v = uniform(count, seed_of(p, 31), FLT_MAX / 4, FLT_MAX);
     }
   }

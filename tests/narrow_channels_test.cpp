@@ -23,8 +23,8 @@ namespace {
 
 // Largest |var - reference| / reference over the channels of rows x c NHWC
 // data, the reference two-pass in double.
-double worst_relative_variance_error(const std::vector<float>& x, std::int64_t rows,
-                                     std::int64_t c, const std::vector<float>& var) {
+double worst_relative_variance_error(const std::vector<float>& x, std::int64_t rows, std::int64_t c,
+                                     const std::vector<float>& var) {
   double worst = 0.0;
   for (std::int64_t k = 0; k < c; ++k) {
     double mean = 0.0, m2 = 0.0;
@@ -51,10 +51,10 @@ TEST(NarrowChannels, VarianceIsAccurateRelativeToItsSizeOnEveryPath) {
     const isa_cap cap(level);
     for (const std::int64_t c : {1, 2, 3, 5, 7, 16, 64}) {
       for (const std::int64_t rows : {4097, 65552}) {
-        const std::vector<float> x = normal(rows * c, static_cast<std::uint32_t>(c + rows), 3e3f,
-                                            1e-3f);
-        const std::string where = level + " C=" + std::to_string(c) + " rows=" +
-                                  std::to_string(rows);
+        const std::vector<float> x =
+            normal(rows * c, static_cast<std::uint32_t>(c + rows), 3e3f, 1e-3f);
+        const std::string where =
+            level + " C=" + std::to_string(c) + " rows=" + std::to_string(rows);
 
         moments acc(c);
         acc.update(x.data(), rows);

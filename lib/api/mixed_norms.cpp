@@ -83,8 +83,7 @@ struct mix {
     const std::vector<statistics::set_normalizer> sets =
         a.rho != nullptr
             ? statistics::batch_instance_normalizers(instances, batch, a.s, a.batch, a.rho, a.eps)
-            : statistics::switchable_normalizers(instances, batch, a.s, a.batch, *a.weights,
-                                                 a.eps);
+            : statistics::switchable_normalizers(instances, batch, a.s, a.batch, *a.weights, a.eps);
     // Everything allocated: from the first write of y on, nothing can fail.
     steps.normalize(a.x, a.s, sets, true, a.gamma, a.beta, a.y);
     statistics::update_running(batch, a.batch);

@@ -295,8 +295,8 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
 // inference loop ran about 3% slower on Zen 4).
 template <class Arch>
 __attribute__((noinline, cold)) void normalize_halved_channel_items(const channel_affine_args& a,
-                                                                     std::int64_t first,
-                                                                     std::int64_t last) {
+                                                                    std::int64_t first,
+                                                                    std::int64_t last) {
   normalize_channel_items<Arch, true>(a, first, last);
 }
 

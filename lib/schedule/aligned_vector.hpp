@@ -24,9 +24,11 @@ struct aligned_allocator {
   explicit aligned_allocator(const aligned_allocator<U, Alignment>&) noexcept {}
 
   T* allocate(std::size_t count) {
-    return static_cast<T*>(::operator new(count * sizeof(T), std::align_val_t{Alignment}));
+    return static_cast<T*>(::operator new (count * sizeof(T), std::align_val_t{Alignment}));
   }
-  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{Alignment}); }
+  void deallocate(T* p, std::size_t) noexcept {
+    ::operator delete (p, std::align_val_t{Alignment});
+  }
 
   template <class U>
   bool operator==(const aligned_allocator<U, Alignment>&) const noexcept {

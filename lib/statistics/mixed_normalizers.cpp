@@ -44,10 +44,9 @@ void update_running(const std::vector<set_moments>& batch_moments, const batch_s
                             source.update_mean, source.update_var);
 }
 
-std::vector<set_normalizer> batch_instance_normalizers(const std::vector<set_moments>& instances,
-                                                       const std::vector<set_moments>& batch_moments,
-                                                       const shape& s, const batch_source& source,
-                                                       const float* rho, float eps) {
+std::vector<set_normalizer> batch_instance_normalizers(
+    const std::vector<set_moments>& instances, const std::vector<set_moments>& batch_moments,
+    const shape& s, const batch_source& source, const float* rho, float eps) {
   const batch_part batch = batch_statistics(batch_moments, s, source);
   // rho * (x - mb) * rb + (1 - rho) * (x - mi) * ri is linear in x: it is
   // (x - m) * r with r = rho * rb + (1 - rho) * ri and m the r-weighted mean of
@@ -74,7 +73,8 @@ std::vector<set_normalizer> batch_instance_normalizers(const std::vector<set_mom
       const double correction = ((instance_based ? w_batch : w_instance) / r) * (other - base);
       const float hi = static_cast<float>(base + correction);
       // A non-finite mean has no rounding error to carry (as split()).
-      const double lo = __builtin_isfinite(hi) ? (base - static_cast<double>(hi)) + correction : 0.0;
+      const double lo =
+          __builtin_isfinite(hi) ? (base - static_cast<double>(hi)) + correction : 0.0;
       sets[n * s.c + c] = set_normalizer{hi, static_cast<float>(lo), static_cast<float>(r)};
     }
   }

@@ -33,10 +33,9 @@ std::vector<set_moments> batch_moments(const std::vector<set_moments>& instances
 // One normaliser per (n, c), index n * c_total + c, from the instance moments
 // (same index) and the batch part: batch_moments in training, the running
 // statistics in inference.
-std::vector<set_normalizer> batch_instance_normalizers(const std::vector<set_moments>& instances,
-                                                       const std::vector<set_moments>& batch_moments,
-                                                       const shape& s, const batch_source& batch,
-                                                       const float* rho, float eps);
+std::vector<set_normalizer> batch_instance_normalizers(
+    const std::vector<set_moments>& instances, const std::vector<set_moments>& batch_moments,
+    const shape& s, const batch_source& batch, const float* rho, float eps);
 std::vector<set_normalizer> switchable_normalizers(const std::vector<set_moments>& instances,
                                                    const std::vector<set_moments>& batch_moments,
                                                    const shape& s, const batch_source& batch,

@@ -64,7 +64,9 @@ void* operator new(std::size_t size, std::align_val_t a) {
 void* operator new[](std::size_t size, std::align_val_t a) {
   return fa::allocate_or_throw(size, static_cast<std::size_t>(a));
 }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return fa::allocate(size, 0); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return fa::allocate(size, 0);
+}
 void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
   return fa::allocate(size, 0);
 }

@@ -116,7 +116,8 @@ void fail_each_allocation(const method& m, const problem& p, api through,
       if (same_bytes(k_call.buffers[i], expected.buffers[i])) continue;
       if (!ok) ++totals().written;
       ADD_FAILURE() << where << ", allocation " << k << " failing: " << m.buffers[i].name
-                    << (ok ? " differs from an undisturbed call's" : " was written by a failed call");
+                    << (ok ? " differs from an undisturbed call's"
+                           : " was written by a failed call");
     }
   }
 }
@@ -243,10 +244,11 @@ TEST(FaultInjectionMessages, AnErrorWhoseMessageCannotBeAllocatedIsStillAnError)
 class Totals : public ::testing::Environment {
  public:
   void TearDown() override {
-    std::printf("fault injection: %lld allocation indices injected, %lld calls checked, "
-                "%lld buffers found written after an error\n",
-                static_cast<long long>(totals().injected), static_cast<long long>(totals().calls),
-                static_cast<long long>(totals().written));
+    std::printf(
+        "fault injection: %lld allocation indices injected, %lld calls checked, "
+        "%lld buffers found written after an error\n",
+        static_cast<long long>(totals().injected), static_cast<long long>(totals().calls),
+        static_cast<long long>(totals().written));
   }
 };
 

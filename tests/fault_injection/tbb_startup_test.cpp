@@ -39,14 +39,14 @@ int child(std::int64_t k, const sn_shape& s, std::int64_t groups) {
   std::vector<float> x(count), y(count), again(count);
   for (std::size_t i = 0; i < count; ++i) x[i] = static_cast<float>(i % 97) * 0.25f;
   fa::fail_at(k);
-  const sn_status first = sn_group_norm(x.data(), s, groups, nullptr, nullptr, 1e-5f, y.data(),
-                                        nullptr, nullptr);
+  const sn_status first =
+      sn_group_norm(x.data(), s, groups, nullptr, nullptr, 1e-5f, y.data(), nullptr, nullptr);
   if (!fa::disarm()) return nothing_to_fail;
   if (first != SN_OK && first != SN_ERROR_OUT_OF_MEMORY) return wrong;
   if (sn_group_norm(x.data(), s, groups, nullptr, nullptr, 1e-5f, y.data(), nullptr, nullptr) !=
           SN_OK ||
-      sn_group_norm(x.data(), s, groups, nullptr, nullptr, 1e-5f, again.data(), nullptr,
-                    nullptr) != SN_OK) {
+      sn_group_norm(x.data(), s, groups, nullptr, nullptr, 1e-5f, again.data(), nullptr, nullptr) !=
+          SN_OK) {
     return wrong;
   }
   return std::memcmp(y.data(), again.data(), count * sizeof(float)) == 0 ? recovered : wrong;
