@@ -47,11 +47,6 @@ tally& totals() {
   return t;
 }
 
-bool same_bytes(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() &&
-         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
-}
-
 // A small problem, run on the calling thread (the 2 x 6 x 9); a
 // parallel one (64K floats: past the parallel threshold of
 // schedule/thread_policy.hpp, so the call hands work to oneTBB); and the
@@ -113,7 +108,7 @@ void fail_each_allocation(const method& m, const problem& p, api through,
     ++totals().injected;
     const call& expected = ok ? undisturbed : before;
     for (std::size_t i = 0; i < m.buffers.size(); ++i) {
-      if (same_bytes(k_call.buffers[i], expected.buffers[i])) continue;
+      if (same_bits(k_call.buffers[i], expected.buffers[i])) continue;
       if (!ok) ++totals().written;
       ADD_FAILURE() << where << ", allocation " << k << " failing: " << m.buffers[i].name
                     << (ok ? " differs from an undisturbed call's"
@@ -235,7 +230,7 @@ TEST(FaultInjectionMessages, AnErrorWhoseMessageCannotBeAllocatedIsStillAnError)
     EXPECT_TRUE(status == SN_ERROR_INVALID_ARGUMENT || status == SN_ERROR_OUT_OF_MEMORY)
         << "status " << status;
     for (std::size_t i = 0; i < m.buffers.size(); ++i) {
-      EXPECT_TRUE(same_bytes(broken.buffers[i], before.buffers[i])) << m.buffers[i].name;
+      EXPECT_TRUE(same_bits(broken.buffers[i], before.buffers[i])) << m.buffers[i].name;
     }
   }
 }
