@@ -6,7 +6,8 @@
 #   scripts/fuzz.sh [--seconds N] [libFuzzer flags...]
 #
 # runs for N seconds (default 60) from the corpus in build/fuzz/corpus (kept
-# between runs), then prints how many of the corpus's inputs reach each method,
+# between runs) and tests/fuzz/regressions (inputs that once broke the
+# contract, each run first, on every fuzz run), then prints how many of the corpus's inputs reach each method,
 # accepted and refused, and exits non-zero when a call broke its contract or
 # a sanitizer fired; the input that did it is saved as build/fuzz/crash-*.
 # Reproduce with: build/fuzz/tests/fuzz/simdnorm_c_api_fuzzer build/fuzz/crash-...
@@ -53,7 +54,8 @@ fuzzer="$build_dir/tests/fuzz/simdnorm_c_api_fuzzer"
 echo "fuzz.sh: fuzzing the C API for $seconds s" >&2
 status=0
 "$fuzzer" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 \
-  -artifact_prefix="$build_dir/" -print_final_stats=1 "${fuzzer_args[@]}" "$build_dir/corpus" ||
+  -artifact_prefix="$build_dir/" -print_final_stats=1 "${fuzzer_args[@]}" "$build_dir/corpus" \
+  tests/fuzz/regressions ||
   status=$?
 # libFuzzer's statistics do not say which methods the inputs reached: the
 # fuzzer counts them at exit when asked, here over the corpus, which a crash
