@@ -3,8 +3,8 @@
 // layer norm, RMS norm and weight norm, and NCHW groups (runs of one
 // channel each), at lengths around every tile the kernels have: a vector,
 // four accumulators, a 64-long float chain of them, a 4096-float block and a
-// 16384-float chunk. Then the chunked schedule, which must give the same
-// bits as the whole-set kernel.
+// 16384-float chunk. Then each set alone and the chunked schedule, which
+// must give the same bits as the whole-set kernel.
 #include "kernels/contiguous_set_kernels.hpp"
 
 #include <gtest/gtest.h>
@@ -72,6 +72,19 @@ class ContiguousSetsTester {
     const outputs scalar = scalar_path(x, gamma, beta, gain);
 
     for (std::int64_t s = 0; s < sets_; ++s) check_set(s, x, gamma, beta, vector, scalar);
+
+    // A set's bits do not depend on its neighbours: short sets are reduced a
+    // vector's width at a time, and thread counts cut sets into different
+    // ranges, so every set alone must match the batch it was in.
+    outputs alone = fresh();
+    const kernels::contiguous_sets_args alone_args = args_of(x, gamma, beta, gain, alone);
+    for (std::int64_t s = 0; s < sets_; ++s) {
+      dispatch::call_on_isa(level, kernels::contiguous_sets_kernel{}, alone_args, s, s + 1);
+    }
+    EXPECT_TRUE(same_bits(alone.y, vector.y));
+    EXPECT_TRUE(same_bits(alone.mean, vector.mean));
+    EXPECT_TRUE(same_bits(alone.rstd, vector.rstd));
+    EXPECT_TRUE(same_bits(alone.norm, vector.norm));
 
     // The chunked schedule (sets fewer than threads) must not change a bit.
     // A path of 8 threads makes it cut every set longer than a chunk.
@@ -220,7 +233,8 @@ class ContiguousSetsTester {
   }
 
   set_norm_kind kind_ = set_norm_kind::standardize;
-  std::int64_t sets_ = 3;
+  // More than one batch of the widest vector (16 sets), the last one partial.
+  std::int64_t sets_ = 19;
   std::int64_t set_length_ = 1;
   std::int64_t run_length_ = 1;
   float offset_ = 0.0f;
