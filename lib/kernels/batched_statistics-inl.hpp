@@ -86,16 +86,19 @@ bool squares_safe(const float* set, std::int64_t length, float square_sum, float
          in_safe_range(largest_deviation<Arch>(float_source{set}, length, reference));
 }
 
-// The statistics of `count` (at most one vector's width) sets of `length`
-// floats (at most batched_set_floats), set k at x + k * length, as
-// set_statistics_of gives them for one set.
-template <class Arch>
+// The statistics of `count` (at most Most, itself at most one vector's
+// width) sets of `length` floats (at most batched_set_floats), set k at x +
+// k * length, as set_statistics_of gives them for one set. Most only sizes
+// the scratch: a lone set (one row, a latency-bound call) skips a vector's
+// width of it, with the same bits.
+template <class Arch, std::int64_t Most>
 void batched_set_statistics(const float* x, std::int64_t length, std::int64_t count,
                             statistics::set_statistic kind, statistics::set_moments* out) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
-  batch partial[width];
-  alignas(64) float totals[width];
+  static_assert(Most <= width, "a batch is at most a vector's width of sets");
+  batch partial[Most];
+  alignas(64) float totals[Most];
   const auto n = static_cast<double>(length);
   if (kind == statistics::set_statistic::mean_square) {
     for (std::int64_t k = 0; k < count; ++k) {
@@ -114,8 +117,8 @@ void batched_set_statistics(const float* x, std::int64_t length, std::int64_t co
   // Moments: the mean of x - shift (shift = the set's first value), then the
   // squared deviations from the mean rounded to float, corrected in double
   // (block_statistics-inl.hpp, shifted_block).
-  float shift[width], mean[width], centre[width];
-  double offset[width];
+  float shift[Most], mean[Most], centre[Most];
+  double offset[Most];
   for (std::int64_t k = 0; k < count; ++k) {
     shift[k] = x[k * length];
     const batch shift_v(shift[k]);

@@ -129,8 +129,13 @@ void contiguous_sets_kernel::operator()(Arch, const contiguous_sets_args& a, std
       const float* x = a.x + set * a.set_length;
       if (batched) {
         const std::int64_t count = end - set < width ? end - set : width;
-        batched_set_statistics<Arch>(x, a.set_length, count, statistic_of(a.kind),
-                                     moments + (set - start));
+        if (count == 1) {
+          batched_set_statistics<Arch, 1>(x, a.set_length, 1, statistic_of(a.kind),
+                                          moments + (set - start));
+        } else {
+          batched_set_statistics<Arch, width>(x, a.set_length, count, statistic_of(a.kind),
+                                              moments + (set - start));
+        }
       } else {
         moments[set - start] = set_statistics_of<Arch>(x, a.set_length, statistic_of(a.kind));
       }
