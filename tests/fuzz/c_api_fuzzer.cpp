@@ -705,8 +705,7 @@ class known_inaccuracies {
       }
     }
     largest_rstd_ = 1.0 / std::sqrt(std::max(smallest, 0.0) + k.args.eps);
-    const double block_rows =
-        std::min(64.0, std::max<double>(1.0, std::floor(4096.0 / static_cast<double>(channels))));
+    const double block_rows = 64.0;  // max_block_rows, whatever the width
     per_range_ = (block_rows / 2.0 + 64.0) * 0x1p-24;
   }
 
