@@ -246,12 +246,12 @@ void nhwc_channel_moments_kernel::operator()(Arch, const nhwc_channel_moments_ar
 namespace {
 
 // The items [first, last) of channel_affine_kernel; HalvedInput (NHWC only)
-// is a template argument so that the loop over positions has no branch for
-// it. Each layout has its own loop, over locals: with the arguments read
-// through the reference in the loop, the compiler reloaded them for every
-// NHWC position (a store to y might have changed them), a few percent of a
-// batch norm with 64 channels.
-template <class Arch, bool HalvedInput>
+// and the Sink (float_sink, or streaming_float_sink) are template arguments
+// so that the loop over positions has no branch for them. Each layout has its own loop, over
+// locals: with the arguments read through the reference in the loop, the compiler reloaded them for
+// every NHWC position (a store to y might have changed them), a few percent of a batch norm with 64
+// channels.
+template <class Arch, bool HalvedInput, class Sink>
 void normalize_channel_items(const channel_affine_args& a, std::int64_t first, std::int64_t last) {
   const float* const x = a.x;
   float* const y = a.y;
@@ -267,7 +267,7 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
     for (std::int64_t i = first; i < last; ++i) {
       const std::int64_t f = n * factors_per_sample + c;
       normalize_run<Arch>(float_source{x + i * spatial}, spatial,
-                          run_factors{hi[f], scale[f], shift[f]}, float_sink{y + i * spatial});
+                          run_factors{hi[f], scale[f], shift[f]}, Sink{y + i * spatial});
       if (++c == channels) {
         c = 0;
         ++n;
@@ -281,9 +281,9 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
     const float_source in{x + i * channels};
     if constexpr (HalvedInput) {
       normalize_channels<Arch>(halved_source<float_source>{in}, channels, hi + f, scale + f,
-                               shift + f, y + i * channels);
+                               shift + f, Sink{y + i * channels});
     } else {
-      normalize_channels<Arch>(in, channels, hi + f, scale + f, shift + f, y + i * channels);
+      normalize_channels<Arch>(in, channels, hi + f, scale + f, shift + f, Sink{y + i * channels});
     }
     if (++position == spatial) {
       position = 0;
@@ -300,7 +300,7 @@ template <class Arch>
 __attribute__((noinline, cold)) void normalize_halved_channel_items(const channel_affine_args& a,
                                                                     std::int64_t first,
                                                                     std::int64_t last) {
-  normalize_channel_items<Arch, true>(a, first, last);
+  normalize_channel_items<Arch, true, float_sink>(a, first, last);
 }
 
 }  // namespace
@@ -312,8 +312,11 @@ void channel_affine_kernel::operator()(Arch, const channel_affine_args& a, std::
   SIMDNORM_DEBUG_ASSERT(!a.halved_input || a.s.layout == layout::nhwc);
   if (a.halved_input) {
     normalize_halved_channel_items<Arch>(a, first, last);
+  } else if (a.stream_output) {
+    normalize_channel_items<Arch, false, streaming_float_sink>(a, first, last);
+    stream_fence();
   } else {
-    normalize_channel_items<Arch, false>(a, first, last);
+    normalize_channel_items<Arch, false, float_sink>(a, first, last);
   }
 }
 

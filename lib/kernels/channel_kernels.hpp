@@ -70,6 +70,8 @@ struct channel_affine_args {
   // NHWC: the factors are those of x/2, for a call with a set whose x - mean
   // could overflow (statistics/normalizer.hpp); NCHW runs decide per plane.
   bool halved_input = false;
+  // y written with non-temporal stores (schedule/thread_policy.hpp).
+  bool stream_output = false;
 };
 
 // Work items [first, last): NCHW planes (n, c) at n * c_total + c, or NHWC

@@ -19,7 +19,12 @@
 #define SIMDNORM_LIB_KERNELS_ELEMENT_IO_INL_HPP_
 
 #include <cstdint>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace simdnorm::kernels {
 
@@ -60,6 +65,53 @@ struct float_sink {
   }
   void put(std::int64_t i, float v) const { data[i] = v; }
   float_sink advanced(std::int64_t k) const { return float_sink{data + k}; }
+};
+
+// A vector stored with a non-temporal store where the address allows it (a
+// whole aligned vector, on x86): the line goes to memory without being read
+// first, as an ordinary store of a line not in cache does, and without
+// evicting the input from cache. Elsewhere an ordinary store.
+template <class Arch>
+void stream_store(float* p, const xsimd::batch<float, Arch>& v) {
+#if defined(__x86_64__) || defined(__i386__)
+  constexpr std::uintptr_t bytes = sizeof(float) * xsimd::batch<float, Arch>::size;
+  if ((reinterpret_cast<std::uintptr_t>(p) & (bytes - 1)) == 0) {
+    if constexpr (std::is_base_of<xsimd::avx512f, Arch>::value) {
+      _mm512_stream_ps(p, v);
+      return;
+    } else if constexpr (std::is_base_of<xsimd::avx, Arch>::value) {
+      _mm256_stream_ps(p, v);
+      return;
+    } else if constexpr (std::is_base_of<xsimd::sse2, Arch>::value) {
+      _mm_stream_ps(p, v);
+      return;
+    }
+  }
+#endif
+  v.store_unaligned(p);
+}
+
+// Orders the non-temporal stores before whatever the thread does next (they
+// are not ordered with later stores otherwise): each kernel that streamed
+// calls it before it returns, so the task's completion publishes them.
+inline void stream_fence() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_sfence();
+#endif
+}
+
+// float_sink with non-temporal stores: for outputs larger than the last-level
+// cache (schedule/thread_policy.hpp), which no cache would keep anyway. The
+// same values as float_sink, so the same bits.
+struct streaming_float_sink {
+  float* data;
+
+  template <class Arch>
+  void store(std::int64_t i, const xsimd::batch<float, Arch>& v) const {
+    stream_store<Arch>(data + i, v);
+  }
+  void put(std::int64_t i, float v) const { data[i] = v; }
+  streaming_float_sink advanced(std::int64_t k) const { return streaming_float_sink{data + k}; }
 };
 
 }  // namespace

@@ -146,21 +146,22 @@ void normalize_run(Source x, std::int64_t length, const run_factors& f, Sink y) 
 // y[c] = (x[c] - hi[c]) * scale[c] + shift[c] over a row of channels (an
 // NHWC position), the factors one per channel.
 // Source: float_source, or halved_source when the factors were halved for
-// the whole call (schedule/channel_steps.cpp).
-template <class Arch, class Source>
+// the whole call (schedule/channel_steps.cpp); Sink: float_sink, or
+// streaming_float_sink for outputs past the last-level cache.
+template <class Arch, class Source, class Sink>
 void normalize_channels(Source x, std::int64_t channels, const float* hi, const float* scale,
-                        const float* shift, float* y) {
+                        const float* shift, Sink y) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   std::int64_t c = 0;
   for (; c + width <= channels; c += width) {
-    multiply_add(x.template load<Arch>(c) - batch::load_unaligned(hi + c),
-                 batch::load_unaligned(scale + c), batch::load_unaligned(shift + c))
-        .store_unaligned(y + c);
+    y.template store<Arch>(
+        c, multiply_add(x.template load<Arch>(c) - batch::load_unaligned(hi + c),
+                        batch::load_unaligned(scale + c), batch::load_unaligned(shift + c)));
   }
   // The tail with the vector loop's rounding, so that a channel's bits do
   // not depend on whether the row ends before its vector is full.
-  for (; c < channels; ++c) y[c] = multiply_add(x.at(c) - hi[c], scale[c], shift[c]);
+  for (; c < channels; ++c) y.put(c, multiply_add(x.at(c) - hi[c], scale[c], shift[c]));
 }
 
 }  // namespace

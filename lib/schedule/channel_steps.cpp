@@ -143,11 +143,20 @@ void channel_steps::normalize(const float* x, const shape& s,
       scale[i] *= 2.0f;
     }
   }
+  const std::int64_t elements = s.n * s.c * s.spatial;
   const kernels::channel_affine_args args{
-      x, s, per_instance ? s.c : 0, hi.data(), scale.data(), shift.data(), y, halved};
+      x,
+      s,
+      per_instance ? s.c : 0,
+      hi.data(),
+      scale.data(),
+      shift.data(),
+      y,
+      halved,
+      stream_output(2 * elements * static_cast<std::int64_t>(sizeof(float)))};
   const bool planes = s.layout == layout::nchw;
   run_items(path_, kernels::channel_affine_kernel{}, args, planes ? s.n * s.c : s.n * s.spatial,
-            s.n * s.c * s.spatial);
+            elements);
 }
 
 }  // namespace simdnorm::schedule

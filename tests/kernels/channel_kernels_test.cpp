@@ -163,8 +163,8 @@ struct affine_case {
 std::vector<float> affine_by_kernel(dispatch::isa level, const affine_case& k,
                                     const std::vector<float>& x,
                                     const std::vector<statistics::set_normalizer>& sets,
-                                    const std::vector<float>& gamma,
-                                    const std::vector<float>& beta) {
+                                    const std::vector<float>& gamma, const std::vector<float>& beta,
+                                    bool stream_output = false) {
   std::vector<float> hi(sets.size()), scale(sets.size()), shift(sets.size());
   for (std::size_t i = 0; i < sets.size(); ++i) {
     const std::size_t c = i % static_cast<std::size_t>(k.s.c);
@@ -173,8 +173,9 @@ std::vector<float> affine_by_kernel(dispatch::isa level, const affine_case& k,
     shift[i] = beta[c] - sets[i].lo * scale[i];
   }
   std::vector<float> y(x.size());
-  const kernels::channel_affine_args args{
-      x.data(), k.s, k.per_instance ? k.s.c : 0, hi.data(), scale.data(), shift.data(), y.data()};
+  const kernels::channel_affine_args args{x.data(),  k.s,          k.per_instance ? k.s.c : 0,
+                                          hi.data(), scale.data(), shift.data(),
+                                          y.data(),  false,        stream_output};
   const std::int64_t items = k.s.layout == layout::nchw ? k.s.n * k.s.c : k.s.n * k.s.spatial;
   dispatch::call_on_isa(level, kernels::channel_affine_kernel{}, args, std::int64_t{0}, items);
   return y;
@@ -195,6 +196,9 @@ void test_affine(dispatch::isa level, const affine_case& k) {
   const std::vector<float> gamma = uniform(k.s.c, 9, -2.0f, 2.0f);
   const std::vector<float> beta = uniform(k.s.c, 10, -1.0f, 1.0f);
   const std::vector<float> got = affine_by_kernel(level, k, x, sets, gamma, beta);
+  // Non-temporal stores (outputs past the last-level cache) write the same
+  // values: every vector whose address is aligned goes through them here.
+  EXPECT_TRUE(same_bits(affine_by_kernel(level, k, x, sets, gamma, beta, true), got));
   std::vector<float> want(x.size());
   scalar::normalize(x.data(), want.data(), k.s, sets,
                     scalar::set_map{k.per_instance ? k.s.c : 0, 1}, gamma.data(), beta.data());

@@ -1,0 +1,43 @@
+#include "schedule/last_level_cache.hpp"
+
+#include <cstdint>
+
+#if defined(__unix__)
+#include <unistd.h>
+#endif
+
+namespace simdnorm::schedule {
+
+namespace {
+
+// A Zen 4 core complex's L3; the common case where the system does not say.
+constexpr std::int64_t fallback_bytes = std::int64_t{32} << 20;
+
+// Above any last-level cache one core reaches today (Sapphire Rapids: 105
+// MiB a socket; Zen 4 with 3D V-Cache: 96 MiB a complex). Larger figures
+// come from hypervisors summing every cache of the host (this project's VM
+// reports 508 MiB), and would switch non-temporal stores off for good.
+constexpr std::int64_t plausible_bytes = std::int64_t{256} << 20;
+
+std::int64_t reported_bytes() {
+#if defined(_SC_LEVEL3_CACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)
+  const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  if (l3 > 0) return l3;
+  const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  if (l2 > 0) return l2;
+#endif
+  return 0;
+}
+
+}  // namespace
+
+std::int64_t last_level_cache_bytes() {
+  // Computed once, at the first call (thread-safe), constant after.
+  static const std::int64_t bytes = [] {
+    const std::int64_t reported = reported_bytes();
+    return reported > 0 && reported <= plausible_bytes ? reported : fallback_bytes;
+  }();
+  return bytes;
+}
+
+}  // namespace simdnorm::schedule
