@@ -2,13 +2,15 @@
 # Release build plus a benchmark suite:
 #
 #   scripts/bench.sh [--suite quick|reference|sweep] [--filter SUBSTRING]
-#                    [--threads N] [--isa NAME] [simdnorm_sweep args...]
+#                    [--threads N] [--isa NAME] [--passes N] [simdnorm_sweep args...]
 #
 # writes results/<cpu-model-slug>/<YYYY-MM-DD>-<suite>.csv (columns in README.md)
 # and, next to it, <YYYY-MM-DD>-<suite>.md describing the machine and the exact
 # command, and PNG plots in <YYYY-MM-DD>-<suite>-plots/. A run with --filter writes <YYYY-MM-DD>-<suite>-filter-<filter>.csv
-# instead, so that a partial run never replaces the day's full one. Other
-# arguments (--threads, --isa, --reps 5, ...) go to simdnorm_sweep unchanged.
+# instead, so that a partial run never replaces the day's full one. --passes N
+# runs the whole suite N times, interleaved, and reports each row's median
+# pass. Other arguments (--threads, --isa, --reps 5, ...) go to simdnorm_sweep
+# unchanged.
 #
 # Environment: SIMDNORM_BENCH_BUILD_DIR (default build/bench),
 # SIMDNORM_BENCH_JOBS (default nproc).
@@ -20,11 +22,12 @@ invocation=scripts/bench.sh
 (($# > 0)) && invocation+=$(printf ' %q' "$@")
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 suite=quick
 filter=
+passes=
 sweep_args=()
 while (($# > 0)); do
   case "$1" in
@@ -40,6 +43,12 @@ while (($# > 0)); do
       shift 2
       ;;
     --filter=*) filter=${1#--filter=}; shift ;;
+    --passes)
+      [[ $# -ge 2 ]] || { echo "bench.sh: --passes needs a value" >&2; exit 2; }
+      passes=$2
+      shift 2
+      ;;
+    --passes=*) passes=${1#--passes=}; shift ;;
     --out | --out=*)
       echo "bench.sh: the output file is chosen by bench.sh; run simdnorm_sweep directly for --out" >&2
       exit 2
@@ -48,6 +57,14 @@ while (($# > 0)); do
     *) sweep_args+=("$1"); shift ;;
   esac
 done
+# Checked here as well as by simdnorm_sweep, so that a typo fails before the build.
+if [[ -n "$passes" ]]; then
+  [[ "$passes" =~ ^[1-9][0-9]*$ ]] || {
+    echo "bench.sh: --passes needs a positive integer, got '$passes'" >&2
+    exit 2
+  }
+  sweep_args+=(--passes "$passes")
+fi
 case "$suite" in
   quick | reference | sweep) ;;
   *)
@@ -147,7 +164,7 @@ copy_line=$(grep -m 1 'copy bandwidth [0-9]' "$log" | sed 's/^simdnorm_sweep: //
   echo '```'
   echo
   # Peers, simdnorm against them, accuracy (standard library only).
-  python3 scripts/summarize_report.py "$csv" --log "$log"
+  python3 scripts/summarize_report.py "$csv" --log "$log" --command "$invocation"
 } >"$report"
 
 echo "bench.sh: wrote $csv and $report in $((SECONDS - start)) s" >&2

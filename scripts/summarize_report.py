@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Markdown summary of a benchmark CSV report (README.md, "CSV columns").
 
-    summarize_report.py REPORT.csv [--log SWEEP_LOG]
+    summarize_report.py REPORT.csv [--log SWEEP_LOG] [--command COMMAND]
 
 Prints Markdown to stdout; scripts/bench.sh appends it to the report it writes:
   - the peers the sweep measured or skipped, as the sweep's stderr (--log)
     names them, so that a report says which library versions it compares;
+  - a scorecard: per thread count, the cases with a peer, the geometric mean
+    of simdnorm's speedup over the best peer, the losing cases in a table, the
+    cases no peer was measured on, the passes (--passes) and their spread,
+    and the command (--command) that measured them;
   - simdnorm at its top instruction set against the peers on the N(0,1)
     family, at one thread and at the most threads of the run: one table row
     per case, or, for suites of more than LARGE_SUITE cases (the sweep suite),
@@ -27,6 +31,8 @@ from collections import defaultdict
 REQUIRED = ("method", "layout", "impl", "isa", "threads", "n", "c", "spatial", "groups", "d",
             "data", "time_ns", "gbps", "bw_fraction", "speedup_vs_best_peer", "max_abs_err",
             "stat_max_abs_err")
+# Written since simdnorm_sweep --passes; a report without them ran one pass.
+PASS_COLUMNS = ("passes", "pass_min_ns", "pass_max_ns")
 SHAPE = ("n", "c", "spatial", "groups", "d")
 ISA_ORDER = ("avx512", "avx2", "sse4.2", "sse2", "neon64")  # best first
 PEER_NAMES = {"onednn": "oneDNN", "aten": "ATen"}
@@ -110,6 +116,10 @@ def error_text(value):
     return NO_OP if value is None else f"{value:.1e}"
 
 
+def percent_text(fraction):
+    return NO_OP if fraction is None else f"{100 * fraction:.1f}%"
+
+
 def speedup_text(speedup):
     if speedup is None:
         return NO_OP
@@ -185,12 +195,27 @@ class Report:
             text += f" ({time_ns / 1000:.2f} µs)"
         return text
 
+    def spread(self, case, impl, threads):
+        """(slowest - fastest pass) / time of the cell, None with one pass or none recorded."""
+        return pass_spread(self.cell.get((case, TABLE_FAMILY, impl, threads)))
+
     def best_peer(self, case, threads):
         """The fastest peer measured on the case, or None."""
         times = {peer: number(row["time_ns"]) for peer in self.peers
                  for row in [self.cell.get((case, TABLE_FAMILY, peer, threads))]
                  if row is not None and number(row["time_ns"]) is not None}
         return min(times, key=times.get) if times else None
+
+
+def pass_spread(row):
+    """(pass_max_ns - pass_min_ns) / time_ns of a row measured in several passes, else None."""
+    if row is None or (number(row.get("passes")) or 1) < 2:
+        return None
+    fastest, slowest = number(row.get("pass_min_ns")), number(row.get("pass_max_ns"))
+    time_ns = number(row["time_ns"])
+    if fastest is None or slowest is None or not time_ns:
+        return None
+    return (slowest - fastest) / time_ns
 
 
 def peers_section(lines):
@@ -250,6 +275,111 @@ def loss_list(report, threads):
         out.append(line + ")")
     if len(losses) > MAX_LOSSES:
         out.append(f"- ... and {len(losses) - MAX_LOSSES} more")
+    return out
+
+
+def passes_line(report):
+    """How many passes each row's time is the median of, and how far the passes were apart."""
+    if not all(column in report.rows[0] for column in PASS_COLUMNS):
+        return ("Passes: not recorded (a report from before `--passes`), so one: each time is "
+                "the median of one run of repetitions.")
+    passes = max((int(number(r["passes"])) for r in report.rows if number(r["passes"])),
+                 default=1)
+    if passes == 1:
+        return ("Passes: 1. Each time is the median of one run of repetitions; `--passes N` "
+                "runs the whole suite N times, interleaved, and reports each row's median pass.")
+    spreads = sorted(((s, r) for r in report.rows for s in [pass_spread(r)] if s is not None),
+                     key=lambda spread_row: spread_row[0])
+    text = (f"Passes: {passes}, interleaved (each pass runs every row once, the next pass "
+            f"starts after the last row). Each time is the median of the row's {passes} "
+            "pass medians, and every speedup is a ratio of such medians.")
+    if spreads:
+        largest, row = spreads[-1]
+        text += (" Spread of a row, (slowest - fastest pass) / its time: "
+                 f"median {percent_text(spreads[len(spreads) // 2][0])} over "
+                 f"{len(spreads)} rows, largest {percent_text(largest)} "
+                 f"({case_text(case_of(row))}, {row['impl']} {row['isa']}, "
+                 f"{thread_label(int(row['threads']))}, {row['data']}).")
+    return text
+
+
+def no_peer_line(report):
+    """The cases that have no speedup, per method and layout, with the reason."""
+    missing = {}  # (method, layout, reason) -> cases
+    for threads in report.thread_counts:
+        for case in report.cases_at(threads):
+            if report.speedup(case, threads) is not None:
+                continue
+            skipped = any((case, p) in report.skipped for p in report.peers)
+            reason = "the peers were skipped" if skipped else "no peer has the method"
+            missing.setdefault((case[0], case[1], reason), set()).add(case)
+    if not missing:
+        return "Every case has a measured peer."
+    parts = [f"{method} {layout} ({len(cases)} {'case' if len(cases) == 1 else 'cases'}: "
+             f"{reason})" for (method, layout, reason), cases in missing.items()]
+    return ("No peer measured, so left out of the geometric mean: " + ", ".join(parts) + ".")
+
+
+def scorecard_table(report):
+    rows = []
+    for threads in report.thread_counts:
+        cases = report.cases_at(threads)
+        measured = [s for s in (report.speedup(c, threads) for c in cases) if s is not None]
+        if measured:
+            geomean = math.exp(sum(math.log(s) for s in measured) / len(measured))
+            figures = [str(sum(s > 1 for s in measured)), str(sum(s < 1 for s in measured)),
+                       speedup_text(geomean), speedup_text(min(measured)),
+                       speedup_text(max(measured))]
+        else:
+            figures = ["0", "0", NO_OP, NO_OP, NO_OP]
+        rows.append([str(threads), str(len(cases)), str(len(measured))] + figures)
+    return table(["threads", "cases", "with a peer", "wins", "losses",
+                  "geomean vs best peer", "min", "max"], rows, 1)
+
+
+def losing_table(report, threads):
+    losses = sorted((s, case) for case in report.cases_at(threads)
+                    for s in [report.speedup(case, threads)] if s is not None and s < 1)
+    if not losses:
+        return [f"No losing case at {thread_label(threads)}."]
+    with_spread = any(pass_spread(r) is not None for r in report.rows)
+    header = ["method", "layout", "shape", "simdnorm GB/s", "best peer", "peer GB/s",
+              "vs best peer"] + (["pass spread simdnorm / peer"] if with_spread else [])
+    rows = []
+    for speedup, case in losses[:MAX_LOSSES]:
+        best = report.best_peer(case, threads)
+        cells = [case[0], case[1], shape_text(case),
+                 report.throughput(case, "simdnorm", threads), PEER_NAMES.get(best, best),
+                 report.throughput(case, best, threads), speedup_text(speedup)]
+        if with_spread:
+            cells.append(f"{percent_text(report.spread(case, 'simdnorm', threads))} / "
+                         f"{percent_text(report.spread(case, best, threads))}")
+        rows.append(cells)
+    out = [f"Losing cases at {thread_label(threads)} ({len(losses)}), worst first:", ""]
+    out += table(header, rows, 3)
+    if len(losses) > MAX_LOSSES:
+        out += ["", f"... and {len(losses) - MAX_LOSSES} more."]
+    return out
+
+
+def scorecard_section(report, command):
+    out = ["## Scorecard", ""]
+    if report.top_isa is None:
+        return out + ["The report has no simdnorm rows.", ""]
+    out += [f"simdnorm on its top instruction set ({report.top_isa}: the one it runs by "
+            "default, not the fastest one of each case) against the fastest peer measured on "
+            "the same case at the same thread count, one speedup (`speedup_vs_best_peer`) per "
+            "case: each implementation's time is its median over the data families, as in the "
+            "tables below, and the speedup is the best peer's time over simdnorm's. Wins are "
+            "speedups above 1, losses below 1; the geometric mean is over the cases with a "
+            "peer.", ""]
+    out += scorecard_table(report) + ["", no_peer_line(report), "", passes_line(report)]
+    if command:
+        out += ["", f"Command: `{command}`"]
+    out.append("")
+    for threads in report.thread_counts:
+        if any(report.speedup(case, threads) is not None for case in report.cases_at(threads)):
+            out += losing_table(report, threads) + [""]
     return out
 
 
@@ -331,18 +461,21 @@ def accuracy_section(report):
     return out
 
 
-def summary(rows, log_lines):
+def summary(rows, log_lines, command=None):
     out = [] if log_lines is None else peers_section(log_lines)
     if not rows:
         return out + ["The report has no rows.", ""]
     report = Report(rows)
-    return out + against_peers_section(report) + accuracy_section(report)
+    return (out + scorecard_section(report, command) + against_peers_section(report)
+            + accuracy_section(report))
 
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", help="CSV written by simdnorm_sweep")
     parser.add_argument("--log", help="stderr of the sweep, for the peers' versions")
+    parser.add_argument("--command", help="the command that measured the report, for the "
+                        "scorecard")
     args = parser.parse_args(argv)
     try:
         rows = load(args.report)
@@ -351,7 +484,7 @@ def main(argv):
         print(f"summarize: {e}", file=sys.stderr)
         return 2
     sys.stdout.reconfigure(encoding="utf-8")  # µs and dashes, whatever the locale
-    print("\n".join(summary(rows, log_lines)).rstrip("\n"))
+    print("\n".join(summary(rows, log_lines, args.command)).rstrip("\n"))
     return 0
 
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """scripts/summarize_report.py on small crafted reports: the peers named in
 the sweep log, a table per thread count with skipped and absent peers told
-apart, times as medians over the data families, losses in bold, the win count, the worst errors, and the per-method
-aggregate that replaces the per-case table for suites of many cases."""
+apart, times as medians over the data families, losses in bold, the win count,
+the worst errors, the per-method aggregate that replaces the per-case table for
+suites of many cases, and the scorecard (geometric mean over the cases with a
+peer, losing cases, passes and their spread)."""
 import csv
 import os
 import subprocess
@@ -15,6 +17,7 @@ SUMMARIZE = os.path.join(ROOT, "scripts", "summarize_report.py")
 COLUMNS = ("method,layout,impl,isa,threads,n,c,spatial,groups,d,data,bytes,time_ns,gbps,"
            "bw_fraction,speedup_vs_scalar,speedup_vs_best_peer,max_abs_err,mean_abs_err,"
            "stat_max_abs_err").split(",")
+PASS_COLUMNS = ["passes", "pass_min_ns", "pass_max_ns"]  # since simdnorm_sweep --passes
 FAMILIES = ("normal", "offset1e4", "offset1e5")
 
 
@@ -65,6 +68,42 @@ def small_report():
     return rows
 
 
+def scorecard_report():
+    """Three passes, N(0,1) only. speedup_vs_best_peer of simdnorm (avx512) per case:
+    layer_norm 1x768: 2.0 at 1 thread, 3.0 at 2; 128x768: 0.5 and 0.75 (losses);
+    512x1024 (ATen skipped, oneDNN measured): 4.0 and 2.0; rms_norm: no peer. A faster
+    avx2 row on 128x768 must not count: the scorecard takes the top instruction set."""
+    shapes = {"1x768": ("layer_norm", "rows", "1", "", "", "", "768"),
+              "128x768": ("layer_norm", "rows", "128", "", "", "", "768"),
+              "512x1024": ("layer_norm", "rows", "512", "", "", "", "1024")}
+    # shape -> {threads: (simdnorm ns, onednn ns, aten ns or None for skipped)}
+    times = {"1x768": {1: (250, 500, 1000), 2: (100, 300, 600)},
+             "128x768": {1: (1000, 500, 800), 2: (400, 300, 900)},
+             "512x1024": {1: (1000, 4000, None), 2: (500, 1000, None)}}
+    rows = []
+
+    def passed(r, fastest=None, slowest=None):
+        time_ns = int(r["time_ns"])
+        r.update(passes="3", pass_min_ns=str(fastest or time_ns),
+                 pass_max_ns=str(slowest or time_ns))
+        return r
+
+    for name, shape in shapes.items():
+        for threads, (simdnorm_ns, onednn_ns, aten_ns) in times[name].items():
+            best = min(t for t in (onednn_ns, aten_ns) if t is not None)
+            noisy = name == "128x768" and threads == 1  # passes 900, 1000, 1200 ns
+            rows.append(passed(row(shape, "simdnorm", "avx512", threads, "normal", simdnorm_ns,
+                                   best), *((900, 1200) if noisy else ())))
+            rows.append(passed(row(shape, "simdnorm", "avx2", threads, "normal", 100, best)))
+            rows.append(passed(row(shape, "onednn", "avx512_core", threads, "normal", onednn_ns,
+                                   best), *((490, 510) if noisy else ())))
+            rows.append(passed(row(shape, "aten", "avx2", threads, "normal", aten_ns, best))
+                        if aten_ns else skipped(shape, "aten", threads, "normal"))
+    for threads in (1, 2):
+        rows.append(passed(row(RMS, "simdnorm", "avx512", threads, "normal", 2000)))
+    return rows
+
+
 def large_report(cases):
     """batch_norm_inference on `cases` shapes: simdnorm loses every case, at 0.5x to 0.9x."""
     rows = []
@@ -87,7 +126,7 @@ class Summarize(unittest.TestCase):
     def path(self, name):
         return os.path.join(self.dir.name, name)
 
-    def summarize(self, rows, log=None, columns=COLUMNS):
+    def summarize(self, rows, log=None, columns=COLUMNS, command_line=None):
         with open(self.path("report.csv"), "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
@@ -97,6 +136,8 @@ class Summarize(unittest.TestCase):
             with open(self.path("sweep.log"), "w") as f:
                 f.write(log)
             command += ["--log", self.path("sweep.log")]
+        if command_line is not None:
+            command += ["--command", command_line]
         done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8")
         return done.returncode, done.stdout, done.stderr
 
@@ -184,6 +225,49 @@ class Summarize(unittest.TestCase):
                                     "(simdnorm 0.0 GB/s, ATen 0.0 GB/s)")
         self.assertEqual(losses[-1], "- ... and 110 more")
         self.assertIn("0 of 150 cases at 1 thread, 0 of 150 at 2 threads", out)
+
+    def test_scorecard_takes_the_geometric_mean_over_cases_with_a_peer(self):
+        code, out, _ = self.summarize(scorecard_report(), columns=COLUMNS + PASS_COLUMNS,
+                                      command_line="scripts/bench.sh --suite reference --passes 3")
+        self.assertEqual(code, 0)
+        card = self.section(out, "## Scorecard")
+        self.assertIn("top instruction set (avx512", card[1])
+        # (2.0 * 0.5 * 4.0) ** (1/3) = 1.587 and (3.0 * 0.75 * 2.0) ** (1/3) = 1.651; rms_norm,
+        # without a peer, counts as a case and nowhere else.
+        self.assertEqual(self.table_row(card, "| 1 "),
+                         "| 1 | 4 | 3 | 2 | 1 | 1.59x | **0.50x** | 4.00x |")
+        self.assertEqual(self.table_row(card, "| 2 "),
+                         "| 2 | 4 | 3 | 2 | 1 | 1.65x | **0.75x** | 3.00x |")
+        self.assertIn("No peer measured, so left out of the geometric mean: rms_norm rows "
+                      "(1 case: no peer has the method).", card)
+        self.assertIn("Command: `scripts/bench.sh --suite reference --passes 3`", card)
+        passes = self.table_row(card, "Passes: 3, interleaved")
+        self.assertIn("largest 30.0% (layer_norm rows 128x768, simdnorm avx512, 1 thread, "
+                      "normal)", passes)
+
+    def test_scorecard_lists_the_losing_cases_per_thread_count(self):
+        card = self.section(self.summarize(scorecard_report(), columns=COLUMNS + PASS_COLUMNS)[1],
+                            "## Scorecard")
+        self.assertIn("Losing cases at 1 thread (1), worst first:", card)
+        losses = [line for line in card if line.startswith("| layer_norm")]
+        self.assertEqual(losses, [
+            "| layer_norm | rows | 128x768 | 1.0 (1.00 µs) | oneDNN | 2.0 (0.50 µs) | **0.50x** "
+            "| 30.0% / 4.0% |",
+            "| layer_norm | rows | 128x768 | 2.5 (0.40 µs) | oneDNN | 3.3 (0.30 µs) | **0.75x** "
+            "| 0.0% / 0.0% |"])
+        self.assertNotIn("Command:", "\n".join(card))
+
+    def test_scorecard_of_a_one_pass_report_without_pass_columns(self):
+        card = self.section(self.summarize(small_report())[1], "## Scorecard")
+        self.assertEqual(self.table_row(card, "| 1 "),
+                         "| 1 | 3 | 1 | 1 | 0 | 2.00x | 2.00x | 2.00x |")
+        self.assertIn("No peer measured, so left out of the geometric mean: group_norm nchw "
+                      "(1 case: the peers were skipped), rms_norm rows (1 case: no peer has the "
+                      "method).", card)
+        self.assertTrue(self.table_row(card, "Passes: not recorded"))
+        self.assertNotIn("pass spread", self.table_row(card, "| method"))
+        self.assertIn("No losing case at 1 thread.", card)
+        self.assertIn("Losing cases at 2 threads (1), worst first:", card)
 
     def test_a_report_without_peers_or_rows_still_summarizes(self):
         rows = [dict(r, speedup_vs_best_peer="") for r in small_report()

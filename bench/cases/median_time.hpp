@@ -12,11 +12,22 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
+#include <limits>
+#include <utility>
 #include <vector>
 
 namespace simdnorm::bench {
 
 inline constexpr double warm_up_ns = 20e6;
+
+// The middle value, or the mean of the two middle ones; NaN when there is none.
+inline double median_of(std::vector<double> values) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(values.begin(), values.end());
+  const std::size_t middle = values.size() / 2;
+  return values.size() % 2 == 1 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
+}
 
 template <class Call>
 double median_time_ns(Call&& call, int reps, double budget_ns) {
@@ -43,9 +54,7 @@ double median_time_ns(Call&& call, int reps, double budget_ns) {
     const auto stop = std::chrono::steady_clock::now();
     times.push_back(std::chrono::duration<double, std::nano>(stop - start).count());
   }
-  std::sort(times.begin(), times.end());
-  const std::size_t middle = times.size() / 2;
-  return times.size() % 2 == 1 ? times[middle] : 0.5 * (times[middle - 1] + times[middle]);
+  return median_of(std::move(times));
 }
 
 }  // namespace simdnorm::bench

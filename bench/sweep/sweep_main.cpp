@@ -6,10 +6,11 @@
 // README.md). Progress goes to stderr.
 //
 //   simdnorm_sweep [--suite NAME] [--out FILE] [--filter SUBSTRING] [--threads N]
-//                  [--isa NAME] [--reps N] [--budget-ms N] [--copy-mib N]
+//                  [--isa NAME] [--reps N] [--budget-ms N] [--copy-mib N] [--passes N]
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -18,7 +19,6 @@
 #include <exception>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,11 +46,13 @@ struct options {
   int reps = 15;
   int budget_ms = 500;  // per row: slow calls get fewer repetitions
   int copy_mib = 256;   // above any last-level cache we expect, so the probe measures DRAM
+  int passes = 1;       // times the whole suite runs; rows report the median pass
 };
 
 constexpr const char* usage =
     "usage: simdnorm_sweep [--suite NAME] [--out FILE] [--filter SUBSTRING] [--threads N]\n"
     "                      [--isa NAME] [--reps N] [--budget-ms N] [--copy-mib N]\n"
+    "                      [--passes N]\n"
     "  --suite NAME        quick (default), reference or sweep\n"
     "  --out FILE          CSV output (default: stdout)\n"
     "  --filter SUBSTRING  only methods whose name contains SUBSTRING\n"
@@ -61,7 +63,9 @@ constexpr const char* usage =
     "  --reps N            timed repetitions per row, after one warm-up (default 15)\n"
     "  --budget-ms N       fewer repetitions (at least 3) for rows whose calls would\n"
     "                      take longer than N ms in all (default 500)\n"
-    "  --copy-mib N        buffer size of the copy-bandwidth probe in MiB (default 256)\n";
+    "  --copy-mib N        buffer size of the copy-bandwidth probe in MiB (default 256)\n"
+    "  --passes N          run the whole suite N times, one pass after the other, and report\n"
+    "                      each row's median over the passes (default 1)\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::cerr << "simdnorm_sweep: " << message << "\n" << usage;
@@ -103,6 +107,8 @@ options parse(int argc, char** argv) {
       parsed.budget_ms = positive_int(value, "--budget-ms");
     } else if (arg == "--copy-mib") {
       parsed.copy_mib = positive_int(value, "--copy-mib");
+    } else if (arg == "--passes") {
+      parsed.passes = positive_int(value, "--passes");
     } else {
       usage_error("unknown option " + arg);
     }
@@ -110,22 +116,86 @@ options parse(int argc, char** argv) {
   return parsed;
 }
 
-// One implementation measured on a case and data family. The rows of a case
-// are written together, once its peers' times are known.
+// One implementation measured on a case and data family, in every pass.
 struct measured_row {
   measured_row(std::string impl_name, std::string isa_name, int thread_count)
       : impl(std::move(impl_name)), isa(std::move(isa_name)), threads(thread_count) {}
 
+  bool is_peer() const { return impl != "scalar" && impl != "simdnorm"; }
+  bool skipped() const { return pass_ns.empty(); }
+
   std::string impl;  // scalar, simdnorm or a peer's name
   std::string isa;   // "skipped": a peer this build lacks, or that failed
   int threads;
-  double ns = std::nan("");  // NaN: not measured (skipped)
-  simdnorm::bench::error_figures errors;
+  std::vector<double> pass_ns;            // each pass's median time; empty: skipped
+  simdnorm::bench::error_figures errors;  // of the first pass's checked call
+};
+
+// A case and data family, with its rows in the order they run: the same
+// order in every pass, so that a later pass finds each row by its position.
+struct measured_case {
+  const case_spec* spec;
+  const simdnorm::bench::data_family* family;
+  std::vector<measured_row> rows;
+  bool failed = false;
 };
 
 constexpr const char* csv_header =
     "method,layout,impl,isa,threads,n,c,spatial,groups,d,data,bytes,time_ns,gbps,bw_fraction,"
-    "speedup_vs_scalar,speedup_vs_best_peer,max_abs_err,mean_abs_err,stat_max_abs_err";
+    "speedup_vs_scalar,speedup_vs_best_peer,max_abs_err,mean_abs_err,stat_max_abs_err,passes,"
+    "pass_min_ns,pass_max_ns";
+
+// "14.00 GB/s at 1 thread, 20.00 GB/s at 2 threads"
+std::string copy_figures(const std::map<int, double>& gbps_by_threads) {
+  std::string text;
+  for (const auto& [threads, gbps] : gbps_by_threads) {
+    text += std::string(text.empty() ? "" : ", ") + simdnorm::bench::number_cell(gbps, "%.2f") +
+            " GB/s at " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
+  }
+  return text;
+}
+
+// The CSV rows of a case measured in every pass. A row's time is the median
+// of its passes' medians, and every figure derived from it (GB/s, the
+// speedups) comes from those medians, so one noisy pass decides nothing.
+void write_rows(std::ostream& csv, const measured_case& measured,
+                const std::map<int, double>& copy_gbps) {
+  const case_spec& spec = *measured.spec;
+  std::map<int, double> best_peer_ns;
+  for (const measured_row& row : measured.rows) {
+    if (!row.is_peer() || row.skipped()) continue;
+    const double ns = simdnorm::bench::median_of(row.pass_ns);
+    const auto best = best_peer_ns.find(row.threads);
+    if (best == best_peer_ns.end() || ns < best->second) best_peer_ns[row.threads] = ns;
+  }
+  const std::int64_t bytes = simdnorm::bench::minimum_traffic_bytes(spec);
+  const double scalar_ns = simdnorm::bench::median_of(measured.rows.front().pass_ns);
+  for (const measured_row& row : measured.rows) {
+    const double ns = simdnorm::bench::median_of(row.pass_ns);  // NaN: skipped
+    const auto peer_time = best_peer_ns.find(row.threads);
+    const double best_peer = peer_time == best_peer_ns.end() ? std::nan("") : peer_time->second;
+    const double gbps = static_cast<double>(bytes) / ns;
+    const bool skipped = row.skipped();
+    const double fastest_pass =
+        skipped ? std::nan("") : *std::min_element(row.pass_ns.begin(), row.pass_ns.end());
+    const double slowest_pass =
+        skipped ? std::nan("") : *std::max_element(row.pass_ns.begin(), row.pass_ns.end());
+    csv << spec.method << ',' << spec.layout << ',' << row.impl << ',' << row.isa << ','
+        << row.threads << ',' << simdnorm::bench::size_cells(spec) << ',' << measured.family->name
+        << ',' << (skipped ? std::string() : std::to_string(bytes)) << ','
+        << simdnorm::bench::number_cell(ns, "%.0f") << ','
+        << simdnorm::bench::number_cell(gbps, "%.3f") << ','
+        << simdnorm::bench::number_cell(gbps / copy_gbps.at(row.threads), "%.4f") << ','
+        << simdnorm::bench::number_cell(scalar_ns / ns, "%.3f") << ','
+        << simdnorm::bench::number_cell(best_peer / ns, "%.3f") << ','
+        << simdnorm::bench::number_cell(row.errors.max_abs, "%.3e") << ','
+        << simdnorm::bench::number_cell(row.errors.mean_abs, "%.3e") << ','
+        << simdnorm::bench::number_cell(row.errors.stat_max_abs, "%.3e") << ','
+        << (skipped ? std::string() : std::to_string(row.pass_ns.size())) << ','
+        << simdnorm::bench::number_cell(fastest_pass, "%.0f") << ','
+        << simdnorm::bench::number_cell(slowest_pass, "%.0f") << '\n';
+  }
+}
 
 }  // namespace
 
@@ -177,25 +247,47 @@ int main(int argc, char** argv) {
   }
 
   // The copy ceiling at each thread count a row uses (the scalar rows: 1), so
-  // that bw_fraction compares like with like.
-  std::map<int, double> copy_gbps;
-  std::cerr << "simdnorm_sweep: measuring copy bandwidth (" << opts.copy_mib << " MiB)...\n";
-  std::string copy_line = "copy bandwidth";
+  // that bw_fraction compares like with like. The probe runs at the start of
+  // every pass, so that it samples the machine in the same sittings as the
+  // rows do, and bw_fraction divides by its median over the passes, as the
+  // rows' times are medians over the passes.
   std::vector<int> probe_counts = thread_counts;
-  probe_counts.push_back(1);
-  for (const int threads : probe_counts) {
-    if (copy_gbps.count(threads) != 0) continue;
-    std::optional<tbb::global_control> cap;
-    if (threads != all_threads) cap.emplace(tbb::global_control::max_allowed_parallelism, threads);
-    copy_gbps[threads] =
-        simdnorm::bench::copy_bandwidth_gbps(static_cast<std::size_t>(opts.copy_mib) << 20, 5);
+  if (std::find(probe_counts.begin(), probe_counts.end(), 1) == probe_counts.end()) {
+    probe_counts.push_back(1);
   }
-  for (const auto& [threads, gbps] : copy_gbps) {
-    copy_line += std::string(copy_line == "copy bandwidth" ? " " : ", ") +
-                 simdnorm::bench::number_cell(gbps, "%.2f") + " GB/s at " +
-                 std::to_string(threads) + (threads == 1 ? " thread" : " threads");
-  }
-  std::cerr << "simdnorm_sweep: " << copy_line << " (read + write)\n";
+  std::map<int, std::vector<double>> copy_passes;  // per thread count, one figure a pass
+  std::map<int, double> copy_gbps;                 // their medians, once the last pass probed
+  const auto probe_copy_bandwidth = [&](int pass) {
+    const std::string pass_name = opts.passes == 1 ? std::string()
+                                                   : "pass " + std::to_string(pass + 1) + " of " +
+                                                         std::to_string(opts.passes) + ": ";
+    std::cerr << "simdnorm_sweep: " << pass_name << "measuring copy bandwidth (" << opts.copy_mib
+              << " MiB)...\n";
+    std::map<int, double> this_pass;
+    for (const int threads : probe_counts) {
+      std::optional<tbb::global_control> cap;
+      if (threads != all_threads) {
+        cap.emplace(tbb::global_control::max_allowed_parallelism, threads);
+      }
+      this_pass[threads] =
+          simdnorm::bench::copy_bandwidth_gbps(static_cast<std::size_t>(opts.copy_mib) << 20, 5);
+      copy_passes[threads].push_back(this_pass[threads]);
+    }
+    // bench.sh quotes the first line that reads "copy bandwidth <figure>": the
+    // medians, so a pass's own figures are worded otherwise.
+    if (opts.passes > 1) {
+      std::cerr << "simdnorm_sweep: " << pass_name << "copy " << copy_figures(this_pass) << "\n";
+    }
+    if (pass + 1 < opts.passes) return;
+    for (const auto& [threads, figures] : copy_passes) {
+      copy_gbps[threads] = simdnorm::bench::median_of(figures);
+    }
+    std::cerr << "simdnorm_sweep: copy bandwidth " << copy_figures(copy_gbps)
+              << (opts.passes == 1
+                      ? std::string(" (read + write)")
+                      : " (read + write, median of " + std::to_string(opts.passes) + " passes)")
+              << "\n";
+  };
 
   const double budget_ns = opts.budget_ms * 1e6;
   // oneTBB's workers and the peers' OpenMP threads spin for a while after a
@@ -205,30 +297,60 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   };
 
-  csv << csv_header << "\n";
-  const std::size_t total = cases.size() * std::size(simdnorm::bench::data_families);
-  std::size_t done = 0;
-  int failures = 0;
+  // Passes interleave: each runs every case once, so that a slow spell of the
+  // machine (another job, a frequency drop) lands in one pass of many rows,
+  // which the median of three or more passes discards, rather than in every
+  // repetition of one row. Each pass prepares its calls afresh (the buffers of
+  // a whole suite would not fit in memory together); the errors are taken in
+  // the first pass only, since every pass checks the same call on the same
+  // input.
+  std::vector<measured_case> measured;
   for (const case_spec& spec : cases) {
     for (const simdnorm::bench::data_family& family : simdnorm::bench::data_families) {
+      measured.push_back({&spec, &family, {}});
+    }
+  }
+  csv << csv_header << "\n";
+  const std::size_t total = measured.size() * static_cast<std::size_t>(opts.passes);
+  std::size_t done = 0;
+  int failures = 0;
+  for (int pass = 0; pass < opts.passes; ++pass) {
+    probe_copy_bandwidth(pass);
+    const bool first_pass = pass == 0;
+    const bool last_pass = pass + 1 == opts.passes;
+    for (measured_case& unit : measured) {
       ++done;
+      const case_spec& spec = *unit.spec;
+      const simdnorm::bench::data_family& family = *unit.family;
       std::string label = simdnorm::bench::case_label(spec);
       label += std::string(" ") + family.name;
+      if (opts.passes > 1) label = "pass " + std::to_string(pass + 1) + ": " + label;
       std::fprintf(stderr, "[%zu/%zu] %s:", done, total, label.c_str());
+      if (unit.failed) {
+        std::fprintf(stderr, " not run (failed in an earlier pass)\n");
+        continue;
+      }
       std::fflush(stderr);
       try {
         const std::vector<float> x = simdnorm::bench::family_floats(
             family, spec.elements(), spec.n, simdnorm::bench::input_seed(spec, family.name));
-        std::vector<measured_row> rows;
-        const std::int64_t bytes = simdnorm::bench::minimum_traffic_bytes(spec);
         simdnorm::bench::reference_cache reference;  // one float64 pass for the case
-        const auto measure = [&](measured_row row, const simdnorm::bench::prepared_call& prepared) {
-          row.ns = simdnorm::bench::median_time_ns(prepared.call, opts.reps, budget_ns);
-          row.errors = prepared.errors;
+        // The row of the next implementation to run: made by the first pass,
+        // found again by the later ones.
+        std::size_t next = 0;
+        const auto row_of = [&](const char* impl, const std::string& isa,
+                                int threads) -> measured_row& {
+          if (first_pass) unit.rows.emplace_back(impl, isa, threads);
+          return unit.rows.at(next++);
+        };
+        const auto measure = [&](measured_row& row,
+                                 const simdnorm::bench::prepared_call& prepared) {
+          const double ns = simdnorm::bench::median_time_ns(prepared.call, opts.reps, budget_ns);
+          if (first_pass) row.errors = prepared.errors;
+          row.pass_ns.push_back(ns);
           std::fprintf(stderr, " %s%s%s %dt %.3f ms;", row.impl.c_str(),
                        row.impl == row.isa ? "" : "/", row.impl == row.isa ? "" : row.isa.c_str(),
-                       row.threads, row.ns * 1e-6);
-          rows.push_back(std::move(row));
+                       row.threads, ns * 1e-6);
         };
 
         // The scalar path (capped through set_max_isa, one thread), then the
@@ -236,34 +358,34 @@ int main(int argc, char** argv) {
         // the caller's default arena, capped by global_control below it.
         simdnorm::set_max_isa("scalar");
         {
+          measured_row& row = row_of("scalar", "scalar", 1);
           const simdnorm::bench::prepared_call scalar =
               simdnorm::bench::prepare(spec, x, &reference);
           std::optional<tbb::global_control> cap;
           if (all_threads != 1) cap.emplace(tbb::global_control::max_allowed_parallelism, 1);
-          measure({"scalar", "scalar", 1}, scalar);
+          measure(row, scalar);
         }
         for (const std::string& isa : isas) {
           simdnorm::set_max_isa(isa.c_str());
           for (const int threads : thread_counts) {
+            measured_row& row = row_of("simdnorm", isa, threads);
             std::optional<tbb::global_control> cap;
             if (threads != all_threads) {
               cap.emplace(tbb::global_control::max_allowed_parallelism, threads);
             }
-            measure({"simdnorm", isa, threads}, simdnorm::bench::prepare(spec, x, &reference));
+            measure(row, simdnorm::bench::prepare(spec, x, &reference));
           }
         }
         simdnorm::set_max_isa("best");
 
         // The peers that have the method, at the same thread counts.
-        std::map<int, double> best_peer_ns;
         bool peer_ran = false;
         for (const simdnorm::bench::peer_library& peer : peers) {
           if (!peer.covers(spec)) continue;
           for (const int threads : thread_counts) {
-            if (!peer.missing_reason.empty()) {
-              rows.push_back({peer.name, "skipped", threads});
-              continue;
-            }
+            measured_row& row =
+                row_of(peer.name, peer.missing_reason.empty() ? peer.isa : "skipped", threads);
+            if (row.isa == "skipped") continue;  // missing, or refused in an earlier pass
             if (!peer_ran) let_idle_threads_sleep();
             peer_ran = true;
             std::optional<tbb::global_control> cap;
@@ -272,44 +394,28 @@ int main(int argc, char** argv) {
             }
             peer.set_threads(threads);
             try {
-              measure({peer.name, peer.isa, threads}, peer.prepare(spec, x, &reference));
+              measure(row, peer.prepare(spec, x, &reference));
             } catch (const std::exception& e) {
               // A peer's refusal is the peer's row, not a failure of the sweep.
+              // A refusal in any pass skips the row, so that no row's median
+              // leaves out the passes it failed.
               std::fprintf(stderr, " %s %dt skipped (%s);", peer.name, threads, e.what());
-              rows.push_back({peer.name, "skipped", threads});
-              continue;
-            }
-            const double ns = rows.back().ns;
-            if (best_peer_ns.count(threads) == 0 || ns < best_peer_ns[threads]) {
-              best_peer_ns[threads] = ns;
+              row.isa = "skipped";
+              row.pass_ns.clear();
+              row.errors = {};
             }
           }
         }
         if (peer_ran) let_idle_threads_sleep();
 
-        const double scalar_ns = rows.front().ns;
-        for (const measured_row& row : rows) {
-          const auto peer_time = best_peer_ns.find(row.threads);
-          const double best_peer =
-              peer_time == best_peer_ns.end() ? std::nan("") : peer_time->second;
-          const double gbps = static_cast<double>(bytes) / row.ns;
-          const bool skipped = std::isnan(row.ns);
-          csv << spec.method << ',' << spec.layout << ',' << row.impl << ',' << row.isa << ','
-              << row.threads << ',' << simdnorm::bench::size_cells(spec) << ',' << family.name
-              << ',' << (skipped ? std::string() : std::to_string(bytes)) << ','
-              << simdnorm::bench::number_cell(row.ns, "%.0f") << ','
-              << simdnorm::bench::number_cell(gbps, "%.3f") << ','
-              << simdnorm::bench::number_cell(gbps / copy_gbps.at(row.threads), "%.4f") << ','
-              << simdnorm::bench::number_cell(scalar_ns / row.ns, "%.3f") << ','
-              << simdnorm::bench::number_cell(best_peer / row.ns, "%.3f") << ','
-              << simdnorm::bench::number_cell(row.errors.max_abs, "%.3e") << ','
-              << simdnorm::bench::number_cell(row.errors.mean_abs, "%.3e") << ','
-              << simdnorm::bench::number_cell(row.errors.stat_max_abs, "%.3e") << '\n';
+        if (last_pass) {
+          write_rows(csv, unit, copy_gbps);
+          csv.flush();
         }
-        csv.flush();
         std::fprintf(stderr, "\n");
       } catch (const std::exception& e) {
         ++failures;
+        unit.failed = true;
         simdnorm::set_max_isa("best");
         std::fprintf(stderr, " FAILED: %s\n", e.what());
       }
