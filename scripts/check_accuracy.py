@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
 """Accuracy gate: compares a simdnorm_accuracy CSV with the accepted baseline.
 
-    check_accuracy.py BASELINE.csv NEW.csv [--factor 4] [--floor 1e-7] [--filter SUBSTRING]
+    check_accuracy.py BASELINE.csv NEW.csv [--factor 4] [--floor 1e-7] [--rel-floor 2.4e-7]
+                      [--filter SUBSTRING]
 
 A case is one (method, layout, isa, n, c, spatial, groups, d, data). It fails when, in NEW:
   - an error (max_abs_err, mean_abs_err, stat_max_abs_err) grew past
     max(BASELINE * --factor, BASELINE + --floor), or became infinite, or vanished;
+  - a statistics error relative to its own size (stat_var_rel_err: variances, rstd as
+    var + eps, norms; stat_mean_rel_err: means over their set's spread) grew past
+    max(BASELINE * --factor, BASELINE + --rel-floor), or became infinite, or vanished;
+    compared where BASELINE has the column (baselines written before it lack it);
   - nonfinite_mismatches differs from BASELINE's (a NaN or Inf appeared where the
     float64 reference has a number, or one went missing);
   - its output error breaks the project's target (max_abs_err at most 2e-6 on the
     normal, offset1e4 and offset1e5 families), whatever the baseline says; the target
     is for normalised outputs, of order 1, so methods whose output is at the data's
     scale (standardize_invert) are held by the baseline only;
+  - its stat_var_rel_err is over 2e-6 on the normal, offset1e4, offset1e5 and small_var
+    families, whatever the baseline says (REL_TARGET below says why);
   - it is absent while NEW ran that instruction set (a vanished case can hide a
     regression).
 Cases of an instruction set that NEW did not run at all (this CPU lacks it) are counted
@@ -34,6 +41,13 @@ import sys
 
 KEY = ("method", "layout", "isa", "n", "c", "spatial", "groups", "d", "data")
 ERRORS = ("max_abs_err", "mean_abs_err", "stat_max_abs_err")
+# Statistics relative to their own size (bench/cases/case_inputs.hpp,
+# measure_relative_stats). Optional: a CSV written before they existed still loads.
+RELATIVE = ("stat_var_rel_err", "stat_mean_rel_err")
+# Growth always allowed in a relative column: 2^-22, two to four float32 ulps of the
+# statistic, so that a figure that is 0 in the baseline (every set exact) may move by a
+# rounding; a lost digit (the narrow channels-last bug: 1.2e-5) is far past it.
+REL_FLOOR = 2.0 ** -22
 MISMATCHES = "nonfinite_mismatches"
 TARGET = 2e-6
 TARGET_FAMILIES = ("normal", "offset1e4", "offset1e5")
@@ -42,6 +56,22 @@ TARGET_FAMILIES = ("normal", "offset1e4", "offset1e5")
 # apart, so no absolute error of 2e-6 can hold there. Its errors are still held to the
 # baseline.
 DATA_SCALE_OUTPUTS = ("standardize_invert",)
+# The size statistics' target, relative. Rounding a variance to float32 alone costs up to
+# 6e-8, an rstd up to 1.2e-7 (its var + eps is judged: twice rstd's own error). Measured on
+# these families (AMD EPYC, every path): the scalar path at most 1.2e-7; the vector paths'
+# variances at most 1.5e-7 (64-term float32 chains), their rstd up to 6.5e-7 (instance norm
+# on 1e5 + N(0, 1)). 2e-6 is 3x that, room for another compiler's contraction (up to 2x, as
+# for the other columns), and still fails the narrow channels-last bug outright where it was
+# worst: 1.2e-5 on standardize adapt over 4097 x 2 on small_var (issue 12), 3.5e-6 over the
+# suite's 32822 x 2; its smaller traces are the baseline's to catch (factor 4 over ~1e-7).
+# Families whose variance float32 cannot hold that well (offset1e6: data quantised to 1/16
+# with a spread of 1e-2) or that test range rather than rounding (constant, tiny, huge,
+# mixed, nan_inf, flt_max) are held by the baseline only, as are means: a float32 mean on
+# an offset is off by up to half its ulp, 0.12 of the spread on small_var (more on sets of
+# a few values), whatever the kernel does.
+REL_TARGET = 2e-6
+REL_TARGET_COLUMN = "stat_var_rel_err"
+REL_TARGET_FAMILIES = ("normal", "offset1e4", "offset1e5", "small_var")
 
 
 def load(path):
@@ -67,17 +97,20 @@ def name(key):
     return f"{parts['method']} {parts['layout']} {parts['isa']} {shape} {parts['data']}"
 
 
-def error_findings(key, old, new, factor, floor):
+def error_findings(key, old, new, factor, floor, rel_floor):
     findings = []
-    for column in ERRORS:
-        before, after = number(old[column]), number(new[column])
+    for column in ERRORS + RELATIVE:
+        if column not in old:
+            continue  # a baseline from before the relative columns
+        before, after = number(old[column]), number(new.get(column))
+        allowed = rel_floor if column in RELATIVE else floor
         if before is None:
             continue
         if after is None:
             findings.append(f"VANISHED  {name(key)}: {column} was {before:.3e}, now empty")
         elif math.isinf(after) and not math.isinf(before):
             findings.append(f"NONFINITE {name(key)}: {column} {after} (was {before:.3e})")
-        elif after > max(before * factor, before + floor):
+        elif after > max(before * factor, before + allowed):
             findings.append(f"GREW      {name(key)}: {column} {before:.3e} -> {after:.3e}")
     if int(old[MISMATCHES]) != int(new[MISMATCHES]):
         findings.append(f"NAN/INF   {name(key)}: {new[MISMATCHES]} output(s) finite where the "
@@ -86,16 +119,20 @@ def error_findings(key, old, new, factor, floor):
 
 
 def target_finding(key, row):
-    error = number(row["max_abs_err"])
+    findings = []
     parts = dict(zip(KEY, key))
-    if parts["method"] in DATA_SCALE_OUTPUTS or parts["data"] not in TARGET_FAMILIES:
-        return []
-    if error is not None and error > TARGET:
-        return [f"TARGET    {name(key)}: max_abs_err {error:.3e} > {TARGET:.0e}"]
-    return []
+    error = number(row["max_abs_err"])
+    if (parts["method"] not in DATA_SCALE_OUTPUTS and parts["data"] in TARGET_FAMILIES
+            and error is not None and error > TARGET):
+        findings.append(f"TARGET    {name(key)}: max_abs_err {error:.3e} > {TARGET:.0e}")
+    relative = number(row.get(REL_TARGET_COLUMN))
+    if parts["data"] in REL_TARGET_FAMILIES and relative is not None and relative > REL_TARGET:
+        findings.append(f"TARGET    {name(key)}: {REL_TARGET_COLUMN} {relative:.3e} > "
+                        f"{REL_TARGET:.0e}")
+    return findings
 
 
-def compare(baseline, new, factor, floor):
+def compare(baseline, new, factor, floor, rel_floor=REL_FLOOR):
     """(failures, notes)."""
     failures, notes = [], []
     ran = {key[KEY.index("isa")] for key in new}
@@ -103,7 +140,7 @@ def compare(baseline, new, factor, floor):
     for key, old in baseline.items():
         isa = key[KEY.index("isa")]
         if key in new:
-            failures += error_findings(key, old, new[key], factor, floor)
+            failures += error_findings(key, old, new[key], factor, floor, rel_floor)
         elif isa in ran:
             failures.append(f"MISSING   {name(key)}: in the baseline only")
         else:
@@ -125,6 +162,8 @@ def main(argv):
                         help="allowed growth of an error over its baseline (default 4)")
     parser.add_argument("--floor", type=float, default=1e-7,
                         help="absolute growth always allowed (default 1e-7)")
+    parser.add_argument("--rel-floor", type=float, default=REL_FLOOR,
+                        help="growth always allowed in the relative columns (default 2^-22)")
     parser.add_argument("--filter", default="",
                         help="only baseline methods whose name contains this")
     args = parser.parse_args(argv)
@@ -134,7 +173,7 @@ def main(argv):
     except ValueError as e:
         print(f"check_accuracy: {e}", file=sys.stderr)
         return 2
-    failures, notes = compare(baseline, new, args.factor, args.floor)
+    failures, notes = compare(baseline, new, args.factor, args.floor, args.rel_floor)
     for line in failures + notes:
         print(line)
     checked = sum(1 for key in baseline if key in new)

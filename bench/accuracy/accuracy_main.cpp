@@ -6,7 +6,9 @@
 //   simdnorm_accuracy [--out FILE] [--filter SUBSTRING] [--digests FILE]
 //
 // Columns: method,layout,isa,n,c,spatial,groups,d,data,max_abs_err,
-// mean_abs_err,stat_max_abs_err,nonfinite_mismatches. Errors do not depend on
+// mean_abs_err,stat_max_abs_err,nonfinite_mismatches,stat_var_rel_err,
+// stat_mean_rel_err (the last two: statistics relative to their own size,
+// bench/cases/case_inputs.hpp's measure_relative_stats). Errors do not depend on
 // the thread count (the engine is bitwise deterministic across thread
 // counts), so each path runs once, in the default arena. Exits 1 when a case
 // fails to run. --digests also writes, per case, data family, path and
@@ -77,7 +79,7 @@ int main(int argc, char** argv) {
   for (const std::string& isa : simdnorm::bench::engine_isas("all")) paths.push_back(isa);
 
   csv << "method,layout,isa,n,c,spatial,groups,d,data,max_abs_err,mean_abs_err,"
-         "stat_max_abs_err,nonfinite_mismatches\n";
+         "stat_max_abs_err,nonfinite_mismatches,stat_var_rel_err,stat_mean_rel_err\n";
   int failures = 0;
   for (const case_spec& spec : simdnorm::bench::accuracy_suite()) {
     if (spec.method.find(filter) == std::string::npos) continue;
@@ -106,7 +108,9 @@ int main(int argc, char** argv) {
               << simdnorm::bench::number_cell(errors.max_abs, "%.3e") << ','
               << simdnorm::bench::number_cell(errors.mean_abs, "%.3e") << ','
               << simdnorm::bench::number_cell(errors.stat_max_abs, "%.3e") << ','
-              << errors.nonfinite_mismatches << '\n';
+              << errors.nonfinite_mismatches << ','
+              << simdnorm::bench::number_cell(errors.stat_var_rel, "%.3e") << ','
+              << simdnorm::bench::number_cell(errors.stat_mean_rel, "%.3e") << '\n';
         } catch (const std::exception& e) {
           ++failures;
           std::fprintf(stderr, "\n  %s on %s FAILED: %s\n", path.c_str(), family.name, e.what());

@@ -34,6 +34,32 @@ std::vector<case_spec> accuracy_suite() {
       }
     }
   }
+  // Narrow channels-last tensors (issue 12): C below a vector's width and a
+  // few more, over 32822 positions (n = 2, spatial = 16411: at least 32K,
+  // odd, so every block and vector has a tail), where the vector path once
+  // summed each channel in float32 chains of thousands of terms. Every
+  // method that takes NHWC, grouped ones with G = 1 and G = C; standardize
+  // as its engine runs it, samples as positions and features as channels.
+  constexpr std::int64_t narrow_n = 2, narrow_spatial = 16411;
+  for (const std::int64_t c : {1, 2, 3, 5, 7, 16}) {
+    for (const methods::method& m : methods::all()) {
+      if (takes(m, methods::layout_kind::nhwc)) {
+        const auto narrow = [&](std::int64_t groups) {
+          cases.push_back(
+              case_of(m, methods::layout_kind::nhwc, narrow_n, c, narrow_spatial, groups, 0));
+        };
+        if (!m.grouped) {
+          narrow(0);
+        } else {
+          narrow(1);
+          if (c > 1) narrow(c);
+        }
+      } else if (m.rows && per_feature_statistics(m)) {
+        cases.push_back(
+            case_of(m, methods::layout_kind::rows, narrow_n * narrow_spatial, 0, 0, 0, c));
+      }
+    }
+  }
   return cases;
 }
 

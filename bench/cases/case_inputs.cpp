@@ -9,6 +9,7 @@
 
 #include "data_family.hpp"
 #include "reference/reference.hpp"
+#include "reference/tensor_sets.hpp"
 
 namespace simdnorm::bench {
 
@@ -16,6 +17,7 @@ namespace {
 
 using methods::buffer;
 using methods::contents;
+using methods::extent;
 using methods::role;
 
 constexpr std::uint64_t parameter_seed = 0x5eed'0001;
@@ -159,6 +161,72 @@ void measure_y(error_figures& errors, const float* y, std::size_t count,
   errors.mean_abs = expected.empty() ? 0.0 : sum / static_cast<double>(expected.size());
 }
 
+// The float64 standard deviation of every set a statistic of this extent is
+// taken over, in the order the API writes the statistic: the oracle's own
+// sets (reference/tensor_sets.hpp), rows x d seen as NHWC with one position
+// (per feature) or as samples of one channel (per row).
+std::vector<double> set_spreads(const methods::problem& p, extent size, const float* x) {
+  std::vector<reference::set_stats> sets;
+  switch (size) {
+    case extent::features:
+      sets = reference::batch_stats(x, shape{p.n, p.d, 1, layout::nhwc});
+      break;
+    case extent::rows:
+      sets = reference::group_stats(x, shape{p.n, 1, p.d, layout::nchw}, 1);
+      break;
+    case extent::channels:
+      sets = reference::batch_stats(x, p.activation_shape());
+      break;
+    case extent::groups:
+      sets = reference::group_stats(x, p.activation_shape(), p.groups);
+      break;
+    case extent::instances:
+      sets = reference::group_stats(x, p.activation_shape(), p.c);
+      break;
+    case extent::tensor:
+      throw std::logic_error("a statistic per element has no sets");
+  }
+  std::vector<double> spreads(sets.size());
+  for (std::size_t i = 0; i < sets.size(); ++i) spreads[i] = std::sqrt(sets[i].var);
+  return spreads;
+}
+
+// |actual - expected| / size (see measure_relative_stats); NaN, which the
+// maximum skips, where size is 0 or NaN.
+double relative_error(float actual, double expected, double size) {
+  const bool finite = std::isfinite(actual);
+  const bool expected_finite = std::isfinite(static_cast<float>(expected));
+  if (!finite || !expected_finite) {
+    return finite == expected_finite ? 0.0 : std::numeric_limits<double>::infinity();
+  }
+  if (!(size > 0.0)) return std::numeric_limits<double>::quiet_NaN();
+  const double floor = std::numeric_limits<float>::min();
+  return std::fabs(static_cast<double>(actual) - expected) / std::max(size, floor);
+}
+
+// Whether a statistic is judged against its set's spread (a mean) or
+// against itself (a size); throws std::logic_error for contents no method
+// outputs as a statistic, so that a new table entry is given a rule here.
+bool is_location(const methods::method& m, const buffer& b) {
+  switch (b.holds) {
+    case contents::mean:
+    case contents::running_mean:
+      return true;
+    case contents::var:
+    case contents::running_var:
+    case contents::rstd:
+    case contents::norm:
+      return false;
+    case contents::data:
+    case contents::gamma:
+    case contents::beta:
+    case contents::rho:
+    case contents::gain:
+      break;
+  }
+  throw std::logic_error(std::string(m.name) + ": no relative error for statistic " + b.name);
+}
+
 // Where the buffer at field stands in m.buffers, and so in its reference.
 std::size_t index_of(const methods::method& m, methods::member field) {
   for (std::size_t i = 0; i < m.buffers.size(); ++i) {
@@ -238,6 +306,39 @@ void measure_stat(error_figures& errors, const float* actual, std::size_t count,
   for (std::size_t i = 0; i < expected.size(); ++i)
     max = std::max(max, abs_error(actual[i], expected[i], errors.nonfinite_mismatches));
   errors.stat_max_abs = max;
+}
+
+void measure_relative_stats(error_figures& errors, const case_call& call,
+                            const methods::reference_outputs& expected, reference_cache& cache) {
+  const methods::method& m = *call.method;
+  if (!cache.spreads) {
+    auto spreads = std::make_shared<std::vector<std::vector<double>>>(m.buffers.size());
+    for (std::size_t i = 0; i < m.buffers.size(); ++i) {
+      const buffer& b = m.buffers[i];
+      if (is_output(b.kind) && b.kind != role::primary_output && is_location(m, b)) {
+        (*spreads)[i] = set_spreads(call.args.p, b.size, call.args.x);
+      }
+    }
+    cache.spreads = std::move(spreads);
+  }
+  for (std::size_t i = 0; i < m.buffers.size(); ++i) {
+    const buffer& b = m.buffers[i];
+    const float* actual = call.args.*b.field;
+    if (!is_output(b.kind) || b.kind == role::primary_output || actual == nullptr) continue;
+    const std::vector<double>& want = expected.at(i);
+    const bool location = is_location(m, b);
+    const std::vector<double>& spreads = cache.spreads->at(i);
+    if (location && spreads.size() != want.size()) {
+      throw std::logic_error(std::string(m.name) + ": " + b.name + " has another count of sets");
+    }
+    double& figure = location ? errors.stat_mean_rel : errors.stat_var_rel;
+    for (std::size_t k = 0; k < want.size(); ++k) {
+      const double size = location ? spreads[k] : std::fabs(want[k]);
+      // rstd = 1 / sqrt(var + eps): var + eps's relative error is twice rstd's.
+      const double scale = b.holds == contents::rstd ? 2.0 : 1.0;
+      figure = std::fmax(figure, scale * relative_error(actual[k], want[k], size));
+    }
+  }
 }
 
 }  // namespace simdnorm::bench

@@ -72,6 +72,30 @@ void measure_output(error_figures& errors, const methods::method& m,
 void measure_stat(error_figures& errors, const float* actual, std::size_t count,
                   const std::vector<double>& expected);
 
+// Sets errors.stat_var_rel and errors.stat_mean_rel from every statistic
+// output of a call that has run, each error relative to the size of what it
+// measures, so that a small variance on a large offset (3e3 + 1e-3 N(0, 1))
+// shows its lost digits, which an absolute error of 1e-11 hides:
+//   var, running_var, norm: |actual - expected| / expected;
+//   rstd: by the var + eps it carries (1 / rstd^2; RMS norm's mean(x^2) +
+//     eps), whose relative error is twice rstd's: 2 |actual - expected| /
+//     expected. Not by var alone: where var is far below eps, a float32 rstd
+//     holds none of var's digits;
+//   mean, running_mean: |actual - expected| / the float64 standard deviation
+//     of the set the mean is over (a running mean's: its batch set). On an
+//     offset, rounding the mean to float32 dominates it: up to half an ulp of
+//     the mean over the spread (0.12 on 3e3 + 1e-3 N(0, 1)), hence a figure
+//     of its own, which cannot hide the variance's.
+// Sizes below FLT_MIN count as FLT_MIN, where float32 keeps no relative
+// precision (an absolute floor); sets of size 0 (a constant set's variance
+// or spread) are left out: stat_max_abs holds them to their exact value.
+// Non-finite values are judged as by stat_max_abs (0 where both are
+// non-finite, infinite where one is; counted there, not here). A figure is
+// NaN when no output of its kind has a set left. cache keeps the sets'
+// spreads for the next call on the same case and input.
+void measure_relative_stats(error_figures& errors, const case_call& call,
+                            const methods::reference_outputs& expected, reference_cache& cache);
+
 }  // namespace simdnorm::bench
 
 #endif  // SIMDNORM_BENCH_CASES_CASE_INPUTS_HPP_

@@ -82,6 +82,7 @@ prepared_call prepare(const case_spec& spec, const std::vector<float>& x, refere
     if (!is_output(b.kind) || values == nullptr) continue;
     measure_output(prepared.errors, m, *expected, b.field, values, count_of(*call, b.field));
   }
+  measure_relative_stats(prepared.errors, *call, *expected, cache != nullptr ? *cache : local);
   prepared.call = [call] { call->method->cpp(call->args); };
   prepared.digests = [call] { return digests_of(*call); };
   return prepared;

@@ -23,6 +23,13 @@ struct error_figures {
   double mean_abs = std::numeric_limits<double>::quiet_NaN();      // of y
   double stat_max_abs = std::numeric_limits<double>::quiet_NaN();  // of every statistic output
   std::int64_t nonfinite_mismatches = 0;                           // of y and the statistics
+  // Statistics relative to their own size (measure_relative_stats in
+  // case_inputs.hpp says how), for the accuracy gate; NaN from a peer. Size
+  // statistics (variances, running variances, rstd as the var + eps it
+  // carries, norms) relative to themselves:
+  double stat_var_rel = std::numeric_limits<double>::quiet_NaN();
+  // Means (set means, running means) relative to their set's spread:
+  double stat_mean_rel = std::numeric_limits<double>::quiet_NaN();
 };
 
 // FNV-1a (64 bits) of one output buffer's bytes.
@@ -46,6 +53,9 @@ struct prepared_call {
 // input. Empty until the first call fills it; one cache per case and input.
 struct reference_cache {
   std::shared_ptr<const methods::reference_outputs> value;
+  // Per buffer index of the method, the float64 standard deviation of each
+  // set a mean output is taken over; filled on first use, empty elsewhere.
+  std::shared_ptr<const std::vector<std::vector<double>>> spreads;
 };
 
 // Throws std::invalid_argument for an unknown method, and whatever simdnorm
