@@ -25,7 +25,9 @@ def row(isa="avx512", data="normal", max_err="1.000e-06", stat="", mismatches="0
                               "1.000e-07", stat, mismatches, var_rel, mean_rel]))
 
 
-class CheckAccuracy(unittest.TestCase):
+class CsvFiles(unittest.TestCase):
+    """CSV files in a temporary directory, removed after each test."""
+
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
 
@@ -40,6 +42,8 @@ class CheckAccuracy(unittest.TestCase):
             writer.writerows(rows)
         return path
 
+
+class CheckAccuracy(CsvFiles):
     def check(self, baseline, new, *args, baseline_columns=COLUMNS):
         done = subprocess.run([sys.executable, CHECK,
                                self.write("base.csv", baseline, baseline_columns),
@@ -135,21 +139,7 @@ class CheckAccuracy(unittest.TestCase):
         self.assertEqual(self.check(baseline, [row()], "--filter", "layer")[0], 0)
 
 
-class MergeBaseline(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.TemporaryDirectory()
-
-    def tearDown(self):
-        self.dir.cleanup()
-
-    def write(self, name, rows, columns=COLUMNS):
-        path = os.path.join(self.dir.name, name)
-        with open(path, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
-        return path
-
+class MergeBaseline(CsvFiles):
     def merge(self, baseline, new, baseline_columns=COLUMNS):
         base = self.write("base.csv", baseline, baseline_columns)
         done = subprocess.run([sys.executable, MERGE, base, self.write("new.csv", new)],
