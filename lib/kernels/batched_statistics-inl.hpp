@@ -4,15 +4,18 @@
 // each set's sum of x - shift, then of squared deviations from its rounded
 // mean, in float32 chains of at most 64 terms per lane, finished in double.
 // What changes is the shape of the work: one set's statistics are a chain of
-// dependent steps (sweep, horizontal sum, division, sweep, horizontal sum),
-// about 50 ns for a 64-float row, which the core cannot overlap with the next
-// set's. Here a vector's width of sets take each step together, so the
-// chain is paid once per batch of sets rather than once per set.
+// dependent steps (sweep, horizontal sum, division, sweep, horizontal sum)
+// that the core could barely overlap with the next set's (a 64-float row of
+// layer norm took about 50 ns in all). Here a vector's width of sets take
+// each step together, so the chain is paid once per batch of sets rather
+// than once per set. The reduction order within a set is not the one-set
+// path's (the last partial vector is padded rather than added element by
+// element), so bits differ from it; the error bound is the same.
 //
 // A set's bits do not depend on the batch it is in or its place there: every
 // step is per set, only their order is interleaved. So thread counts, which
-// cut rows into different ranges, cannot change them. Included only by -inl kernel headers, in the
-// per-instruction-set translation units (lib/arch/).
+// cut rows into different ranges, cannot change them. Included only by -inl
+// kernel headers, in the per-instruction-set translation units (lib/arch/).
 #ifndef SIMDNORM_LIB_KERNELS_BATCHED_STATISTICS_INL_HPP_
 #define SIMDNORM_LIB_KERNELS_BATCHED_STATISTICS_INL_HPP_
 
