@@ -19,12 +19,13 @@ constexpr std::int64_t fallback_bytes = std::int64_t{32} << 20;
 // reports 508 MiB), and would switch non-temporal stores off for good.
 constexpr std::int64_t plausible_bytes = std::int64_t{256} << 20;
 
+// The L3's size, or 0. Not the L2's where no L3 is reported: a CPU whose L3
+// the system does not describe may still have one, and taking a 1-2 MiB L2
+// for the last level would stream the output of calls that fit in it.
 std::int64_t reported_bytes() {
-#if defined(_SC_LEVEL3_CACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)
+#if defined(_SC_LEVEL3_CACHE_SIZE)
   const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
   if (l3 > 0) return l3;
-  const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-  if (l2 > 0) return l2;
 #endif
   return 0;
 }

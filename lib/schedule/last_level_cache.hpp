@@ -7,8 +7,8 @@
 
 namespace simdnorm::schedule {
 
-// What the system reports for the largest cache level (read once, then
-// constant), or 32 MiB where it reports nothing or something implausible.
+// What the system reports for the L3 (read once, then constant), or 32 MiB
+// where it reports nothing or something implausible.
 std::int64_t last_level_cache_bytes();
 
 }  // namespace simdnorm::schedule
