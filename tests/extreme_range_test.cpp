@@ -166,5 +166,51 @@ TEST(ExtremeRangeReproducer, BatchInstanceNormOfAHugeOneValueInstance) {
   }
 }
 
+// Found by the fuzzer: switchable norm inference whose variance is a running
+// variance of 0 with eps 1e-30 (scale 4e15) and whose mean, mixed from data
+// reaching 1.35e36, is about -1.4e35: every output overflows, and the mean's
+// second part times the scale, folded into the shift, overflowed to the
+// opposite infinity (-inf for +inf).
+TEST(ExtremeRangeReproducer, SwitchableNormWithAHugeScaleOverAHugeMean) {
+  const std::vector<float> x = {6.27677608e-36f,
+                                6.25455189e-36f,
+                                6.25455189e-36f,
+                                6.25455189e-36f,
+                                6.25455548e-36f,
+                                -1.34995662e+36f,
+                                -2.19999981f,
+                                5.80000019f,
+                                -6.30000019f,
+                                1.69999981f,
+                                9.70000076f,
+                                -2.4000001f,
+                                5.60000038f,
+                                -6.5f,
+                                1.5f,
+                                9.5f};
+  const std::vector<float> running_mean(4, -1000.0f), running_var(4, 0.0f);
+  const std::vector<float> gamma(4, -4.0f), beta(4, -4.0f);
+  const switch_weights weights{{0.333333313f, 0.333333313f, 0.333333313f}, {0.0f, 0.0f, 1.0f}};
+  for (const layout l : {layout::nchw, layout::nhwc}) {
+    const shape s{1, 4, 4, l};
+    for (const std::string& level : levels_here()) {
+      const isa_cap cap(level);
+      std::vector<float> y(x.size());
+      switchable_norm_inference(x.data(), s, running_mean.data(), running_var.data(), gamma.data(),
+                                beta.data(), weights, 1e-30f, y.data());
+      const std::vector<double> want =
+          reference::switchable_norm_inference(x.data(), s, running_mean.data(), running_var.data(),
+                                               gamma.data(), beta.data(), weights, 1e-30f);
+      for (std::size_t i = 0; i < y.size(); ++i) {
+        // Past FLT_MAX: the infinity of the exact result's sign, or FLT_MAX
+        // within a rounding of it.
+        ASSERT_GT(std::fabs(want[i]), FLT_MAX) << i;
+        EXPECT_GE(std::fabs(y[i]), FLT_MAX) << level << ", y[" << i << "]";
+        EXPECT_EQ(y[i] < 0, want[i] < 0) << level << ", y[" << i << "] = " << y[i];
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace simdnorm::testing

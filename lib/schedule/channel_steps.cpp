@@ -1,7 +1,9 @@
 #include "schedule/channel_steps.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "kernels/channel_kernels.hpp"
@@ -126,7 +128,17 @@ void channel_steps::normalize(const float* x, const shape& s,
     const std::size_t c = i % static_cast<std::size_t>(s.c);
     hi[i] = sets[i].hi;
     scale[i] = gamma != nullptr ? sets[i].rstd * gamma[c] : sets[i].rstd;
-    shift[i] = (beta != nullptr ? beta[c] : 0.0f) - sets[i].lo * scale[i];
+    const float lo_term = sets[i].lo * scale[i];
+    // Folding lo into shift overflows only where |scale| passes FLT_MAX / |lo|:
+    // a mean measured from data over a variance that is not its own (switchable
+    // norm inference, running_var 0 and eps 1e-30: scale 4e15 on a mean of
+    // 1e35 gave -inf for +inf, found by the fuzzer). Then every output of the
+    // set overflows as well (x - hi is 0, or at least 2 |lo| where it could
+    // cancel lo), and a shift of FLT_MAX of -lo * scale's sign gives each y the
+    // sign of ((x - hi) - lo) * scale: its infinity, or FLT_MAX where x == hi.
+    shift[i] = std::isfinite(lo_term) || !std::isfinite(scale[i])
+                   ? (beta != nullptr ? beta[c] : 0.0f) - lo_term
+                   : std::copysign(std::numeric_limits<float>::max(), -lo_term);
   }
   // An NHWC row mixes every channel's factors in one vector, so a set whose
   // x - mean could overflow halves the whole call (statistics/normalizer.hpp):
