@@ -79,16 +79,6 @@ void set_totals(const xsimd::batch<float, Arch>* partial, std::int64_t count, fl
   for (std::int64_t k = 0; k < count; ++k) totals[k] = xsimd::hadd(partial[k]);
 }
 
-// Whether a set's float32 squares (total square_sum) can be trusted, as
-// chunk_statistics_of decides it: by the total alone when it is in the
-// trusted range, else by the set's largest deviation from `reference`.
-template <class Arch>
-bool squares_safe(const float* set, std::int64_t length, float square_sum, float reference) {
-  if (trusted_square_sum(square_sum)) return true;
-  return square_sum == square_sum &&
-         in_safe_range(largest_deviation<Arch>(float_source{set}, length, reference));
-}
-
 // The statistics of `count` (at most Most, itself at most one vector's
 // width) sets of `length` floats (at most batched_set_floats), set k at x +
 // k * length, as set_statistics_of gives them for one set. Most only sizes
@@ -111,7 +101,7 @@ void batched_set_statistics(const float* x, std::int64_t length, std::int64_t co
     set_totals<Arch>(partial, count, totals);
     for (std::int64_t k = 0; k < count; ++k) {
       const float* set = x + k * length;
-      const bool safe = squares_safe<Arch>(set, length, totals[k], 0.0f);
+      const bool safe = squares_safe<Arch>(float_source{set}, length, totals[k], 0.0f);
       out[k] = statistics::finish_statistics(
           statistics::set_moments{n, 0.0, static_cast<double>(totals[k])}, safe, set, length, kind);
     }
@@ -120,8 +110,8 @@ void batched_set_statistics(const float* x, std::int64_t length, std::int64_t co
   // Moments: the mean of x - shift (shift = the set's first value), then the
   // squared deviations from the mean rounded to float, corrected in double
   // (block_statistics-inl.hpp, shifted_block).
-  float shift[Most], mean[Most], centre[Most];
-  double offset[Most];
+  float shift[Most];
+  block_centre centre[Most];
   for (std::int64_t k = 0; k < count; ++k) {
     shift[k] = x[k * length];
     const batch shift_v(shift[k]);
@@ -130,14 +120,11 @@ void batched_set_statistics(const float* x, std::int64_t length, std::int64_t co
   }
   set_totals<Arch>(partial, count, totals);
   for (std::int64_t k = 0; k < count; ++k) {
-    mean[k] = static_cast<float>(static_cast<double>(totals[k]) / n);
-    const double exact_centre = static_cast<double>(shift[k]) + static_cast<double>(mean[k]);
-    centre[k] = static_cast<float>(exact_centre);
-    offset[k] = exact_centre - static_cast<double>(centre[k]);
+    centre[k] = centre_of(static_cast<double>(totals[k]), length, shift[k]);
   }
   for (std::int64_t k = 0; k < count; ++k) {
-    const batch centre_v(centre[k]);
-    partial[k] = lane_sums<Arch>(float_source{x + k * length}, length, centre[k],
+    const batch centre_v(centre[k].centre);
+    partial[k] = lane_sums<Arch>(float_source{x + k * length}, length, centre[k].centre,
                                  [centre_v](batch sum, batch v) {
                                    const batch d = v - centre_v;
                                    return multiply_add(d, d, sum);
@@ -146,11 +133,11 @@ void batched_set_statistics(const float* x, std::int64_t length, std::int64_t co
   set_totals<Arch>(partial, count, totals);
   for (std::int64_t k = 0; k < count; ++k) {
     const float* set = x + k * length;
-    const double m2 = static_cast<double>(totals[k]) - n * offset[k] * offset[k];
-    const bool safe = squares_safe<Arch>(set, length, totals[k], shift[k]);
+    const double m2 = corrected_m2(static_cast<double>(totals[k]), length, centre[k].offset);
+    const bool safe = squares_safe<Arch>(float_source{set}, length, totals[k], shift[k]);
     out[k] = statistics::finish_statistics(
-        statistics::set_moments{n, static_cast<double>(mean[k]), m2 > 0.0 ? m2 : 0.0}, safe, set,
-        length, kind);
+        statistics::set_moments{n, static_cast<double>(centre[k].mean), m2}, safe, set, length,
+        kind);
   }
 }
 

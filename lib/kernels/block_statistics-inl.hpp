@@ -75,6 +75,17 @@ float largest_deviation(Source p, std::int64_t length, float shift) {
   return result;
 }
 
+// Whether a set's or block's float32 squares (total square_sum) can be
+// trusted: by the total alone when it is in the trusted range, else by the
+// largest deviation from `reference`. A NaN or Inf in the values makes the
+// sum NaN or Inf: untrusted, then unsafe, so the scalar path gives the set
+// its NaN.
+template <class Arch, class Source>
+bool squares_safe(Source p, std::int64_t length, float square_sum, float reference) {
+  if (trusted_square_sum(square_sum)) return true;
+  return square_sum == square_sum && in_safe_range(largest_deviation<Arch>(p, length, reference));
+}
+
 // Four independent accumulators: an add or fma has 3-4 cycles of latency and
 // a core retires two a cycle, so four chains keep a block load-bound.
 template <class Arch>
@@ -131,6 +142,29 @@ struct block_moments {
   double m2;
 };
 
+// From the sum of x - shift over length values: their mean (of x - shift),
+// the centre the second sweep measures deviations from, and the centre's
+// rounding (exact_centre - centre), which corrected_m2 removes.
+struct block_centre {
+  float mean;
+  float centre;
+  double offset;
+};
+
+block_centre centre_of(double total, std::int64_t length, float shift) {
+  const auto mean = static_cast<float>(total / static_cast<double>(length));
+  const double exact_centre = static_cast<double>(shift) + static_cast<double>(mean);
+  const auto centre = static_cast<float>(exact_centre);
+  return block_centre{mean, centre, exact_centre - static_cast<double>(centre)};
+}
+
+// m2 about the exact mean from the squared deviations about the centre:
+// sum (x - c)^2 = m2 + n (mean - c)^2, clamped at 0.
+double corrected_m2(double square_sum, std::int64_t length, double offset) {
+  const double m2 = square_sum - static_cast<double>(length) * offset * offset;
+  return m2 > 0.0 ? m2 : 0.0;
+}
+
 template <class Arch, class Source>
 block_moments shifted_block(Source p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
@@ -138,10 +172,8 @@ block_moments shifted_block(Source p, std::int64_t length, float shift) {
   const double total = piecewise_sum<Arch>(
       length, [&](batch sum, std::int64_t i) { return sum + (p.template load<Arch>(i) - shift_v); },
       [&](float sum, std::int64_t t) { return sum + (p.at(t) - shift); });
-  const auto mean = static_cast<float>(total / static_cast<double>(length));
-
-  const double exact_centre = static_cast<double>(shift) + static_cast<double>(mean);
-  const float centre = static_cast<float>(exact_centre);
+  const block_centre c = centre_of(total, length, shift);
+  const float centre = c.centre;
   const batch centre_v(centre);
   const double square_sum = piecewise_sum<Arch>(
       length,
@@ -153,9 +185,8 @@ block_moments shifted_block(Source p, std::int64_t length, float shift) {
         const float v = p.at(t) - centre;
         return sum + v * v;
       });
-  const double offset = exact_centre - static_cast<double>(centre);
-  const double m2 = square_sum - static_cast<double>(length) * offset * offset;
-  return block_moments{mean, static_cast<float>(square_sum), m2 > 0.0 ? m2 : 0.0};
+  return block_moments{c.mean, static_cast<float>(square_sum),
+                       corrected_m2(square_sum, length, c.offset)};
 }
 
 // sum of p[i]^2 over one block.
@@ -192,13 +223,8 @@ statistics::chunk_statistics chunk_statistics_of(const float* x, std::int64_t le
       moments.m2 = block_square_sum<Arch>(p, block);
       square_sum = static_cast<float>(moments.m2);
     }
-    // A NaN or Inf anywhere in the block makes the sum NaN or Inf: untrusted,
-    // and then unsafe, so the scalar path gives the set its NaN.
-    if (!trusted_square_sum(square_sum)) {
-      const float reference = kind == statistics::set_statistic::moments ? shift : 0.0f;
-      chunk.safe = chunk.safe && square_sum == square_sum &&
-                   in_safe_range(largest_deviation<Arch>(p, block, reference));
-    }
+    const float reference = kind == statistics::set_statistic::moments ? shift : 0.0f;
+    chunk.safe = chunk.safe && squares_safe<Arch>(p, block, square_sum, reference);
     // merge() returns its second argument when the first is empty; skipping
     // the call gives the same bits without leaving this file.
     chunk.moments =
