@@ -57,19 +57,11 @@ std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const
       std::copy(chunk, chunk + s.c, set);  // merge() with an empty set: the chunk
       continue;
     }
-    // statistics::merge, channel by channel, with its weights taken once: a
-    // chunk's channels all have its row count. The same operations in the
-    // same order, so the same bits, without a call and a division per
-    // channel (2048 channels x 7 chunks were a quarter of an NHWC batch-norm
-    // training of 8 x 2048 x 7 x 7).
-    const double count = set[0].count + chunk[0].count;
-    const double weight = chunk[0].count / count;
-    const double cross = set[0].count * weight;
-    for (std::int64_t c = 0; c < s.c; ++c) {
-      const double delta = chunk[c].mean - set[c].mean;
-      set[c] = statistics::set_moments{count, set[c].mean + delta * weight,
-                                       set[c].m2 + chunk[c].m2 + delta * delta * cross};
-    }
+    // A chunk's channels all have its row count: merge()'s weights once per
+    // chunk, not a call and a division per channel (2048 channels x 7 chunks
+    // were a quarter of an NHWC batch-norm training of 8 x 2048 x 7 x 7).
+    const statistics::merge_weights w = statistics::merge_weights_of(set[0].count, chunk[0].count);
+    for (std::int64_t c = 0; c < s.c; ++c) set[c] = statistics::merge_with(set[c], chunk[c], w);
   }
   return sets;
 }

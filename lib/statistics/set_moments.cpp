@@ -69,10 +69,7 @@ set_moments shifted_moments(const strided_set& set, float shift) {
 set_moments merge(const set_moments& a, const set_moments& b) {
   if (a.count == 0.0) return b;
   if (b.count == 0.0) return a;
-  const double count = a.count + b.count;
-  const double delta = b.mean - a.mean;
-  return set_moments{count, a.mean + delta * (b.count / count),
-                     a.m2 + b.m2 + delta * delta * (a.count * (b.count / count))};
+  return merge_with(a, b, merge_weights_of(a.count, b.count));
 }
 
 set_moments moments_of(const strided_set& set) {
