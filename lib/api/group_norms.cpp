@@ -1,5 +1,6 @@
 // Group norm and instance norm (group norm with one channel a group):
 // validation, then the first implementation that takes the call.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -62,19 +63,12 @@ void nchw_sets(const group_call& a, const dispatch::path& p) {
 void nhwc_channels(const group_call& a, const dispatch::path& p) {
   const schedule::channel_steps steps(p);
   const std::int64_t width = a.s.c / a.groups;
-  const std::vector<statistics::set_moments> instances = steps.instance_moments(a.x, a.s);
-  std::vector<statistics::set_normalizer> per_instance(instances.size());
-  for (std::int64_t n = 0; n < a.s.n; ++n) {
-    for (std::int64_t g = 0; g < a.groups; ++g) {
-      const std::int64_t first = n * a.s.c + g * width;
-      statistics::set_moments group;
-      for (std::int64_t c = first; c < first + width; ++c) {
-        group = statistics::merge(group, instances[c]);
-      }
-      const statistics::set_normalizer set =
-          statistics::normalizer_of(group.mean, group.variance(), a.eps);
-      for (std::int64_t c = first; c < first + width; ++c) per_instance[c] = set;
-    }
+  const std::vector<statistics::set_moments> groups = steps.group_moments(a.x, a.s, a.groups);
+  std::vector<statistics::set_normalizer> per_instance(static_cast<std::size_t>(a.s.n * a.s.c));
+  for (std::int64_t set = 0; set < a.s.n * a.groups; ++set) {
+    const statistics::set_normalizer normalizer =
+        statistics::normalizer_of(groups[set].mean, groups[set].variance(), a.eps);
+    std::fill_n(per_instance.begin() + set * width, width, normalizer);
   }
   steps.normalize(a.x, a.s, per_instance, true, a.gamma, a.beta, a.y);
   // The statistics outputs last: normalize allocates before it writes y,

@@ -160,22 +160,21 @@ std::int64_t window_rows_for(std::int64_t channels) {
 }
 
 // Merges a window's float states (merged rows, relative to shift) into the
-// chunk's moments (Chan's merge, in double: every channel has the same
-// counts), and empties them for the next window.
-void flush_channel_window(const float* shift, float merged, const channel_states& states,
-                          statistics::set_moments* partial, std::int64_t channels) {
-  const double before = partial[0].count, added = static_cast<double>(merged);
-  const double total = before + added;
-  const double weight = added / total, cross = before * weight;
+// chunk's moments, flushed rows in so far (Chan's merge, in double: every
+// channel has the same counts), and empties them for the next window.
+void flush_channel_window(const float* shift, float merged, double flushed,
+                          const channel_states& states, double* mean_out, double* m2_out,
+                          std::int64_t channels) {
+  const double added = static_cast<double>(merged);
+  const double total = flushed + added;
+  const double weight = added / total, cross = flushed * weight;
   for (std::int64_t c = 0; c < channels; ++c) {
-    statistics::set_moments& moments = partial[c];
     const double mean = static_cast<double>(shift[c]) + static_cast<double>(states.mean[c]);
-    const double delta = mean - moments.mean;
-    // The first window (before == 0, weight 1) gives 0 + (mean - 0) * 1:
+    const double delta = mean - mean_out[c];
+    // The first window (flushed == 0, weight 1) gives 0 + (mean - 0) * 1:
     // its mean exactly.
-    moments.mean += delta * weight;
-    moments.m2 += static_cast<double>(states.m2[c]) + delta * delta * cross;
-    moments.count = total;
+    mean_out[c] += delta * weight;
+    m2_out[c] += static_cast<double>(states.m2[c]) + delta * delta * cross;
     states.mean[c] = 0.0f;
     states.m2[c] = 0.0f;
   }
@@ -210,15 +209,21 @@ void nhwc_channel_moments_kernel::operator()(Arch, const nhwc_channel_moments_ar
     float* storage = a.states + k * 2 * channels;
     for (std::int64_t i = 0; i < 2 * channels; ++i) storage[i] = 0.0f;
     const channel_states states{storage, storage + channels};
-    statistics::set_moments* partial = a.partials + k * channels;
-    for (std::int64_t c = 0; c < channels; ++c) partial[c] = statistics::set_moments{};
+    double* const mean_out = a.partial_mean + k * channels;
+    double* const m2_out = a.partial_m2 + k * channels;
+    for (std::int64_t c = 0; c < channels; ++c) {
+      mean_out[c] = 0.0;
+      m2_out[c] = 0.0;
+    }
     bool safe = true;
     float merged = 0.0f;
+    double flushed = 0.0;  // rows
     std::int64_t blocks = 0;  // in the window
     for (std::int64_t b0 = r0; b0 < r1; b0 += block_rows) {
       const std::int64_t b1 = b0 + block_rows < r1 ? b0 + block_rows : r1;
       if (blocks == window_blocks || merged >= static_cast<float>(window_rows)) {
-        flush_channel_window(shift, merged, states, partial, channels);
+        flush_channel_window(shift, merged, flushed, states, mean_out, m2_out, channels);
+        flushed += static_cast<double>(merged);
         merged = 0.0f;
         blocks = 0;
       }
@@ -238,13 +243,15 @@ void nhwc_channel_moments_kernel::operator()(Arch, const nhwc_channel_moments_ar
       }
       merged += static_cast<float>(b1 - b0);
     }
-    flush_channel_window(shift, merged, states, partial, channels);
+    flush_channel_window(shift, merged, flushed, states, mean_out, m2_out, channels);
     // Rare: some deviations leave float32's safe range for squares. Redo this
     // chunk's channels on the scalar path, which sums in double.
     if (!safe) {
       for (std::int64_t c = 0; c < channels; ++c) {
-        partial[c] =
+        const statistics::set_moments moments =
             statistics::moments_of(statistics::strided_set{shift + c, r1 - r0, 1, channels});
+        mean_out[c] = moments.mean;
+        m2_out[c] = moments.m2;
       }
     }
   }

@@ -36,8 +36,10 @@ struct nchw_channel_moments_kernel {
 // spatial for batch statistics, spatial for per-instance ones). Each set's
 // rows are cut into chunks of rows_per_chunk rows (a function of the shape
 // only); chunk k, the (k % chunks_per_set)-th of set k / chunks_per_set,
-// writes the moments of its rows, per channel, to partials[k * c + channel],
-// using states[k * 2 * c, (k + 1) * 2 * c) as scratch. The caller merges each
+// writes the mean and m2 of its rows, per channel, to partial_mean and
+// partial_m2 at k * c + channel (its count is its row count), using
+// states[k * 2 * c, (k + 1) * 2 * c) as scratch; it writes every value it
+// reads, so none of the three needs initialising. The caller merges each
 // set's chunks in order, so the result does not depend on the thread count.
 struct nhwc_channel_moments_args {
   const float* x;
@@ -45,7 +47,8 @@ struct nhwc_channel_moments_args {
   std::int64_t rows_per_set;
   std::int64_t rows_per_chunk;
   std::int64_t chunks_per_set;
-  statistics::set_moments* partials;
+  double* partial_mean;
+  double* partial_m2;
   float* states;
 };
 

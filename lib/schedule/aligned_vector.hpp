@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace simdnorm::schedule {
@@ -43,6 +45,35 @@ struct aligned_allocator {
 // 64 bytes: one AVX-512 register, one cache line.
 template <class T>
 using cache_aligned_vector = std::vector<T, aligned_allocator<T, 64>>;
+
+// The same allocator, but a vector(count) leaves its values uninitialised:
+// for scratch that a kernel writes before it reads (an NHWC call's partial
+// statistics: zeroing them on the calling thread was serial time, a few
+// microseconds per call, that no thread count could share).
+template <class T>
+struct uninitialized_allocator : aligned_allocator<T, 64> {
+  static_assert(std::is_trivially_destructible_v<T>);
+  template <class U>
+  struct rebind {
+    using other = uninitialized_allocator<U>;
+  };
+
+  uninitialized_allocator() = default;
+  template <class U>
+  explicit uninitialized_allocator(const uninitialized_allocator<U>&) noexcept {}
+
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // default-initialised: no value for a scalar
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+template <class T>
+using uninitialized_vector = std::vector<T, uninitialized_allocator<T>>;
 
 }  // namespace simdnorm::schedule
 

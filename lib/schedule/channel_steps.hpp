@@ -25,6 +25,11 @@ class channel_steps {
   std::vector<statistics::set_moments> batch_moments(const float* x, const shape& s) const;
   // Moments of every (n, c) over the spatial positions, index n * c_total + c.
   std::vector<statistics::set_moments> instance_moments(const float* x, const shape& s) const;
+  // Moments of every (n, group) of an NHWC tensor, index n * groups + g, the
+  // groups' channels consecutive: its instance moments merged in channel
+  // order.
+  std::vector<statistics::set_moments> group_moments(const float* x, const shape& s,
+                                                     std::int64_t groups) const;
   // y = ((x - hi) - lo) * (rstd * gamma) + beta, one set per channel, or per
   // (n, c) at n * c_total + c when per_instance. Evaluated as
   // (x - hi) * scale + (beta - lo * scale), one fused multiply-add

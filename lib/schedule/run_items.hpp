@@ -36,6 +36,23 @@ void run_items(const dispatch::path& p, const Kernel& kernel, const Args& args, 
                     });
 }
 
+// Scalar work over independent items (merging partial statistics, per-set
+// factors): body(first, last), in parallel on the same terms as a kernel's
+// items. floats: the work's worth in floats of a kernel's work, for the
+// decision to split (thread_policy.hpp's floats_per_merge).
+template <class Body>
+void run_scalar_items(const dispatch::path& p, std::int64_t items, std::int64_t floats,
+                      const Body& body) {
+  SIMDNORM_DEBUG_ASSERT(items > 0 && floats > 0);
+  if (!run_in_parallel(p, items, floats)) {
+    body(std::int64_t{0}, items);
+    return;
+  }
+  p.went_parallel = true;
+  tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, items, grain_of(floats / items)),
+                    [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); });
+}
+
 // The same, one item a task under the static partitioner: it hands the same
 // items to the same threads in two consecutive loops over the same range, so
 // the second loop finds each item in the cache of the thread that read it in

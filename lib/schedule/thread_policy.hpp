@@ -24,6 +24,12 @@ constexpr std::int64_t parallel_threshold = std::int64_t{1} << 15;
 // Work per task: about 16K floats (64 KiB), a few L2-sized chunks per core.
 constexpr std::int64_t floats_per_task = std::int64_t{1} << 14;
 
+// A merge of two sets' moments in double (a division, a dozen dependent
+// operations, about 2 ns on Zen 4) weighs about what 32 floats do in a
+// vector kernel (60 ps each at 60 GB/s): the weight run_scalar_items gives
+// it when it decides whether merges are worth splitting.
+constexpr std::int64_t floats_per_merge = 32;
+
 // Whether items independent work items holding floats floats in all go to
 // oneTBB rather than run on the calling thread.
 inline bool run_in_parallel(const dispatch::path& p, std::int64_t items, std::int64_t floats) {

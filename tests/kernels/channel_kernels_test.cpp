@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -110,10 +111,16 @@ void test_nhwc_moments(dispatch::isa level, std::int64_t rows, std::int64_t chan
   const std::vector<float> x =
       normal(rows * channels, static_cast<std::uint32_t>(rows * 977 + channels), offset, 1.0f);
   const std::int64_t chunks = (rows + rows_per_chunk - 1) / rows_per_chunk;
-  std::vector<statistics::set_moments> partials(static_cast<std::size_t>(chunks * channels));
-  std::vector<float> states(static_cast<std::size_t>(chunks * 2 * channels));
+  // NaN where the kernel must write before it reads: the schedule leaves
+  // all three uninitialised.
+  const double unset = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> partial_mean(static_cast<std::size_t>(chunks * channels), unset);
+  std::vector<double> partial_m2(partial_mean.size(), unset);
+  std::vector<float> states(static_cast<std::size_t>(chunks * 2 * channels),
+                            std::numeric_limits<float>::quiet_NaN());
   const kernels::nhwc_channel_moments_args args{
-      x.data(), s, rows, rows_per_chunk, chunks, partials.data(), states.data()};
+      x.data(), s, rows, rows_per_chunk, chunks, partial_mean.data(), partial_m2.data(),
+      states.data()};
   dispatch::call_on_isa(level, kernels::nhwc_channel_moments_kernel{}, args, std::int64_t{0},
                         chunks);
   // kernels/channel_kernels-inl.hpp: max_block_rows, whatever the width.
@@ -129,7 +136,10 @@ void test_nhwc_moments(dispatch::isa level, std::int64_t rows, std::int64_t chan
       const set_tolerance t =
           chain_tolerance(static_cast<double>(std::min(block_rows, r1 - r0)), 4 * blocks + 8,
                           scales.largest, scales.spread, want.variance());
-      EXPECT_TRUE(moments_near(partials[static_cast<std::size_t>(k * channels + c)], want, t))
+      const auto at = static_cast<std::size_t>(k * channels + c);
+      const statistics::set_moments got{static_cast<double>(r1 - r0), partial_mean[at],
+                                        partial_m2[at]};
+      EXPECT_TRUE(moments_near(got, want, t))
           << "chunk " << k << ", channel " << c;
     }
   }
