@@ -20,7 +20,12 @@
 #define SIMDNORM_LIB_KERNELS_BATCHED_STATISTICS_INL_HPP_
 
 #include <cstdint>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "kernels/block_statistics-inl.hpp"
 #include "kernels/element_io-inl.hpp"
@@ -71,73 +76,160 @@ xsimd::batch<float, Arch> lane_sums(Source p, std::int64_t length, float pad, Ad
 }
 
 // The per-set totals of partial[0, count): total k is the sum of
-// partial[k]'s lanes. One horizontal sum per set, but independent of each
+// partial[k]'s lanes, added in the order xsimd::hadd adds them (so that a
+// set's bits do not depend on the batch it is in). A full batch on AVX-512
+// or AVX2 is reduced as one transposed tree: a few shuffles and additions for
+// the whole batch rather than a horizontal sum per set (a third of the
+// instructions of a 64-float layer-norm row went to these and to the scalar
+// finish below). Elsewhere one horizontal sum per set, independent of each
 // other, so the core runs them side by side. (xsimd 8.1's haddp, which would
-// reduce a whole batch at once, returns AVX-512 sums in a scrambled order.)
-template <class Arch>
+// reduce a whole batch at once, adds AVX-512 lanes in another order.)
+template <class Arch, std::int64_t Most>
 void set_totals(const xsimd::batch<float, Arch>* partial, std::int64_t count, float* totals) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && Most == 16) {
+    if (count == 16) {
+      // xsimd::hadd on AVX-512 adds lane i + 8 to lane i (upper half first),
+      // then lane i to i + 4, then neighbours (0 + 1, 2 + 3), then the two
+      // pairs: each level below pairs the same lanes, in the same operand
+      // order, for all sixteen sets at once.
+      __m512 half[8], quarter[4], pairs[2];
+      for (int j = 0; j < 8; ++j) {
+        const __m512 a = partial[2 * j], b = partial[2 * j + 1];
+        half[j] = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 2, 3, 2)),
+                                _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(1, 0, 1, 0)));
+      }
+      for (int j = 0; j < 4; ++j) {
+        const __m512 a = half[2 * j], b = half[2 * j + 1];
+        quarter[j] = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+      }
+      for (int j = 0; j < 2; ++j) {
+        const __m512 a = quarter[2 * j], b = quarter[2 * j + 1];
+        pairs[j] = _mm512_add_ps(_mm512_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                                 _mm512_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+      }
+      const __m512 sums =
+          _mm512_add_ps(_mm512_shuffle_ps(pairs[0], pairs[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                        _mm512_shuffle_ps(pairs[0], pairs[1], _MM_SHUFFLE(3, 1, 3, 1)));
+      // Lane 4k + m holds set 4m + k.
+      const __m512i order =
+          _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+      _mm512_storeu_ps(totals, _mm512_permutexvar_ps(order, sums));
+      return;
+    }
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (std::is_base_of_v<xsimd::avx, Arch> && Most == 8) {
+    if (count == 8) {
+      // xsimd::hadd on AVX: lane i + (i + 4), then neighbours, then the pairs.
+      __m256 half[4], pairs[2];
+      for (int j = 0; j < 4; ++j) {
+        const __m256 a = partial[2 * j], b = partial[2 * j + 1];
+        half[j] = _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20),
+                                _mm256_permute2f128_ps(a, b, 0x31));
+      }
+      for (int j = 0; j < 2; ++j) pairs[j] = _mm256_hadd_ps(half[2 * j], half[2 * j + 1]);
+      const __m256 sums = _mm256_hadd_ps(pairs[0], pairs[1]);
+      // Lanes hold sets 0, 2, 4, 6, 1, 3, 5, 7.
+      const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+      _mm256_storeu_ps(totals, _mm256_permutevar8x32_ps(sums, order));
+      return;
+    }
+  }
+#endif
   for (std::int64_t k = 0; k < count; ++k) totals[k] = xsimd::hadd(partial[k]);
 }
+
+// The moments of a batch of sets, one entry a set (each has the batch's
+// length as its count): arrays, so that the steps that finish them run
+// across the batch in vectors.
+template <std::int64_t Most>
+struct batched_moments {
+  alignas(64) double mean[Most];
+  alignas(64) double m2[Most];
+};
 
 // The statistics of `count` (at most Most, itself at most one vector's
 // width) sets of `length` floats (at most batched_set_floats), set k at x +
 // k * length, as set_statistics_of gives them for one set. Most only sizes
 // the scratch: a lone set (one row, a latency-bound call) skips a vector's
-// width of it, with the same bits.
+// width of it, with the same bits. The per-set steps between the sweeps (the
+// centre, the corrected m2) are loops over the batch with no calls or
+// branches, which the compiler turns into vector code; their operations
+// are those of centre_of and corrected_m2, so the bits are too.
 template <class Arch, std::int64_t Most>
 void batched_set_statistics(const float* x, std::int64_t length, std::int64_t count,
-                            statistics::set_statistic kind, statistics::set_moments* out) {
+                            statistics::set_statistic kind, batched_moments<Most>& out) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   static_assert(Most <= width, "a batch is at most a vector's width of sets");
   batch partial[Most];
-  alignas(64) float totals[Most];
+  alignas(64) float totals[Most] = {};
   const auto n = static_cast<double>(length);
   if (kind == statistics::set_statistic::mean_square) {
     for (std::int64_t k = 0; k < count; ++k) {
       partial[k] = lane_sums<Arch>(float_source{x + k * length}, length, 0.0f,
                                    [](batch sum, batch v) { return multiply_add(v, v, sum); });
     }
-    set_totals<Arch>(partial, count, totals);
+    set_totals<Arch, Most>(partial, count, totals);
+    for (std::int64_t k = 0; k < Most; ++k) {
+      out.mean[k] = 0.0;
+      out.m2[k] = static_cast<double>(totals[k]);
+    }
     for (std::int64_t k = 0; k < count; ++k) {
       const float* set = x + k * length;
-      const bool safe = squares_safe<Arch>(float_source{set}, length, totals[k], 0.0f);
-      out[k] = statistics::finish_statistics(
-          statistics::set_moments{n, 0.0, static_cast<double>(totals[k])}, safe, set, length, kind);
+      if (!squares_safe<Arch>(float_source{set}, length, totals[k], 0.0f)) {
+        const statistics::set_moments redone = statistics::finish_statistics(
+            statistics::set_moments{n, 0.0, out.m2[k]}, false, set, length, kind);
+        out.m2[k] = redone.m2;
+      }
     }
     return;
   }
   // Moments: the mean of x - shift (shift = the set's first value), then the
   // squared deviations from the mean rounded to float, corrected in double
   // (block_statistics-inl.hpp, shifted_block).
-  float shift[Most];
-  block_centre centre[Most];
+  alignas(64) float shift[Most] = {};
+  alignas(64) float mean[Most];
+  alignas(64) float centre[Most];
+  alignas(64) double offset[Most];
   for (std::int64_t k = 0; k < count; ++k) {
     shift[k] = x[k * length];
     const batch shift_v(shift[k]);
     partial[k] = lane_sums<Arch>(float_source{x + k * length}, length, shift[k],
                                  [shift_v](batch sum, batch v) { return sum + (v - shift_v); });
   }
-  set_totals<Arch>(partial, count, totals);
-  for (std::int64_t k = 0; k < count; ++k) {
-    centre[k] = centre_of(static_cast<double>(totals[k]), length, shift[k]);
+  set_totals<Arch, Most>(partial, count, totals);
+  for (std::int64_t k = 0; k < Most; ++k) {  // centre_of, across the batch
+    mean[k] = static_cast<float>(static_cast<double>(totals[k]) / n);
+    const double exact_centre = static_cast<double>(shift[k]) + static_cast<double>(mean[k]);
+    centre[k] = static_cast<float>(exact_centre);
+    offset[k] = exact_centre - static_cast<double>(centre[k]);
   }
   for (std::int64_t k = 0; k < count; ++k) {
-    const batch centre_v(centre[k].centre);
-    partial[k] = lane_sums<Arch>(float_source{x + k * length}, length, centre[k].centre,
+    const batch centre_v(centre[k]);
+    partial[k] = lane_sums<Arch>(float_source{x + k * length}, length, centre[k],
                                  [centre_v](batch sum, batch v) {
                                    const batch d = v - centre_v;
                                    return multiply_add(d, d, sum);
                                  });
   }
-  set_totals<Arch>(partial, count, totals);
+  set_totals<Arch, Most>(partial, count, totals);
+  for (std::int64_t k = 0; k < Most; ++k) {  // corrected_m2 and the shift added back
+    const double m2 = static_cast<double>(totals[k]) - n * offset[k] * offset[k];
+    out.m2[k] = m2 > 0.0 ? m2 : 0.0;
+    out.mean[k] = static_cast<double>(mean[k]) + static_cast<double>(shift[k]);
+  }
   for (std::int64_t k = 0; k < count; ++k) {
     const float* set = x + k * length;
-    const double m2 = corrected_m2(static_cast<double>(totals[k]), length, centre[k].offset);
-    const bool safe = squares_safe<Arch>(float_source{set}, length, totals[k], shift[k]);
-    out[k] = statistics::finish_statistics(
-        statistics::set_moments{n, static_cast<double>(centre[k].mean), m2}, safe, set, length,
-        kind);
+    if (!squares_safe<Arch>(float_source{set}, length, totals[k], shift[k])) {
+      const statistics::set_moments redone = statistics::finish_statistics(
+          statistics::set_moments{n, 0.0, 0.0}, false, set, length, kind);
+      out.mean[k] = redone.mean;
+      out.m2[k] = redone.m2;
+    }
   }
 }
 

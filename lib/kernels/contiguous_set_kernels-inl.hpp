@@ -103,6 +103,59 @@ set_chunk chunk_of(std::int64_t item, std::int64_t chunks, std::int64_t set_leng
                                                                  : set_length};
 }
 
+// finish_set for a batch of sets (first, first + count), across the batch in
+// vectors for the standardising and RMS kinds: the same operations as
+// finish_set (normalizer_of, split, rstd_of), so the same bits. Weight norm
+// keeps finish_set's per-set branch.
+template <class Arch, std::int64_t Most>
+void finish_batch(const contiguous_sets_args& a, std::int64_t first, std::int64_t count,
+                  double n, const batched_moments<Most>& moments,
+                  statistics::set_normalizer* normalizers) {
+  if (a.kind == set_norm_kind::weight) {
+    for (std::int64_t k = 0; k < count; ++k) {
+      normalizers[k] = finish_set(a, first + k,
+                                  statistics::set_moments{n, moments.mean[k], moments.m2[k]});
+    }
+    return;
+  }
+  const bool standardize = a.kind == set_norm_kind::standardize;
+  alignas(64) float hi[Most], lo[Most], rstd[Most];
+  const auto eps = static_cast<double>(a.eps);
+  for (std::int64_t k = 0; k < Most; ++k) {
+    const double mean = moments.mean[k];
+    const auto h = static_cast<float>(mean);
+    // split(): lo is 0 where hi is not finite (|h| <= FLT_MAX is isfinite).
+    hi[k] = standardize ? h : 0.0f;
+    lo[k] = standardize && __builtin_fabsf(h) <= 0x1.fffffep127f
+                ? static_cast<float>(mean - static_cast<double>(h))
+                : 0.0f;
+  }
+  using doubles = xsimd::batch<double, Arch>;
+  constexpr std::int64_t double_width = doubles::size;
+  if constexpr (Most % double_width == 0) {
+    for (std::int64_t k = 0; k < Most; k += double_width) {
+      // rstd_of across the batch: 1 / sqrt(var + eps) in double, rounded once.
+      const doubles var = doubles::load_aligned(moments.m2 + k) / doubles(n);
+      alignas(64) double r[double_width];
+      (doubles(1.0) / xsimd::sqrt(var + doubles(eps))).store_aligned(r);
+      for (std::int64_t j = 0; j < double_width; ++j) rstd[k + j] = static_cast<float>(r[j]);
+    }
+  } else {
+    for (std::int64_t k = 0; k < Most; ++k) {
+      rstd[k] = statistics::rstd_of(moments.m2[k] / n, a.eps);
+    }
+  }
+  for (std::int64_t k = 0; k < count; ++k) {
+    normalizers[k] = statistics::set_normalizer{hi[k], lo[k], rstd[k]};
+  }
+  if (standardize && a.mean != nullptr) {
+    for (std::int64_t k = 0; k < count; ++k) a.mean[first + k] = hi[k];
+  }
+  if (a.rstd != nullptr) {
+    for (std::int64_t k = 0; k < count; ++k) a.rstd[first + k] = rstd[k];
+  }
+}
+
 }  // namespace
 
 // Short sets go in groups: the statistics of up to 16 sets (at most 32 KiB,
@@ -122,26 +175,27 @@ void contiguous_sets_kernel::operator()(Arch, const contiguous_sets_args& a, std
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   const bool batched = a.set_length <= batched_set_floats<Arch>;
   statistics::set_normalizer normalizers[group_sets];
-  statistics::set_moments moments[group_sets];
+  const auto n = static_cast<double>(a.set_length);
   for (std::int64_t start = first; start < last; start += per_group) {
     const std::int64_t end = start + per_group < last ? start + per_group : last;
     for (std::int64_t set = start; set < end; set += batched ? width : 1) {
       const float* x = a.x + set * a.set_length;
+      statistics::set_normalizer* out = normalizers + (set - start);
       if (batched) {
         const std::int64_t count = end - set < width ? end - set : width;
         if (count == 1) {
-          batched_set_statistics<Arch, 1>(x, a.set_length, 1, statistic_of(a.kind),
-                                          moments + (set - start));
+          batched_moments<1> moments;
+          batched_set_statistics<Arch, 1>(x, a.set_length, 1, statistic_of(a.kind), moments);
+          finish_batch<Arch, 1>(a, set, 1, n, moments, out);
         } else {
+          batched_moments<width> moments;
           batched_set_statistics<Arch, width>(x, a.set_length, count, statistic_of(a.kind),
-                                              moments + (set - start));
+                                              moments);
+          finish_batch<Arch, width>(a, set, count, n, moments, out);
         }
       } else {
-        moments[set - start] = set_statistics_of<Arch>(x, a.set_length, statistic_of(a.kind));
+        *out = finish_set(a, set, set_statistics_of<Arch>(x, a.set_length, statistic_of(a.kind)));
       }
-    }
-    for (std::int64_t set = start; set < end; ++set) {
-      normalizers[set - start] = finish_set(a, set, moments[set - start]);
     }
     normalize_sets<Arch>(a, start, end - start, normalizers);
   }
