@@ -51,10 +51,62 @@ void normalize_set_range(const contiguous_sets_args& a, std::int64_t set, std::i
 // Normalises rows [first, first + count) (run_length 1), the affine
 // variant chosen once for all of them rather than per row: a 64-float row
 // takes a few dozen instructions, and per-row choices were a third of them.
+// Rows of exactly Vectors whole vectors (64 floats with AVX-512: 4) keep
+// gamma and beta in registers for all of them, and their loop unrolled: the
+// compiler cannot hoist the loads itself, since y might alias them. The
+// operations per element are normalize_row_vectors', and so are the bits.
+template <class Arch, int Vectors, bool HasGamma, bool HasBeta>
+void normalize_short_rows(const contiguous_sets_args& a, std::int64_t first, std::int64_t count,
+                          const statistics::set_normalizer* normalizers) {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::int64_t width = batch::size;
+  constexpr std::int64_t d = Vectors * width;
+  batch gamma[Vectors], beta[Vectors];
+  for (int v = 0; v < Vectors; ++v) {
+    gamma[v] = HasGamma ? batch::load_unaligned(a.gamma + v * width) : batch(1.0f);
+    beta[v] = HasBeta ? batch::load_unaligned(a.beta + v * width) : batch(0.0f);
+  }
+  for (std::int64_t k = 0; k < count; ++k) {
+    const float* x = a.x + (first + k) * d;
+    float* y = a.y + (first + k) * d;
+    const statistics::set_normalizer& set = normalizers[k];
+    if (statistics::subtraction_may_overflow(set.hi)) {
+      normalize_row_of<Arch>(halved_source<float_source>{float_source{x}}, d,
+                             statistics::halved(set), a.gamma, a.beta, float_sink{y});
+      continue;
+    }
+    const batch hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd);
+    for (int v = 0; v < Vectors; ++v) {
+      batch t = multiply_add(batch::load_unaligned(x + v * width) - hi, rstd, lo_term);
+      if (HasGamma && HasBeta) {
+        t = multiply_add(t, gamma[v], beta[v]);
+      } else if (HasGamma) {
+        t = t * gamma[v];
+      } else if (HasBeta) {
+        t = t + beta[v];
+      }
+      t.store_unaligned(y + v * width);
+    }
+  }
+}
+
 template <class Arch, bool HasGamma, bool HasBeta>
 void normalize_rows(const contiguous_sets_args& a, std::int64_t first, std::int64_t count,
                     const statistics::set_normalizer* normalizers) {
   const std::int64_t d = a.set_length;
+  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  if (d % width == 0) {
+    switch (d / width) {
+      case 1:
+        return normalize_short_rows<Arch, 1, HasGamma, HasBeta>(a, first, count, normalizers);
+      case 2:
+        return normalize_short_rows<Arch, 2, HasGamma, HasBeta>(a, first, count, normalizers);
+      case 4:
+        return normalize_short_rows<Arch, 4, HasGamma, HasBeta>(a, first, count, normalizers);
+      default:
+        break;
+    }
+  }
   for (std::int64_t k = 0; k < count; ++k) {
     const float_source x{a.x + (first + k) * d};
     const float_sink y{a.y + (first + k) * d};
