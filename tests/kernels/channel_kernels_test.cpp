@@ -157,6 +157,11 @@ TEST_P(ChannelKernels, NhwcChunkMomentsMatchTheScalarPathAroundEveryTile) {
     }
   }
   test_nhwc_moments(GetParam(), 70, 4097, 64, 0.0f);  // wider than a block
+  // Rows a whole number of KiB apart: blocks copied by their first sweep.
+  for (std::int64_t channels : {256, 768}) {
+    test_nhwc_moments(GetParam(), 130, channels, 64, 0.0f);
+    test_nhwc_moments(GetParam(), 130, channels, 130, 1e4f);
+  }
 }
 
 // ---- per-channel affine normalisation -------------------------------------------------
