@@ -113,8 +113,7 @@ void set_totals(const xsimd::batch<float, Arch>* partial, std::int64_t count, fl
           _mm512_add_ps(_mm512_shuffle_ps(pairs[0], pairs[1], _MM_SHUFFLE(2, 0, 2, 0)),
                         _mm512_shuffle_ps(pairs[0], pairs[1], _MM_SHUFFLE(3, 1, 3, 1)));
       // Lane 4k + m holds set 4m + k.
-      const __m512i order =
-          _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+      const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
       _mm512_storeu_ps(totals, _mm512_permutexvar_ps(order, sums));
       return;
     }
@@ -127,8 +126,8 @@ void set_totals(const xsimd::batch<float, Arch>* partial, std::int64_t count, fl
       __m256 half[4], pairs[2];
       for (int j = 0; j < 4; ++j) {
         const __m256 a = partial[2 * j], b = partial[2 * j + 1];
-        half[j] = _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20),
-                                _mm256_permute2f128_ps(a, b, 0x31));
+        half[j] =
+            _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
       }
       for (int j = 0; j < 2; ++j) pairs[j] = _mm256_hadd_ps(half[2 * j], half[2 * j + 1]);
       const __m256 sums = _mm256_hadd_ps(pairs[0], pairs[1]);

@@ -174,16 +174,16 @@ bool rows_share_l1_sets(std::int64_t channels) {
 // One block of rows over every channel: tiles of four vectors, then single
 // vectors, then the channels past the last full vector one by one.
 template <class Arch, bool Copy>
-bool merge_channel_block(const float* x, std::int64_t channels, const float* shift,
-                         std::int64_t b0, std::int64_t b1, std::int64_t prefetch_end, float merged,
+bool merge_channel_block(const float* x, std::int64_t channels, const float* shift, std::int64_t b0,
+                         std::int64_t b1, std::int64_t prefetch_end, float merged,
                          const channel_states& states) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   constexpr int tile = 4;
   bool safe = true;
   std::int64_t c = 0;
   for (; c + tile * width <= channels; c += tile * width) {
-    safe = merge_channel_tile<Arch, tile, Copy>(x, channels, shift, c, b0, b1, prefetch_end,
-                                                merged, states) &&
+    safe = merge_channel_tile<Arch, tile, Copy>(x, channels, shift, c, b0, b1, prefetch_end, merged,
+                                                states) &&
            safe;
   }
   for (; c + width <= channels; c += width) {
@@ -272,7 +272,7 @@ void nhwc_channel_moments_kernel::operator()(Arch, const nhwc_channel_moments_ar
     }
     bool safe = true;
     float merged = 0.0f;
-    double flushed = 0.0;  // rows
+    double flushed = 0.0;     // rows
     std::int64_t blocks = 0;  // in the window
     for (std::int64_t b0 = r0; b0 < r1; b0 += block_rows) {
       const std::int64_t b1 = b0 + block_rows < r1 ? b0 + block_rows : r1;

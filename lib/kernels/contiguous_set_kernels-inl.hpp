@@ -160,13 +160,12 @@ set_chunk chunk_of(std::int64_t item, std::int64_t chunks, std::int64_t set_leng
 // finish_set (normalizer_of, split, rstd_of), so the same bits. Weight norm
 // keeps finish_set's per-set branch.
 template <class Arch, std::int64_t Most>
-void finish_batch(const contiguous_sets_args& a, std::int64_t first, std::int64_t count,
-                  double n, const batched_moments<Most>& moments,
-                  statistics::set_normalizer* normalizers) {
+void finish_batch(const contiguous_sets_args& a, std::int64_t first, std::int64_t count, double n,
+                  const batched_moments<Most>& moments, statistics::set_normalizer* normalizers) {
   if (a.kind == set_norm_kind::weight) {
     for (std::int64_t k = 0; k < count; ++k) {
-      normalizers[k] = finish_set(a, first + k,
-                                  statistics::set_moments{n, moments.mean[k], moments.m2[k]});
+      normalizers[k] =
+          finish_set(a, first + k, statistics::set_moments{n, moments.mean[k], moments.m2[k]});
     }
     return;
   }

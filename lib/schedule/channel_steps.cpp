@@ -1,8 +1,8 @@
 #include "schedule/channel_steps.hpp"
 
 #include <algorithm>
-#include <cstddef>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -76,19 +76,14 @@ std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const
   }
   const std::int64_t groups = s.c / channels_per_group;
   std::vector<statistics::set_moments> sets(static_cast<std::size_t>(set_count * groups));
-  const kernels::nhwc_channel_moments_args args{x,
-                                                s,
-                                                rows_per_set,
-                                                per_chunk,
-                                                chunks_per_set,
-                                                partial_mean,
-                                                partial_m2,
-                                                states};
+  const kernels::nhwc_channel_moments_args args{
+      x, s, rows_per_set, per_chunk, chunks_per_set, partial_mean, partial_m2, states};
   run_items(p, kernels::nhwc_channel_moments_kernel{}, args, chunks, s.n * s.spatial * s.c);
   // The weights of channel j of a group merged into channels [0, j): the
   // same for every group.
   const auto set_rows = static_cast<double>(rows_per_set);
-  std::vector<statistics::merge_weights> channel_weights(static_cast<std::size_t>(channels_per_group));
+  std::vector<statistics::merge_weights> channel_weights(
+      static_cast<std::size_t>(channels_per_group));
   for (std::int64_t j = 1; j < channels_per_group; ++j) {
     channel_weights[j] = statistics::merge_weights_of(static_cast<double>(j) * set_rows, set_rows);
   }

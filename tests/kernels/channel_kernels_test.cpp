@@ -118,9 +118,10 @@ void test_nhwc_moments(dispatch::isa level, std::int64_t rows, std::int64_t chan
   std::vector<double> partial_m2(partial_mean.size(), unset);
   std::vector<float> states(static_cast<std::size_t>(chunks * 2 * channels),
                             std::numeric_limits<float>::quiet_NaN());
-  const kernels::nhwc_channel_moments_args args{
-      x.data(), s, rows, rows_per_chunk, chunks, partial_mean.data(), partial_m2.data(),
-      states.data()};
+  double* const mean_out = partial_mean.data();
+  double* const m2_out = partial_m2.data();
+  const kernels::nhwc_channel_moments_args args{x.data(), s,        rows,   rows_per_chunk,
+                                                chunks,   mean_out, m2_out, states.data()};
   dispatch::call_on_isa(level, kernels::nhwc_channel_moments_kernel{}, args, std::int64_t{0},
                         chunks);
   // kernels/channel_kernels-inl.hpp: max_block_rows, whatever the width.
@@ -139,8 +140,7 @@ void test_nhwc_moments(dispatch::isa level, std::int64_t rows, std::int64_t chan
       const auto at = static_cast<std::size_t>(k * channels + c);
       const statistics::set_moments got{static_cast<double>(r1 - r0), partial_mean[at],
                                         partial_m2[at]};
-      EXPECT_TRUE(moments_near(got, want, t))
-          << "chunk " << k << ", channel " << c;
+      EXPECT_TRUE(moments_near(got, want, t)) << "chunk " << k << ", channel " << c;
     }
   }
 }
