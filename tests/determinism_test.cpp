@@ -211,5 +211,30 @@ TEST(Determinism, ArenaSizeDoesNotChangeResults) {
   }
 }
 
+// NHWC calls with 32K merges of chunk statistics or more (1024 channels x
+// 32 chunks of 64 rows), which are merged on several threads
+// (schedule/thread_policy.hpp, floats_per_merge): the same bits as on one.
+TEST(Determinism, NhwcMergesSplitAcrossThreadsMatchOneThread) {
+  const std::vector<kernel_call> calls =
+      calls_of_every_method([](const method& m, layout_kind l) -> std::vector<problem> {
+        if (m.rows || l != layout_kind::nhwc) return {};
+        return {activation_problem({1, 1024, 2048, layout::nchw}, l, m.grouped ? 32 : 0)};
+      });
+  ASSERT_FALSE(calls.empty());
+  std::vector<std::vector<float>> one_thread;
+  {
+    tbb::task_arena arena(1);
+    for (const kernel_call& call : calls) arena.execute([&] { one_thread.push_back(call()); });
+  }
+  for (int threads : {2, 4}) {
+    tbb::task_arena arena(threads);
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      std::vector<float> got;
+      arena.execute([&] { got = calls[i](); });
+      EXPECT_TRUE(same_bits(got, one_thread[i])) << threads << " threads, call " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace simdnorm::testing

@@ -24,11 +24,15 @@ constexpr std::int64_t parallel_threshold = std::int64_t{1} << 15;
 // Work per task: about 16K floats (64 KiB), a few L2-sized chunks per core.
 constexpr std::int64_t floats_per_task = std::int64_t{1} << 14;
 
-// A merge of two sets' moments in double (a division, a dozen dependent
-// operations, about 2 ns on Zen 4) weighs about what 32 floats do in a
-// vector kernel (60 ps each at 60 GB/s): the weight run_scalar_items gives
-// it when it decides whether merges are worth splitting.
-constexpr std::int64_t floats_per_merge = 32;
+// A merge of two sets' moments in double weighs as one float of a vector
+// kernel when run_scalar_items decides whether merges are worth splitting:
+// so they split only from parallel_threshold (32K) merges. The merge loops
+// run independent merges side by side, 0.6 ns each on Zen 4 at 1 thread;
+// split over threads, each reads partials another core wrote, and with a
+// weight of 32 (parallel from 1K merges) group norm 2 x 640 x 32 x 32 spent
+// 13-19 us at 2 threads on merges that take 9 on one: serial, that call and
+// NHWC per-channel moments ran 4-10% faster at 2 threads.
+constexpr std::int64_t floats_per_merge = 1;
 
 // Whether items independent work items holding floats floats in all go to
 // oneTBB rather than run on the calling thread.
