@@ -48,9 +48,6 @@ void normalize_set_range(const contiguous_sets_args& a, std::int64_t set, std::i
   }
 }
 
-// Normalises rows [first, first + count) (run_length 1), the affine
-// variant chosen once for all of them rather than per row: a 64-float row
-// takes a few dozen instructions, and per-row choices were a third of them.
 // Rows of exactly Vectors whole vectors (64 floats with AVX-512: 4) keep
 // gamma and beta in registers for all of them, and their loop unrolled: the
 // compiler cannot hoist the loads itself, since y might alias them. The
@@ -90,6 +87,9 @@ void normalize_short_rows(const contiguous_sets_args& a, std::int64_t first, std
   }
 }
 
+// Normalises rows [first, first + count) (run_length 1), the affine
+// variant chosen once for all of them rather than per row: a 64-float row
+// takes a few dozen instructions, and per-row choices were a third of them.
 template <class Arch, bool HasGamma, bool HasBeta>
 void normalize_rows(const contiguous_sets_args& a, std::int64_t first, std::int64_t count,
                     const statistics::set_normalizer* normalizers) {
