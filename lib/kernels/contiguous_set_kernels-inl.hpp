@@ -74,15 +74,10 @@ void normalize_short_rows(const contiguous_sets_args& a, std::int64_t first, std
     }
     const batch hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd);
     for (int v = 0; v < Vectors; ++v) {
-      batch t = multiply_add(batch::load_unaligned(x + v * width) - hi, rstd, lo_term);
-      if (HasGamma && HasBeta) {
-        t = multiply_add(t, gamma[v], beta[v]);
-      } else if (HasGamma) {
-        t = t * gamma[v];
-      } else if (HasBeta) {
-        t = t + beta[v];
-      }
-      t.store_unaligned(y + v * width);
+      const batch t = multiply_add(batch::load_unaligned(x + v * width) - hi, rstd, lo_term);
+      with_affine<HasGamma, HasBeta>(
+          t, [&] { return gamma[v]; }, [&] { return beta[v]; })
+          .store_unaligned(y + v * width);
     }
   }
 }

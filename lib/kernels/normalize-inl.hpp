@@ -21,6 +21,23 @@ namespace simdnorm::kernels {
 // Internal linkage, for the reason given in block_statistics-inl.hpp.
 namespace {
 
+// v * gamma + beta with whichever of the two parameters the call has (one
+// fused multiply-add with both, on every path alike). gamma and beta are
+// callables returning the element's or the vector's parameter, so that a
+// missing one is never read.
+template <bool HasGamma, bool HasBeta, class Value, class Gamma, class Beta>
+Value with_affine(Value v, Gamma gamma, Beta beta) {
+  if constexpr (HasGamma && HasBeta) {
+    return multiply_add(v, gamma(), beta());
+  } else if constexpr (HasGamma) {
+    return v * gamma();
+  } else if constexpr (HasBeta) {
+    return v + beta();
+  } else {
+    return v;
+  }
+}
+
 // y = fma(fma(x - hi, rstd, -lo * rstd), gamma, beta) over full vectors of a
 // row; the affine parameters are template arguments so the loop has no branch.
 template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
@@ -30,15 +47,10 @@ void normalize_row_vectors(Source x, std::int64_t d, const statistics::set_norma
   constexpr std::int64_t width = batch::size;
   const batch hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd);
   for (std::int64_t i = 0; i + width <= d; i += width) {
-    batch v = multiply_add(x.template load<Arch>(i) - hi, rstd, lo_term);
-    if (HasGamma && HasBeta) {
-      v = multiply_add(v, batch::load_unaligned(gamma + i), batch::load_unaligned(beta + i));
-    } else if (HasGamma) {
-      v = v * batch::load_unaligned(gamma + i);
-    } else if (HasBeta) {
-      v = v + batch::load_unaligned(beta + i);
-    }
-    y.template store<Arch>(i, v);
+    const batch v = multiply_add(x.template load<Arch>(i) - hi, rstd, lo_term);
+    y.template store<Arch>(i, with_affine<HasGamma, HasBeta>(
+                                  v, [&] { return batch::load_unaligned(gamma + i); },
+                                  [&] { return batch::load_unaligned(beta + i); }));
   }
 }
 
@@ -51,15 +63,9 @@ void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& s
   // The tail, element by element, with the vector loop's operations.
   const float lo_term = -set.lo * set.rstd;
   for (std::int64_t i = body; i < d; ++i) {
-    float v = multiply_add(x.at(i) - set.hi, set.rstd, lo_term);
-    if (HasGamma && HasBeta) {
-      v = multiply_add(v, gamma[i], beta[i]);
-    } else if (HasGamma) {
-      v = v * gamma[i];
-    } else if (HasBeta) {
-      v = v + beta[i];
-    }
-    y.put(i, v);
+    const float v = multiply_add(x.at(i) - set.hi, set.rstd, lo_term);
+    y.put(i, with_affine<HasGamma, HasBeta>(
+                 v, [&] { return gamma[i]; }, [&] { return beta[i]; }));
   }
 }
 
