@@ -146,18 +146,17 @@ void set_totals(const xsimd::batch<float, Arch>* partial, std::int64_t count, fl
 // across the batch in vectors.
 template <std::int64_t Most>
 struct batched_moments {
-  alignas(64) double mean[Most];
-  alignas(64) double m2[Most];
+  // Zero past the batch's sets: the finish reads whole vectors of them.
+  alignas(64) double mean[Most] = {};
+  alignas(64) double m2[Most] = {};
 };
 
 // The statistics of `count` (at most Most, itself at most one vector's
 // width) sets of `length` floats (at most batched_set_floats), set k at x +
 // k * length, as set_statistics_of gives them for one set. Most only sizes
 // the scratch: a lone set (one row, a latency-bound call) skips a vector's
-// width of it, with the same bits. The per-set steps between the sweeps (the
-// centre, the corrected m2) are loops over the batch with no calls or
-// branches, which the compiler turns into vector code; their operations
-// are those of centre_of and corrected_m2, so the bits are too.
+// width of it, with the same bits. The per-set steps between the sweeps are
+// centre_of and corrected_m2, as for one set.
 template <class Arch, std::int64_t Most>
 void batched_set_statistics(const float* x, std::int64_t length, std::int64_t count,
                             statistics::set_statistic kind, batched_moments<Most>& out) {
@@ -190,10 +189,8 @@ void batched_set_statistics(const float* x, std::int64_t length, std::int64_t co
   // Moments: the mean of x - shift (shift = the set's first value), then the
   // squared deviations from the mean rounded to float, corrected in double
   // (block_statistics-inl.hpp, shifted_block).
-  alignas(64) float shift[Most] = {};
-  alignas(64) float mean[Most];
-  alignas(64) float centre[Most];
-  alignas(64) double offset[Most];
+  float shift[Most];
+  block_centre centre[Most];
   for (std::int64_t k = 0; k < count; ++k) {
     shift[k] = x[k * length];
     const batch shift_v(shift[k]);
@@ -201,28 +198,23 @@ void batched_set_statistics(const float* x, std::int64_t length, std::int64_t co
                                  [shift_v](batch sum, batch v) { return sum + (v - shift_v); });
   }
   set_totals<Arch, Most>(partial, count, totals);
-  for (std::int64_t k = 0; k < Most; ++k) {  // centre_of, across the batch
-    mean[k] = static_cast<float>(static_cast<double>(totals[k]) / n);
-    const double exact_centre = static_cast<double>(shift[k]) + static_cast<double>(mean[k]);
-    centre[k] = static_cast<float>(exact_centre);
-    offset[k] = exact_centre - static_cast<double>(centre[k]);
+  for (std::int64_t k = 0; k < count; ++k) {
+    centre[k] = centre_of(static_cast<double>(totals[k]), length, shift[k]);
   }
   for (std::int64_t k = 0; k < count; ++k) {
-    const batch centre_v(centre[k]);
-    partial[k] = lane_sums<Arch>(float_source{x + k * length}, length, centre[k],
+    const batch centre_v(centre[k].centre);
+    partial[k] = lane_sums<Arch>(float_source{x + k * length}, length, centre[k].centre,
                                  [centre_v](batch sum, batch v) {
                                    const batch d = v - centre_v;
                                    return multiply_add(d, d, sum);
                                  });
   }
   set_totals<Arch, Most>(partial, count, totals);
-  for (std::int64_t k = 0; k < Most; ++k) {  // corrected_m2 and the shift added back
-    const double m2 = static_cast<double>(totals[k]) - n * offset[k] * offset[k];
-    out.m2[k] = m2 > 0.0 ? m2 : 0.0;
-    out.mean[k] = static_cast<double>(mean[k]) + static_cast<double>(shift[k]);
-  }
   for (std::int64_t k = 0; k < count; ++k) {
     const float* set = x + k * length;
+    out.m2[k] = corrected_m2(static_cast<double>(totals[k]), length, centre[k].offset);
+    // finish_statistics adds the shift (the set's first value) back.
+    out.mean[k] = static_cast<double>(centre[k].mean) + static_cast<double>(shift[k]);
     if (!squares_safe<Arch>(float_source{set}, length, totals[k], shift[k])) {
       const statistics::set_moments redone = statistics::finish_statistics(
           statistics::set_moments{n, 0.0, 0.0}, false, set, length, kind);

@@ -150,10 +150,11 @@ set_chunk chunk_of(std::int64_t item, std::int64_t chunks, std::int64_t set_leng
                                                                  : set_length};
 }
 
-// finish_set for a batch of sets (first, first + count), across the batch in
-// vectors for the standardising and RMS kinds: the same operations as
-// finish_set (normalizer_of, split, rstd_of), so the same bits. Weight norm
-// keeps finish_set's per-set branch.
+// finish_set for a batch of sets (first, first + count), for the
+// standardising and RMS kinds: split per set, and rstd_of's 1 / sqrt(var +
+// eps) in double vectors across the batch (which the compiler would not
+// vectorise from rstd_of itself): the same operations, so the same bits.
+// Weight norm keeps finish_set's per-set branch.
 template <class Arch, std::int64_t Most>
 void finish_batch(const contiguous_sets_args& a, std::int64_t first, std::int64_t count, double n,
                   const batched_moments<Most>& moments, statistics::set_normalizer* normalizers) {
@@ -168,13 +169,10 @@ void finish_batch(const contiguous_sets_args& a, std::int64_t first, std::int64_
   alignas(64) float hi[Most], lo[Most], rstd[Most];
   const auto eps = static_cast<double>(a.eps);
   for (std::int64_t k = 0; k < Most; ++k) {
-    const double mean = moments.mean[k];
-    const auto h = static_cast<float>(mean);
-    // split(): lo is 0 where hi is not finite (|h| <= FLT_MAX is isfinite).
-    hi[k] = standardize ? h : 0.0f;
-    lo[k] = standardize && __builtin_fabsf(h) <= 0x1.fffffep127f
-                ? static_cast<float>(mean - static_cast<double>(h))
-                : 0.0f;
+    const statistics::split_mean parts =
+        standardize ? statistics::split(moments.mean[k]) : statistics::split_mean{0.0f, 0.0f};
+    hi[k] = parts.hi;
+    lo[k] = parts.lo;
   }
   using doubles = xsimd::batch<double, Arch>;
   constexpr std::int64_t double_width = doubles::size;
