@@ -85,9 +85,16 @@ void normalize_short_rows(const contiguous_sets_args& a, std::int64_t first, std
 // Normalises rows [first, first + count) (run_length 1), the affine
 // variant chosen once for all of them rather than per row: a 64-float row
 // takes a few dozen instructions, and per-row choices were a third of them.
+// Past the last-level cache, longer rows prefetch, while normalised, the
+// row count places on (the next group's, whose statistics come next), if it
+// is below prefetch_end, so that memory reads it while this row is written:
+// on a 2-core Zen 5, layer norm 2048 x 4096 went from 20.5 to 23.1 GB/s at
+// 1 thread and from 44.1 to 47.9 at 2. In cache it cost 2-5% (128 x 768,
+// 512 x 1024), so it is off there. Short rows leave it to the hardware
+// prefetcher.
 template <class Arch, bool HasGamma, bool HasBeta>
 void normalize_rows(const contiguous_sets_args& a, std::int64_t first, std::int64_t count,
-                    const statistics::set_normalizer* normalizers) {
+                    std::int64_t prefetch_end, const statistics::set_normalizer* normalizers) {
   const std::int64_t d = a.set_length;
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   if (d % width == 0) {
@@ -109,6 +116,9 @@ void normalize_rows(const contiguous_sets_args& a, std::int64_t first, std::int6
     if (statistics::subtraction_may_overflow(set.hi)) {
       normalize_row_of<Arch>(halved_source<float_source>{x}, d, statistics::halved(set), a.gamma,
                              a.beta, y);
+    } else if (a.prefetch_rows && first + k + count < prefetch_end) {
+      normalize_row<Arch, HasGamma, HasBeta>(prefetching_float_source{x.data, x.data + count * d},
+                                             d, set, a.gamma, a.beta, y);
     } else {
       normalize_row<Arch, HasGamma, HasBeta>(x, d, set, a.gamma, a.beta, y);
     }
@@ -117,7 +127,7 @@ void normalize_rows(const contiguous_sets_args& a, std::int64_t first, std::int6
 
 template <class Arch>
 void normalize_sets(const contiguous_sets_args& a, std::int64_t first, std::int64_t count,
-                    const statistics::set_normalizer* normalizers) {
+                    std::int64_t prefetch_end, const statistics::set_normalizer* normalizers) {
   // Rows: the affine parameters are per element of the set (a set may also
   // be an NCHW group of one-position channels, whose index differs).
   if (a.run_length != 1 || a.sets_per_sample != 1) {
@@ -125,13 +135,13 @@ void normalize_sets(const contiguous_sets_args& a, std::int64_t first, std::int6
       normalize_set_range<Arch>(a, first + k, 0, a.set_length, normalizers[k]);
     }
   } else if (a.gamma != nullptr && a.beta != nullptr) {
-    normalize_rows<Arch, true, true>(a, first, count, normalizers);
+    normalize_rows<Arch, true, true>(a, first, count, prefetch_end, normalizers);
   } else if (a.gamma != nullptr) {
-    normalize_rows<Arch, true, false>(a, first, count, normalizers);
+    normalize_rows<Arch, true, false>(a, first, count, prefetch_end, normalizers);
   } else if (a.beta != nullptr) {
-    normalize_rows<Arch, false, true>(a, first, count, normalizers);
+    normalize_rows<Arch, false, true>(a, first, count, prefetch_end, normalizers);
   } else {
-    normalize_rows<Arch, false, false>(a, first, count, normalizers);
+    normalize_rows<Arch, false, false>(a, first, count, prefetch_end, normalizers);
   }
 }
 
@@ -241,7 +251,7 @@ void contiguous_sets_kernel::operator()(Arch, const contiguous_sets_args& a, std
         *out = finish_set(a, set, set_statistics_of<Arch>(x, a.set_length, statistic_of(a.kind)));
       }
     }
-    normalize_sets<Arch>(a, start, end - start, normalizers);
+    normalize_sets<Arch>(a, start, end - start, last, normalizers);
   }
 }
 

@@ -43,6 +43,9 @@ struct contiguous_sets_args {
   // Weight norm: set to 1 for each row left unscaled for the caller to finish
   // (scalar::finish_tiny_norm_rows); one byte per row.
   unsigned char* unscaled = nullptr;
+  // Rows past the last-level cache: each row's normalisation prefetches a
+  // later row (contiguous_sets_kernel). Set by the schedule.
+  bool prefetch_rows = false;
 };
 
 inline statistics::set_statistic statistic_of(set_norm_kind kind) {

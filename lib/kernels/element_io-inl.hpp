@@ -56,6 +56,25 @@ struct halved_source {
   halved_source advanced(std::int64_t k) const { return halved_source{inner.advanced(k)}; }
 };
 
+// float_source that also prefetches, for each vector it loads, the element
+// at the same offset of `ahead` (the row a later sweep reads first): the
+// next row's reads then overlap this row's arithmetic and stores, which
+// memory otherwise sees in turn (the rows kernel, for rows past L2).
+struct prefetching_float_source {
+  const float* data;
+  const float* ahead;
+
+  template <class Arch>
+  xsimd::batch<float, Arch> load(std::int64_t i) const {
+    __builtin_prefetch(ahead + i);
+    return xsimd::batch<float, Arch>::load_unaligned(data + i);
+  }
+  float at(std::int64_t i) const { return data[i]; }
+  prefetching_float_source advanced(std::int64_t k) const {
+    return prefetching_float_source{data + k, ahead + k};
+  }
+};
+
 struct float_sink {
   float* data;
 

@@ -16,7 +16,10 @@ void normalize_contiguous_sets(const dispatch::path& p, const kernels::contiguou
                         args.set_length % args.run_length == 0 && args.sets_per_sample > 0);
   const std::int64_t chunks = statistics::chunks_in(args.set_length);
   if (!split_sets_into_chunks(p, sets, chunks, sets * args.set_length)) {
-    run_items(p, kernels::contiguous_sets_kernel{}, args, sets, sets * args.set_length);
+    kernels::contiguous_sets_args rows = args;
+    rows.prefetch_rows =
+        stream_output(2 * sets * args.set_length * static_cast<std::int64_t>(sizeof(float)));
+    run_items(p, kernels::contiguous_sets_kernel{}, rows, sets, sets * args.set_length);
     return;
   }
   const std::int64_t items = sets * chunks;

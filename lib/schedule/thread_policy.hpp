@@ -69,8 +69,9 @@ inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
 // NHWC group norm 8 x 256 x 56 x 56 1.06x. Rows and NCHW groups gained
 // nothing measurable (layer norm 2048 x 4096, NCHW group norm 8 x 256 x 56
 // x 56 and instance norm 4 x 128 x 128 x 128: 1.00x), so they store as
-// before. Below the cache's size ordinary stores keep y there for its
-// reader.
+// before, but prefetch their next rows past the same size
+// (contiguous_sets.cpp). Below the cache's size ordinary stores keep y there
+// for its reader.
 inline bool stream_output(std::int64_t bytes) { return bytes > last_level_cache_bytes(); }
 
 // NCHW batch statistics: with fewer channels than twice the threads, each
