@@ -29,11 +29,13 @@ macro(simdnorm_instruction_set name id family arch flags features)
 endmacro()
 
 # xsimd 8.1's avx512bw uses AVX-512 DQ instructions and needs the FMA macros.
+# F16C (float16 conversions) is on every CPU with AVX2 that x86-64 builds
+# target, and is checked all the same.
 simdnorm_instruction_set(avx512 avx512 x86_64 "xsimd::avx512bw"
-  "-mavx512f;-mavx512cd;-mavx512dq;-mavx512bw;-mavx2;-mfma"
-  "sse2;sse4_2;avx;fma;avx2;ymm_state;avx512f;avx512cd;avx512dq;avx512bw;zmm_state")
-simdnorm_instruction_set(avx2 avx2 x86_64 "xsimd::fma3<xsimd::avx2>" "-mavx2;-mfma"
-  "sse2;sse4_2;avx;fma;avx2;ymm_state")
+  "-mavx512f;-mavx512cd;-mavx512dq;-mavx512bw;-mavx2;-mfma;-mf16c"
+  "sse2;sse4_2;avx;fma;f16c;avx2;ymm_state;avx512f;avx512cd;avx512dq;avx512bw;zmm_state")
+simdnorm_instruction_set(avx2 avx2 x86_64 "xsimd::fma3<xsimd::avx2>" "-mavx2;-mfma;-mf16c"
+  "sse2;sse4_2;avx;fma;f16c;avx2;ymm_state")
 simdnorm_instruction_set(sse4.2 sse4_2 x86_64 "xsimd::sse4_2" "-msse4.2" "sse2;sse4_2")
 # SSE2 is part of x86-64 itself: no flags.
 simdnorm_instruction_set(sse2 sse2 x86_64 "xsimd::sse2" "" "sse2")

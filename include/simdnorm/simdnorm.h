@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "simdnorm/export.h"
+#include "simdnorm/half_float.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -157,6 +158,50 @@ SIMDNORM_API sn_status sn_layer_norm(const float* x, int64_t rows, int64_t d, co
  * optional. */
 SIMDNORM_API sn_status sn_rms_norm(const float* x, int64_t rows, int64_t d, const float* gamma,
                                    const float* beta, float eps, float* y, float* rstd);
+
+/* ---- bfloat16 and float16 activations, fused residual add ---------------
+ *
+ * A typed call takes its activation tensors (x and y; a fused call's
+ * residual and sum too) in one element type, dtype, passed as void
+ * pointers: float32, bfloat16 or float16 (IEEE binary16), dense, 16-bit
+ * elements 2-byte aligned. Everything else stays float32: gamma, beta, bias,
+ * and the statistics outputs. The call computes exactly what the float32
+ * call computes on the input widened to float32 (exact), and rounds each
+ * output element once, to nearest even, as sn_bfloat16_from_float and
+ * sn_float16_from_float do (simdnorm/half_float.h); SN_DTYPE_FLOAT32 gives
+ * the float32 call's bits. An unknown dtype is an invalid argument
+ * ("dtype"), and nothing is written. Bytes for the overlap rules are counted
+ * at each tensor's own width. */
+typedef enum sn_dtype {
+  SN_DTYPE_FLOAT32 = 0,
+  SN_DTYPE_BFLOAT16 = 1,
+  SN_DTYPE_FLOAT16 = 2
+} sn_dtype;
+
+/* sn_layer_norm and sn_rms_norm on dtype tensors x and y. */
+SIMDNORM_API sn_status sn_layer_norm_typed(sn_dtype dtype, const void* x, int64_t rows, int64_t d,
+                                           const float* gamma, const float* beta, float eps,
+                                           void* y, float* mean, float* rstd);
+SIMDNORM_API sn_status sn_rms_norm_typed(sn_dtype dtype, const void* x, int64_t rows, int64_t d,
+                                         const float* gamma, const float* beta, float eps, void* y,
+                                         float* rstd);
+
+/* Residual add fused with the norm, in one pass over memory (ONNX Runtime's
+ * SkipLayerNormalization and SkipSimplifiedLayerNormalization): per row,
+ * h = (x + residual) + bias in float32, then y = layer_norm(h) or
+ * rms_norm(h) as above, and sum = h rounded to dtype when sum is given (the
+ * residual stream a transformer carries to its next block). bias (length
+ * d), gamma, beta, sum, mean, rstd: optional. y may be x exactly, and sum
+ * may be residual exactly (the stream updated in place); any other overlap
+ * with an output is refused. */
+SIMDNORM_API sn_status sn_add_layer_norm(sn_dtype dtype, const void* x, const void* residual,
+                                         const float* bias, int64_t rows, int64_t d,
+                                         const float* gamma, const float* beta, float eps, void* y,
+                                         void* sum, float* mean, float* rstd);
+SIMDNORM_API sn_status sn_add_rms_norm(sn_dtype dtype, const void* x, const void* residual,
+                                       const float* bias, int64_t rows, int64_t d,
+                                       const float* gamma, const float* beta, float eps, void* y,
+                                       void* sum, float* rstd);
 
 /* ---- instance norm and group norm --------------------------------------- */
 

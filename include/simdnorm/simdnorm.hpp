@@ -55,6 +55,18 @@ struct switch_weights {
   std::array<float, 3> var;
 };
 
+// The element type of a typed call's activation tensors (simdnorm.h,
+// sn_dtype, says what a typed call computes). bfloat16 and float16 hold the
+// bits; simdnorm/half_float.h converts them.
+enum class dtype { float32, bfloat16, float16 };
+
+struct bfloat16 {
+  std::uint16_t bits;
+};
+struct float16 {
+  std::uint16_t bits;
+};
+
 SIMDNORM_API const char* version();
 
 // The instruction set the vectorised kernels use now: "avx512", "avx2",
@@ -139,6 +151,61 @@ SIMDNORM_API void layer_norm(const float* x, std::int64_t rows, std::int64_t d, 
 // y = x / sqrt(mean(x^2) + eps) * gamma + beta; gamma, beta, rstd: optional.
 SIMDNORM_API void rms_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
                            const float* beta, float eps, float* y, float* rstd);
+
+// The same on dtype tensors x and y (simdnorm.h, sn_layer_norm_typed).
+SIMDNORM_API void layer_norm(dtype type, const void* x, std::int64_t rows, std::int64_t d,
+                             const float* gamma, const float* beta, float eps, void* y, float* mean,
+                             float* rstd);
+SIMDNORM_API void rms_norm(dtype type, const void* x, std::int64_t rows, std::int64_t d,
+                           const float* gamma, const float* beta, float eps, void* y, float* rstd);
+
+// h = (x + residual) + bias per row, normalised; sum = h when given
+// (simdnorm.h, sn_add_layer_norm). bias, gamma, beta, sum, mean, rstd:
+// optional; sum may be residual exactly.
+SIMDNORM_API void add_layer_norm(dtype type, const void* x, const void* residual, const float* bias,
+                                 std::int64_t rows, std::int64_t d, const float* gamma,
+                                 const float* beta, float eps, void* y, void* sum, float* mean,
+                                 float* rstd);
+SIMDNORM_API void add_rms_norm(dtype type, const void* x, const void* residual, const float* bias,
+                               std::int64_t rows, std::int64_t d, const float* gamma,
+                               const float* beta, float eps, void* y, void* sum, float* rstd);
+
+// The typed calls with the element type taken from x (the other tensors
+// must be of the same type; nullptr is fine for an optional one).
+template <class T>
+struct element_of {
+  using type = T;
+};
+template <class T>
+using same_element_t = typename element_of<T>::type;
+
+inline constexpr dtype dtype_of(const float*) { return dtype::float32; }
+inline constexpr dtype dtype_of(const bfloat16*) { return dtype::bfloat16; }
+inline constexpr dtype dtype_of(const float16*) { return dtype::float16; }
+
+template <class T>
+void layer_norm(const T* x, std::int64_t rows, std::int64_t d, const float* gamma,
+                const float* beta, float eps, same_element_t<T>* y, float* mean, float* rstd) {
+  layer_norm(dtype_of(x), x, rows, d, gamma, beta, eps, y, mean, rstd);
+}
+template <class T>
+void rms_norm(const T* x, std::int64_t rows, std::int64_t d, const float* gamma, const float* beta,
+              float eps, same_element_t<T>* y, float* rstd) {
+  rms_norm(dtype_of(x), x, rows, d, gamma, beta, eps, y, rstd);
+}
+template <class T>
+void add_layer_norm(const T* x, const same_element_t<T>* residual, const float* bias,
+                    std::int64_t rows, std::int64_t d, const float* gamma, const float* beta,
+                    float eps, same_element_t<T>* y, same_element_t<T>* sum, float* mean,
+                    float* rstd) {
+  add_layer_norm(dtype_of(x), x, residual, bias, rows, d, gamma, beta, eps, y, sum, mean, rstd);
+}
+template <class T>
+void add_rms_norm(const T* x, const same_element_t<T>* residual, const float* bias,
+                  std::int64_t rows, std::int64_t d, const float* gamma, const float* beta,
+                  float eps, same_element_t<T>* y, same_element_t<T>* sum, float* rstd) {
+  add_rms_norm(dtype_of(x), x, residual, bias, rows, d, gamma, beta, eps, y, sum, rstd);
+}
 
 // ---- instance norm and group norm ---------------------------------------------
 

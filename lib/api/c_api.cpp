@@ -87,6 +87,10 @@ simdnorm::shape to_cpp(const sn_shape& s) {
   return simdnorm::shape{s.n, s.c, s.spatial, static_cast<simdnorm::layout>(raw_value(s.layout))};
 }
 
+simdnorm::dtype to_cpp(const sn_dtype& type) {
+  return static_cast<simdnorm::dtype>(raw_value(type));
+}
+
 simdnorm::running_var_kind to_cpp(const sn_running_var& kind) {
   return static_cast<simdnorm::running_var_kind>(raw_value(kind));
 }
@@ -235,6 +239,37 @@ sn_status sn_layer_norm(const float* x, int64_t rows, int64_t d, const float* ga
 sn_status sn_rms_norm(const float* x, int64_t rows, int64_t d, const float* gamma,
                       const float* beta, float eps, float* y, float* rstd) {
   return guarded([&] { simdnorm::rms_norm(x, rows, d, gamma, beta, eps, y, rstd); });
+}
+
+sn_status sn_layer_norm_typed(sn_dtype dtype, const void* x, int64_t rows, int64_t d,
+                              const float* gamma, const float* beta, float eps, void* y,
+                              float* mean, float* rstd) {
+  return guarded(
+      [&] { simdnorm::layer_norm(to_cpp(dtype), x, rows, d, gamma, beta, eps, y, mean, rstd); });
+}
+
+sn_status sn_rms_norm_typed(sn_dtype dtype, const void* x, int64_t rows, int64_t d,
+                            const float* gamma, const float* beta, float eps, void* y,
+                            float* rstd) {
+  return guarded([&] { simdnorm::rms_norm(to_cpp(dtype), x, rows, d, gamma, beta, eps, y, rstd); });
+}
+
+sn_status sn_add_layer_norm(sn_dtype dtype, const void* x, const void* residual, const float* bias,
+                            int64_t rows, int64_t d, const float* gamma, const float* beta,
+                            float eps, void* y, void* sum, float* mean, float* rstd) {
+  return guarded([&] {
+    simdnorm::add_layer_norm(to_cpp(dtype), x, residual, bias, rows, d, gamma, beta, eps, y, sum,
+                             mean, rstd);
+  });
+}
+
+sn_status sn_add_rms_norm(sn_dtype dtype, const void* x, const void* residual, const float* bias,
+                          int64_t rows, int64_t d, const float* gamma, const float* beta, float eps,
+                          void* y, void* sum, float* rstd) {
+  return guarded([&] {
+    simdnorm::add_rms_norm(to_cpp(dtype), x, residual, bias, rows, d, gamma, beta, eps, y, sum,
+                           rstd);
+  });
 }
 
 sn_status sn_instance_norm(const float* x, sn_shape shape, const float* gamma, const float* beta,

@@ -2,13 +2,16 @@
 // contiguous-set schedule or the scalar path.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dispatch/implementation.hpp"
 #include "dispatch/verbose.hpp"
 #include "kernels/contiguous_set_kernels.hpp"
 #include "scalar/methods.hpp"
 #include "schedule/contiguous_sets.hpp"
+#include "simdnorm/half_float.h"
 #include "simdnorm/simdnorm.hpp"
+#include "statistics/set_moments.hpp"
 #include "validation/arguments.hpp"
 
 namespace simdnorm {
@@ -17,28 +20,80 @@ using validation::role;
 
 namespace {
 
-// A validated call; rms leaves mean unused.
+// A validated call; rms leaves mean unused. x, y, residual and sum hold
+// elements of `type`; residual is null unless the call fuses an add.
 struct row_call {
   bool rms;
-  const float* x;
+  dtype type;
+  const void* x;
+  const void* residual;
+  const float* bias;
   std::int64_t rows;
   std::int64_t d;
   const float* gamma;
   const float* beta;
   float eps;
-  float* y;
+  void* y;
+  void* sum;
   float* mean;
   float* rstd;
 };
 
 std::string describe(const row_call& call) { return dispatch::describe_rows(call.rows, call.d); }
 
+bool is_plain_float32(const row_call& a) {
+  return a.type == dtype::float32 && a.residual == nullptr;
+}
+
+void store_element(dtype type, void* tensor, std::int64_t i, float value) {
+  switch (type) {
+    case dtype::bfloat16:
+      static_cast<bfloat16*>(tensor)[i] = bfloat16{sn_bfloat16_from_float(value)};
+      return;
+    case dtype::float16:
+      static_cast<float16*>(tensor)[i] = float16{sn_float16_from_float(value)};
+      return;
+    case dtype::float32:
+      break;
+  }
+  static_cast<float*>(tensor)[i] = value;
+}
+
+// The scalar path of a typed or fused call: each row's h widened into a
+// float32 row, the float32 scalar norm of it, then y (and sum) rounded from
+// it. The two rows are allocated before anything is written.
+void scalar_typed_rows(const row_call& a) {
+  std::vector<float> h(static_cast<std::size_t>(a.d)), out(static_cast<std::size_t>(a.d));
+  const auto bytes = kernels::element_bytes(a.type);
+  const auto row_of = [&](const void* tensor, std::int64_t r) {
+    return tensor == nullptr ? nullptr : static_cast<const char*>(tensor) + r * a.d * bytes;
+  };
+  for (std::int64_t r = 0; r < a.rows; ++r) {
+    const statistics::set_values values{a.type, row_of(a.x, r), row_of(a.residual, r), a.bias, a.d};
+    for (std::int64_t i = 0; i < a.d; ++i) h[i] = values.at(i);
+    if (a.rms) {
+      scalar::rms_norm(h.data(), 1, a.d, a.gamma, a.beta, a.eps, out.data(),
+                       a.rstd != nullptr ? a.rstd + r : nullptr);
+    } else {
+      scalar::layer_norm(h.data(), 1, a.d, a.gamma, a.beta, a.eps, out.data(),
+                         a.mean != nullptr ? a.mean + r : nullptr,
+                         a.rstd != nullptr ? a.rstd + r : nullptr);
+    }
+    void* y_row = static_cast<char*>(a.y) + r * a.d * bytes;
+    void* sum_row = a.sum != nullptr ? static_cast<char*>(a.sum) + r * a.d * bytes : nullptr;
+    for (std::int64_t i = 0; i < a.d; ++i) {
+      if (sum_row != nullptr) store_element(a.type, sum_row, i, h[i]);
+      store_element(a.type, y_row, i, out[i]);
+    }
+  }
+}
+
 constexpr dispatch::implementation<row_call> implementations[] = {
     // Each row a contiguous set: statistics, then normalisation while the row
     // is in cache.
     {"rows", [](const row_call&, const dispatch::path& p) { return dispatch::needs_vector_isa(p); },
      [](const row_call& a, const dispatch::path& p) {
-       const kernels::contiguous_sets_args args{
+       kernels::contiguous_sets_args args{
            a.rms ? kernels::set_norm_kind::rms : kernels::set_norm_kind::standardize,
            a.x,
            a.d,
@@ -50,56 +105,94 @@ constexpr dispatch::implementation<row_call> implementations[] = {
            a.y,
            a.mean,
            a.rstd};
+       args.type = a.type;
+       args.residual = a.residual;
+       args.bias = a.bias;
+       args.sum = a.sum;
        schedule::normalize_contiguous_sets(p, args, a.rows);
      }},
     {"scalar", dispatch::takes_every_call<row_call>,
      [](const row_call& a, const dispatch::path&) {
-       if (a.rms) {
-         scalar::rms_norm(a.x, a.rows, a.d, a.gamma, a.beta, a.eps, a.y, a.rstd);
+       if (!is_plain_float32(a)) {
+         scalar_typed_rows(a);
+       } else if (a.rms) {
+         scalar::rms_norm(static_cast<const float*>(a.x), a.rows, a.d, a.gamma, a.beta, a.eps,
+                          static_cast<float*>(a.y), a.rstd);
        } else {
-         scalar::layer_norm(a.x, a.rows, a.d, a.gamma, a.beta, a.eps, a.y, a.mean, a.rstd);
+         scalar::layer_norm(static_cast<const float*>(a.x), a.rows, a.d, a.gamma, a.beta, a.eps,
+                            static_cast<float*>(a.y), a.mean, a.rstd);
        }
      }},
 };
 
-std::int64_t check_rows(const validation::checker& check, const float* x, std::int64_t rows,
-                        std::int64_t d, float eps, const float* y) {
-  check.positive(rows, "rows");
-  check.positive(d, "d");
-  const std::int64_t count = check.element_count({rows, d}, "x (rows * d)");
-  check.not_null(x, "x");
-  check.not_null(y, "y");
-  check.eps(eps);
-  return count;
+// Checks every argument of a row call (a fused one when fused), then runs
+// it.
+void run_rows(const char* function, bool fused, const row_call& a) {
+  const validation::checker check(function);
+  check.element_type(a.type);
+  check.positive(a.rows, "rows");
+  check.positive(a.d, "d");
+  const std::int64_t count = check.element_count({a.rows, a.d}, "x (rows * d)");
+  check.not_null(a.x, "x");
+  if (fused) check.not_null(a.residual, "residual");
+  check.not_null(a.y, "y");
+  check.eps(a.eps);
+  const std::int64_t bytes = kernels::element_bytes(a.type);
+  check.no_overlap({{a.x, count, "x", role::primary_input, bytes},
+                    {a.residual, count, "residual", role::residual, bytes},
+                    {a.bias, a.d, "bias", role::input},
+                    {a.y, count, "y", role::primary_output, bytes},
+                    {a.sum, count, "sum", role::sum, bytes},
+                    {a.gamma, a.d, "gamma", role::input},
+                    {a.beta, a.d, "beta", role::input},
+                    {a.mean, a.rows, "mean", role::output},
+                    {a.rstd, a.rows, "rstd", role::output}});
+  dispatch::run_first_accepting(function, implementations, a);
 }
 
 }  // namespace
 
 void layer_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
                 const float* beta, float eps, float* y, float* mean, float* rstd) {
-  const validation::checker check("layer_norm");
-  const std::int64_t count = check_rows(check, x, rows, d, eps, y);
-  check.no_overlap({{x, count, "x", role::primary_input},
-                    {y, count, "y", role::primary_output},
-                    {gamma, d, "gamma", role::input},
-                    {beta, d, "beta", role::input},
-                    {mean, rows, "mean", role::output},
-                    {rstd, rows, "rstd", role::output}});
-  dispatch::run_first_accepting("layer_norm", implementations,
-                                row_call{false, x, rows, d, gamma, beta, eps, y, mean, rstd});
+  run_rows("layer_norm", false,
+           row_call{false, dtype::float32, x, nullptr, nullptr, rows, d, gamma, beta, eps, y,
+                    nullptr, mean, rstd});
 }
 
 void rms_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
               const float* beta, float eps, float* y, float* rstd) {
-  const validation::checker check("rms_norm");
-  const std::int64_t count = check_rows(check, x, rows, d, eps, y);
-  check.no_overlap({{x, count, "x", role::primary_input},
-                    {y, count, "y", role::primary_output},
-                    {gamma, d, "gamma", role::input},
-                    {beta, d, "beta", role::input},
-                    {rstd, rows, "rstd", role::output}});
-  dispatch::run_first_accepting("rms_norm", implementations,
-                                row_call{true, x, rows, d, gamma, beta, eps, y, nullptr, rstd});
+  run_rows("rms_norm", false,
+           row_call{true, dtype::float32, x, nullptr, nullptr, rows, d, gamma, beta, eps, y,
+                    nullptr, nullptr, rstd});
+}
+
+void layer_norm(dtype type, const void* x, std::int64_t rows, std::int64_t d, const float* gamma,
+                const float* beta, float eps, void* y, float* mean, float* rstd) {
+  run_rows("layer_norm", false,
+           row_call{false, type, x, nullptr, nullptr, rows, d, gamma, beta, eps, y, nullptr, mean,
+                    rstd});
+}
+
+void rms_norm(dtype type, const void* x, std::int64_t rows, std::int64_t d, const float* gamma,
+              const float* beta, float eps, void* y, float* rstd) {
+  run_rows("rms_norm", false,
+           row_call{true, type, x, nullptr, nullptr, rows, d, gamma, beta, eps, y, nullptr, nullptr,
+                    rstd});
+}
+
+void add_layer_norm(dtype type, const void* x, const void* residual, const float* bias,
+                    std::int64_t rows, std::int64_t d, const float* gamma, const float* beta,
+                    float eps, void* y, void* sum, float* mean, float* rstd) {
+  run_rows("add_layer_norm", true,
+           row_call{false, type, x, residual, bias, rows, d, gamma, beta, eps, y, sum, mean, rstd});
+}
+
+void add_rms_norm(dtype type, const void* x, const void* residual, const float* bias,
+                  std::int64_t rows, std::int64_t d, const float* gamma, const float* beta,
+                  float eps, void* y, void* sum, float* rstd) {
+  run_rows(
+      "add_rms_norm", true,
+      row_call{true, type, x, residual, bias, rows, d, gamma, beta, eps, y, sum, nullptr, rstd});
 }
 
 }  // namespace simdnorm

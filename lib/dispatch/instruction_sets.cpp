@@ -33,6 +33,7 @@ std::uint32_t detected_features() {
   if (bit(edx, 26)) have |= feature::sse2;
   if (bit(ecx, 20)) have |= feature::sse4_2;
   if (bit(ecx, 12)) have |= feature::fma;
+  if (bit(ecx, 29)) have |= feature::f16c;
   if (bit(ecx, 28)) have |= feature::avx;
   if (bit(ecx, 27)) {  // OSXSAVE: xgetbv is there to ask
     const unsigned long long xcr = xcr0();

@@ -32,6 +32,7 @@ enum : std::uint32_t {
   avx512bw = 1u << 9,
   zmm_state = 1u << 10,
   neon = 1u << 11,
+  f16c = 1u << 12,
 };
 }  // namespace feature
 

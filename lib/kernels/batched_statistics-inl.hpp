@@ -157,9 +157,11 @@ struct batched_moments {
 // the scratch: a lone set (one row, a latency-bound call) skips a vector's
 // width of it, with the same bits. The per-set steps between the sweeps are
 // centre_of and corrected_m2, as for one set.
-template <class Arch, std::int64_t Most>
-void batched_set_statistics(const float* x, std::int64_t length, std::int64_t count,
-                            statistics::set_statistic kind, batched_moments<Most>& out) {
+template <class Arch, std::int64_t Most, class IO>
+void batched_set_statistics(const IO& io, std::int64_t first, std::int64_t length,
+                            std::int64_t count, statistics::set_statistic kind,
+                            batched_moments<Most>& out) {
+  const auto x = [&](std::int64_t k) { return io.source((first + k) * length, 0); };
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   static_assert(Most <= width, "a batch is at most a vector's width of sets");
@@ -168,7 +170,7 @@ void batched_set_statistics(const float* x, std::int64_t length, std::int64_t co
   const auto n = static_cast<double>(length);
   if (kind == statistics::set_statistic::mean_square) {
     for (std::int64_t k = 0; k < count; ++k) {
-      partial[k] = lane_sums<Arch>(float_source{x + k * length}, length, 0.0f,
+      partial[k] = lane_sums<Arch>(x(k), length, 0.0f,
                                    [](batch sum, batch v) { return multiply_add(v, v, sum); });
     }
     set_totals<Arch, Most>(partial, count, totals);
@@ -177,10 +179,10 @@ void batched_set_statistics(const float* x, std::int64_t length, std::int64_t co
       out.m2[k] = static_cast<double>(totals[k]);
     }
     for (std::int64_t k = 0; k < count; ++k) {
-      const float* set = x + k * length;
-      if (!squares_safe<Arch>(float_source{set}, length, totals[k], 0.0f)) {
-        const statistics::set_moments redone = statistics::finish_statistics(
-            statistics::set_moments{n, 0.0, out.m2[k]}, false, set, length, kind);
+      if (!squares_safe<Arch>(x(k), length, totals[k], 0.0f)) {
+        const statistics::set_moments redone =
+            statistics::finish_statistics(statistics::set_moments{n, 0.0, out.m2[k]}, false, 0.0f,
+                                          io.values((first + k) * length, 0, length), kind);
         out.m2[k] = redone.m2;
       }
     }
@@ -192,9 +194,9 @@ void batched_set_statistics(const float* x, std::int64_t length, std::int64_t co
   float shift[Most];
   block_centre centre[Most];
   for (std::int64_t k = 0; k < count; ++k) {
-    shift[k] = x[k * length];
+    shift[k] = x(k).at(0);
     const batch shift_v(shift[k]);
-    partial[k] = lane_sums<Arch>(float_source{x + k * length}, length, shift[k],
+    partial[k] = lane_sums<Arch>(x(k), length, shift[k],
                                  [shift_v](batch sum, batch v) { return sum + (v - shift_v); });
   }
   set_totals<Arch, Most>(partial, count, totals);
@@ -203,21 +205,20 @@ void batched_set_statistics(const float* x, std::int64_t length, std::int64_t co
   }
   for (std::int64_t k = 0; k < count; ++k) {
     const batch centre_v(centre[k].centre);
-    partial[k] = lane_sums<Arch>(float_source{x + k * length}, length, centre[k].centre,
-                                 [centre_v](batch sum, batch v) {
-                                   const batch d = v - centre_v;
-                                   return multiply_add(d, d, sum);
-                                 });
+    partial[k] = lane_sums<Arch>(x(k), length, centre[k].centre, [centre_v](batch sum, batch v) {
+      const batch d = v - centre_v;
+      return multiply_add(d, d, sum);
+    });
   }
   set_totals<Arch, Most>(partial, count, totals);
   for (std::int64_t k = 0; k < count; ++k) {
-    const float* set = x + k * length;
     out.m2[k] = corrected_m2(static_cast<double>(totals[k]), length, centre[k].offset);
     // finish_statistics adds the shift (the set's first value) back.
     out.mean[k] = static_cast<double>(centre[k].mean) + static_cast<double>(shift[k]);
-    if (!squares_safe<Arch>(float_source{set}, length, totals[k], shift[k])) {
-      const statistics::set_moments redone = statistics::finish_statistics(
-          statistics::set_moments{n, 0.0, 0.0}, false, set, length, kind);
+    if (!squares_safe<Arch>(x(k), length, totals[k], shift[k])) {
+      const statistics::set_moments redone =
+          statistics::finish_statistics(statistics::set_moments{n, 0.0, 0.0}, false, shift[k],
+                                        io.values((first + k) * length, 0, length), kind);
       out.mean[k] = redone.mean;
       out.m2[k] = redone.m2;
     }

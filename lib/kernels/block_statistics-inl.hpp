@@ -205,13 +205,13 @@ double block_square_sum(Source p, std::int64_t length) {
 // The statistics of one chunk of a set (statistics/set_chunks.hpp): for moments, of the
 // values minus `shift` (the set's first value); for squares, the sum of
 // squares as m2 about a mean of 0. Blocks merge in memory order.
-template <class Arch>
-statistics::chunk_statistics chunk_statistics_of(const float* x, std::int64_t length,
+template <class Arch, class Source>
+statistics::chunk_statistics chunk_statistics_of(Source x, std::int64_t length,
                                                  statistics::set_statistic kind, float shift) {
   statistics::chunk_statistics chunk;
   for (std::int64_t start = 0; start < length; start += block_floats) {
     const std::int64_t block = length - start < block_floats ? length - start : block_floats;
-    const float_source p{x + start};
+    const Source p = x.advanced(start);
     statistics::set_moments moments{static_cast<double>(block), 0.0, 0.0};
     float square_sum;
     if (kind == statistics::set_statistic::moments) {
@@ -237,26 +237,35 @@ statistics::chunk_statistics chunk_statistics_of(const float* x, std::int64_t le
 // merged in order exactly as schedule/contiguous_sets.cpp merges chunks computed on
 // several threads, so both give the same bits. A set whose squares leave
 // float32's safe range goes to the scalar path, which sums them in double.
-template <class Arch>
-statistics::set_moments set_statistics_of(const float* x, std::int64_t length,
+// The statistics of a whole set of `length` values read from x (values
+// describes the same set for the scalar fallback): its chunks, merged in
+// order exactly as schedule/contiguous_sets.cpp merges chunks computed on
+// several threads, so both give the same bits. A set whose squares leave
+// float32's safe range goes to the scalar path, which sums them in double.
+template <class Arch, class Source>
+statistics::set_moments set_statistics_of(Source x, const statistics::set_values& values,
                                           statistics::set_statistic kind) {
-  const float shift = x[0];
+  const std::int64_t length = values.length;
+  const float shift = x.at(0);
   statistics::set_moments state;
   bool safe = true;
   for (std::int64_t start = 0; start < length; start += statistics::chunk_floats) {
     const std::int64_t chunk =
         length - start < statistics::chunk_floats ? length - start : statistics::chunk_floats;
-    const statistics::chunk_statistics c = chunk_statistics_of<Arch>(x + start, chunk, kind, shift);
+    const statistics::chunk_statistics c =
+        chunk_statistics_of<Arch>(x.advanced(start), chunk, kind, shift);
     safe = safe && c.safe;
     state = state.count == 0.0 ? c.moments : statistics::merge(state, c.moments);
   }
-  return statistics::finish_statistics(state, safe, x, length, kind);
+  return statistics::finish_statistics(state, safe, shift, values, kind);
 }
 
 // Moments (count, mean, m2) of a contiguous run.
 template <class Arch>
 statistics::set_moments run_moments(const float* x, std::int64_t length) {
-  return set_statistics_of<Arch>(x, length, statistics::set_statistic::moments);
+  return set_statistics_of<Arch>(
+      float_source{x}, statistics::set_values{dtype::float32, x, nullptr, nullptr, length},
+      statistics::set_statistic::moments);
 }
 
 }  // namespace

@@ -5,12 +5,14 @@
 #define SIMDNORM_LIB_KERNELS_CONTIGUOUS_SET_KERNELS_INL_HPP_
 
 #include <cstdint>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/batched_statistics-inl.hpp"
 #include "kernels/block_statistics-inl.hpp"
 #include "kernels/contiguous_set_kernels.hpp"
 #include "kernels/normalize-inl.hpp"
+#include "kernels/typed_io-inl.hpp"
 #include "statistics/normalizer.hpp"
 #include "validation/debug_assert.hpp"
 
@@ -18,23 +20,98 @@ namespace simdnorm::kernels {
 
 namespace {
 
+// What a set's elements are formed from, besides x.
+enum class addend { none, residual, residual_and_bias };
+
+// Where the kernels read the sets' elements and write their outputs: Element
+// tensors, with a residual (and bias) added first when Add says so. Offsets
+// count elements from the tensor's start; `feature` is an offset's position
+// in its row, which indexes the bias.
+template <class Element, addend Add>
+struct set_io {
+  const Element* x;
+  const Element* residual;
+  const float* bias;
+  Element* y;
+  Element* sum;
+
+  auto source(std::int64_t offset, std::int64_t feature) const {
+    if constexpr (Add == addend::none) {
+      return element_source<Element>{x + offset};
+    } else {
+      constexpr bool has_bias = Add == addend::residual_and_bias;
+      return residual_source<Element, has_bias>{x + offset, residual + offset,
+                                                has_bias ? bias + feature : nullptr};
+    }
+  }
+  // What the normalisation sweep reads: the source, which also writes the
+  // sum output where the call asked for it.
+  auto normalized_source(std::int64_t offset, std::int64_t feature) const {
+    if constexpr (Add == addend::none) {
+      return source(offset, feature);
+    } else {
+      return summing_source<decltype(source(0, 0)), Element>{
+          source(offset, feature), sum != nullptr ? sum + offset : nullptr};
+    }
+  }
+  element_sink<Element> sink(std::int64_t offset) const {
+    return element_sink<Element>{y + offset};
+  }
+  // The same values as the scalar fallback reads them.
+  statistics::set_values values(std::int64_t offset, std::int64_t feature,
+                                std::int64_t length) const {
+    return statistics::set_values{
+        dtype_of(x), x + offset, Add == addend::none ? nullptr : residual + offset,
+        Add == addend::residual_and_bias ? bias + feature : nullptr, length};
+  }
+};
+
+// Runs body(io) with the call's set_io: one instantiation per element type
+// and addend, chosen once per call.
+template <class Element, class Body>
+void with_addend(const contiguous_sets_args& a, Body&& body) {
+  const auto* x = static_cast<const Element*>(a.x);
+  const auto* residual = static_cast<const Element*>(a.residual);
+  auto* y = static_cast<Element*>(a.y);
+  auto* sum = static_cast<Element*>(a.sum);
+  if (residual == nullptr) {
+    body(set_io<Element, addend::none>{x, nullptr, nullptr, y, nullptr});
+  } else if (a.bias == nullptr) {
+    body(set_io<Element, addend::residual>{x, residual, nullptr, y, sum});
+  } else {
+    body(set_io<Element, addend::residual_and_bias>{x, residual, a.bias, y, sum});
+  }
+}
+
+template <class Body>
+void with_set_io(const contiguous_sets_args& a, Body&& body) {
+  switch (a.type) {
+    case dtype::bfloat16:
+      return with_addend<bfloat16>(a, body);
+    case dtype::float16:
+      return with_addend<float16>(a, body);
+    case dtype::float32:
+      break;
+  }
+  with_addend<float>(a, body);
+}
+
 // Normalises elements [begin, end) of set `set`: per feature along a row
 // (run_length 1), or run by run with one factor per channel.
-template <class Arch>
-void normalize_set_range(const contiguous_sets_args& a, std::int64_t set, std::int64_t begin,
-                         std::int64_t end, const statistics::set_normalizer& normalizer) {
+template <class Arch, class IO>
+void normalize_set_range(const contiguous_sets_args& a, const IO& io, std::int64_t set,
+                         std::int64_t begin, std::int64_t end,
+                         const statistics::set_normalizer& normalizer) {
   const std::int64_t offset = set * a.set_length;
-  const float* x = a.x + offset;
-  float* y = a.y + offset;
   // Rows skip the two integer divisions (tens of cycles on a row's critical
   // path): their affine parameters start at feature 0.
   const std::int64_t affine_base =
       a.sets_per_sample == 1 ? 0 : (set % a.sets_per_sample) * (a.set_length / a.run_length);
   if (a.run_length == 1) {
-    normalize_row<Arch>(float_source{x + begin}, end - begin, normalizer,
+    normalize_row<Arch>(io.normalized_source(offset + begin, begin), end - begin, normalizer,
                         a.gamma != nullptr ? a.gamma + affine_base + begin : nullptr,
                         a.beta != nullptr ? a.beta + affine_base + begin : nullptr,
-                        float_sink{y + begin});
+                        io.sink(offset + begin));
     return;
   }
   for (std::int64_t o = begin; o < end;) {
@@ -43,7 +120,7 @@ void normalize_set_range(const contiguous_sets_args& a, std::int64_t set, std::i
     const std::int64_t channel = affine_base + run;
     const run_factors f = factors_of(normalizer, a.gamma != nullptr ? a.gamma[channel] : 1.0f,
                                      a.beta != nullptr ? a.beta[channel] : 0.0f);
-    normalize_run<Arch>(float_source{x + o}, run_end - o, f, float_sink{y + o});
+    normalize_run<Arch>(io.normalized_source(offset + o, o), run_end - o, f, io.sink(offset + o));
     o = run_end;
   }
 }
@@ -52,9 +129,9 @@ void normalize_set_range(const contiguous_sets_args& a, std::int64_t set, std::i
 // gamma and beta in registers for all of them, and their loop unrolled: the
 // compiler cannot hoist the loads itself, since y might alias them. The
 // operations per element are normalize_row_vectors', and so are the bits.
-template <class Arch, int Vectors, bool HasGamma, bool HasBeta>
-void normalize_short_rows(const contiguous_sets_args& a, std::int64_t first, std::int64_t count,
-                          const statistics::set_normalizer* normalizers) {
+template <class Arch, int Vectors, bool HasGamma, bool HasBeta, class IO>
+void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int64_t first,
+                          std::int64_t count, const statistics::set_normalizer* normalizers) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   constexpr std::int64_t d = Vectors * width;
@@ -64,20 +141,19 @@ void normalize_short_rows(const contiguous_sets_args& a, std::int64_t first, std
     beta[v] = HasBeta ? batch::load_unaligned(a.beta + v * width) : batch(0.0f);
   }
   for (std::int64_t k = 0; k < count; ++k) {
-    const float* x = a.x + (first + k) * d;
-    float* y = a.y + (first + k) * d;
+    const auto x = io.normalized_source((first + k) * d, 0);
+    const auto y = io.sink((first + k) * d);
     const statistics::set_normalizer& set = normalizers[k];
     if (statistics::subtraction_may_overflow(set.hi)) {
-      normalize_row_of<Arch>(halved_source<float_source>{float_source{x}}, d,
-                             statistics::halved(set), a.gamma, a.beta, float_sink{y});
+      normalize_row_of<Arch>(halved_source<decltype(x)>{x}, d, statistics::halved(set), a.gamma,
+                             a.beta, y);
       continue;
     }
     const batch hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd);
     for (int v = 0; v < Vectors; ++v) {
-      const batch t = multiply_add(batch::load_unaligned(x + v * width) - hi, rstd, lo_term);
-      with_affine<HasGamma, HasBeta>(
-          t, [&] { return gamma[v]; }, [&] { return beta[v]; })
-          .store_unaligned(y + v * width);
+      const batch t = multiply_add(x.template load<Arch>(v * width) - hi, rstd, lo_term);
+      y.template store<Arch>(v * width, with_affine<HasGamma, HasBeta>(
+                                            t, [&] { return gamma[v]; }, [&] { return beta[v]; }));
     }
   }
 }
@@ -92,56 +168,61 @@ void normalize_short_rows(const contiguous_sets_args& a, std::int64_t first, std
 // 1 thread and from 44.1 to 47.9 at 2. In cache it cost 2-5% (128 x 768,
 // 512 x 1024), so it is off there. Short rows leave it to the hardware
 // prefetcher.
-template <class Arch, bool HasGamma, bool HasBeta>
-void normalize_rows(const contiguous_sets_args& a, std::int64_t first, std::int64_t count,
-                    std::int64_t prefetch_end, const statistics::set_normalizer* normalizers) {
+template <class Arch, bool HasGamma, bool HasBeta, class IO>
+void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t first,
+                    std::int64_t count, std::int64_t prefetch_end,
+                    const statistics::set_normalizer* normalizers) {
   const std::int64_t d = a.set_length;
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   if (d % width == 0) {
     switch (d / width) {
       case 1:
-        return normalize_short_rows<Arch, 1, HasGamma, HasBeta>(a, first, count, normalizers);
+        return normalize_short_rows<Arch, 1, HasGamma, HasBeta>(a, io, first, count, normalizers);
       case 2:
-        return normalize_short_rows<Arch, 2, HasGamma, HasBeta>(a, first, count, normalizers);
+        return normalize_short_rows<Arch, 2, HasGamma, HasBeta>(a, io, first, count, normalizers);
       case 4:
-        return normalize_short_rows<Arch, 4, HasGamma, HasBeta>(a, first, count, normalizers);
+        return normalize_short_rows<Arch, 4, HasGamma, HasBeta>(a, io, first, count, normalizers);
       default:
         break;
     }
   }
   for (std::int64_t k = 0; k < count; ++k) {
-    const float_source x{a.x + (first + k) * d};
-    const float_sink y{a.y + (first + k) * d};
+    const auto x = io.normalized_source((first + k) * d, 0);
+    const auto y = io.sink((first + k) * d);
     const statistics::set_normalizer& set = normalizers[k];
     if (statistics::subtraction_may_overflow(set.hi)) {
-      normalize_row_of<Arch>(halved_source<float_source>{x}, d, statistics::halved(set), a.gamma,
+      normalize_row_of<Arch>(halved_source<decltype(x)>{x}, d, statistics::halved(set), a.gamma,
                              a.beta, y);
     } else if (a.prefetch_rows && first + k + count < prefetch_end) {
-      normalize_row<Arch, HasGamma, HasBeta>(prefetching_float_source{x.data, x.data + count * d},
-                                             d, set, a.gamma, a.beta, y);
+      using source = decltype(x);
+      using element = std::remove_const_t<std::remove_pointer_t<decltype(io.x)>>;
+      normalize_row<Arch, HasGamma, HasBeta>(
+          prefetching_source<source, element>{x, io.x + (first + k + count) * d}, d, set, a.gamma,
+          a.beta, y);
     } else {
       normalize_row<Arch, HasGamma, HasBeta>(x, d, set, a.gamma, a.beta, y);
     }
   }
 }
 
-template <class Arch>
-void normalize_sets(const contiguous_sets_args& a, std::int64_t first, std::int64_t count,
-                    std::int64_t prefetch_end, const statistics::set_normalizer* normalizers) {
+template <class Arch, class IO>
+void normalize_sets(const contiguous_sets_args& a, const IO& io, std::int64_t first,
+                    std::int64_t count, std::int64_t prefetch_end,
+                    const statistics::set_normalizer* normalizers) {
   // Rows: the affine parameters are per element of the set (a set may also
   // be an NCHW group of one-position channels, whose index differs).
   if (a.run_length != 1 || a.sets_per_sample != 1) {
     for (std::int64_t k = 0; k < count; ++k) {
-      normalize_set_range<Arch>(a, first + k, 0, a.set_length, normalizers[k]);
+      normalize_set_range<Arch>(a, io, first + k, 0, a.set_length, normalizers[k]);
     }
   } else if (a.gamma != nullptr && a.beta != nullptr) {
-    normalize_rows<Arch, true, true>(a, first, count, prefetch_end, normalizers);
+    normalize_rows<Arch, true, true>(a, io, first, count, prefetch_end, normalizers);
   } else if (a.gamma != nullptr) {
-    normalize_rows<Arch, true, false>(a, first, count, prefetch_end, normalizers);
+    normalize_rows<Arch, true, false>(a, io, first, count, prefetch_end, normalizers);
   } else if (a.beta != nullptr) {
-    normalize_rows<Arch, false, true>(a, first, count, prefetch_end, normalizers);
+    normalize_rows<Arch, false, true>(a, io, first, count, prefetch_end, normalizers);
   } else {
-    normalize_rows<Arch, false, false>(a, first, count, prefetch_end, normalizers);
+    normalize_rows<Arch, false, false>(a, io, first, count, prefetch_end, normalizers);
   }
 }
 
@@ -212,19 +293,20 @@ void finish_batch(const contiguous_sets_args& a, std::int64_t first, std::int64_
 
 }  // namespace
 
-// Short sets go in groups: the statistics of up to 16 sets (at most 32 KiB,
-// so still in L1 or L2 when normalised) first, then their normalisation.
-// Each set's statistics are a chain of dependent reductions; with no
-// normalisation between them, the core overlaps one set's chain with the next
-// set's loads (measured: 128 x 768 layer norm, 1 thread, about 195 -> 165 ns a row).
-constexpr std::int64_t group_floats = std::int64_t{1} << 13;
+// Short sets go in groups: the statistics of up to 16 sets (at most 32 KiB
+// of input, so still in L1 or L2 when normalised) first, then their
+// normalisation. Each set's statistics are a chain of dependent reductions;
+// with no normalisation between them, the core overlaps one set's chain with
+// the next set's loads (measured: 128 x 768 layer norm, 1 thread, about 195
+// -> 165 ns a row). The 32 KiB count x and residual at their own width.
+constexpr std::int64_t group_bytes = std::int64_t{1} << 15;
 constexpr std::int64_t group_sets = 16;
 
-template <class Arch>
-void contiguous_sets_kernel::operator()(Arch, const contiguous_sets_args& a, std::int64_t first,
-                                        std::int64_t last) const {
-  SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
-  std::int64_t per_group = group_floats / a.set_length;
+template <class Arch, class IO>
+void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t first,
+                    std::int64_t last) {
+  const std::int64_t input_bytes = element_bytes(a.type) * (a.residual != nullptr ? 2 : 1);
+  std::int64_t per_group = group_bytes / (a.set_length * input_bytes);
   per_group = per_group < 1 ? 1 : (per_group > group_sets ? group_sets : per_group);
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   const bool batched = a.set_length <= batched_set_floats<Arch>;
@@ -233,26 +315,36 @@ void contiguous_sets_kernel::operator()(Arch, const contiguous_sets_args& a, std
   for (std::int64_t start = first; start < last; start += per_group) {
     const std::int64_t end = start + per_group < last ? start + per_group : last;
     for (std::int64_t set = start; set < end; set += batched ? width : 1) {
-      const float* x = a.x + set * a.set_length;
       statistics::set_normalizer* out = normalizers + (set - start);
       if (batched) {
         const std::int64_t count = end - set < width ? end - set : width;
         if (count == 1) {
           batched_moments<1> moments;
-          batched_set_statistics<Arch, 1>(x, a.set_length, 1, statistic_of(a.kind), moments);
+          batched_set_statistics<Arch, 1>(io, set, a.set_length, 1, statistic_of(a.kind), moments);
           finish_batch<Arch, 1>(a, set, 1, n, moments, out);
         } else {
           batched_moments<width> moments;
-          batched_set_statistics<Arch, width>(x, a.set_length, count, statistic_of(a.kind),
+          batched_set_statistics<Arch, width>(io, set, a.set_length, count, statistic_of(a.kind),
                                               moments);
           finish_batch<Arch, width>(a, set, count, n, moments, out);
         }
       } else {
-        *out = finish_set(a, set, set_statistics_of<Arch>(x, a.set_length, statistic_of(a.kind)));
+        const std::int64_t offset = set * a.set_length;
+        *out = finish_set(
+            a, set,
+            set_statistics_of<Arch>(io.source(offset, 0), io.values(offset, 0, a.set_length),
+                                    statistic_of(a.kind)));
       }
     }
-    normalize_sets<Arch>(a, start, end - start, last, normalizers);
+    normalize_sets<Arch>(a, io, start, end - start, last, normalizers);
   }
+}
+
+template <class Arch>
+void contiguous_sets_kernel::operator()(Arch, const contiguous_sets_args& a, std::int64_t first,
+                                        std::int64_t last) const {
+  SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
+  with_set_io(a, [&](const auto& io) { sets_in_groups<Arch>(a, io, first, last); });
 }
 
 template <class Arch>
@@ -260,12 +352,15 @@ void set_chunk_statistics_kernel::operator()(Arch, const set_chunk_statistics_ar
                                              std::int64_t first, std::int64_t last) const {
   SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
   const contiguous_sets_args& sets = *a.sets;
-  for (std::int64_t item = first; item < last; ++item) {
-    const set_chunk c = chunk_of(item, a.chunks, sets.set_length);
-    const float* x = sets.x + c.set * sets.set_length;
-    a.partials[item] =
-        chunk_statistics_of<Arch>(x + c.begin, c.end - c.begin, statistic_of(sets.kind), x[0]);
-  }
+  with_set_io(sets, [&](const auto& io) {
+    for (std::int64_t item = first; item < last; ++item) {
+      const set_chunk c = chunk_of(item, a.chunks, sets.set_length);
+      const std::int64_t offset = c.set * sets.set_length;
+      a.partials[item] =
+          chunk_statistics_of<Arch>(io.source(offset + c.begin, c.begin), c.end - c.begin,
+                                    statistic_of(sets.kind), io.source(offset, 0).at(0));
+    }
+  });
 }
 
 template <class Arch>
@@ -273,10 +368,12 @@ void set_chunk_normalize_kernel::operator()(Arch, const set_chunk_normalize_args
                                             std::int64_t first, std::int64_t last) const {
   SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
   const contiguous_sets_args& sets = *a.sets;
-  for (std::int64_t item = first; item < last; ++item) {
-    const set_chunk c = chunk_of(item, a.chunks, sets.set_length);
-    normalize_set_range<Arch>(sets, c.set, c.begin, c.end, a.normalizers[c.set]);
-  }
+  with_set_io(sets, [&](const auto& io) {
+    for (std::int64_t item = first; item < last; ++item) {
+      const set_chunk c = chunk_of(item, a.chunks, sets.set_length);
+      normalize_set_range<Arch>(sets, io, c.set, c.begin, c.end, a.normalizers[c.set]);
+    }
+  });
 }
 
 }  // namespace simdnorm::kernels

@@ -1,7 +1,8 @@
 // Normalisation whose statistics sets are contiguous and laid end to end:
 // the rows of layer norm, RMS norm and weight norm (a set is a row), and NCHW
 // group norm and instance norm (a set is the channels of one group of one
-// sample). One kernel family serves them all; the interface has no SIMD code,
+// sample). One kernel family serves them all, in every element type, with
+// or without a residual added first; the interface has no SIMD code,
 // so that the schedule (schedule/contiguous_sets.cpp) can call every
 // instruction set's instantiation (compiled in lib/arch/).
 #ifndef SIMDNORM_LIB_KERNELS_CONTIGUOUS_SET_KERNELS_HPP_
@@ -25,17 +26,17 @@ enum class set_norm_kind { standardize, rms, weight };
 // run_length) + o / run_length, which is the feature for rows (run_length 1,
 // sets_per_sample 1) and the channel for NCHW groups (run_length spatial,
 // sets_per_sample groups). mean is written by standardize only; gain and norm
-// are weight norm's.
+// are weight norm's. x, y, residual and sum hold elements of `type`.
 struct contiguous_sets_args {
   set_norm_kind kind;
-  const float* x;
+  const void* x;
   std::int64_t set_length;
   std::int64_t run_length;
   std::int64_t sets_per_sample;
   const float* gamma;
   const float* beta;
   float eps;
-  float* y;
+  void* y;
   float* mean;
   float* rstd;
   const float* gain = nullptr;
@@ -46,7 +47,30 @@ struct contiguous_sets_args {
   // Rows past the last-level cache: each row's normalisation prefetches a
   // later row (contiguous_sets_kernel). Set by the schedule.
   bool prefetch_rows = false;
+  dtype type = dtype::float32;
+  // A fused add (rows only): the sets are h = (x + residual) + bias, bias
+  // indexed by feature (may be null); h is written to sum when it is given.
+  const void* residual = nullptr;
+  const float* bias = nullptr;
+  void* sum = nullptr;
 };
+
+// Internal linkage, for the reason given at finish_set below.
+namespace {
+
+// The bytes of one element of a tensor of type t.
+inline std::int64_t element_bytes(dtype t) { return t == dtype::float32 ? 4 : 2; }
+
+// Set `set` of a call as the scalar fallback reads it.
+inline statistics::set_values values_of_set(const contiguous_sets_args& a, std::int64_t set) {
+  const std::int64_t offset = set * a.set_length * element_bytes(a.type);
+  const auto at = [offset](const void* tensor) {
+    return tensor == nullptr ? nullptr : static_cast<const char*>(tensor) + offset;
+  };
+  return statistics::set_values{a.type, at(a.x), at(a.residual), a.bias, a.set_length};
+}
+
+}  // namespace
 
 inline statistics::set_statistic statistic_of(set_norm_kind kind) {
   return kind == set_norm_kind::standardize ? statistics::set_statistic::moments

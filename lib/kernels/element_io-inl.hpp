@@ -1,11 +1,12 @@
 // What the vector loops read and write, as template parameters. Statistics
 // and arithmetic stay float32; the element type in memory and any operation
 // fused before or after the normalisation are a policy:
-//   - a source yields float batches of the input: float32 today; bfloat16 or
-//     float16 would widen in load(); a residual add before the norm would
-//     load two tensors and add them;
-//   - a sink takes float batches of the output: float32 today; a narrowing
-//     store, or an activation after the norm, goes in store().
+//   - a source yields float batches of the input: float32 here; bfloat16
+//     and float16 widen in load(), and a residual add before the norm loads
+//     two tensors and adds them (typed_io-inl.hpp);
+//   - a sink takes float batches of the output: float32 here; a narrowing
+//     store (typed_io-inl.hpp), or an activation after the norm, goes in
+//     store().
 // A source has load<Arch>(i), at(i) (one element, for tails) and
 // advanced(k); a sink has store<Arch>(i, v), put(i, v) and advanced(k).
 // store and put must apply the same elementwise function, so that a tail
@@ -56,22 +57,24 @@ struct halved_source {
   halved_source advanced(std::int64_t k) const { return halved_source{inner.advanced(k)}; }
 };
 
-// float_source that also prefetches, for each vector it loads, the element
-// at the same offset of `ahead` (the row a later sweep reads first): the
-// next row's reads then overlap this row's arithmetic and stores, which
-// memory otherwise sees in turn (the rows kernel, for rows past L2).
-struct prefetching_float_source {
-  const float* data;
-  const float* ahead;
+// A source that also prefetches, for each vector it loads, the element at
+// the same offset of `ahead` (the row a later sweep reads first): the next
+// row's reads then overlap this row's arithmetic and stores, which memory
+// otherwise sees in turn (the rows kernel, for rows past the last-level
+// cache).
+template <class Source, class Element>
+struct prefetching_source {
+  Source inner;
+  const Element* ahead;
 
   template <class Arch>
   xsimd::batch<float, Arch> load(std::int64_t i) const {
     __builtin_prefetch(ahead + i);
-    return xsimd::batch<float, Arch>::load_unaligned(data + i);
+    return inner.template load<Arch>(i);
   }
-  float at(std::int64_t i) const { return data[i]; }
-  prefetching_float_source advanced(std::int64_t k) const {
-    return prefetching_float_source{data + k, ahead + k};
+  float at(std::int64_t i) const { return inner.at(i); }
+  prefetching_source advanced(std::int64_t k) const {
+    return prefetching_source{inner.advanced(k), ahead + k};
   }
 };
 

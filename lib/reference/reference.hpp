@@ -64,6 +64,16 @@ normalized layer_norm(const float* x, std::int64_t rows, std::int64_t d, const f
 normalized rms_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
                     const float* beta, float eps);
 
+// Rows in float64: x, or h = x + residual + bias for a fused add, from
+// tensors of `type` (widened exactly; residual and bias may be null).
+std::vector<double> rows_of(dtype type, const void* x, const void* residual, const float* bias,
+                            std::int64_t rows, std::int64_t d);
+// layer_norm and rms_norm of float64 rows (rows x d).
+normalized layer_norm(const std::vector<double>& h, std::int64_t rows, std::int64_t d,
+                      const float* gamma, const float* beta, float eps);
+normalized rms_norm(const std::vector<double>& h, std::int64_t rows, std::int64_t d,
+                    const float* gamma, const float* beta, float eps);
+
 normalized instance_norm(const float* x, const shape& s, const float* gamma, const float* beta,
                          float eps);
 normalized group_norm(const float* x, const shape& s, std::int64_t groups, const float* gamma,

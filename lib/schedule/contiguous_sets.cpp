@@ -16,9 +16,12 @@ void normalize_contiguous_sets(const dispatch::path& p, const kernels::contiguou
                         args.set_length % args.run_length == 0 && args.sets_per_sample > 0);
   const std::int64_t chunks = statistics::chunks_in(args.set_length);
   if (!split_sets_into_chunks(p, sets, chunks, sets * args.set_length)) {
+    // Every tensor the call reads or writes, at its own width.
+    const std::int64_t tensors =
+        2 + (args.residual != nullptr ? 1 : 0) + (args.sum != nullptr ? 1 : 0);
     kernels::contiguous_sets_args rows = args;
     rows.prefetch_rows =
-        stream_output(2 * sets * args.set_length * static_cast<std::int64_t>(sizeof(float)));
+        stream_output(tensors * sets * args.set_length * kernels::element_bytes(args.type));
     run_items(p, kernels::contiguous_sets_kernel{}, rows, sets, sets * args.set_length);
     return;
   }
@@ -36,9 +39,9 @@ void normalize_contiguous_sets(const dispatch::path& p, const kernels::contiguou
       safe = safe && chunk.safe;
       merged = statistics::merge(merged, chunk.moments);
     }
-    const statistics::set_moments moments =
-        statistics::finish_statistics(merged, safe, args.x + set * args.set_length, args.set_length,
-                                      kernels::statistic_of(args.kind));
+    const statistics::set_values values = kernels::values_of_set(args, set);
+    const statistics::set_moments moments = statistics::finish_statistics(
+        merged, safe, values.at(0), values, kernels::statistic_of(args.kind));
     normalizers[set] = kernels::finish_set(args, set, moments);
   }
   run_items_statically(p, kernels::set_chunk_normalize_kernel{},

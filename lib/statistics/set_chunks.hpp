@@ -40,19 +40,26 @@ struct chunk_statistics {
 // (kernels/contiguous_set_kernels.hpp).
 namespace {
 
-inline set_moments finish_statistics(set_moments merged, bool safe, const float* set,
-                                     std::int64_t length, set_statistic kind) {
-  const strided_set whole{set, 1, length, 0};
+// shift is the set's first value as the kernels read it (set.at(0)).
+inline set_moments finish_statistics(set_moments merged, bool safe, float shift,
+                                     const set_values& set, set_statistic kind) {
   if (kind == set_statistic::moments) {
-    if (!safe) return moments_of(whole);
-    merged.mean += static_cast<double>(set[0]);
+    if (!safe) return moments_of(set);
+    merged.mean += static_cast<double>(shift);
     return merged;
   }
   if (!safe) {
-    const double count = static_cast<double>(length);
-    return set_moments{count, 0.0, mean_square_of(whole) * count};
+    const double count = static_cast<double>(set.length);
+    return set_moments{count, 0.0, mean_square_of(set) * count};
   }
   return merged;
+}
+
+// The same for a float32 set.
+inline set_moments finish_statistics(set_moments merged, bool safe, const float* set,
+                                     std::int64_t length, set_statistic kind) {
+  return finish_statistics(merged, safe, set[0],
+                           set_values{dtype::float32, set, nullptr, nullptr, length}, kind);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "simdnorm/half_float.h"
+
 namespace simdnorm::statistics {
 
 namespace {
@@ -18,6 +20,16 @@ constexpr std::int64_t gather_block_floats = 256;
 
 // Calls block(values, length) for consecutive blocks of the set, in memory
 // order, each gathered into a contiguous buffer.
+template <class Block>
+void for_each_block(const set_values& set, Block&& block) {
+  float buffer[gather_block_floats];
+  for (std::int64_t start = 0; start < set.length; start += gather_block_floats) {
+    const std::int64_t length = std::min(gather_block_floats, set.length - start);
+    for (std::int64_t i = 0; i < length; ++i) buffer[i] = set.at(start + i);
+    block(buffer, length);
+  }
+}
+
 template <class Block>
 void for_each_block(const strided_set& set, Block&& block) {
   float buffer[gather_block_floats];
@@ -47,7 +59,8 @@ void for_each_block(const strided_set& set, Block&& block) {
 // never overflowing), a float's square is exact, and float32's extremes
 // squared stay inside double's range: a block's mean and m2 carry no error
 // worth naming, and huge and tiny sets need no rescaling.
-set_moments shifted_moments(const strided_set& set, float shift) {
+template <class Set>
+set_moments shifted_moments(const Set& set, float shift) {
   const auto origin = static_cast<double>(shift);
   set_moments state;
   for_each_block(set, [&](const float* values, std::int64_t length) {
@@ -72,16 +85,19 @@ set_moments merge(const set_moments& a, const set_moments& b) {
   return merge_with(a, b, merge_weights_of(a.count, b.count));
 }
 
-set_moments moments_of(const strided_set& set) {
-  // Shift by the set's first value, so that the mean is the pair (shift,
-  // mean of the deviations) and the deviations are small numbers.
-  const float shift = set.base[0];
+namespace {
+
+// Shift by the set's first value, so that the mean is the pair (shift, mean
+// of the deviations) and the deviations are small numbers.
+template <class Set>
+set_moments moments_shifted_by(const Set& set, float shift) {
   set_moments moments = shifted_moments(set, shift);
   moments.mean += static_cast<double>(shift);
   return moments;
 }
 
-double mean_square_of(const strided_set& set) {
+template <class Set>
+double mean_square_over(const Set& set, double count) {
   double sum = 0.0;
   for_each_block(set, [&](const float* values, std::int64_t length) {
     for (std::int64_t i = 0; i < length; ++i) {
@@ -89,8 +105,39 @@ double mean_square_of(const strided_set& set) {
       sum += v * v;
     }
   });
-  const double count = static_cast<double>(set.runs) * static_cast<double>(set.run_length);
   return sum / count;
+}
+
+}  // namespace
+
+set_moments moments_of(const strided_set& set) { return moments_shifted_by(set, set.base[0]); }
+
+double mean_square_of(const strided_set& set) {
+  return mean_square_over(set, static_cast<double>(set.runs) * static_cast<double>(set.run_length));
+}
+
+set_moments moments_of(const set_values& set) { return moments_shifted_by(set, set.at(0)); }
+
+double mean_square_of(const set_values& set) {
+  return mean_square_over(set, static_cast<double>(set.length));
+}
+
+float set_values::at(std::int64_t i) const {
+  const auto element = [this](const void* tensor, std::int64_t k) {
+    switch (type) {
+      case dtype::bfloat16:
+        return sn_bfloat16_to_float(static_cast<const bfloat16*>(tensor)[k].bits);
+      case dtype::float16:
+        return sn_float16_to_float(static_cast<const float16*>(tensor)[k].bits);
+      case dtype::float32:
+        break;
+    }
+    return static_cast<const float*>(tensor)[k];
+  };
+  float h = element(x, i);
+  if (residual != nullptr) h += element(residual, i);
+  if (bias != nullptr) h += bias[i];
+  return h;
 }
 
 }  // namespace simdnorm::statistics

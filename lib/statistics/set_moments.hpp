@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "simdnorm/simdnorm.hpp"
+
 namespace simdnorm::statistics {
 
 // Count, mean and sum of squared deviations (m2) of a set of values.
@@ -58,6 +60,20 @@ struct strided_set {
   std::int64_t run_stride;
 };
 
+// A contiguous set of any element type, as the scalar fallback reads it:
+// x of `type`, plus residual (same type) and bias (float, per element of
+// the set) when a fused add forms h = (x + residual) + bias. Slow (a switch
+// per element): for sets the vector kernels hand back, which are rare.
+struct set_values {
+  dtype type;
+  const void* x;
+  const void* residual;  // null: no add
+  const float* bias;     // null: no bias
+  std::int64_t length;
+
+  float at(std::int64_t i) const;  // in float32, as the vector kernels form it
+};
+
 // Mean and biased variance of the set, accurate to a few float32 ulps even on
 // offset data (1e4 + N(0, 1)), and on huge or tiny data whose squares would
 // overflow or underflow float32: one pass over memory in blocks gathered
@@ -70,6 +86,10 @@ set_moments moments_of(const strided_set& set);
 
 // mean(x^2) of the set, with the same protection against over- and underflow.
 double mean_square_of(const strided_set& set);
+
+// The same for a set of any element type.
+set_moments moments_of(const set_values& set);
+double mean_square_of(const set_values& set);
 
 }  // namespace simdnorm::statistics
 

@@ -34,7 +34,8 @@ std::string element(const char* name, std::int64_t index) {
 }
 
 bool is_output(role kind) {
-  return kind == role::output || kind == role::primary_output || kind == role::in_out;
+  return kind == role::output || kind == role::primary_output || kind == role::in_out ||
+         kind == role::sum;
 }
 
 }  // namespace
@@ -85,6 +86,13 @@ std::int64_t checker::activation(const shape& s) const {
 void checker::eps(float value) const {
   if (!std::isfinite(value) || value <= 0.0f) {
     fail("eps must be finite and positive, got " + describe(value));
+  }
+}
+
+void checker::element_type(dtype type) const {
+  const int value = static_cast<int>(type);
+  if (value < 0 || value > static_cast<int>(dtype::float16)) {
+    fail("dtype must be float32 (0), bfloat16 (1) or float16 (2), got " + std::to_string(value));
   }
 }
 
@@ -147,10 +155,10 @@ void checker::no_overlap(std::initializer_list<buffer> buffers) const {
   range sorted[most];
   std::size_t count = 0;
   for (const buffer& b : buffers) {
-    if (b.data == nullptr || b.floats <= 0) continue;
+    if (b.data == nullptr || b.elements <= 0) continue;
     const range r{reinterpret_cast<std::uintptr_t>(b.data),
                   reinterpret_cast<std::uintptr_t>(b.data) +
-                      static_cast<std::uintptr_t>(b.floats) * sizeof(float)};
+                      static_cast<std::uintptr_t>(b.elements * b.element_bytes)};
     std::size_t at = count++;
     for (; at > 0 && sorted[at - 1].begin > r.begin; --at) sorted[at] = sorted[at - 1];
     sorted[at] = r;
@@ -163,16 +171,21 @@ void checker::no_overlap(std::initializer_list<buffer> buffers) const {
   if (disjoint) return;
   for (auto a = buffers.begin(); a != buffers.end(); ++a) {
     for (auto b = a + 1; b != buffers.end(); ++b) {
-      if (a->data == nullptr || b->data == nullptr || a->floats <= 0 || b->floats <= 0) continue;
+      if (a->data == nullptr || b->data == nullptr || a->elements <= 0 || b->elements <= 0) {
+        continue;
+      }
       if (!is_output(a->kind) && !is_output(b->kind)) continue;
       const auto a_begin = reinterpret_cast<std::uintptr_t>(a->data);
       const auto b_begin = reinterpret_cast<std::uintptr_t>(b->data);
-      const auto a_end = a_begin + static_cast<std::uintptr_t>(a->floats) * sizeof(float);
-      const auto b_end = b_begin + static_cast<std::uintptr_t>(b->floats) * sizeof(float);
+      const auto a_end = a_begin + static_cast<std::uintptr_t>(a->elements * a->element_bytes);
+      const auto b_end = b_begin + static_cast<std::uintptr_t>(b->elements * b->element_bytes);
       if (a_begin >= b_end || b_begin >= a_end) continue;
-      const bool in_place = a_begin == b_begin && a->floats == b->floats &&
-                            ((a->kind == role::primary_input && b->kind == role::primary_output) ||
-                             (a->kind == role::primary_output && b->kind == role::primary_input));
+      const auto pair = [&](role first, role second) {
+        return (a->kind == first && b->kind == second) || (a->kind == second && b->kind == first);
+      };
+      const bool in_place =
+          a_begin == b_begin && a_end == b_end &&
+          (pair(role::primary_input, role::primary_output) || pair(role::residual, role::sum));
       if (in_place) continue;
       fail(std::string(a->name) + " and " + b->name +
            " overlap; outputs may only alias the input exactly (in place)");

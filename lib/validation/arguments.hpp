@@ -16,14 +16,16 @@ namespace simdnorm::validation {
 
 // Which role a buffer plays in one call, for the overlap check: outputs may
 // not overlap anything, except that the primary output may be exactly the
-// primary input (in-place operation).
-enum class role { input, primary_input, output, primary_output, in_out };
+// primary input (in-place operation), and a fused add's sum output exactly
+// its residual (the residual stream updated in place).
+enum class role { input, primary_input, output, primary_output, in_out, residual, sum };
 
 struct buffer {
   const void* data;
-  std::int64_t floats;  // length in floats
+  std::int64_t elements;  // length in elements
   const char* name;
   role kind;
+  std::int64_t element_bytes = sizeof(float);
 };
 
 // Collects the function name so that every message reads
@@ -46,6 +48,7 @@ class checker {
   // n, c, spatial positive, layout valid, n * c * spatial representable.
   std::int64_t activation(const shape& s) const;
   void eps(float value) const;                              // finite and > 0
+  void element_type(dtype type) const;                      // a dtype enumerator
   void unit_interval(float value, const char* name) const;  // in [0, 1]
   void unit_interval(const float* values, std::int64_t count, const char* name) const;
   // No value below 0: a variance the call reads rather than measures. A NaN

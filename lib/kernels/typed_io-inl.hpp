@@ -1,0 +1,267 @@
+// Sources and sinks (element_io-inl.hpp) for activations stored as bfloat16
+// or float16, and for a residual added before the norm. A vector of floats
+// is widened from, or narrowed to, a vector's width of 16-bit elements;
+// everything between stays float32, so a 16-bit call computes what the
+// float32 call computes on the widened input and rounds once on store
+// (DESIGN.md section 7). Included only by -inl kernel headers (lib/arch/).
+//
+// Conversions per instruction set:
+//   - bfloat16 to float: a 16-bit shift, on every path (exact).
+//   - float to bfloat16: round to nearest even with integer operations on
+//     every path. AVX-512 BF16's VCVTNEPS2BF16 would be one instruction, but
+//     it flushes denormal inputs to zero (measured on Zen 5: 1e-39 became 0,
+//     not 0x000b), which the accuracy bound does not allow.
+//   - float16: F16C's VCVTPH2PS / VCVTPS2PH (round to nearest even, from the
+//     instruction's immediate, not MXCSR) with AVX-512 and AVX2; the exact
+//     software conversion of simdnorm/half_float.h lane by lane on SSE and
+//     NEON (F16C is not part of those levels; NEON's own conversions are not
+//     run-tested yet).
+// Every path gives the bits sn_*_from_float gives (tests/typed_rows_test.cpp).
+#ifndef SIMDNORM_LIB_KERNELS_TYPED_IO_INL_HPP_
+#define SIMDNORM_LIB_KERNELS_TYPED_IO_INL_HPP_
+
+#include <cstdint>
+#include <type_traits>
+#include <xsimd/xsimd.hpp>
+
+#include "kernels/element_io-inl.hpp"
+#include "simdnorm/half_float.h"
+#include "simdnorm/simdnorm.hpp"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace simdnorm::kernels {
+
+// Internal linkage, for the reason given in block_statistics-inl.hpp.
+namespace {
+
+template <class Arch>
+constexpr bool is_avx512 = std::is_base_of<xsimd::avx512f, Arch>::value;
+template <class Arch>
+constexpr bool is_avx2 = !is_avx512<Arch> && std::is_base_of<xsimd::avx2, Arch>::value;
+template <class Arch>
+constexpr bool is_sse4_1 =
+    !is_avx512<Arch> && !is_avx2<Arch> && std::is_base_of<xsimd::sse4_1, Arch>::value;
+
+// The scalar conversions (simdnorm/half_float.h).
+float to_float(float e) { return e; }
+float to_float(bfloat16 e) { return sn_bfloat16_to_float(e.bits); }
+float to_float(float16 e) { return sn_float16_to_float(e.bits); }
+void from_float(float v, float& e) { e = v; }
+void from_float(float v, bfloat16& e) { e = bfloat16{sn_bfloat16_from_float(v)}; }
+void from_float(float v, float16& e) { e = float16{sn_float16_from_float(v)}; }
+
+// The scalar conversions a lane at a time: the paths with no vector
+// conversion of their own.
+template <class Arch, class Element>
+xsimd::batch<float, Arch> load_lanes(const Element* p) {
+  alignas(64) float lanes[xsimd::batch<float, Arch>::size];
+  for (std::size_t l = 0; l < xsimd::batch<float, Arch>::size; ++l) lanes[l] = to_float(p[l]);
+  return xsimd::batch<float, Arch>::load_aligned(lanes);
+}
+
+template <class Arch, class Element>
+void store_lanes(const xsimd::batch<float, Arch>& v, Element* p) {
+  alignas(64) float lanes[xsimd::batch<float, Arch>::size];
+  v.store_aligned(lanes);
+  for (std::size_t l = 0; l < xsimd::batch<float, Arch>::size; ++l) from_float(lanes[l], p[l]);
+}
+
+// One element type's vector conversions.
+template <class Element>
+struct element_traits;
+
+template <>
+struct element_traits<bfloat16> {
+  template <class Arch>
+  static xsimd::batch<float, Arch> load(const bfloat16* p) {
+#if defined(__x86_64__) || defined(__i386__)
+    if constexpr (is_avx512<Arch>) {
+      const __m256i half = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+      return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
+    } else if constexpr (is_avx2<Arch>) {
+      const __m128i half = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(half), 16));
+    } else if constexpr (std::is_base_of<xsimd::sse2, Arch>::value) {
+      // Each 16-bit element in the upper half of a zero 32-bit lane.
+      const __m128i half = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+      return _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), half));
+    }
+#endif
+    return load_lanes<Arch>(p);
+  }
+
+  template <class Arch>
+  static void store(const xsimd::batch<float, Arch>& v, bfloat16* p) {
+#if defined(__x86_64__) || defined(__i386__)
+    if constexpr (is_avx512<Arch>) {
+      const __m512i bits = _mm512_castps_si512(v);
+      const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+      const __m512i rounded = _mm512_srli_epi32(
+          _mm512_add_epi32(bits, _mm512_add_epi32(odd, _mm512_set1_epi32(0x7fff))), 16);
+      const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(0x40));
+      const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+      const __m512i result = _mm512_mask_mov_epi32(rounded, nan, quiet);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(result));
+      return;
+    } else if constexpr (is_avx2<Arch>) {
+      const __m256i bits = _mm256_castps_si256(v);
+      const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+      const __m256i rounded = _mm256_srli_epi32(
+          _mm256_add_epi32(bits, _mm256_add_epi32(odd, _mm256_set1_epi32(0x7fff))), 16);
+      const __m256i quiet = _mm256_or_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(0x40));
+      const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+      const __m256i result = _mm256_blendv_epi8(rounded, quiet, nan);
+      // Every lane is below 2^16, so the saturating pack keeps it; the pack
+      // works within 128-bit halves, so the 64-bit pieces are put in order.
+      const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(result, result), 0x08);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
+      return;
+    } else if constexpr (is_sse4_1<Arch>) {
+      const __m128i bits = _mm_castps_si128(v);
+      const __m128i odd = _mm_and_si128(_mm_srli_epi32(bits, 16), _mm_set1_epi32(1));
+      const __m128i rounded =
+          _mm_srli_epi32(_mm_add_epi32(bits, _mm_add_epi32(odd, _mm_set1_epi32(0x7fff))), 16);
+      const __m128i quiet = _mm_or_si128(_mm_srli_epi32(bits, 16), _mm_set1_epi32(0x40));
+      const __m128i nan = _mm_castps_si128(_mm_cmpunord_ps(v, v));
+      const __m128i result = _mm_blendv_epi8(rounded, quiet, nan);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packus_epi32(result, result));
+      return;
+    }
+#endif
+    store_lanes<Arch>(v, p);
+  }
+};
+
+template <>
+struct element_traits<float16> {
+  template <class Arch>
+  static xsimd::batch<float, Arch> load(const float16* p) {
+#if defined(__F16C__)
+    if constexpr (is_avx512<Arch>) {
+      return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    } else if constexpr (is_avx2<Arch>) {
+      return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    }
+#endif
+    return load_lanes<Arch>(p);
+  }
+
+  template <class Arch>
+  static void store(const xsimd::batch<float, Arch>& v, float16* p) {
+#if defined(__F16C__)
+    constexpr int nearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    if constexpr (is_avx512<Arch>) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, nearest));
+      return;
+    } else if constexpr (is_avx2<Arch>) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, nearest));
+      return;
+    }
+#endif
+    store_lanes<Arch>(v, p);
+  }
+};
+
+template <>
+struct element_traits<float> {
+  template <class Arch>
+  static xsimd::batch<float, Arch> load(const float* p) {
+    return xsimd::batch<float, Arch>::load_unaligned(p);
+  }
+  template <class Arch>
+  static void store(const xsimd::batch<float, Arch>& v, float* p) {
+    v.store_unaligned(p);
+  }
+};
+
+// Reads Element data as floats.
+template <class Element>
+struct element_source {
+  const Element* data;
+
+  template <class Arch>
+  xsimd::batch<float, Arch> load(std::int64_t i) const {
+    return element_traits<Element>::template load<Arch>(data + i);
+  }
+  float at(std::int64_t i) const { return to_float(data[i]); }
+  element_source advanced(std::int64_t k) const { return element_source{data + k}; }
+};
+
+// Writes floats as Element data, rounded to nearest even.
+template <class Element>
+struct element_sink {
+  Element* data;
+
+  template <class Arch>
+  void store(std::int64_t i, const xsimd::batch<float, Arch>& v) const {
+    element_traits<Element>::template store<Arch>(v, data + i);
+  }
+  void put(std::int64_t i, float v) const { from_float(v, data[i]); }
+  element_sink advanced(std::int64_t k) const { return element_sink{data + k}; }
+};
+
+// h = (x + residual) + bias, in float32: x and residual of Element, bias a
+// float per feature (HasBias), starting at the source's first feature.
+template <class Element, bool HasBias>
+struct residual_source {
+  const Element* x;
+  const Element* residual;
+  const float* bias;
+
+  template <class Arch>
+  xsimd::batch<float, Arch> load(std::int64_t i) const {
+    const xsimd::batch<float, Arch> h = element_traits<Element>::template load<Arch>(x + i) +
+                                        element_traits<Element>::template load<Arch>(residual + i);
+    if constexpr (HasBias) {
+      return h + xsimd::batch<float, Arch>::load_unaligned(bias + i);
+    } else {
+      return h;
+    }
+  }
+  float at(std::int64_t i) const {
+    const float h = to_float(x[i]) + to_float(residual[i]);
+    if constexpr (HasBias) {
+      return h + bias[i];
+    } else {
+      return h;
+    }
+  }
+  residual_source advanced(std::int64_t k) const {
+    return residual_source{x + k, residual + k, HasBias ? bias + k : bias};
+  }
+};
+
+// Source, whose every value is also written to sum (Element, rounded as a
+// sink rounds) when sum is not null: a fused call's residual stream, written
+// by the normalisation sweep from the values it normalises, so that each
+// element of x and residual is read before y or sum overwrites it (either
+// may alias its input exactly).
+template <class Source, class Element>
+struct summing_source {
+  Source inner;
+  Element* sum;
+
+  template <class Arch>
+  xsimd::batch<float, Arch> load(std::int64_t i) const {
+    const xsimd::batch<float, Arch> h = inner.template load<Arch>(i);
+    if (sum != nullptr) element_traits<Element>::template store<Arch>(h, sum + i);
+    return h;
+  }
+  float at(std::int64_t i) const {
+    const float h = inner.at(i);
+    if (sum != nullptr) from_float(h, sum[i]);
+    return h;
+  }
+  summing_source advanced(std::int64_t k) const {
+    return summing_source{inner.advanced(k), sum != nullptr ? sum + k : nullptr};
+  }
+};
+
+}  // namespace
+
+}  // namespace simdnorm::kernels
+
+#endif  // SIMDNORM_LIB_KERNELS_TYPED_IO_INL_HPP_

@@ -1,0 +1,463 @@
+// Layer and RMS norm on bfloat16 and float16 tensors, plain and fused with a
+// residual add: every output element against the correctly rounded 16-bit
+// value of the float64 result computed from the same (already rounded)
+// inputs, the statistics against their float32 bounds, the sum output bit
+// for bit against the rounding of its float32 value, the conversions on every
+// instruction set, thread-count independence, and refusals that write
+// nothing. The suite runs once per instruction set (tests/CMakeLists.txt),
+// so the ISA paths are each covered; the conversion test also loops over
+// them itself.
+#include <gtest/gtest.h>
+#include <tbb/task_arena.h>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "isa_levels.hpp"
+#include "reference/reference.hpp"
+#include "simdnorm/half_float.h"
+#include "simdnorm/simdnorm.h"
+#include "simdnorm/simdnorm.hpp"
+#include "test_support.hpp"
+
+namespace simdnorm::testing {
+namespace {
+
+using bits16 = std::uint16_t;
+
+float to_float(dtype type, bits16 h) {
+  return type == dtype::bfloat16 ? sn_bfloat16_to_float(h) : sn_float16_to_float(h);
+}
+bits16 from_float(dtype type, float v) {
+  return type == dtype::bfloat16 ? sn_bfloat16_from_float(v) : sn_float16_from_float(v);
+}
+const char* name_of(dtype type) { return type == dtype::bfloat16 ? "bfloat16" : "float16"; }
+
+std::vector<bits16> rounded(dtype type, const std::vector<float>& v) {
+  std::vector<bits16> out;
+  for (float f : v) out.push_back(from_float(type, f));
+  return out;
+}
+
+bool is_nan(dtype type, bits16 h) { return std::isnan(to_float(type, h)); }
+
+// Position on the number line in units in the last place: adjacent finite
+// values (and the largest finite and Inf) differ by 1; -0 and +0 are both 0.
+std::int64_t ordinal(bits16 h) {
+  const std::int64_t magnitude = h & 0x7fff;
+  return (h & 0x8000) != 0 ? -magnitude : magnitude;
+}
+
+// The 16-bit value nearest to v (ties to even), v a double: the rounding of
+// float(v) and its two neighbours, the nearest of them taken, so that a
+// float32 tie created by the first rounding does not decide.
+bits16 correctly_rounded(dtype type, double v) {
+  if (std::isnan(v)) return from_float(type, NAN);
+  const bits16 guess = from_float(type, static_cast<float>(v));
+  if (std::isinf(to_float(type, guess))) return guess;
+  bits16 best = guess;
+  double best_error = std::fabs(static_cast<double>(to_float(type, guess)) - v);
+  for (const int step : {-1, 1}) {
+    const std::int64_t o = ordinal(guess) + step;
+    const bits16 candidate =
+        static_cast<bits16>(o < 0 ? (0x8000 | static_cast<bits16>(-o)) : static_cast<bits16>(o));
+    const double value = to_float(type, candidate);
+    if (!std::isfinite(value)) continue;
+    const double error = std::fabs(value - v);
+    if (error < best_error || (error == best_error && (candidate & 1) == 0 && (best & 1) != 0)) {
+      best = candidate;
+      best_error = error;
+    }
+  }
+  return best;
+}
+
+// Tally of 16-bit outputs against the correctly rounded reference. An
+// output that is the small difference of larger terms (y = xhat * gamma +
+// beta near 0) carries float32's absolute error, a few 1e-8 for the O(1)
+// terms here, which can be several 16-bit ulps of the tiny result: those,
+// below 2^-10 in magnitude, are held to an absolute 1e-6 instead (the
+// float32 path's own bound, output_tolerance) and counted apart.
+struct rounding_tally {
+  std::int64_t compared = 0;
+  std::int64_t exact = 0;
+  std::int64_t worst_ulps = 0;  // outside the cancellations
+  std::string worst_case;
+  std::int64_t cancellations = 0;  // more than 1 ulp, below 2^-10
+  std::int64_t cancellation_ulps = 0;
+  double cancellation_error = 0.0;
+
+  void add(dtype type, const std::vector<bits16>& got, const std::vector<double>& ref,
+           const std::string& what) {
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      const bits16 want = correctly_rounded(type, ref[i]);
+      std::int64_t ulps;
+      if (is_nan(type, want) || is_nan(type, got[i])) {
+        ulps = is_nan(type, want) && is_nan(type, got[i]) ? 0 : 1 << 20;
+      } else {
+        ulps = std::llabs(ordinal(got[i]) - ordinal(want));
+      }
+      ++compared;
+      exact += ulps == 0 ? 1 : 0;
+      if (ulps > 1 && std::fabs(ref[i]) < 0x1p-10) {
+        ++cancellations;
+        cancellation_ulps = std::max(cancellation_ulps, ulps);
+        cancellation_error = std::max(
+            cancellation_error, std::fabs(static_cast<double>(to_float(type, got[i])) - ref[i]));
+        continue;
+      }
+      if (ulps > worst_ulps) {
+        worst_ulps = ulps;
+        worst_case = what + ", element " + std::to_string(i) + ": got " +
+                     std::to_string(to_float(type, got[i])) + ", reference " +
+                     std::to_string(ref[i]);
+      }
+    }
+  }
+};
+
+enum class fusion { none, residual, residual_and_bias, residual_bias_and_sum };
+const fusion fusions[] = {fusion::none, fusion::residual, fusion::residual_and_bias,
+                          fusion::residual_bias_and_sum};
+
+// One call's tensors, all 16-bit elements of one type.
+struct row_problem {
+  dtype type;
+  std::int64_t rows;
+  std::int64_t d;
+  std::vector<bits16> x, residual;
+  std::vector<float> bias, gamma, beta;
+};
+
+struct row_result {
+  std::vector<bits16> y, sum;
+  std::vector<float> mean, rstd;
+};
+
+row_result run(const row_problem& p, bool rms, fusion f) {
+  const std::int64_t count = p.rows * p.d;
+  row_result r{
+      std::vector<bits16>(count, 0x7fff), {}, sentinel_buffer(p.rows), sentinel_buffer(p.rows)};
+  if (f == fusion::none) {
+    if (rms) {
+      rms_norm(p.type, p.x.data(), p.rows, p.d, p.gamma.data(), p.beta.data(), 1e-5f, r.y.data(),
+               r.rstd.data());
+    } else {
+      layer_norm(p.type, p.x.data(), p.rows, p.d, p.gamma.data(), p.beta.data(), 1e-5f, r.y.data(),
+                 r.mean.data(), r.rstd.data());
+    }
+    return r;
+  }
+  const float* bias = f == fusion::residual ? nullptr : p.bias.data();
+  if (f == fusion::residual_bias_and_sum) r.sum.assign(count, 0x7fff);
+  void* sum = r.sum.empty() ? nullptr : r.sum.data();
+  if (rms) {
+    add_rms_norm(p.type, p.x.data(), p.residual.data(), bias, p.rows, p.d, p.gamma.data(),
+                 p.beta.data(), 1e-5f, r.y.data(), sum, r.rstd.data());
+  } else {
+    add_layer_norm(p.type, p.x.data(), p.residual.data(), bias, p.rows, p.d, p.gamma.data(),
+                   p.beta.data(), 1e-5f, r.y.data(), sum, r.mean.data(), r.rstd.data());
+  }
+  return r;
+}
+
+// The data families: values of x before rounding to the 16-bit type.
+enum class family { normal, offset, constant_rows, small_variance };
+
+std::vector<float> family_data(family f, std::int64_t count, std::uint32_t seed, dtype type) {
+  switch (f) {
+    case family::normal:
+      return normal(count, seed);
+    case family::offset:
+      // 1e4 + N(0, 1) is a few values apart in 16 bits (an ulp is 64 in
+      // bfloat16, 8 in float16); 1e2 + N(0, 1) keeps the spread visible.
+      return normal(count, seed, type == dtype::bfloat16 ? 1e4f : 1e2f, 1.0f);
+    case family::constant_rows:
+      return constant(count, 3.0f);
+    case family::small_variance:
+      return normal(count, seed, 0.0f, 1e-3f);
+  }
+  return {};
+}
+
+row_problem make_problem(dtype type, std::int64_t rows, std::int64_t d, family f,
+                         std::uint32_t seed) {
+  row_problem p{type, rows, d, {}, {}, {}, {}, {}};
+  const std::int64_t count = rows * d;
+  p.x = rounded(type, family_data(f, count, seed, type));
+  p.residual = rounded(type, normal(count, seed + 1, 0.0f, 0.5f));
+  p.bias = normal(d, seed + 2, 0.0f, 0.25f);
+  p.gamma = normal(d, seed + 3, 1.0f, 0.2f);
+  p.beta = normal(d, seed + 4, 0.0f, 0.2f);
+  return p;
+}
+
+// h = (x + residual) + bias in float32, as the kernels form it.
+std::vector<float> float32_sum(const row_problem& p, fusion f) {
+  std::vector<float> h(p.x.size());
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    float v = to_float(p.type, p.x[i]);
+    if (f != fusion::none) v += to_float(p.type, p.residual[i]);
+    if (f == fusion::residual_and_bias || f == fusion::residual_bias_and_sum) {
+      v += p.bias[i % p.d];
+    }
+    h[i] = v;
+  }
+  return h;
+}
+
+// The oracle normalises the rows the float32 sequence add-then-norm would
+// normalise: x widened exactly, plus residual, plus bias, each addition
+// rounded to float32 as the kernels do (and as the unfused float32 calls
+// would). The float64 sum differs from it by the float32 rounding of the
+// additions, which is the caller's choice of a float32 residual stream,
+// not an error of the norm.
+reference::normalized reference_of(const row_problem& p, bool rms, fusion f) {
+  const std::vector<float> h32 = float32_sum(p, f);
+  const std::vector<double> h =
+      reference::rows_of(dtype::float32, h32.data(), nullptr, nullptr, p.rows, p.d);
+  return rms ? reference::rms_norm(h, p.rows, p.d, p.gamma.data(), p.beta.data(), 1e-5f)
+             : reference::layer_norm(h, p.rows, p.d, p.gamma.data(), p.beta.data(), 1e-5f);
+}
+
+// max |got - ref| / bound[set] over the sets: at most 1 when every set is
+// within its bound.
+double relative_error(const std::vector<float>& got, const std::vector<double>& ref,
+                      const std::vector<double>& bound) {
+  double worst = 0.0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double e = std::fabs(static_cast<double>(got[i]) - ref[i]) / bound[i];
+    worst = std::isnan(e) ? INFINITY : std::max(worst, e);
+  }
+  return worst;
+}
+
+const std::int64_t shapes[][2] = {{1, 1},   {1, 7},    {3, 16},    {5, 64}, {4, 100},
+                                  {9, 768}, {2, 4101}, {1, 40000}, {33, 48}};
+
+TEST(TypedRows, OutputsAreCorrectlyRoundedOrOneUlpAwayAndStatisticsKeepFloat32Bounds) {
+  for (const dtype type : {dtype::bfloat16, dtype::float16}) {
+    rounding_tally tally;
+    for (const bool rms : {false, true}) {
+      for (const family f :
+           {family::normal, family::offset, family::constant_rows, family::small_variance}) {
+        for (const auto& shape : shapes) {
+          const std::int64_t rows = shape[0], d = shape[1];
+          const row_problem p = make_problem(type, rows, d, f, 11u + static_cast<unsigned>(d));
+          for (const fusion fused : fusions) {
+            const std::string what = std::string(name_of(type)) + (rms ? " rms" : " layer") +
+                                     " family " + std::to_string(static_cast<int>(f)) + " " +
+                                     std::to_string(rows) + "x" + std::to_string(d) + " fusion " +
+                                     std::to_string(static_cast<int>(fused));
+            const row_result got = run(p, rms, fused);
+            const reference::normalized ref = reference_of(p, rms, fused);
+            tally.add(type, got.y, ref.y, what);
+
+            // Statistics: rstd relative 1e-5 (float32's bound); the mean
+            // within 1e-5 of the row's spread (1 / rstd), so that a small
+            // variance's error shows, plus the float32 rounding of the mean
+            // itself (half an ulp, at most 2^-24 of it).
+            std::vector<double> mean_bound(rows), rstd_bound(rows);
+            for (std::int64_t r = 0; r < rows; ++r) {
+              rstd_bound[r] = 1e-5 * ref.rstd[r];
+              if (!rms) mean_bound[r] = 1e-5 / ref.rstd[r] + 0x1p-24 * std::fabs(ref.mean[r]);
+            }
+            EXPECT_LE(relative_error(got.rstd, ref.rstd, rstd_bound), 1.0) << what;
+            if (!rms) {
+              EXPECT_LE(relative_error(got.mean, ref.mean, mean_bound), 1.0) << what;
+            }
+
+            if (fused == fusion::residual_bias_and_sum) {
+              const std::vector<float> h = float32_sum(p, fused);
+              ASSERT_EQ(got.sum, rounded(type, h)) << what;
+            }
+          }
+        }
+      }
+    }
+    std::printf(
+        "%s on %s: %lld of %lld outputs exactly rounded (%.4f%%), worst %lld ulp; %lld "
+        "cancellations below 2^-10 off by up to %lld ulp (absolute %.2g)\n",
+        name_of(type), active_isa(), static_cast<long long>(tally.exact),
+        static_cast<long long>(tally.compared),
+        100.0 * static_cast<double>(tally.exact) / static_cast<double>(tally.compared),
+        static_cast<long long>(tally.worst_ulps), static_cast<long long>(tally.cancellations),
+        static_cast<long long>(tally.cancellation_ulps), tally.cancellation_error);
+    EXPECT_LE(tally.worst_ulps, 1) << tally.worst_case;
+    EXPECT_LE(tally.cancellation_error, 1e-6);
+    EXPECT_GE(static_cast<double>(tally.exact), 0.99 * static_cast<double>(tally.compared));
+  }
+}
+
+// The sum output of h = 0 + 0 + bias is the rounding of bias itself, so a
+// bias holding every kind of float (ties, denormals of the 16-bit format,
+// overflow, NaN, Inf) checks the vector narrowing of every path against the
+// scalar conversion; and x = every 16-bit pattern with a zero residual
+// checks the widening (the sum is x itself, NaNs made quiet).
+TEST(TypedRows, ConversionsOnEveryInstructionSetMatchTheScalarOnes) {
+  std::vector<float> specials = {
+      0.0f,      -0.0f,    1.0f,      -1.0f,        65504.0f, 65519.0f,    65520.0f,   -70000.0f,
+      1e-39f,    -1e-39f,  3e-6f,     5.960464e-8f, 2.98e-8f, 2.99e-8f,    1e-45f,     3.4e38f,
+      -3.39e38f, INFINITY, -INFINITY, NAN,          -NAN,     1.00390625f, 1.01171875f};
+  for (float v : uniform(4000, 5u, -3.0f, 3.0f)) specials.push_back(v);
+  // Floats whose low bits sit at the 16-bit formats' rounding points.
+  for (std::uint32_t k = 0; k < 2000; ++k) {
+    specials.push_back(sn_float_of_bits(0x3f800000u + k * 0x1000u + (k % 3) * 0x800u));
+  }
+  for (const std::string& level : levels_here()) {
+    const isa_cap cap(level);
+    for (const dtype type : {dtype::bfloat16, dtype::float16}) {
+      // Narrowing.
+      const std::int64_t d = static_cast<std::int64_t>(specials.size());
+      const std::vector<bits16> zeros(d, 0);
+      std::vector<bits16> y(d), sum(d);
+      add_rms_norm(type, zeros.data(), zeros.data(), specials.data(), 1, d, nullptr, nullptr, 1e-5f,
+                   y.data(), sum.data(), nullptr);
+      for (std::int64_t i = 0; i < d; ++i) {
+        const bits16 want = from_float(type, (0.0f + 0.0f) + specials[i]);
+        ASSERT_EQ(sum[i], want) << level << " " << name_of(type) << " narrowing " << specials[i];
+      }
+      // Widening: every pattern.
+      std::vector<bits16> all(65536);
+      for (std::uint32_t h = 0; h < 65536; ++h) all[h] = static_cast<bits16>(h);
+      const std::vector<bits16> zero_residual(65536, 0);
+      std::vector<bits16> all_y(65536), all_sum(65536);
+      add_rms_norm(type, all.data(), zero_residual.data(), nullptr, 256, 256, nullptr, nullptr,
+                   1e-5f, all_y.data(), all_sum.data(), nullptr);
+      for (std::uint32_t h = 0; h < 65536; ++h) {
+        const bits16 want = from_float(type, to_float(type, static_cast<bits16>(h)) + 0.0f);
+        ASSERT_EQ(all_sum[h], want) << level << " " << name_of(type) << " widening " << h;
+      }
+    }
+  }
+}
+
+TEST(TypedRows, BitsDoNotDependOnTheThreadCount) {
+  for (const dtype type : {dtype::bfloat16, dtype::float16}) {
+    // Many short rows (split by rows), and one long row (split by chunks).
+    for (const auto& shape :
+         {std::array<std::int64_t, 2>{256, 768}, std::array<std::int64_t, 2>{1, 100000}}) {
+      const row_problem p = make_problem(type, shape[0], shape[1], family::normal, 3u);
+      for (const fusion fused : fusions) {
+        std::vector<row_result> results;
+        for (const int threads : {1, 2, 4}) {
+          tbb::task_arena arena(threads);
+          arena.execute([&] { results.push_back(run(p, false, fused)); });
+        }
+        for (const row_result& r : results) {
+          EXPECT_EQ(r.y, results[0].y) << name_of(type);
+          EXPECT_EQ(r.sum, results[0].sum) << name_of(type);
+          EXPECT_TRUE(same_bits(r.mean, results[0].mean)) << name_of(type);
+          EXPECT_TRUE(same_bits(r.rstd, results[0].rstd)) << name_of(type);
+        }
+      }
+    }
+  }
+}
+
+TEST(TypedRows, Float32TypedCallsGiveThePlainCallsBits) {
+  const std::int64_t rows = 17, d = 300;
+  const std::vector<float> x = normal(rows * d, 9u, 2.0f, 3.0f);
+  const std::vector<float> gamma = normal(d, 10u, 1.0f, 0.1f), beta = normal(d, 11u);
+  std::vector<float> y1 = sentinel_buffer(rows * d), y2 = sentinel_buffer(rows * d);
+  std::vector<float> m1 = sentinel_buffer(rows), m2 = sentinel_buffer(rows);
+  std::vector<float> r1 = sentinel_buffer(rows), r2 = sentinel_buffer(rows);
+  layer_norm(x.data(), rows, d, gamma.data(), beta.data(), 1e-5f, y1.data(), m1.data(), r1.data());
+  layer_norm(dtype::float32, x.data(), rows, d, gamma.data(), beta.data(), 1e-5f, y2.data(),
+             m2.data(), r2.data());
+  EXPECT_TRUE(same_bits(y1, y2));
+  EXPECT_TRUE(same_bits(m1, m2));
+  EXPECT_TRUE(same_bits(r1, r2));
+  // A zero residual adds nothing.
+  const std::vector<float> zeros(rows * d, 0.0f);
+  std::vector<float> y3 = sentinel_buffer(rows * d);
+  add_rms_norm(x.data(), zeros.data(), nullptr, rows, d, gamma.data(), beta.data(), 1e-5f,
+               y3.data(), nullptr, r2.data());
+  rms_norm(x.data(), rows, d, gamma.data(), beta.data(), 1e-5f, y1.data(), r1.data());
+  EXPECT_TRUE(same_bits(y1, y3));
+  EXPECT_TRUE(same_bits(r1, r2));
+}
+
+TEST(TypedRows, InPlaceOutputsMatchSeparateOnes) {
+  for (const dtype type : {dtype::bfloat16, dtype::float16}) {
+    const row_problem p = make_problem(type, 12, 200, family::normal, 21u);
+    const row_result separate = run(p, false, fusion::residual_bias_and_sum);
+    // y over x, sum over residual: the residual stream updated in place.
+    std::vector<bits16> x = p.x, residual = p.residual;
+    std::vector<float> mean(12), rstd(12);
+    add_layer_norm(type, x.data(), residual.data(), p.bias.data(), 12, 200, p.gamma.data(),
+                   p.beta.data(), 1e-5f, x.data(), residual.data(), mean.data(), rstd.data());
+    EXPECT_EQ(x, separate.y) << name_of(type);
+    EXPECT_EQ(residual, separate.sum) << name_of(type);
+  }
+}
+
+// A refused call: the C API's status and message, every output untouched.
+void expect_refused(sn_status status, const std::string& word) {
+  EXPECT_EQ(status, SN_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(sn_last_error()).find(word), std::string::npos) << sn_last_error();
+}
+
+TEST(TypedRows, BadArgumentsAreNamedAndWriteNothing) {
+  const std::int64_t rows = 4, d = 32, count = rows * d;
+  const std::vector<bits16> x = rounded(dtype::bfloat16, normal(count, 1u));
+  std::vector<bits16> residual = rounded(dtype::bfloat16, normal(count, 2u));
+  std::vector<bits16> buffer(3 * count, 0x7fff);
+  std::vector<float> mean = sentinel_buffer(rows), rstd = sentinel_buffer(rows);
+  const std::vector<bits16> untouched = buffer;
+  const std::vector<float> untouched_stats = mean;
+  bits16* y = buffer.data();
+  bits16* sum = buffer.data() + count;
+
+  expect_refused(sn_layer_norm_typed(static_cast<sn_dtype>(7), x.data(), rows, d, nullptr, nullptr,
+                                     1e-5f, y, mean.data(), rstd.data()),
+                 "dtype");
+  expect_refused(sn_add_layer_norm(SN_DTYPE_BFLOAT16, x.data(), nullptr, nullptr, rows, d, nullptr,
+                                   nullptr, 1e-5f, y, sum, mean.data(), rstd.data()),
+                 "residual");
+  // The residual partly under y, and the sum one element off the residual.
+  expect_refused(sn_add_rms_norm(SN_DTYPE_BFLOAT16, x.data(), buffer.data() + 1, nullptr, rows, d,
+                                 nullptr, nullptr, 1e-5f, y, nullptr, rstd.data()),
+                 "overlap");
+  expect_refused(sn_add_rms_norm(SN_DTYPE_BFLOAT16, x.data(), sum, nullptr, rows, d, nullptr,
+                                 nullptr, 1e-5f, y, sum + 1, rstd.data()),
+                 "overlap");
+  // The sum may not be x, nor y the residual, even exactly.
+  std::vector<bits16> x_copy = x;
+  expect_refused(
+      sn_add_layer_norm(SN_DTYPE_FLOAT16, x_copy.data(), residual.data(), nullptr, rows, d, nullptr,
+                        nullptr, 1e-5f, y, x_copy.data(), mean.data(), rstd.data()),
+      "overlap");
+  expect_refused(
+      sn_add_layer_norm(SN_DTYPE_FLOAT16, x.data(), residual.data(), nullptr, rows, d, nullptr,
+                        nullptr, 1e-5f, residual.data(), sum, mean.data(), rstd.data()),
+      "overlap");
+  // 16-bit elements: a y right after x's 2-byte elements is no overlap, one
+  // element earlier is.
+  std::vector<bits16> joined(2 * count);
+  std::copy(x.begin(), x.end(), joined.begin());
+  EXPECT_EQ(sn_rms_norm_typed(SN_DTYPE_BFLOAT16, joined.data(), rows, d, nullptr, nullptr, 1e-5f,
+                              joined.data() + count, nullptr),
+            SN_OK);
+  expect_refused(sn_rms_norm_typed(SN_DTYPE_BFLOAT16, joined.data(), rows, d, nullptr, nullptr,
+                                   1e-5f, joined.data() + count - 1, nullptr),
+                 "overlap");
+  EXPECT_EQ(buffer, untouched);
+  EXPECT_EQ(x_copy, x);
+  EXPECT_TRUE(same_bits(mean, untouched_stats));
+  EXPECT_TRUE(same_bits(rstd, untouched_stats));
+  // The C++ API throws, naming the argument.
+  EXPECT_THROW(layer_norm(static_cast<dtype>(-1), x.data(), rows, d, nullptr, nullptr, 1e-5f, y,
+                          nullptr, nullptr),
+               std::invalid_argument);
+  EXPECT_EQ(buffer, untouched);
+}
+
+}  // namespace
+}  // namespace simdnorm::testing
