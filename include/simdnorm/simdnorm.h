@@ -178,6 +178,17 @@ typedef enum sn_dtype {
   SN_DTYPE_FLOAT16 = 2
 } sn_dtype;
 
+/* An elementwise function applied to a norm's output before it is stored
+ * (the next layer of a diffusion UNet's resnet block, or of a convolutional
+ * net): relu(v) = v < 0 ? 0 : v (NaN kept), silu(v) = v / (1 + exp(-v)).
+ * Anything else is an invalid argument ("activation"). More will be added
+ * (GELU next); the values of these never change. */
+typedef enum sn_activation {
+  SN_ACTIVATION_NONE = 0,
+  SN_ACTIVATION_RELU = 1,
+  SN_ACTIVATION_SILU = 2
+} sn_activation;
+
 /* sn_layer_norm and sn_rms_norm on dtype tensors x and y. */
 SIMDNORM_API sn_status sn_layer_norm_typed(sn_dtype dtype, const void* x, int64_t rows, int64_t d,
                                            const float* gamma, const float* beta, float eps,
@@ -202,6 +213,31 @@ SIMDNORM_API sn_status sn_add_rms_norm(sn_dtype dtype, const void* x, const void
                                        const float* bias, int64_t rows, int64_t d,
                                        const float* gamma, const float* beta, float eps, void* y,
                                        void* sum, float* rstd);
+
+/* Group norm, instance norm and batch norm followed by an activation, one
+ * pass over memory: y = activation(the plain call's y). dtype: only
+ * SN_DTYPE_FLOAT32 for now; bfloat16 and float16 are refused as an invalid
+ * argument ("dtype") until these methods' channels-last statistics take
+ * them. Otherwise the plain calls' arguments and rules. */
+SIMDNORM_API sn_status sn_group_norm_typed(sn_dtype dtype, const void* x, sn_shape shape,
+                                           int64_t groups, const float* gamma, const float* beta,
+                                           float eps, sn_activation activation, void* y,
+                                           float* mean, float* rstd);
+SIMDNORM_API sn_status sn_instance_norm_typed(sn_dtype dtype, const void* x, sn_shape shape,
+                                              const float* gamma, const float* beta, float eps,
+                                              sn_activation activation, void* y, float* mean,
+                                              float* rstd);
+SIMDNORM_API sn_status sn_batch_norm_inference_typed(sn_dtype dtype, const void* x,
+                                                     sn_shape shape, const float* running_mean,
+                                                     const float* running_var,
+                                                     const float* gamma, const float* beta,
+                                                     float eps, sn_activation activation,
+                                                     void* y);
+SIMDNORM_API sn_status sn_batch_norm_training_typed(
+    sn_dtype dtype, const void* x, sn_shape shape, float* running_mean, float* running_var,
+    const float* gamma, const float* beta, float momentum, float eps,
+    sn_running_var running_var_kind, sn_activation activation, void* y, float* save_mean,
+    float* save_rstd);
 
 /* ---- instance norm and group norm --------------------------------------- */
 

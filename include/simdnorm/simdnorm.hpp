@@ -67,6 +67,11 @@ struct float16 {
   std::uint16_t bits;
 };
 
+// An elementwise function applied to a norm's output before it is stored
+// (simdnorm.h, sn_activation): relu(v) = v < 0 ? 0 : v, silu(v) = v / (1 +
+// exp(-v)).
+enum class activation { none, relu, silu };
+
 SIMDNORM_API const char* version();
 
 // The instruction set the vectorised kernels use now: "avx512", "avx2",
@@ -132,6 +137,18 @@ SIMDNORM_API void batch_norm_inference(const float* x, const shape& s, const flo
 SIMDNORM_API void batch_norm_training(const float* x, const shape& s, float* running_mean,
                                       float* running_var, const float* gamma, const float* beta,
                                       float momentum, float eps, running_var_kind kind, float* y,
+                                      float* save_mean, float* save_rstd);
+
+// The same followed by an activation, y = act(plain y), in one pass; float32
+// only for now (simdnorm.h, sn_batch_norm_inference_typed).
+SIMDNORM_API void batch_norm_inference(dtype type, const void* x, const shape& s,
+                                       const float* running_mean, const float* running_var,
+                                       const float* gamma, const float* beta, float eps,
+                                       activation act, void* y);
+SIMDNORM_API void batch_norm_training(dtype type, const void* x, const shape& s,
+                                      float* running_mean, float* running_var, const float* gamma,
+                                      const float* beta, float momentum, float eps,
+                                      running_var_kind kind, activation act, void* y,
                                       float* save_mean, float* save_rstd);
 
 // y = x - batch_mean + beta; running_mean, beta, save_mean: optional.
@@ -216,6 +233,15 @@ SIMDNORM_API void instance_norm(const float* x, const shape& s, const float* gam
 SIMDNORM_API void group_norm(const float* x, const shape& s, std::int64_t groups,
                              const float* gamma, const float* beta, float eps, float* y,
                              float* mean, float* rstd);
+
+// The same followed by an activation, y = act(plain y), in one pass; float32
+// only for now (simdnorm.h, sn_group_norm_typed).
+SIMDNORM_API void group_norm(dtype type, const void* x, const shape& s, std::int64_t groups,
+                             const float* gamma, const float* beta, float eps, activation act,
+                             void* y, float* mean, float* rstd);
+SIMDNORM_API void instance_norm(dtype type, const void* x, const shape& s, const float* gamma,
+                                const float* beta, float eps, activation act, void* y, float* mean,
+                                float* rstd);
 
 // ---- batch-instance norm --------------------------------------------------------
 

@@ -35,6 +35,7 @@ struct training_call {
   float* y;
   float* save_mean;
   float* save_rstd;
+  activation act = activation::none;
 };
 
 std::string describe(const training_call& call) { return dispatch::describe_activation(call.s); }
@@ -52,7 +53,7 @@ struct train {
         sets[c] = statistics::normalizer_of(channels[c].mean, channels[c].variance(), a.eps);
       }
     }
-    steps.normalize(a.x, a.s, sets, false, a.mean_only ? nullptr : a.gamma, a.beta, a.y);
+    steps.normalize(a.x, a.s, sets, false, a.mean_only ? nullptr : a.gamma, a.beta, a.y, a.act);
     for (std::size_t c = 0; c < channels.size(); ++c) {
       if (a.save_mean != nullptr) a.save_mean[c] = static_cast<float>(channels[c].mean);
       if (a.save_rstd != nullptr) a.save_rstd[c] = sets[c].rstd;
@@ -75,7 +76,18 @@ void run_training(const char* method, const training_call& call) {
 void batch_norm_inference(const float* x, const shape& s, const float* running_mean,
                           const float* running_var, const float* gamma, const float* beta,
                           float eps, float* y) {
+  batch_norm_inference(dtype::float32, x, s, running_mean, running_var, gamma, beta, eps,
+                       activation::none, y);
+}
+
+void batch_norm_inference(dtype type, const void* untyped_x, const shape& s,
+                          const float* running_mean, const float* running_var, const float* gamma,
+                          const float* beta, float eps, activation act, void* untyped_y) {
   const validation::checker check("batch_norm_inference");
+  check.float32_only(type);
+  check.activation_kind(act);
+  const auto* x = static_cast<const float*>(untyped_x);
+  auto* y = static_cast<float*>(untyped_y);
   const std::int64_t count = check.activation(s);
   check.not_null(x, "x");
   check.not_null(running_mean, "running_mean");
@@ -96,13 +108,25 @@ void batch_norm_inference(const float* x, const shape& s, const float* running_m
     sets[c] =
         statistics::set_normalizer{running_mean[c], 0.0f, statistics::rstd_of(running_var[c], eps)};
   }
-  api::run_channel_normalization("batch_norm_inference", {x, s, sets, gamma, beta, y});
+  api::run_channel_normalization("batch_norm_inference", {x, s, sets, gamma, beta, y, act});
 }
 
 void batch_norm_training(const float* x, const shape& s, float* running_mean, float* running_var,
                          const float* gamma, const float* beta, float momentum, float eps,
                          running_var_kind kind, float* y, float* save_mean, float* save_rstd) {
+  batch_norm_training(dtype::float32, x, s, running_mean, running_var, gamma, beta, momentum, eps,
+                      kind, activation::none, y, save_mean, save_rstd);
+}
+
+void batch_norm_training(dtype type, const void* untyped_x, const shape& s, float* running_mean,
+                         float* running_var, const float* gamma, const float* beta, float momentum,
+                         float eps, running_var_kind kind, activation act, void* untyped_y,
+                         float* save_mean, float* save_rstd) {
   const validation::checker check("batch_norm_training");
+  check.float32_only(type);
+  check.activation_kind(act);
+  const auto* x = static_cast<const float*>(untyped_x);
+  auto* y = static_cast<float*>(untyped_y);
   const std::int64_t count = check.activation(s);
   check.not_null(x, "x");
   check.not_null(y, "y");
@@ -123,7 +147,7 @@ void batch_norm_training(const float* x, const shape& s, float* running_mean, fl
                     {save_mean, s.c, "save_mean", role::output},
                     {save_rstd, s.c, "save_rstd", role::output}});
   run_training("batch_norm_training", {false, x, s, running_mean, running_var, gamma, beta,
-                                       momentum, eps, kind, y, save_mean, save_rstd});
+                                       momentum, eps, kind, y, save_mean, save_rstd, act});
 }
 
 void batch_norm_mean_only_training(const float* x, const shape& s, float* running_mean,

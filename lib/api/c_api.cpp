@@ -87,6 +87,10 @@ simdnorm::shape to_cpp(const sn_shape& s) {
   return simdnorm::shape{s.n, s.c, s.spatial, static_cast<simdnorm::layout>(raw_value(s.layout))};
 }
 
+simdnorm::activation to_cpp(const sn_activation& act) {
+  return static_cast<simdnorm::activation>(raw_value(act));
+}
+
 simdnorm::dtype to_cpp(const sn_dtype& type) {
   return static_cast<simdnorm::dtype>(raw_value(type));
 }
@@ -269,6 +273,46 @@ sn_status sn_add_rms_norm(sn_dtype dtype, const void* x, const void* residual, c
   return guarded([&] {
     simdnorm::add_rms_norm(to_cpp(dtype), x, residual, bias, rows, d, gamma, beta, eps, y, sum,
                            rstd);
+  });
+}
+
+sn_status sn_group_norm_typed(sn_dtype dtype, const void* x, sn_shape shape, int64_t groups,
+                              const float* gamma, const float* beta, float eps,
+                              sn_activation activation, void* y, float* mean, float* rstd) {
+  return guarded([&] {
+    simdnorm::group_norm(to_cpp(dtype), x, to_cpp(shape), groups, gamma, beta, eps,
+                         to_cpp(activation), y, mean, rstd);
+  });
+}
+
+sn_status sn_instance_norm_typed(sn_dtype dtype, const void* x, sn_shape shape, const float* gamma,
+                                 const float* beta, float eps, sn_activation activation, void* y,
+                                 float* mean, float* rstd) {
+  return guarded([&] {
+    simdnorm::instance_norm(to_cpp(dtype), x, to_cpp(shape), gamma, beta, eps, to_cpp(activation),
+                            y, mean, rstd);
+  });
+}
+
+sn_status sn_batch_norm_inference_typed(sn_dtype dtype, const void* x, sn_shape shape,
+                                        const float* running_mean, const float* running_var,
+                                        const float* gamma, const float* beta, float eps,
+                                        sn_activation activation, void* y) {
+  return guarded([&] {
+    simdnorm::batch_norm_inference(to_cpp(dtype), x, to_cpp(shape), running_mean, running_var,
+                                   gamma, beta, eps, to_cpp(activation), y);
+  });
+}
+
+sn_status sn_batch_norm_training_typed(sn_dtype dtype, const void* x, sn_shape shape,
+                                       float* running_mean, float* running_var, const float* gamma,
+                                       const float* beta, float momentum, float eps,
+                                       sn_running_var running_var_kind, sn_activation activation,
+                                       void* y, float* save_mean, float* save_rstd) {
+  return guarded([&] {
+    simdnorm::batch_norm_training(to_cpp(dtype), x, to_cpp(shape), running_mean, running_var, gamma,
+                                  beta, momentum, eps, to_cpp(running_var_kind), to_cpp(activation),
+                                  y, save_mean, save_rstd);
   });
 }
 

@@ -44,12 +44,13 @@ struct channel_normalization {
   const float* gamma;
   const float* beta;
   float* y;
+  activation act = activation::none;
 };
 
 struct normalize_per_channel {
   template <class Steps>
   void operator()(const Steps& steps, const channel_normalization& call) const {
-    steps.normalize(call.x, call.s, call.sets, false, call.gamma, call.beta, call.y);
+    steps.normalize(call.x, call.s, call.sets, false, call.gamma, call.beta, call.y, call.act);
   }
 };
 

@@ -33,6 +33,7 @@ struct group_call {
   float* y;
   float* mean;
   float* rstd;
+  activation act;
 };
 
 std::string describe(const group_call& call) {
@@ -43,17 +44,18 @@ std::string describe(const group_call& call) {
 // contiguous-set schedule, as rows.
 void nchw_sets(const group_call& a, const dispatch::path& p) {
   const std::int64_t sets = a.s.n * a.groups;
-  const kernels::contiguous_sets_args args{kernels::set_norm_kind::standardize,
-                                           a.x,
-                                           a.s.c * a.s.spatial / a.groups,
-                                           a.s.spatial,
-                                           a.groups,
-                                           a.gamma,
-                                           a.beta,
-                                           a.eps,
-                                           a.y,
-                                           a.mean,
-                                           a.rstd};
+  kernels::contiguous_sets_args args{kernels::set_norm_kind::standardize,
+                                     a.x,
+                                     a.s.c * a.s.spatial / a.groups,
+                                     a.s.spatial,
+                                     a.groups,
+                                     a.gamma,
+                                     a.beta,
+                                     a.eps,
+                                     a.y,
+                                     a.mean,
+                                     a.rstd};
+  args.act = a.act;
   schedule::normalize_contiguous_sets(p, args, sets);
 }
 
@@ -70,7 +72,7 @@ void nhwc_channels(const group_call& a, const dispatch::path& p) {
         statistics::normalizer_of(groups[set].mean, groups[set].variance(), a.eps);
     std::fill_n(per_instance.begin() + set * width, width, normalizer);
   }
-  steps.normalize(a.x, a.s, per_instance, true, a.gamma, a.beta, a.y);
+  steps.normalize(a.x, a.s, per_instance, true, a.gamma, a.beta, a.y, a.act);
   // The statistics outputs last: normalize allocates before it writes y,
   // and nothing after its first write can fail. hi is the group's mean
   // rounded to float.
@@ -87,15 +89,20 @@ constexpr dispatch::implementation<group_call> implementations[] = {
     {"scalar", dispatch::takes_every_call<group_call>,
      [](const group_call& a, const dispatch::path&) {
        scalar::group_norm(a.x, a.s, a.groups, a.gamma, a.beta, a.eps, a.y, a.mean, a.rstd);
+       scalar::activate(a.y, a.s.n * a.s.c * a.s.spatial, a.act);
      }},
 };
 
 // Instance norm and group norm validate the same arguments, under their own
 // names.
-void checked_group_norm(const char* function, const float* x, const shape& s, std::int64_t groups,
-                        const float* gamma, const float* beta, float eps, float* y, float* mean,
-                        float* rstd) {
+void checked_group_norm(const char* function, dtype type, const void* untyped_x, const shape& s,
+                        std::int64_t groups, const float* gamma, const float* beta, float eps,
+                        activation act, void* untyped_y, float* mean, float* rstd) {
   const validation::checker check(function);
+  check.float32_only(type);
+  check.activation_kind(act);
+  const auto* x = static_cast<const float*>(untyped_x);
+  auto* y = static_cast<float*>(untyped_y);
   const std::int64_t count = check.activation(s);
   check.positive(groups, "groups");
   if (s.c % groups != 0) {
@@ -113,19 +120,31 @@ void checked_group_norm(const char* function, const float* x, const shape& s, st
                     {mean, sets, "mean", role::output},
                     {rstd, sets, "rstd", role::output}});
   dispatch::run_first_accepting(function, implementations,
-                                group_call{x, s, groups, gamma, beta, eps, y, mean, rstd});
+                                group_call{x, s, groups, gamma, beta, eps, y, mean, rstd, act});
 }
 
 }  // namespace
 
 void instance_norm(const float* x, const shape& s, const float* gamma, const float* beta, float eps,
                    float* y, float* mean, float* rstd) {
-  checked_group_norm("instance_norm", x, s, s.c, gamma, beta, eps, y, mean, rstd);
+  checked_group_norm("instance_norm", dtype::float32, x, s, s.c, gamma, beta, eps, activation::none,
+                     y, mean, rstd);
 }
 
 void group_norm(const float* x, const shape& s, std::int64_t groups, const float* gamma,
                 const float* beta, float eps, float* y, float* mean, float* rstd) {
-  checked_group_norm("group_norm", x, s, groups, gamma, beta, eps, y, mean, rstd);
+  checked_group_norm("group_norm", dtype::float32, x, s, groups, gamma, beta, eps, activation::none,
+                     y, mean, rstd);
+}
+
+void instance_norm(dtype type, const void* x, const shape& s, const float* gamma, const float* beta,
+                   float eps, activation act, void* y, float* mean, float* rstd) {
+  checked_group_norm("instance_norm", type, x, s, s.c, gamma, beta, eps, act, y, mean, rstd);
+}
+
+void group_norm(dtype type, const void* x, const shape& s, std::int64_t groups, const float* gamma,
+                const float* beta, float eps, activation act, void* y, float* mean, float* rstd) {
+  checked_group_norm("group_norm", type, x, s, groups, gamma, beta, eps, act, y, mean, rstd);
 }
 
 }  // namespace simdnorm

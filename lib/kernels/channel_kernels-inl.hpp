@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/activation-inl.hpp"
 #include "kernels/block_statistics-inl.hpp"
 #include "kernels/channel_kernels.hpp"
 #include "kernels/normalize-inl.hpp"
@@ -313,9 +314,9 @@ namespace {
 // every NHWC position (a store to y might have changed them), a few percent of a batch norm with 64
 // channels.
 template <class Arch, bool HalvedInput, class Sink>
-void normalize_channel_items(const channel_affine_args& a, std::int64_t first, std::int64_t last) {
+void normalize_channel_items(const channel_affine_args& a, std::int64_t first, std::int64_t last,
+                             const Sink y) {
   const float* const x = a.x;
-  float* const y = a.y;
   const float* const hi = a.mean_hi;
   const float* const scale = a.scale;
   const float* const shift = a.shift;
@@ -328,7 +329,7 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
     for (std::int64_t i = first; i < last; ++i) {
       const std::int64_t f = n * factors_per_sample + c;
       normalize_run<Arch>(float_source{x + i * spatial}, spatial,
-                          run_factors{hi[f], scale[f], shift[f]}, Sink{y + i * spatial});
+                          run_factors{hi[f], scale[f], shift[f]}, y.advanced(i * spatial));
       if (++c == channels) {
         c = 0;
         ++n;
@@ -342,9 +343,10 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
     const float_source in{x + i * channels};
     if constexpr (HalvedInput) {
       normalize_channels<Arch>(halved_source<float_source>{in}, channels, hi + f, scale + f,
-                               shift + f, Sink{y + i * channels});
+                               shift + f, y.advanced(i * channels));
     } else {
-      normalize_channels<Arch>(in, channels, hi + f, scale + f, shift + f, Sink{y + i * channels});
+      normalize_channels<Arch>(in, channels, hi + f, scale + f, shift + f,
+                               y.advanced(i * channels));
     }
     if (++position == spatial) {
       position = 0;
@@ -357,11 +359,20 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
 // the loop does not sit in the common path's code. (Measured, this alone
 // changed nothing; the few percent the halved variant had cost came from
 // the pointers being reloaded each position, fixed above.)
+// The items with the call's activation applied to y (activation-inl.hpp).
+template <class Arch, bool HalvedInput, class Sink>
+void normalize_activated_items(const channel_affine_args& a, std::int64_t first, std::int64_t last,
+                               const Sink y) {
+  with_activation<Arch>(a.act, y, [&](const auto sink) {
+    normalize_channel_items<Arch, HalvedInput>(a, first, last, sink);
+  });
+}
+
 template <class Arch>
 __attribute__((noinline, cold)) void normalize_halved_channel_items(const channel_affine_args& a,
                                                                     std::int64_t first,
                                                                     std::int64_t last) {
-  normalize_channel_items<Arch, true, float_sink>(a, first, last);
+  normalize_activated_items<Arch, true>(a, first, last, float_sink{a.y});
 }
 
 }  // namespace
@@ -374,10 +385,10 @@ void channel_affine_kernel::operator()(Arch, const channel_affine_args& a, std::
   if (a.halved_input) {
     normalize_halved_channel_items<Arch>(a, first, last);
   } else if (a.stream_output) {
-    normalize_channel_items<Arch, false, streaming_float_sink>(a, first, last);
+    normalize_activated_items<Arch, false>(a, first, last, streaming_float_sink{a.y});
     stream_fence();
   } else {
-    normalize_channel_items<Arch, false, float_sink>(a, first, last);
+    normalize_activated_items<Arch, false>(a, first, last, float_sink{a.y});
   }
 }
 

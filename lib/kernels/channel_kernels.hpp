@@ -75,6 +75,8 @@ struct channel_affine_args {
   bool halved_input = false;
   // y written with non-temporal stores (schedule/thread_policy.hpp).
   bool stream_output = false;
+  // Applied to each y before it is stored.
+  activation act = activation::none;
 };
 
 // Work items [first, last): NCHW planes (n, c) at n * c_total + c, or NHWC

@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/activation-inl.hpp"
 #include "kernels/batched_statistics-inl.hpp"
 #include "kernels/block_statistics-inl.hpp"
 #include "kernels/contiguous_set_kernels.hpp"
@@ -27,7 +28,7 @@ enum class addend { none, residual, residual_and_bias };
 // tensors, with a residual (and bias) added first when Add says so. Offsets
 // count elements from the tensor's start; `feature` is an offset's position
 // in its row, which indexes the bias.
-template <class Element, addend Add>
+template <class Arch, class Element, addend Add, activation Act>
 struct set_io {
   static constexpr addend add = Add;
   const Element* x;
@@ -55,8 +56,12 @@ struct set_io {
           source(offset, feature), sum != nullptr ? sum + offset : nullptr};
     }
   }
-  element_sink<Element> sink(std::int64_t offset) const {
-    return element_sink<Element>{y + offset};
+  auto sink(std::int64_t offset) const {
+    if constexpr (Act == activation::none) {
+      return element_sink<Element>{y + offset};
+    } else {
+      return activated_sink<element_sink<Element>, Act, Arch>{element_sink<Element>{y + offset}};
+    }
   }
   // The same values as the scalar fallback reads them.
   statistics::set_values values(std::int64_t offset, std::int64_t feature,
@@ -100,33 +105,40 @@ struct staged_io {
 };
 
 // Runs body(io) with the call's set_io: one instantiation per element type
-// and addend, chosen once per call.
-template <class Element, class Body>
-void with_addend(const contiguous_sets_args& a, Body&& body) {
+// and addend or activation (a call has at most one of them), chosen once per
+// call.
+template <class Arch, class Element, class Body>
+void with_element_io(const contiguous_sets_args& a, Body&& body) {
   const auto* x = static_cast<const Element*>(a.x);
   const auto* residual = static_cast<const Element*>(a.residual);
   auto* y = static_cast<Element*>(a.y);
   auto* sum = static_cast<Element*>(a.sum);
-  if (residual == nullptr) {
-    body(set_io<Element, addend::none>{x, nullptr, nullptr, y, nullptr});
-  } else if (a.bias == nullptr) {
-    body(set_io<Element, addend::residual>{x, residual, nullptr, y, sum});
+  constexpr addend none = addend::none;
+  if (residual != nullptr && a.bias == nullptr) {
+    body(set_io<Arch, Element, addend::residual, activation::none>{x, residual, nullptr, y, sum});
+  } else if (residual != nullptr) {
+    body(set_io<Arch, Element, addend::residual_and_bias, activation::none>{x, residual, a.bias, y,
+                                                                            sum});
+  } else if (a.act == activation::relu) {
+    body(set_io<Arch, Element, none, activation::relu>{x, nullptr, nullptr, y, nullptr});
+  } else if (a.act == activation::silu) {
+    body(set_io<Arch, Element, none, activation::silu>{x, nullptr, nullptr, y, nullptr});
   } else {
-    body(set_io<Element, addend::residual_and_bias>{x, residual, a.bias, y, sum});
+    body(set_io<Arch, Element, none, activation::none>{x, nullptr, nullptr, y, nullptr});
   }
 }
 
-template <class Body>
+template <class Arch, class Body>
 void with_set_io(const contiguous_sets_args& a, Body&& body) {
   switch (a.type) {
     case dtype::bfloat16:
-      return with_addend<bfloat16>(a, body);
+      return with_element_io<Arch, bfloat16>(a, body);
     case dtype::float16:
-      return with_addend<float16>(a, body);
+      return with_element_io<Arch, float16>(a, body);
     case dtype::float32:
       break;
   }
-  with_addend<float>(a, body);
+  with_element_io<Arch, float>(a, body);
 }
 
 // Normalises elements [begin, end) of set `set`: per feature along a row
@@ -416,7 +428,7 @@ template <class Arch>
 void contiguous_sets_kernel::operator()(Arch, const contiguous_sets_args& a, std::int64_t first,
                                         std::int64_t last) const {
   SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
-  with_set_io(a, [&](const auto& io) { sets_in_groups<Arch>(a, io, first, last); });
+  with_set_io<Arch>(a, [&](const auto& io) { sets_in_groups<Arch>(a, io, first, last); });
 }
 
 template <class Arch>
@@ -424,7 +436,7 @@ void set_chunk_statistics_kernel::operator()(Arch, const set_chunk_statistics_ar
                                              std::int64_t first, std::int64_t last) const {
   SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
   const contiguous_sets_args& sets = *a.sets;
-  with_set_io(sets, [&](const auto& io) {
+  with_set_io<Arch>(sets, [&](const auto& io) {
     for (std::int64_t item = first; item < last; ++item) {
       const set_chunk c = chunk_of(item, a.chunks, sets.set_length);
       const std::int64_t offset = c.set * sets.set_length;
@@ -440,7 +452,7 @@ void set_chunk_normalize_kernel::operator()(Arch, const set_chunk_normalize_args
                                             std::int64_t first, std::int64_t last) const {
   SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
   const contiguous_sets_args& sets = *a.sets;
-  with_set_io(sets, [&](const auto& io) {
+  with_set_io<Arch>(sets, [&](const auto& io) {
     for (std::int64_t item = first; item < last; ++item) {
       const set_chunk c = chunk_of(item, a.chunks, sets.set_length);
       normalize_set_range<Arch>(sets, io, c.set, c.begin, c.end, a.normalizers[c.set]);

@@ -53,6 +53,8 @@ struct contiguous_sets_args {
   const void* residual = nullptr;
   const float* bias = nullptr;
   void* sum = nullptr;
+  // Applied to each y before it is stored (not with a fused add).
+  activation act = activation::none;
 };
 
 // Internal linkage, for the reason given at finish_set below.

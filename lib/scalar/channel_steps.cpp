@@ -1,5 +1,6 @@
 #include "scalar/channel_steps.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -34,9 +35,18 @@ std::vector<statistics::set_moments> channel_steps::instance_moments(const float
 
 void channel_steps::normalize(const float* x, const shape& s,
                               const std::vector<statistics::set_normalizer>& sets,
-                              bool per_instance, const float* gamma, const float* beta,
-                              float* y) const {
+                              bool per_instance, const float* gamma, const float* beta, float* y,
+                              activation act) const {
   scalar::normalize(x, y, s, sets, set_map{per_instance ? s.c : 0, 1}, gamma, beta);
+  activate(y, s.n * s.c * s.spatial, act);
+}
+
+void activate(float* y, std::int64_t count, activation act) {
+  if (act == activation::relu) {
+    for (std::int64_t i = 0; i < count; ++i) y[i] = y[i] < 0.0f ? 0.0f : y[i];
+  } else if (act == activation::silu) {
+    for (std::int64_t i = 0; i < count; ++i) y[i] = y[i] / (1.0f + std::exp(-y[i]));
+  }
 }
 
 }  // namespace simdnorm::scalar

@@ -5,6 +5,7 @@
 #ifndef SIMDNORM_LIB_SCALAR_CHANNEL_STEPS_HPP_
 #define SIMDNORM_LIB_SCALAR_CHANNEL_STEPS_HPP_
 
+#include <cstdint>
 #include <vector>
 
 #include "simdnorm/simdnorm.hpp"
@@ -19,11 +20,16 @@ struct channel_steps {
   // Moments of every (n, c) over the spatial positions, index n * c_total + c.
   std::vector<statistics::set_moments> instance_moments(const float* x, const shape& s) const;
   // y = ((x - hi) - lo) * (rstd * gamma) + beta, one set per channel, or per
-  // (n, c) at n * c_total + c when per_instance.
+  // (n, c) at n * c_total + c when per_instance; then act of it.
   void normalize(const float* x, const shape& s,
                  const std::vector<statistics::set_normalizer>& sets, bool per_instance,
-                 const float* gamma, const float* beta, float* y) const;
+                 const float* gamma, const float* beta, float* y,
+                 activation act = activation::none) const;
 };
+
+// y[i] = act(y[i]) for count values, as the scalar path applies a fused
+// activation.
+void activate(float* y, std::int64_t count, activation act);
 
 }  // namespace simdnorm::scalar
 

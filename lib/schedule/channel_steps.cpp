@@ -182,8 +182,8 @@ std::vector<statistics::set_moments> channel_steps::group_moments(const float* x
 
 void channel_steps::normalize(const float* x, const shape& s,
                               const std::vector<statistics::set_normalizer>& sets,
-                              bool per_instance, const float* gamma, const float* beta,
-                              float* y) const {
+                              bool per_instance, const float* gamma, const float* beta, float* y,
+                              activation act) const {
   SIMDNORM_DEBUG_ASSERT(sets.size() == static_cast<std::size_t>(per_instance ? s.n * s.c : s.c));
   // 64-byte aligned: every AVX-512 load of a row of factors then stays in
   // one cache line (a heap vector's 16 bytes left most of them split, and
@@ -230,7 +230,8 @@ void channel_steps::normalize(const float* x, const shape& s,
       shift.data(),
       y,
       halved,
-      stream_output(2 * elements * static_cast<std::int64_t>(sizeof(float)))};
+      stream_output(2 * elements * static_cast<std::int64_t>(sizeof(float))),
+      act};
   const bool planes = s.layout == layout::nchw;
   run_items(path_, kernels::channel_affine_kernel{}, args, planes ? s.n * s.c : s.n * s.spatial,
             elements);

@@ -96,6 +96,21 @@ void checker::element_type(dtype type) const {
   }
 }
 
+void checker::activation_kind(simdnorm::activation act) const {
+  const int value = static_cast<int>(act);
+  if (value < 0 || value > static_cast<int>(simdnorm::activation::silu)) {
+    fail("activation must be none (0), relu (1) or silu (2), got " + std::to_string(value));
+  }
+}
+
+void checker::float32_only(dtype type) const {
+  element_type(type);
+  if (type != dtype::float32) {
+    fail(std::string("dtype ") + (type == dtype::bfloat16 ? "bfloat16" : "float16") +
+         " is not supported by this method yet; float32 is");
+  }
+}
+
 void checker::unit_interval(float value, const char* name) const {
   // Written so that NaN fails too.
   if (!(value >= 0.0f && value <= 1.0f)) {

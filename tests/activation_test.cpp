@@ -1,0 +1,241 @@
+// Group, instance and batch norm followed by ReLU or SiLU in one call:
+// outputs against the float64 reference with the activation applied in
+// double, statistics bit for bit those of the plain call, NaN kept by ReLU,
+// bits independent of the thread count, and refusals (an unknown
+// activation, a 16-bit type these methods do not take yet) that write
+// nothing. Both layouts, odd sizes and tails; every instruction set through
+// the per-ISA ctest entries.
+#include <gtest/gtest.h>
+#include <tbb/task_arena.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "reference/reference.hpp"
+#include "simdnorm/simdnorm.h"
+#include "simdnorm/simdnorm.hpp"
+#include "test_support.hpp"
+
+namespace simdnorm::testing {
+namespace {
+
+double activated(activation act, double v) {
+  if (act == activation::relu) return v < 0.0 ? 0.0 : v;
+  if (act == activation::silu) return v / (1.0 + std::exp(-v));
+  return v;
+}
+
+std::vector<double> activated(activation act, std::vector<double> v) {
+  for (double& e : v) e = activated(act, e);
+  return v;
+}
+
+const char* name_of(activation act) {
+  return act == activation::relu ? "relu" : (act == activation::silu ? "silu" : "none");
+}
+
+enum class method { group_norm, instance_norm, batch_norm_inference, batch_norm_training };
+
+// One call's outputs: y and every statistic it writes.
+struct outputs {
+  std::vector<float> y, mean, rstd, running_mean, running_var;
+};
+
+struct problem {
+  shape s;
+  std::int64_t groups;
+  std::vector<float> x, gamma, beta, running_mean, running_var;
+};
+
+problem make_problem(const shape& s, std::int64_t groups, std::uint32_t seed) {
+  problem p{s,
+            groups,
+            normal(element_count(s), seed, 0.3f, 1.5f),
+            normal(s.c, seed + 1, 1.0f, 0.3f),
+            normal(s.c, seed + 2, 0.0f, 0.5f),
+            normal(s.c, seed + 3, 0.2f, 0.5f),
+            uniform(s.c, seed + 4, 0.5f, 2.0f)};
+  return p;
+}
+
+outputs run(method m, const problem& p, activation act) {
+  const std::int64_t count = element_count(p.s);
+  const std::int64_t sets = m == method::group_norm ? p.s.n * p.groups : p.s.n * p.s.c;
+  outputs o{sentinel_buffer(count), sentinel_buffer(sets), sentinel_buffer(sets), p.running_mean,
+            p.running_var};
+  switch (m) {
+    case method::group_norm:
+      group_norm(dtype::float32, p.x.data(), p.s, p.groups, p.gamma.data(), p.beta.data(), 1e-5f,
+                 act, o.y.data(), o.mean.data(), o.rstd.data());
+      break;
+    case method::instance_norm:
+      instance_norm(dtype::float32, p.x.data(), p.s, p.gamma.data(), p.beta.data(), 1e-5f, act,
+                    o.y.data(), o.mean.data(), o.rstd.data());
+      break;
+    case method::batch_norm_inference:
+      batch_norm_inference(dtype::float32, p.x.data(), p.s, p.running_mean.data(),
+                           p.running_var.data(), p.gamma.data(), p.beta.data(), 1e-5f, act,
+                           o.y.data());
+      break;
+    case method::batch_norm_training:
+      o.mean.resize(p.s.c);
+      o.rstd.resize(p.s.c);
+      batch_norm_training(dtype::float32, p.x.data(), p.s, o.running_mean.data(),
+                          o.running_var.data(), p.gamma.data(), p.beta.data(), 0.1f, 1e-5f,
+                          running_var_kind::unbiased, act, o.y.data(), o.mean.data(),
+                          o.rstd.data());
+      break;
+  }
+  return o;
+}
+
+std::vector<double> reference_y(method m, const problem& p) {
+  switch (m) {
+    case method::group_norm:
+      return reference::group_norm(p.x.data(), p.s, p.groups, p.gamma.data(), p.beta.data(), 1e-5f)
+          .y;
+    case method::instance_norm:
+      return reference::instance_norm(p.x.data(), p.s, p.gamma.data(), p.beta.data(), 1e-5f).y;
+    case method::batch_norm_inference:
+      return reference::batch_norm_inference(p.x.data(), p.s, p.running_mean.data(),
+                                             p.running_var.data(), p.gamma.data(), p.beta.data(),
+                                             1e-5f);
+    case method::batch_norm_training:
+      return reference::batch_norm_training(p.x.data(), p.s, p.running_mean.data(),
+                                            p.running_var.data(), p.gamma.data(), p.beta.data(),
+                                            0.1f, 1e-5f, running_var_kind::unbiased)
+          .y;
+  }
+  return {};
+}
+
+const method methods[] = {method::group_norm, method::instance_norm, method::batch_norm_inference,
+                          method::batch_norm_training};
+
+// Shapes with vector tails in both layouts (C = 3, 40, 70; spatial 7 and
+// 33), N = 1, a UNet-like one, and groups of one channel and of all.
+struct case_shape {
+  shape s;
+  std::int64_t groups;
+};
+std::vector<case_shape> shapes() {
+  std::vector<case_shape> out;
+  for (const layout l : {layout::nchw, layout::nhwc}) {
+    out.push_back({{2, 3, 7, l}, 3});
+    out.push_back({{1, 40, 33, l}, 8});
+    out.push_back({{3, 70, 5, l}, 1});
+    out.push_back({{1, 64, 256, l}, 32});
+    out.push_back({{2, 320, 64, l}, 32});
+  }
+  return out;
+}
+
+TEST(Activation, OutputsMatchTheReferenceWithTheActivationAndStatisticsThePlainCall) {
+  for (const case_shape& c : shapes()) {
+    const problem p = make_problem(c.s, c.groups, 7u + static_cast<unsigned>(c.s.c));
+    for (const method m : methods) {
+      const outputs plain = run(m, p, activation::none);
+      const std::vector<double> ref = reference_y(m, p);
+      EXPECT_TRUE(all_near(plain.y, ref, output_tolerance(p.gamma)));
+      for (const activation act : {activation::relu, activation::silu}) {
+        const outputs got = run(m, p, act);
+        const std::string what =
+            std::string(name_of(act)) + " method " + std::to_string(static_cast<int>(m)) + " c " +
+            std::to_string(c.s.c) + " layout " + std::to_string(static_cast<int>(c.s.layout));
+        // SiLU's slope is below 1.1 and xsimd's exp is within a few ulps:
+        // the plain output's bound, doubled.
+        const tolerance plain_bound = output_tolerance(p.gamma);
+        EXPECT_TRUE(all_near(got.y, activated(act, ref),
+                             tolerance{2.0 * plain_bound.abs, 2.0 * plain_bound.rel}))
+            << what;
+        // The activation of the plain call's float32 y, within a few ulps.
+        EXPECT_TRUE(all_near(got.y, activated(act, widen(plain.y)), tolerance{1e-6, 4e-7})) << what;
+        EXPECT_TRUE(same_bits(got.mean, plain.mean)) << what;
+        EXPECT_TRUE(same_bits(got.rstd, plain.rstd)) << what;
+        EXPECT_TRUE(same_bits(got.running_mean, plain.running_mean)) << what;
+        EXPECT_TRUE(same_bits(got.running_var, plain.running_var)) << what;
+      }
+    }
+  }
+}
+
+TEST(Activation, NoneGivesThePlainCallsBits) {
+  const problem p = make_problem({2, 40, 33, layout::nhwc}, 8, 3u);
+  std::vector<float> y = sentinel_buffer(element_count(p.s));
+  group_norm(p.x.data(), p.s, 8, p.gamma.data(), p.beta.data(), 1e-5f, y.data(), nullptr, nullptr);
+  EXPECT_TRUE(same_bits(run(method::group_norm, p, activation::none).y, y));
+}
+
+TEST(Activation, ReluKeepsNaNAndZeroesNegatives) {
+  for (const layout l : {layout::nchw, layout::nhwc}) {
+    problem p = make_problem({1, 16, 20, l}, 4, 5u);
+    p.x[3] = NAN;  // poisons its group
+    const outputs got = run(method::group_norm, p, activation::relu);
+    std::int64_t nans = 0, zeros = 0;
+    for (float v : got.y) {
+      nans += std::isnan(v) ? 1 : 0;
+      zeros += v == 0.0f ? 1 : 0;
+      EXPECT_FALSE(v < 0.0f);
+    }
+    EXPECT_EQ(nans, 16 / 4 * 20);
+    EXPECT_GT(zeros, 0);
+  }
+}
+
+TEST(Activation, BitsDoNotDependOnTheThreadCount) {
+  for (const layout l : {layout::nchw, layout::nhwc}) {
+    const problem p = make_problem({1, 320, 4096, l}, 32, 9u);
+    for (const method m : methods) {
+      std::vector<outputs> results;
+      for (const int threads : {1, 2, 4}) {
+        tbb::task_arena arena(threads);
+        arena.execute([&] { results.push_back(run(m, p, activation::silu)); });
+      }
+      for (const outputs& r : results) {
+        EXPECT_TRUE(same_bits(r.y, results[0].y));
+        EXPECT_TRUE(same_bits(r.mean, results[0].mean));
+        EXPECT_TRUE(same_bits(r.running_var, results[0].running_var));
+      }
+    }
+  }
+}
+
+TEST(Activation, UnknownActivationsAndSixteenBitTypesAreRefusedAndWriteNothing) {
+  const problem p = make_problem({2, 8, 9, layout::nchw}, 2, 1u);
+  const sn_shape s{2, 8, 9, SN_LAYOUT_NCHW};
+  std::vector<float> y = sentinel_buffer(element_count(p.s)), stats = sentinel_buffer(8);
+  const std::vector<float> untouched = y;
+  std::vector<float> running_mean = p.running_mean, running_var = p.running_var;
+  const auto refused = [&](sn_status status, const char* word) {
+    EXPECT_EQ(status, SN_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(sn_last_error()).find(word), std::string::npos) << sn_last_error();
+  };
+  refused(sn_group_norm_typed(SN_DTYPE_FLOAT32, p.x.data(), s, 2, nullptr, nullptr, 1e-5f,
+                              static_cast<sn_activation>(3), y.data(), stats.data(), nullptr),
+          "activation");
+  refused(sn_instance_norm_typed(SN_DTYPE_BFLOAT16, p.x.data(), s, nullptr, nullptr, 1e-5f,
+                                 SN_ACTIVATION_RELU, y.data(), nullptr, nullptr),
+          "dtype");
+  refused(sn_batch_norm_inference_typed(SN_DTYPE_FLOAT16, p.x.data(), s, p.running_mean.data(),
+                                        p.running_var.data(), nullptr, nullptr, 1e-5f,
+                                        SN_ACTIVATION_SILU, y.data()),
+          "dtype");
+  refused(sn_batch_norm_training_typed(SN_DTYPE_FLOAT32, p.x.data(), s, running_mean.data(),
+                                       running_var.data(), nullptr, nullptr, 0.1f, 1e-5f,
+                                       SN_RUNNING_VAR_UNBIASED, static_cast<sn_activation>(-1),
+                                       y.data(), stats.data(), nullptr),
+          "activation");
+  EXPECT_TRUE(same_bits(y, untouched));
+  EXPECT_TRUE(same_bits(stats, sentinel_buffer(8)));
+  EXPECT_TRUE(same_bits(running_mean, p.running_mean));
+  EXPECT_TRUE(same_bits(running_var, p.running_var));
+  // And a valid call through the C API runs.
+  EXPECT_EQ(sn_group_norm_typed(SN_DTYPE_FLOAT32, p.x.data(), s, 2, nullptr, nullptr, 1e-5f,
+                                SN_ACTIVATION_SILU, y.data(), nullptr, nullptr),
+            SN_OK);
+}
+
+}  // namespace
+}  // namespace simdnorm::testing
