@@ -2,7 +2,8 @@
 // outputs against the float64 reference with the activation applied in
 // double, statistics bit for bit those of the plain call, NaN kept by ReLU,
 // bits independent of the thread count, and refusals (an unknown
-// activation, a 16-bit type these methods do not take yet) that write
+// activation, a 16-bit type the methods with statistics do not take yet)
+// that write
 // nothing. Both layouts, odd sizes and tails; every instruction set through
 // the per-ISA ctest entries.
 #include <gtest/gtest.h>
@@ -218,9 +219,14 @@ TEST(Activation, UnknownActivationsAndSixteenBitTypesAreRefusedAndWriteNothing) 
   refused(sn_instance_norm_typed(SN_DTYPE_BFLOAT16, p.x.data(), s, nullptr, nullptr, 1e-5f,
                                  SN_ACTIVATION_RELU, y.data(), nullptr, nullptr),
           "dtype");
-  refused(sn_batch_norm_inference_typed(SN_DTYPE_FLOAT16, p.x.data(), s, p.running_mean.data(),
-                                        p.running_var.data(), nullptr, nullptr, 1e-5f,
-                                        SN_ACTIVATION_SILU, y.data()),
+  refused(sn_batch_norm_training_typed(SN_DTYPE_FLOAT16, p.x.data(), s, running_mean.data(),
+                                       running_var.data(), nullptr, nullptr, 0.1f, 1e-5f,
+                                       SN_RUNNING_VAR_UNBIASED, SN_ACTIVATION_SILU, y.data(),
+                                       stats.data(), nullptr),
+          "dtype");
+  refused(sn_batch_norm_inference_typed(static_cast<sn_dtype>(3), p.x.data(), s,
+                                        p.running_mean.data(), p.running_var.data(), nullptr,
+                                        nullptr, 1e-5f, SN_ACTIVATION_SILU, y.data()),
           "dtype");
   refused(sn_batch_norm_training_typed(SN_DTYPE_FLOAT32, p.x.data(), s, running_mean.data(),
                                        running_var.data(), nullptr, nullptr, 0.1f, 1e-5f,

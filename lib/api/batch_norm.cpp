@@ -84,18 +84,19 @@ void batch_norm_inference(dtype type, const void* untyped_x, const shape& s,
                           const float* running_mean, const float* running_var, const float* gamma,
                           const float* beta, float eps, activation act, void* untyped_y) {
   const validation::checker check("batch_norm_inference");
-  check.float32_only(type);
+  check.element_type(type);
   check.activation_kind(act);
-  const auto* x = static_cast<const float*>(untyped_x);
-  auto* y = static_cast<float*>(untyped_y);
+  const void* x = untyped_x;
+  void* y = untyped_y;
   const std::int64_t count = check.activation(s);
   check.not_null(x, "x");
   check.not_null(running_mean, "running_mean");
   check.not_null(running_var, "running_var");
   check.not_null(y, "y");
   check.eps(eps);
-  check.no_overlap({{x, count, "x", role::primary_input},
-                    {y, count, "y", role::primary_output},
+  const std::int64_t bytes = type == dtype::float32 ? 4 : 2;
+  check.no_overlap({{x, count, "x", role::primary_input, bytes},
+                    {y, count, "y", role::primary_output, bytes},
                     {running_mean, s.c, "running_mean", role::input},
                     {running_var, s.c, "running_var", role::input},
                     {gamma, s.c, "gamma", role::input},
@@ -108,7 +109,7 @@ void batch_norm_inference(dtype type, const void* untyped_x, const shape& s,
     sets[c] =
         statistics::set_normalizer{running_mean[c], 0.0f, statistics::rstd_of(running_var[c], eps)};
   }
-  api::run_channel_normalization("batch_norm_inference", {x, s, sets, gamma, beta, y, act});
+  api::run_channel_normalization("batch_norm_inference", {x, s, sets, gamma, beta, y, act, type});
 }
 
 void batch_norm_training(const float* x, const shape& s, float* running_mean, float* running_var,

@@ -38,19 +38,21 @@ struct channel_implementations {
 // The normalisation step alone, with normalisers already known (inference,
 // standardize apply and invert): y = ((x - hi) - lo) * (rstd * gamma) + beta.
 struct channel_normalization {
-  const float* x;
+  const void* x;  // elements of type, as y
   shape s;
   const std::vector<statistics::set_normalizer>& sets;  // one per channel
   const float* gamma;
   const float* beta;
-  float* y;
+  void* y;
   activation act = activation::none;
+  dtype type = dtype::float32;
 };
 
 struct normalize_per_channel {
   template <class Steps>
   void operator()(const Steps& steps, const channel_normalization& call) const {
-    steps.normalize(call.x, call.s, call.sets, false, call.gamma, call.beta, call.y, call.act);
+    steps.normalize(call.x, call.s, call.sets, false, call.gamma, call.beta, call.y, call.act,
+                    call.type);
   }
 };
 

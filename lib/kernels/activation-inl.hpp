@@ -47,6 +47,41 @@ struct activated_sink {
   activated_sink advanced(std::int64_t k) const { return activated_sink{inner.advanced(k)}; }
 };
 
+// Sink with an activation chosen at run time, a switch per vector taken the
+// same way for a whole call: for the contiguous-set kernels, whose many
+// instantiations (element types, fused add) a compile-time choice would
+// multiply again. The same values as activated_sink.
+template <class Sink, class Arch>
+struct chosen_activation_sink {
+  Sink inner;
+  activation act;
+
+  template <class A>
+  void store(std::int64_t i, const xsimd::batch<float, A>& v) const {
+    switch (act) {
+      case activation::relu:
+        return inner.template store<A>(i, activated<activation::relu>(v));
+      case activation::silu:
+        return inner.template store<A>(i, activated<activation::silu>(v));
+      case activation::none:
+        break;
+    }
+    inner.template store<A>(i, v);
+  }
+  void put(std::int64_t i, float v) const {
+    alignas(64) float lanes[xsimd::batch<float, Arch>::size];
+    const xsimd::batch<float, Arch> b(v);
+    (act == activation::relu   ? activated<activation::relu>(b)
+     : act == activation::silu ? activated<activation::silu>(b)
+                               : b)
+        .store_aligned(lanes);
+    inner.put(i, lanes[0]);
+  }
+  chosen_activation_sink advanced(std::int64_t k) const {
+    return chosen_activation_sink{inner.advanced(k), act};
+  }
+};
+
 // Runs body(sink) with sink the call's activation applied to `sink`: one
 // instantiation per activation, chosen once per call.
 template <class Arch, class Sink, class Body>

@@ -4,12 +4,14 @@
 #define SIMDNORM_LIB_KERNELS_CHANNEL_KERNELS_INL_HPP_
 
 #include <cstdint>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/activation-inl.hpp"
 #include "kernels/block_statistics-inl.hpp"
 #include "kernels/channel_kernels.hpp"
 #include "kernels/normalize-inl.hpp"
+#include "kernels/typed_io-inl.hpp"
 #include "statistics/normalizer.hpp"
 #include "statistics/set_moments.hpp"
 #include "validation/debug_assert.hpp"
@@ -313,10 +315,10 @@ namespace {
 // locals: with the arguments read through the reference in the loop, the compiler reloaded them for
 // every NHWC position (a store to y might have changed them), a few percent of a batch norm with 64
 // channels.
-template <class Arch, bool HalvedInput, class Sink>
+template <class Arch, class Element, bool HalvedInput, class Sink>
 void normalize_channel_items(const channel_affine_args& a, std::int64_t first, std::int64_t last,
                              const Sink y) {
-  const float* const x = a.x;
+  const auto* const x = static_cast<const Element*>(a.x);
   const float* const hi = a.mean_hi;
   const float* const scale = a.scale;
   const float* const shift = a.shift;
@@ -328,7 +330,7 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
     std::int64_t n = first / channels, c = first % channels;
     for (std::int64_t i = first; i < last; ++i) {
       const std::int64_t f = n * factors_per_sample + c;
-      normalize_run<Arch>(float_source{x + i * spatial}, spatial,
+      normalize_run<Arch>(element_source<Element>{x + i * spatial}, spatial,
                           run_factors{hi[f], scale[f], shift[f]}, y.advanced(i * spatial));
       if (++c == channels) {
         c = 0;
@@ -340,10 +342,10 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
   std::int64_t n = first / spatial, position = first % spatial;
   for (std::int64_t i = first; i < last; ++i) {
     const std::int64_t f = n * factors_per_sample;
-    const float_source in{x + i * channels};
+    const element_source<Element> in{x + i * channels};
     if constexpr (HalvedInput) {
-      normalize_channels<Arch>(halved_source<float_source>{in}, channels, hi + f, scale + f,
-                               shift + f, y.advanced(i * channels));
+      normalize_channels<Arch>(halved_source<element_source<Element>>{in}, channels, hi + f,
+                               scale + f, shift + f, y.advanced(i * channels));
     } else {
       normalize_channels<Arch>(in, channels, hi + f, scale + f, shift + f,
                                y.advanced(i * channels));
@@ -360,19 +362,41 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
 // changed nothing; the few percent the halved variant had cost came from
 // the pointers being reloaded each position, fixed above.)
 // The items with the call's activation applied to y (activation-inl.hpp).
-template <class Arch, bool HalvedInput, class Sink>
+template <class Arch, class Element, bool HalvedInput, class Sink>
 void normalize_activated_items(const channel_affine_args& a, std::int64_t first, std::int64_t last,
                                const Sink y) {
   with_activation<Arch>(a.act, y, [&](const auto sink) {
-    normalize_channel_items<Arch, HalvedInput>(a, first, last, sink);
+    normalize_channel_items<Arch, Element, HalvedInput>(a, first, last, sink);
   });
 }
 
-template <class Arch>
+template <class Arch, class Element>
 __attribute__((noinline, cold)) void normalize_halved_channel_items(const channel_affine_args& a,
                                                                     std::int64_t first,
                                                                     std::int64_t last) {
-  normalize_activated_items<Arch, true>(a, first, last, float_sink{a.y});
+  normalize_activated_items<Arch, Element, true>(a, first, last,
+                                                 element_sink<Element>{static_cast<Element*>(a.y)});
+}
+
+template <class Arch, class Element>
+void normalize_typed_items(const channel_affine_args& a, std::int64_t first, std::int64_t last) {
+  if (a.halved_input) {
+    normalize_halved_channel_items<Arch, Element>(a, first, last);
+  } else if constexpr (std::is_same<Element, float>::value) {
+    if (a.stream_output) {
+      normalize_activated_items<Arch, float, false>(a, first, last,
+                                                    streaming_float_sink{static_cast<float*>(a.y)});
+      stream_fence();
+    } else {
+      normalize_activated_items<Arch, float, false>(a, first, last,
+                                                    float_sink{static_cast<float*>(a.y)});
+    }
+  } else {
+    // 16-bit outputs use ordinary stores: streaming them past the cache is
+    // not measured yet.
+    normalize_activated_items<Arch, Element, false>(
+        a, first, last, element_sink<Element>{static_cast<Element*>(a.y)});
+  }
 }
 
 }  // namespace
@@ -382,14 +406,15 @@ void channel_affine_kernel::operator()(Arch, const channel_affine_args& a, std::
                                        std::int64_t last) const {
   SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
   SIMDNORM_DEBUG_ASSERT(!a.halved_input || a.s.layout == layout::nhwc);
-  if (a.halved_input) {
-    normalize_halved_channel_items<Arch>(a, first, last);
-  } else if (a.stream_output) {
-    normalize_activated_items<Arch, false>(a, first, last, streaming_float_sink{a.y});
-    stream_fence();
-  } else {
-    normalize_activated_items<Arch, false>(a, first, last, float_sink{a.y});
+  switch (a.type) {
+    case dtype::bfloat16:
+      return normalize_typed_items<Arch, bfloat16>(a, first, last);
+    case dtype::float16:
+      return normalize_typed_items<Arch, float16>(a, first, last);
+    case dtype::float32:
+      break;
   }
+  normalize_typed_items<Arch, float>(a, first, last);
 }
 
 }  // namespace simdnorm::kernels

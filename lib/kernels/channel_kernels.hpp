@@ -63,13 +63,13 @@ struct nhwc_channel_moments_kernel {
 // factors_per_sample c_total); the mean's second part is folded into shift
 // (normalize-inl.hpp).
 struct channel_affine_args {
-  const float* x;
+  const void* x;  // elements of type, as y
   shape s;
   std::int64_t factors_per_sample;
   const float* mean_hi;
   const float* scale;
   const float* shift;
-  float* y;
+  void* y;
   // NHWC: the factors are those of x/2, for a call with a set whose x - mean
   // could overflow (statistics/normalizer.hpp); NCHW runs decide per plane.
   bool halved_input = false;
@@ -77,6 +77,7 @@ struct channel_affine_args {
   bool stream_output = false;
   // Applied to each y before it is stored.
   activation act = activation::none;
+  dtype type = dtype::float32;
 };
 
 // Work items [first, last): NCHW planes (n, c) at n * c_total + c, or NHWC

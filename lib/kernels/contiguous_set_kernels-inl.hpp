@@ -22,28 +22,45 @@ namespace simdnorm::kernels {
 namespace {
 
 // What a set's elements are formed from, besides x.
-enum class addend { none, residual, residual_and_bias };
+enum class addend { none, residual };
 
 // Where the kernels read the sets' elements and write their outputs: Element
 // tensors, with a residual (and bias) added first when Add says so. Offsets
 // count elements from the tensor's start; `feature` is an offset's position
 // in its row, which indexes the bias.
-template <class Arch, class Element, addend Add, activation Act>
+template <class Arch, class Element, addend Add, bool Activated>
 struct set_io {
   static constexpr addend add = Add;
+  // Rows with a fused add are staged into float32 (up to staged_floats,
+  // sets_in_groups) and normalised through staged_io; this io meets them
+  // only past that length, or as chunks of long rows. So the rows machinery
+  // (batched statistics, per-affine row loops) is instantiated for the plain
+  // ios of each element type only, short rows in registers for float32
+  // alone, and batched statistics for the activated ios too (an activation
+  // must not change the statistics' bits, and batched statistics differ
+  // from set_statistics_of's in the last bits). Each further io with all of
+  // it grew the AVX-512 file's compile time under AddressSanitizer + UBSan
+  // (38 s for float32 alone at -O2 -g, 6 minutes with everything). Staging
+  // 16-bit rows too would save another quarter of it, but made them 1.4 to
+  // 2.4x slower (512 x 768 and 512 x 4096, layer and RMS norm, Zen 5).
+  static constexpr bool is_float = std::is_same<Element, float>::value;
+  static constexpr bool staged = Add != addend::none;
+  static constexpr bool rows_machinery = !staged && !Activated;
+  static constexpr bool batched_statistics = !staged;
+  static constexpr bool short_rows = rows_machinery && is_float;
   const Element* x;
   const Element* residual;
   const float* bias;
   Element* y;
   Element* sum;
+  activation act;  // applied to y where Activated
 
   auto source(std::int64_t offset, std::int64_t feature) const {
     if constexpr (Add == addend::none) {
       return element_source<Element>{x + offset};
     } else {
-      constexpr bool has_bias = Add == addend::residual_and_bias;
-      return residual_source<Element, has_bias>{x + offset, residual + offset,
-                                                has_bias ? bias + feature : nullptr};
+      return residual_source<Element>{x + offset, residual + offset,
+                                      bias != nullptr ? bias + feature : nullptr};
     }
   }
   // What the normalisation sweep reads: the source, which also writes the
@@ -57,10 +74,11 @@ struct set_io {
     }
   }
   auto sink(std::int64_t offset) const {
-    if constexpr (Act == activation::none) {
-      return element_sink<Element>{y + offset};
+    if constexpr (Activated) {
+      return chosen_activation_sink<element_sink<Element>, Arch>{element_sink<Element>{y + offset},
+                                                                 act};
     } else {
-      return activated_sink<element_sink<Element>, Act, Arch>{element_sink<Element>{y + offset}};
+      return element_sink<Element>{y + offset};
     }
   }
   // The same values as the scalar fallback reads them.
@@ -68,38 +86,45 @@ struct set_io {
                                 std::int64_t length) const {
     return statistics::set_values{
         dtype_of(x), x + offset, Add == addend::none ? nullptr : residual + offset,
-        Add == addend::residual_and_bias ? bias + feature : nullptr, length};
+        Add == addend::residual && bias != nullptr ? bias + feature : nullptr, length};
   }
 };
 
-// A fused call's rows staged: h, formed once per element into `staged` (a
-// float32 buffer holding elements [base, base + its length) of the tensor),
-// is what the statistics and the normalisation read; y and sum are written
-// as by set_io. The buffer holds the same float32 h that set_io's source
-// forms, so both give the same bits; staged, x, residual and bias are
-// loaded and added once per element instead of once per sweep (three).
-template <class Element>
+// A fused add's rows staged: h, formed once per element into a float32
+// buffer (staged_values, holding elements [base, base + its length) of the
+// tensor), is what the statistics and the normalisation read; y and sum are
+// written as by set_io. The buffer holds the same floats that set_io's
+// source forms, so both give the same bits; x, residual and bias are
+// loaded, converted and added once per element instead of once per sweep
+// (three).
+template <class Arch, class Element>
 struct staged_io {
   static constexpr addend add = addend::none;
+  static constexpr bool staged = false;
+  static constexpr bool rows_machinery = true;
+  static constexpr bool batched_statistics = true;
+  static constexpr bool short_rows = false;
   const Element* x;  // the tensor's, whose later rows normalize_rows prefetches
-  const float* staged;
+  const float* staged_values;
   std::int64_t base;
   Element* y;
   Element* sum;
+  activation act;
 
   float_source source(std::int64_t offset, std::int64_t) const {
-    return float_source{staged + (offset - base)};
+    return float_source{staged_values + (offset - base)};
   }
   summing_source<float_source, Element> normalized_source(std::int64_t offset,
                                                           std::int64_t feature) const {
     return summing_source<float_source, Element>{source(offset, feature),
                                                  sum != nullptr ? sum + offset : nullptr};
   }
-  element_sink<Element> sink(std::int64_t offset) const {
-    return element_sink<Element>{y + offset};
+  chosen_activation_sink<element_sink<Element>, Arch> sink(std::int64_t offset) const {
+    return chosen_activation_sink<element_sink<Element>, Arch>{element_sink<Element>{y + offset},
+                                                               act};
   }
   statistics::set_values values(std::int64_t offset, std::int64_t, std::int64_t length) const {
-    return statistics::set_values{dtype::float32, staged + (offset - base), nullptr, nullptr,
+    return statistics::set_values{dtype::float32, staged_values + (offset - base), nullptr, nullptr,
                                   length};
   }
 };
@@ -113,18 +138,13 @@ void with_element_io(const contiguous_sets_args& a, Body&& body) {
   const auto* residual = static_cast<const Element*>(a.residual);
   auto* y = static_cast<Element*>(a.y);
   auto* sum = static_cast<Element*>(a.sum);
-  constexpr addend none = addend::none;
-  if (residual != nullptr && a.bias == nullptr) {
-    body(set_io<Arch, Element, addend::residual, activation::none>{x, residual, nullptr, y, sum});
-  } else if (residual != nullptr) {
-    body(set_io<Arch, Element, addend::residual_and_bias, activation::none>{x, residual, a.bias, y,
-                                                                            sum});
-  } else if (a.act == activation::relu) {
-    body(set_io<Arch, Element, none, activation::relu>{x, nullptr, nullptr, y, nullptr});
-  } else if (a.act == activation::silu) {
-    body(set_io<Arch, Element, none, activation::silu>{x, nullptr, nullptr, y, nullptr});
+  const activation none = activation::none;
+  if (residual != nullptr) {
+    body(set_io<Arch, Element, addend::residual, false>{x, residual, a.bias, y, sum, none});
+  } else if (a.act != activation::none) {
+    body(set_io<Arch, Element, addend::none, true>{x, nullptr, nullptr, y, nullptr, a.act});
   } else {
-    body(set_io<Arch, Element, none, activation::none>{x, nullptr, nullptr, y, nullptr});
+    body(set_io<Arch, Element, addend::none, false>{x, nullptr, nullptr, y, nullptr, none});
   }
 }
 
@@ -219,16 +239,18 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
                     const statistics::set_normalizer* normalizers) {
   const std::int64_t d = a.set_length;
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-  if (d % width == 0) {
-    switch (d / width) {
-      case 1:
-        return normalize_short_rows<Arch, 1, HasGamma, HasBeta>(a, io, first, count, normalizers);
-      case 2:
-        return normalize_short_rows<Arch, 2, HasGamma, HasBeta>(a, io, first, count, normalizers);
-      case 4:
-        return normalize_short_rows<Arch, 4, HasGamma, HasBeta>(a, io, first, count, normalizers);
-      default:
-        break;
+  if constexpr (IO::short_rows) {
+    if (d % width == 0) {
+      switch (d / width) {
+        case 1:
+          return normalize_short_rows<Arch, 1, HasGamma, HasBeta>(a, io, first, count, normalizers);
+        case 2:
+          return normalize_short_rows<Arch, 2, HasGamma, HasBeta>(a, io, first, count, normalizers);
+        case 4:
+          return normalize_short_rows<Arch, 4, HasGamma, HasBeta>(a, io, first, count, normalizers);
+        default:
+          break;
+      }
     }
   }
   for (std::int64_t k = 0; k < count; ++k) {
@@ -256,10 +278,14 @@ void normalize_sets(const contiguous_sets_args& a, const IO& io, std::int64_t fi
                     const statistics::set_normalizer* normalizers) {
   // Rows: the affine parameters are per element of the set (a set may also
   // be an NCHW group of one-position channels, whose index differs).
-  if (a.run_length != 1 || a.sets_per_sample != 1) {
+  if (!IO::rows_machinery || a.run_length != 1 || a.sets_per_sample != 1) {
     for (std::int64_t k = 0; k < count; ++k) {
       normalize_set_range<Arch>(a, io, first + k, 0, a.set_length, normalizers[k]);
     }
+    return;
+  }
+  if constexpr (!IO::rows_machinery) {
+    return;
   } else if (a.gamma != nullptr && a.beta != nullptr) {
     normalize_rows<Arch, true, true>(a, io, first, count, prefetch_end, normalizers);
   } else if (a.gamma != nullptr) {
@@ -353,11 +379,17 @@ void group_of_sets(const contiguous_sets_args& a, const IO& io, std::int64_t sta
                    std::int64_t end, std::int64_t prefetch_end,
                    statistics::set_normalizer* normalizers) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-  const bool batched = a.set_length <= batched_set_floats<Arch>;
+  const bool batched = IO::batched_statistics && a.set_length <= batched_set_floats<Arch>;
   const auto n = static_cast<double>(a.set_length);
   for (std::int64_t set = start; set < end; set += batched ? width : 1) {
     statistics::set_normalizer* out = normalizers + (set - start);
-    if (batched) {
+    if constexpr (!IO::batched_statistics) {
+      const std::int64_t offset = set * a.set_length;
+      *out = finish_set(
+          a, set,
+          set_statistics_of<Arch>(io.source(offset, 0), io.values(offset, 0, a.set_length),
+                                  statistic_of(a.kind)));
+    } else if (batched) {
       const std::int64_t count = end - set < width ? end - set : width;
       if (count == 1) {
         batched_moments<1> moments;
@@ -380,12 +412,12 @@ void group_of_sets(const contiguous_sets_args& a, const IO& io, std::int64_t sta
   normalize_sets<Arch>(a, io, start, end - start, prefetch_end, normalizers);
 }
 
-// A fused call's rows of up to 8192 floats are staged (staged_io), a group
-// at a time in a 32 KiB buffer on the stack; longer rows form h in every
-// sweep. Measured on a 2-core Zen 5, 1 thread, float32 layer norm of x +
-// residual + bias with the sum written, medians of 3 alternating runs:
-// 512 x 768 136 -> 111 us, 512 x 4096 1690 -> 1468 us, 4096 x 768 2809 ->
-// 2280 us.
+// A fused add's rows of up to 8192 floats are staged (staged_io), a group
+// at a time in a 32 KiB buffer on the stack; longer ones form h in every
+// sweep. Measured on a 2-core Zen 5, 1
+// thread, float32 layer norm of x + residual + bias with the sum written,
+// medians of 3 alternating runs: 512 x 768 136 -> 111 us, 512 x 4096 1690
+// -> 1468 us, 4096 x 768 2809 -> 2280 us.
 constexpr std::int64_t staged_floats = std::int64_t{1} << 13;
 
 template <class Arch, class IO>
@@ -393,7 +425,7 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
                     std::int64_t last) {
   statistics::set_normalizer normalizers[group_sets];
   const std::int64_t d = a.set_length;
-  if constexpr (IO::add != addend::none) {
+  if constexpr (IO::staged) {
     if (d <= staged_floats) {
       using element = std::remove_const_t<std::remove_pointer_t<decltype(io.x)>>;
       alignas(64) float staged[staged_floats];
@@ -409,8 +441,9 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
           for (; i + width <= d; i += width) h.template load<Arch>(i).store_unaligned(row + i);
           for (; i < d; ++i) row[i] = h.at(i);
         }
-        group_of_sets<Arch>(a, staged_io<element>{io.x, staged, start * d, io.y, io.sum}, start,
-                            end, last, normalizers);
+        group_of_sets<Arch>(a,
+                            staged_io<Arch, element>{io.x, staged, start * d, io.y, io.sum, io.act},
+                            start, end, last, normalizers);
       }
       return;
     }

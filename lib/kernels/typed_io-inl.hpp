@@ -204,8 +204,10 @@ struct element_sink {
 };
 
 // h = (x + residual) + bias, in float32: x and residual of Element, bias a
-// float per feature (HasBias), starting at the source's first feature.
-template <class Element, bool HasBias>
+// float per feature starting at the source's first feature, or null (no
+// bias: a branch per vector, taken the same way throughout a call, rather
+// than a second instantiation of every kernel this source reaches).
+template <class Element>
 struct residual_source {
   const Element* x;
   const Element* residual;
@@ -215,22 +217,14 @@ struct residual_source {
   xsimd::batch<float, Arch> load(std::int64_t i) const {
     const xsimd::batch<float, Arch> h = element_traits<Element>::template load<Arch>(x + i) +
                                         element_traits<Element>::template load<Arch>(residual + i);
-    if constexpr (HasBias) {
-      return h + xsimd::batch<float, Arch>::load_unaligned(bias + i);
-    } else {
-      return h;
-    }
+    return bias != nullptr ? h + xsimd::batch<float, Arch>::load_unaligned(bias + i) : h;
   }
   float at(std::int64_t i) const {
     const float h = to_float(x[i]) + to_float(residual[i]);
-    if constexpr (HasBias) {
-      return h + bias[i];
-    } else {
-      return h;
-    }
+    return bias != nullptr ? h + bias[i] : h;
   }
   residual_source advanced(std::int64_t k) const {
-    return residual_source{x + k, residual + k, HasBias ? bias + k : bias};
+    return residual_source{x + k, residual + k, bias != nullptr ? bias + k : nullptr};
   }
 };
 

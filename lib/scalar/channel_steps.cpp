@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "scalar/normalize.hpp"
+#include "simdnorm/half_float.h"
 #include "statistics/activation_sets.hpp"
+#include "statistics/set_moments.hpp"
 
 namespace simdnorm::scalar {
 
@@ -33,12 +35,32 @@ std::vector<statistics::set_moments> channel_steps::instance_moments(const float
   return instances;
 }
 
-void channel_steps::normalize(const float* x, const shape& s,
+void channel_steps::normalize(const void* x, const shape& s,
                               const std::vector<statistics::set_normalizer>& sets,
-                              bool per_instance, const float* gamma, const float* beta, float* y,
-                              activation act) const {
-  scalar::normalize(x, y, s, sets, set_map{per_instance ? s.c : 0, 1}, gamma, beta);
-  activate(y, s.n * s.c * s.spatial, act);
+                              bool per_instance, const float* gamma, const float* beta, void* y,
+                              activation act, dtype type) const {
+  const std::int64_t count = s.n * s.c * s.spatial;
+  const set_map map{per_instance ? s.c : 0, 1};
+  if (type == dtype::float32) {
+    scalar::normalize(static_cast<const float*>(x), static_cast<float*>(y), s, sets, map, gamma,
+                      beta);
+    activate(static_cast<float*>(y), count, act);
+    return;
+  }
+  // 16-bit tensors: widened into float32, normalised, rounded back; both
+  // buffers allocated before anything is written.
+  std::vector<float> wide(static_cast<std::size_t>(count)), out(static_cast<std::size_t>(count));
+  const statistics::set_values values{type, x, nullptr, nullptr, count};
+  for (std::int64_t i = 0; i < count; ++i) wide[i] = values.at(i);
+  scalar::normalize(wide.data(), out.data(), s, sets, map, gamma, beta);
+  activate(out.data(), count, act);
+  for (std::int64_t i = 0; i < count; ++i) {
+    if (type == dtype::bfloat16) {
+      static_cast<bfloat16*>(y)[i] = bfloat16{sn_bfloat16_from_float(out[i])};
+    } else {
+      static_cast<float16*>(y)[i] = float16{sn_float16_from_float(out[i])};
+    }
+  }
 }
 
 void activate(float* y, std::int64_t count, activation act) {

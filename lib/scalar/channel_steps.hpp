@@ -20,11 +20,11 @@ struct channel_steps {
   // Moments of every (n, c) over the spatial positions, index n * c_total + c.
   std::vector<statistics::set_moments> instance_moments(const float* x, const shape& s) const;
   // y = ((x - hi) - lo) * (rstd * gamma) + beta, one set per channel, or per
-  // (n, c) at n * c_total + c when per_instance; then act of it.
-  void normalize(const float* x, const shape& s,
-                 const std::vector<statistics::set_normalizer>& sets, bool per_instance,
-                 const float* gamma, const float* beta, float* y,
-                 activation act = activation::none) const;
+  // (n, c) at n * c_total + c when per_instance; then act of it. x and y
+  // hold elements of type.
+  void normalize(const void* x, const shape& s, const std::vector<statistics::set_normalizer>& sets,
+                 bool per_instance, const float* gamma, const float* beta, void* y,
+                 activation act = activation::none, dtype type = dtype::float32) const;
 };
 
 // y[i] = act(y[i]) for count values, as the scalar path applies a fused

@@ -180,10 +180,10 @@ std::vector<statistics::set_moments> channel_steps::group_moments(const float* x
   return nhwc_moments(path_, x, s, s.spatial, s.c / groups);
 }
 
-void channel_steps::normalize(const float* x, const shape& s,
+void channel_steps::normalize(const void* x, const shape& s,
                               const std::vector<statistics::set_normalizer>& sets,
-                              bool per_instance, const float* gamma, const float* beta, float* y,
-                              activation act) const {
+                              bool per_instance, const float* gamma, const float* beta, void* y,
+                              activation act, dtype type) const {
   SIMDNORM_DEBUG_ASSERT(sets.size() == static_cast<std::size_t>(per_instance ? s.n * s.c : s.c));
   // 64-byte aligned: every AVX-512 load of a row of factors then stays in
   // one cache line (a heap vector's 16 bytes left most of them split, and
@@ -231,7 +231,8 @@ void channel_steps::normalize(const float* x, const shape& s,
       y,
       halved,
       stream_output(2 * elements * static_cast<std::int64_t>(sizeof(float))),
-      act};
+      act,
+      type};
   const bool planes = s.layout == layout::nchw;
   run_items(path_, kernels::channel_affine_kernel{}, args, planes ? s.n * s.c : s.n * s.spatial,
             elements);

@@ -34,11 +34,10 @@ class channel_steps {
   // (n, c) at n * c_total + c when per_instance. Evaluated as
   // (x - hi) * scale + (beta - lo * scale), one fused multiply-add
   // (kernels/normalize-inl.hpp).
-  // Then act of it.
-  void normalize(const float* x, const shape& s,
-                 const std::vector<statistics::set_normalizer>& sets, bool per_instance,
-                 const float* gamma, const float* beta, float* y,
-                 activation act = activation::none) const;
+  // Then act of it; x and y hold elements of type.
+  void normalize(const void* x, const shape& s, const std::vector<statistics::set_normalizer>& sets,
+                 bool per_instance, const float* gamma, const float* beta, void* y,
+                 activation act = activation::none, dtype type = dtype::float32) const;
 
  private:
   const dispatch::path& path_;

@@ -1,0 +1,122 @@
+// Batch-norm inference on bfloat16 and float16 activations, with and without
+// an activation, in both layouts: every output against the correctly rounded
+// 16-bit value of the float64 result computed from the same (already
+// rounded) inputs, as tests/typed_rows_test.cpp does for the row norms; NaN
+// and Inf kept; the bits independent of the thread count. Every instruction
+// set through the per-ISA ctest entries.
+#include <gtest/gtest.h>
+#include <tbb/task_arena.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "half_float_support.hpp"
+#include "reference/reference.hpp"
+#include "simdnorm/simdnorm.hpp"
+#include "test_support.hpp"
+
+namespace simdnorm::testing {
+namespace {
+
+double activated(activation act, double v) {
+  if (act == activation::relu) return v < 0.0 ? 0.0 : v;
+  if (act == activation::silu) return v / (1.0 + std::exp(-v));
+  return v;
+}
+
+struct bn_problem {
+  dtype type;
+  shape s;
+  std::vector<bits16> x;
+  std::vector<float> running_mean, running_var, gamma, beta;
+};
+
+bn_problem make_problem(dtype type, const shape& s, std::uint32_t seed) {
+  return bn_problem{type,
+                    s,
+                    rounded(type, normal(element_count(s), seed, 0.5f, 2.0f)),
+                    normal(s.c, seed + 1, 0.4f, 0.5f),
+                    uniform(s.c, seed + 2, 0.5f, 4.0f),
+                    normal(s.c, seed + 3, 1.0f, 0.3f),
+                    normal(s.c, seed + 4, 0.0f, 0.5f)};
+}
+
+std::vector<bits16> run(const bn_problem& p, activation act) {
+  std::vector<bits16> y(p.x.size(), 0x7fff);
+  batch_norm_inference(p.type, p.x.data(), p.s, p.running_mean.data(), p.running_var.data(),
+                       p.gamma.data(), p.beta.data(), 1e-5f, act, y.data());
+  return y;
+}
+
+std::vector<double> reference_of(const bn_problem& p, activation act) {
+  std::vector<float> wide;
+  for (bits16 h : p.x) wide.push_back(to_float(p.type, h));
+  std::vector<double> ref =
+      reference::batch_norm_inference(wide.data(), p.s, p.running_mean.data(), p.running_var.data(),
+                                      p.gamma.data(), p.beta.data(), 1e-5f);
+  for (double& v : ref) v = activated(act, v);
+  return ref;
+}
+
+TEST(TypedChannels, BatchNormInferenceOutputsAreCorrectlyRoundedOrOneUlpAway) {
+  for (const dtype type : {dtype::bfloat16, dtype::float16}) {
+    rounding_tally tally;
+    for (const layout l : {layout::nchw, layout::nhwc}) {
+      for (const shape& s : {shape{2, 3, 7, l}, shape{1, 40, 33, l}, shape{3, 70, 5, l},
+                             shape{2, 64, 784, l}, shape{1, 17, 1, l}}) {
+        const bn_problem p = make_problem(type, s, 5u + static_cast<unsigned>(s.c));
+        for (const activation act : {activation::none, activation::relu, activation::silu}) {
+          tally.add(type, run(p, act), reference_of(p, act),
+                    std::string(name_of(type)) + " c " + std::to_string(s.c) + " layout " +
+                        std::to_string(static_cast<int>(l)) + " act " +
+                        std::to_string(static_cast<int>(act)));
+        }
+      }
+    }
+    std::printf(
+        "batch norm inference, %s on %s: %lld of %lld exactly rounded, worst %lld ulp; "
+        "%lld cancellations below 2^-10 (absolute %.2g)\n",
+        name_of(type), active_isa(), static_cast<long long>(tally.exact),
+        static_cast<long long>(tally.compared), static_cast<long long>(tally.worst_ulps),
+        static_cast<long long>(tally.cancellations), tally.cancellation_error);
+    EXPECT_LE(tally.worst_ulps, 1) << tally.worst_case;
+    EXPECT_LE(tally.cancellation_error, 1e-6);
+    EXPECT_GE(static_cast<double>(tally.exact), 0.99 * static_cast<double>(tally.compared));
+  }
+}
+
+TEST(TypedChannels, NaNAndInfInputsStayNaNAndInf) {
+  for (const dtype type : {dtype::bfloat16, dtype::float16}) {
+    for (const layout l : {layout::nchw, layout::nhwc}) {
+      bn_problem p = make_problem(type, shape{1, 20, 9, l}, 3u);
+      p.gamma.assign(20, 1.0f);
+      p.x[4] = from_float(type, NAN);
+      p.x[5] = from_float(type, INFINITY);
+      p.x[6] = from_float(type, -INFINITY);
+      const std::vector<bits16> y = run(p, activation::none);
+      EXPECT_TRUE(std::isnan(to_float(type, y[4])));
+      EXPECT_EQ(to_float(type, y[5]), INFINITY);
+      EXPECT_EQ(to_float(type, y[6]), -INFINITY);
+    }
+  }
+}
+
+TEST(TypedChannels, BitsDoNotDependOnTheThreadCount) {
+  for (const dtype type : {dtype::bfloat16, dtype::float16}) {
+    for (const layout l : {layout::nchw, layout::nhwc}) {
+      const bn_problem p = make_problem(type, shape{4, 64, 3136, l}, 8u);
+      std::vector<std::vector<bits16>> results;
+      for (const int threads : {1, 2, 4}) {
+        tbb::task_arena arena(threads);
+        arena.execute([&] { results.push_back(run(p, activation::silu)); });
+      }
+      EXPECT_EQ(results[1], results[0]);
+      EXPECT_EQ(results[2], results[0]);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace simdnorm::testing
