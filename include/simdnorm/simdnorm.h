@@ -228,17 +228,18 @@ SIMDNORM_API sn_status sn_instance_norm_typed(sn_dtype dtype, const void* x, sn_
                                               const float* gamma, const float* beta, float eps,
                                               sn_activation activation, void* y, float* mean,
                                               float* rstd);
-SIMDNORM_API sn_status sn_batch_norm_inference_typed(sn_dtype dtype, const void* x,
-                                                     sn_shape shape, const float* running_mean,
-                                                     const float* running_var,
-                                                     const float* gamma, const float* beta,
-                                                     float eps, sn_activation activation,
-                                                     void* y);
-SIMDNORM_API sn_status sn_batch_norm_training_typed(
-    sn_dtype dtype, const void* x, sn_shape shape, float* running_mean, float* running_var,
-    const float* gamma, const float* beta, float momentum, float eps,
-    sn_running_var running_var_kind, sn_activation activation, void* y, float* save_mean,
-    float* save_rstd);
+SIMDNORM_API sn_status sn_batch_norm_inference_typed(sn_dtype dtype, const void* x, sn_shape shape,
+                                                     const float* running_mean,
+                                                     const float* running_var, const float* gamma,
+                                                     const float* beta, float eps,
+                                                     sn_activation activation, void* y);
+SIMDNORM_API sn_status sn_batch_norm_training_typed(sn_dtype dtype, const void* x, sn_shape shape,
+                                                    float* running_mean, float* running_var,
+                                                    const float* gamma, const float* beta,
+                                                    float momentum, float eps,
+                                                    sn_running_var running_var_kind,
+                                                    sn_activation activation, void* y,
+                                                    float* save_mean, float* save_rstd);
 
 /* ---- instance norm and group norm --------------------------------------- */
 
