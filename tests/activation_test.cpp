@@ -22,14 +22,8 @@
 namespace simdnorm::testing {
 namespace {
 
-double activated(activation act, double v) {
-  if (act == activation::relu) return v < 0.0 ? 0.0 : v;
-  if (act == activation::silu) return v / (1.0 + std::exp(-v));
-  return v;
-}
-
 std::vector<double> activated(activation act, std::vector<double> v) {
-  for (double& e : v) e = activated(act, e);
+  for (double& e : v) e = reference_activation(act, e);
   return v;
 }
 

@@ -20,12 +20,6 @@
 namespace simdnorm::testing {
 namespace {
 
-double activated(activation act, double v) {
-  if (act == activation::relu) return v < 0.0 ? 0.0 : v;
-  if (act == activation::silu) return v / (1.0 + std::exp(-v));
-  return v;
-}
-
 struct bn_problem {
   dtype type;
   shape s;
@@ -56,7 +50,7 @@ std::vector<double> reference_of(const bn_problem& p, activation act) {
   std::vector<double> ref =
       reference::batch_norm_inference(wide.data(), p.s, p.running_mean.data(), p.running_var.data(),
                                       p.gamma.data(), p.beta.data(), 1e-5f);
-  for (double& v : ref) v = activated(act, v);
+  for (double& v : ref) v = reference_activation(act, v);
   return ref;
 }
 

@@ -7,9 +7,9 @@
 #include "dispatch/implementation.hpp"
 #include "dispatch/verbose.hpp"
 #include "kernels/contiguous_set_kernels.hpp"
+#include "scalar/channel_steps.hpp"
 #include "scalar/methods.hpp"
 #include "schedule/contiguous_sets.hpp"
-#include "simdnorm/half_float.h"
 #include "simdnorm/simdnorm.hpp"
 #include "statistics/set_moments.hpp"
 #include "validation/arguments.hpp"
@@ -45,20 +45,6 @@ bool is_plain_float32(const row_call& a) {
   return a.type == dtype::float32 && a.residual == nullptr;
 }
 
-void store_element(dtype type, void* tensor, std::int64_t i, float value) {
-  switch (type) {
-    case dtype::bfloat16:
-      static_cast<bfloat16*>(tensor)[i] = bfloat16{sn_bfloat16_from_float(value)};
-      return;
-    case dtype::float16:
-      static_cast<float16*>(tensor)[i] = float16{sn_float16_from_float(value)};
-      return;
-    case dtype::float32:
-      break;
-  }
-  static_cast<float*>(tensor)[i] = value;
-}
-
 // The scalar path of a typed or fused call: each row's h widened into a
 // float32 row, the float32 scalar norm of it, then y (and sum) rounded from
 // it. The two rows are allocated before anything is written.
@@ -82,8 +68,8 @@ void scalar_typed_rows(const row_call& a) {
     void* y_row = static_cast<char*>(a.y) + r * a.d * bytes;
     void* sum_row = a.sum != nullptr ? static_cast<char*>(a.sum) + r * a.d * bytes : nullptr;
     for (std::int64_t i = 0; i < a.d; ++i) {
-      if (sum_row != nullptr) store_element(a.type, sum_row, i, h[i]);
-      store_element(a.type, y_row, i, out[i]);
+      if (sum_row != nullptr) scalar::store_element(a.type, sum_row, i, h[i]);
+      scalar::store_element(a.type, y_row, i, out[i]);
     }
   }
 }

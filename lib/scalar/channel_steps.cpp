@@ -54,13 +54,21 @@ void channel_steps::normalize(const void* x, const shape& s,
   for (std::int64_t i = 0; i < count; ++i) wide[i] = values.at(i);
   scalar::normalize(wide.data(), out.data(), s, sets, map, gamma, beta);
   activate(out.data(), count, act);
-  for (std::int64_t i = 0; i < count; ++i) {
-    if (type == dtype::bfloat16) {
-      static_cast<bfloat16*>(y)[i] = bfloat16{sn_bfloat16_from_float(out[i])};
-    } else {
-      static_cast<float16*>(y)[i] = float16{sn_float16_from_float(out[i])};
-    }
+  for (std::int64_t i = 0; i < count; ++i) store_element(type, y, i, out[i]);
+}
+
+void store_element(dtype type, void* tensor, std::int64_t i, float value) {
+  switch (type) {
+    case dtype::bfloat16:
+      static_cast<bfloat16*>(tensor)[i] = bfloat16{sn_bfloat16_from_float(value)};
+      return;
+    case dtype::float16:
+      static_cast<float16*>(tensor)[i] = float16{sn_float16_from_float(value)};
+      return;
+    case dtype::float32:
+      break;
   }
+  static_cast<float*>(tensor)[i] = value;
 }
 
 void activate(float* y, std::int64_t count, activation act) {

@@ -31,6 +31,10 @@ struct channel_steps {
 // activation.
 void activate(float* y, std::int64_t count, activation act);
 
+// tensor[i] = value rounded to the tensor's element type: how the scalar
+// path stores a 16-bit output (statistics::set_values::at reads one).
+void store_element(dtype type, void* tensor, std::int64_t i, float value);
+
 }  // namespace simdnorm::scalar
 
 #endif  // SIMDNORM_LIB_SCALAR_CHANNEL_STEPS_HPP_
