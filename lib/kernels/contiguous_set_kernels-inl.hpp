@@ -109,7 +109,6 @@ struct staged_io {
   std::int64_t base;
   Element* y;
   Element* sum;
-  activation act;
 
   float_source source(std::int64_t offset, std::int64_t) const {
     return float_source{staged_values + (offset - base)};
@@ -119,9 +118,8 @@ struct staged_io {
     return summing_source<float_source, Element>{source(offset, feature),
                                                  sum != nullptr ? sum + offset : nullptr};
   }
-  chosen_activation_sink<element_sink<Element>, Arch> sink(std::int64_t offset) const {
-    return chosen_activation_sink<element_sink<Element>, Arch>{element_sink<Element>{y + offset},
-                                                               act};
+  element_sink<Element> sink(std::int64_t offset) const {
+    return element_sink<Element>{y + offset};
   }
   statistics::set_values values(std::int64_t offset, std::int64_t, std::int64_t length) const {
     return statistics::set_values{dtype::float32, staged_values + (offset - base), nullptr, nullptr,
@@ -441,8 +439,7 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
           for (; i + width <= d; i += width) h.template load<Arch>(i).store_unaligned(row + i);
           for (; i < d; ++i) row[i] = h.at(i);
         }
-        group_of_sets<Arch>(a,
-                            staged_io<Arch, element>{io.x, staged, start * d, io.y, io.sum, io.act},
+        group_of_sets<Arch>(a, staged_io<Arch, element>{io.x, staged, start * d, io.y, io.sum},
                             start, end, last, normalizers);
       }
       return;
