@@ -45,15 +45,17 @@ struct running_statistics {
 
 // The data's own per-channel statistics (float64, rounded; biased variance),
 // so that inference outputs are O(1) on every data family.
+// The variance goes through rstd and back, as it did when these came from
+// the training reference, so that inputs keep their bits across revisions
+// (scripts/compare-outputs.sh compares builds on the same inputs).
 running_statistics running_statistics_of(const std::vector<float>& x, const shape& s) {
-  const reference::trained stats = reference::batch_norm_training(
-      x.data(), s, nullptr, nullptr, nullptr, nullptr, momentum, eps, running_var_kind::biased);
+  const std::vector<reference::set_stats> batch = reference::batch_stats(x.data(), s);
   running_statistics running;
-  running.mean.resize(stats.save_mean.size());
-  running.var.resize(stats.save_rstd.size());
-  for (std::size_t i = 0; i < stats.save_mean.size(); ++i) {
-    running.mean[i] = static_cast<float>(stats.save_mean[i]);
-    const double rstd = stats.save_rstd[i];
+  running.mean.resize(batch.size());
+  running.var.resize(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    running.mean[i] = static_cast<float>(batch[i].mean);
+    const double rstd = reference::rstd_of(batch[i].var, eps);
     // A constant channel's 1 / rstd^2 - eps rounds to about -1e-21, not 0:
     // clamped, since a negative running variance is an invalid argument (a
     // NaN one, from NaN data, is kept: it is data).
@@ -73,6 +75,9 @@ std::vector<float> rounded(const std::vector<double>& values) {
   return std::vector<float>(values.begin(), values.end());
 }
 
+// An output the call only writes: it starts as zeros.
+bool is_pure_output(const buffer& b) { return is_output(b.kind) && b.kind != role::in_out; }
+
 // The initial values of a call's buffers. The statistics of the data, a pass
 // over the whole tensor, are taken once for the buffers that share them.
 class initial_values {
@@ -82,7 +87,7 @@ class initial_values {
 
   std::vector<float> operator()(const buffer& b) {
     const std::int64_t count = methods::size_of(b.size, p_);
-    if (is_output(b.kind) && b.kind != role::in_out) {
+    if (is_pure_output(b)) {
       return std::vector<float>(static_cast<std::size_t>(count), 0.0f);
     }
     switch (b.holds) {
@@ -239,7 +244,8 @@ std::size_t index_of(const methods::method& m, methods::member field) {
 
 bool passed(const buffer& b) { return !b.optional || b.benchmarked; }
 
-std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<float>& x) {
+std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<float>& x,
+                                     reference_cache* cache) {
   auto call = std::make_shared<case_call>();
   const methods::method& m = method_of(spec);
   call->method = &m;
@@ -254,6 +260,7 @@ std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<fl
   args.kind = running_var_kind::unbiased;
   args.weights = mixing;
   call->owned.resize(m.buffers.size());
+  const bool cached = cache != nullptr && cache->initial != nullptr;
   initial_values values(m, args.p, x);
   for (std::size_t i = 0; i < m.buffers.size(); ++i) {
     const buffer& b = m.buffers[i];
@@ -262,8 +269,18 @@ std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<fl
       args.*b.field = const_cast<float*>(x.data());  // read only
       continue;
     }
-    call->owned[i] = values(b);
+    call->owned[i] = cached && !is_pure_output(b) ? cache->initial->at(i) : values(b);
     args.*b.field = call->owned[i].data();
+  }
+  if (cache != nullptr && !cached) {
+    auto initial = std::make_shared<std::vector<std::vector<float>>>(m.buffers.size());
+    for (std::size_t i = 0; i < m.buffers.size(); ++i) {
+      const buffer& b = m.buffers[i];
+      if (passed(b) && !is_pure_output(b)) {
+        (*initial)[i] = call->owned[i];
+      }
+    }
+    cache->initial = std::move(initial);
   }
   return call;
 }

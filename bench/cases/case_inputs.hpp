@@ -43,8 +43,10 @@ struct case_call {
 };
 
 // Throws std::invalid_argument for an unknown method or layout, or an x
-// whose size is not the case's.
-std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<float>& x);
+// whose size is not the case's. With a cache, the initial values are
+// computed by the first call only (x must then be the same for every call).
+std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<float>& x,
+                                     reference_cache* cache = nullptr);
 
 // How many floats the call's buffer at field holds; throws std::logic_error
 // when the method has no such buffer.

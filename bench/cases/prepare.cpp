@@ -70,9 +70,9 @@ std::int64_t minimum_traffic_bytes(const case_spec& spec) {
 }
 
 prepared_call prepare(const case_spec& spec, const std::vector<float>& x, reference_cache* cache) {
-  const std::shared_ptr<case_call> call = fill_call(spec, x);
-  const methods::method& m = *call->method;
   reference_cache local;
+  const std::shared_ptr<case_call> call = fill_call(spec, x, cache != nullptr ? cache : &local);
+  const methods::method& m = *call->method;
   const auto expected = reference_of(*call, cache != nullptr ? *cache : local);
   m.cpp(call->args);
   prepared_call prepared;

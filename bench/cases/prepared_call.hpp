@@ -56,6 +56,11 @@ struct reference_cache {
   // Per buffer index of the method, the float64 standard deviation of each
   // set a mean output is taken over; filled on first use, empty elsewhere.
   std::shared_ptr<const std::vector<std::vector<double>>> spreads;
+  // Per buffer index, the initial values of the buffers a call reads or
+  // updates (not x, not pure outputs), copied into each call: the running
+  // statistics of inference are a float64 pass over the data, which the
+  // accuracy gate would otherwise repeat for every path.
+  std::shared_ptr<const std::vector<std::vector<float>>> initial;
 };
 
 // Throws std::invalid_argument for an unknown method, and whatever simdnorm
