@@ -214,12 +214,11 @@ SIMDNORM_API sn_status sn_add_rms_norm(sn_dtype dtype, const void* x, const void
                                        const float* gamma, const float* beta, float eps, void* y,
                                        void* sum, float* rstd);
 
-/* Group norm, instance norm and batch norm followed by an activation, one
- * pass over memory: y = activation(the plain call's y). dtype: every type
- * for batch-norm inference; only SN_DTYPE_FLOAT32 for now for the others,
- * which refuse bfloat16 and float16 as an invalid argument ("dtype") until
- * their statistics kernels read them. Otherwise the plain calls' arguments
- * and rules. */
+/* Group norm, instance norm and batch norm on activations of dtype, followed
+ * by an activation, one pass over memory: y = activation(the plain call's y).
+ * Statistics, running statistics, gamma and beta stay float32; a 16-bit call
+ * computes what the float32 call computes on the widened x and rounds y once.
+ * Otherwise the plain calls' arguments and rules. */
 SIMDNORM_API sn_status sn_group_norm_typed(sn_dtype dtype, const void* x, sn_shape shape,
                                            int64_t groups, const float* gamma, const float* beta,
                                            float eps, sn_activation activation, void* y,

@@ -139,9 +139,8 @@ SIMDNORM_API void batch_norm_training(const float* x, const shape& s, float* run
                                       float momentum, float eps, running_var_kind kind, float* y,
                                       float* save_mean, float* save_rstd);
 
-// The same followed by an activation, y = act(plain y), in one pass; every
-// dtype for inference, float32 only for now for training (simdnorm.h,
-// sn_batch_norm_inference_typed).
+// The same on activations of type, followed by an activation, y = act(plain
+// y), in one pass (simdnorm.h, sn_batch_norm_inference_typed).
 SIMDNORM_API void batch_norm_inference(dtype type, const void* x, const shape& s,
                                        const float* running_mean, const float* running_var,
                                        const float* gamma, const float* beta, float eps,
@@ -235,8 +234,8 @@ SIMDNORM_API void group_norm(const float* x, const shape& s, std::int64_t groups
                              const float* gamma, const float* beta, float eps, float* y,
                              float* mean, float* rstd);
 
-// The same followed by an activation, y = act(plain y), in one pass; float32
-// only for now (simdnorm.h, sn_group_norm_typed).
+// The same on activations of type, followed by an activation, y = act(plain
+// y), in one pass (simdnorm.h, sn_group_norm_typed).
 SIMDNORM_API void group_norm(dtype type, const void* x, const shape& s, std::int64_t groups,
                              const float* gamma, const float* beta, float eps, activation act,
                              void* y, float* mean, float* rstd);

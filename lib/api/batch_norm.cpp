@@ -7,6 +7,7 @@
 
 #include "api/channel_implementations.hpp"
 #include "dispatch/verbose.hpp"
+#include "kernels/contiguous_set_kernels.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "statistics/normalizer.hpp"
 #include "statistics/running_statistics.hpp"
@@ -23,7 +24,7 @@ namespace {
 // save_rstd unused.
 struct training_call {
   bool mean_only;
-  const float* x;
+  const void* x;  // elements of type, as y
   shape s;
   float* running_mean;
   float* running_var;
@@ -32,10 +33,11 @@ struct training_call {
   float momentum;
   float eps;
   running_var_kind kind;
-  float* y;
+  void* y;
   float* save_mean;
   float* save_rstd;
   activation act = activation::none;
+  dtype type = dtype::float32;
 };
 
 std::string describe(const training_call& call) { return dispatch::describe_activation(call.s); }
@@ -43,7 +45,7 @@ std::string describe(const training_call& call) { return dispatch::describe_acti
 struct train {
   template <class Steps>
   void operator()(const Steps& steps, const training_call& a) const {
-    const std::vector<statistics::set_moments> channels = steps.batch_moments(a.x, a.s);
+    const std::vector<statistics::set_moments> channels = steps.batch_moments(a.x, a.s, a.type);
     std::vector<statistics::set_normalizer> sets(channels.size());
     for (std::size_t c = 0; c < channels.size(); ++c) {
       if (a.mean_only) {
@@ -53,7 +55,8 @@ struct train {
         sets[c] = statistics::normalizer_of(channels[c].mean, channels[c].variance(), a.eps);
       }
     }
-    steps.normalize(a.x, a.s, sets, false, a.mean_only ? nullptr : a.gamma, a.beta, a.y, a.act);
+    steps.normalize(a.x, a.s, sets, false, a.mean_only ? nullptr : a.gamma, a.beta, a.y, a.act,
+                    a.type);
     for (std::size_t c = 0; c < channels.size(); ++c) {
       if (a.save_mean != nullptr) a.save_mean[c] = static_cast<float>(channels[c].mean);
       if (a.save_rstd != nullptr) a.save_rstd[c] = sets[c].rstd;
@@ -94,7 +97,7 @@ void batch_norm_inference(dtype type, const void* untyped_x, const shape& s,
   check.not_null(running_var, "running_var");
   check.not_null(y, "y");
   check.eps(eps);
-  const std::int64_t bytes = type == dtype::float32 ? 4 : 2;
+  const std::int64_t bytes = kernels::element_bytes(type);
   check.no_overlap({{x, count, "x", role::primary_input, bytes},
                     {y, count, "y", role::primary_output, bytes},
                     {running_mean, s.c, "running_mean", role::input},
@@ -124,10 +127,10 @@ void batch_norm_training(dtype type, const void* untyped_x, const shape& s, floa
                          float eps, running_var_kind kind, activation act, void* untyped_y,
                          float* save_mean, float* save_rstd) {
   const validation::checker check("batch_norm_training");
-  check.float32_only(type);
+  check.element_type(type);
   check.activation_kind(act);
-  const auto* x = static_cast<const float*>(untyped_x);
-  auto* y = static_cast<float*>(untyped_y);
+  const void* x = untyped_x;
+  void* y = untyped_y;
   const std::int64_t count = check.activation(s);
   check.not_null(x, "x");
   check.not_null(y, "y");
@@ -139,8 +142,9 @@ void batch_norm_training(dtype type, const void* untyped_x, const shape& s, floa
                std::to_string(static_cast<int>(kind)));
   }
   check.several_values_per_channel(s);
-  check.no_overlap({{x, count, "x", role::primary_input},
-                    {y, count, "y", role::primary_output},
+  const std::int64_t bytes = kernels::element_bytes(type);
+  check.no_overlap({{x, count, "x", role::primary_input, bytes},
+                    {y, count, "y", role::primary_output, bytes},
                     {running_mean, s.c, "running_mean", role::in_out},
                     {running_var, s.c, "running_var", role::in_out},
                     {gamma, s.c, "gamma", role::input},
@@ -148,7 +152,7 @@ void batch_norm_training(dtype type, const void* untyped_x, const shape& s, floa
                     {save_mean, s.c, "save_mean", role::output},
                     {save_rstd, s.c, "save_rstd", role::output}});
   run_training("batch_norm_training", {false, x, s, running_mean, running_var, gamma, beta,
-                                       momentum, eps, kind, y, save_mean, save_rstd, act});
+                                       momentum, eps, kind, y, save_mean, save_rstd, act, type});
 }
 
 void batch_norm_mean_only_training(const float* x, const shape& s, float* running_mean,

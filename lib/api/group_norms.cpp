@@ -24,16 +24,17 @@ using validation::role;
 namespace {
 
 struct group_call {
-  const float* x;
+  const void* x;  // elements of type, as y
   shape s;
   std::int64_t groups;
   const float* gamma;
   const float* beta;
   float eps;
-  float* y;
+  void* y;
   float* mean;
   float* rstd;
   activation act;
+  dtype type;
 };
 
 std::string describe(const group_call& call) {
@@ -56,6 +57,7 @@ void nchw_sets(const group_call& a, const dispatch::path& p) {
                                      a.mean,
                                      a.rstd};
   args.act = a.act;
+  args.type = a.type;
   schedule::normalize_contiguous_sets(p, args, sets);
 }
 
@@ -65,14 +67,15 @@ void nchw_sets(const group_call& a, const dispatch::path& p) {
 void nhwc_channels(const group_call& a, const dispatch::path& p) {
   const schedule::channel_steps steps(p);
   const std::int64_t width = a.s.c / a.groups;
-  const std::vector<statistics::set_moments> groups = steps.group_moments(a.x, a.s, a.groups);
+  const std::vector<statistics::set_moments> groups =
+      steps.group_moments(a.x, a.s, a.groups, a.type);
   std::vector<statistics::set_normalizer> per_instance(static_cast<std::size_t>(a.s.n * a.s.c));
   for (std::int64_t set = 0; set < a.s.n * a.groups; ++set) {
     const statistics::set_normalizer normalizer =
         statistics::normalizer_of(groups[set].mean, groups[set].variance(), a.eps);
     std::fill_n(per_instance.begin() + set * width, width, normalizer);
   }
-  steps.normalize(a.x, a.s, per_instance, true, a.gamma, a.beta, a.y, a.act);
+  steps.normalize(a.x, a.s, per_instance, true, a.gamma, a.beta, a.y, a.act, a.type);
   // The statistics outputs last: normalize allocates before it writes y,
   // and nothing after its first write can fail. hi is the group's mean
   // rounded to float.
@@ -88,8 +91,8 @@ constexpr dispatch::implementation<group_call> implementations[] = {
     {"nhwc_channels", api::unless_vector_in<group_call, layout::nhwc>, nhwc_channels},
     {"scalar", dispatch::takes_every_call<group_call>,
      [](const group_call& a, const dispatch::path&) {
-       scalar::group_norm(a.x, a.s, a.groups, a.gamma, a.beta, a.eps, a.y, a.mean, a.rstd);
-       scalar::activate(a.y, a.s.n * a.s.c * a.s.spatial, a.act);
+       scalar::group_norm(a.type, a.x, a.s, a.groups, a.gamma, a.beta, a.eps, a.act, a.y, a.mean,
+                          a.rstd);
      }},
 };
 
@@ -99,10 +102,10 @@ void checked_group_norm(const char* function, dtype type, const void* untyped_x,
                         std::int64_t groups, const float* gamma, const float* beta, float eps,
                         activation act, void* untyped_y, float* mean, float* rstd) {
   const validation::checker check(function);
-  check.float32_only(type);
+  check.element_type(type);
   check.activation_kind(act);
-  const auto* x = static_cast<const float*>(untyped_x);
-  auto* y = static_cast<float*>(untyped_y);
+  const void* x = untyped_x;
+  void* y = untyped_y;
   const std::int64_t count = check.activation(s);
   check.positive(groups, "groups");
   if (s.c % groups != 0) {
@@ -113,14 +116,16 @@ void checked_group_norm(const char* function, dtype type, const void* untyped_x,
   check.not_null(y, "y");
   check.eps(eps);
   const std::int64_t sets = s.n * groups;
-  check.no_overlap({{x, count, "x", role::primary_input},
-                    {y, count, "y", role::primary_output},
+  const std::int64_t bytes = kernels::element_bytes(type);
+  check.no_overlap({{x, count, "x", role::primary_input, bytes},
+                    {y, count, "y", role::primary_output, bytes},
                     {gamma, s.c, "gamma", role::input},
                     {beta, s.c, "beta", role::input},
                     {mean, sets, "mean", role::output},
                     {rstd, sets, "rstd", role::output}});
-  dispatch::run_first_accepting(function, implementations,
-                                group_call{x, s, groups, gamma, beta, eps, y, mean, rstd, act});
+  dispatch::run_first_accepting(
+      function, implementations,
+      group_call{x, s, groups, gamma, beta, eps, y, mean, rstd, act, type});
 }
 
 }  // namespace

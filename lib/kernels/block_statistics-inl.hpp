@@ -13,6 +13,7 @@
 
 #include "kernels/element_io-inl.hpp"
 #include "kernels/multiply_add-inl.hpp"
+#include "kernels/typed_io-inl.hpp"
 #include "statistics/set_chunks.hpp"
 #include "statistics/set_moments.hpp"
 
@@ -260,12 +261,12 @@ statistics::set_moments set_statistics_of(Source x, const statistics::set_values
   return statistics::finish_statistics(state, safe, shift, values, kind);
 }
 
-// Moments (count, mean, m2) of a contiguous run.
-template <class Arch>
-statistics::set_moments run_moments(const float* x, std::int64_t length) {
-  return set_statistics_of<Arch>(
-      float_source{x}, statistics::set_values{dtype::float32, x, nullptr, nullptr, length},
-      statistics::set_statistic::moments);
+// Moments (count, mean, m2) of a contiguous run of Element.
+template <class Arch, class Element>
+statistics::set_moments run_moments(const Element* x, std::int64_t length) {
+  return set_statistics_of<Arch>(element_source<Element>{x},
+                                 statistics::set_values{dtype_of(x), x, nullptr, nullptr, length},
+                                 statistics::set_statistic::moments);
 }
 
 }  // namespace

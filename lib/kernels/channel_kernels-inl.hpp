@@ -18,22 +18,42 @@
 
 namespace simdnorm::kernels {
 
+namespace {
+
+// Runs body(x) with the call's x as a pointer to its element type.
+template <class Body>
+void with_elements(dtype type, const void* x, Body&& body) {
+  switch (type) {
+    case dtype::bfloat16:
+      return body(static_cast<const bfloat16*>(x));
+    case dtype::float16:
+      return body(static_cast<const float16*>(x));
+    case dtype::float32:
+      break;
+  }
+  body(static_cast<const float*>(x));
+}
+
+}  // namespace
+
 template <class Arch>
 void nchw_channel_moments_kernel::operator()(Arch, const channel_moments_args& a,
                                              std::int64_t first, std::int64_t last) const {
   SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
-  for (std::int64_t i = first; i < last; ++i) {
-    if (a.per_instance) {
-      a.sets[i] = run_moments<Arch>(a.x + i * a.s.spatial, a.s.spatial);
-      continue;
+  with_elements(a.type, a.x, [&](const auto* x) {
+    for (std::int64_t i = first; i < last; ++i) {
+      if (a.per_instance) {
+        a.sets[i] = run_moments<Arch>(x + i * a.s.spatial, a.s.spatial);
+        continue;
+      }
+      statistics::set_moments channel;
+      for (std::int64_t n = 0; n < a.s.n; ++n) {
+        channel = statistics::merge(
+            channel, run_moments<Arch>(x + (n * a.s.c + i) * a.s.spatial, a.s.spatial));
+      }
+      a.sets[i] = channel;
     }
-    statistics::set_moments channel;
-    for (std::int64_t n = 0; n < a.s.n; ++n) {
-      channel = statistics::merge(
-          channel, run_moments<Arch>(a.x + (n * a.s.c + i) * a.s.spatial, a.s.spatial));
-    }
-    a.sets[i] = channel;
-  }
+  });
 }
 
 namespace {
@@ -58,12 +78,15 @@ constexpr std::int64_t max_block_rows = 64;
 // while this one is summed. With Copy, the first sweep keeps x - shift in a
 // contiguous buffer for the second (rows_share_l1_sets). Returns false when
 // some deviations leave the range where float32 squares are exact enough.
-template <class Arch, int Tile, bool Copy>
-bool merge_channel_tile(const float* x, std::int64_t channels, const float* shift, std::int64_t c,
+template <class Arch, int Tile, bool Copy, class Element>
+bool merge_channel_tile(const Element* x, std::int64_t channels, const float* shift, std::int64_t c,
                         std::int64_t b0, std::int64_t b1, std::int64_t prefetch_end, float merged,
                         const channel_states& states) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
+  const auto load = [](const Element* p) {
+    return element_traits<Element>::template load<Arch>(p);
+  };
   alignas(64) float copied[Copy ? max_block_rows * Tile * width : 1];
   batch k[Tile], sum[Tile], m2[Tile];
   for (int t = 0; t < Tile; ++t) {
@@ -78,18 +101,18 @@ bool merge_channel_tile(const float* x, std::int64_t channels, const float* shif
   const std::int64_t prefetched_end = prefetch_end - next < b1 ? prefetch_end - next : b1;
   std::int64_t r = b0;
   for (; r < prefetched_end; ++r) {
-    const float* row = x + r * channels + c;
+    const Element* row = x + r * channels + c;
     for (int t = 0; t < Tile; ++t) __builtin_prefetch(row + next * channels + t * width);
     for (int t = 0; t < Tile; ++t) {
-      const batch v = batch::load_unaligned(row + t * width) - k[t];
+      const batch v = load(row + t * width) - k[t];
       if constexpr (Copy) v.store_aligned(copied + ((r - b0) * Tile + t) * width);
       sum[t] += v;
     }
   }
   for (; r < b1; ++r) {
-    const float* row = x + r * channels + c;
+    const Element* row = x + r * channels + c;
     for (int t = 0; t < Tile; ++t) {
-      const batch v = batch::load_unaligned(row + t * width) - k[t];
+      const batch v = load(row + t * width) - k[t];
       if constexpr (Copy) v.store_aligned(copied + ((r - b0) * Tile + t) * width);
       sum[t] += v;
     }
@@ -98,13 +121,13 @@ bool merge_channel_tile(const float* x, std::int64_t channels, const float* shif
   batch mean[Tile];
   for (int t = 0; t < Tile; ++t) mean[t] = sum[t] / batch(length);
   for (std::int64_t r = b0; r < b1; ++r) {
-    const float* row = x + r * channels + c;
+    const Element* row = x + r * channels + c;
     for (int t = 0; t < Tile; ++t) {
       batch d;
       if constexpr (Copy) {
         d = batch::load_aligned(copied + ((r - b0) * Tile + t) * width) - mean[t];
       } else {
-        d = (batch::load_unaligned(row + t * width) - k[t]) - mean[t];
+        d = (load(row + t * width) - k[t]) - mean[t];
       }
       m2[t] = multiply_add(d, d, m2[t]);
     }
@@ -121,7 +144,7 @@ bool merge_channel_tile(const float* x, std::int64_t channels, const float* shif
       if (xsimd::any(xsimd::isnan(m2[t]))) return false;
       batch largest(0.0f);
       for (std::int64_t r = b0; r < b1; ++r) {
-        const batch d = batch::load_unaligned(x + r * channels + c + t * width) - k[t];
+        const batch d = load(x + r * channels + c + t * width) - k[t];
         largest = xsimd::max(largest, xsimd::abs(d));
       }
       const auto in_range =
@@ -140,18 +163,20 @@ bool merge_channel_tile(const float* x, std::int64_t channels, const float* shif
 
 // The same for one channel on its own (the channels past the last full
 // vector).
-bool merge_channel(const float* x, std::int64_t channels, float shift, std::int64_t c,
+template <class Element>
+bool merge_channel(const Element* x, std::int64_t channels, float shift, std::int64_t c,
                    std::int64_t b0, std::int64_t b1, float merged, const channel_states& states) {
   float sum = 0.0f;
-  for (std::int64_t r = b0; r < b1; ++r) sum += x[r * channels + c] - shift;
+  for (std::int64_t r = b0; r < b1; ++r) sum += to_float(x[r * channels + c]) - shift;
   const float length = static_cast<float>(b1 - b0);
   const float mean = sum / length;
   float m2 = 0.0f;
   float largest = 0.0f;
   for (std::int64_t r = b0; r < b1; ++r) {
-    const float d = (x[r * channels + c] - shift) - mean;
+    const float v = to_float(x[r * channels + c]);
+    const float d = (v - shift) - mean;
     m2 += d * d;
-    largest = larger(largest, magnitude(x[r * channels + c] - shift));
+    largest = larger(largest, magnitude(v - shift));
   }
   const float total = merged + length;
   const float delta = mean - states.mean[c];
@@ -170,15 +195,16 @@ bool merge_channel(const float* x, std::int64_t channels, float shift, std::int6
 // 1.58 -> 1.44 ns at C = 256, 1.67 -> 1.49 at 512, 1.66 -> 1.49 at 1280,
 // 2.20 -> 1.72 at 2048. Elsewhere the copy's stores cost more than they save
 // (0.92 -> 1.05 ns at C = 64, 1.33 -> 1.44 at 320, 1.42 -> 1.50 at 640).
+template <class Element>
 bool rows_share_l1_sets(std::int64_t channels) {
-  return (channels * static_cast<std::int64_t>(sizeof(float))) % 1024 == 0;
+  return (channels * static_cast<std::int64_t>(sizeof(Element))) % 1024 == 0;
 }
 
 // One block of rows over every channel: tiles of four vectors, then single
 // vectors, then the channels past the last full vector one by one.
-template <class Arch, bool Copy>
-bool merge_channel_block(const float* x, std::int64_t channels, const float* shift, std::int64_t b0,
-                         std::int64_t b1, std::int64_t prefetch_end, float merged,
+template <class Arch, bool Copy, class Element>
+bool merge_channel_block(const Element* x, std::int64_t channels, const float* shift,
+                         std::int64_t b0, std::int64_t b1, std::int64_t prefetch_end, float merged,
                          const channel_states& states) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   constexpr int tile = 4;
@@ -238,12 +264,10 @@ void flush_channel_window(const float* shift, float merged, double flushed,
   }
 }
 
-}  // namespace
-
-template <class Arch>
-void nhwc_channel_moments_kernel::operator()(Arch, const nhwc_channel_moments_args& a,
-                                             std::int64_t first, std::int64_t last) const {
-  SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
+// nhwc_channel_moments_kernel's chunks [first, last) of x.
+template <class Arch, class Element>
+void nhwc_chunk_moments(const nhwc_channel_moments_args& a, const Element* x, std::int64_t first,
+                        std::int64_t last) {
   const std::int64_t channels = a.s.c;
   // Rows per block: max_block_rows, the longest float32 chain one lane sums,
   // whatever the width. Each tile of channels (64 with AVX-512) takes both
@@ -255,18 +279,20 @@ void nhwc_channel_moments_kernel::operator()(Arch, const nhwc_channel_moments_ar
   // norm 2 x 1280 x 16 x 16 ran 1.3x and 1.23x faster with 64-row blocks.
   const std::int64_t block_rows = max_block_rows;
   const std::int64_t window_rows = window_rows_for(channels);
-  const bool copy_blocks = rows_share_l1_sets(channels);
+  const bool copy_blocks = rows_share_l1_sets<Element>(channels);
   for (std::int64_t k = first; k < last; ++k) {
     const std::int64_t set_end = (k / a.chunks_per_set + 1) * a.rows_per_set;
     const std::int64_t r0 =
         (k / a.chunks_per_set) * a.rows_per_set + (k % a.chunks_per_set) * a.rows_per_chunk;
     const std::int64_t r1 = r0 + a.rows_per_chunk < set_end ? r0 + a.rows_per_chunk : set_end;
-    const float* shift = a.x + r0 * channels;  // each channel's first value in the chunk
     // No std::fill or std::vector here: see block_statistics-inl.hpp on
     // functions with external linkage in per-instruction-set files.
-    float* storage = a.states + k * 2 * channels;
+    float* storage = a.states + k * nhwc_channel_moments_args::states_per_channel * channels;
     for (std::int64_t i = 0; i < 2 * channels; ++i) storage[i] = 0.0f;
     const channel_states states{storage, storage + channels};
+    // Each channel's first value in the chunk, as a float.
+    float* const shift = storage + 2 * channels;
+    for (std::int64_t c = 0; c < channels; ++c) shift[c] = to_float(x[r0 * channels + c]);
     double* const mean_out = a.partial_mean + k * channels;
     double* const m2_out = a.partial_m2 + k * channels;
     for (std::int64_t c = 0; c < channels; ++c) {
@@ -286,10 +312,10 @@ void nhwc_channel_moments_kernel::operator()(Arch, const nhwc_channel_moments_ar
         blocks = 0;
       }
       ++blocks;
-      safe = (copy_blocks ? merge_channel_block<Arch, true>(a.x, channels, shift, b0, b1, r1,
-                                                            merged, states)
-                          : merge_channel_block<Arch, false>(a.x, channels, shift, b0, b1, r1,
-                                                             merged, states)) &&
+      safe = (copy_blocks
+                  ? merge_channel_block<Arch, true>(x, channels, shift, b0, b1, r1, merged, states)
+                  : merge_channel_block<Arch, false>(x, channels, shift, b0, b1, r1, merged,
+                                                     states)) &&
              safe;
       merged += static_cast<float>(b1 - b0);
     }
@@ -298,13 +324,22 @@ void nhwc_channel_moments_kernel::operator()(Arch, const nhwc_channel_moments_ar
     // chunk's channels on the scalar path, which sums in double.
     if (!safe) {
       for (std::int64_t c = 0; c < channels; ++c) {
-        const statistics::set_moments moments =
-            statistics::moments_of(statistics::strided_set{shift + c, r1 - r0, 1, channels});
+        const statistics::set_moments moments = statistics::moments_of(
+            statistics::strided_set{x + r0 * channels + c, r1 - r0, 1, channels, a.type});
         mean_out[c] = moments.mean;
         m2_out[c] = moments.m2;
       }
     }
   }
+}
+
+}  // namespace
+
+template <class Arch>
+void nhwc_channel_moments_kernel::operator()(Arch, const nhwc_channel_moments_args& a,
+                                             std::int64_t first, std::int64_t last) const {
+  SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
+  with_elements(a.type, a.x, [&](const auto* x) { nhwc_chunk_moments<Arch>(a, x, first, last); });
 }
 
 namespace {

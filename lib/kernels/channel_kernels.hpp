@@ -20,10 +20,11 @@ namespace simdnorm::kernels {
 // per_instance true, each (n, c) plane on its own. Work item i writes
 // sets[i]: channel i, or plane i = n * c_total + c.
 struct channel_moments_args {
-  const float* x;
-  shape s;  // NCHW
+  const void* x;  // elements of type
+  shape s;        // NCHW
   bool per_instance;
   statistics::set_moments* sets;
+  dtype type = dtype::float32;
 };
 
 struct nchw_channel_moments_kernel {
@@ -38,18 +39,22 @@ struct nchw_channel_moments_kernel {
 // only); chunk k, the (k % chunks_per_set)-th of set k / chunks_per_set,
 // writes the mean and m2 of its rows, per channel, to partial_mean and
 // partial_m2 at k * c + channel (its count is its row count), using
-// states[k * 2 * c, (k + 1) * 2 * c) as scratch; it writes every value it
-// reads, so none of the three needs initialising. The caller merges each
-// set's chunks in order, so the result does not depend on the thread count.
+// states[k * states_per_channel * c, (k + 1) * states_per_channel * c) as
+// scratch; it writes every value it reads, so none of the three needs
+// initialising. The caller merges each set's chunks in order, so the result
+// does not depend on the thread count.
 struct nhwc_channel_moments_args {
-  const float* x;
-  shape s;  // NHWC
+  // A running mean and m2, and the shift (the chunk's first row, widened).
+  static constexpr std::int64_t states_per_channel = 3;
+  const void* x;  // elements of type
+  shape s;        // NHWC
   std::int64_t rows_per_set;
   std::int64_t rows_per_chunk;
   std::int64_t chunks_per_set;
   double* partial_mean;
   double* partial_m2;
   float* states;
+  dtype type = dtype::float32;
 };
 
 struct nhwc_channel_moments_kernel {

@@ -11,25 +11,25 @@
 
 namespace simdnorm::scalar {
 
-std::vector<statistics::set_moments> channel_steps::batch_moments(const float* x,
-                                                                  const shape& s) const {
+std::vector<statistics::set_moments> channel_steps::batch_moments(const void* x, const shape& s,
+                                                                  dtype type) const {
   std::vector<statistics::set_moments> channels(static_cast<std::size_t>(s.c));
   for (std::int64_t c = 0; c < s.c; ++c) {
-    channels[c] = statistics::moments_of(statistics::channel_set(x, s, c));
+    channels[c] = statistics::moments_of(statistics::channel_set(x, s, c, type));
   }
   return channels;
 }
 
-std::vector<statistics::set_moments> channel_steps::instance_moments(const float* x,
-                                                                     const shape& s) const {
+std::vector<statistics::set_moments> channel_steps::instance_moments(const void* x, const shape& s,
+                                                                     dtype type) const {
   // Each sample is a batch of one.
   const shape sample{1, s.c, s.spatial, s.layout};
-  const std::int64_t sample_floats = s.c * s.spatial;
+  const std::int64_t sample_elements = s.c * s.spatial;
   std::vector<statistics::set_moments> instances;
   instances.reserve(static_cast<std::size_t>(s.n * s.c));
   for (std::int64_t n = 0; n < s.n; ++n) {
     const std::vector<statistics::set_moments> channels =
-        batch_moments(x + n * sample_floats, sample);
+        batch_moments(statistics::element_address(type, x, n * sample_elements), sample, type);
     instances.insert(instances.end(), channels.begin(), channels.end());
   }
   return instances;
@@ -39,22 +39,7 @@ void channel_steps::normalize(const void* x, const shape& s,
                               const std::vector<statistics::set_normalizer>& sets,
                               bool per_instance, const float* gamma, const float* beta, void* y,
                               activation act, dtype type) const {
-  const std::int64_t count = s.n * s.c * s.spatial;
-  const set_map map{per_instance ? s.c : 0, 1};
-  if (type == dtype::float32) {
-    scalar::normalize(static_cast<const float*>(x), static_cast<float*>(y), s, sets, map, gamma,
-                      beta);
-    activate(static_cast<float*>(y), count, act);
-    return;
-  }
-  // 16-bit tensors: widened into float32, normalised, rounded back; both
-  // buffers allocated before anything is written.
-  std::vector<float> wide(static_cast<std::size_t>(count)), out(static_cast<std::size_t>(count));
-  const statistics::set_values values{type, x, nullptr, nullptr, count};
-  for (std::int64_t i = 0; i < count; ++i) wide[i] = values.at(i);
-  scalar::normalize(wide.data(), out.data(), s, sets, map, gamma, beta);
-  activate(out.data(), count, act);
-  for (std::int64_t i = 0; i < count; ++i) store_element(type, y, i, out[i]);
+  scalar::normalize(type, x, y, s, sets, set_map{per_instance ? s.c : 0, 1}, gamma, beta, act);
 }
 
 void store_element(dtype type, void* tensor, std::int64_t i, float value) {

@@ -15,10 +15,13 @@
 namespace simdnorm::scalar {
 
 struct channel_steps {
-  // Moments of every channel over all samples and spatial positions.
-  std::vector<statistics::set_moments> batch_moments(const float* x, const shape& s) const;
+  // Moments of every channel over all samples and spatial positions; x
+  // holds elements of type.
+  std::vector<statistics::set_moments> batch_moments(const void* x, const shape& s,
+                                                     dtype type = dtype::float32) const;
   // Moments of every (n, c) over the spatial positions, index n * c_total + c.
-  std::vector<statistics::set_moments> instance_moments(const float* x, const shape& s) const;
+  std::vector<statistics::set_moments> instance_moments(const void* x, const shape& s,
+                                                        dtype type = dtype::float32) const;
   // y = ((x - hi) - lo) * (rstd * gamma) + beta, one set per channel, or per
   // (n, c) at n * c_total + c when per_instance; then act of it. x and y
   // hold elements of type.

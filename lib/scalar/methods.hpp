@@ -21,9 +21,10 @@ void layer_norm(const float* x, std::int64_t rows, std::int64_t d, const float* 
 void rms_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
               const float* beta, float eps, float* y, float* rstd);
 
-// Instance norm is group norm with groups = c.
-void group_norm(const float* x, const shape& s, std::int64_t groups, const float* gamma,
-                const float* beta, float eps, float* y, float* mean, float* rstd);
+// Instance norm is group norm with groups = c. x and y hold elements of
+// type; act is applied to each y.
+void group_norm(dtype type, const void* x, const shape& s, std::int64_t groups, const float* gamma,
+                const float* beta, float eps, activation act, void* y, float* mean, float* rstd);
 
 void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t cols, float* w,
                  float* norm);

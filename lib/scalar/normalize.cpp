@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "scalar/channel_steps.hpp"
 #include "statistics/normalizer.hpp"
 #include "statistics/set_moments.hpp"
 #include "validation/debug_assert.hpp"
@@ -56,6 +57,23 @@ void normalize(const float* x, float* y, const shape& s,
       }
     }
   }
+}
+
+void normalize(dtype type, const void* x, void* y, const shape& s,
+               const std::vector<statistics::set_normalizer>& sets, set_map map, const float* gamma,
+               const float* beta, activation act) {
+  const std::int64_t count = s.n * s.c * s.spatial;
+  if (type == dtype::float32) {
+    normalize(static_cast<const float*>(x), static_cast<float*>(y), s, sets, map, gamma, beta);
+    activate(static_cast<float*>(y), count, act);
+    return;
+  }
+  std::vector<float> wide(static_cast<std::size_t>(count)), out(static_cast<std::size_t>(count));
+  const statistics::set_values values{type, x, nullptr, nullptr, count};
+  for (std::int64_t i = 0; i < count; ++i) wide[i] = values.at(i);
+  normalize(wide.data(), out.data(), s, sets, map, gamma, beta);
+  activate(out.data(), count, act);
+  for (std::int64_t i = 0; i < count; ++i) store_element(type, y, i, out[i]);
 }
 
 }  // namespace simdnorm::scalar

@@ -27,6 +27,13 @@ void normalize(const float* x, float* y, const shape& s,
                const std::vector<statistics::set_normalizer>& sets, set_map map, const float* gamma,
                const float* beta);
 
+// The same for x and y of type, then act of each y: 16-bit tensors are
+// widened into float32, normalised, and rounded back, both buffers
+// allocated before anything is written.
+void normalize(dtype type, const void* x, void* y, const shape& s,
+               const std::vector<statistics::set_normalizer>& sets, set_map map, const float* gamma,
+               const float* beta, activation act);
+
 }  // namespace simdnorm::scalar
 
 #endif  // SIMDNORM_LIB_SCALAR_NORMALIZE_HPP_

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/channel_kernels.hpp"
+#include "kernels/contiguous_set_kernels.hpp"
 #include "schedule/aligned_vector.hpp"
 #include "schedule/run_items.hpp"
 #include "schedule/thread_policy.hpp"
@@ -42,8 +43,9 @@ std::int64_t rows_per_chunk(const shape& s) {
 // order, whatever the thread count; and no serial merge on the calling
 // thread (2 x 1280 x 16 x 16 group norm spent 40 us of its 190 at 2 threads
 // merging chunks and channels there).
-std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const float* x,
-                                                  const shape& s, std::int64_t rows_per_set,
+std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const void* x,
+                                                  dtype type, const shape& s,
+                                                  std::int64_t rows_per_set,
                                                   std::int64_t channels_per_group) {
   SIMDNORM_DEBUG_ASSERT(s.layout == layout::nhwc && rows_per_set > 0 &&
                         (s.n * s.spatial) % rows_per_set == 0 && channels_per_group > 0 &&
@@ -60,8 +62,9 @@ std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const
   // after every call, and each call faulted its pages in again: group norm
   // 1 x 320 x 64 x 64 at 1 thread took 480 us rather than 240 on a Zen 4 VM.
   const std::int64_t partial_count = chunks * s.c;
-  uninitialized_vector<std::byte> scratch(
-      static_cast<std::size_t>(partial_count * 2 * (sizeof(double) + sizeof(float))));
+  constexpr auto states_per_channel = kernels::nhwc_channel_moments_args::states_per_channel;
+  uninitialized_vector<std::byte> scratch(static_cast<std::size_t>(
+      partial_count * (2 * sizeof(double) + states_per_channel * sizeof(float))));
   double* const partial_mean = reinterpret_cast<double*>(scratch.data());
   double* const partial_m2 = partial_mean + partial_count;
   float* const states = reinterpret_cast<float*>(partial_m2 + partial_count);
@@ -77,7 +80,7 @@ std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const
   const std::int64_t groups = s.c / channels_per_group;
   std::vector<statistics::set_moments> sets(static_cast<std::size_t>(set_count * groups));
   const kernels::nhwc_channel_moments_args args{
-      x, s, rows_per_set, per_chunk, chunks_per_set, partial_mean, partial_m2, states};
+      x, s, rows_per_set, per_chunk, chunks_per_set, partial_mean, partial_m2, states, type};
   run_items(p, kernels::nhwc_channel_moments_kernel{}, args, chunks, s.n * s.spatial * s.c);
   // The weights of channel j of a group merged into channels [0, j): the
   // same for every group.
@@ -134,13 +137,13 @@ std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const
 }
 
 // NCHW channel (per_instance false) or plane (true) moments.
-std::vector<statistics::set_moments> nchw_moments(const dispatch::path& p, const float* x,
-                                                  const shape& s, bool per_instance) {
+std::vector<statistics::set_moments> nchw_moments(const dispatch::path& p, const void* x,
+                                                  dtype type, const shape& s, bool per_instance) {
   SIMDNORM_DEBUG_ASSERT(s.layout == layout::nchw);
   if (!per_instance && split_channels_along_n(p, s)) {
     // Plane by plane in parallel, merged in sample order as the per-channel
     // kernel merges them: the same bits.
-    const std::vector<statistics::set_moments> planes = nchw_moments(p, x, s, true);
+    const std::vector<statistics::set_moments> planes = nchw_moments(p, x, type, s, true);
     std::vector<statistics::set_moments> sets(static_cast<std::size_t>(s.c));
     for (std::int64_t n = 0; n < s.n; ++n) {
       for (std::int64_t c = 0; c < s.c; ++c) {
@@ -151,7 +154,7 @@ std::vector<statistics::set_moments> nchw_moments(const dispatch::path& p, const
   }
   const std::int64_t count = per_instance ? s.n * s.c : s.c;
   std::vector<statistics::set_moments> sets(static_cast<std::size_t>(count));
-  const kernels::channel_moments_args args{x, s, per_instance, sets.data()};
+  const kernels::channel_moments_args args{x, s, per_instance, sets.data(), type};
   run_items(p, kernels::nchw_channel_moments_kernel{}, args, count, s.n * s.c * s.spatial);
   return sets;
 }
@@ -162,22 +165,23 @@ channel_steps::channel_steps(const dispatch::path& p) : path_(p) {
   SIMDNORM_DEBUG_ASSERT(p.level != dispatch::isa::scalar);
 }
 
-std::vector<statistics::set_moments> channel_steps::batch_moments(const float* x,
-                                                                  const shape& s) const {
-  if (s.layout == layout::nhwc) return nhwc_moments(path_, x, s, s.n * s.spatial, 1);
-  return nchw_moments(path_, x, s, false);
+std::vector<statistics::set_moments> channel_steps::batch_moments(const void* x, const shape& s,
+                                                                  dtype type) const {
+  if (s.layout == layout::nhwc) return nhwc_moments(path_, x, type, s, s.n * s.spatial, 1);
+  return nchw_moments(path_, x, type, s, false);
 }
 
-std::vector<statistics::set_moments> channel_steps::instance_moments(const float* x,
-                                                                     const shape& s) const {
-  if (s.layout == layout::nhwc) return nhwc_moments(path_, x, s, s.spatial, 1);
-  return nchw_moments(path_, x, s, true);
+std::vector<statistics::set_moments> channel_steps::instance_moments(const void* x, const shape& s,
+                                                                     dtype type) const {
+  if (s.layout == layout::nhwc) return nhwc_moments(path_, x, type, s, s.spatial, 1);
+  return nchw_moments(path_, x, type, s, true);
 }
 
-std::vector<statistics::set_moments> channel_steps::group_moments(const float* x, const shape& s,
-                                                                  std::int64_t groups) const {
+std::vector<statistics::set_moments> channel_steps::group_moments(const void* x, const shape& s,
+                                                                  std::int64_t groups,
+                                                                  dtype type) const {
   SIMDNORM_DEBUG_ASSERT(s.layout == layout::nhwc && groups > 0 && s.c % groups == 0);
-  return nhwc_moments(path_, x, s, s.spatial, s.c / groups);
+  return nhwc_moments(path_, x, type, s, s.spatial, s.c / groups);
 }
 
 void channel_steps::normalize(const void* x, const shape& s,
@@ -230,7 +234,7 @@ void channel_steps::normalize(const void* x, const shape& s,
       shift.data(),
       y,
       halved,
-      stream_output(2 * elements * static_cast<std::int64_t>(sizeof(float))),
+      stream_output(2 * elements * kernels::element_bytes(type)),
       act,
       type};
   const bool planes = s.layout == layout::nchw;

@@ -21,15 +21,19 @@ class channel_steps {
   // p's level is a vector instruction set.
   explicit channel_steps(const dispatch::path& p);
 
-  // Moments of every channel over all samples and spatial positions.
-  std::vector<statistics::set_moments> batch_moments(const float* x, const shape& s) const;
+  // Moments of every channel over all samples and spatial positions; x
+  // holds elements of type.
+  std::vector<statistics::set_moments> batch_moments(const void* x, const shape& s,
+                                                     dtype type = dtype::float32) const;
   // Moments of every (n, c) over the spatial positions, index n * c_total + c.
-  std::vector<statistics::set_moments> instance_moments(const float* x, const shape& s) const;
+  std::vector<statistics::set_moments> instance_moments(const void* x, const shape& s,
+                                                        dtype type = dtype::float32) const;
   // Moments of every (n, group) of an NHWC tensor, index n * groups + g, the
   // groups' channels consecutive: its instance moments merged in channel
   // order.
-  std::vector<statistics::set_moments> group_moments(const float* x, const shape& s,
-                                                     std::int64_t groups) const;
+  std::vector<statistics::set_moments> group_moments(const void* x, const shape& s,
+                                                     std::int64_t groups,
+                                                     dtype type = dtype::float32) const;
   // y = ((x - hi) - lo) * (rstd * gamma) + beta, one set per channel, or per
   // (n, c) at n * c_total + c when per_instance. Evaluated as
   // (x - hi) * scale + (beta - lo * scale), one fused multiply-add

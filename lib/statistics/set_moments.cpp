@@ -35,11 +35,16 @@ void for_each_block(const strided_set& set, Block&& block) {
   float buffer[gather_block_floats];
   std::int64_t filled = 0;
   for (std::int64_t r = 0; r < set.runs; ++r) {
-    const float* run = set.base + r * set.run_stride;
+    const std::int64_t run = r * set.run_stride;
     std::int64_t j = 0;
     while (j < set.run_length) {
       const std::int64_t take = std::min(gather_block_floats - filled, set.run_length - j);
-      std::copy(run + j, run + j + take, buffer + filled);
+      if (set.type == dtype::float32) {
+        const float* floats = static_cast<const float*>(set.base) + run + j;
+        std::copy(floats, floats + take, buffer + filled);
+      } else {
+        for (std::int64_t i = 0; i < take; ++i) buffer[filled + i] = set.at(run + j + i);
+      }
       filled += take;
       j += take;
       if (filled == gather_block_floats) {
@@ -110,7 +115,7 @@ double mean_square_over(const Set& set, double count) {
 
 }  // namespace
 
-set_moments moments_of(const strided_set& set) { return moments_shifted_by(set, set.base[0]); }
+set_moments moments_of(const strided_set& set) { return moments_shifted_by(set, set.at(0)); }
 
 double mean_square_of(const strided_set& set) {
   return mean_square_over(set, static_cast<double>(set.runs) * static_cast<double>(set.run_length));
@@ -122,22 +127,29 @@ double mean_square_of(const set_values& set) {
   return mean_square_over(set, static_cast<double>(set.length));
 }
 
+namespace {
+
+float element(dtype type, const void* tensor, std::int64_t k) {
+  switch (type) {
+    case dtype::bfloat16:
+      return sn_bfloat16_to_float(static_cast<const bfloat16*>(tensor)[k].bits);
+    case dtype::float16:
+      return sn_float16_to_float(static_cast<const float16*>(tensor)[k].bits);
+    case dtype::float32:
+      break;
+  }
+  return static_cast<const float*>(tensor)[k];
+}
+
+}  // namespace
+
 float set_values::at(std::int64_t i) const {
-  const auto element = [this](const void* tensor, std::int64_t k) {
-    switch (type) {
-      case dtype::bfloat16:
-        return sn_bfloat16_to_float(static_cast<const bfloat16*>(tensor)[k].bits);
-      case dtype::float16:
-        return sn_float16_to_float(static_cast<const float16*>(tensor)[k].bits);
-      case dtype::float32:
-        break;
-    }
-    return static_cast<const float*>(tensor)[k];
-  };
-  float h = element(x, i);
-  if (residual != nullptr) h += element(residual, i);
+  float h = element(type, x, i);
+  if (residual != nullptr) h += element(type, residual, i);
   if (bias != nullptr) h += bias[i];
   return h;
 }
+
+float strided_set::at(std::int64_t offset) const { return element(type, base, offset); }
 
 }  // namespace simdnorm::statistics

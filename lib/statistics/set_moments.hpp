@@ -53,11 +53,15 @@ inline set_moments merge_with(const set_moments& a, const set_moments& b, const 
 // run r starting at base + r * run_stride. Every layout's sets have this
 // shape: a layer-norm row is one run; an NCHW batch-norm channel is n runs of
 // spatial floats; an NHWC group is spatial runs of c / groups floats.
+// Lengths and strides count elements of `type`.
 struct strided_set {
-  const float* base;
+  const void* base;
   std::int64_t runs;
   std::int64_t run_length;
   std::int64_t run_stride;
+  dtype type = dtype::float32;
+
+  float at(std::int64_t offset) const;  // the element offset elements past base
 };
 
 // A contiguous set of any element type, as the scalar fallback reads it:

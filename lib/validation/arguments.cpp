@@ -103,14 +103,6 @@ void checker::activation_kind(simdnorm::activation act) const {
   }
 }
 
-void checker::float32_only(dtype type) const {
-  element_type(type);
-  if (type != dtype::float32) {
-    fail(std::string("dtype ") + (type == dtype::bfloat16 ? "bfloat16" : "float16") +
-         " is not supported by this method yet; float32 is");
-  }
-}
-
 void checker::unit_interval(float value, const char* name) const {
   // Written so that NaN fails too.
   if (!(value >= 0.0f && value <= 1.0f)) {

@@ -50,8 +50,6 @@ class checker {
   void eps(float value) const;                           // finite and > 0
   void element_type(dtype type) const;                   // a dtype enumerator
   void activation_kind(simdnorm::activation act) const;  // an activation enumerator
-  // float32: for the methods whose 16-bit paths are still to come.
-  void float32_only(dtype type) const;
   void unit_interval(float value, const char* name) const;  // in [0, 1]
   void unit_interval(const float* values, std::int64_t count, const char* name) const;
   // No value below 0: a variance the call reads rather than measures. A NaN

@@ -33,10 +33,10 @@ struct set_scales {
 
 set_scales scales_of(const statistics::strided_set& set, double mean) {
   set_scales scales;
-  const double first = set.base[0];
+  const double first = set.at(0);
   for (std::int64_t r = 0; r < set.runs; ++r) {
     for (std::int64_t i = 0; i < set.run_length; ++i) {
-      const double v = set.base[r * set.run_stride + i];
+      const double v = set.at(r * set.run_stride + i);
       scales.largest = std::max(scales.largest, std::fabs(v - first));
       scales.spread = std::max(scales.spread, std::fabs(v - mean));
     }
@@ -116,8 +116,10 @@ void test_nhwc_moments(dispatch::isa level, std::int64_t rows, std::int64_t chan
   const double unset = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> partial_mean(static_cast<std::size_t>(chunks * channels), unset);
   std::vector<double> partial_m2(partial_mean.size(), unset);
-  std::vector<float> states(static_cast<std::size_t>(chunks * 2 * channels),
-                            std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> states(
+      static_cast<std::size_t>(chunks * kernels::nhwc_channel_moments_args::states_per_channel *
+                               channels),
+      std::numeric_limits<float>::quiet_NaN());
   double* const mean_out = partial_mean.data();
   double* const m2_out = partial_m2.data();
   const kernels::nhwc_channel_moments_args args{x.data(), s,        rows,   rows_per_chunk,

@@ -146,8 +146,8 @@ class ContiguousSetsTester {
                              out.y.data(), out.mean.data(), out.rstd.data());
         } else {
           const shape s{1, sets_ * set_length_ / run_length_, run_length_, layout::nchw};
-          scalar::group_norm(x.data(), s, sets_, gamma.data(), beta.data(), eps, out.y.data(),
-                             out.mean.data(), out.rstd.data());
+          scalar::group_norm(dtype::float32, x.data(), s, sets_, gamma.data(), beta.data(), eps,
+                             activation::none, out.y.data(), out.mean.data(), out.rstd.data());
         }
         break;
       case set_norm_kind::rms:
