@@ -4,9 +4,12 @@
 #ifndef SIMDNORM_TESTS_HALF_FLOAT_SUPPORT_HPP_
 #define SIMDNORM_TESTS_HALF_FLOAT_SUPPORT_HPP_
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -108,6 +111,24 @@ struct rounding_tally {
     }
   }
 };
+
+// Prints the tally of `what` on the active path (the figures the issue's
+// accuracy table quotes) and checks the bound: every output correctly
+// rounded or one ulp away, the cancellations below 2^-10 within float32's
+// absolute 1e-6, and at least 99% of outputs exactly rounded.
+inline void report_and_check(const rounding_tally& tally, const char* what, dtype type) {
+  std::printf(
+      "%s, %s on %s: %lld of %lld outputs exactly rounded (%.4f%%), worst %lld ulp; %lld "
+      "cancellations below 2^-10 off by up to %lld ulp (absolute %.2g)\n",
+      what, name_of(type), active_isa(), static_cast<long long>(tally.exact),
+      static_cast<long long>(tally.compared),
+      100.0 * static_cast<double>(tally.exact) / static_cast<double>(tally.compared),
+      static_cast<long long>(tally.worst_ulps), static_cast<long long>(tally.cancellations),
+      static_cast<long long>(tally.cancellation_ulps), tally.cancellation_error);
+  EXPECT_LE(tally.worst_ulps, 1) << what << ": " << tally.worst_case;
+  EXPECT_LE(tally.cancellation_error, 1e-6) << what;
+  EXPECT_GE(static_cast<double>(tally.exact), 0.99 * static_cast<double>(tally.compared)) << what;
+}
 
 }  // namespace simdnorm::testing
 

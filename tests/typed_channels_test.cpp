@@ -69,15 +69,7 @@ TEST(TypedChannels, BatchNormInferenceOutputsAreCorrectlyRoundedOrOneUlpAway) {
         }
       }
     }
-    std::printf(
-        "batch norm inference, %s on %s: %lld of %lld exactly rounded, worst %lld ulp; "
-        "%lld cancellations below 2^-10 (absolute %.2g)\n",
-        name_of(type), active_isa(), static_cast<long long>(tally.exact),
-        static_cast<long long>(tally.compared), static_cast<long long>(tally.worst_ulps),
-        static_cast<long long>(tally.cancellations), tally.cancellation_error);
-    EXPECT_LE(tally.worst_ulps, 1) << tally.worst_case;
-    EXPECT_LE(tally.cancellation_error, 1e-6);
-    EXPECT_GE(static_cast<double>(tally.exact), 0.99 * static_cast<double>(tally.compared));
+    report_and_check(tally, "batch norm inference", type);
   }
 }
 

@@ -189,17 +189,7 @@ TEST(TypedRows, OutputsAreCorrectlyRoundedOrOneUlpAwayAndStatisticsKeepFloat32Bo
         }
       }
     }
-    std::printf(
-        "%s on %s: %lld of %lld outputs exactly rounded (%.4f%%), worst %lld ulp; %lld "
-        "cancellations below 2^-10 off by up to %lld ulp (absolute %.2g)\n",
-        name_of(type), active_isa(), static_cast<long long>(tally.exact),
-        static_cast<long long>(tally.compared),
-        100.0 * static_cast<double>(tally.exact) / static_cast<double>(tally.compared),
-        static_cast<long long>(tally.worst_ulps), static_cast<long long>(tally.cancellations),
-        static_cast<long long>(tally.cancellation_ulps), tally.cancellation_error);
-    EXPECT_LE(tally.worst_ulps, 1) << tally.worst_case;
-    EXPECT_LE(tally.cancellation_error, 1e-6);
-    EXPECT_GE(static_cast<double>(tally.exact), 0.99 * static_cast<double>(tally.compared));
+    report_and_check(tally, "layer and RMS norm, plain and fused", type);
   }
 }
 

@@ -13,7 +13,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -235,17 +234,7 @@ TEST(TypedStatistics, OutputsAreCorrectlyRoundedOrOneUlpAway) {
         }
       }
     }
-    std::printf(
-        "group/instance norm and batch-norm training, %s on %s: %lld of %lld exactly rounded "
-        "(%.4f%%), worst %lld ulp; %lld cancellations below 2^-10 (absolute %.2g)\n",
-        name_of(type), active_isa(), static_cast<long long>(tally.exact),
-        static_cast<long long>(tally.compared),
-        100.0 * static_cast<double>(tally.exact) / static_cast<double>(tally.compared),
-        static_cast<long long>(tally.worst_ulps), static_cast<long long>(tally.cancellations),
-        tally.cancellation_error);
-    EXPECT_LE(tally.worst_ulps, 1) << tally.worst_case;
-    EXPECT_LE(tally.cancellation_error, 1e-6);
-    EXPECT_GE(static_cast<double>(tally.exact), 0.99 * static_cast<double>(tally.compared));
+    report_and_check(tally, "group/instance norm and batch-norm training", type);
   }
 }
 
