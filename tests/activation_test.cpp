@@ -156,6 +156,43 @@ TEST(Activation, OutputsMatchTheReferenceWithTheActivationAndStatisticsThePlainC
   }
 }
 
+// SiLU where exp(-v) overflows (v below about -88), at the infinities, NaN,
+// and across the range, in every lane position and tail: the plain call's
+// y (batch norm with mean 0 and rstd near 1) activated in double, within a
+// few ulps; within 1e-36 of the tiny results below about -70 (-0 where
+// exp(-v) overflows); +inf at +inf, NaN at -inf and NaN, as v / (1 +
+// exp(-v)) gives them.
+TEST(Activation, SiluHoldsAtTheExtremes) {
+  std::vector<float> values = {-1e30f, -1000.0f, -104.0f, -89.0f, -88.0f,   -87.0f,    -50.0f,
+                               -17.0f, -1.0f,    -1e-30f, 0.0f,   1e-30f,   1.0f,      17.0f,
+                               50.0f,  88.0f,    89.0f,   1e30f,  INFINITY, -INFINITY, NAN};
+  for (int i = -300; i <= 300; ++i) values.push_back(0.37f * static_cast<float>(i));
+  for (const layout l : {layout::nchw, layout::nhwc}) {
+    const std::int64_t count = static_cast<std::int64_t>(values.size());
+    const shape s{1, 1, count, l};
+    const std::vector<float> mean{0.0f}, var{1.0f - 1e-5f};
+    std::vector<float> plain(values.size()), got(values.size());
+    batch_norm_inference(values.data(), s, mean.data(), var.data(), nullptr, nullptr, 1e-5f,
+                         plain.data());
+    batch_norm_inference(dtype::float32, values.data(), s, mean.data(), var.data(), nullptr,
+                         nullptr, 1e-5f, activation::silu, got.data());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const double want = reference_activation(activation::silu, plain[i]);
+      const std::string what = "x = " + std::to_string(values[i]) + " on " + active_isa();
+      if (std::isnan(want)) {
+        EXPECT_TRUE(std::isnan(got[i])) << what << ": " << got[i];
+      } else if (std::isinf(want)) {
+        EXPECT_EQ(got[i], want) << what;
+      } else if (std::fabs(want) < 1e-30) {
+        // Far below the output's scale: -0, 0 or the float nearest to it.
+        EXPECT_LE(std::fabs(got[i] - want), 1e-36) << what << ": " << got[i];
+      } else {
+        EXPECT_NEAR(got[i], want, 4e-7 * std::fabs(want) + 1e-37) << what;
+      }
+    }
+  }
+}
+
 TEST(Activation, NoneGivesThePlainCallsBits) {
   const problem p = make_problem({2, 40, 33, layout::nhwc}, 8, 3u);
   std::vector<float> y = sentinel_buffer(element_count(p.s));
