@@ -32,22 +32,20 @@
 
 #include <cstdint>
 #include <cstring>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "simdnorm/half_float.h"
 #include "simdnorm/simdnorm.hpp"
+#include "typed_tensors.hpp"
 
 namespace {
 
 using simdnorm::dtype;
-
-std::int64_t bytes_of(dtype t) { return t == dtype::float32 ? 4 : 2; }
-const char* name_of(dtype t) {
-  return t == dtype::float32 ? "f32" : (t == dtype::bfloat16 ? "bf16" : "f16");
-}
+using simdnorm::bench::bytes_of;
+using simdnorm::bench::name_of;
+using simdnorm::bench::tensor;
 
 // h = (x + residual) + bias, rounded to the element type: the add kernel of
 // the unfused sequence.
@@ -147,24 +145,6 @@ void add_rows(dtype t, const void* x, const void* r, const float* bias, std::int
                    reinterpret_cast<std::uint16_t*>(hs));
     }
   });
-}
-
-// count elements of N(mean, 1) in the type's bytes.
-std::vector<unsigned char> tensor(dtype t, std::int64_t count, unsigned seed, float mean) {
-  std::mt19937 engine(seed);
-  std::normal_distribution<float> normal(mean, 1.0f);
-  std::vector<unsigned char> bytes(static_cast<std::size_t>(count * bytes_of(t)));
-  for (std::int64_t i = 0; i < count; ++i) {
-    const float v = normal(engine);
-    if (t == dtype::float32) {
-      std::memcpy(bytes.data() + 4 * i, &v, 4);
-    } else {
-      const std::uint16_t h =
-          t == dtype::bfloat16 ? sn_bfloat16_from_float(v) : sn_float16_from_float(v);
-      std::memcpy(bytes.data() + 2 * i, &h, 2);
-    }
-  }
-  return bytes;
 }
 
 enum class op {
