@@ -165,7 +165,8 @@ TEST(Activation, OutputsMatchTheReferenceWithTheActivationAndStatisticsThePlainC
 TEST(Activation, SiluHoldsAtTheExtremes) {
   std::vector<float> values = {-1e30f, -1000.0f, -104.0f, -89.0f, -88.0f,   -87.0f,    -50.0f,
                                -17.0f, -1.0f,    -1e-30f, 0.0f,   1e-30f,   1.0f,      17.0f,
-                               50.0f,  88.0f,    89.0f,   1e30f,  INFINITY, -INFINITY, NAN};
+                               50.0f,  88.0f,    89.0f,   1e30f,  INFINITY, -INFINITY, NAN,
+                               -88.5f, -88.7f,   -88.72f, 88.5f,  88.72f,   -86.5f,    -85.9f};
   for (int i = -300; i <= 300; ++i) values.push_back(0.37f * static_cast<float>(i));
   for (const layout l : {layout::nchw, layout::nhwc}) {
     const std::int64_t count = static_cast<std::int64_t>(values.size());
