@@ -15,6 +15,8 @@
 // output buffer, an FNV-1a digest of the output's bytes
 // (method,layout,isa,n,c,spatial,groups,d,data,output,fnv1a), so that two
 // builds can be shown to compute the same bits (scripts/compare-outputs.sh).
+#include <malloc.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -23,8 +25,6 @@
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <malloc.h>
 
 #include "case_spec.hpp"
 #include "data_family.hpp"

@@ -47,9 +47,9 @@ class checker {
                      const char* name) const;
   // n, c, spatial positive, layout valid, n * c * spatial representable.
   std::int64_t activation(const shape& s) const;
-  void eps(float value) const;                           // finite and > 0
-  void element_type(dtype type) const;                   // a dtype enumerator
-  void activation_kind(simdnorm::activation act) const;  // an activation enumerator
+  void eps(float value) const;                              // finite and > 0
+  void element_type(dtype type) const;                      // a dtype enumerator
+  void activation_kind(simdnorm::activation act) const;     // an activation enumerator
   void unit_interval(float value, const char* name) const;  // in [0, 1]
   void unit_interval(const float* values, std::int64_t count, const char* name) const;
   // No value below 0: a variance the call reads rather than measures. A NaN
