@@ -83,14 +83,12 @@ void batch_norm_inference(const float* x, const shape& s, const float* running_m
                        activation::none, y);
 }
 
-void batch_norm_inference(dtype type, const void* untyped_x, const shape& s,
-                          const float* running_mean, const float* running_var, const float* gamma,
-                          const float* beta, float eps, activation act, void* untyped_y) {
+void batch_norm_inference(dtype type, const void* x, const shape& s, const float* running_mean,
+                          const float* running_var, const float* gamma, const float* beta,
+                          float eps, activation act, void* y) {
   const validation::checker check("batch_norm_inference");
   check.element_type(type);
   check.activation_kind(act);
-  const void* x = untyped_x;
-  void* y = untyped_y;
   const std::int64_t count = check.activation(s);
   check.not_null(x, "x");
   check.not_null(running_mean, "running_mean");
@@ -122,15 +120,13 @@ void batch_norm_training(const float* x, const shape& s, float* running_mean, fl
                       kind, activation::none, y, save_mean, save_rstd);
 }
 
-void batch_norm_training(dtype type, const void* untyped_x, const shape& s, float* running_mean,
+void batch_norm_training(dtype type, const void* x, const shape& s, float* running_mean,
                          float* running_var, const float* gamma, const float* beta, float momentum,
-                         float eps, running_var_kind kind, activation act, void* untyped_y,
+                         float eps, running_var_kind kind, activation act, void* y,
                          float* save_mean, float* save_rstd) {
   const validation::checker check("batch_norm_training");
   check.element_type(type);
   check.activation_kind(act);
-  const void* x = untyped_x;
-  void* y = untyped_y;
   const std::int64_t count = check.activation(s);
   check.not_null(x, "x");
   check.not_null(y, "y");

@@ -98,14 +98,12 @@ constexpr dispatch::implementation<group_call> implementations[] = {
 
 // Instance norm and group norm validate the same arguments, under their own
 // names.
-void checked_group_norm(const char* function, dtype type, const void* untyped_x, const shape& s,
+void checked_group_norm(const char* function, dtype type, const void* x, const shape& s,
                         std::int64_t groups, const float* gamma, const float* beta, float eps,
-                        activation act, void* untyped_y, float* mean, float* rstd) {
+                        activation act, void* y, float* mean, float* rstd) {
   const validation::checker check(function);
   check.element_type(type);
   check.activation_kind(act);
-  const void* x = untyped_x;
-  void* y = untyped_y;
   const std::int64_t count = check.activation(s);
   check.positive(groups, "groups");
   if (s.c % groups != 0) {
