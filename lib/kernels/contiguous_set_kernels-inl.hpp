@@ -381,31 +381,29 @@ void group_of_sets(const contiguous_sets_args& a, const IO& io, std::int64_t sta
   const auto n = static_cast<double>(a.set_length);
   for (std::int64_t set = start; set < end; set += batched ? width : 1) {
     statistics::set_normalizer* out = normalizers + (set - start);
-    if constexpr (!IO::batched_statistics) {
-      const std::int64_t offset = set * a.set_length;
-      *out = finish_set(
-          a, set,
-          set_statistics_of<Arch>(io.source(offset, 0), io.values(offset, 0, a.set_length),
-                                  statistic_of(a.kind)));
-    } else if (batched) {
-      const std::int64_t count = end - set < width ? end - set : width;
-      if (count == 1) {
-        batched_moments<1> moments;
-        batched_set_statistics<Arch, 1>(io, set, a.set_length, 1, statistic_of(a.kind), moments);
-        finish_batch<Arch, 1>(a, set, 1, n, moments, out);
-      } else {
-        batched_moments<width> moments;
-        batched_set_statistics<Arch, width>(io, set, a.set_length, count, statistic_of(a.kind),
-                                            moments);
-        finish_batch<Arch, width>(a, set, count, n, moments, out);
+    // Batched statistics are instantiated only for the ios that have them
+    // (set_io::batched_statistics).
+    if constexpr (IO::batched_statistics) {
+      if (batched) {
+        const std::int64_t count = end - set < width ? end - set : width;
+        if (count == 1) {
+          batched_moments<1> moments;
+          batched_set_statistics<Arch, 1>(io, set, a.set_length, 1, statistic_of(a.kind), moments);
+          finish_batch<Arch, 1>(a, set, 1, n, moments, out);
+        } else {
+          batched_moments<width> moments;
+          batched_set_statistics<Arch, width>(io, set, a.set_length, count, statistic_of(a.kind),
+                                              moments);
+          finish_batch<Arch, width>(a, set, count, n, moments, out);
+        }
+        continue;
       }
-    } else {
-      const std::int64_t offset = set * a.set_length;
-      *out = finish_set(
-          a, set,
-          set_statistics_of<Arch>(io.source(offset, 0), io.values(offset, 0, a.set_length),
-                                  statistic_of(a.kind)));
     }
+    const std::int64_t offset = set * a.set_length;
+    *out =
+        finish_set(a, set,
+                   set_statistics_of<Arch>(io.source(offset, 0), io.values(offset, 0, a.set_length),
+                                           statistic_of(a.kind)));
   }
   normalize_sets<Arch>(a, io, start, end - start, prefetch_end, normalizers);
 }
