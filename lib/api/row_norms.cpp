@@ -45,32 +45,32 @@ bool is_plain_float32(const row_call& a) {
   return a.type == dtype::float32 && a.residual == nullptr;
 }
 
-// The scalar path of a typed or fused call: each row's h widened into a
-// float32 row, the float32 scalar norm of it, then y (and sum) rounded from
-// it. The two rows are allocated before anything is written.
+// The scalar path of a typed or fused call: every row's h widened into one
+// float32 tensor, the float32 scalar norm of it, then y (and sum) rounded
+// from it. Both tensors are allocated, and the norm's own scratch with
+// them, before anything is written: a norm per row allocated once a row and
+// left the rows before a failed allocation written. Two float32 copies of
+// the tensor, as the channel methods' scalar path takes: the scalar path is
+// the reference the vector kernels are measured against, not a fast one.
 void scalar_typed_rows(const row_call& a) {
-  std::vector<float> h(static_cast<std::size_t>(a.d)), out(static_cast<std::size_t>(a.d));
+  const auto count = static_cast<std::size_t>(a.rows * a.d);
+  std::vector<float> h(count), out(count);
   const auto bytes = kernels::element_bytes(a.type);
   const auto row_of = [&](const void* tensor, std::int64_t r) {
     return tensor == nullptr ? nullptr : static_cast<const char*>(tensor) + r * a.d * bytes;
   };
   for (std::int64_t r = 0; r < a.rows; ++r) {
-    const statistics::set_values values{a.type, row_of(a.x, r), row_of(a.residual, r), a.bias, a.d};
-    for (std::int64_t i = 0; i < a.d; ++i) h[i] = values.at(i);
-    if (a.rms) {
-      scalar::rms_norm(h.data(), 1, a.d, a.gamma, a.beta, a.eps, out.data(),
-                       a.rstd != nullptr ? a.rstd + r : nullptr);
-    } else {
-      scalar::layer_norm(h.data(), 1, a.d, a.gamma, a.beta, a.eps, out.data(),
-                         a.mean != nullptr ? a.mean + r : nullptr,
-                         a.rstd != nullptr ? a.rstd + r : nullptr);
-    }
-    void* y_row = static_cast<char*>(a.y) + r * a.d * bytes;
-    void* sum_row = a.sum != nullptr ? static_cast<char*>(a.sum) + r * a.d * bytes : nullptr;
-    for (std::int64_t i = 0; i < a.d; ++i) {
-      if (sum_row != nullptr) scalar::store_element(a.type, sum_row, i, h[i]);
-      scalar::store_element(a.type, y_row, i, out[i]);
-    }
+    const statistics::set_values row{a.type, row_of(a.x, r), row_of(a.residual, r), a.bias, a.d};
+    for (std::int64_t i = 0; i < a.d; ++i) h[r * a.d + i] = row.at(i);
+  }
+  if (a.rms) {
+    scalar::rms_norm(h.data(), a.rows, a.d, a.gamma, a.beta, a.eps, out.data(), a.rstd);
+  } else {
+    scalar::layer_norm(h.data(), a.rows, a.d, a.gamma, a.beta, a.eps, out.data(), a.mean, a.rstd);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    if (a.sum != nullptr) scalar::store_element(a.type, a.sum, static_cast<std::int64_t>(i), h[i]);
+    scalar::store_element(a.type, a.y, static_cast<std::int64_t>(i), out[i]);
   }
 }
 
