@@ -11,12 +11,18 @@ A case is one (method, layout, isa, n, c, spatial, groups, d, data). It fails wh
     var + eps, norms; stat_mean_rel_err: means over their set's spread) grew past
     max(BASELINE * --factor, BASELINE + --rel-floor), or became infinite, or vanished;
     compared where BASELINE has the column (baselines written before it lack it);
+  - a bfloat16 or float16 method's rounding figures worsened: the fraction of its tensor
+    outputs that are not the correctly rounded float64 result (1 - exact_rounded) grew past
+    max(BASELINE * --factor, BASELINE + 1e-4), or max_ulp past max(BASELINE * --factor,
+    BASELINE + 2) (compared where BASELINE has them);
   - nonfinite_mismatches differs from BASELINE's (a NaN or Inf appeared where the
     float64 reference has a number, or one went missing);
   - its output error breaks the project's target (max_abs_err at most 2e-6 on the
     normal, offset1e4 and offset1e5 families), whatever the baseline says; the target
     is for normalised outputs, of order 1, so methods whose output is at the data's
-    scale (standardize_invert) are held by the baseline only;
+    scale (standardize_invert) are held by the baseline only; a 16-bit method's outputs
+    are held instead to at least 99% exactly rounded (exact_rounded >= 0.99) on every
+    family (ROUNDING_TARGET below says why);
   - its stat_var_rel_err is over 2e-6 on the normal, offset1e4, offset1e5 and small_var
     families, whatever the baseline says (REL_TARGET below says why);
   - it is absent while NEW ran that instruction set (a vanished case can hide a
@@ -72,6 +78,22 @@ DATA_SCALE_OUTPUTS = ("standardize_invert",)
 REL_TARGET = 2e-6
 REL_TARGET_COLUMN = "stat_var_rel_err"
 REL_TARGET_FAMILIES = ("normal", "offset1e4", "offset1e5", "small_var")
+# A bfloat16 or float16 method's tensor outputs against the correctly rounded float64 result:
+# the fraction exactly rounded, and the largest distance in units in the last place. Empty
+# for float32 methods. Rounding to 16 bits costs up to half an ulp, 2e-3 at 1 in bfloat16, so
+# the absolute target above cannot apply; the issue's aim is at least 99% exactly rounded.
+# The distance is held to the baseline only: it exceeds 1 ulp only where y is far smaller
+# than the terms it is computed from (xhat * gamma + beta near 0), where float32's absolute
+# error of about 1e-7 spans several ulps of a value of 1e-6 (58 bfloat16 ulps at 3.4e-7,
+# measured on group norm). The inexact fraction moves with another compiler's contraction
+# of the float32 arithmetic as the other errors do, hence the same factor, and a floor of
+# 1e-4 (one element in 10^4 flipping its rounding).
+EXACT = "exact_rounded"
+ULPS = "max_ulp"
+ROUNDING = (EXACT, ULPS)
+ROUNDING_TARGET = 0.99
+INEXACT_FLOOR = 1e-4
+ULP_FLOOR = 2
 
 
 def load(path):
@@ -112,6 +134,19 @@ def error_findings(key, old, new, factor, floor, rel_floor):
             findings.append(f"NONFINITE {name(key)}: {column} {after} (was {before:.3e})")
         elif after > max(before * factor, before + allowed):
             findings.append(f"GREW      {name(key)}: {column} {before:.3e} -> {after:.3e}")
+    for column in ROUNDING:
+        before, after = number(old.get(column)), number(new.get(column))
+        if before is None:
+            continue
+        if after is None:
+            findings.append(f"VANISHED  {name(key)}: {column} was {before:g}, now empty")
+            continue
+        if column == EXACT:
+            worse = 1.0 - after > max((1.0 - before) * factor, 1.0 - before + INEXACT_FLOOR)
+        else:
+            worse = after > max(before * factor, before + ULP_FLOOR)
+        if worse:
+            findings.append(f"GREW      {name(key)}: {column} {before:g} -> {after:g}")
     if int(old[MISMATCHES]) != int(new[MISMATCHES]):
         findings.append(f"NAN/INF   {name(key)}: {new[MISMATCHES]} output(s) finite where the "
                         f"reference is not or the reverse (baseline {old[MISMATCHES]})")
@@ -122,7 +157,11 @@ def target_finding(key, row):
     findings = []
     parts = dict(zip(KEY, key))
     error = number(row["max_abs_err"])
-    if (parts["method"] not in DATA_SCALE_OUTPUTS and parts["data"] in TARGET_FAMILIES
+    exact = number(row.get(EXACT))
+    if exact is not None:
+        if exact < ROUNDING_TARGET:
+            findings.append(f"TARGET    {name(key)}: {EXACT} {exact:g} < {ROUNDING_TARGET:g}")
+    elif (parts["method"] not in DATA_SCALE_OUTPUTS and parts["data"] in TARGET_FAMILIES
             and error is not None and error > TARGET):
         findings.append(f"TARGET    {name(key)}: max_abs_err {error:.3e} > {TARGET:.0e}")
     relative = number(row.get(REL_TARGET_COLUMN))

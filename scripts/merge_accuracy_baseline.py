@@ -4,8 +4,8 @@
     merge_accuracy_baseline.py BASELINE.csv NEW.csv [--out FILE]
 
 Writes (to --out, default BASELINE.csv itself) the rows in NEW's order, NEW's columns:
-  - a case in both: each error cell the baseline has is kept unless NEW's is smaller (the
-    case got better on this machine); a cell the baseline lacks (a column added since, or
+  - a case in both: each error cell the baseline has is kept unless NEW's is better (the
+    case got better on this machine: an error or max_ulp smaller, exact_rounded larger); a cell the baseline lacks (a column added since, or
     empty) takes NEW's; nonfinite_mismatches and the key are the baseline's;
   - a case only in NEW (a new case, data family or instruction set): NEW's row;
   - a case only in the baseline (an instruction set this CPU lacks, a method a filtered
@@ -20,7 +20,7 @@ import argparse
 import csv
 import sys
 
-from check_accuracy import ERRORS, KEY, MISMATCHES, RELATIVE, number
+from check_accuracy import ERRORS, EXACT, KEY, MISMATCHES, RELATIVE, ULPS, number
 
 
 def read(path):
@@ -32,10 +32,13 @@ def read(path):
         return list(reader.fieldnames), list(reader)
 
 
-def smaller(old_text, new_text):
-    """Whether NEW's cell is an improvement on the baseline's."""
+def better(column, old_text, new_text):
+    """Whether NEW's cell is an improvement on the baseline's: an error or a distance
+    smaller, a fraction exactly rounded larger."""
     old, new = number(old_text), number(new_text)
-    return old is None or (new is not None and new < old)
+    if old is None:
+        return True
+    return new is not None and (new > old if column == EXACT else new < old)
 
 
 def merge(baseline_rows, new_columns, new_rows):
@@ -62,13 +65,13 @@ def merge(baseline_rows, new_columns, new_rows):
             continue
         before = old[key]
         out = {c: before.get(c, row[c]) for c in new_columns}
-        for column in ERRORS + RELATIVE:
+        for column in ERRORS + RELATIVE + (EXACT, ULPS):
             if column not in new_columns:
                 continue
             if column not in before or number(before[column]) is None:
                 out[column] = row[column]
                 counts["filled"] += number(row[column]) is not None
-            elif smaller(before[column], row[column]):
+            elif better(column, before[column], row[column]):
                 out[column] = row[column]
                 counts["improved"] += 1
         merged.append(out)

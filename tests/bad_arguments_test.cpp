@@ -131,6 +131,13 @@ std::vector<bad_case> bad_cases(const method& m) {
     // The integer a C caller may store in the layout.
     add("LayoutSeven", [](arguments& a, call&) { a.layout_value = 7; }, {"layout"});
   }
+  if (m.takes_type) {
+    add("UnknownType", [](arguments& a, call&) { a.dtype_value = 3; }, {"dtype"});
+    add("NegativeType", [](arguments& a, call&) { a.dtype_value = -1; }, {"dtype"});
+  }
+  if (m.takes_activation) {
+    add("UnknownActivation", [](arguments& a, call&) { a.activation_value = 3; }, {"activation"});
+  }
   if (m.takes_running_var_kind) {
     add("RunningVarKindFive", [](arguments& a, call&) { a.kind_value = 5; },
         {"running_var_kind", "kind"});

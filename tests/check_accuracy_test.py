@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """scripts/check_accuracy.py on crafted baselines: growth past the factor, a NaN that
 appears or goes missing, the 2e-6 target, the relative statistics columns and their 2e-6
-target, missing cases, and instruction sets this CPU does not run; and
+target, the rounding figures of 16-bit methods and their 99% target, missing cases, and
+instruction sets this CPU does not run; and
 scripts/merge_accuracy_baseline.py, which tightens a baseline only."""
 import csv
 import os
@@ -14,15 +15,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECK = os.path.join(ROOT, "scripts", "check_accuracy.py")
 MERGE = os.path.join(ROOT, "scripts", "merge_accuracy_baseline.py")
 COLUMNS = ("method,layout,isa,n,c,spatial,groups,d,data,max_abs_err,mean_abs_err,"
-           "stat_max_abs_err,nonfinite_mismatches,stat_var_rel_err,stat_mean_rel_err").split(",")
+           "stat_max_abs_err,nonfinite_mismatches,stat_var_rel_err,stat_mean_rel_err,"
+           "exact_rounded,max_ulp").split(",")
 # A baseline written before the relative columns.
-OLD_COLUMNS = COLUMNS[:-2]
+OLD_COLUMNS = COLUMNS[:-4]
 
 
 def row(isa="avx512", data="normal", max_err="1.000e-06", stat="", mismatches="0", d="768",
-        var_rel="", mean_rel=""):
-    return dict(zip(COLUMNS, ["layer_norm", "rows", isa, "2", "", "", "", d, data, max_err,
-                              "1.000e-07", stat, mismatches, var_rel, mean_rel]))
+        var_rel="", mean_rel="", exact="", ulp="", method="layer_norm"):
+    return dict(zip(COLUMNS, [method, "rows", isa, "2", "", "", "", d, data, max_err,
+                              "1.000e-07", stat, mismatches, var_rel, mean_rel, exact, ulp]))
+
+
+def bf16_row(exact="0.999900", ulp="1", max_err="3.900e-03"):
+    """A bfloat16 method's row: y's error is its rounding to 16 bits."""
+    return row(method="layer_norm_bf16", max_err=max_err, exact=exact, ulp=ulp)
 
 
 class CsvFiles(unittest.TestCase):
@@ -125,6 +132,30 @@ class CheckAccuracy(CsvFiles):
         self.assertEqual(code, 1)
         self.assertIn("VANISHED  layer_norm rows avx512 n=2 d=768 normal: stat_var_rel_err", out)
 
+    def test_a_16_bit_method_is_held_to_its_rounding_not_the_absolute_target(self):
+        # Half a bfloat16 ulp at 1 is 2e-3, far past the 2e-6 target for float32 outputs.
+        self.assertEqual(self.check([bf16_row()], [bf16_row()])[0], 0)
+        code, out = self.check([bf16_row()], [bf16_row(exact="0.985000")])
+        self.assertEqual(code, 1)
+        self.assertIn("TARGET    layer_norm_bf16 rows avx512 n=2 d=768 normal: exact_rounded "
+                      "0.985 < 0.99", out)
+
+    def test_rounding_figures_that_worsen_fail(self):
+        # 1 - 0.9999 = 1e-4 inexact may become 4e-4 (factor 4), not 5e-4.
+        self.assertEqual(self.check([bf16_row()], [bf16_row(exact="0.999600")])[0], 0)
+        code, out = self.check([bf16_row()], [bf16_row(exact="0.999500")])
+        self.assertEqual(code, 1)
+        self.assertIn("GREW      layer_norm_bf16 rows avx512 n=2 d=768 normal: exact_rounded "
+                      "0.9999 -> 0.9995", out)
+        # max_ulp 1 may become 3 (+2), not 5.
+        self.assertEqual(self.check([bf16_row()], [bf16_row(ulp="3")])[0], 0)
+        code, out = self.check([bf16_row()], [bf16_row(ulp="5")])
+        self.assertEqual(code, 1)
+        self.assertIn("max_ulp 1 -> 5", out)
+        code, out = self.check([bf16_row()], [bf16_row(exact="", ulp="")])
+        self.assertEqual(code, 1)
+        self.assertIn("VANISHED  layer_norm_bf16 rows avx512 n=2 d=768 normal: exact_rounded", out)
+
     def test_missing_cases_fail_unless_the_cpu_lacks_the_instruction_set(self):
         baseline = [row(), row(d="5"), row(isa="neon64")]
         code, out = self.check(baseline, [row()])
@@ -165,6 +196,11 @@ class MergeBaseline(CsvFiles):
                           merged[0]["stat_mean_rel_err"]), ("2.000e-07", "6.0e-08", "1.0e-08"))
         self.assertEqual(merged[1]["stat_var_rel_err"], "")
         self.assertEqual(merged[2]["stat_var_rel_err"], "1.5e-07")
+
+    def test_rounding_figures_tighten_in_their_own_direction(self):
+        merged = self.merge([bf16_row(exact="0.999000", ulp="3")],
+                            [bf16_row(exact="0.999500", ulp="4")])
+        self.assertEqual((merged[0]["exact_rounded"], merged[0]["max_ulp"]), ("0.999500", "3"))
 
     def test_a_filtered_run_leaves_the_other_rows_where_they_were(self):
         rms = dict(row(), method="rms_norm")

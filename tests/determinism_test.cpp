@@ -214,10 +214,12 @@ TEST(Determinism, ArenaSizeDoesNotChangeResults) {
 // NHWC calls with 32K merges of chunk statistics or more (1024 channels x
 // 32 chunks of 64 rows), which are merged on several threads
 // (schedule/thread_policy.hpp, floats_per_merge): the same bits as on one.
+// Every type; the activations, which map y after the statistics and their
+// merges, are left to the smaller threaded problems above.
 TEST(Determinism, NhwcMergesSplitAcrossThreadsMatchOneThread) {
   const std::vector<kernel_call> calls =
       calls_of_every_method([](const method& m, layout_kind l) -> std::vector<problem> {
-        if (m.rows || l != layout_kind::nhwc) return {};
+        if (m.rows || l != layout_kind::nhwc || m.act != activation::none) return {};
         return {activation_problem({1, 1024, 2048, layout::nchw}, l, m.grouped ? 32 : 0)};
       });
   ASSERT_FALSE(calls.empty());

@@ -35,7 +35,7 @@ using methods::role;
 // Each flag covers a kind of optional buffer; a method that has none of that
 // kind ignores it.
 struct variant {
-  bool affine = true;   // gamma and beta: none or both
+  bool affine = true;   // gamma, beta (and bias): none or all
   bool outputs = true;  // statistics outputs: mean, rstd, save_mean, save_rstd, norm
   bool running = true;  // running statistics, where training takes them optionally
   running_var_kind kind = running_var_kind::unbiased;
@@ -44,8 +44,9 @@ struct variant {
 inline bool has(const method& m, bool (*kind)(const buffer&)) {
   return std::any_of(m.buffers.begin(), m.buffers.end(), kind);
 }
+// gamma, beta and the fused add's bias: the parameters of a layer.
 inline bool is_affine(const buffer& b) {
-  return b.holds == contents::gamma || b.holds == contents::beta;
+  return b.holds == contents::gamma || b.holds == contents::beta || b.holds == contents::bias;
 }
 inline bool is_running(const buffer& b) {
   return b.holds == contents::running_mean || b.holds == contents::running_var;
@@ -248,11 +249,49 @@ inline std::vector<float> fill(const method& m, const buffer& b, const problem& 
       return uniform(count, seed, -5.0f, 5.0f);
     case contents::var:  // standardize's given variances: deviations 0.1 to 3
       return uniform(count, seed, 0.01f, 9.0f);
+    case contents::bias:  // the fused add's
+      return uniform(count, seed, -0.5f, 0.5f);
     case contents::rstd:
     case contents::norm:
       break;
   }
   return sentinel_buffer(count);
+}
+
+// ---- 16-bit tensors ------------------------------------------------------------------
+
+// A bfloat16 or float16 method's tensor buffers (x, y, the fused add's
+// residual and sum) hold 16-bit elements, packed: ceil(count / 2) floats of
+// storage, the odd count's last half and any spare floats filled with
+// sentinel16 (pairs of which never form sentinel_bits: outputs are checked
+// element by element, unwritten_elements).
+inline bool is_16_bit(const method& m, const buffer& b) {
+  return m.type != dtype::float32 && b.size == methods::extent::tensor;
+}
+
+// A signalling NaN of the type, which the kernels never store (they round a
+// NaN to a quiet one).
+inline std::uint16_t sentinel16(dtype type) {
+  return type == dtype::bfloat16 ? std::uint16_t{0x7fa5} : std::uint16_t{0x7d25};
+}
+
+// The storage of count elements of a 16-bit type and spare floats after
+// them: values stored (rounded) where given, sentinel16 elsewhere.
+inline std::vector<float> packed(dtype type, std::int64_t count, std::int64_t spare,
+                                 const std::vector<float>* values = nullptr) {
+  std::vector<float> storage(static_cast<std::size_t>((count + 1) / 2 + spare));
+  auto* elements = reinterpret_cast<std::uint16_t*>(storage.data());
+  std::fill(elements, elements + 2 * storage.size(), sentinel16(type));
+  if (values != nullptr) methods::store_elements(type, values->data(), count, storage.data());
+  return storage;
+}
+
+// The elements of a tensor buffer never written: still sentinel16.
+inline std::size_t unwritten_elements(dtype type, const std::vector<float>& storage,
+                                      std::int64_t count) {
+  const auto* elements = reinterpret_cast<const std::uint16_t*>(storage.data());
+  return static_cast<std::size_t>(std::count(
+      elements, elements + std::min<std::int64_t>(count, 2 * storage.size()), sentinel16(type)));
 }
 
 // One call of a table method: a vector per buffer of the method, index for
@@ -272,7 +311,17 @@ struct call {
         continue;
       }
       const std::int64_t count = methods::size_of(b.size, p);
-      buffers.push_back(fill(m, b, p, count + spare, family, seed + 17 * static_cast<int>(i)));
+      const std::uint32_t buffer_seed = seed + 17 * static_cast<std::uint32_t>(i);
+      if (is_16_bit(m, b) && (b.kind == role::output || b.kind == role::primary_output)) {
+        buffers.push_back(packed(m.type, count, spare));
+        continue;
+      }
+      if (is_16_bit(m, b)) {
+        const std::vector<float> values = fill(m, b, p, count, family, buffer_seed);
+        buffers.push_back(packed(m.type, count, spare, &values));
+        continue;
+      }
+      buffers.push_back(fill(m, b, p, count + spare, family, buffer_seed));
     }
     if (m.takes_switch_weights) weights = {softmax_weights(seed + 5), softmax_weights(seed + 6)};
   }
@@ -310,6 +359,13 @@ struct call {
 
   std::vector<float>& of(const buffer& b) {
     return buffers[static_cast<std::size_t>(&b - m->buffers.data())];
+  }
+
+  // The values buffer b holds, widened to float32 from a 16-bit type.
+  std::vector<float> values(const buffer& b) {
+    const std::vector<float>& storage = of(b);
+    if (!is_16_bit(*m, b) || storage.empty()) return storage;
+    return methods::load_elements(m->type, storage.data(), methods::size_of(b.size, p));
   }
 
   // The buffer holding the primary input or output.
@@ -353,6 +409,15 @@ inline tolerance tolerance_for(const buffer& b, const std::vector<float>& scale)
       // squares is well conditioned, so relative 1e-5.
       return rstd_tolerance;
   }
+}
+
+// The same for m's buffer b: a 16-bit output adds its rounding, half an
+// ulp (relative 2^-9 in bfloat16, 2^-12 in float16), taken as a whole ulp
+// for the float32 error it rounds.
+inline tolerance tolerance_for(const method& m, const buffer& b, const std::vector<float>& scale) {
+  tolerance t = tolerance_for(b, scale);
+  if (is_16_bit(m, b)) t.rel += m.type == dtype::bfloat16 ? 0x1p-8 : 0x1p-11;
+  return t;
 }
 
 // The values that scale a method's output: its gamma or g, when passed.

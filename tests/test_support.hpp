@@ -186,15 +186,6 @@ constexpr tolerance mean_tolerance{1e-5, 1e-5};
 // float32 variance and of the square root).
 constexpr tolerance rstd_tolerance{0.0, 1e-5};
 
-// ---- fused activations ---------------------------------------------------------------
-
-// The activation of a reference value, in double (simdnorm.h, sn_activation).
-inline double reference_activation(activation act, double v) {
-  if (act == activation::relu) return v < 0.0 ? 0.0 : v;
-  if (act == activation::silu) return v / (1.0 + std::exp(-v));
-  return v;
-}
-
 // ---- layouts -----------------------------------------------------------------------
 
 inline std::int64_t element_count(const shape& s) { return s.n * s.c * s.spatial; }

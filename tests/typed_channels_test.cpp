@@ -50,7 +50,7 @@ std::vector<double> reference_of(const bn_problem& p, activation act) {
   std::vector<double> ref =
       reference::batch_norm_inference(wide.data(), p.s, p.running_mean.data(), p.running_var.data(),
                                       p.gamma.data(), p.beta.data(), 1e-5f);
-  for (double& v : ref) v = reference_activation(act, v);
+  for (double& v : ref) v = reference::activated(act, v);
   return ref;
 }
 

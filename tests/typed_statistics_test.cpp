@@ -218,7 +218,7 @@ std::vector<double> reference_y(const problem& p, activation act) {
               .y;
       break;
   }
-  for (double& v : y) v = reference_activation(act, v);
+  for (double& v : y) v = reference::activated(act, v);
   return y;
 }
 

@@ -7,8 +7,10 @@
 //
 // Columns: method,layout,isa,n,c,spatial,groups,d,data,max_abs_err,
 // mean_abs_err,stat_max_abs_err,nonfinite_mismatches,stat_var_rel_err,
-// stat_mean_rel_err (the last two: statistics relative to their own size,
-// bench/cases/case_inputs.hpp's measure_relative_stats). Errors do not depend on
+// stat_mean_rel_err (statistics relative to their own size,
+// bench/cases/case_inputs.hpp's measure_relative_stats),exact_rounded,max_ulp
+// (a bfloat16 or float16 method's tensor outputs against the correctly
+// rounded float64 reference; empty for float32). Errors do not depend on
 // the thread count (the engine is bitwise deterministic across thread
 // counts), so each path runs once, in the default arena. Exits 1 when a case
 // fails to run. --digests also writes, per case, data family, path and
@@ -87,7 +89,8 @@ int main(int argc, char** argv) {
   for (const std::string& isa : simdnorm::bench::engine_isas("all")) paths.push_back(isa);
 
   csv << "method,layout,isa,n,c,spatial,groups,d,data,max_abs_err,mean_abs_err,"
-         "stat_max_abs_err,nonfinite_mismatches,stat_var_rel_err,stat_mean_rel_err\n";
+         "stat_max_abs_err,nonfinite_mismatches,stat_var_rel_err,stat_mean_rel_err,"
+         "exact_rounded,max_ulp\n";
   int failures = 0;
   for (const case_spec& spec : simdnorm::bench::accuracy_suite()) {
     if (spec.method.find(filter) == std::string::npos) continue;
@@ -118,7 +121,9 @@ int main(int argc, char** argv) {
               << simdnorm::bench::number_cell(errors.stat_max_abs, "%.3e") << ','
               << errors.nonfinite_mismatches << ','
               << simdnorm::bench::number_cell(errors.stat_var_rel, "%.3e") << ','
-              << simdnorm::bench::number_cell(errors.stat_mean_rel, "%.3e") << '\n';
+              << simdnorm::bench::number_cell(errors.stat_mean_rel, "%.3e") << ','
+              << simdnorm::bench::number_cell(errors.exact_rounded, "%.6f") << ','
+              << simdnorm::bench::number_cell(errors.max_ulp, "%.0f") << '\n';
         } catch (const std::exception& e) {
           ++failures;
           std::fprintf(stderr, "\n  %s on %s FAILED: %s\n", path.c_str(), family.name, e.what());

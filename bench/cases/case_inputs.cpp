@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -10,6 +12,7 @@
 #include "data_family.hpp"
 #include "reference/reference.hpp"
 #include "reference/tensor_sets.hpp"
+#include "simdnorm/half_float.h"
 
 namespace simdnorm::bench {
 
@@ -23,6 +26,8 @@ using methods::role;
 constexpr std::uint64_t parameter_seed = 0x5eed'0001;
 // Batch-instance norm's rho: no peer takes it, so it has a seed of its own.
 constexpr std::uint64_t rho_seed = 0x5eed'0004;
+// The fused add's bias.
+constexpr std::uint64_t bias_seed = 0x5eed'0005;
 
 // gamma near 1 and beta near 0, as after some training; the same for every
 // case and data family of a given size.
@@ -108,7 +113,14 @@ class initial_values {
         return rounded(moments().mean);
       case contents::var:
         return rounded(moments().var);
+      case contents::bias:
+        return bench::normal_floats(count, bias_seed, 0.0, 0.1);
       case contents::data:
+        // A second tensor (the fused add's residual): x reversed, data of
+        // x's own family (constant rows stay constant, tiny values tiny,
+        // NaNs and infinities in both), in other places.
+        if (b.kind == role::input) return std::vector<float>(x_.rbegin(), x_.rend());
+        break;
       case contents::rstd:
       case contents::norm:
         break;
@@ -151,19 +163,97 @@ double abs_error(float actual, double expected, std::int64_t& mismatches) {
   return std::numeric_limits<double>::infinity();
 }
 
-// Sets errors.max_abs and errors.mean_abs from the count values of y, and
-// counts its non-finite mismatches (see error_figures).
-void measure_y(error_figures& errors, const float* y, std::size_t count,
-               const std::vector<double>& expected) {
-  if (count != expected.size()) throw std::logic_error("reference y has another size");
+// Raises errors.max_abs to the largest error of a tensor output (y, or the
+// fused add's sum), sets errors.mean_abs from y's, and counts their
+// non-finite mismatches (see error_figures).
+void measure_tensor(error_figures& errors, bool primary, const float* y, std::size_t count,
+                    const std::vector<double>& expected) {
+  if (count != expected.size()) throw std::logic_error("reference tensor has another size");
   double max = 0.0, sum = 0.0;
   for (std::size_t i = 0; i < expected.size(); ++i) {
     const double error = abs_error(y[i], expected[i], errors.nonfinite_mismatches);
     max = std::max(max, error);
     sum += error;
   }
-  errors.max_abs = max;
-  errors.mean_abs = expected.empty() ? 0.0 : sum / static_cast<double>(expected.size());
+  errors.max_abs = std::fmax(errors.max_abs, max);
+  if (primary)
+    errors.mean_abs = expected.empty() ? 0.0 : sum / static_cast<double>(expected.size());
+}
+
+// The element of type nearest to v, ties to even, as bits in a uint32
+// (float32's own bits for float32). Converting v to float first and then to
+// 16 bits can round twice (a v just past a tie lands on it), so the
+// neighbours of that first guess are compared with v in double.
+std::uint32_t nearest_element(dtype type, double v) {
+  const float f = static_cast<float>(v);
+  if (type == dtype::float32 || std::isnan(v)) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &f, sizeof bits);
+    return type == dtype::float32 ? bits : 0x7fc0u;
+  }
+  const auto widen = [type](std::uint32_t h) {
+    return static_cast<double>(type == dtype::bfloat16
+                                   ? sn_bfloat16_to_float(static_cast<std::uint16_t>(h))
+                                   : sn_float16_to_float(static_cast<std::uint16_t>(h)));
+  };
+  const std::uint32_t guess =
+      type == dtype::bfloat16 ? sn_bfloat16_from_float(f) : sn_float16_from_float(f);
+  std::uint32_t best = guess;
+  // Only a v past float32's range or the type's rounding threshold gives an
+  // infinity, which is then right.
+  if (!std::isfinite(widen(guess))) return guess;
+  // The neighbours in magnitude, the sign kept.
+  for (const std::uint32_t candidate : {guess - 1, guess + 1}) {
+    if ((candidate ^ guess) & 0x8000u) continue;
+    const double candidate_error = std::fabs(widen(candidate) - v);
+    const double best_error = std::fabs(widen(best) - v);
+    if (std::isnan(candidate_error)) continue;
+    if (candidate_error < best_error || (candidate_error == best_error && (candidate & 1) == 0)) {
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+// The position of a 16-bit element's value on a line where adjacent values
+// are adjacent integers (-0 and +0 both 0).
+std::int64_t ordinal(std::uint32_t bits16) {
+  const std::int64_t magnitude = bits16 & 0x7fffu;
+  return (bits16 & 0x8000u) ? -magnitude : magnitude;
+}
+
+// Sets errors.exact_rounded and raises errors.max_ulp from count 16-bit
+// elements of a tensor output against their float64 reference: how far each
+// lies from the correctly rounded element, in units in the last place.
+// Non-finite ones count as exact where the reference rounds to the same
+// class (measure_tensor counts the others as mismatches).
+void measure_rounding(error_figures& errors, dtype type, const void* storage, std::size_t count,
+                      const std::vector<double>& expected, std::int64_t& exact,
+                      std::int64_t& counted) {
+  const auto* bits = static_cast<const std::uint16_t*>(storage);
+  double max = std::isnan(errors.max_ulp) ? 0.0 : errors.max_ulp;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint32_t want = nearest_element(type, expected[i]);
+    const bool got_finite = (bits[i] & (type == dtype::bfloat16 ? 0x7f80u : 0x7c00u)) !=
+                            (type == dtype::bfloat16 ? 0x7f80u : 0x7c00u);
+    const bool want_finite = (want & (type == dtype::bfloat16 ? 0x7f80u : 0x7c00u)) !=
+                             (type == dtype::bfloat16 ? 0x7f80u : 0x7c00u);
+    double ulps;
+    if (got_finite && want_finite) {
+      ulps = static_cast<double>(std::llabs(ordinal(bits[i]) - ordinal(want)));
+    } else {
+      const bool got_nan = !got_finite && (bits[i] & (type == dtype::bfloat16 ? 0x7fu : 0x3ffu));
+      const bool want_nan = !want_finite && (want & (type == dtype::bfloat16 ? 0x7fu : 0x3ffu));
+      ulps = (got_nan && want_nan) || (!got_nan && !want_nan && bits[i] == want)
+                 ? 0.0
+                 : std::numeric_limits<double>::infinity();
+    }
+    max = std::max(max, ulps);
+    exact += ulps == 0.0;
+  }
+  counted += static_cast<std::int64_t>(count);
+  errors.max_ulp = max;
+  errors.exact_rounded = counted == 0 ? 1.0 : static_cast<double>(exact) / counted;
 }
 
 // The float64 standard deviation of every set a statistic of this extent is
@@ -227,6 +317,7 @@ bool is_location(const methods::method& m, const buffer& b) {
     case contents::beta:
     case contents::rho:
     case contents::gain:
+    case contents::bias:
       break;
   }
   throw std::logic_error(std::string(m.name) + ": no relative error for statistic " + b.name);
@@ -238,6 +329,28 @@ std::size_t index_of(const methods::method& m, methods::member field) {
     if (m.buffers[i].field == field) return i;
   }
   throw std::logic_error(std::string(m.name) + " has no such buffer");
+}
+
+// Whether a buffer is a statistic (judged by measure_stat and
+// measure_relative_stats) rather than a tensor output such as y or the
+// fused add's sum.
+bool is_statistic_output(const buffer& b) { return is_output(b.kind) && b.size != extent::tensor; }
+
+// The values the call's statistics are taken over, as float32: x widened,
+// or the fused add's h = (x + residual) + bias as the API forms it.
+std::vector<float> normalized_values(const case_call& call) {
+  const methods::method& m = *call.method;
+  const methods::arguments& k = call.args;
+  const std::int64_t count = k.p.elements();
+  std::vector<float> h = methods::load_elements(m.type, k.x, count);
+  if (k.residual != nullptr) {
+    const std::vector<float> r = methods::load_elements(m.type, k.residual, count);
+    for (std::int64_t i = 0; i < count; ++i) h[i] += r[i];
+  }
+  if (k.bias != nullptr) {
+    for (std::int64_t i = 0; i < count; ++i) h[i] += k.bias[i % k.p.d];
+  }
+  return h;
 }
 
 }  // namespace
@@ -265,18 +378,32 @@ std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<fl
   for (std::size_t i = 0; i < m.buffers.size(); ++i) {
     const buffer& b = m.buffers[i];
     if (!passed(b)) continue;
-    if (b.kind == role::primary_input) {
+    if (b.kind == role::primary_input && m.type == dtype::float32) {
       args.*b.field = const_cast<float*>(x.data());  // read only
       continue;
     }
-    call->owned[i] = cached && !is_pure_output(b) ? cache->initial->at(i) : values(b);
+    if (b.kind == role::primary_input) {
+      call->owned[i] = x;  // rounded to m.type below
+    } else {
+      call->owned[i] = cached && !is_pure_output(b) ? cache->initial->at(i) : values(b);
+    }
+    // A tensor input of a 16-bit method holds its values rounded to the
+    // type, in the first half of its storage; the cache keeps it so.
+    const bool rounded_here = b.size == extent::tensor && !is_output(b.kind) &&
+                              m.type != dtype::float32 &&
+                              (b.kind == role::primary_input || !cached);
+    if (rounded_here) {
+      methods::store_elements(m.type, call->owned[i].data(),
+                              static_cast<std::int64_t>(call->owned[i].size()),
+                              call->owned[i].data());
+    }
     args.*b.field = call->owned[i].data();
   }
   if (cache != nullptr && !cached) {
     auto initial = std::make_shared<std::vector<std::vector<float>>>(m.buffers.size());
     for (std::size_t i = 0; i < m.buffers.size(); ++i) {
       const buffer& b = m.buffers[i];
-      if (passed(b) && !is_pure_output(b)) {
+      if (passed(b) && !is_pure_output(b) && b.kind != role::primary_input) {
         (*initial)[i] = call->owned[i];
       }
     }
@@ -309,10 +436,40 @@ void measure_output(error_figures& errors, const methods::method& m,
                     const methods::reference_outputs& expected, methods::member field,
                     const float* values, std::size_t count) {
   const std::size_t index = index_of(m, field);
-  if (m.buffers[index].kind == role::primary_output) {
-    measure_y(errors, values, count, expected.at(index));
-  } else {
+  const buffer& b = m.buffers[index];
+  if (is_statistic_output(b)) {
     measure_stat(errors, values, count, expected.at(index));
+  } else {
+    measure_tensor(errors, b.kind == role::primary_output, values, count, expected.at(index));
+  }
+}
+
+void measure_typed_outputs(error_figures& errors, const case_call& call,
+                           const methods::reference_outputs& expected) {
+  const methods::method& m = *call.method;
+  std::int64_t exact = 0, counted = 0;
+  for (std::size_t i = 0; i < m.buffers.size(); ++i) {
+    const buffer& b = m.buffers[i];
+    const float* storage = call.args.*b.field;
+    if (!is_output(b.kind) || b.size != extent::tensor || storage == nullptr) continue;
+    const std::int64_t count = methods::size_of(b.size, call.args.p);
+    const std::vector<float> widened = methods::load_elements(m.type, storage, count);
+    if (m.type == dtype::float32) {
+      measure_output(errors, m, expected, b.field, widened.data(), widened.size());
+      continue;
+    }
+    // A reference value past the type's range (a sum of 3.39e38 in
+    // bfloat16) is infinite as an element, as a float32 one past float32's
+    // is for a float32 output: an infinite output is then right.
+    methods::reference_outputs in_range(expected.size());
+    in_range[i] = expected.at(i);
+    for (double& v : in_range[i]) {
+      const auto element = static_cast<std::uint16_t>(nearest_element(m.type, v));
+      const double rounded = methods::load_elements(m.type, &element, 1)[0];
+      if (std::isinf(rounded)) v = rounded;
+    }
+    measure_output(errors, m, in_range, b.field, widened.data(), widened.size());
+    measure_rounding(errors, m.type, storage, widened.size(), expected.at(i), exact, counted);
   }
 }
 
@@ -330,10 +487,12 @@ void measure_relative_stats(error_figures& errors, const case_call& call,
   const methods::method& m = *call.method;
   if (!cache.spreads) {
     auto spreads = std::make_shared<std::vector<std::vector<double>>>(m.buffers.size());
+    std::vector<float> values;  // taken once, where a mean needs them
     for (std::size_t i = 0; i < m.buffers.size(); ++i) {
       const buffer& b = m.buffers[i];
-      if (is_output(b.kind) && b.kind != role::primary_output && is_location(m, b)) {
-        (*spreads)[i] = set_spreads(call.args.p, b.size, call.args.x);
+      if (is_statistic_output(b) && is_location(m, b)) {
+        if (values.empty()) values = normalized_values(call);
+        (*spreads)[i] = set_spreads(call.args.p, b.size, values.data());
       }
     }
     cache.spreads = std::move(spreads);
@@ -341,7 +500,7 @@ void measure_relative_stats(error_figures& errors, const case_call& call,
   for (std::size_t i = 0; i < m.buffers.size(); ++i) {
     const buffer& b = m.buffers[i];
     const float* actual = call.args.*b.field;
-    if (!is_output(b.kind) || b.kind == role::primary_output || actual == nullptr) continue;
+    if (!is_statistic_output(b) || actual == nullptr) continue;
     const std::vector<double>& want = expected.at(i);
     const bool location = is_location(m, b);
     const std::vector<double>& spreads = cache.spreads->at(i);

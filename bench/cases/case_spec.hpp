@@ -52,9 +52,10 @@ case_spec case_of(const methods::method& m, methods::layout_kind layout, std::in
 // their bw_fraction can exceed 1; DRAM-sized shapes belong to a larger suite.
 std::vector<case_spec> quick_suite();
 
-// Exactly the shapes the project's speed targets are stated on (issues 4 and
-// 12): layer and RMS norm rows x d, batch norm (inference and training), group
-// norm and instance norm activations, each activation in both layouts.
+// Exactly the shapes the project's speed targets are stated on (issues 4, 12
+// and 13): layer and RMS norm rows x d, batch norm (inference and training),
+// group norm and instance norm activations, each activation in both layouts;
+// then the 16-bit and fused variants at transformer, UNet and ResNet shapes.
 std::vector<case_spec> reference_suite();
 
 // The grid users choose kernels from: for every activation method and layout,
@@ -64,9 +65,11 @@ std::vector<case_spec> reference_suite();
 // 16384.
 std::vector<case_spec> sweep_suite();
 
-// The accuracy gate's cases (scripts/check-accuracy.sh): quick and reference,
-// then odd sizes of every method and layout, then narrow channels-last
-// tensors (C = 1 to 16, 32822 positions) of every method that takes them.
+// The accuracy gate's cases (scripts/check-accuracy.sh): quick and reference
+// of every function's own entry, one moderate tensor of every variant (a
+// type, an activation), then odd sizes of every method and layout, then
+// narrow channels-last tensors (C = 1 to 16, 32822 positions) of every
+// function that takes them.
 std::vector<case_spec> accuracy_suite();
 
 // The suite called name ("quick", "reference", "sweep", "accuracy"); empty if

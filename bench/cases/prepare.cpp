@@ -18,10 +18,10 @@ namespace {
 
 using methods::arguments;
 
-std::uint64_t fnv1a(const float* values, std::int64_t count) {
+std::uint64_t fnv1a(const float* values, std::int64_t byte_count) {
   std::uint64_t hash = 0xcbf29ce484222325ull;
   const auto* bytes = reinterpret_cast<const unsigned char*>(values);
-  for (std::size_t i = 0; i < static_cast<std::size_t>(count) * sizeof(float); ++i) {
+  for (std::size_t i = 0; i < static_cast<std::size_t>(byte_count); ++i) {
     hash ^= bytes[i];
     hash *= 0x100000001b3ull;
   }
@@ -42,13 +42,14 @@ std::vector<output_digest> digests_of(const case_call& call) {
       {"save_rstd", &arguments::save_rstd},
       {"norm", &arguments::norm},
       {"running_mean", &arguments::running_mean},
-      {"running_var", &arguments::running_var}};
+      {"running_var", &arguments::running_var},
+      {"sum", &arguments::sum}};
   std::vector<output_digest> digests;
   for (const auto& [name, field] : named) {
     for (const methods::buffer& b : call.method->buffers) {
       const float* values = call.args.*b.field;
       if (b.field != field || values == nullptr) continue;
-      digests.push_back({name, fnv1a(values, methods::size_of(b.size, call.args.p))});
+      digests.push_back({name, fnv1a(values, call.method->bytes_of(b, call.args.p))});
     }
   }
   return digests;
@@ -79,9 +80,10 @@ prepared_call prepare(const case_spec& spec, const std::vector<float>& x, refere
   prepared.bytes = m.traffic_bytes(call->args);
   for (const methods::buffer& b : m.buffers) {
     const float* values = call->args.*b.field;
-    if (!is_output(b.kind) || values == nullptr) continue;
+    if (!is_output(b.kind) || b.size == methods::extent::tensor || values == nullptr) continue;
     measure_output(prepared.errors, m, *expected, b.field, values, count_of(*call, b.field));
   }
+  measure_typed_outputs(prepared.errors, *call, *expected);
   measure_relative_stats(prepared.errors, *call, *expected, cache != nullptr ? *cache : local);
   prepared.call = [call] { call->method->cpp(call->args); };
   prepared.digests = [call] { return digests_of(*call); };

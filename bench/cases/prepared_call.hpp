@@ -30,6 +30,12 @@ struct error_figures {
   double stat_var_rel = std::numeric_limits<double>::quiet_NaN();
   // Means (set means, running means) relative to their set's spread:
   double stat_mean_rel = std::numeric_limits<double>::quiet_NaN();
+  // Of a bfloat16 or float16 method's tensor outputs (y, the fused add's
+  // sum), against the correctly rounded element of the float64 reference:
+  // the fraction that equals it, and the largest distance in units in the
+  // last place. NaN for float32 methods and peers.
+  double exact_rounded = std::numeric_limits<double>::quiet_NaN();
+  double max_ulp = std::numeric_limits<double>::quiet_NaN();
 };
 
 // FNV-1a (64 bits) of one output buffer's bytes.

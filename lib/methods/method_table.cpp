@@ -1,12 +1,16 @@
 // The entries of the method table, one per public method variant.
 #include "methods/method_table.hpp"
 
+#include <cmath>
 #include <cstring>
+#include <deque>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "reference/reference.hpp"
+#include "simdnorm/half_float.h"
 
 namespace simdnorm::methods {
 
@@ -109,9 +113,13 @@ struct traits {
 };
 
 method entry(const char* name, const traits& t, std::vector<buffer> buffers,
-             void (*cpp)(const arguments&), sn_status (*c)(const arguments&),
-             reference_outputs (*reference)(const arguments&)) {
+             std::function<void(const arguments&)> cpp,
+             std::function<sn_status(const arguments&)> c,
+             std::function<reference_outputs(const arguments&)> reference) {
   return method{name,
+                name,
+                dtype::float32,
+                activation::none,
                 t.rows,
                 t.rows ? "rows" : "",
                 t.d_name,
@@ -123,15 +131,149 @@ method entry(const char* name, const traits& t, std::vector<buffer> buffers,
                 t.training,
                 t.two_values_per_channel,
                 std::move(buffers),
-                cpp,
-                c,
-                reference,
+                std::move(cpp),
+                std::move(c),
+                std::move(reference),
                 t.onednn,
                 t.aten};
 }
 
-std::vector<method> make_table() {
+// The signatures of a function's typed call, which every variant of it
+// shares: the variant's type and activation come as arguments.
+using typed_cpp = void (*)(const arguments&, dtype, activation);
+using typed_c = sn_status (*)(const arguments&, int, int);
+
+// The float64 reference of a variant of base: base's reference on the
+// variant's tensor inputs widened to float32 (exactly: the rounded values
+// are what the call normalises), then act applied to y. The buffers of a
+// variant are base's, index for index.
+std::function<reference_outputs(const arguments&)> variant_reference(const method& base, dtype type,
+                                                                     activation act) {
+  return [buffers = base.buffers, plain = base.reference, type, act](const arguments& k) {
+    arguments widened = k;
+    std::deque<std::vector<float>> inputs;  // stable addresses
+    for (const buffer& b : buffers) {
+      if (is_output(b.kind) || b.size != extent::tensor || k.*b.field == nullptr) continue;
+      inputs.push_back(load_elements(type, k.*b.field, size_of(b.size, k.p)));
+      widened.*b.field = inputs.back().data();
+    }
+    reference_outputs r = plain(widened);
+    for (std::size_t i = 0; i < buffers.size(); ++i) {
+      if (buffers[i].kind != role::primary_output) continue;
+      // The activation is of the plain call's y, a float32: past FLT_MAX,
+      // the infinity of its sign (SiLU of -inf is NaN, as v / (1 + exp(-v))
+      // gives it, where SiLU of -1e39 is -0).
+      for (double& v : r[i]) {
+        if (std::fabs(v) > std::numeric_limits<float>::max()) {
+          v = std::copysign(std::numeric_limits<double>::infinity(), v);
+        }
+        v = reference::activated(act, v);
+      }
+    }
+    return r;
+  };
+}
+
+// Adds to t a variant of its entry function_name for every type in types
+// and activation in acts, except the plain float32 one (already there):
+// named function[_activation][_bf16|_f16].
+void add_variants(std::vector<method>& t, std::deque<std::string>& names, const char* function_name,
+                  std::initializer_list<dtype> types, std::initializer_list<activation> acts,
+                  typed_cpp cpp, typed_c c) {
+  std::size_t at = 0;
+  while (std::string_view(t[at].name) != function_name) ++at;
+  for (const dtype type : types) {
+    for (const activation act : acts) {
+      if (type == dtype::float32 && act == activation::none) continue;
+      method v = t[at];
+      std::string name = function_name;
+      if (act != activation::none) name += std::string("_") + name_of(act);
+      if (type == dtype::bfloat16) name += "_bf16";
+      if (type == dtype::float16) name += "_f16";
+      names.push_back(std::move(name));
+      v.name = names.back().c_str();
+      v.function = t[at].name;
+      v.type = type;
+      v.act = act;
+      // The peers' adapters take float32 calls without an activation.
+      v.onednn = v.aten = false;
+      v.takes_type = true;
+      v.takes_activation = acts.size() > 1;
+      v.cpp = [cpp, type, act](const arguments& k) {
+        cpp(k, k.cpp_type(type), k.cpp_activation(act));
+      };
+      v.c = [c, type, act](const arguments& k) {
+        return c(k, k.c_type(type), k.c_activation(act));
+      };
+      v.reference = variant_reference(t[at], type, act);
+      t.push_back(std::move(v));
+    }
+  }
+}
+
+// The fused residual add's entry of one type: function (add_layer_norm or
+// add_rms_norm) on x + residual + bias, the sum written when passed.
+method fused_add(const char* name, const char* function, dtype type, bool centred) {
+  std::vector<buffer> buffers = {
+      input(),
+      {"residual", &a::residual, role::input, extent::tensor, contents::data, false},
+      {"bias", &a::bias, role::input, extent::features, contents::bias, true},
+      gamma(extent::features),
+      beta(extent::features),
+      output(),
+      {"sum", &a::sum, role::output, extent::tensor, contents::data, true}};
+  if (centred) buffers.push_back(set_mean(extent::rows));
+  buffers.push_back(set_rstd(extent::rows));
+  if (!centred) buffers[4].benchmarked = false;  // RMS norm's beta, as for rms_norm
+  method m = entry(
+      name, traits().rows_of("d"), std::move(buffers),
+      [type, centred](const a& k) {
+        const dtype t = k.cpp_type(type);
+        if (centred) {
+          add_layer_norm(t, k.x, k.residual, k.bias, k.p.n, k.p.d, k.gamma, k.beta, k.eps, k.y,
+                         k.sum, k.mean, k.rstd);
+        } else {
+          add_rms_norm(t, k.x, k.residual, k.bias, k.p.n, k.p.d, k.gamma, k.beta, k.eps, k.y, k.sum,
+                       k.rstd);
+        }
+      },
+      [type, centred](const a& k) {
+        return centred
+                   ? sn_add_layer_norm(static_cast<sn_dtype>(k.c_type(type)), k.x, k.residual,
+                                       k.bias, k.p.n, k.p.d, k.gamma, k.beta, k.eps, k.y, k.sum,
+                                       k.mean, k.rstd)
+                   : sn_add_rms_norm(static_cast<sn_dtype>(k.c_type(type)), k.x, k.residual, k.bias,
+                                     k.p.n, k.p.d, k.gamma, k.beta, k.eps, k.y, k.sum, k.rstd);
+      },
+      nullptr);
+  m.function = function;
+  m.type = type;
+  m.takes_type = true;
+  m.reference = [buffers = m.buffers, type, centred](const a& k) {
+    std::vector<double> h = reference::rows_of(type, k.x, k.residual, k.bias, k.p.n, k.p.d);
+    reference::normalized r = centred
+                                  ? reference::layer_norm(h, k.p.n, k.p.d, k.gamma, k.beta, k.eps)
+                                  : reference::rms_norm(h, k.p.n, k.p.d, k.gamma, k.beta, k.eps);
+    reference_outputs outputs(buffers.size());
+    for (std::size_t i = 0; i < buffers.size(); ++i) {
+      const member field = buffers[i].field;
+      if (field == &a::y) outputs[i] = std::move(r.y);
+      if (field == &a::sum) outputs[i] = h;
+      if (field == &a::mean) outputs[i] = std::move(r.mean);
+      if (field == &a::rstd) outputs[i] = std::move(r.rstd);
+    }
+    return outputs;
+  };
+  return m;
+}
+
+struct table {
+  std::deque<std::string> names;  // of the variants, which t's entries point to
   std::vector<method> t;
+};
+
+void make_table(table& built) {
+  std::vector<method>& t = built.t;
 
   // ---- standardize (Keras Normalization) ------------------------------------
   // Adapt is the moments accumulator: create, one update, finalize.
@@ -430,7 +572,81 @@ std::vector<method> make_table() {
         reference::weight_normalized r = reference::weight_norm(k.x, k.gain, k.p.n, k.p.d);
         return place(self("weight_norm"), {{&a::y, std::move(r.w)}, {&a::norm, std::move(r.norm)}});
       }));
-  return t;
+
+  // ---- data types and fused neighbours (issue 13) -------------------------------------
+  // Every variant after the plain entries, so that their order stays that
+  // of earlier reports.
+  constexpr auto bf16 = dtype::bfloat16, f16 = dtype::float16, f32 = dtype::float32;
+  constexpr auto none = activation::none, relu = activation::relu, silu = activation::silu;
+  add_variants(
+      t, built.names, "layer_norm", {bf16, f16}, {none},
+      [](const a& k, dtype type, activation) {
+        layer_norm(type, k.x, k.p.n, k.p.d, k.gamma, k.beta, k.eps, k.y, k.mean, k.rstd);
+      },
+      [](const a& k, int type, int) {
+        return sn_layer_norm_typed(static_cast<sn_dtype>(type), k.x, k.p.n, k.p.d, k.gamma, k.beta,
+                                   k.eps, k.y, k.mean, k.rstd);
+      });
+  add_variants(
+      t, built.names, "rms_norm", {bf16, f16}, {none},
+      [](const a& k, dtype type, activation) {
+        rms_norm(type, k.x, k.p.n, k.p.d, k.gamma, k.beta, k.eps, k.y, k.rstd);
+      },
+      [](const a& k, int type, int) {
+        return sn_rms_norm_typed(static_cast<sn_dtype>(type), k.x, k.p.n, k.p.d, k.gamma, k.beta,
+                                 k.eps, k.y, k.rstd);
+      });
+  t.push_back(fused_add("add_layer_norm", "add_layer_norm", f32, true));
+  t.push_back(fused_add("add_layer_norm_bf16", "add_layer_norm", bf16, true));
+  t.push_back(fused_add("add_layer_norm_f16", "add_layer_norm", f16, true));
+  t.push_back(fused_add("add_rms_norm", "add_rms_norm", f32, false));
+  t.push_back(fused_add("add_rms_norm_bf16", "add_rms_norm", bf16, false));
+  t.push_back(fused_add("add_rms_norm_f16", "add_rms_norm", f16, false));
+  add_variants(
+      t, built.names, "batch_norm_inference", {f32, bf16, f16}, {none, relu, silu},
+      [](const a& k, dtype type, activation act) {
+        batch_norm_inference(type, k.x, k.cpp_shape(), k.running_mean, k.running_var, k.gamma,
+                             k.beta, k.eps, act, k.y);
+      },
+      [](const a& k, int type, int act) {
+        return sn_batch_norm_inference_typed(static_cast<sn_dtype>(type), k.x, k.c_shape(),
+                                             k.running_mean, k.running_var, k.gamma, k.beta, k.eps,
+                                             static_cast<sn_activation>(act), k.y);
+      });
+  add_variants(
+      t, built.names, "batch_norm_training", {f32, bf16, f16}, {none, relu, silu},
+      [](const a& k, dtype type, activation act) {
+        batch_norm_training(type, k.x, k.cpp_shape(), k.running_mean, k.running_var, k.gamma,
+                            k.beta, k.momentum, k.eps, k.cpp_kind(), act, k.y, k.save_mean,
+                            k.save_rstd);
+      },
+      [](const a& k, int type, int act) {
+        return sn_batch_norm_training_typed(
+            static_cast<sn_dtype>(type), k.x, k.c_shape(), k.running_mean, k.running_var, k.gamma,
+            k.beta, k.momentum, k.eps, k.c_kind(), static_cast<sn_activation>(act), k.y,
+            k.save_mean, k.save_rstd);
+      });
+  add_variants(
+      t, built.names, "instance_norm", {f32, bf16, f16}, {none, relu, silu},
+      [](const a& k, dtype type, activation act) {
+        instance_norm(type, k.x, k.cpp_shape(), k.gamma, k.beta, k.eps, act, k.y, k.mean, k.rstd);
+      },
+      [](const a& k, int type, int act) {
+        return sn_instance_norm_typed(static_cast<sn_dtype>(type), k.x, k.c_shape(), k.gamma,
+                                      k.beta, k.eps, static_cast<sn_activation>(act), k.y, k.mean,
+                                      k.rstd);
+      });
+  add_variants(
+      t, built.names, "group_norm", {f32, bf16, f16}, {none, relu, silu},
+      [](const a& k, dtype type, activation act) {
+        group_norm(type, k.x, k.cpp_shape(), k.p.groups, k.gamma, k.beta, k.eps, act, k.y, k.mean,
+                   k.rstd);
+      },
+      [](const a& k, int type, int act) {
+        return sn_group_norm_typed(static_cast<sn_dtype>(type), k.x, k.c_shape(), k.p.groups,
+                                   k.gamma, k.beta, k.eps, static_cast<sn_activation>(act), k.y,
+                                   k.mean, k.rstd);
+      });
 }
 
 }  // namespace
@@ -459,6 +675,94 @@ running_var_kind arguments::cpp_kind() const {
 sn_running_var arguments::c_kind() const {
   if (kind_value) return static_cast<sn_running_var>(*kind_value);
   return kind == running_var_kind::biased ? SN_RUNNING_VAR_BIASED : SN_RUNNING_VAR_UNBIASED;
+}
+
+dtype arguments::cpp_type(dtype of_method) const {
+  return dtype_value ? static_cast<dtype>(*dtype_value) : of_method;
+}
+
+int arguments::c_type(dtype of_method) const {
+  if (dtype_value) return *dtype_value;
+  switch (of_method) {
+    case dtype::bfloat16:
+      return SN_DTYPE_BFLOAT16;
+    case dtype::float16:
+      return SN_DTYPE_FLOAT16;
+    case dtype::float32:
+      break;
+  }
+  return SN_DTYPE_FLOAT32;
+}
+
+activation arguments::cpp_activation(activation of_method) const {
+  return activation_value ? static_cast<activation>(*activation_value) : of_method;
+}
+
+int arguments::c_activation(activation of_method) const {
+  if (activation_value) return *activation_value;
+  switch (of_method) {
+    case activation::relu:
+      return SN_ACTIVATION_RELU;
+    case activation::silu:
+      return SN_ACTIVATION_SILU;
+    case activation::none:
+      break;
+  }
+  return SN_ACTIVATION_NONE;
+}
+
+const char* name_of(dtype type) {
+  switch (type) {
+    case dtype::float32:
+      return "float32";
+    case dtype::bfloat16:
+      return "bfloat16";
+    case dtype::float16:
+      return "float16";
+  }
+  return "";
+}
+
+const char* name_of(activation act) {
+  switch (act) {
+    case activation::none:
+      return "none";
+    case activation::relu:
+      return "relu";
+    case activation::silu:
+      return "silu";
+  }
+  return "";
+}
+
+std::int64_t element_bytes(dtype type) { return type == dtype::float32 ? 4 : 2; }
+
+void store_elements(dtype type, const float* values, std::int64_t count, void* storage) {
+  if (type == dtype::float32) {
+    std::memmove(storage, values, static_cast<std::size_t>(count) * sizeof(float));
+    return;
+  }
+  // Front to back: element i's 2 bytes lie at or before value i's 4, so a
+  // store over the values themselves (in place) reads each before it is
+  // overwritten.
+  auto* out = static_cast<std::uint16_t*>(storage);
+  for (std::int64_t i = 0; i < count; ++i) {
+    out[i] = type == dtype::bfloat16 ? sn_bfloat16_from_float(values[i])
+                                     : sn_float16_from_float(values[i]);
+  }
+}
+
+std::vector<float> load_elements(dtype type, const void* storage, std::int64_t count) {
+  std::vector<float> values(static_cast<std::size_t>(count));
+  if (type == dtype::float32) {
+    std::memcpy(values.data(), storage, values.size() * sizeof(float));
+    return values;
+  }
+  const auto* in = static_cast<const std::uint16_t*>(storage);
+  for (std::int64_t i = 0; i < count; ++i) {
+    values[i] = type == dtype::bfloat16 ? sn_bfloat16_to_float(in[i]) : sn_float16_to_float(in[i]);
+  }
+  return values;
 }
 
 const char* name_of(layout_kind kind) {
@@ -510,18 +814,27 @@ bool method::has_running_statistics() const {
   return false;
 }
 
+std::int64_t method::bytes_of(const buffer& b, const problem& p) const {
+  return size_of(b.size, p) * (b.size == extent::tensor ? element_bytes(type)
+                                                        : static_cast<std::int64_t>(sizeof(float)));
+}
+
 std::int64_t method::traffic_bytes(const arguments& k) const {
-  std::int64_t floats = 0;
+  std::int64_t bytes = 0;
   for (const buffer& b : buffers) {
     if (k.*b.field == nullptr) continue;
-    floats += size_of(b.size, k.p) * (b.kind == role::in_out ? 2 : 1);
+    bytes += bytes_of(b, k.p) * (b.kind == role::in_out ? 2 : 1);
   }
-  return floats * static_cast<std::int64_t>(sizeof(float));
+  return bytes;
 }
 
 const std::vector<method>& all() {
-  static const std::vector<method> table = make_table();
-  return table;
+  static const table built = [] {
+    table made;
+    make_table(made);
+    return made;
+  }();
+  return built.t;
 }
 
 const method& named(std::string_view name) {

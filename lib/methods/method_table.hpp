@@ -6,11 +6,15 @@
 // C calls, its float64 reference, and which peers have it; the bytes a call
 // moves follow from its buffers. Adding a method or a variant (a data type, a
 // fused neighbour) is one entry in method_table.cpp plus its kernel: every
-// harness that loops over all() picks it up. Not installed.
+// harness that loops over all() picks it up. The data types and the fused
+// neighbours are such entries: "group_norm_silu_bf16" is group norm on
+// bfloat16 tensors followed by SiLU, "add_rms_norm_f16" RMS norm of
+// x + residual on float16 ones. Not installed.
 #ifndef SIMDNORM_LIB_METHODS_METHOD_TABLE_HPP_
 #define SIMDNORM_LIB_METHODS_METHOD_TABLE_HPP_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -79,17 +83,24 @@ enum class contents {
   var,           // a biased variance: standardize's adapted (or given) ones
   rstd,          // 1 / sqrt(var + eps) per set or channel
   norm,          // weight norm's ||v|| per row
+  bias,          // the fused residual add's bias, one per feature
 };
 
 // The arguments of one call. Every pointer any variant takes has a member,
 // named for what it is rather than for each API's argument name (which the
 // buffer's name gives): the primary input is x and the primary output y
 // (standardize_invert's y and x, weight norm's v and w). Null where a call
-// leaves the buffer out.
+// leaves the buffer out. A buffer of extent::tensor holds elements of the
+// method's type (method::type) from its address on: for bfloat16 and
+// float16, count 16-bit elements in the first half of count floats'
+// storage (store_elements, load_elements).
 struct arguments {
   problem p;
   float* x = nullptr;
   float* y = nullptr;
+  float* residual = nullptr;  // the fused add's second tensor
+  float* bias = nullptr;
+  float* sum = nullptr;  // the fused add's x + residual + bias
   float* gamma = nullptr;
   float* beta = nullptr;
   float* running_mean = nullptr;
@@ -115,6 +126,10 @@ struct arguments {
   // p.layout, kind and weights in the calls.
   std::optional<int> layout_value;
   std::optional<int> kind_value;
+  // The data type and activation of a typed call, as raw integers; they
+  // replace the method's own.
+  std::optional<int> dtype_value;
+  std::optional<int> activation_value;
   bool null_mean_weights = false;
   bool null_var_weights = false;
 
@@ -123,6 +138,14 @@ struct arguments {
   sn_shape c_shape() const;
   running_var_kind cpp_kind() const;
   sn_running_var c_kind() const;
+  dtype cpp_type(dtype of_method) const;
+  activation cpp_activation(activation of_method) const;
+  // The C API's data type and activation as integers, converted to the enum
+  // in the call's argument list: a value no enumerator has must reach the
+  // library as a C caller's would, with no load of an enum out of its range
+  // on this side.
+  int c_type(dtype of_method) const;
+  int c_activation(activation of_method) const;
   const float* c_mean_weights() const { return null_mean_weights ? nullptr : weights.mean.data(); }
   const float* c_var_weights() const { return null_var_weights ? nullptr : weights.var.data(); }
 };
@@ -147,8 +170,26 @@ struct buffer {
 // so the reference is taken before the call itself).
 using reference_outputs = std::vector<std::vector<double>>;
 
+// "float32", "bfloat16", "float16"; "none", "relu", "silu".
+const char* name_of(dtype type);
+const char* name_of(activation act);
+// The bytes of one element of type.
+std::int64_t element_bytes(dtype type);
+
+// count values as type's elements at storage (rounded to nearest even), and
+// back, widened exactly: how a harness fills and reads a tensor buffer of a
+// typed method. For float32, a copy.
+void store_elements(dtype type, const float* values, std::int64_t count, void* storage);
+std::vector<float> load_elements(dtype type, const void* storage, std::int64_t count);
+
 struct method {
-  const char* name;       // the C++ function; the C one is sn_<name>
+  const char* name;  // the variant: the function, then activation and type
+  // The function a variant calls (the C one is sn_<function>, or
+  // sn_<function>_typed), and the variant's element type of every tensor
+  // buffer and activation applied to y.
+  const char* function;
+  dtype type;
+  activation act;
   bool rows;              // rows x d; otherwise an activation in nchw or nhwc
   const char* rows_name;  // the names of the size arguments of a rows variant
   const char* d_name;     // ("rows" and "d", "features" or "cols")
@@ -161,17 +202,27 @@ struct method {
   // PyTorch's rule in training: more than one value per channel.
   bool needs_two_values_per_channel;
   std::vector<buffer> buffers;  // in the order of the API's arguments
-  void (*cpp)(const arguments&);
-  sn_status (*c)(const arguments&);
-  reference_outputs (*reference)(const arguments&);
+  std::function<void(const arguments&)> cpp;
+  std::function<sn_status(const arguments&)> c;
+  std::function<reference_outputs(const arguments&)> reference;
   bool onednn;  // oneDNN 2.6 has it (both layouts)
   bool aten;    // ATen 1.13 has it (contiguous and channels-last)
+  // Whether the call takes a data type (sn_dtype) and an activation
+  // (sn_activation) argument: the typed and fused calls. Harnesses pass
+  // unknown values through arguments::dtype_value and activation_value.
+  bool takes_type = false;
+  bool takes_activation = false;
 
   // nchw and nhwc, or rows.
   std::vector<layout_kind> layouts() const;
   // The buffer with this API name, or null.
   const buffer* find(std::string_view buffer_name) const;
   bool has_running_statistics() const;
+  // Whether this is a variant of another entry (a type, an activation) and
+  // not a function's own entry.
+  bool variant() const { return std::string_view(name) != function; }
+  // The bytes of buffer b in problem p: tensor buffers at the type's width.
+  std::int64_t bytes_of(const buffer& b, const problem& p) const;
   // The least memory traffic of a call: every buffer it passes read or
   // written once, in_out buffers both.
   std::int64_t traffic_bytes(const arguments& a) const;

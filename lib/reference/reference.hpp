@@ -64,8 +64,13 @@ normalized layer_norm(const float* x, std::int64_t rows, std::int64_t d, const f
 normalized rms_norm(const float* x, std::int64_t rows, std::int64_t d, const float* gamma,
                     const float* beta, float eps);
 
-// Rows in float64: x, or h = x + residual + bias for a fused add, from
-// tensors of `type` (widened exactly; residual and bias may be null).
+// act(v) (simdnorm.h, sn_activation): relu(v) = v < 0 ? 0 : v, NaN kept;
+// silu(v) = v / (1 + exp(-v)).
+double activated(activation act, double v);
+
+// Rows in float64: x, or h = (x + residual) + bias for a fused add with
+// each addition rounded to float32 as the API defines it, from tensors of
+// `type` (widened exactly; residual and bias may be null).
 std::vector<double> rows_of(dtype type, const void* x, const void* residual, const float* bias,
                             std::int64_t rows, std::int64_t d);
 // layer_norm and rms_norm of float64 rows (rows x d).

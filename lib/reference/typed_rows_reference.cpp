@@ -48,11 +48,16 @@ normalized rows_normalized(const std::vector<double>& h, std::int64_t rows, std:
 
 std::vector<double> rows_of(dtype type, const void* x, const void* residual, const float* bias,
                             std::int64_t rows, std::int64_t d) {
+  // Each addition rounded to float32, as the API defines h (and as the
+  // unfused float32 calls would form it): the float64 sum differs from it by
+  // the caller's choice of a float32 residual stream, not by an error of
+  // the norm. The norm of h is then taken in float64.
   std::vector<double> h(static_cast<std::size_t>(rows * d));
   for (std::int64_t i = 0; i < rows * d; ++i) {
-    h[i] = element(type, x, i);
-    if (residual != nullptr) h[i] += element(type, residual, i);
-    if (bias != nullptr) h[i] += static_cast<double>(bias[i % d]);
+    float v = static_cast<float>(element(type, x, i));
+    if (residual != nullptr) v += static_cast<float>(element(type, residual, i));
+    if (bias != nullptr) v += bias[i % d];
+    h[i] = v;
   }
   return h;
 }

@@ -47,6 +47,7 @@ using methods::layout_kind;
 using methods::method;
 using methods::problem;
 using methods::role;
+using simdnorm::dtype;
 
 constexpr float sentinel = -12345.5f;
 constexpr float max_magnitude = std::numeric_limits<float>::max();
@@ -208,7 +209,11 @@ enum class placement { absent, apart, in_place, inside };
 
 struct slot {
   placement where = placement::absent;
-  std::int64_t floats = 0;  // what the call reads or writes
+  std::int64_t elements = 0;  // what the call reads or writes
+  // Its storage: elements, or for a 16-bit method's tensor buffer
+  // ceil(elements / 2) floats holding the 16-bit elements.
+  std::int64_t floats = 0;
+  dtype type = dtype::float32;
   std::vector<float> own;   // storage, when apart
   int host = -1;            // the slot whose storage it points into, when not apart
   std::int64_t offset = 0;  // floats into the host's storage
@@ -279,7 +284,9 @@ void place_buffers(FuzzedDataProvider& in, call& k) {
   for (std::size_t i = 0; i < k.slots.size(); ++i) {
     const buffer& b = k.m.buffers[i];
     slot& s = k.slots[i];
-    s.floats = std::max<std::int64_t>(0, methods::size_of(b.size, sizes));
+    s.elements = std::max<std::int64_t>(0, methods::size_of(b.size, sizes));
+    s.type = b.size == extent::tensor ? k.m.type : dtype::float32;
+    s.floats = s.type == dtype::float32 ? s.elements : (s.elements + 1) / 2;
     const bool present = b.optional ? in.ConsumeBool() : in.ConsumeIntegralInRange(0, 15) != 0;
     if (!present) continue;
     s.where = placement::apart;
@@ -321,6 +328,12 @@ void place_buffers(FuzzedDataProvider& in, call& k) {
     if (s.where == placement::apart || s.where == placement::inside) {
       if (b.kind == role::output || b.kind == role::primary_output) {
         std::fill(s.at, s.at + s.floats, sentinel);
+      } else if (s.type != dtype::float32) {
+        // Fuzzed values rounded to the type: its NaNs, infinities (past
+        // 65504 in float16) and denormals.
+        std::vector<float> values(static_cast<std::size_t>(s.elements));
+        fill(in, b.holds, values.data(), s.elements);
+        methods::store_elements(s.type, values.data(), s.elements, s.at);
       } else {
         fill(in, b.holds, s.at, s.floats);
       }
@@ -347,6 +360,14 @@ call make_call(FuzzedDataProvider& in, const method& m) {
     } else {
       k.args.kind_value = raw;
     }
+  }
+  // One call in sixteen of those that take them passes a data type or an
+  // activation as an integer no enumerator has.
+  if (m.takes_type && in.ConsumeIntegralInRange(0, 15) == 0) {
+    k.args.dtype_value = in.ConsumeBool() ? -1 : in.ConsumeIntegralInRange(3, 1000);
+  }
+  if (m.takes_activation && in.ConsumeIntegralInRange(0, 15) == 0) {
+    k.args.activation_value = in.ConsumeBool() ? -1 : in.ConsumeIntegralInRange(3, 1000);
   }
   if (m.takes_switch_weights) {
     k.args.weights.mean = pick_switch_weights(in);
@@ -402,9 +423,14 @@ bool forbidden_overlap(const call& k) {
       const bool out_a = methods::is_output(ra), out_b = methods::is_output(rb);
       if (!(out_a || out_b) || (!reads_while_writing && !(out_a && out_b))) continue;
       if (!overlap(a, b)) continue;
+      // The fused add's sum may also be its residual exactly (the stream
+      // updated in place).
+      const methods::member fa = k.buffer_of(i).field, fb = k.buffer_of(j).field;
+      const bool stream = (fa == &arguments::residual && fb == &arguments::sum) ||
+                          (fa == &arguments::sum && fb == &arguments::residual);
       const bool in_place = a.at == b.at && a.floats == b.floats &&
                             ((ra == role::primary_input && rb == role::primary_output) ||
-                             (ra == role::primary_output && rb == role::primary_input));
+                             (ra == role::primary_output && rb == role::primary_input) || stream);
       if (!in_place) return true;
     }
   }
@@ -425,6 +451,8 @@ const char* broken_rule(const call& k) {
   if (m.takes_momentum && !in_unit_interval(a.momentum)) return "momentum outside [0, 1]";
   if (a.layout_value) return "layout neither nchw nor nhwc";
   if (a.kind_value) return "running_var_kind neither kind";
+  if (a.dtype_value) return "dtype unknown";
+  if (a.activation_value) return "activation unknown";
   if (a.null_mean_weights || a.null_var_weights) return "switch weights null";
   const buffer *running_mean = m.find("running_mean"), *running_var = m.find("running_var");
   if (running_mean != nullptr && running_var != nullptr && running_mean->optional &&
@@ -522,18 +550,43 @@ std::string describe(const call& k, const char* rule) {
 }
 
 // The buffers before a call: each slot's own storage, to see that a failed
-// call wrote nothing, and what each buffer holds, as the call sees it.
+// call wrote nothing; the bytes each buffer spans, to see that a call
+// wrote no input; and what each holds, as the call sees it, widened to
+// float32 from a 16-bit type.
 struct snapshot {
-  std::vector<std::vector<float>> storage, values;
+  std::vector<std::vector<float>> storage, spans, values;
 };
 
 snapshot take_snapshot(const call& k) {
   snapshot s;
   for (const slot& b : k.slots) {
     s.storage.push_back(b.own);
-    s.values.emplace_back(b.at, b.at + (b.at != nullptr ? b.floats : 0));
+    s.spans.emplace_back(b.at, b.at + (b.at != nullptr ? b.floats : 0));
+    s.values.push_back(b.at == nullptr || b.type == dtype::float32
+                           ? s.spans.back()
+                           : methods::load_elements(b.type, b.at, b.elements));
   }
   return s;
+}
+
+// The values a call's statistics are over, before the call: x, or the
+// fused add's h = (x + residual) + bias as the API forms it, in float32.
+std::vector<float> normalized_input(const call& k, const snapshot& before) {
+  std::vector<float> h = before.values[0];
+  for (std::size_t i = 1; i < k.slots.size(); ++i) {
+    const buffer& b = k.buffer_of(i);
+    if (k.slots[i].at == nullptr || methods::is_output(b.kind)) continue;
+    if (b.holds == contents::data) {
+      for (std::size_t e = 0; e < h.size(); ++e) h[e] += before.values[i][e];
+    }
+  }
+  for (std::size_t i = 1; i < k.slots.size(); ++i) {
+    if (k.buffer_of(i).holds != contents::bias || k.slots[i].at == nullptr) continue;
+    for (std::size_t e = 0; e < h.size(); ++e) {
+      h[e] += before.values[i][e % static_cast<std::size_t>(k.args.p.d)];
+    }
+  }
+  return h;
 }
 
 bool same_bytes(const std::vector<float>& a, const std::vector<float>& b) {
@@ -797,7 +850,7 @@ void expect_close(const call& k, std::size_t buffer_index, const std::vector<dou
   const buffer& b = k.buffer_of(buffer_index);
   const slot& s = k.slots[buffer_index];
   const problem& p = k.args.p;
-  if (static_cast<std::int64_t>(want.size()) != s.floats) {
+  if (static_cast<std::int64_t>(want.size()) != s.elements) {
     broken(std::string("the reference has no values for ") + b.name, k, nullptr);
   }
   // What each value carries of a mean's error, in units of statistic_tolerance.
@@ -815,14 +868,26 @@ void expect_close(const call& k, std::size_t buffer_index, const std::vector<dou
     }
   }
   const double relative = b.holds == contents::data ? output_tolerance : statistic_tolerance;
+  // A 16-bit output also carries its rounding: half an ulp, taken whole.
+  const double rounding = s.type == dtype::bfloat16  ? 0x1p-8
+                          : s.type == dtype::float16 ? 0x1p-11
+                                                     : 0.0;
+  const double largest = s.type == dtype::bfloat16  ? 0x1.fep127
+                         : s.type == dtype::float16 ? 65504.0
+                                                    : max_magnitude;
+  const std::vector<float> values = s.type == dtype::float32
+                                        ? std::vector<float>(s.at, s.at + s.elements)
+                                        : methods::load_elements(s.type, s.at, s.elements);
   for (std::size_t i = 0; i < want.size(); ++i) {
-    const float got = s.at[i];
-    if (std::isfinite(want[i]) && std::fabs(want[i]) >= max_magnitude * (1.0 - relative)) {
-      // At or past the edge of float32's range (a variance of data near
-      // FLT_MAX; g * v / ||v|| with g = FLT_MAX): the right answer is the
-      // infinity of its sign past FLT_MAX, and within rounding of FLT_MAX
-      // either FLT_MAX or, one rounding over, that infinity.
-      if (!(std::fabs(got) >= max_magnitude * (1.0 - relative)) || (got < 0) != (want[i] < 0)) {
+    const float got = values[i];
+    const double edge = largest * (1.0 - relative - rounding);
+    if (std::isfinite(want[i]) && std::fabs(want[i]) >= edge) {
+      // At or past the edge of the type's range (a variance of data near
+      // FLT_MAX; g * v / ||v|| with g = FLT_MAX; 7e4 in float16): the
+      // right answer is the infinity of its sign past the largest value, and
+      // within rounding of it either that value or, one rounding over, the
+      // infinity.
+      if (!(std::fabs(got) >= edge) || (got < 0) != (want[i] < 0)) {
         broken(std::string(b.name) + "[" + std::to_string(i) + "] = " + std::to_string(got) +
                    ", reference " + std::to_string(want[i]) + " (at the edge of float32)",
                k, nullptr);
@@ -831,7 +896,8 @@ void expect_close(const call& k, std::size_t buffer_index, const std::vector<dou
     }
     const double before = b.kind == role::in_out ? std::fabs(held_before[i]) : 0.0;
     const double allowed = relative * (1.0 + std::fabs(want[i]) + before) +
-                           statistic_tolerance * carried[i] + known.allowance(b, i);
+                           rounding * std::fabs(want[i]) + statistic_tolerance * carried[i] +
+                           known.allowance(b, i);
     const bool want_finite = std::isfinite(want[i]);
     if (want_finite != std::isfinite(got) || (want_finite && std::fabs(got - want[i]) > allowed)) {
       broken(std::string(b.name) + "[" + std::to_string(i) + "] = " + std::to_string(got) +
@@ -847,19 +913,20 @@ void expect_accepted(const outcome& got, const call& k, const snapshot& before,
                      const methods::reference_outputs& want) {
   if (got.status != SN_OK) broken("valid arguments refused", k, nullptr);
   if (!got.message.empty()) broken("a message after success", k, nullptr);
-  const known_inaccuracies known(k, before.values[0].data());
+  const std::vector<float> normalized = normalized_input(k, before);
+  const known_inaccuracies known(k, normalized.data());
   for (std::size_t i = 0; i < k.slots.size(); ++i) {
     const slot& s = k.slots[i];
     if (s.at == nullptr) continue;
     if (methods::is_output(k.buffer_of(i).kind)) {
-      expect_close(k, i, want[i], before.values[i], before.values[0].data(), known);
+      expect_close(k, i, want[i], before.values[i], normalized.data(), known);
       continue;
     }
     bool written = false;
     for (std::size_t j = 0; j < k.slots.size(); ++j) {
       written = written || (methods::is_output(k.buffer_of(j).kind) && overlap(s, k.slots[j]));
     }
-    if (!written && !same_bytes(std::vector<float>(s.at, s.at + s.floats), before.values[i])) {
+    if (!written && !same_bytes(std::vector<float>(s.at, s.at + s.floats), before.spans[i])) {
       broken(std::string("a call wrote to its input ") + k.buffer_of(i).name, k, nullptr);
     }
   }
