@@ -1,8 +1,10 @@
 // simdnorm_bench: Google Benchmark families over the cases of a suite
 // (bench/cases), one per case x data family x implementation: the scalar
 // path; simdnorm on each instruction set this CPU has, at one thread and at
-// every thread; and the peers (oneDNN, ATen) where they have the method, at
-// the same thread counts, on the same input and parameters. A peer this build
+// every thread; a fused call's unfused sequence (bench/cases/unfused_calls.hpp)
+// on the best instruction set at the same thread counts; and the peers
+// (oneDNN, ATen) where they have the method, at the same thread counts, on
+// the same input and parameters. A peer this build
 // lacks is reported as skipped, with the reason.
 //
 //   simdnorm_bench [--suite=quick|reference|sweep] [Google Benchmark flags...]
@@ -36,6 +38,7 @@
 #include "peer_library.hpp"
 #include "prepared_call.hpp"
 #include "simdnorm/simdnorm.hpp"
+#include "unfused_calls.hpp"
 
 namespace {
 
@@ -44,8 +47,8 @@ using simdnorm::bench::data_family;
 using simdnorm::bench::peer_library;
 
 struct implementation {
-  std::string impl;  // scalar, simdnorm or the peer's name
-  std::string isa;   // simdnorm's instruction set; empty otherwise
+  std::string impl;  // scalar, simdnorm, unfused or the peer's name
+  std::string isa;   // simdnorm's (and unfused's) instruction set; empty otherwise
   int threads;
   const peer_library* peer;  // null for scalar and simdnorm
 };
@@ -104,17 +107,18 @@ void run_case(benchmark::State& state, const case_spec& spec, const data_family&
     cap.emplace(tbb::global_control::max_allowed_parallelism, impl.threads);
   }
   if (impl.peer != nullptr) impl.peer->set_threads(impl.threads);
-  const isa_cap isa(impl.impl == "simdnorm" ? impl.isa
-                    : impl.impl == "scalar" ? "scalar"
-                                            : "best");
+  const isa_cap isa(impl.impl == "simdnorm" || impl.impl == "unfused" ? impl.isa
+                    : impl.impl == "scalar"                           ? "scalar"
+                                                                      : "best");
   const double copy_gbps = context.copy_gbps(impl.threads);
 
   const std::vector<float> x = simdnorm::bench::family_floats(
       family, spec.elements(), spec.n, simdnorm::bench::input_seed(spec, family.name));
   simdnorm::bench::prepared_call prepared;
   try {
-    prepared = impl.peer != nullptr ? impl.peer->prepare(spec, x, nullptr)
-                                    : simdnorm::bench::prepare(spec, x);
+    prepared = impl.peer != nullptr     ? impl.peer->prepare(spec, x, nullptr)
+               : impl.impl == "unfused" ? simdnorm::bench::prepare_unfused(spec, x)
+                                        : simdnorm::bench::prepare(spec, x);
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
     return;
@@ -181,10 +185,17 @@ int main(int argc, char** argv) {
   }
 
   // Registered in the order they run: per case and data family, the scalar
-  // path, simdnorm, then each peer.
+  // path, simdnorm, a fused call's unfused sequence (on the best instruction
+  // set), then each peer.
+  const std::vector<std::string> best = simdnorm::bench::engine_isas("best");
   for (const case_spec& spec : suite) {
     for (const data_family& family : simdnorm::bench::data_families) {
       std::vector<implementation> impls = engine;
+      if (!best.empty() && simdnorm::bench::has_unfused(simdnorm::bench::method_of(spec))) {
+        for (const int threads : thread_counts) {
+          impls.push_back({"unfused", best.front(), threads, nullptr});
+        }
+      }
       for (const peer_library& peer : peers) {
         if (!peer.covers(spec)) continue;
         for (const int threads : thread_counts) impls.push_back({peer.name, "", threads, &peer});

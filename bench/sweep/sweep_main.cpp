@@ -32,6 +32,7 @@
 #include "median_time.hpp"
 #include "peer_library.hpp"
 #include "prepared_call.hpp"
+#include "unfused_calls.hpp"
 
 namespace {
 
@@ -121,10 +122,10 @@ struct measured_row {
   measured_row(std::string impl_name, std::string isa_name, int thread_count)
       : impl(std::move(impl_name)), isa(std::move(isa_name)), threads(thread_count) {}
 
-  bool is_peer() const { return impl != "scalar" && impl != "simdnorm"; }
+  bool is_peer() const { return impl != "scalar" && impl != "simdnorm" && impl != "unfused"; }
   bool skipped() const { return pass_ns.empty(); }
 
-  std::string impl;  // scalar, simdnorm or a peer's name
+  std::string impl;  // scalar, simdnorm, unfused or a peer's name
   std::string isa;   // "skipped": a peer this build lacks, or that failed
   int threads;
   std::vector<double> pass_ns;            // each pass's median time; empty: skipped
@@ -143,7 +144,7 @@ struct measured_case {
 constexpr const char* csv_header =
     "method,layout,impl,isa,threads,n,c,spatial,groups,d,data,bytes,time_ns,gbps,bw_fraction,"
     "speedup_vs_scalar,speedup_vs_best_peer,max_abs_err,mean_abs_err,stat_max_abs_err,passes,"
-    "pass_min_ns,pass_max_ns";
+    "pass_min_ns,pass_max_ns,speedup_vs_unfused";
 
 // "14.00 GB/s at 1 thread, 20.00 GB/s at 2 threads"
 std::string copy_figures(const std::map<int, double>& gbps_by_threads) {
@@ -167,6 +168,14 @@ void write_rows(std::ostream& csv, const measured_case& measured,
     const double ns = simdnorm::bench::median_of(row.pass_ns);
     const auto best = best_peer_ns.find(row.threads);
     if (best == best_peer_ns.end() || ns < best->second) best_peer_ns[row.threads] = ns;
+  }
+  // The unfused sequence's time per instruction set and thread count: a
+  // fused row's saving is against the sequence on its own path.
+  std::map<std::pair<std::string, int>, double> unfused_ns;
+  for (const measured_row& row : measured.rows) {
+    if (row.impl == "unfused" && !row.skipped()) {
+      unfused_ns[{row.isa, row.threads}] = simdnorm::bench::median_of(row.pass_ns);
+    }
   }
   const std::int64_t bytes = simdnorm::bench::minimum_traffic_bytes(spec);
   const double scalar_ns = simdnorm::bench::median_of(measured.rows.front().pass_ns);
@@ -193,7 +202,12 @@ void write_rows(std::ostream& csv, const measured_case& measured,
         << simdnorm::bench::number_cell(row.errors.stat_max_abs, "%.3e") << ','
         << (skipped ? std::string() : std::to_string(row.pass_ns.size())) << ','
         << simdnorm::bench::number_cell(fastest_pass, "%.0f") << ','
-        << simdnorm::bench::number_cell(slowest_pass, "%.0f") << '\n';
+        << simdnorm::bench::number_cell(slowest_pass, "%.0f") << ',';
+    const auto unfused = unfused_ns.find({row.isa, row.threads});
+    csv << (row.impl == "simdnorm" && unfused != unfused_ns.end()
+                ? simdnorm::bench::number_cell(unfused->second / ns, "%.3f")
+                : std::string())
+        << '\n';
   }
 }
 
@@ -374,6 +388,20 @@ int main(int argc, char** argv) {
               cap.emplace(tbb::global_control::max_allowed_parallelism, threads);
             }
             measure(row, simdnorm::bench::prepare(spec, x, &reference));
+          }
+        }
+        // A fused call's unfused sequence (an activation pass of its own, an
+        // add before the norm), on the first instruction set at each thread
+        // count.
+        if (!isas.empty() && simdnorm::bench::has_unfused(simdnorm::bench::method_of(spec))) {
+          simdnorm::set_max_isa(isas.front().c_str());
+          for (const int threads : thread_counts) {
+            measured_row& row = row_of("unfused", isas.front(), threads);
+            std::optional<tbb::global_control> cap;
+            if (threads != all_threads) {
+              cap.emplace(tbb::global_control::max_allowed_parallelism, threads);
+            }
+            measure(row, simdnorm::bench::prepare_unfused(spec, x, &reference));
           }
         }
         simdnorm::set_max_isa("best");
