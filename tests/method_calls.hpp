@@ -65,10 +65,14 @@ inline bool passes(const buffer& b, const variant& v) {
 
 // Every combination of the kinds of optional buffer m has; the biased
 // running variance once, with everything passed (it changes running_var
-// alone).
+// alone). A variant of a function (a type, an activation) takes its
+// optional buffers through the function's own code, which the function's
+// entry tries in every combination: the variant tries everything passed and
+// nothing optional passed.
 inline std::vector<variant> variants_of(const method& m) {
   const bool affine = has(m, is_affine), outputs = has(m, is_optional_output),
              running = has(m, is_optional_running);
+  if (m.variant()) return {variant{}, variant{!affine, !outputs, !running}};
   std::vector<variant> all;
   for (const bool a : {true, false}) {
     if (!a && !affine) continue;

@@ -18,9 +18,7 @@ std::vector<case_spec> accuracy_suite() {
   for (const case_spec& spec : quick_suite()) {
     if (!method_of(spec).variant()) cases.push_back(spec);
   }
-  for (const case_spec& spec : reference_suite()) {
-    if (!method_of(spec).variant()) cases.push_back(spec);
-  }
+  for (const case_spec& spec : float32_reference_targets()) cases.push_back(spec);
   for (const methods::method& m : methods::all()) {
     if (!m.variant()) continue;
     for (const methods::layout_kind layout : m.layouts()) {
