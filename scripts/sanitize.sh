@@ -4,8 +4,9 @@
 #   scripts/sanitize.sh address   # AddressSanitizer + UndefinedBehaviorSanitizer
 #   scripts/sanitize.sh thread    # ThreadSanitizer
 #
-# address: every test, once per instruction set (ctest -L isa: the whole
-# suite in one process per level), the out-of-memory tests (ctest -L
+# address: every test, once per instruction set but SSE4.2 (ctest -L isa: the
+# whole suite in one process per level; the method table's variants on the
+# best level only, tests/CMakeLists.txt says why), the out-of-memory tests (ctest -L
 # fault_injection: every method and path with each allocation failing, and
 # oneTBB's start-up in fresh processes), then the kernel testers (every vector
 # kernel on every instruction set, one process), with the internal
@@ -77,7 +78,12 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/scripts/tsan-suppressions.txt"
 tests=$(find "$build_dir/tests" -maxdepth 1 -type f -name "$target" -perm -u+x)
 if [[ "$sanitizer" == address ]]; then
-  ctest --test-dir "$build_dir" -L 'isa|fault_injection' --output-on-failure --parallel "$jobs"
+  # Every instruction set but SSE4.2, whose kernels are SSE2's loops at SSE2's
+  # width (a few SSE4.1 instructions differ): the buffer overruns and tails
+  # this stage looks for are the same, and the run cost a minute of CPU. The
+  # release suite (scripts/test.sh) still runs SSE4.2.
+  ctest --test-dir "$build_dir" -L 'isa|fault_injection' -E '^simdnorm_tests[.]isa[.]sse4[.]2$' \
+    --output-on-failure --parallel "$jobs"
   # Every vector kernel on every instruction set, in one process.
   "$build_dir/tests/simdnorm_kernel_tests" --gtest_brief=1
 else

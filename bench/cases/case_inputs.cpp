@@ -444,14 +444,18 @@ void measure_output(error_figures& errors, const methods::method& m,
   }
 }
 
-void measure_typed_outputs(error_figures& errors, const case_call& call,
-                           const methods::reference_outputs& expected) {
+void measure_outputs(error_figures& errors, const case_call& call,
+                     const methods::reference_outputs& expected) {
   const methods::method& m = *call.method;
   std::int64_t exact = 0, counted = 0;
   for (std::size_t i = 0; i < m.buffers.size(); ++i) {
     const buffer& b = m.buffers[i];
     const float* storage = call.args.*b.field;
-    if (!is_output(b.kind) || b.size != extent::tensor || storage == nullptr) continue;
+    if (!is_output(b.kind) || storage == nullptr) continue;
+    if (b.size != extent::tensor) {
+      measure_output(errors, m, expected, b.field, storage, count_of(call, b.field));
+      continue;
+    }
     const std::int64_t count = methods::size_of(b.size, call.args.p);
     const std::vector<float> widened = methods::load_elements(m.type, storage, count);
     if (m.type == dtype::float32) {

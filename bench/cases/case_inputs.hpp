@@ -71,12 +71,13 @@ void measure_output(error_figures& errors, const methods::method& m,
                     const methods::reference_outputs& expected, methods::member field,
                     const float* values, std::size_t count);
 
-// Scores every tensor output of a call that has run (y, the fused add's
-// sum), widened from the method's type, with measure_output; for a 16-bit
-// type also how each element lies from the correctly rounded float64
-// reference (error_figures' exact_rounded and max_ulp).
-void measure_typed_outputs(error_figures& errors, const case_call& call,
-                           const methods::reference_outputs& expected);
+// Scores every output of a call that has run with measure_output: its
+// statistics, and its tensor outputs (y, the fused add's sum) widened from
+// the method's type; for a 16-bit type also how each element lies from the
+// correctly rounded float64 reference (error_figures' exact_rounded and
+// max_ulp).
+void measure_outputs(error_figures& errors, const case_call& call,
+                     const methods::reference_outputs& expected);
 
 // Raises errors.stat_max_abs to the largest error of one statistic output.
 void measure_stat(error_figures& errors, const float* actual, std::size_t count,

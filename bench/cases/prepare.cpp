@@ -78,12 +78,7 @@ prepared_call prepare(const case_spec& spec, const std::vector<float>& x, refere
   m.cpp(call->args);
   prepared_call prepared;
   prepared.bytes = m.traffic_bytes(call->args);
-  for (const methods::buffer& b : m.buffers) {
-    const float* values = call->args.*b.field;
-    if (!is_output(b.kind) || b.size == methods::extent::tensor || values == nullptr) continue;
-    measure_output(prepared.errors, m, *expected, b.field, values, count_of(*call, b.field));
-  }
-  measure_typed_outputs(prepared.errors, *call, *expected);
+  measure_outputs(prepared.errors, *call, *expected);
   measure_relative_stats(prepared.errors, *call, *expected, cache != nullptr ? *cache : local);
   prepared.call = [call] { call->method->cpp(call->args); };
   prepared.digests = [call] { return digests_of(*call); };

@@ -14,6 +14,21 @@ struct activation {
   std::int64_t n, c, h, w, groups;
 };
 
+using method_shapes = std::pair<const char*, const std::vector<activation>*>;
+
+// Each method at each of its shapes, NCHW first, then NHWC.
+template <std::size_t count>
+void add_in_both_layouts(std::vector<case_spec>& cases, const method_shapes (&entries)[count]) {
+  for (const methods::layout_kind layout :
+       {methods::layout_kind::nchw, methods::layout_kind::nhwc}) {
+    for (const auto& [method, shapes] : entries) {
+      for (const activation& a : *shapes) {
+        cases.push_back(case_of(methods::named(method), layout, a.n, a.c, a.h * a.w, a.groups, 0));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 // The methods here are the ones the speed targets are stated on (issues 4,
@@ -46,18 +61,11 @@ std::vector<case_spec> float32_reference_targets() {
                                                 {2, 1280, 16, 16, 32}, {8, 256, 56, 56, 32},
                                                 {4, 64, 56, 56, 1},    {4, 64, 56, 56, 64}};
   const std::vector<activation> instance_shapes = {{1, 64, 256, 256, 0}, {4, 128, 128, 128, 0}};
-  const std::pair<const char*, const std::vector<activation>*> targets[] = {
-      {"batch_norm_inference", &batch_shapes},
-      {"batch_norm_training", &batch_shapes},
-      {"group_norm", &group_shapes},
-      {"instance_norm", &instance_shapes}};
-  for (const layout_kind layout : {layout_kind::nchw, layout_kind::nhwc}) {
-    for (const auto& [method, shapes] : targets) {
-      for (const activation& a : *shapes) {
-        cases.push_back(case_of(named(method), layout, a.n, a.c, a.h * a.w, a.groups, 0));
-      }
-    }
-  }
+  const method_shapes targets[] = {{"batch_norm_inference", &batch_shapes},
+                                   {"batch_norm_training", &batch_shapes},
+                                   {"group_norm", &group_shapes},
+                                   {"instance_norm", &instance_shapes}};
+  add_in_both_layouts(cases, targets);
 
   return cases;
 }
@@ -93,26 +101,19 @@ std::vector<case_spec> reference_suite() {
       {1, 320, 64, 64, 32}, {2, 640, 32, 32, 32}, {2, 1280, 16, 16, 32}};
   const std::vector<activation> resnet_shapes = {{8, 64, 112, 112, 0}, {8, 256, 56, 56, 0}};
   const std::vector<activation> instance_shape = {{1, 64, 256, 256, 0}};
-  const std::pair<const char*, const std::vector<activation>*> variants[] = {
-      {"group_norm_bf16", &unet_shapes},
-      {"group_norm_f16", &unet_shapes},
-      {"group_norm_silu", &unet_shapes},
-      {"group_norm_silu_bf16", &unet_shapes},
-      {"group_norm_silu_f16", &unet_shapes},
-      {"batch_norm_inference_relu", &resnet_shapes},
-      {"batch_norm_inference_relu_bf16", &resnet_shapes},
-      {"batch_norm_inference_relu_f16", &resnet_shapes},
-      {"batch_norm_training_bf16", &resnet_shapes},
-      {"batch_norm_training_f16", &resnet_shapes},
-      {"instance_norm_bf16", &instance_shape},
-      {"instance_norm_f16", &instance_shape}};
-  for (const layout_kind layout : {layout_kind::nchw, layout_kind::nhwc}) {
-    for (const auto& [method, shapes] : variants) {
-      for (const activation& a : *shapes) {
-        cases.push_back(case_of(named(method), layout, a.n, a.c, a.h * a.w, a.groups, 0));
-      }
-    }
-  }
+  const method_shapes variants[] = {{"group_norm_bf16", &unet_shapes},
+                                    {"group_norm_f16", &unet_shapes},
+                                    {"group_norm_silu", &unet_shapes},
+                                    {"group_norm_silu_bf16", &unet_shapes},
+                                    {"group_norm_silu_f16", &unet_shapes},
+                                    {"batch_norm_inference_relu", &resnet_shapes},
+                                    {"batch_norm_inference_relu_bf16", &resnet_shapes},
+                                    {"batch_norm_inference_relu_f16", &resnet_shapes},
+                                    {"batch_norm_training_bf16", &resnet_shapes},
+                                    {"batch_norm_training_f16", &resnet_shapes},
+                                    {"instance_norm_bf16", &instance_shape},
+                                    {"instance_norm_f16", &instance_shape}};
+  add_in_both_layouts(cases, variants);
   return cases;
 }
 

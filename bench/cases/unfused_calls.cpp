@@ -65,12 +65,7 @@ prepared_call prepare_unfused(const case_spec& spec, const std::vector<float>& x
   run_unfused(m, plain, call->args);
   prepared_call prepared;
   prepared.bytes = m.traffic_bytes(call->args);
-  for (const methods::buffer& b : m.buffers) {
-    const float* values = call->args.*b.field;
-    if (!is_output(b.kind) || b.size == methods::extent::tensor || values == nullptr) continue;
-    measure_output(prepared.errors, m, *expected, b.field, values, count_of(*call, b.field));
-  }
-  measure_typed_outputs(prepared.errors, *call, *expected);
+  measure_outputs(prepared.errors, *call, *expected);
   prepared.call = [call, &m, &plain] { run_unfused(m, plain, call->args); };
   prepared.digests = [] { return std::vector<output_digest>(); };
   return prepared;
