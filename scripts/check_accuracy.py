@@ -22,7 +22,7 @@ A case is one (method, layout, isa, n, c, spatial, groups, d, data). It fails wh
     is for normalised outputs, of order 1, so methods whose output is at the data's
     scale (standardize_invert) are held by the baseline only; a 16-bit method's outputs
     are held instead to at least 99% exactly rounded (exact_rounded >= 0.99) on every
-    family (ROUNDING_TARGET below says why);
+    family but offset1e6 (ROUNDING_TARGET and ROUNDING_TARGET_EXEMPT below say why);
   - its stat_var_rel_err is over 2e-6 on the normal, offset1e4, offset1e5 and small_var
     families, whatever the baseline says (REL_TARGET below says why);
   - it is absent while NEW ran that instruction set (a vanished case can hide a
@@ -92,6 +92,13 @@ EXACT = "exact_rounded"
 ULPS = "max_ulp"
 ROUNDING = (EXACT, ULPS)
 ROUNDING_TARGET = 0.99
+# 1e6 + 1e-2 N(0, 1): a spread below float32's spacing there (1/16), and far below
+# bfloat16's (4096; float16 has no finite value there), so a 16-bit tensor of it is
+# constant but for a few quantisation steps, its outputs take a handful of values, and
+# one of them flipping its rounding moves the fraction by percents at once (measured:
+# switchable norm training in bfloat16, 98.4% exact, none more than 1 ulp off, one
+# value in 64). The baseline holds these rows.
+ROUNDING_TARGET_EXEMPT = ("offset1e6",)
 INEXACT_FLOOR = 1e-4
 ULP_FLOOR = 2
 
@@ -159,7 +166,7 @@ def target_finding(key, row):
     error = number(row["max_abs_err"])
     exact = number(row.get(EXACT))
     if exact is not None:
-        if exact < ROUNDING_TARGET:
+        if exact < ROUNDING_TARGET and parts["data"] not in ROUNDING_TARGET_EXEMPT:
             findings.append(f"TARGET    {name(key)}: {EXACT} {exact:g} < {ROUNDING_TARGET:g}")
     elif (parts["method"] not in DATA_SCALE_OUTPUTS and parts["data"] in TARGET_FAMILIES
             and error is not None and error > TARGET):

@@ -226,7 +226,10 @@ std::int64_t ordinal(std::uint32_t bits16) {
 // elements of a tensor output against their float64 reference: how far each
 // lies from the correctly rounded element, in units in the last place.
 // Non-finite ones count as exact where the reference rounds to the same
-// class (measure_tensor counts the others as mismatches).
+// class, and a NaN wherever the reference is not finite: a NaN or Inf
+// poisons its own set, and mean-only batch norm's set with an infinity in
+// it is NaN throughout where x - mean in double gives the infinity
+// (measure_tensor counts the other non-finite outputs as mismatches).
 void measure_rounding(error_figures& errors, dtype type, const void* storage, std::size_t count,
                       const std::vector<double>& expected, std::int64_t& exact,
                       std::int64_t& counted) {
@@ -244,7 +247,7 @@ void measure_rounding(error_figures& errors, dtype type, const void* storage, st
     } else {
       const bool got_nan = !got_finite && (bits[i] & (type == dtype::bfloat16 ? 0x7fu : 0x3ffu));
       const bool want_nan = !want_finite && (want & (type == dtype::bfloat16 ? 0x7fu : 0x3ffu));
-      ulps = (got_nan && want_nan) || (!got_nan && !want_nan && bits[i] == want)
+      ulps = (got_nan && !want_finite) || (!got_nan && !want_nan && bits[i] == want)
                  ? 0.0
                  : std::numeric_limits<double>::infinity();
     }

@@ -100,7 +100,7 @@ void residual_add(dtype type, const void* x, const void* residual, const float* 
     zeros.assign(static_cast<std::size_t>(d), 0.0f);
     bias = zeros.data();
   }
-  const std::int64_t bytes = type == dtype::float32 ? 4 : 2;
+  const std::int64_t bytes = element_size(type);
   // Rows split over the arena's threads, as simdnorm splits them, so that
   // the unfused sequence uses as many threads as the fused call.
   tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, rows), [&](const auto& range) {

@@ -31,9 +31,9 @@ namespace {
 
 using simdnorm::activation;
 using simdnorm::dtype;
+using simdnorm::element_size;
 using simdnorm::layout;
 using simdnorm::shape;
-using simdnorm::bench::bytes_of;
 using simdnorm::bench::name_of;
 using simdnorm::bench::tensor;
 
@@ -93,7 +93,7 @@ void run_case(benchmark::State& state, op o, activation act, dtype t, shape s, i
     arena.execute(call);
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(state.iterations() * 2 * count * bytes_of(t));
+  state.SetBytesProcessed(state.iterations() * 2 * count * element_size(t));
   state.SetItemsProcessed(state.iterations() * count);
 }
 

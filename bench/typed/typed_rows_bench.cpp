@@ -35,7 +35,7 @@
 namespace {
 
 using simdnorm::dtype;
-using simdnorm::bench::bytes_of;
+using simdnorm::element_size;
 using simdnorm::bench::name_of;
 using simdnorm::bench::tensor;
 
@@ -115,7 +115,8 @@ void run_case(benchmark::State& state, op o, dtype t, std::int64_t rows, std::in
   // traffic of the outputs both give).
   const std::int64_t tensors = (is_fused(o) || is_unfused(o)) ? 4 : 2;
   const std::int64_t params = (rms ? 1 : 2) + (is_fused(o) || is_unfused(o) ? 1 : 0);
-  state.SetBytesProcessed(state.iterations() * (tensors * count * bytes_of(t) + params * d * 4));
+  state.SetBytesProcessed(state.iterations() *
+                          (tensors * count * element_size(t) + params * d * 4));
   state.SetItemsProcessed(state.iterations() * count);
 }
 

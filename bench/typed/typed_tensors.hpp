@@ -14,8 +14,6 @@
 
 namespace simdnorm::bench {
 
-inline std::int64_t bytes_of(dtype t) { return t == dtype::float32 ? 4 : 2; }
-
 inline const char* name_of(dtype t) {
   return t == dtype::float32 ? "f32" : (t == dtype::bfloat16 ? "bf16" : "f16");
 }
@@ -24,7 +22,7 @@ inline const char* name_of(dtype t) {
 inline std::vector<unsigned char> tensor(dtype t, std::int64_t count, unsigned seed, float mean) {
   std::mt19937 engine(seed);
   std::normal_distribution<float> normal(mean, 1.0f);
-  std::vector<unsigned char> bytes(static_cast<std::size_t>(count * bytes_of(t)));
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(count * element_size(t)));
   for (std::int64_t i = 0; i < count; ++i) {
     const float v = normal(engine);
     if (t == dtype::float32) {

@@ -240,6 +240,20 @@ SIMDNORM_API sn_status sn_batch_norm_training_typed(sn_dtype dtype, const void* 
                                                     sn_activation activation, void* y,
                                                     float* save_mean, float* save_rstd);
 
+/* Mean-only batch norm, batch-instance norm and switchable norm on
+ * activations of dtype (x and y; nothing else changes type): the plain
+ * calls' arguments and rules, and what the float32 call computes on the
+ * widened x, y rounded once. No activation: nothing fuses one after these
+ * in the networks that use them. */
+SIMDNORM_API sn_status sn_batch_norm_mean_only_training_typed(sn_dtype dtype, const void* x,
+                                                              sn_shape shape, float* running_mean,
+                                                              const float* beta, float momentum,
+                                                              void* y, float* save_mean);
+SIMDNORM_API sn_status sn_batch_norm_mean_only_inference_typed(sn_dtype dtype, const void* x,
+                                                               sn_shape shape,
+                                                               const float* running_mean,
+                                                               const float* beta, void* y);
+
 /* ---- instance norm and group norm --------------------------------------- */
 
 /* Statistics per (n, c) over the spatial positions. gamma, beta (length c)
@@ -273,6 +287,18 @@ SIMDNORM_API sn_status sn_batch_instance_norm_inference(const float* x, sn_shape
                                                         const float* running_var,
                                                         const float* gamma, const float* beta,
                                                         const float* rho, float eps, float* y);
+/* The same on activations of dtype (see sn_batch_norm_mean_only_training_typed). */
+SIMDNORM_API sn_status sn_batch_instance_norm_training_typed(sn_dtype dtype, const void* x,
+                                                             sn_shape shape, float* running_mean,
+                                                             float* running_var, const float* gamma,
+                                                             const float* beta, const float* rho,
+                                                             float momentum, float eps, void* y);
+SIMDNORM_API sn_status sn_batch_instance_norm_inference_typed(sn_dtype dtype, const void* x,
+                                                              sn_shape shape,
+                                                              const float* running_mean,
+                                                              const float* running_var,
+                                                              const float* gamma, const float* beta,
+                                                              const float* rho, float eps, void* y);
 
 /* ---- switchable norm (Luo et al. 2018) ---------------------------------- */
 
@@ -296,6 +322,15 @@ SIMDNORM_API sn_status sn_switchable_norm_inference(const float* x, sn_shape sha
                                                     const float* beta, const float mean_weights[3],
                                                     const float var_weights[3], float eps,
                                                     float* y);
+/* The same on activations of dtype (see sn_batch_norm_mean_only_training_typed). */
+SIMDNORM_API sn_status sn_switchable_norm_training_typed(
+    sn_dtype dtype, const void* x, sn_shape shape, float* running_mean, float* running_var,
+    const float* gamma, const float* beta, const float mean_weights[3], const float var_weights[3],
+    float momentum, float eps, void* y);
+SIMDNORM_API sn_status sn_switchable_norm_inference_typed(
+    sn_dtype dtype, const void* x, sn_shape shape, const float* running_mean,
+    const float* running_var, const float* gamma, const float* beta, const float mean_weights[3],
+    const float var_weights[3], float eps, void* y);
 
 /* ---- weight norm (Salimans & Kingma 2016; PyTorch dim = 0) -------------- */
 

@@ -60,6 +60,19 @@ struct switch_weights {
 // bits; simdnorm/half_float.h converts them.
 enum class dtype { float32, bfloat16, float16 };
 
+// Bytes per element of type: 4 for float32, 2 for bfloat16 and float16; 0
+// for a value no enumerator has (which every typed call refuses).
+constexpr std::int64_t element_size(dtype type) {
+  switch (type) {
+    case dtype::float32:
+      return 4;
+    case dtype::bfloat16:
+    case dtype::float16:
+      return 2;
+  }
+  return 0;
+}
+
 struct bfloat16 {
   std::uint16_t bits;
 };
@@ -159,6 +172,14 @@ SIMDNORM_API void batch_norm_mean_only_training(const float* x, const shape& s, 
 SIMDNORM_API void batch_norm_mean_only_inference(const float* x, const shape& s,
                                                  const float* running_mean, const float* beta,
                                                  float* y);
+// The same on activations of type (simdnorm.h,
+// sn_batch_norm_mean_only_training_typed).
+SIMDNORM_API void batch_norm_mean_only_training(dtype type, const void* x, const shape& s,
+                                                float* running_mean, const float* beta,
+                                                float momentum, void* y, float* save_mean);
+SIMDNORM_API void batch_norm_mean_only_inference(dtype type, const void* x, const shape& s,
+                                                 const float* running_mean, const float* beta,
+                                                 void* y);
 
 // ---- layer norm and RMS norm over rows x d ------------------------------------
 
@@ -256,6 +277,17 @@ SIMDNORM_API void batch_instance_norm_inference(const float* x, const shape& s,
                                                 const float* running_mean, const float* running_var,
                                                 const float* gamma, const float* beta,
                                                 const float* rho, float eps, float* y);
+// The same on activations of type (simdnorm.h,
+// sn_batch_instance_norm_training_typed).
+SIMDNORM_API void batch_instance_norm_training(dtype type, const void* x, const shape& s,
+                                               float* running_mean, float* running_var,
+                                               const float* gamma, const float* beta,
+                                               const float* rho, float momentum, float eps,
+                                               void* y);
+SIMDNORM_API void batch_instance_norm_inference(dtype type, const void* x, const shape& s,
+                                                const float* running_mean, const float* running_var,
+                                                const float* gamma, const float* beta,
+                                                const float* rho, float eps, void* y);
 
 // ---- switchable norm ------------------------------------------------------------
 
@@ -270,6 +302,16 @@ SIMDNORM_API void switchable_norm_inference(const float* x, const shape& s,
                                             const float* running_mean, const float* running_var,
                                             const float* gamma, const float* beta,
                                             const switch_weights& weights, float eps, float* y);
+// The same on activations of type (simdnorm.h, sn_switchable_norm_training_typed).
+SIMDNORM_API void switchable_norm_training(dtype type, const void* x, const shape& s,
+                                           float* running_mean, float* running_var,
+                                           const float* gamma, const float* beta,
+                                           const switch_weights& weights, float momentum, float eps,
+                                           void* y);
+SIMDNORM_API void switchable_norm_inference(dtype type, const void* x, const shape& s,
+                                            const float* running_mean, const float* running_var,
+                                            const float* gamma, const float* beta,
+                                            const switch_weights& weights, float eps, void* y);
 
 // ---- weight norm ------------------------------------------------------------------
 

@@ -95,7 +95,7 @@ void batch_norm_inference(dtype type, const void* x, const shape& s, const float
   check.not_null(running_var, "running_var");
   check.not_null(y, "y");
   check.eps(eps);
-  const std::int64_t bytes = kernels::element_bytes(type);
+  const std::int64_t bytes = element_size(type);
   check.no_overlap({{x, count, "x", role::primary_input, bytes},
                     {y, count, "y", role::primary_output, bytes},
                     {running_mean, s.c, "running_mean", role::input},
@@ -138,7 +138,7 @@ void batch_norm_training(dtype type, const void* x, const shape& s, float* runni
                std::to_string(static_cast<int>(kind)));
   }
   check.several_values_per_channel(s);
-  const std::int64_t bytes = kernels::element_bytes(type);
+  const std::int64_t bytes = element_size(type);
   check.no_overlap({{x, count, "x", role::primary_input, bytes},
                     {y, count, "y", role::primary_output, bytes},
                     {running_mean, s.c, "running_mean", role::in_out},
@@ -153,37 +153,52 @@ void batch_norm_training(dtype type, const void* x, const shape& s, float* runni
 
 void batch_norm_mean_only_training(const float* x, const shape& s, float* running_mean,
                                    const float* beta, float momentum, float* y, float* save_mean) {
+  batch_norm_mean_only_training(dtype::float32, x, s, running_mean, beta, momentum, y, save_mean);
+}
+
+void batch_norm_mean_only_training(dtype type, const void* x, const shape& s, float* running_mean,
+                                   const float* beta, float momentum, void* y, float* save_mean) {
   const validation::checker check("batch_norm_mean_only_training");
+  check.element_type(type);
   const std::int64_t count = check.activation(s);
   check.not_null(x, "x");
   check.not_null(y, "y");
   check.unit_interval(momentum, "momentum");
-  check.no_overlap({{x, count, "x", role::primary_input},
-                    {y, count, "y", role::primary_output},
+  const std::int64_t bytes = element_size(type);
+  check.no_overlap({{x, count, "x", role::primary_input, bytes},
+                    {y, count, "y", role::primary_output, bytes},
                     {running_mean, s.c, "running_mean", role::in_out},
                     {beta, s.c, "beta", role::input},
                     {save_mean, s.c, "save_mean", role::output}});
   run_training("batch_norm_mean_only_training",
                {true, x, s, running_mean, nullptr, nullptr, beta, momentum, 0.0f,
-                running_var_kind::biased, y, save_mean, nullptr});
+                running_var_kind::biased, y, save_mean, nullptr, activation::none, type});
 }
 
 void batch_norm_mean_only_inference(const float* x, const shape& s, const float* running_mean,
                                     const float* beta, float* y) {
+  batch_norm_mean_only_inference(dtype::float32, x, s, running_mean, beta, y);
+}
+
+void batch_norm_mean_only_inference(dtype type, const void* x, const shape& s,
+                                    const float* running_mean, const float* beta, void* y) {
   const validation::checker check("batch_norm_mean_only_inference");
+  check.element_type(type);
   const std::int64_t count = check.activation(s);
   check.not_null(x, "x");
   check.not_null(running_mean, "running_mean");
   check.not_null(y, "y");
-  check.no_overlap({{x, count, "x", role::primary_input},
-                    {y, count, "y", role::primary_output},
+  const std::int64_t bytes = element_size(type);
+  check.no_overlap({{x, count, "x", role::primary_input, bytes},
+                    {y, count, "y", role::primary_output, bytes},
                     {running_mean, s.c, "running_mean", role::input},
                     {beta, s.c, "beta", role::input}});
   std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(s.c));
   for (std::int64_t c = 0; c < s.c; ++c) {
     sets[c] = statistics::set_normalizer{running_mean[c], 0.0f, 1.0f};
   }
-  api::run_channel_normalization("batch_norm_mean_only_inference", {x, s, sets, nullptr, beta, y});
+  api::run_channel_normalization("batch_norm_mean_only_inference",
+                                 {x, s, sets, nullptr, beta, y, activation::none, type});
 }
 
 }  // namespace simdnorm

@@ -8,6 +8,7 @@
 #include <system_error>
 #include <type_traits>
 
+#include "kernels/contiguous_set_kernels.hpp"
 #include "simdnorm/simdnorm.h"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
@@ -107,10 +108,12 @@ simdnorm::running_var_kind to_cpp(const sn_running_var& kind) {
 // size of y.
 simdnorm::switch_weights checked_weights(const char* function, const float* mean_weights,
                                          const float* var_weights, const sn_shape& shape,
-                                         const float* y, const float* running_mean,
-                                         const float* running_var, bool training) {
+                                         simdnorm::dtype type, const void* y,
+                                         const float* running_mean, const float* running_var,
+                                         bool training) {
   using simdnorm::validation::role;
   const simdnorm::validation::checker check(function);
+  check.element_type(type);
   check.not_null(mean_weights, "mean_weights");
   check.not_null(var_weights, "var_weights");
   const simdnorm::shape s = to_cpp(shape);
@@ -118,7 +121,7 @@ simdnorm::switch_weights checked_weights(const char* function, const float* mean
   const role running = training ? role::in_out : role::input;
   check.no_overlap({{mean_weights, 3, "mean_weights", role::input},
                     {var_weights, 3, "var_weights", role::input},
-                    {y, count, "y", role::output},
+                    {y, count, "y", role::output, simdnorm::element_size(type)},
                     {running_mean, s.c, "running_mean", running},
                     {running_var, s.c, "running_var", running}});
   return simdnorm::switch_weights{{mean_weights[0], mean_weights[1], mean_weights[2]},
@@ -354,8 +357,8 @@ sn_status sn_switchable_norm_training(const float* x, sn_shape shape, float* run
   return guarded([&] {
     simdnorm::switchable_norm_training(
         x, to_cpp(shape), running_mean, running_var, gamma, beta,
-        checked_weights("switchable_norm_training", mean_weights, var_weights, shape, y,
-                        running_mean, running_var, true),
+        checked_weights("switchable_norm_training", mean_weights, var_weights, shape,
+                        simdnorm::dtype::float32, y, running_mean, running_var, true),
         momentum, eps, y);
   });
 }
@@ -367,7 +370,77 @@ sn_status sn_switchable_norm_inference(const float* x, sn_shape shape, const flo
   return guarded([&] {
     simdnorm::switchable_norm_inference(
         x, to_cpp(shape), running_mean, running_var, gamma, beta,
-        checked_weights("switchable_norm_inference", mean_weights, var_weights, shape, y,
+        checked_weights("switchable_norm_inference", mean_weights, var_weights, shape,
+                        simdnorm::dtype::float32, y, running_mean, running_var, false),
+        eps, y);
+  });
+}
+
+sn_status sn_batch_norm_mean_only_training_typed(sn_dtype dtype, const void* x, sn_shape shape,
+                                                 float* running_mean, const float* beta,
+                                                 float momentum, void* y, float* save_mean) {
+  return guarded([&] {
+    simdnorm::batch_norm_mean_only_training(to_cpp(dtype), x, to_cpp(shape), running_mean, beta,
+                                            momentum, y, save_mean);
+  });
+}
+
+sn_status sn_batch_norm_mean_only_inference_typed(sn_dtype dtype, const void* x, sn_shape shape,
+                                                  const float* running_mean, const float* beta,
+                                                  void* y) {
+  return guarded([&] {
+    simdnorm::batch_norm_mean_only_inference(to_cpp(dtype), x, to_cpp(shape), running_mean, beta,
+                                             y);
+  });
+}
+
+sn_status sn_batch_instance_norm_training_typed(sn_dtype dtype, const void* x, sn_shape shape,
+                                                float* running_mean, float* running_var,
+                                                const float* gamma, const float* beta,
+                                                const float* rho, float momentum, float eps,
+                                                void* y) {
+  return guarded([&] {
+    simdnorm::batch_instance_norm_training(to_cpp(dtype), x, to_cpp(shape), running_mean,
+                                           running_var, gamma, beta, rho, momentum, eps, y);
+  });
+}
+
+sn_status sn_batch_instance_norm_inference_typed(sn_dtype dtype, const void* x, sn_shape shape,
+                                                 const float* running_mean,
+                                                 const float* running_var, const float* gamma,
+                                                 const float* beta, const float* rho, float eps,
+                                                 void* y) {
+  return guarded([&] {
+    simdnorm::batch_instance_norm_inference(to_cpp(dtype), x, to_cpp(shape), running_mean,
+                                            running_var, gamma, beta, rho, eps, y);
+  });
+}
+
+sn_status sn_switchable_norm_training_typed(sn_dtype dtype, const void* x, sn_shape shape,
+                                            float* running_mean, float* running_var,
+                                            const float* gamma, const float* beta,
+                                            const float mean_weights[3], const float var_weights[3],
+                                            float momentum, float eps, void* y) {
+  return guarded([&] {
+    const simdnorm::dtype type = to_cpp(dtype);
+    simdnorm::switchable_norm_training(
+        type, x, to_cpp(shape), running_mean, running_var, gamma, beta,
+        checked_weights("switchable_norm_training", mean_weights, var_weights, shape, type, y,
+                        running_mean, running_var, true),
+        momentum, eps, y);
+  });
+}
+
+sn_status sn_switchable_norm_inference_typed(sn_dtype dtype, const void* x, sn_shape shape,
+                                             const float* running_mean, const float* running_var,
+                                             const float* gamma, const float* beta,
+                                             const float mean_weights[3],
+                                             const float var_weights[3], float eps, void* y) {
+  return guarded([&] {
+    const simdnorm::dtype type = to_cpp(dtype);
+    simdnorm::switchable_norm_inference(
+        type, x, to_cpp(shape), running_mean, running_var, gamma, beta,
+        checked_weights("switchable_norm_inference", mean_weights, var_weights, shape, type, y,
                         running_mean, running_var, false),
         eps, y);
   });

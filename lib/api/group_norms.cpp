@@ -114,7 +114,7 @@ void checked_group_norm(const char* function, dtype type, const void* x, const s
   check.not_null(y, "y");
   check.eps(eps);
   const std::int64_t sets = s.n * groups;
-  const std::int64_t bytes = kernels::element_bytes(type);
+  const std::int64_t bytes = element_size(type);
   check.no_overlap({{x, count, "x", role::primary_input, bytes},
                     {y, count, "y", role::primary_output, bytes},
                     {gamma, s.c, "gamma", role::input},

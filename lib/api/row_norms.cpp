@@ -55,7 +55,7 @@ bool is_plain_float32(const row_call& a) {
 void scalar_typed_rows(const row_call& a) {
   const auto count = static_cast<std::size_t>(a.rows * a.d);
   std::vector<float> h(count), out(count);
-  const auto bytes = kernels::element_bytes(a.type);
+  const auto bytes = element_size(a.type);
   const auto row_of = [&](const void* tensor, std::int64_t r) {
     return tensor == nullptr ? nullptr : static_cast<const char*>(tensor) + r * a.d * bytes;
   };
@@ -123,7 +123,7 @@ void run_rows(const char* function, bool fused, const row_call& a) {
   if (fused) check.not_null(a.residual, "residual");
   check.not_null(a.y, "y");
   check.eps(a.eps);
-  const std::int64_t bytes = kernels::element_bytes(a.type);
+  const std::int64_t bytes = element_size(a.type);
   check.no_overlap({{a.x, count, "x", role::primary_input, bytes},
                     {a.residual, count, "residual", role::residual, bytes},
                     {a.bias, a.d, "bias", role::input},

@@ -443,7 +443,7 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       return;
     }
   }
-  const std::int64_t input_bytes = element_bytes(a.type) * (a.residual != nullptr ? 2 : 1);
+  const std::int64_t input_bytes = element_size(a.type) * (a.residual != nullptr ? 2 : 1);
   std::int64_t per_group = group_bytes / (d * input_bytes);
   per_group = per_group < 1 ? 1 : (per_group > group_sets ? group_sets : per_group);
   for (std::int64_t start = first; start < last; start += per_group) {

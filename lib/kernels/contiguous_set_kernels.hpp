@@ -61,11 +61,10 @@ struct contiguous_sets_args {
 namespace {
 
 // The bytes of one element of a tensor of type t.
-inline std::int64_t element_bytes(dtype t) { return t == dtype::float32 ? 4 : 2; }
 
 // Set `set` of a call as the scalar fallback reads it.
 inline statistics::set_values values_of_set(const contiguous_sets_args& a, std::int64_t set) {
-  const std::int64_t offset = set * a.set_length * element_bytes(a.type);
+  const std::int64_t offset = set * a.set_length * element_size(a.type);
   const auto at = [offset](const void* tensor) {
     return tensor == nullptr ? nullptr : static_cast<const char*>(tensor) + offset;
   };

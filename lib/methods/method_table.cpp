@@ -647,6 +647,72 @@ void make_table(table& built) {
                                    k.gamma, k.beta, k.eps, static_cast<sn_activation>(act), k.y,
                                    k.mean, k.rstd);
       });
+  // The other channel methods in 16 bits, with no activation (none fuses
+  // one after them in the networks that use them).
+  add_variants(
+      t, built.names, "batch_norm_mean_only_inference", {bf16, f16}, {none},
+      [](const a& k, dtype type, activation) {
+        batch_norm_mean_only_inference(type, k.x, k.cpp_shape(), k.running_mean, k.beta, k.y);
+      },
+      [](const a& k, int type, int) {
+        return sn_batch_norm_mean_only_inference_typed(static_cast<sn_dtype>(type), k.x,
+                                                       k.c_shape(), k.running_mean, k.beta, k.y);
+      });
+  add_variants(
+      t, built.names, "batch_norm_mean_only_training", {bf16, f16}, {none},
+      [](const a& k, dtype type, activation) {
+        batch_norm_mean_only_training(type, k.x, k.cpp_shape(), k.running_mean, k.beta, k.momentum,
+                                      k.y, k.save_mean);
+      },
+      [](const a& k, int type, int) {
+        return sn_batch_norm_mean_only_training_typed(static_cast<sn_dtype>(type), k.x, k.c_shape(),
+                                                      k.running_mean, k.beta, k.momentum, k.y,
+                                                      k.save_mean);
+      });
+  add_variants(
+      t, built.names, "batch_instance_norm_inference", {bf16, f16}, {none},
+      [](const a& k, dtype type, activation) {
+        batch_instance_norm_inference(type, k.x, k.cpp_shape(), k.running_mean, k.running_var,
+                                      k.gamma, k.beta, k.rho, k.eps, k.y);
+      },
+      [](const a& k, int type, int) {
+        return sn_batch_instance_norm_inference_typed(static_cast<sn_dtype>(type), k.x, k.c_shape(),
+                                                      k.running_mean, k.running_var, k.gamma,
+                                                      k.beta, k.rho, k.eps, k.y);
+      });
+  add_variants(
+      t, built.names, "batch_instance_norm_training", {bf16, f16}, {none},
+      [](const a& k, dtype type, activation) {
+        batch_instance_norm_training(type, k.x, k.cpp_shape(), k.running_mean, k.running_var,
+                                     k.gamma, k.beta, k.rho, k.momentum, k.eps, k.y);
+      },
+      [](const a& k, int type, int) {
+        return sn_batch_instance_norm_training_typed(static_cast<sn_dtype>(type), k.x, k.c_shape(),
+                                                     k.running_mean, k.running_var, k.gamma, k.beta,
+                                                     k.rho, k.momentum, k.eps, k.y);
+      });
+  add_variants(
+      t, built.names, "switchable_norm_inference", {bf16, f16}, {none},
+      [](const a& k, dtype type, activation) {
+        switchable_norm_inference(type, k.x, k.cpp_shape(), k.running_mean, k.running_var, k.gamma,
+                                  k.beta, k.weights, k.eps, k.y);
+      },
+      [](const a& k, int type, int) {
+        return sn_switchable_norm_inference_typed(
+            static_cast<sn_dtype>(type), k.x, k.c_shape(), k.running_mean, k.running_var, k.gamma,
+            k.beta, k.c_mean_weights(), k.c_var_weights(), k.eps, k.y);
+      });
+  add_variants(
+      t, built.names, "switchable_norm_training", {bf16, f16}, {none},
+      [](const a& k, dtype type, activation) {
+        switchable_norm_training(type, k.x, k.cpp_shape(), k.running_mean, k.running_var, k.gamma,
+                                 k.beta, k.weights, k.momentum, k.eps, k.y);
+      },
+      [](const a& k, int type, int) {
+        return sn_switchable_norm_training_typed(
+            static_cast<sn_dtype>(type), k.x, k.c_shape(), k.running_mean, k.running_var, k.gamma,
+            k.beta, k.c_mean_weights(), k.c_var_weights(), k.momentum, k.eps, k.y);
+      });
 }
 
 }  // namespace
@@ -735,8 +801,6 @@ const char* name_of(activation act) {
   return "";
 }
 
-std::int64_t element_bytes(dtype type) { return type == dtype::float32 ? 4 : 2; }
-
 void store_elements(dtype type, const float* values, std::int64_t count, void* storage) {
   if (type == dtype::float32) {
     std::memmove(storage, values, static_cast<std::size_t>(count) * sizeof(float));
@@ -815,8 +879,8 @@ bool method::has_running_statistics() const {
 }
 
 std::int64_t method::bytes_of(const buffer& b, const problem& p) const {
-  return size_of(b.size, p) * (b.size == extent::tensor ? element_bytes(type)
-                                                        : static_cast<std::int64_t>(sizeof(float)));
+  return size_of(b.size, p) *
+         (b.size == extent::tensor ? element_size(type) : static_cast<std::int64_t>(sizeof(float)));
 }
 
 std::int64_t method::traffic_bytes(const arguments& k) const {

@@ -173,8 +173,6 @@ using reference_outputs = std::vector<std::vector<double>>;
 // "float32", "bfloat16", "float16"; "none", "relu", "silu".
 const char* name_of(dtype type);
 const char* name_of(activation act);
-// The bytes of one element of type.
-std::int64_t element_bytes(dtype type);
 
 // count values as type's elements at storage (rounded to nearest even), and
 // back, widened exactly: how a harness fills and reads a tensor buffer of a

@@ -225,18 +225,17 @@ void channel_steps::normalize(const void* x, const shape& s,
     }
   }
   const std::int64_t elements = s.n * s.c * s.spatial;
-  const kernels::channel_affine_args args{
-      x,
-      s,
-      per_instance ? s.c : 0,
-      hi.data(),
-      scale.data(),
-      shift.data(),
-      y,
-      halved,
-      stream_output(2 * elements * kernels::element_bytes(type)),
-      act,
-      type};
+  const kernels::channel_affine_args args{x,
+                                          s,
+                                          per_instance ? s.c : 0,
+                                          hi.data(),
+                                          scale.data(),
+                                          shift.data(),
+                                          y,
+                                          halved,
+                                          stream_output(2 * elements * element_size(type)),
+                                          act,
+                                          type};
   const bool planes = s.layout == layout::nchw;
   run_items(path_, kernels::channel_affine_kernel{}, args, planes ? s.n * s.c : s.n * s.spatial,
             elements);

@@ -13,7 +13,7 @@ namespace simdnorm::statistics {
 
 // Element i of a tensor of type: its address.
 inline const void* element_address(dtype type, const void* tensor, std::int64_t i) {
-  return static_cast<const char*>(tensor) + i * (type == dtype::float32 ? 4 : 2);
+  return static_cast<const char*>(tensor) + i * element_size(type);
 }
 
 // Channels [g * width, (g + 1) * width) of sample n, over every spatial
