@@ -254,6 +254,18 @@ SIMDNORM_API sn_status sn_batch_norm_mean_only_inference_typed(sn_dtype dtype, c
                                                                const float* running_mean,
                                                                const float* beta, void* y);
 
+/* Standardize on tensors of dtype: sn_moments_update on rows of dtype (the
+ * moments, mean and var stay float64 and float32), apply and invert with
+ * x and y of dtype. The plain calls' rules otherwise. */
+SIMDNORM_API sn_status sn_moments_update_typed(sn_moments* moments, sn_dtype dtype, const void* x,
+                                               int64_t rows);
+SIMDNORM_API sn_status sn_standardize_apply_typed(sn_dtype dtype, const void* x, int64_t rows,
+                                                  int64_t features, const float* mean,
+                                                  const float* var, void* y);
+SIMDNORM_API sn_status sn_standardize_invert_typed(sn_dtype dtype, const void* y, int64_t rows,
+                                                   int64_t features, const float* mean,
+                                                   const float* var, void* x);
+
 /* ---- instance norm and group norm --------------------------------------- */
 
 /* Statistics per (n, c) over the spatial positions. gamma, beta (length c)
@@ -339,6 +351,10 @@ SIMDNORM_API sn_status sn_switchable_norm_inference_typed(
  * gives non-finite w, as in PyTorch. */
 SIMDNORM_API sn_status sn_weight_norm(const float* v, const float* g, int64_t rows, int64_t cols,
                                       float* w, float* norm);
+/* The same on weights v and w of dtype (g and norm stay float32): what the
+ * float32 call computes on the widened v, w rounded once. */
+SIMDNORM_API sn_status sn_weight_norm_typed(sn_dtype dtype, const void* v, const float* g,
+                                            int64_t rows, int64_t cols, void* w, float* norm);
 
 #ifdef __cplusplus
 } /* extern "C" */

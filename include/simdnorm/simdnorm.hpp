@@ -119,6 +119,8 @@ class SIMDNORM_API moments {
   std::int64_t features() const;
   std::int64_t count() const;  // rows accumulated
   void update(const float* x, std::int64_t rows);
+  // The same on rows of type (simdnorm.h, sn_moments_update_typed).
+  void update(dtype type, const void* x, std::int64_t rows);
   void merge(const moments& other);
   // Writes features floats to each; throws when no row was accumulated.
   void finalize(float* mean, float* var) const;
@@ -135,6 +137,13 @@ SIMDNORM_API void standardize_apply(const float* x, std::int64_t rows, std::int6
 // x = y * max(sqrt(var), 1e-7) + mean, per feature; var >= 0 (a NaN poisons its feature).
 SIMDNORM_API void standardize_invert(const float* y, std::int64_t rows, std::int64_t features,
                                      const float* mean, const float* var, float* x);
+// The same on tensors of type (simdnorm.h, sn_standardize_apply_typed).
+SIMDNORM_API void standardize_apply(dtype type, const void* x, std::int64_t rows,
+                                    std::int64_t features, const float* mean, const float* var,
+                                    void* y);
+SIMDNORM_API void standardize_invert(dtype type, const void* y, std::int64_t rows,
+                                     std::int64_t features, const float* mean, const float* var,
+                                     void* x);
 
 // ---- batch norm -------------------------------------------------------------
 
@@ -318,6 +327,9 @@ SIMDNORM_API void switchable_norm_inference(dtype type, const void* x, const sha
 // w[r, :] = g[r] * v[r, :] / ||v[r, :]||_2; norm (rows): optional.
 SIMDNORM_API void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t cols,
                               float* w, float* norm);
+// The same on weights v and w of type (simdnorm.h, sn_weight_norm_typed).
+SIMDNORM_API void weight_norm(dtype type, const void* v, const float* g, std::int64_t rows,
+                              std::int64_t cols, void* w, float* norm);
 
 }  // namespace simdnorm
 

@@ -203,6 +203,26 @@ sn_status sn_standardize_invert(const float* y, int64_t rows, int64_t features, 
   return guarded([&] { simdnorm::standardize_invert(y, rows, features, mean, var, x); });
 }
 
+sn_status sn_moments_update_typed(sn_moments* moments, sn_dtype dtype, const void* x,
+                                  int64_t rows) {
+  return guarded([&] {
+    require_moments("moments::update", moments, "moments");
+    moments->accumulator.update(to_cpp(dtype), x, rows);
+  });
+}
+
+sn_status sn_standardize_apply_typed(sn_dtype dtype, const void* x, int64_t rows, int64_t features,
+                                     const float* mean, const float* var, void* y) {
+  return guarded(
+      [&] { simdnorm::standardize_apply(to_cpp(dtype), x, rows, features, mean, var, y); });
+}
+
+sn_status sn_standardize_invert_typed(sn_dtype dtype, const void* y, int64_t rows, int64_t features,
+                                      const float* mean, const float* var, void* x) {
+  return guarded(
+      [&] { simdnorm::standardize_invert(to_cpp(dtype), y, rows, features, mean, var, x); });
+}
+
 sn_status sn_batch_norm_inference(const float* x, sn_shape shape, const float* running_mean,
                                   const float* running_var, const float* gamma, const float* beta,
                                   float eps, float* y) {
@@ -449,6 +469,11 @@ sn_status sn_switchable_norm_inference_typed(sn_dtype dtype, const void* x, sn_s
 sn_status sn_weight_norm(const float* v, const float* g, int64_t rows, int64_t cols, float* w,
                          float* norm) {
   return guarded([&] { simdnorm::weight_norm(v, g, rows, cols, w, norm); });
+}
+
+sn_status sn_weight_norm_typed(sn_dtype dtype, const void* v, const float* g, int64_t rows,
+                               int64_t cols, void* w, float* norm) {
+  return guarded([&] { simdnorm::weight_norm(to_cpp(dtype), v, g, rows, cols, w, norm); });
 }
 
 }  // extern "C"

@@ -49,9 +49,10 @@ double keras_std(float var) { return std::max(std::sqrt(static_cast<double>(var)
 
 // One update's rows: the batch moments of each feature.
 struct adapt_call {
-  const float* x;
-  shape s;  // as_channels
+  const void* x;  // elements of type
+  shape s;        // as_channels
   std::vector<statistics::set_moments>* features;
+  dtype type;
 };
 
 std::string describe(const adapt_call& call) { return dispatch::describe_rows(call.s.n, call.s.c); }
@@ -59,7 +60,7 @@ std::string describe(const adapt_call& call) { return dispatch::describe_rows(ca
 struct measure_features {
   template <class Steps>
   void operator()(const Steps& steps, const adapt_call& a) const {
-    *a.features = steps.batch_moments(a.x, a.s);
+    *a.features = steps.batch_moments(a.x, a.s, a.type);
   }
 };
 
@@ -69,9 +70,10 @@ const moments::state& live(const std::unique_ptr<moments::state>& state,
   return *state;
 }
 
-void check_standardize(const validation::checker& check, const float* in, const char* in_name,
-                       std::int64_t rows, std::int64_t features, const float* mean,
-                       const float* var, const float* out, const char* out_name) {
+void check_standardize(const validation::checker& check, dtype type, const void* in,
+                       const char* in_name, std::int64_t rows, std::int64_t features,
+                       const float* mean, const float* var, const void* out, const char* out_name) {
+  check.element_type(type);
   check.positive(rows, "rows");
   check.positive(features, "features");
   const std::int64_t count = check.element_count({rows, features}, in_name);
@@ -79,8 +81,8 @@ void check_standardize(const validation::checker& check, const float* in, const 
   check.not_null(mean, "mean");
   check.not_null(var, "var");
   check.not_null(out, out_name);
-  check.no_overlap({{in, count, in_name, role::primary_input},
-                    {out, count, out_name, role::primary_output},
+  check.no_overlap({{in, count, in_name, role::primary_input, element_size(type)},
+                    {out, count, out_name, role::primary_output, element_size(type)},
                     {mean, features, "mean", role::input},
                     {var, features, "var", role::input}});
   check.non_negative(var, features, "var");
@@ -120,9 +122,12 @@ std::int64_t moments::count() const {
   return live(state_, validation::checker("moments::count")).rows;
 }
 
-void moments::update(const float* x, std::int64_t rows) {
+void moments::update(const float* x, std::int64_t rows) { update(dtype::float32, x, rows); }
+
+void moments::update(dtype type, const void* x, std::int64_t rows) {
   const validation::checker check("moments::update");
   const state& s = live(state_, check);
+  check.element_type(type);
   const std::int64_t features = static_cast<std::int64_t>(s.features.size());
   check.positive(rows, "rows");
   check.element_count({rows, features}, "x (rows * features)");
@@ -131,7 +136,7 @@ void moments::update(const float* x, std::int64_t rows) {
   std::vector<statistics::set_moments> chunk;
   dispatch::run_first_accepting("standardize_adapt",
                                 api::channel_implementations<adapt_call, measure_features>::list,
-                                adapt_call{x, as_channels(rows, features), &chunk});
+                                adapt_call{x, as_channels(rows, features), &chunk, type});
   for (std::int64_t f = 0; f < features; ++f) {
     state_->features[f] = statistics::merge(state_->features[f], chunk[f]);
   }
@@ -171,28 +176,39 @@ void moments::finalize(float* mean, float* var) const {
 
 void standardize_apply(const float* x, std::int64_t rows, std::int64_t features, const float* mean,
                        const float* var, float* y) {
-  check_standardize(validation::checker("standardize_apply"), x, "x", rows, features, mean, var, y,
-                    "y");
+  standardize_apply(dtype::float32, x, rows, features, mean, var, y);
+}
+
+void standardize_apply(dtype type, const void* x, std::int64_t rows, std::int64_t features,
+                       const float* mean, const float* var, void* y) {
+  check_standardize(validation::checker("standardize_apply"), type, x, "x", rows, features, mean,
+                    var, y, "y");
   std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(features));
   for (std::int64_t f = 0; f < features; ++f) {
     sets[f] =
         statistics::set_normalizer{mean[f], 0.0f, static_cast<float>(1.0 / keras_std(var[f]))};
   }
-  api::run_channel_normalization("standardize_apply",
-                                 {x, as_channels(rows, features), sets, nullptr, nullptr, y});
+  api::run_channel_normalization(
+      "standardize_apply",
+      {x, as_channels(rows, features), sets, nullptr, nullptr, y, activation::none, type});
 }
 
 void standardize_invert(const float* y, std::int64_t rows, std::int64_t features, const float* mean,
                         const float* var, float* x) {
-  check_standardize(validation::checker("standardize_invert"), y, "y", rows, features, mean, var, x,
-                    "x");
+  standardize_invert(dtype::float32, y, rows, features, mean, var, x);
+}
+
+void standardize_invert(dtype type, const void* y, std::int64_t rows, std::int64_t features,
+                        const float* mean, const float* var, void* x) {
+  check_standardize(validation::checker("standardize_invert"), type, y, "y", rows, features, mean,
+                    var, x, "x");
   std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(features));
   for (std::int64_t f = 0; f < features; ++f) {
     sets[f] = statistics::set_normalizer{0.0f, 0.0f, static_cast<float>(keras_std(var[f]))};
   }
   // x = y * std + mean: the mean is the per-feature shift.
-  api::run_channel_normalization("standardize_invert",
-                                 {y, as_channels(rows, features), sets, nullptr, mean, x});
+  api::run_channel_normalization("standardize_invert", {y, as_channels(rows, features), sets,
+                                                        nullptr, mean, x, activation::none, type});
 }
 
 }  // namespace simdnorm

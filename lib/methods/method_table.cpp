@@ -650,6 +650,50 @@ void make_table(table& built) {
   // The other channel methods in 16 bits, with no activation (none fuses
   // one after them in the networks that use them).
   add_variants(
+      t, built.names, "weight_norm", {bf16, f16}, {none},
+      [](const a& k, dtype type, activation) {
+        weight_norm(type, k.x, k.gain, k.p.n, k.p.d, k.y, k.norm);
+      },
+      [](const a& k, int type, int) {
+        return sn_weight_norm_typed(static_cast<sn_dtype>(type), k.x, k.gain, k.p.n, k.p.d, k.y,
+                                    k.norm);
+      });
+  add_variants(
+      t, built.names, "standardize_adapt", {bf16, f16}, {none},
+      [](const a& k, dtype type, activation) {
+        moments accumulated(k.p.d);
+        accumulated.update(type, k.x, k.p.n);
+        accumulated.finalize(k.mean, k.var);
+      },
+      [](const a& k, int type, int) {
+        sn_moments* m = nullptr;
+        sn_status status = sn_moments_create(k.p.d, &m);
+        if (status == SN_OK) {
+          status = sn_moments_update_typed(m, static_cast<sn_dtype>(type), k.x, k.p.n);
+        }
+        if (status == SN_OK) status = sn_moments_finalize(m, k.mean, k.var);
+        sn_moments_destroy(m);
+        return status;
+      });
+  add_variants(
+      t, built.names, "standardize_apply", {bf16, f16}, {none},
+      [](const a& k, dtype type, activation) {
+        standardize_apply(type, k.x, k.p.n, k.p.d, k.mean, k.var, k.y);
+      },
+      [](const a& k, int type, int) {
+        return sn_standardize_apply_typed(static_cast<sn_dtype>(type), k.x, k.p.n, k.p.d, k.mean,
+                                          k.var, k.y);
+      });
+  add_variants(
+      t, built.names, "standardize_invert", {bf16, f16}, {none},
+      [](const a& k, dtype type, activation) {
+        standardize_invert(type, k.x, k.p.n, k.p.d, k.mean, k.var, k.y);
+      },
+      [](const a& k, int type, int) {
+        return sn_standardize_invert_typed(static_cast<sn_dtype>(type), k.x, k.p.n, k.p.d, k.mean,
+                                           k.var, k.y);
+      });
+  add_variants(
       t, built.names, "batch_norm_mean_only_inference", {bf16, f16}, {none},
       [](const a& k, dtype type, activation) {
         batch_norm_mean_only_inference(type, k.x, k.cpp_shape(), k.running_mean, k.beta, k.y);

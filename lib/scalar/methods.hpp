@@ -31,9 +31,10 @@ void weight_norm(const float* v, const float* g, std::int64_t rows, std::int64_t
 
 // Weight norm's rows that no float factor scales (statistics::factor_overflows),
 // left as they are by a normalising pass: finished here, in double, from their
-// own values (so in place works too). The vector path calls it too.
-void finish_tiny_norm_rows(const unsigned char* unscaled, const float* g, std::int64_t rows,
-                           std::int64_t cols, float* w);
+// own values (so in place works too), w holding elements of type. The vector
+// path calls it too.
+void finish_tiny_norm_rows(dtype type, const unsigned char* unscaled, const float* g,
+                           std::int64_t rows, std::int64_t cols, void* w);
 
 }  // namespace simdnorm::scalar
 
