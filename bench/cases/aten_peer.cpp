@@ -12,6 +12,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <stdexcept>
@@ -62,9 +63,27 @@ class aten_case {
   const arguments& args() const { return buffers_->args; }
   const methods::problem& p() const { return buffers_->args.p; }
 
+  // The element type of the call's buffer at field: a bfloat16 variant's
+  // tensors hold bfloat16, everything else floats.
+  at::ScalarType scalar_type(member field) const {
+    for (const methods::buffer& b : method().buffers) {
+      if (b.field == field && b.size == methods::extent::tensor &&
+          method().type == dtype::bfloat16) {
+        return at::kBFloat16;
+      }
+    }
+    return at::kFloat;
+  }
+
   // The call's buffer at field as a dense tensor of these sizes.
   at::Tensor tensor(member field, at::IntArrayRef sizes) const {
-    return at::from_blob(args().*field, sizes, at::kFloat);
+    return at::from_blob(args().*field, sizes, scalar_type(field));
+  }
+  // ATen 1.13's bfloat16 layer and group norm take gamma and beta in the
+  // input's type (a bfloat16 model's parameters); its batch norm takes
+  // them as floats.
+  at::Tensor parameter(const at::Tensor& floats) const {
+    return method().type == dtype::bfloat16 ? floats.to(at::kBFloat16) : floats;
   }
   // A per-channel buffer of an activation method.
   at::Tensor per_channel(member field) const { return tensor(field, {p().c}); }
@@ -83,15 +102,16 @@ class aten_case {
         format() == at::MemoryFormat::ChannelsLast
             ? std::vector<std::int64_t>{c * spatial, 1, hw.w * c, c}
             : std::vector<std::int64_t>{c * spatial, spatial, hw.w, 1};
-    at::Tensor t = at::from_blob(args().x, {n, c, hw.h, hw.w}, strides, at::kFloat);
+    at::Tensor t = at::from_blob(args().x, {n, c, hw.h, hw.w}, strides, scalar_type(&arguments::x));
     TORCH_CHECK(t.is_contiguous(format()), "the input tensor is not in the case's layout");
     return t;
   }
 
   // Calls op once and scores what it returns, each tensor as the buffer at
   // the same place in returns (ATen returns more than the call has in places:
-  // those are left out), and each buffer in updated, which ATen updates in
-  // place; then hands back op as the timed call.
+  // those are left out), copied into that buffer in its element type, and
+  // each buffer in updated, which ATen updates in place; then hands back op
+  // as the timed call.
   template <class Op>
   prepared_call finish(Op op, std::initializer_list<member> returns,
                        std::initializer_list<member> updated = {}) const {
@@ -103,20 +123,23 @@ class aten_case {
     c10::InferenceMode inference;
     const std::vector<at::Tensor> results = tensors_of(op());
     std::size_t i = 0;
+    std::vector<member> scored(updated);
     for (const member field : returns) {
       // ATen 1.13's instance norm returns NCHW for a channels-last input:
       // the comparison copies it into the case's layout, the timed call
-      // does not.
+      // does not. Its bfloat16 group norm returns bfloat16 statistics.
       const at::Tensor& result = results.at(i++);
       const at::Tensor laid_out =
-          result.dim() == 4 ? result.contiguous(format()) : result.contiguous();
-      measure_output(prepared.errors, method(), *expected_, field, laid_out.data_ptr<float>(),
-                     static_cast<std::size_t>(laid_out.numel()));
+          (result.dim() == 4 ? result.contiguous(format()) : result.contiguous())
+              .to(scalar_type(field));
+      const std::size_t bytes = static_cast<std::size_t>(laid_out.nbytes());
+      if (bytes > count_of(*buffers_, field) * sizeof(float)) {
+        throw std::logic_error("ATen returned more than the call's buffer holds");
+      }
+      std::memcpy(args().*field, laid_out.data_ptr(), bytes);
+      scored.push_back(field);
     }
-    for (const member field : updated) {
-      measure_output(prepared.errors, method(), *expected_, field, args().*field,
-                     count_of(*buffers_, field));
-    }
+    measure_outputs(prepared.errors, *buffers_, *expected_, scored);
     return prepared;
   }
 
@@ -129,8 +152,8 @@ prepared_call layer_norm(const aten_case& k) {
   const std::int64_t d = k.p().d;
   const double eps = k.args().eps;
   const at::Tensor x = k.tensor(&arguments::x, {k.p().n, d});
-  const at::Tensor gamma = k.tensor(&arguments::gamma, {d});
-  const at::Tensor beta = k.tensor(&arguments::beta, {d});
+  const at::Tensor gamma = k.parameter(k.tensor(&arguments::gamma, {d}));
+  const at::Tensor beta = k.parameter(k.tensor(&arguments::beta, {d}));
   return k.finish([=] { return at::native_layer_norm(x, {d}, gamma, beta, eps); },
                   {&arguments::y, &arguments::mean, &arguments::rstd});
 }
@@ -158,8 +181,8 @@ prepared_call group_norm(const aten_case& k) {
   const methods::problem p = k.p();
   const double eps = k.args().eps;
   const at::Tensor x = k.activation();
-  const at::Tensor gamma = k.per_channel(&arguments::gamma);
-  const at::Tensor beta = k.per_channel(&arguments::beta);
+  const at::Tensor gamma = k.parameter(k.per_channel(&arguments::gamma));
+  const at::Tensor beta = k.parameter(k.per_channel(&arguments::beta));
   return k.finish(
       [=] { return at::native_group_norm(x, gamma, beta, p.n, p.c, p.spatial, p.groups, eps); },
       {&arguments::y, &arguments::mean, &arguments::rstd});
@@ -197,6 +220,8 @@ struct aten_op {
   prepared_call (*prepare)(const aten_case& k);
 };
 
+// A variant's op is its function's (the table says which variants ATen has:
+// bfloat16 layer, group and batch norm).
 constexpr aten_op aten_ops[] = {
     {"layer_norm", layer_norm},          {"batch_norm_inference", batch_norm},
     {"batch_norm_training", batch_norm}, {"group_norm", group_norm},
@@ -205,8 +230,9 @@ constexpr aten_op aten_ops[] = {
 
 prepared_call prepare_aten(const case_spec& spec, const std::vector<float>& x,
                            reference_cache* cache) {
+  const std::string function = method_of(spec).function;
   for (const aten_op& op : aten_ops) {
-    if (spec.method == op.method) return op.prepare(aten_case(spec, x, cache));
+    if (function == op.method) return op.prepare(aten_case(spec, x, cache));
   }
   throw std::invalid_argument("ATen has no " + spec.method);
 }

@@ -78,6 +78,12 @@ void measure_output(error_figures& errors, const methods::method& m,
 // max_ulp).
 void measure_outputs(error_figures& errors, const case_call& call,
                      const methods::reference_outputs& expected);
+// The same for the outputs at fields alone (what a peer writes into the
+// call's buffers: its tensors in the method's type, its statistics as
+// floats).
+void measure_outputs(error_figures& errors, const case_call& call,
+                     const methods::reference_outputs& expected,
+                     const std::vector<methods::member>& fields);
 
 // Raises errors.stat_max_abs to the largest error of one statistic output.
 void measure_stat(error_figures& errors, const float* actual, std::size_t count,

@@ -60,8 +60,8 @@ struct onednn_call {
     primitive.execute(stream, args);
     stream.wait();
   }
-  memory wrap(const memory::desc& desc, const float* data) {
-    return memory(desc, engine, const_cast<float*>(data));  // oneDNN reads sources only
+  memory wrap(const memory::desc& desc, const void* data) {
+    return memory(desc, engine, const_cast<void*>(data));  // oneDNN reads sources only
   }
 };
 
@@ -77,8 +77,9 @@ std::vector<double> variance_of(const std::vector<double>& rstd, float eps) {
 prepared_call prepare_onednn(const case_spec& spec, const std::vector<float>& x,
                              reference_cache* cache) {
   const onednn_method* found = nullptr;
+  const std::string function = method_of(spec).function;  // a variant's is its function's
   for (const onednn_method& method : onednn_methods) {
-    if (spec.method == method.name) found = &method;
+    if (function == method.name) found = &method;
   }
   if (found == nullptr) throw std::invalid_argument("oneDNN has no " + spec.method);
   const onednn_method& method = *found;
@@ -93,10 +94,14 @@ prepared_call prepare_onednn(const case_spec& spec, const std::vector<float>& x,
   // in memory, so tag::nhwc reads simdnorm's NHWC buffer as it is.
   const std::int64_t sets = method.layer_normalization ? p.n : p.c;
   const bench::height_width hw = bench::spatial_as_height_width(p.spatial);
+  // A bfloat16 variant's x and y hold bfloat16 (the table gives oneDNN those
+  // alone); scale, shift and the statistics stay f32 in oneDNN too.
+  const memory::data_type element =
+      m.type == dtype::bfloat16 ? memory::data_type::bf16 : memory::data_type::f32;
   const memory::desc data =
       method.layer_normalization
-          ? memory::desc({p.n, p.d}, f32, tag::ab)
-          : memory::desc({p.n, p.c, hw.h, hw.w}, f32,
+          ? memory::desc({p.n, p.d}, element, tag::ab)
+          : memory::desc({p.n, p.c, hw.h, hw.w}, element,
                          p.layout == methods::layout_kind::nhwc ? tag::nhwc : tag::nchw);
   const memory::desc per_set({sets}, f32, tag::a);
   const memory::desc per_affine({method.layer_normalization ? p.d : p.c}, f32, tag::a);
@@ -133,8 +138,7 @@ prepared_call prepare_onednn(const case_spec& spec, const std::vector<float>& x,
   const auto expected = reference_of(*call->buffers, cache != nullptr ? *cache : local);
   call->run();
   prepared_call prepared;
-  measure_output(prepared.errors, m, *expected, &arguments::y, a.y,
-                 count_of(*call->buffers, &arguments::y));
+  measure_outputs(prepared.errors, *call->buffers, *expected, {&arguments::y});
   if (method.training) {
     measure_output(prepared.errors, m, *expected, method.mean, mean,
                    count_of(*call->buffers, method.mean));

@@ -174,12 +174,17 @@ std::function<reference_outputs(const arguments&)> variant_reference(const metho
   };
 }
 
+// Where a function's peers (oneDNN 2.6, ATen 1.13) also take bfloat16
+// tensors: layer norm (both), batch norm (both), group norm (ATen). Their
+// adapters take no activation and no float16.
+enum class bf16_peers { no, as_function };
+
 // Adds to t a variant of its entry function_name for every type in types
 // and activation in acts, except the plain float32 one (already there):
 // named function[_activation][_bf16|_f16].
 void add_variants(std::vector<method>& t, std::deque<std::string>& names, const char* function_name,
                   std::initializer_list<dtype> types, std::initializer_list<activation> acts,
-                  typed_cpp cpp, typed_c c) {
+                  typed_cpp cpp, typed_c c, bf16_peers peers = bf16_peers::no) {
   std::size_t at = 0;
   while (std::string_view(t[at].name) != function_name) ++at;
   for (const dtype type : types) {
@@ -195,8 +200,10 @@ void add_variants(std::vector<method>& t, std::deque<std::string>& names, const 
       v.function = t[at].name;
       v.type = type;
       v.act = act;
-      // The peers' adapters take float32 calls without an activation.
-      v.onednn = v.aten = false;
+      const bool peers_have_it =
+          peers == bf16_peers::as_function && type == dtype::bfloat16 && act == activation::none;
+      v.onednn = peers_have_it && t[at].onednn;
+      v.aten = peers_have_it && t[at].aten;
       v.takes_type = true;
       v.takes_activation = acts.size() > 1;
       v.cpp = [cpp, type, act](const arguments& k) {
@@ -586,7 +593,8 @@ void make_table(table& built) {
       [](const a& k, int type, int) {
         return sn_layer_norm_typed(static_cast<sn_dtype>(type), k.x, k.p.n, k.p.d, k.gamma, k.beta,
                                    k.eps, k.y, k.mean, k.rstd);
-      });
+      },
+      bf16_peers::as_function);
   add_variants(
       t, built.names, "rms_norm", {bf16, f16}, {none},
       [](const a& k, dtype type, activation) {
@@ -612,7 +620,8 @@ void make_table(table& built) {
         return sn_batch_norm_inference_typed(static_cast<sn_dtype>(type), k.x, k.c_shape(),
                                              k.running_mean, k.running_var, k.gamma, k.beta, k.eps,
                                              static_cast<sn_activation>(act), k.y);
-      });
+      },
+      bf16_peers::as_function);
   add_variants(
       t, built.names, "batch_norm_training", {f32, bf16, f16}, {none, relu, silu},
       [](const a& k, dtype type, activation act) {
@@ -625,7 +634,8 @@ void make_table(table& built) {
             static_cast<sn_dtype>(type), k.x, k.c_shape(), k.running_mean, k.running_var, k.gamma,
             k.beta, k.momentum, k.eps, k.c_kind(), static_cast<sn_activation>(act), k.y,
             k.save_mean, k.save_rstd);
-      });
+      },
+      bf16_peers::as_function);
   add_variants(
       t, built.names, "instance_norm", {f32, bf16, f16}, {none, relu, silu},
       [](const a& k, dtype type, activation act) {
@@ -646,7 +656,8 @@ void make_table(table& built) {
         return sn_group_norm_typed(static_cast<sn_dtype>(type), k.x, k.c_shape(), k.p.groups,
                                    k.gamma, k.beta, k.eps, static_cast<sn_activation>(act), k.y,
                                    k.mean, k.rstd);
-      });
+      },
+      bf16_peers::as_function);
   // The other channel methods in 16 bits, with no activation (none fuses
   // one after them in the networks that use them).
   add_variants(
