@@ -6,7 +6,8 @@
 #
 # address: every test, once per instruction set but SSE4.2 (ctest -L isa: the
 # whole suite in one process per level; the method table's variants on the
-# best level only, tests/CMakeLists.txt says why), the out-of-memory tests (ctest -L
+# best level only, tests/CMakeLists.txt says why, and their float16 ones not
+# at all, below), the out-of-memory tests (ctest -L
 # fault_injection: every method and path with each allocation failing, and
 # oneTBB's start-up in fresh processes), then the kernel testers (every vector
 # kernel on every instruction set, one process), with the internal
@@ -86,7 +87,18 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/scripts/tsan-suppressions.txt"
 tests=$(find "$build_dir/tests" -maxdepth 1 -type f -name "$target" -perm -u+x)
 if [[ "$sanitizer" == address ]]; then
-  ctest --test-dir "$build_dir" -L 'isa|fault_injection' --output-on-failure --parallel "$jobs"
+  # The method table's float16 variants are left out here (GTEST_FILTER
+  # reaches the runs that pass no filter of their own: the best level's and
+  # the fault-injection binary's): they address memory as the bfloat16 ones
+  # do, 2-byte elements through the same loops, and differ only in the
+  # conversion instructions between load and store, which the typed and
+  # element-io tests still run in every type on every level here. The
+  # out-of-memory cases run once, in the fault-injection binary's verbose
+  # run (every case of it, and the verbose report), not also as one ctest
+  # entry each. Together they took 90 s of this stage's 300.
+  GTEST_FILTER='-*/*_f16*' ctest --test-dir "$build_dir" -L 'isa|fault_injection' \
+    -E '^(Methods/FaultInjection|FaultInjectionMessages|FaultInjectionMoments)[.]' \
+    --output-on-failure --parallel "$jobs"
   # Every vector kernel on every instruction set, in one process.
   "$build_dir/tests/simdnorm_kernel_tests" --gtest_brief=1
 else
