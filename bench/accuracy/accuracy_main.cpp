@@ -1,8 +1,8 @@
 // simdnorm_accuracy: the error of every method x layout x instruction set on
 // the accuracy suite's cases and data families (bench/common/data_family.hpp;
 // the largest per-sample cases on the target families only, as
-// accuracy_measures says), against the float64 reference, one CSV row each. scripts/check-accuracy.sh
-// compares it with results/accuracy-baseline.csv.
+// accuracy_measures says), against the float64 reference, one CSV row each.
+// scripts/check-accuracy.sh compares it with results/accuracy-baseline.csv.
 //
 //   simdnorm_accuracy [--out FILE] [--filter SUBSTRING] [--digests FILE]
 //

@@ -7,7 +7,6 @@
 
 #include "api/channel_implementations.hpp"
 #include "dispatch/verbose.hpp"
-#include "kernels/contiguous_set_kernels.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "statistics/normalizer.hpp"
 #include "statistics/running_statistics.hpp"

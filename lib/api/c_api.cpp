@@ -8,7 +8,6 @@
 #include <system_error>
 #include <type_traits>
 
-#include "kernels/contiguous_set_kernels.hpp"
 #include "simdnorm/simdnorm.h"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
@@ -370,30 +369,23 @@ sn_status sn_batch_instance_norm_inference(const float* x, sn_shape shape,
   });
 }
 
+// The float32 switchable-norm calls are the typed ones on SN_DTYPE_FLOAT32:
+// one place copies and checks the weight arrays.
 sn_status sn_switchable_norm_training(const float* x, sn_shape shape, float* running_mean,
                                       float* running_var, const float* gamma, const float* beta,
                                       const float mean_weights[3], const float var_weights[3],
                                       float momentum, float eps, float* y) {
-  return guarded([&] {
-    simdnorm::switchable_norm_training(
-        x, to_cpp(shape), running_mean, running_var, gamma, beta,
-        checked_weights("switchable_norm_training", mean_weights, var_weights, shape,
-                        simdnorm::dtype::float32, y, running_mean, running_var, true),
-        momentum, eps, y);
-  });
+  return sn_switchable_norm_training_typed(SN_DTYPE_FLOAT32, x, shape, running_mean, running_var,
+                                           gamma, beta, mean_weights, var_weights, momentum, eps,
+                                           y);
 }
 
 sn_status sn_switchable_norm_inference(const float* x, sn_shape shape, const float* running_mean,
                                        const float* running_var, const float* gamma,
                                        const float* beta, const float mean_weights[3],
                                        const float var_weights[3], float eps, float* y) {
-  return guarded([&] {
-    simdnorm::switchable_norm_inference(
-        x, to_cpp(shape), running_mean, running_var, gamma, beta,
-        checked_weights("switchable_norm_inference", mean_weights, var_weights, shape,
-                        simdnorm::dtype::float32, y, running_mean, running_var, false),
-        eps, y);
-  });
+  return sn_switchable_norm_inference_typed(SN_DTYPE_FLOAT32, x, shape, running_mean, running_var,
+                                            gamma, beta, mean_weights, var_weights, eps, y);
 }
 
 sn_status sn_batch_norm_mean_only_training_typed(sn_dtype dtype, const void* x, sn_shape shape,

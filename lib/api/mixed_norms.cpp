@@ -4,7 +4,6 @@
 
 #include "api/channel_implementations.hpp"
 #include "dispatch/verbose.hpp"
-#include "kernels/contiguous_set_kernels.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "statistics/mixed_normalizers.hpp"
 #include "validation/arguments.hpp"
