@@ -1,4 +1,4 @@
-// Group, instance and batch norm followed by ReLU or SiLU in one call:
+// Group, instance and batch norm followed by ReLU, SiLU or GELU in one call:
 // outputs against the float64 reference with the activation applied in
 // double, statistics bit for bit those of the plain call, NaN kept by ReLU,
 // bits independent of the thread count, and refusals (an unknown
@@ -9,8 +9,10 @@
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -28,7 +30,17 @@ std::vector<double> activated(activation act, std::vector<double> v) {
 }
 
 const char* name_of(activation act) {
-  return act == activation::relu ? "relu" : (act == activation::silu ? "silu" : "none");
+  switch (act) {
+    case activation::relu:
+      return "relu";
+    case activation::silu:
+      return "silu";
+    case activation::gelu:
+      return "gelu";
+    case activation::none:
+      break;
+  }
+  return "none";
 }
 
 enum class method { group_norm, instance_norm, batch_norm_inference, batch_norm_training };
@@ -134,13 +146,13 @@ TEST(Activation, OutputsMatchTheReferenceWithTheActivationAndStatisticsThePlainC
       const outputs plain = run(m, p, activation::none);
       const std::vector<double> ref = reference_y(m, p);
       EXPECT_TRUE(all_near(plain.y, ref, output_tolerance(p.gamma)));
-      for (const activation act : {activation::relu, activation::silu}) {
+      for (const activation act : {activation::relu, activation::silu, activation::gelu}) {
         const outputs got = run(m, p, act);
         const std::string what =
             std::string(name_of(act)) + " method " + std::to_string(static_cast<int>(m)) + " c " +
             std::to_string(c.s.c) + " layout " + std::to_string(static_cast<int>(c.s.layout));
-        // SiLU's slope is below 1.1 and xsimd's exp is within a few ulps:
-        // the plain output's bound, doubled.
+        // The slopes of SiLU and GELU are below 1.13 and their vector forms
+        // within a few ulps: the plain output's bound, doubled.
         const tolerance plain_bound = output_tolerance(p.gamma);
         EXPECT_TRUE(all_near(got.y, activated(act, ref),
                              tolerance{2.0 * plain_bound.abs, 2.0 * plain_bound.rel}))
@@ -192,6 +204,60 @@ TEST(Activation, SiluHoldsAtTheExtremes) {
       }
     }
   }
+}
+
+// GELU across the range and at the extremes, in every lane position and
+// tail: the plain call's y activated in double. The bound is 6 ulps of
+// the result from v = -5 up and 16 below, plus half the smallest subnormal,
+// where GELU's value underflows (v below about -13). Measured worst, Zen 5:
+// 3.8 and 9.4 ulps on AVX-512 and AVX2, 4.6 and 12.0 on SSE4.2 (no FMA),
+// 0.5 on the scalar path (double). Below -5 boost's float32 polynomial for
+// erfc(x) exp(x^2) alone is 1.5-3.3 ulps off at x = 7.5-11 (its float
+// coefficients, evaluated in double); exp's polynomial, the rounding of x
+// into z = x / (1 + x) and every product add theirs. Without the exact v^2
+// and the 2^64 scaling of the kernel, v = -12 alone would be 2^-15 off. +inf at +inf; NaN at NaN
+// and at -inf (v / 2 erfc(-v / sqrt 2) = -inf * 0 there, as PyTorch's erf form gives it); -0 from
+// -16.1 down; v itself from 16.1 up.
+TEST(Activation, GeluHoldsAtTheExtremes) {
+  std::vector<float> values = {-1e30f,    -1000.0f, -20.0f,   -16.2f,   -16.0f,  -14.5f, -13.5f,
+                               -13.0f,    -12.0f,   -1e-30f,  -1e-40f,  0.0f,    -0.0f,  1e-40f,
+                               1e-30f,    16.0f,    16.2f,    1e30f,    3e38f,   -3e38f, INFINITY,
+                               -INFINITY, NAN,      -0.9428f, -0.9429f, 0.9428f, 0.9429f};
+  for (int i = -400; i <= 400; ++i) values.push_back(0.0437f * static_cast<float>(i));
+  double worst_ulps = 0.0, worst_tail_ulps = 0.0;
+  for (const layout l : {layout::nchw, layout::nhwc}) {
+    const std::int64_t count = static_cast<std::int64_t>(values.size());
+    const shape s{1, 1, count, l};
+    const std::vector<float> mean{0.0f}, var{1.0f - 1e-5f};
+    std::vector<float> plain(values.size()), got(values.size());
+    batch_norm_inference(values.data(), s, mean.data(), var.data(), nullptr, nullptr, 1e-5f,
+                         plain.data());
+    batch_norm_inference(dtype::float32, values.data(), s, mean.data(), var.data(), nullptr,
+                         nullptr, 1e-5f, activation::gelu, got.data());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const double want = reference::activated(activation::gelu, plain[i]);
+      const std::string what = "x = " + std::to_string(values[i]) + " on " + active_isa();
+      if (std::isnan(want)) {
+        EXPECT_TRUE(std::isnan(got[i])) << what << ": " << got[i];
+      } else if (std::isinf(want)) {
+        EXPECT_EQ(got[i], want) << what;
+      } else {
+        const double ulp = std::ldexp(1.0, std::max(std::ilogb(want), -126) - 23);
+        const double ulps = plain[i] < -5.0f ? 16.0 : 6.0;
+        EXPECT_LE(std::fabs(got[i] - want), ulps * ulp + 0x1p-150)
+            << what << ": " << got[i] << " against " << want;
+        if (want != 0.0) {
+          double& worst = plain[i] < -5.0f ? worst_tail_ulps : worst_ulps;
+          worst = std::max(worst, std::fabs(got[i] - want) / ulp);
+        }
+        if (plain[i] == 0.0f) {
+          EXPECT_EQ(std::signbit(got[i]), std::signbit(plain[i])) << what;
+        }
+      }
+    }
+  }
+  std::printf("GELU on %s: worst %.2f ulps from -5 up, %.2f below\n", active_isa(), worst_ulps,
+              worst_tail_ulps);
 }
 
 TEST(Activation, NoneGivesThePlainCallsBits) {
@@ -246,7 +312,7 @@ TEST(Activation, UnknownActivationsAndTypesAreRefusedAndWriteNothing) {
     EXPECT_NE(std::string(sn_last_error()).find(word), std::string::npos) << sn_last_error();
   };
   refused(sn_group_norm_typed(SN_DTYPE_FLOAT32, p.x.data(), s, 2, nullptr, nullptr, 1e-5f,
-                              static_cast<sn_activation>(3), y.data(), stats.data(), nullptr),
+                              static_cast<sn_activation>(4), y.data(), stats.data(), nullptr),
           "activation");
   refused(sn_instance_norm_typed(static_cast<sn_dtype>(7), p.x.data(), s, nullptr, nullptr, 1e-5f,
                                  SN_ACTIVATION_RELU, y.data(), nullptr, nullptr),

@@ -136,7 +136,9 @@ std::vector<bad_case> bad_cases(const method& m) {
     add("NegativeType", [](arguments& a, call&) { a.dtype_value = -1; }, {"dtype"});
   }
   if (m.takes_activation) {
-    add("UnknownActivation", [](arguments& a, call&) { a.activation_value = 3; }, {"activation"});
+    add("UnknownActivation", [](arguments& a, call&) { a.activation_value = 4; }, {"activation"});
+    add("NegativeActivation", [](arguments& a, call&) { a.activation_value = -1; },
+        {"activation"});
   }
   if (m.takes_running_var_kind) {
     add("RunningVarKindFive", [](arguments& a, call&) { a.kind_value = 5; },

@@ -61,7 +61,8 @@ TEST(TypedChannels, BatchNormInferenceOutputsAreCorrectlyRoundedOrOneUlpAway) {
       for (const shape& s : {shape{2, 3, 7, l}, shape{1, 40, 33, l}, shape{3, 70, 5, l},
                              shape{2, 64, 784, l}, shape{1, 17, 1, l}}) {
         const bn_problem p = make_problem(type, s, 5u + static_cast<unsigned>(s.c));
-        for (const activation act : {activation::none, activation::relu, activation::silu}) {
+        for (const activation act :
+             {activation::none, activation::relu, activation::silu, activation::gelu}) {
           tally.add(type, run(p, act), reference_of(p, act),
                     std::string(name_of(type)) + " c " + std::to_string(s.c) + " layout " +
                         std::to_string(static_cast<int>(l)) + " act " +

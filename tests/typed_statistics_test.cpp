@@ -186,7 +186,7 @@ TEST(TypedStatistics, SixteenBitCallsGiveTheWidenedFloat32CallsBitsRoundedOnce) 
       for (const family f : {family::normal, family::offset, family::nonfinite}) {
         const problem p = make_problem(type, c.m, c.s, c.groups, f,
                                        7u + static_cast<std::uint32_t>(c.s.c * 3 + c.groups));
-        for (const activation act : {activation::none, activation::silu}) {
+        for (const activation act : {activation::none, activation::silu, activation::gelu}) {
           const std::string where = label(type, c, f, act);
           const outputs<bits16> got = run16(type, p, act);
           const outputs<float> wide = run<float>(dtype::float32, p, p.x.data(), act);
@@ -229,7 +229,8 @@ TEST(TypedStatistics, OutputsAreCorrectlyRoundedOrOneUlpAway) {
       for (const family f : {family::normal, family::offset}) {
         const problem p = make_problem(type, c.m, c.s, c.groups, f,
                                        11u + static_cast<std::uint32_t>(c.s.c * 5 + c.groups));
-        for (const activation act : {activation::none, activation::relu, activation::silu}) {
+        for (const activation act :
+             {activation::none, activation::relu, activation::silu, activation::gelu}) {
           tally.add(type, run16(type, p, act).y, reference_y(p, act), label(type, c, f, act));
         }
       }

@@ -80,7 +80,10 @@ std::vector<case_spec> reference_suite() {
   // not above) and for the residual add fused with either in every type; the diffusion UNet's
   // group norms (32 groups), alone in 16 bits and followed by SiLU in every
   // type; convolutional nets' batch norm followed by ReLU, batch-norm
-  // training and instance norm in 16 bits. Their rows sit beside the plain
+  // training and instance norm in 16 bits; wav2vec 2.0's feature encoder,
+  // whose first convolution (512 channels, 3199 positions for a second of
+  // 16 kHz audio) is followed by group norm with one channel a group and
+  // GELU, in every type. Their rows sit beside the plain
   // float32 rows of the same shapes above where those exist.
   const std::pair<std::int64_t, std::int64_t> transformer_rows[] = {
       {1, 768}, {128, 768}, {512, 2048}, {512, 4096}, {512, 8192}};
@@ -101,11 +104,16 @@ std::vector<case_spec> reference_suite() {
       {1, 320, 64, 64, 32}, {2, 640, 32, 32, 32}, {2, 1280, 16, 16, 32}};
   const std::vector<activation> resnet_shapes = {{8, 64, 112, 112, 0}, {8, 256, 56, 56, 0}};
   const std::vector<activation> instance_shape = {{1, 64, 256, 256, 0}};
+  const std::vector<activation> wav2vec_shapes = {{1, 512, 3199, 1, 512}, {4, 512, 3199, 1, 512}};
   const method_shapes variants[] = {{"group_norm_bf16", &unet_shapes},
                                     {"group_norm_f16", &unet_shapes},
                                     {"group_norm_silu", &unet_shapes},
                                     {"group_norm_silu_bf16", &unet_shapes},
                                     {"group_norm_silu_f16", &unet_shapes},
+                                    {"group_norm", &wav2vec_shapes},
+                                    {"group_norm_gelu", &wav2vec_shapes},
+                                    {"group_norm_gelu_bf16", &wav2vec_shapes},
+                                    {"group_norm_gelu_f16", &wav2vec_shapes},
                                     {"batch_norm_inference_relu", &resnet_shapes},
                                     {"batch_norm_inference_relu_bf16", &resnet_shapes},
                                     {"batch_norm_inference_relu_f16", &resnet_shapes},

@@ -180,13 +180,17 @@ typedef enum sn_dtype {
 
 /* An elementwise function applied to a norm's output before it is stored
  * (the next layer of a diffusion UNet's resnet block, or of a convolutional
- * net): relu(v) = v < 0 ? 0 : v (NaN kept), silu(v) = v / (1 + exp(-v)).
- * Anything else is an invalid argument ("activation"). More will be added
- * (GELU next); the values of these never change. */
+ * net, or of wav2vec 2.0's feature encoder): relu(v) = v < 0 ? 0 : v (NaN
+ * kept), silu(v) = v / (1 + exp(-v)), gelu(v) = v Phi(v), the exact (erf)
+ * form of PyTorch's nn.GELU() and ONNX's Gelu, computed as v / 2 erfc(-v /
+ * sqrt 2) so that the negative tail keeps its relative accuracy (not the
+ * tanh approximation). Anything else is an invalid argument ("activation").
+ * More may be added; the values of these never change. */
 typedef enum sn_activation {
   SN_ACTIVATION_NONE = 0,
   SN_ACTIVATION_RELU = 1,
-  SN_ACTIVATION_SILU = 2
+  SN_ACTIVATION_SILU = 2,
+  SN_ACTIVATION_GELU = 3
 } sn_activation;
 
 /* sn_layer_norm and sn_rms_norm on dtype tensors x and y. */

@@ -82,8 +82,8 @@ struct float16 {
 
 // An elementwise function applied to a norm's output before it is stored
 // (simdnorm.h, sn_activation): relu(v) = v < 0 ? 0 : v, silu(v) = v / (1 +
-// exp(-v)).
-enum class activation { none, relu, silu };
+// exp(-v)), gelu(v) = v Phi(v) = v / 2 erfc(-v / sqrt 2) (the erf form).
+enum class activation { none, relu, silu, gelu };
 
 SIMDNORM_API const char* version();
 

@@ -35,6 +35,30 @@ xsimd::batch<float, Arch> multiply_add(const xsimd::batch<float, Arch>& a,
   return xsimd::fma(a, b, c);  // fused on FMA3 and NEON64, two roundings on SSE
 }
 
+// a * b - ab exactly, where ab is a * b rounded (and no product
+// over- or underflows): one fused step where the ISA has FMA; Dekker's
+// product with Veltkamp's split where it does not (SSE), so that the files of
+// every ISA give the same value.
+template <class Arch>
+xsimd::batch<float, Arch> product_error(const xsimd::batch<float, Arch>& a,
+                                        const xsimd::batch<float, Arch>& b,
+                                        const xsimd::batch<float, Arch>& ab) {
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+  return multiply_add(a, b, -ab);
+#else
+  using batch = xsimd::batch<float, Arch>;
+  const auto split = [](const batch& v, batch& high, batch& low) {
+    const batch c = v * batch(4097.0f);  // 2^12 + 1: halves of 12 bits
+    high = c - (c - v);
+    low = v - high;
+  };
+  batch a_high, a_low, b_high, b_low;
+  split(a, a_high, a_low);
+  split(b, b_high, b_low);
+  return ((a_high * b_high - ab) + a_high * b_low + a_low * b_high) + a_low * b_low;
+#endif
+}
+
 // One element, rounded as multiply_add rounds a vector on the instruction set
 // this file is compiled for: once where FMA exists (the AVX2, AVX-512 and
 // NEON64 files), twice where it does not (SSE).

@@ -584,7 +584,8 @@ void make_table(table& built) {
   // Every variant after the plain entries, so that their order stays that
   // of earlier reports.
   constexpr auto bf16 = dtype::bfloat16, f16 = dtype::float16, f32 = dtype::float32;
-  constexpr auto none = activation::none, relu = activation::relu, silu = activation::silu;
+  constexpr auto none = activation::none, relu = activation::relu, silu = activation::silu,
+                 gelu = activation::gelu;
   add_variants(
       t, built.names, "layer_norm", {bf16, f16}, {none},
       [](const a& k, dtype type, activation) {
@@ -611,7 +612,7 @@ void make_table(table& built) {
   t.push_back(fused_add("add_rms_norm_bf16", "add_rms_norm", bf16, false));
   t.push_back(fused_add("add_rms_norm_f16", "add_rms_norm", f16, false));
   add_variants(
-      t, built.names, "batch_norm_inference", {f32, bf16, f16}, {none, relu, silu},
+      t, built.names, "batch_norm_inference", {f32, bf16, f16}, {none, relu, silu, gelu},
       [](const a& k, dtype type, activation act) {
         batch_norm_inference(type, k.x, k.cpp_shape(), k.running_mean, k.running_var, k.gamma,
                              k.beta, k.eps, act, k.y);
@@ -623,7 +624,7 @@ void make_table(table& built) {
       },
       bf16_peers::as_function);
   add_variants(
-      t, built.names, "batch_norm_training", {f32, bf16, f16}, {none, relu, silu},
+      t, built.names, "batch_norm_training", {f32, bf16, f16}, {none, relu, silu, gelu},
       [](const a& k, dtype type, activation act) {
         batch_norm_training(type, k.x, k.cpp_shape(), k.running_mean, k.running_var, k.gamma,
                             k.beta, k.momentum, k.eps, k.cpp_kind(), act, k.y, k.save_mean,
@@ -637,7 +638,7 @@ void make_table(table& built) {
       },
       bf16_peers::as_function);
   add_variants(
-      t, built.names, "instance_norm", {f32, bf16, f16}, {none, relu, silu},
+      t, built.names, "instance_norm", {f32, bf16, f16}, {none, relu, silu, gelu},
       [](const a& k, dtype type, activation act) {
         instance_norm(type, k.x, k.cpp_shape(), k.gamma, k.beta, k.eps, act, k.y, k.mean, k.rstd);
       },
@@ -647,7 +648,7 @@ void make_table(table& built) {
                                       k.rstd);
       });
   add_variants(
-      t, built.names, "group_norm", {f32, bf16, f16}, {none, relu, silu},
+      t, built.names, "group_norm", {f32, bf16, f16}, {none, relu, silu, gelu},
       [](const a& k, dtype type, activation act) {
         group_norm(type, k.x, k.cpp_shape(), k.p.groups, k.gamma, k.beta, k.eps, act, k.y, k.mean,
                    k.rstd);
@@ -826,6 +827,8 @@ int arguments::c_activation(activation of_method) const {
       return SN_ACTIVATION_RELU;
     case activation::silu:
       return SN_ACTIVATION_SILU;
+    case activation::gelu:
+      return SN_ACTIVATION_GELU;
     case activation::none:
       break;
   }
@@ -852,6 +855,8 @@ const char* name_of(activation act) {
       return "relu";
     case activation::silu:
       return "silu";
+    case activation::gelu:
+      return "gelu";
   }
   return "";
 }

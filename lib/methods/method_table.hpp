@@ -170,7 +170,7 @@ struct buffer {
 // so the reference is taken before the call itself).
 using reference_outputs = std::vector<std::vector<double>>;
 
-// "float32", "bfloat16", "float16"; "none", "relu", "silu".
+// "float32", "bfloat16", "float16"; "none", "relu", "silu", "gelu".
 const char* name_of(dtype type);
 const char* name_of(activation act);
 

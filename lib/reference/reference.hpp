@@ -65,7 +65,7 @@ normalized rms_norm(const float* x, std::int64_t rows, std::int64_t d, const flo
                     const float* beta, float eps);
 
 // act(v) (simdnorm.h, sn_activation): relu(v) = v < 0 ? 0 : v, NaN kept;
-// silu(v) = v / (1 + exp(-v)).
+// silu(v) = v / (1 + exp(-v)); gelu(v) = v / 2 erfc(-v / sqrt 2).
 double activated(activation act, double v);
 
 // Rows in float64: x, or h = (x + residual) + bias for a fused add with

@@ -98,8 +98,9 @@ void checker::element_type(dtype type) const {
 
 void checker::activation_kind(simdnorm::activation act) const {
   const int value = static_cast<int>(act);
-  if (value < 0 || value > static_cast<int>(simdnorm::activation::silu)) {
-    fail("activation must be none (0), relu (1) or silu (2), got " + std::to_string(value));
+  if (value < 0 || value > static_cast<int>(simdnorm::activation::gelu)) {
+    fail("activation must be none (0), relu (1), silu (2) or gelu (3), got " +
+         std::to_string(value));
   }
 }
 

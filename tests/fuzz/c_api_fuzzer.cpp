@@ -367,7 +367,7 @@ call make_call(FuzzedDataProvider& in, const method& m) {
     k.args.dtype_value = in.ConsumeBool() ? -1 : in.ConsumeIntegralInRange(3, 1000);
   }
   if (m.takes_activation && in.ConsumeIntegralInRange(0, 15) == 0) {
-    k.args.activation_value = in.ConsumeBool() ? -1 : in.ConsumeIntegralInRange(3, 1000);
+    k.args.activation_value = in.ConsumeBool() ? -1 : in.ConsumeIntegralInRange(4, 1000);
   }
   if (m.takes_switch_weights) {
     k.args.weights.mean = pick_switch_weights(in);
