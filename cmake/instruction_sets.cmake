@@ -30,9 +30,13 @@ endmacro()
 
 # xsimd 8.1's avx512bw uses AVX-512 DQ instructions and needs the FMA macros.
 # F16C (float16 conversions) is on every CPU with AVX2 that x86-64 builds
-# target, and is checked all the same.
+# target, and is checked all the same. AVX-512 BF16 is compiled in but not
+# required: the file's bfloat16 stores use VCVTNEPS2BF16 only where the CPU
+# reports it (dispatch::native_bfloat16_rounding), and the compiler emits
+# its instructions for those intrinsics alone (GCC 12 and Clang 14 have no
+# arithmetic type that would make it generate them elsewhere).
 simdnorm_instruction_set(avx512 avx512 x86_64 "xsimd::avx512bw"
-  "-mavx512f;-mavx512cd;-mavx512dq;-mavx512bw;-mavx2;-mfma;-mf16c"
+  "-mavx512f;-mavx512cd;-mavx512dq;-mavx512bw;-mavx2;-mfma;-mf16c;-mavx512bf16"
   "sse2;sse4_2;avx;fma;f16c;avx2;ymm_state;avx512f;avx512cd;avx512dq;avx512bw;zmm_state")
 simdnorm_instruction_set(avx2 avx2 x86_64 "xsimd::fma3<xsimd::avx2>" "-mavx2;-mfma;-mf16c"
   "sse2;sse4_2;avx;fma;f16c;avx2;ymm_state")

@@ -148,6 +148,21 @@ TEST(Isa, EnvironmentCapsThePath) {
   EXPECT_EQ(std::string(active_isa()), level);
 }
 
+// The AVX-512 kernels round to bfloat16 with VCVTNEPS2BF16 exactly where the
+// CPU has AVX-512 BF16 (as the compiler's own detection sees it) and
+// SIMDNORM_NATIVE_BF16 is not "0" (simdnorm_tests.integer_bf16 sets it, so
+// that entry runs the integer rounding on such a CPU).
+TEST(Isa, NativeBfloat16RoundingFollowsTheCpuAndTheEnvironment) {
+  const char* value = std::getenv("SIMDNORM_NATIVE_BF16");
+  const bool refused = value != nullptr && std::string(value) == "0";
+#if defined(__x86_64__) || defined(__i386__)
+  const bool cpu = __builtin_cpu_supports("avx512bf16");
+#else
+  const bool cpu = false;
+#endif
+  EXPECT_EQ(dispatch::native_bfloat16_rounding(), !refused && cpu);
+}
+
 // Written in capitals, each level (and "best") still caps the path, and is
 // not reported as unknown.
 TEST(Isa, EnvironmentTakesNamesInAnyCase) {

@@ -47,6 +47,9 @@ std::uint32_t detected_features() {
     if (bit(ebx, 28)) have |= feature::avx512cd;
     if (bit(ebx, 30)) have |= feature::avx512bw;
   }
+  if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && bit(eax, 5)) {
+    have |= feature::avx512bf16;
+  }
   return have;
 }
 #elif defined(__aarch64__)
@@ -56,8 +59,13 @@ std::uint32_t detected_features() { return feature::neon; }
 std::uint32_t detected_features() { return 0; }
 #endif
 
+std::uint32_t features_here() {
+  static const std::uint32_t have = detected_features();
+  return have;
+}
+
 isa detect() {
-  const std::uint32_t have = detected_features();
+  const std::uint32_t have = features_here();
   isa best = isa::scalar;
   for (const instruction_set& set : instruction_sets) {
     if ((set.features & have) == set.features) best = set.level;
@@ -139,6 +147,15 @@ isa detected_isa() {
 isa active_isa() { return std::min({detected_isa(), from_environment(), from_api()}); }
 
 void set_max_isa(isa level) { api_cap.store(static_cast<int>(level), std::memory_order_relaxed); }
+
+bool native_bfloat16_rounding() {
+  static const bool native = [] {
+    const char* value = std::getenv("SIMDNORM_NATIVE_BF16");
+    const bool refused = value != nullptr && std::string_view(value) == "0";
+    return !refused && (features_here() & feature::avx512bf16) != 0;
+  }();
+  return native;
+}
 
 const char* why_scalar() {
   if (detected_isa() == isa::scalar) return "no vector instruction set of this build on this CPU";

@@ -33,6 +33,8 @@ enum : std::uint32_t {
   zmm_state = 1u << 10,
   neon = 1u << 11,
   f16c = 1u << 12,
+  // Not a level's requirement: see native_bfloat16_rounding.
+  avx512bf16 = 1u << 13,
 };
 }  // namespace feature
 
@@ -76,6 +78,14 @@ isa detected_isa();
 isa active_isa();
 
 void set_max_isa(isa level);
+
+// Whether the AVX-512 kernels round float32 to bfloat16 with VCVTNEPS2BF16
+// (AVX-512 BF16: Zen 4 and later, Cooper Lake, Sapphire Rapids and later):
+// the CPU has it and SIMDNORM_NATIVE_BF16 is not "0" (read once; the tests
+// use it to run the integer path on such a CPU). Both give the same bits:
+// the instruction flushes denormal inputs to zero, so a vector holding one
+// takes the integer path.
+bool native_bfloat16_rounding();
 
 // Why a call runs on the scalar path: the CPU, SIMDNORM_ISA or set_max_isa
 // (for SIMDNORM_VERBOSE). Meaningful when active_isa() was scalar.
