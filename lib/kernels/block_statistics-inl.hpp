@@ -60,18 +60,29 @@ float horizontal_max(const xsimd::batch<float, Arch>& v) {
   return largest;
 }
 
-// max |p[i] - shift| over a block.
+// max |p[i] - shift| over a block, in four independent chains (max is
+// exact, so the order changes nothing): a constant row, whose square sum is
+// 0, takes this sweep, and one chain of maxima made it latency-bound
+// (bfloat16 1e4 + N(0, 1) rows, all 9984 once rounded: layer norm 512 x 2048
+// took 1.3x as long as on N(0, 1), Zen 5).
 template <class Arch, class Source>
 float largest_deviation(Source p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   const batch shift_v(shift);
-  batch largest(0.0f);
+  const auto deviation = [&](std::int64_t i) {
+    return xsimd::abs(p.template load<Arch>(i) - shift_v);
+  };
+  batch a(0.0f), b(0.0f), c(0.0f), d(0.0f);
   std::int64_t i = 0;
-  for (; i + width <= length; i += width) {
-    largest = xsimd::max(largest, xsimd::abs(p.template load<Arch>(i) - shift_v));
+  for (; i + 4 * width <= length; i += 4 * width) {
+    a = xsimd::max(a, deviation(i));
+    b = xsimd::max(b, deviation(i + width));
+    c = xsimd::max(c, deviation(i + 2 * width));
+    d = xsimd::max(d, deviation(i + 3 * width));
   }
-  float result = horizontal_max<Arch>(largest);
+  for (; i + width <= length; i += width) a = xsimd::max(a, deviation(i));
+  float result = horizontal_max<Arch>(xsimd::max(xsimd::max(a, b), xsimd::max(c, d)));
   for (; i < length; ++i) result = larger(result, magnitude(p.at(i) - shift));
   return result;
 }
@@ -81,9 +92,17 @@ float largest_deviation(Source p, std::int64_t length, float shift) {
 // largest deviation from `reference`. A NaN or Inf in the values makes the
 // sum NaN or Inf: untrusted, then unsafe, so the scalar path gives the set
 // its NaN.
+//
+// A square sum of exactly 0 (every square below the smallest float, or
+// flushed: every deviation from the centre below 2^-62) over a block whose
+// first value is the reference, of magnitude 2^-30 or more, is a constant
+// block equal to the reference: the floats nearest such a value are 2^-54
+// apart or more. Its largest deviation is 0, so the sweep is skipped (it
+// cost constant rows, 16-bit ones especially, 15% of a layer norm).
 template <class Arch, class Source>
 bool squares_safe(Source p, std::int64_t length, float square_sum, float reference) {
   if (trusted_square_sum(square_sum)) return true;
+  if (square_sum == 0.0f && magnitude(reference) >= 0x1p-30f && p.at(0) == reference) return true;
   return square_sum == square_sum && in_safe_range(largest_deviation<Arch>(p, length, reference));
 }
 

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -57,11 +58,29 @@ class ContiguousSetsTester {
     scale_ = value;
     return *this;
   }
+  // Sets of constant values in place of random ones: set s holds
+  // values[s % size] throughout, or, split, in its first half and the next
+  // value in its second (a later block unlike the set's first value).
+  ContiguousSetsTester& constant_sets(std::vector<float> values, bool split) {
+    constants_ = std::move(values);
+    split_ = split;
+    return *this;
+  }
 
   void Test(dispatch::isa level) const {
     const std::int64_t count = sets_ * set_length_;
     const std::int64_t affine = run_length_ == 1 ? set_length_ : sets_ * set_length_ / run_length_;
-    const std::vector<float> x = normal(count, seed(), offset_, scale_);
+    std::vector<float> x = normal(count, seed(), offset_, scale_);
+    if (!constants_.empty()) {
+      const auto size = static_cast<std::int64_t>(constants_.size());
+      for (std::int64_t s = 0; s < sets_; ++s) {
+        for (std::int64_t i = 0; i < set_length_; ++i) {
+          const std::int64_t k = s + (split_ && 2 * i >= set_length_ ? 1 : 0);
+          x[static_cast<std::size_t>(s * set_length_ + i)] =
+              constants_[static_cast<std::size_t>(k % size)];
+        }
+      }
+    }
     const std::vector<float> gamma = uniform(affine, seed() + 1, -2.0f, 2.0f);
     const std::vector<float> beta = uniform(affine, seed() + 2, -1.0f, 1.0f);
     const std::vector<float> gain = uniform(sets_, seed() + 3, 0.5f, 2.0f);
@@ -239,6 +258,8 @@ class ContiguousSetsTester {
   std::int64_t run_length_ = 1;
   float offset_ = 0.0f;
   float scale_ = 1.0f;
+  std::vector<float> constants_;
+  bool split_ = false;
 };
 
 // Lengths around each tile of a kernel of this many lanes: a vector, four
@@ -271,6 +292,39 @@ TEST_P(ContiguousSetKernels, HugeAndTinyRowsTakeTheScalarStatisticsAndMatch) {
   for (std::int64_t length : around({4 * lanes, 4096, statistics::chunk_floats})) {
     ContiguousSetsTester().set_length(length).scale(1e25f).Test(GetParam());
     ContiguousSetsTester().set_length(length).scale(1e-25f).Test(GetParam());
+  }
+}
+
+// Constant sets skip the largest-deviation sweep when their value is 2^-30
+// or more (block_statistics-inl.hpp, squares_safe); below it (1e-20 and
+// 1e-40 are unsafe: their deviations' squares underflow), and in sets whose
+// second half holds another constant (a later block unlike the set's first
+// value), the sweep decides as before.
+TEST_P(ContiguousSetKernels, ConstantRowsMatchTheScalarPath) {
+  // (Not -2e37 or -1e38: RMS norm of such a row, at 4097 features, differs
+  // from the scalar path's by about 1.4e-8 where y = gamma * x / rms + beta
+  // cancels to 0.01, past this tester's bound, with or without the skipped
+  // sweep; the huge-row tests above cover that range.)
+  const std::vector<float> constants = {9984.0f, 0x1p-30f, 0x1p-31f, 1e-20f, 1e-40f, 0.0f,
+                                        -0.0f,   -3.0f,    1e30f,    1e-30f, 1.0f,   -7.5f};
+  // 1e-30 and the float after it: deviations whose squares underflow, so a
+  // square sum of 0 from a set that is not constant.
+  const std::vector<float> two_constants = {
+      9984.0f, 9984.5f, 0x1p-30f, 1.0f, 1e-20f, -3.0f, 1e-30f, std::nextafter(1e-30f, 1.0f)};
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (std::int64_t length : around({lanes, 4 * lanes, 4096, 2 * 4096})) {
+    for (const set_norm_kind kind : {set_norm_kind::standardize, set_norm_kind::rms}) {
+      ContiguousSetsTester()
+          .kind(kind)
+          .set_length(length)
+          .constant_sets(constants, false)
+          .Test(GetParam());
+      ContiguousSetsTester()
+          .kind(kind)
+          .set_length(length)
+          .constant_sets(two_constants, true)
+          .Test(GetParam());
+    }
   }
 }
 
