@@ -45,7 +45,8 @@ struct contiguous_sets_args {
   // (scalar::finish_tiny_norm_rows); one byte per row.
   unsigned char* unscaled = nullptr;
   // Rows past the last-level cache: each row's normalisation prefetches a
-  // later row (contiguous_sets_kernel). Set by the schedule.
+  // later row, and float32 rows of 1, 2 or 4 whole vectors are written with
+  // non-temporal stores (contiguous_sets_kernel). Set by the schedule.
   bool prefetch_rows = false;
   dtype type = dtype::float32;
   // A fused add (rows only): the sets are h = (x + residual) + bias, bias

@@ -59,20 +59,23 @@ inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
 }
 
 // Whether a call writes its output with non-temporal stores: when what it
-// reads and writes (bytes) exceeds the last-level cache, so that its output
-// would not stay in cache for the next operation anyway. The store then
+// reads and writes (bytes) fills the last-level cache or more, so that its
+// output would not stay in cache for the next operation anyway (a cache
+// also holds other data; layer norm 65536 x 64 float32, 32 MiB in and out,
+// fell just short of a 32 MiB cache's "more than"). The store then
 // skips reading each line of y before writing it, a third of the memory
 // traffic of a one-read method. Used by the per-channel normalisation
 // (batch norm, NHWC group and instance norm). Measured with 1 thread on a
 // 32 MiB-L3 Zen 4: NHWC batch-norm inference 8 x 64 x 112 x 112 (51 MiB)
 // 1.10-1.26x faster, NHWC batch-norm training 8 x 256 x 56 x 56 1.07x,
-// NHWC group norm 8 x 256 x 56 x 56 1.06x. Rows and NCHW groups gained
-// nothing measurable (layer norm 2048 x 4096, NCHW group norm 8 x 256 x 56
-// x 56 and instance norm 4 x 128 x 128 x 128: 1.00x), so they store as
+// NHWC group norm 8 x 256 x 56 x 56 1.06x. Long rows and NCHW groups
+// gained nothing measurable (layer norm 2048 x 4096, NCHW group norm 8 x 256
+// x 56 x 56 and instance norm 4 x 128 x 128 x 128: 1.00x), so they store as
 // before, but prefetch their next rows past the same size
-// (contiguous_sets.cpp). Below the cache's size ordinary stores keep y there
+// (contiguous_sets.cpp); rows of up to 4 vectors stream
+// (contiguous_set_kernels-inl.hpp). Below the cache's size ordinary stores keep y there
 // for its reader.
-inline bool stream_output(std::int64_t bytes) { return bytes > last_level_cache_bytes(); }
+inline bool stream_output(std::int64_t bytes) { return bytes >= last_level_cache_bytes(); }
 
 // NCHW batch statistics: with fewer channels than twice the threads, each
 // channel's n planes are reduced in parallel (split along n, DESIGN.md
