@@ -386,9 +386,11 @@ std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<fl
       continue;
     }
     if (b.kind == role::primary_input) {
-      call->owned[i] = x;  // rounded to m.type below
+      call->owned[i].assign(x.begin(), x.end());  // rounded to m.type below
     } else {
-      call->owned[i] = cached && !is_pure_output(b) ? cache->initial->at(i) : values(b);
+      const std::vector<float> initial =
+          cached && !is_pure_output(b) ? cache->initial->at(i) : values(b);
+      call->owned[i].assign(initial.begin(), initial.end());
     }
     // A tensor input of a 16-bit method holds its values rounded to the
     // type, in the first half of its storage; the cache keeps it so.
@@ -407,7 +409,7 @@ std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<fl
     for (std::size_t i = 0; i < m.buffers.size(); ++i) {
       const buffer& b = m.buffers[i];
       if (passed(b) && !is_pure_output(b) && b.kind != role::primary_input) {
-        (*initial)[i] = call->owned[i];
+        (*initial)[i].assign(call->owned[i].begin(), call->owned[i].end());
       }
     }
     cache->initial = std::move(initial);
