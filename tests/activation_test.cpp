@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "methods/method_table.hpp"
 #include "reference/reference.hpp"
 #include "simdnorm/simdnorm.h"
 #include "simdnorm/simdnorm.hpp"
@@ -27,20 +28,6 @@ namespace {
 std::vector<double> activated(activation act, std::vector<double> v) {
   for (double& e : v) e = reference::activated(act, e);
   return v;
-}
-
-const char* name_of(activation act) {
-  switch (act) {
-    case activation::relu:
-      return "relu";
-    case activation::silu:
-      return "silu";
-    case activation::gelu:
-      return "gelu";
-    case activation::none:
-      break;
-  }
-  return "none";
 }
 
 enum class method { group_norm, instance_norm, batch_norm_inference, batch_norm_training };
@@ -148,9 +135,10 @@ TEST(Activation, OutputsMatchTheReferenceWithTheActivationAndStatisticsThePlainC
       EXPECT_TRUE(all_near(plain.y, ref, output_tolerance(p.gamma)));
       for (const activation act : {activation::relu, activation::silu, activation::gelu}) {
         const outputs got = run(m, p, act);
-        const std::string what =
-            std::string(name_of(act)) + " method " + std::to_string(static_cast<int>(m)) + " c " +
-            std::to_string(c.s.c) + " layout " + std::to_string(static_cast<int>(c.s.layout));
+        const std::string what = std::string(methods::name_of(act)) + " method " +
+                                 std::to_string(static_cast<int>(m)) + " c " +
+                                 std::to_string(c.s.c) + " layout " +
+                                 std::to_string(static_cast<int>(c.s.layout));
         // The slopes of SiLU and GELU are below 1.13 and their vector forms
         // within a few ulps: the plain output's bound, doubled.
         const tolerance plain_bound = output_tolerance(p.gamma);
@@ -168,6 +156,22 @@ TEST(Activation, OutputsMatchTheReferenceWithTheActivationAndStatisticsThePlainC
   }
 }
 
+// values through batch norm with mean 0 and rstd near 1, in either layout:
+// the plain call's y, and act's call's y.
+struct activated_values {
+  std::vector<float> plain, got;
+};
+activated_values through_batch_norm(const std::vector<float>& values, layout l, activation act) {
+  const shape s{1, 1, static_cast<std::int64_t>(values.size()), l};
+  const std::vector<float> mean{0.0f}, var{1.0f - 1e-5f};
+  activated_values out{std::vector<float>(values.size()), std::vector<float>(values.size())};
+  batch_norm_inference(values.data(), s, mean.data(), var.data(), nullptr, nullptr, 1e-5f,
+                       out.plain.data());
+  batch_norm_inference(dtype::float32, values.data(), s, mean.data(), var.data(), nullptr, nullptr,
+                       1e-5f, act, out.got.data());
+  return out;
+}
+
 // SiLU where exp(-v) overflows (v below about -88), at the infinities, NaN,
 // and across the range, in every lane position and tail: the plain call's
 // y (batch norm with mean 0 and rstd near 1) activated in double, within a
@@ -181,14 +185,7 @@ TEST(Activation, SiluHoldsAtTheExtremes) {
                                -88.5f, -88.7f,   -88.72f, 88.5f,  88.72f,   -86.5f,    -85.9f};
   for (int i = -300; i <= 300; ++i) values.push_back(0.37f * static_cast<float>(i));
   for (const layout l : {layout::nchw, layout::nhwc}) {
-    const std::int64_t count = static_cast<std::int64_t>(values.size());
-    const shape s{1, 1, count, l};
-    const std::vector<float> mean{0.0f}, var{1.0f - 1e-5f};
-    std::vector<float> plain(values.size()), got(values.size());
-    batch_norm_inference(values.data(), s, mean.data(), var.data(), nullptr, nullptr, 1e-5f,
-                         plain.data());
-    batch_norm_inference(dtype::float32, values.data(), s, mean.data(), var.data(), nullptr,
-                         nullptr, 1e-5f, activation::silu, got.data());
+    const auto [plain, got] = through_batch_norm(values, l, activation::silu);
     for (std::size_t i = 0; i < values.size(); ++i) {
       const double want = reference::activated(activation::silu, plain[i]);
       const std::string what = "x = " + std::to_string(values[i]) + " on " + active_isa();
@@ -226,14 +223,7 @@ TEST(Activation, GeluHoldsAtTheExtremes) {
   for (int i = -400; i <= 400; ++i) values.push_back(0.0437f * static_cast<float>(i));
   double worst_ulps = 0.0, worst_tail_ulps = 0.0;
   for (const layout l : {layout::nchw, layout::nhwc}) {
-    const std::int64_t count = static_cast<std::int64_t>(values.size());
-    const shape s{1, 1, count, l};
-    const std::vector<float> mean{0.0f}, var{1.0f - 1e-5f};
-    std::vector<float> plain(values.size()), got(values.size());
-    batch_norm_inference(values.data(), s, mean.data(), var.data(), nullptr, nullptr, 1e-5f,
-                         plain.data());
-    batch_norm_inference(dtype::float32, values.data(), s, mean.data(), var.data(), nullptr,
-                         nullptr, 1e-5f, activation::gelu, got.data());
+    const auto [plain, got] = through_batch_norm(values, l, activation::gelu);
     for (std::size_t i = 0; i < values.size(); ++i) {
       const double want = reference::activated(activation::gelu, plain[i]);
       const std::string what = "x = " + std::to_string(values[i]) + " on " + active_isa();
