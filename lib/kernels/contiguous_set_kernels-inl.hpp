@@ -195,9 +195,9 @@ void normalize_set_range(const contiguous_sets_args& a, const IO& io, std::int64
 // Past the last-level cache y is written with non-temporal stores (where a
 // vector is aligned): such rows spend most of their time waiting on the
 // store stream, and an ordinary store reads each line of y first. Layer
-// norm 131072 x 64 float32, 1 thread, Zen 5, 4 alternating pairs: 1.2-2.1x
-// faster in each pair (a noisy machine). Longer rows gained nothing
-// measurable from it (schedule/thread_policy.hpp) and prefetch instead.
+// norm 65536 x 64 float32, 1 thread, Zen 5, 4 alternating pairs: 1.13-1.19x
+// faster. Longer rows gained nothing measurable from it
+// (schedule/thread_policy.hpp) and prefetch instead.
 template <class Arch, int Vectors, bool HasGamma, bool HasBeta, class IO>
 void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int64_t first,
                           std::int64_t count, const statistics::set_normalizer* normalizers) {
@@ -209,6 +209,8 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
     gamma[v] = HasGamma ? batch::load_unaligned(a.gamma + v * width) : batch(1.0f);
     beta[v] = HasBeta ? batch::load_unaligned(a.beta + v * width) : batch(0.0f);
   }
+  // Read once: a store to y might alias the flag, as far as the compiler knows.
+  const bool stream = a.prefetch_rows;
   for (std::int64_t k = 0; k < count; ++k) {
     const auto x = io.normalized_source((first + k) * d, 0);
     const auto y = io.sink((first + k) * d);
@@ -223,14 +225,14 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
       const batch t = multiply_add(x.template load<Arch>(v * width) - hi, rstd, lo_term);
       const batch out = with_affine<HasGamma, HasBeta>(
           t, [&] { return gamma[v]; }, [&] { return beta[v]; });
-      if (a.prefetch_rows) {
+      if (stream) {
         stream_store<Arch>(y.data + v * width, out);
       } else {
         y.template store<Arch>(v * width, out);
       }
     }
   }
-  if (a.prefetch_rows) stream_fence();
+  if (stream) stream_fence();
 }
 
 // Normalises rows [first, first + count) (run_length 1), the affine
