@@ -2,10 +2,9 @@
 // value is transformed in registers just before the store, so a fused call
 // writes y once. ReLU keeps a NaN (v < 0 is false for it), as PyTorch does;
 // SiLU is v / (1 + exp(-v)) with exp_for_silu below; GELU is gelu below. A
-// tail element goes through
-// the same vector function (one lane used), so an element's bits do not
-// depend on whether it ends a row. Included only by -inl kernel headers
-// (lib/arch/).
+// tail element goes through the same vector function (one lane used), so an
+// element's bits do not depend on whether it ends a row. Included only by
+// -inl kernel headers (lib/arch/).
 #ifndef SIMDNORM_LIB_KERNELS_ACTIVATION_INL_HPP_
 #define SIMDNORM_LIB_KERNELS_ACTIVATION_INL_HPP_
 
@@ -77,7 +76,7 @@ xsimd::batch<float, Arch> gelu(const xsimd::batch<float, Arch>& v) {
   const batch x = xsimd::abs(v) * batch(0.70710678118654752f);
   const batch z = x / (batch(1.0f) + x);
   const auto near_zero = x < batch(2.0f / 3.0f);
-  batch erfc_scaled;  // erfc(x), times 2^64 where !near_zero
+  batch erfc_scaled(0.0f);  // erfc(x), times 2^64 where !near_zero
   if (xsimd::any(near_zero)) {
     batch p = multiply_add(batch(2.1319498e+01f), z, batch(2.4271545e+00f));
     p = multiply_add(p, z, batch(-2.2632651e+00f));
