@@ -137,8 +137,7 @@ std::vector<bad_case> bad_cases(const method& m) {
   }
   if (m.takes_activation) {
     add("UnknownActivation", [](arguments& a, call&) { a.activation_value = 4; }, {"activation"});
-    add("NegativeActivation", [](arguments& a, call&) { a.activation_value = -1; },
-        {"activation"});
+    add("NegativeActivation", [](arguments& a, call&) { a.activation_value = -1; }, {"activation"});
   }
   if (m.takes_running_var_kind) {
     add("RunningVarKindFive", [](arguments& a, call&) { a.kind_value = 5; },

@@ -387,10 +387,11 @@ std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<fl
     }
     if (b.kind == role::primary_input) {
       call->owned[i].assign(x.begin(), x.end());  // rounded to m.type below
+    } else if (cached && !is_pure_output(b)) {
+      call->owned[i] = cache->initial->at(i);
     } else {
-      const std::vector<float> initial =
-          cached && !is_pure_output(b) ? cache->initial->at(i) : values(b);
-      call->owned[i].assign(initial.begin(), initial.end());
+      const std::vector<float> fresh = values(b);
+      call->owned[i].assign(fresh.begin(), fresh.end());
     }
     // A tensor input of a 16-bit method holds its values rounded to the
     // type, in the first half of its storage; the cache keeps it so.
@@ -405,11 +406,11 @@ std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<fl
     args.*b.field = call->owned[i].data();
   }
   if (cache != nullptr && !cached) {
-    auto initial = std::make_shared<std::vector<std::vector<float>>>(m.buffers.size());
+    auto initial = std::make_shared<std::vector<case_buffer>>(m.buffers.size());
     for (std::size_t i = 0; i < m.buffers.size(); ++i) {
       const buffer& b = m.buffers[i];
       if (passed(b) && !is_pure_output(b) && b.kind != role::primary_input) {
-        (*initial)[i].assign(call->owned[i].begin(), call->owned[i].end());
+        (*initial)[i] = call->owned[i];
       }
     }
     cache->initial = std::move(initial);

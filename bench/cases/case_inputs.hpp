@@ -14,7 +14,6 @@
 #include "case_spec.hpp"
 #include "methods/method_table.hpp"
 #include "prepared_call.hpp"
-#include "schedule/aligned_vector.hpp"
 #include "simdnorm/simdnorm.hpp"
 
 namespace simdnorm::bench {
@@ -39,11 +38,8 @@ struct case_call {
   const methods::method* method = nullptr;
   methods::arguments args;
   // One per buffer of the method, pointed to by args; empty for x and for
-  // the buffers the call leaves out. 64-byte aligned, as the engines and
-  // peers allocate tensors (PyTorch, oneDNN, ONNX Runtime): malloc's 16 bytes
-  // would keep simdnorm from its non-temporal stores, which need an aligned
-  // vector, where every peer gets aligned memory.
-  std::vector<std::vector<float, schedule::aligned_allocator<float, 64>>> owned;
+  // the buffers the call leaves out.
+  std::vector<case_buffer> owned;
 };
 
 // Throws std::invalid_argument for an unknown method or layout, or an x

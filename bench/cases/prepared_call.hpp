@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "case_spec.hpp"
+#include "schedule/aligned_vector.hpp"
 
 namespace simdnorm::bench {
 
@@ -54,6 +55,11 @@ struct prepared_call {
   std::function<std::vector<output_digest>()> digests;
 };
 
+// A buffer a case owns: 64-byte aligned, as engines and the peers allocate
+// tensors (malloc's 16 bytes would keep simdnorm from its non-temporal
+// stores, which need an aligned vector, where every peer gets aligned memory).
+using case_buffer = std::vector<float, schedule::aligned_allocator<float, 64>>;
+
 // The float64 reference of one case and input, kept between prepare() calls
 // that check several implementations (instruction sets, peers) on the same
 // input. Empty until the first call fills it; one cache per case and input.
@@ -66,7 +72,7 @@ struct reference_cache {
   // updates (not x, not pure outputs), copied into each call: the running
   // statistics of inference are a float64 pass over the data, which the
   // accuracy gate would otherwise repeat for every path.
-  std::shared_ptr<const std::vector<std::vector<float>>> initial;
+  std::shared_ptr<const std::vector<case_buffer>> initial;
 };
 
 // Throws std::invalid_argument for an unknown method, and whatever simdnorm

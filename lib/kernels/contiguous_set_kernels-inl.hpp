@@ -210,7 +210,7 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
     beta[v] = HasBeta ? batch::load_unaligned(a.beta + v * width) : batch(0.0f);
   }
   // Read once: a store to y might alias the flag, as far as the compiler knows.
-  const bool stream = a.prefetch_rows;
+  const bool stream = a.past_last_level_cache;
   for (std::int64_t k = 0; k < count; ++k) {
     const auto x = io.normalized_source((first + k) * d, 0);
     const auto y = io.sink((first + k) * d);
@@ -272,7 +272,7 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
     if (statistics::subtraction_may_overflow(set.hi)) {
       normalize_row_of<Arch>(halved_source<decltype(x)>{x}, d, statistics::halved(set), a.gamma,
                              a.beta, y);
-    } else if (a.prefetch_rows && first + k + count < prefetch_end) {
+    } else if (a.past_last_level_cache && first + k + count < prefetch_end) {
       using source = decltype(x);
       using element = std::remove_const_t<std::remove_pointer_t<decltype(io.x)>>;
       normalize_row<Arch, HasGamma, HasBeta>(

@@ -47,7 +47,7 @@ struct contiguous_sets_args {
   // Rows past the last-level cache: each row's normalisation prefetches a
   // later row, and float32 rows of 1, 2 or 4 whole vectors are written with
   // non-temporal stores (contiguous_sets_kernel). Set by the schedule.
-  bool prefetch_rows = false;
+  bool past_last_level_cache = false;
   dtype type = dtype::float32;
   // A fused add (rows only): the sets are h = (x + residual) + bias, bias
   // indexed by feature (may be null); h is written to sum when it is given.

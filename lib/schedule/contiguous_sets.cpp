@@ -20,7 +20,8 @@ void normalize_contiguous_sets(const dispatch::path& p, const kernels::contiguou
     const std::int64_t tensors =
         2 + (args.residual != nullptr ? 1 : 0) + (args.sum != nullptr ? 1 : 0);
     kernels::contiguous_sets_args rows = args;
-    rows.prefetch_rows = stream_output(tensors * sets * args.set_length * element_size(args.type));
+    rows.past_last_level_cache =
+        stream_output(tensors * sets * args.set_length * element_size(args.type));
     run_items(p, kernels::contiguous_sets_kernel{}, rows, sets, sets * args.set_length);
     return;
   }
