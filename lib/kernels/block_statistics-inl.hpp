@@ -253,10 +253,6 @@ statistics::chunk_statistics chunk_statistics_of(Source x, std::int64_t length,
   return chunk;
 }
 
-// The statistics of a whole set of `length` contiguous floats: its chunks,
-// merged in order exactly as schedule/contiguous_sets.cpp merges chunks computed on
-// several threads, so both give the same bits. A set whose squares leave
-// float32's safe range goes to the scalar path, which sums them in double.
 // The statistics of a whole set of `length` values read from x (values
 // describes the same set for the scalar fallback): its chunks, merged in
 // order exactly as schedule/contiguous_sets.cpp merges chunks computed on

@@ -61,8 +61,6 @@ struct contiguous_sets_args {
 // Internal linkage, for the reason given at finish_set below.
 namespace {
 
-// The bytes of one element of a tensor of type t.
-
 // Set `set` of a call as the scalar fallback reads it.
 inline statistics::set_values values_of_set(const contiguous_sets_args& a, std::int64_t set) {
   const std::int64_t offset = set * a.set_length * element_size(a.type);

@@ -67,6 +67,14 @@ class ContiguousSetsTester {
     return *this;
   }
 
+  // Set s multiplied by factor: one set of a batch whose squares leave
+  // float32's range, the others not.
+  ContiguousSetsTester& scaled_set(std::int64_t s, float factor) {
+    scaled_set_ = s;
+    set_factor_ = factor;
+    return *this;
+  }
+
   void Test(dispatch::isa level) const {
     const std::int64_t count = sets_ * set_length_;
     const std::int64_t affine = run_length_ == 1 ? set_length_ : sets_ * set_length_ / run_length_;
@@ -80,6 +88,9 @@ class ContiguousSetsTester {
               constants_[static_cast<std::size_t>(k % size)];
         }
       }
+    }
+    for (std::int64_t i = 0; scaled_set_ >= 0 && i < set_length_; ++i) {
+      x[static_cast<std::size_t>(scaled_set_ * set_length_ + i)] *= set_factor_;
     }
     const std::vector<float> gamma = uniform(affine, seed() + 1, -2.0f, 2.0f);
     const std::vector<float> beta = uniform(affine, seed() + 2, -1.0f, 1.0f);
@@ -260,13 +271,15 @@ class ContiguousSetsTester {
   float scale_ = 1.0f;
   std::vector<float> constants_;
   bool split_ = false;
+  std::int64_t scaled_set_ = -1;
+  float set_factor_ = 1.0f;
 };
 
-// Lengths around each tile of a kernel of this many lanes: a vector, four
-// accumulators, one 64-long chain of them, a block, a chunk, and a set of
-// several chunks.
+// Lengths around each tile of a kernel of this many lanes: a vector, two
+// and four (the short rows kept in registers), one 64-long chain of them, a
+// block, a chunk, and a set of several chunks.
 std::vector<std::int64_t> set_lengths(std::int64_t lanes) {
-  return around({1, lanes, 4 * lanes, 2 * 4 * lanes, 64 * 4 * lanes, 4096, 2 * 4096,
+  return around({1, lanes, 2 * lanes, 4 * lanes, 2 * 4 * lanes, 64 * 4 * lanes, 4096, 2 * 4096,
                  statistics::chunk_floats, 2 * statistics::chunk_floats});
 }
 
@@ -293,6 +306,15 @@ TEST_P(ContiguousSetKernels, HugeAndTinyRowsTakeTheScalarStatisticsAndMatch) {
     ContiguousSetsTester().set_length(length).scale(1e25f).Test(GetParam());
     ContiguousSetsTester().set_length(length).scale(1e-25f).Test(GetParam());
   }
+  // One such row in a full batch of short rows, the rest ordinary: the
+  // batch leaves the register kernel (short_row_statistics-inl.hpp) for the
+  // general path, which redoes that row alone.
+  for (std::int64_t length : {lanes, 2 * lanes, 4 * lanes}) {
+    for (const set_norm_kind kind : {set_norm_kind::standardize, set_norm_kind::rms}) {
+      ContiguousSetsTester().kind(kind).set_length(length).scaled_set(5, 1e25f).Test(GetParam());
+      ContiguousSetsTester().kind(kind).set_length(length).scaled_set(5, 1e-25f).Test(GetParam());
+    }
+  }
 }
 
 // Constant sets skip the largest-deviation sweep when their value is 2^-30
@@ -312,7 +334,7 @@ TEST_P(ContiguousSetKernels, ConstantRowsMatchTheScalarPath) {
   const std::vector<float> two_constants = {
       9984.0f, 9984.5f, 0x1p-30f, 1.0f, 1e-20f, -3.0f, 1e-30f, std::nextafter(1e-30f, 1.0f)};
   const std::int64_t lanes = lanes_of(GetParam());
-  for (std::int64_t length : around({lanes, 4 * lanes, 4096, 2 * 4096})) {
+  for (std::int64_t length : around({lanes, 2 * lanes, 4 * lanes, 4096, 2 * 4096})) {
     for (const set_norm_kind kind : {set_norm_kind::standardize, set_norm_kind::rms}) {
       ContiguousSetsTester()
           .kind(kind)
