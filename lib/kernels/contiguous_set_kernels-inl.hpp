@@ -199,11 +199,13 @@ void normalize_set_range(const contiguous_sets_args& a, const IO& io, std::int64
 // norm 65536 x 64 float32, 1 thread, Zen 5, 4 alternating pairs: 1.13-1.19x
 // faster. Longer rows gained nothing measurable from it
 // (schedule/thread_policy.hpp) and prefetch instead. These rows prefetch
-// too, past the last-level cache: row k of the next group (as normalize_rows
-// below), whose statistics come next. A group of 16 rows of 64 floats is
-// one 4 KiB page, where the hardware prefetcher's streams stop. Layer norm
-// 65536 x 64, 1 thread, Zen 5, 6 alternating runs: medians 1.86 -> 1.72 ms;
-// 2 threads unchanged (memory-bound either way).
+// too, past the last-level cache: row k of the group after next (a group
+// of 16 rows of 64 floats is one 4 KiB page, where the hardware
+// prefetcher's streams stop, and normalises in about 60 ns, less than a
+// memory access takes). Layer norm 65536 x 64, 1 thread, Zen 5, medians of
+// 6 alternating runs: 1.86 ms without prefetching, 1.65 one group ahead,
+// 1.23 two groups ahead, no better four ahead; the longer rows of
+// normalize_rows lost 2-8% two groups ahead (32768 x 128, 16384 x 256).
 template <class Arch, int Vectors, bool HasGamma, bool HasBeta, class IO>
 void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int64_t first,
                           std::int64_t count, std::int64_t prefetch_end,
@@ -222,9 +224,9 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
     const auto x = io.normalized_source((first + k) * d, 0);
     const auto y = io.sink((first + k) * d);
     const statistics::set_normalizer& set = normalizers[k];
-    if (stream && first + k + count < prefetch_end) {
-      for (int v = 0; v < Vectors; ++v)
-        __builtin_prefetch(io.x + (first + k + count) * d + v * width);
+    const std::int64_t ahead = first + k + 2 * count;
+    if (stream && ahead < prefetch_end) {
+      for (int v = 0; v < Vectors; ++v) __builtin_prefetch(io.x + ahead * d + v * width);
     }
     if (statistics::subtraction_may_overflow(set.hi)) {
       normalize_row_of<Arch>(halved_source<decltype(x)>{x}, d, statistics::halved(set), a.gamma,
