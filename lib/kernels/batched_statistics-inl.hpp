@@ -35,6 +35,12 @@
 
 namespace simdnorm::kernels {
 
+#if defined(__GNUC__)
+#define SIMDNORM_ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define SIMDNORM_ALWAYS_INLINE inline
+#endif
+
 // Internal linkage, for the reason given in block_statistics-inl.hpp.
 namespace {
 
@@ -84,8 +90,14 @@ xsimd::batch<float, Arch> lane_sums(Source p, std::int64_t length, float pad, Ad
 // finish below). Elsewhere one horizontal sum per set, independent of each
 // other, so the core runs them side by side. (xsimd 8.1's haddp, which would
 // reduce a whole batch at once, adds AVX-512 lanes in another order.)
+//
+// Always inlined: GCC kept it a call, so that each batch stored its partial
+// vectors to memory for it and reloaded the totals. Inlined, a 64-float
+// layer-norm row took 12.4 rather than 15.1 ns (the rows kernel alone, 512
+// rows in cache, 3 alternating runs, Zen 5).
 template <class Arch, std::int64_t Most>
-void set_totals(const xsimd::batch<float, Arch>* partial, std::int64_t count, float* totals) {
+SIMDNORM_ALWAYS_INLINE void set_totals(const xsimd::batch<float, Arch>* partial, std::int64_t count,
+                                       float* totals) {
 #if defined(__AVX512F__)
   if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && Most == 16) {
     if (count == 16) {
