@@ -105,7 +105,9 @@ struct staged_io {
   static constexpr bool rows_machinery = true;
   static constexpr bool batched_statistics = true;
   static constexpr bool short_rows = false;
-  const Element* x;  // the tensor's, whose later rows normalize_rows prefetches
+  // The tensor's, whose later rows normalize_rows prefetches.
+  const Element* x;
+  const Element* residual;
   const float* staged_values;
   std::int64_t base;
   Element* y;
@@ -290,9 +292,11 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
     } else if (a.past_last_level_cache && first + k + count < prefetch_end) {
       using source = decltype(x);
       using element = std::remove_const_t<std::remove_pointer_t<decltype(io.x)>>;
+      const std::int64_t ahead = (first + k + count) * d;
       normalize_row<Arch, HasGamma, HasBeta>(
-          prefetching_source<source, element>{x, io.x + (first + k + count) * d}, d, set, a.gamma,
-          a.beta, y);
+          prefetching_source<source, element>{
+              x, io.x + ahead, io.residual != nullptr ? io.residual + ahead : nullptr},
+          d, set, a.gamma, a.beta, y);
     } else {
       normalize_row<Arch, HasGamma, HasBeta>(x, d, set, a.gamma, a.beta, y);
     }
@@ -490,8 +494,9 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
           for (; i + width <= d; i += width) h.template load<Arch>(i).store_unaligned(row + i);
           for (; i < d; ++i) row[i] = h.at(i);
         }
-        group_of_sets<Arch>(a, staged_io<Arch, element>{io.x, staged, start * d, io.y, io.sum},
-                            start, end, last, normalizers);
+        group_of_sets<Arch>(
+            a, staged_io<Arch, element>{io.x, io.residual, staged, start * d, io.y, io.sum}, start,
+            end, last, normalizers);
       }
       return;
     }

@@ -58,23 +58,27 @@ struct halved_source {
 };
 
 // A source that also prefetches, for each vector it loads, the element at
-// the same offset of `ahead` (the row a later sweep reads first): the next
-// row's reads then overlap this row's arithmetic and stores, which memory
-// otherwise sees in turn (the rows kernel, for rows past the last-level
-// cache).
+// the same offset of `ahead` (the row a later sweep reads first), and of
+// `also_ahead` where it is not null (the same row of a fused add's
+// residual): the next row's reads then overlap this row's arithmetic and
+// stores, which memory otherwise sees in turn (the rows kernel, for rows
+// past the last-level cache).
 template <class Source, class Element>
 struct prefetching_source {
   Source inner;
   const Element* ahead;
+  const Element* also_ahead;
 
   template <class Arch>
   xsimd::batch<float, Arch> load(std::int64_t i) const {
     __builtin_prefetch(ahead + i);
+    if (also_ahead != nullptr) __builtin_prefetch(also_ahead + i);
     return inner.template load<Arch>(i);
   }
   float at(std::int64_t i) const { return inner.at(i); }
   prefetching_source advanced(std::int64_t k) const {
-    return prefetching_source{inner.advanced(k), ahead + k};
+    return prefetching_source{inner.advanced(k), ahead + k,
+                              also_ahead != nullptr ? also_ahead + k : nullptr};
   }
 };
 
