@@ -1,6 +1,6 @@
 // Rows whose tensors fill the last-level cache take their own stores: float32
-// rows of 1, 2 or 4 whole vectors are written with non-temporal stores, and
-// longer rows prefetch the next row while one is normalised
+// y (and a fused add's sum) is written with non-temporal stores, and rows
+// prefetch later rows while one is normalised
 // (kernels/contiguous_set_kernels-inl.hpp). Both change how y is written,
 // never its values: the same rows normalised in pieces far below the cache's
 // size give the same bits. Buffers are 64-byte aligned, as a streamed vector
@@ -66,6 +66,49 @@ TEST(PastTheCache, RowsGiveTheBitsOfTheSameRowsInCacheSizedPieces) {
             << what;
       }
     }
+  }
+}
+
+// The fused add's two outputs, streamed: y and sum of float32 layer norm of
+// x + residual + bias, whole and in cache-sized pieces, and whole in place
+// (y over x, sum over residual), where each streamed line is one the call
+// has just read.
+TEST(PastTheCache, FusedAddRowsWriteYAndSumAsInCacheSizedPieces) {
+  const std::int64_t cache = schedule::last_level_cache_bytes();
+  for (const std::int64_t d : {64, 40, 4096}) {
+    // x, residual, y and sum together fill the cache, plus a partial group.
+    const std::int64_t rows = cache / (4 * d * static_cast<std::int64_t>(sizeof(float))) + 5;
+    const std::vector<float> values = normal(4099, static_cast<std::uint32_t>(d), 3.0f, 2.0f);
+    const std::vector<float> others = normal(4097, static_cast<std::uint32_t>(d) + 1, 0.0f, 1.0f);
+    const auto count = static_cast<std::size_t>(rows * d);
+    floats x(count), residual(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      x[i] = values[i % values.size()];
+      residual[i] = others[i % others.size()];
+    }
+    const std::vector<float> bias = uniform(d, 6u, -0.5f, 0.5f);
+    const std::vector<float> gamma = uniform(d, 7u, 0.5f, 1.5f);
+    const std::vector<float> beta = uniform(d, 8u, -1.0f, 1.0f);
+    const std::int64_t piece = (std::int64_t{1} << 15) / d;  // 128 KiB of x
+    const auto call = [&](const float* in, const float* res, std::int64_t first,
+                          std::int64_t rows_now, float* y, float* sum) {
+      add_layer_norm(in + first * d, res + first * d, bias.data(), rows_now, d, gamma.data(),
+                     beta.data(), 1e-5f, y + first * d, sum + first * d, nullptr, nullptr);
+    };
+    floats y(count), sum(count), y_pieces(count), sum_pieces(count);
+    call(x.data(), residual.data(), 0, rows, y.data(), sum.data());
+    for (std::int64_t first = 0; first < rows; first += piece) {
+      call(x.data(), residual.data(), first, first + piece < rows ? piece : rows - first,
+           y_pieces.data(), sum_pieces.data());
+    }
+    const std::string what = "d " + std::to_string(d) + " on " + active_isa();
+    EXPECT_EQ(std::memcmp(y.data(), y_pieces.data(), count * sizeof(float)), 0) << what;
+    EXPECT_EQ(std::memcmp(sum.data(), sum_pieces.data(), count * sizeof(float)), 0) << what;
+    floats in_place_x = x, in_place_residual = residual;
+    call(in_place_x.data(), in_place_residual.data(), 0, rows, in_place_x.data(),
+         in_place_residual.data());
+    EXPECT_EQ(std::memcmp(y.data(), in_place_x.data(), count * sizeof(float)), 0) << what;
+    EXPECT_EQ(std::memcmp(sum.data(), in_place_residual.data(), count * sizeof(float)), 0) << what;
   }
 }
 

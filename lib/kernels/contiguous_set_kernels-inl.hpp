@@ -55,6 +55,7 @@ struct set_io {
   Element* y;
   Element* sum;
   activation act;  // applied to y where Activated
+  bool stream;     // y and sum past the last-level cache (element_sink)
 
   auto source(std::int64_t offset, std::int64_t feature) const {
     if constexpr (Add == addend::none) {
@@ -71,15 +72,16 @@ struct set_io {
       return source(offset, feature);
     } else {
       return summing_source<decltype(source(0, 0)), Element>{
-          source(offset, feature), sum != nullptr ? sum + offset : nullptr};
+          source(offset, feature), sum != nullptr ? sum + offset : nullptr,
+          native_stores<Element>(), stream};
     }
   }
   auto sink(std::int64_t offset) const {
     if constexpr (Activated) {
-      return chosen_activation_sink<element_sink<Element>, Arch>{element_sink<Element>{y + offset},
-                                                                 act};
+      return chosen_activation_sink<element_sink<Element>, Arch>{
+          element_sink<Element>{y + offset, native_stores<Element>(), stream}, act};
     } else {
-      return element_sink<Element>{y + offset};
+      return element_sink<Element>{y + offset, native_stores<Element>(), stream};
     }
   }
   // The same values as the scalar fallback reads them.
@@ -112,6 +114,7 @@ struct staged_io {
   std::int64_t base;
   Element* y;
   Element* sum;
+  bool stream;
 
   float_source source(std::int64_t offset, std::int64_t) const {
     return float_source{staged_values + (offset - base)};
@@ -119,10 +122,11 @@ struct staged_io {
   summing_source<float_source, Element> normalized_source(std::int64_t offset,
                                                           std::int64_t feature) const {
     return summing_source<float_source, Element>{source(offset, feature),
-                                                 sum != nullptr ? sum + offset : nullptr};
+                                                 sum != nullptr ? sum + offset : nullptr,
+                                                 native_stores<Element>(), stream};
   }
   element_sink<Element> sink(std::int64_t offset) const {
-    return element_sink<Element>{y + offset};
+    return element_sink<Element>{y + offset, native_stores<Element>(), stream};
   }
   statistics::set_values values(std::int64_t offset, std::int64_t, std::int64_t length) const {
     return statistics::set_values{dtype::float32, staged_values + (offset - base), nullptr, nullptr,
@@ -140,12 +144,13 @@ void with_element_io(const contiguous_sets_args& a, Body&& body) {
   auto* y = static_cast<Element*>(a.y);
   auto* sum = static_cast<Element*>(a.sum);
   const activation none = activation::none;
+  const bool stream = a.past_last_level_cache;
   if (residual != nullptr) {
-    body(set_io<Arch, Element, addend::residual, false>{x, residual, a.bias, y, sum, none});
+    body(set_io<Arch, Element, addend::residual, false>{x, residual, a.bias, y, sum, none, stream});
   } else if (a.act != activation::none) {
-    body(set_io<Arch, Element, addend::none, true>{x, nullptr, nullptr, y, nullptr, a.act});
+    body(set_io<Arch, Element, addend::none, true>{x, nullptr, nullptr, y, nullptr, a.act, stream});
   } else {
-    body(set_io<Arch, Element, addend::none, false>{x, nullptr, nullptr, y, nullptr, none});
+    body(set_io<Arch, Element, addend::none, false>{x, nullptr, nullptr, y, nullptr, none, stream});
   }
 }
 
@@ -196,12 +201,11 @@ void normalize_set_range(const contiguous_sets_args& a, const IO& io, std::int64
 // compiler cannot hoist the loads itself, since y might alias them. The
 // operations per element are normalize_row_vectors', and so are the bits.
 // Past the last-level cache y is written with non-temporal stores (where a
-// vector is aligned): such rows spend most of their time waiting on the
-// store stream, and an ordinary store reads each line of y first. Layer
-// norm 65536 x 64 float32, 1 thread, Zen 5, 4 alternating pairs: 1.13-1.19x
-// faster. Longer rows gained nothing measurable from it
-// (schedule/thread_policy.hpp) and prefetch instead. These rows prefetch
-// too, past the last-level cache: row k of the group after next (a group
+// vector is aligned), as by the sinks of longer rows: such rows spend most
+// of their time waiting on the store stream, and an ordinary store reads
+// each line of y first. Layer norm 65536 x 64 float32, 1 thread, Zen 5, 4
+// alternating pairs: 1.13-1.19x faster. They also prefetch, past the
+// last-level cache: row k of the group after next (a group
 // of 16 rows of 64 floats is one 4 KiB page, where the hardware
 // prefetcher's streams stop, and normalises in about 60 ns, less than a
 // memory access takes). Layer norm 65536 x 64, 1 thread, Zen 5, medians of
@@ -495,8 +499,9 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
           for (; i < d; ++i) row[i] = h.at(i);
         }
         group_of_sets<Arch>(
-            a, staged_io<Arch, element>{io.x, io.residual, staged, start * d, io.y, io.sum}, start,
-            end, last, normalizers);
+            a,
+            staged_io<Arch, element>{io.x, io.residual, staged, start * d, io.y, io.sum, io.stream},
+            start, end, last, normalizers);
       }
       return;
     }
@@ -515,6 +520,7 @@ void contiguous_sets_kernel::operator()(Arch, const contiguous_sets_args& a, std
                                         std::int64_t last) const {
   SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
   with_set_io<Arch>(a, [&](const auto& io) { sets_in_groups<Arch>(a, io, first, last); });
+  if (a.past_last_level_cache) stream_fence();
 }
 
 template <class Arch>

@@ -44,8 +44,8 @@ struct contiguous_sets_args {
   // Weight norm: set to 1 for each row left unscaled for the caller to finish
   // (scalar::finish_tiny_norm_rows); one byte per row.
   unsigned char* unscaled = nullptr;
-  // Rows past the last-level cache: each row's normalisation prefetches a
-  // later row, and float32 rows of 1, 2 or 4 whole vectors are written with
+  // Sets past the last-level cache: each row's normalisation prefetches a
+  // later row, and float32 outputs (y, a fused add's sum) are written with
   // non-temporal stores (contiguous_sets_kernel). Set by the schedule.
   bool past_last_level_cache = false;
   dtype type = dtype::float32;

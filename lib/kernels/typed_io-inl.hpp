@@ -217,16 +217,24 @@ bool native_stores() {
 
 // Writes floats as Element data, rounded to nearest even.
 template <class Element>
+//
+// stream: float32 vectors go out with non-temporal stores where aligned
+// (stream_store), for outputs past the last-level cache; the caller ends
+// its range with stream_fence. 16-bit elements store as before.
 struct element_sink {
   Element* data;
   bool native = native_stores<Element>();
+  bool stream = false;
 
   template <class Arch>
   void store(std::int64_t i, const xsimd::batch<float, Arch>& v) const {
+    if constexpr (std::is_same<Element, float>::value) {
+      if (stream) return stream_store<Arch>(data + i, v);
+    }
     element_traits<Element>::template store<Arch>(v, data + i, native);
   }
   void put(std::int64_t i, float v) const { from_float(v, data[i]); }
-  element_sink advanced(std::int64_t k) const { return element_sink{data + k, native}; }
+  element_sink advanced(std::int64_t k) const { return element_sink{data + k, native, stream}; }
 };
 
 // h = (x + residual) + bias, in float32: x and residual of Element, bias a
@@ -264,11 +272,12 @@ struct summing_source {
   Source inner;
   Element* sum;
   bool native = native_stores<Element>();
+  bool stream = false;  // as element_sink's
 
   template <class Arch>
   xsimd::batch<float, Arch> load(std::int64_t i) const {
     const xsimd::batch<float, Arch> h = inner.template load<Arch>(i);
-    if (sum != nullptr) element_traits<Element>::template store<Arch>(h, sum + i, native);
+    if (sum != nullptr) element_sink<Element>{sum + i, native, stream}.template store<Arch>(0, h);
     return h;
   }
   float at(std::int64_t i) const {
@@ -277,7 +286,7 @@ struct summing_source {
     return h;
   }
   summing_source advanced(std::int64_t k) const {
-    return summing_source{inner.advanced(k), sum != nullptr ? sum + k : nullptr, native};
+    return summing_source{inner.advanced(k), sum != nullptr ? sum + k : nullptr, native, stream};
   }
 };
 
