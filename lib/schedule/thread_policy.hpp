@@ -68,15 +68,15 @@ inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
 // (batch norm, NHWC group and instance norm). Measured with 1 thread on a
 // 32 MiB-L3 Zen 4: NHWC batch-norm inference 8 x 64 x 112 x 112 (51 MiB)
 // 1.10-1.26x faster, NHWC batch-norm training 8 x 256 x 56 x 56 1.07x,
-// NHWC group norm 8 x 256 x 56 x 56 1.06x. NCHW groups gained nothing
-// measurable there (group norm 8 x 256 x 56 x 56, instance norm 4 x 128 x
-// 128 x 128: 1.00x). Float32 rows stream y and a fused add's sum
-// (contiguous_set_kernels-inl.hpp): on a 2-core Zen 5, medians of 4
-// alternating runs, layer norm 2048 x 4096 1.08x faster at 1 thread and
-// 1.24x at 2, 8192 x 1024 1.27x and 1.38x, 32768 x 128 1.18x and 1.17x;
-// layer norm of x + residual + bias with the sum, 512 x 8192, 1.11x and
-// 1.22x. (Rows were measured at 1.00x once, at 1 thread on a Zen 4.) Rows
-// also prefetch their next rows past the same size (contiguous_sets.cpp).
+// NHWC group norm 8 x 256 x 56 x 56 1.06x. Float32 rows and NCHW groups
+// stream y and a fused add's sum (contiguous_set_kernels-inl.hpp): on a
+// 2-core Zen 5, medians of 3-6 alternating runs, 1 / 2 threads, layer norm
+// 2048 x 4096 1.08x / 1.24x faster, 8192 x 1024 1.27x / 1.38x, 32768 x 128
+// 1.18x / 1.17x; layer norm of x + residual + bias with the sum, 512 x
+// 8192, 1.11x / 1.22x; NCHW group norm 8 x 256 x 56 x 56 G=32 1.14x /
+// 1.21x, 4 x 128 x 128 x 128 G=128 1.18x / 1.14x. (At 1 thread on a Zen 4
+// they had measured 1.00x.) Rows also prefetch their next rows past the
+// same size (contiguous_sets.cpp).
 // Below the cache's size ordinary stores keep y there for its reader.
 inline bool stream_output(std::int64_t bytes) { return bytes >= last_level_cache_bytes(); }
 
