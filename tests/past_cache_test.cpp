@@ -1,5 +1,5 @@
-// Rows whose tensors fill the last-level cache take their own stores: float32
-// y (and a fused add's sum) is written with non-temporal stores, and rows
+// Rows whose tensors fill the last-level cache take their own stores: y
+// (and a fused add's sum) is written with non-temporal stores, and rows
 // prefetch later rows while one is normalised
 // (kernels/contiguous_set_kernels-inl.hpp). Both change how y is written,
 // never its values: the same rows normalised in pieces far below the cache's
@@ -14,6 +14,7 @@
 
 #include "schedule/aligned_vector.hpp"
 #include "schedule/last_level_cache.hpp"
+#include "simdnorm/half_float.h"
 #include "simdnorm/simdnorm.hpp"
 #include "test_support.hpp"
 
@@ -109,6 +110,54 @@ TEST(PastTheCache, FusedAddRowsWriteYAndSumAsInCacheSizedPieces) {
          in_place_residual.data());
     EXPECT_EQ(std::memcmp(y.data(), in_place_x.data(), count * sizeof(float)), 0) << what;
     EXPECT_EQ(std::memcmp(sum.data(), in_place_residual.data(), count * sizeof(float)), 0) << what;
+  }
+}
+
+// The same in bfloat16 and float16, whose vectors stream at half width
+// (AVX2 and AVX-512; SSE stores them as before).
+TEST(PastTheCache, SixteenBitFusedAddRowsWriteYAndSumAsInCacheSizedPieces) {
+  using halves = std::vector<std::uint16_t, schedule::aligned_allocator<std::uint16_t, 64>>;
+  const std::int64_t cache = schedule::last_level_cache_bytes();
+  for (const dtype type : {dtype::bfloat16, dtype::float16}) {
+    for (const std::int64_t d : {64, 40, 4096}) {
+      const std::int64_t rows =
+          cache / (4 * d * static_cast<std::int64_t>(sizeof(std::uint16_t))) + 5;
+      const std::vector<float> values = normal(4099, static_cast<std::uint32_t>(d), 3.0f, 2.0f);
+      const std::vector<float> others = normal(4097, static_cast<std::uint32_t>(d) + 1, 0.0f, 1.0f);
+      const auto round = [type](float v) {
+        return type == dtype::bfloat16 ? sn_bfloat16_from_float(v) : sn_float16_from_float(v);
+      };
+      const auto count = static_cast<std::size_t>(rows * d);
+      halves x(count), residual(count);
+      for (std::size_t i = 0; i < count; ++i) {
+        x[i] = round(values[i % values.size()]);
+        residual[i] = round(others[i % others.size()]);
+      }
+      const std::vector<float> gamma = uniform(d, 7u, 0.5f, 1.5f);
+      const std::vector<float> beta = uniform(d, 8u, -1.0f, 1.0f);
+      const std::int64_t piece = (std::int64_t{1} << 16) / d;  // 128 KiB of x
+      const auto call = [&](const std::uint16_t* in, const std::uint16_t* res, std::int64_t first,
+                            std::int64_t rows_now, std::uint16_t* y, std::uint16_t* sum) {
+        add_layer_norm(type, in + first * d, res + first * d, nullptr, rows_now, d, gamma.data(),
+                       beta.data(), 1e-5f, y + first * d, sum + first * d, nullptr, nullptr);
+      };
+      halves y(count), sum(count), y_pieces(count), sum_pieces(count);
+      call(x.data(), residual.data(), 0, rows, y.data(), sum.data());
+      for (std::int64_t first = 0; first < rows; first += piece) {
+        call(x.data(), residual.data(), first, first + piece < rows ? piece : rows - first,
+             y_pieces.data(), sum_pieces.data());
+      }
+      const std::string what = std::string(type == dtype::bfloat16 ? "bfloat16" : "float16") +
+                               " d " + std::to_string(d) + " on " + active_isa();
+      const std::size_t bytes = count * sizeof(std::uint16_t);
+      EXPECT_EQ(std::memcmp(y.data(), y_pieces.data(), bytes), 0) << what;
+      EXPECT_EQ(std::memcmp(sum.data(), sum_pieces.data(), bytes), 0) << what;
+      halves in_place_x = x, in_place_residual = residual;
+      call(in_place_x.data(), in_place_residual.data(), 0, rows, in_place_x.data(),
+           in_place_residual.data());
+      EXPECT_EQ(std::memcmp(y.data(), in_place_x.data(), bytes), 0) << what;
+      EXPECT_EQ(std::memcmp(sum.data(), in_place_residual.data(), bytes), 0) << what;
+    }
   }
 }
 

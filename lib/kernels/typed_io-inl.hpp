@@ -78,6 +78,28 @@ void store_lanes(const xsimd::batch<float, Arch>& v, Element* p) {
 template <class Element>
 struct element_traits;
 
+#if defined(__x86_64__) || defined(__i386__)
+// Stores a vector's 16-bit results (an __m128i or __m256i): with a
+// non-temporal store where stream is set and p is aligned to the store's
+// width (element_sink), otherwise an ordinary one. A template, so that an
+// instruction set's file instantiates only the widths it has.
+template <class Bits>
+void put_halves(void* p, Bits bits, bool stream) {
+  constexpr bool wide = sizeof(Bits) == 32;
+  if (stream && (reinterpret_cast<std::uintptr_t>(p) & (sizeof(Bits) - 1)) == 0) {
+    if constexpr (wide) {
+      _mm256_stream_si256(static_cast<__m256i*>(p), bits);
+    } else {
+      _mm_stream_si128(static_cast<__m128i*>(p), bits);
+    }
+  } else if constexpr (wide) {
+    _mm256_storeu_si256(static_cast<__m256i*>(p), bits);
+  } else {
+    _mm_storeu_si128(static_cast<__m128i*>(p), bits);
+  }
+}
+#endif
+
 template <>
 struct element_traits<bfloat16> {
   template <class Arch>
@@ -98,17 +120,18 @@ struct element_traits<bfloat16> {
     return load_lanes<Arch>(p);
   }
 
-  // native: VCVTNEPS2BF16 may be used (native_stores).
+  // native: VCVTNEPS2BF16 may be used (native_stores); stream: as
+  // element_sink's (not on SSE, whose 8-byte store has no such form).
   template <class Arch>
-  static void store(const xsimd::batch<float, Arch>& v, bfloat16* p, [[maybe_unused]] bool native) {
+  static void store(const xsimd::batch<float, Arch>& v, bfloat16* p, [[maybe_unused]] bool native,
+                    [[maybe_unused]] bool stream) {
 #if defined(__x86_64__) || defined(__i386__)
     if constexpr (is_avx512<Arch>) {
 #if defined(__AVX512BF16__)
       constexpr int denormal = 0x20;  // VFPCLASSPS's class
       if (native && _mm512_fpclass_ps_mask(v, denormal) == 0) {
         const __m256bh rounded = _mm512_cvtneps_pbh(v);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
-                            reinterpret_cast<const __m256i&>(rounded));
+        put_halves(p, reinterpret_cast<const __m256i&>(rounded), stream);
         return;
       }
 #endif
@@ -119,7 +142,7 @@ struct element_traits<bfloat16> {
       const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(0x40));
       const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
       const __m512i result = _mm512_mask_mov_epi32(rounded, nan, quiet);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(result));
+      put_halves(p, _mm512_cvtepi32_epi16(result), stream);
       return;
     } else if constexpr (is_avx2<Arch>) {
       const __m256i bits = _mm256_castps_si256(v);
@@ -132,7 +155,7 @@ struct element_traits<bfloat16> {
       // Every lane is below 2^16, so the saturating pack keeps it; the pack
       // works within 128-bit halves, so the 64-bit pieces are put in order.
       const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(result, result), 0x08);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
+      put_halves(p, _mm256_castsi256_si128(packed), stream);
       return;
     } else if constexpr (is_sse4_1<Arch>) {
       const __m128i bits = _mm_castps_si128(v);
@@ -165,14 +188,15 @@ struct element_traits<float16> {
   }
 
   template <class Arch>
-  static void store(const xsimd::batch<float, Arch>& v, float16* p, bool) {
+  static void store(const xsimd::batch<float, Arch>& v, float16* p, bool,
+                    [[maybe_unused]] bool stream) {
 #if defined(__F16C__)
     constexpr int nearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
     if constexpr (is_avx512<Arch>) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, nearest));
+      put_halves(p, _mm512_cvtps_ph(v, nearest), stream);
       return;
     } else if constexpr (is_avx2<Arch>) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, nearest));
+      put_halves(p, _mm256_cvtps_ph(v, nearest), stream);
       return;
     }
 #endif
@@ -187,7 +211,8 @@ struct element_traits<float> {
     return xsimd::batch<float, Arch>::load_unaligned(p);
   }
   template <class Arch>
-  static void store(const xsimd::batch<float, Arch>& v, float* p, bool) {
+  static void store(const xsimd::batch<float, Arch>& v, float* p, bool, bool stream) {
+    if (stream) return stream_store<Arch>(p, v);
     v.store_unaligned(p);
   }
 };
@@ -215,12 +240,11 @@ bool native_stores() {
   return false;
 }
 
-// Writes floats as Element data, rounded to nearest even.
+// Writes floats as Element data, rounded to nearest even. stream: vectors
+// go out with non-temporal stores where aligned (stream_store, put_halves;
+// 16-bit ones not on SSE), for outputs past the last-level cache; the
+// caller ends its range with stream_fence.
 template <class Element>
-//
-// stream: float32 vectors go out with non-temporal stores where aligned
-// (stream_store), for outputs past the last-level cache; the caller ends
-// its range with stream_fence. 16-bit elements store as before.
 struct element_sink {
   Element* data;
   bool native = native_stores<Element>();
@@ -228,10 +252,7 @@ struct element_sink {
 
   template <class Arch>
   void store(std::int64_t i, const xsimd::batch<float, Arch>& v) const {
-    if constexpr (std::is_same<Element, float>::value) {
-      if (stream) return stream_store<Arch>(data + i, v);
-    }
-    element_traits<Element>::template store<Arch>(v, data + i, native);
+    element_traits<Element>::template store<Arch>(v, data + i, native, stream);
   }
   void put(std::int64_t i, float v) const { from_float(v, data[i]); }
   element_sink advanced(std::int64_t k) const { return element_sink{data + k, native, stream}; }
