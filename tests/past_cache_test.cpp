@@ -70,95 +70,63 @@ TEST(PastTheCache, RowsGiveTheBitsOfTheSameRowsInCacheSizedPieces) {
   }
 }
 
-// The fused add's two outputs, streamed: y and sum of float32 layer norm of
-// x + residual + bias, whole and in cache-sized pieces, and whole in place
-// (y over x, sum over residual), where each streamed line is one the call
-// has just read.
-TEST(PastTheCache, FusedAddRowsWriteYAndSumAsInCacheSizedPieces) {
+// The fused add's two outputs, streamed: y and sum of layer norm of x +
+// residual + bias in `type` (Element its storage), whole and in cache-sized
+// pieces, and whole in place (y over x, sum over residual), where each
+// streamed line is one the call has just read. round: a float to Element.
+template <class Element, class Round>
+void fused_add_past_the_cache(dtype type, Round round) {
+  using tensor = std::vector<Element, schedule::aligned_allocator<Element, 64>>;
   const std::int64_t cache = schedule::last_level_cache_bytes();
+  const auto element = static_cast<std::int64_t>(sizeof(Element));
   for (const std::int64_t d : {64, 40, 4096}) {
     // x, residual, y and sum together fill the cache, plus a partial group.
-    const std::int64_t rows = cache / (4 * d * static_cast<std::int64_t>(sizeof(float))) + 5;
+    const std::int64_t rows = cache / (4 * d * element) + 5;
     const std::vector<float> values = normal(4099, static_cast<std::uint32_t>(d), 3.0f, 2.0f);
     const std::vector<float> others = normal(4097, static_cast<std::uint32_t>(d) + 1, 0.0f, 1.0f);
     const auto count = static_cast<std::size_t>(rows * d);
-    floats x(count), residual(count);
+    tensor x(count), residual(count);
     for (std::size_t i = 0; i < count; ++i) {
-      x[i] = values[i % values.size()];
-      residual[i] = others[i % others.size()];
+      x[i] = round(values[i % values.size()]);
+      residual[i] = round(others[i % others.size()]);
     }
     const std::vector<float> bias = uniform(d, 6u, -0.5f, 0.5f);
     const std::vector<float> gamma = uniform(d, 7u, 0.5f, 1.5f);
     const std::vector<float> beta = uniform(d, 8u, -1.0f, 1.0f);
-    const std::int64_t piece = (std::int64_t{1} << 15) / d;  // 128 KiB of x
-    const auto call = [&](const float* in, const float* res, std::int64_t first,
-                          std::int64_t rows_now, float* y, float* sum) {
-      add_layer_norm(in + first * d, res + first * d, bias.data(), rows_now, d, gamma.data(),
+    const std::int64_t piece = (std::int64_t{1} << 17) / (d * element);  // 128 KiB of x
+    const auto call = [&](const Element* in, const Element* res, std::int64_t first,
+                          std::int64_t rows_now, Element* y, Element* sum) {
+      add_layer_norm(type, in + first * d, res + first * d, bias.data(), rows_now, d, gamma.data(),
                      beta.data(), 1e-5f, y + first * d, sum + first * d, nullptr, nullptr);
     };
-    floats y(count), sum(count), y_pieces(count), sum_pieces(count);
+    tensor y(count), sum(count), y_pieces(count), sum_pieces(count);
     call(x.data(), residual.data(), 0, rows, y.data(), sum.data());
     for (std::int64_t first = 0; first < rows; first += piece) {
       call(x.data(), residual.data(), first, first + piece < rows ? piece : rows - first,
            y_pieces.data(), sum_pieces.data());
     }
-    const std::string what = "d " + std::to_string(d) + " on " + active_isa();
-    EXPECT_EQ(std::memcmp(y.data(), y_pieces.data(), count * sizeof(float)), 0) << what;
-    EXPECT_EQ(std::memcmp(sum.data(), sum_pieces.data(), count * sizeof(float)), 0) << what;
-    floats in_place_x = x, in_place_residual = residual;
+    const std::string what = "type " + std::to_string(static_cast<int>(type)) + " d " +
+                             std::to_string(d) + " on " + active_isa();
+    const std::size_t bytes = count * sizeof(Element);
+    EXPECT_EQ(std::memcmp(y.data(), y_pieces.data(), bytes), 0) << what;
+    EXPECT_EQ(std::memcmp(sum.data(), sum_pieces.data(), bytes), 0) << what;
+    tensor in_place_x = x, in_place_residual = residual;
     call(in_place_x.data(), in_place_residual.data(), 0, rows, in_place_x.data(),
          in_place_residual.data());
-    EXPECT_EQ(std::memcmp(y.data(), in_place_x.data(), count * sizeof(float)), 0) << what;
-    EXPECT_EQ(std::memcmp(sum.data(), in_place_residual.data(), count * sizeof(float)), 0) << what;
+    EXPECT_EQ(std::memcmp(y.data(), in_place_x.data(), bytes), 0) << what;
+    EXPECT_EQ(std::memcmp(sum.data(), in_place_residual.data(), bytes), 0) << what;
   }
 }
 
-// The same in bfloat16 and float16, whose vectors stream at half width
-// (AVX2 and AVX-512; SSE stores them as before).
+TEST(PastTheCache, FusedAddRowsWriteYAndSumAsInCacheSizedPieces) {
+  fused_add_past_the_cache<float>(dtype::float32, [](float v) { return v; });
+}
+
+// bfloat16 and float16 vectors stream at half width (AVX2 and AVX-512; SSE
+// stores them as before).
 TEST(PastTheCache, SixteenBitFusedAddRowsWriteYAndSumAsInCacheSizedPieces) {
-  using halves = std::vector<std::uint16_t, schedule::aligned_allocator<std::uint16_t, 64>>;
-  const std::int64_t cache = schedule::last_level_cache_bytes();
-  for (const dtype type : {dtype::bfloat16, dtype::float16}) {
-    for (const std::int64_t d : {64, 40, 4096}) {
-      const std::int64_t rows =
-          cache / (4 * d * static_cast<std::int64_t>(sizeof(std::uint16_t))) + 5;
-      const std::vector<float> values = normal(4099, static_cast<std::uint32_t>(d), 3.0f, 2.0f);
-      const std::vector<float> others = normal(4097, static_cast<std::uint32_t>(d) + 1, 0.0f, 1.0f);
-      const auto round = [type](float v) {
-        return type == dtype::bfloat16 ? sn_bfloat16_from_float(v) : sn_float16_from_float(v);
-      };
-      const auto count = static_cast<std::size_t>(rows * d);
-      halves x(count), residual(count);
-      for (std::size_t i = 0; i < count; ++i) {
-        x[i] = round(values[i % values.size()]);
-        residual[i] = round(others[i % others.size()]);
-      }
-      const std::vector<float> gamma = uniform(d, 7u, 0.5f, 1.5f);
-      const std::vector<float> beta = uniform(d, 8u, -1.0f, 1.0f);
-      const std::int64_t piece = (std::int64_t{1} << 16) / d;  // 128 KiB of x
-      const auto call = [&](const std::uint16_t* in, const std::uint16_t* res, std::int64_t first,
-                            std::int64_t rows_now, std::uint16_t* y, std::uint16_t* sum) {
-        add_layer_norm(type, in + first * d, res + first * d, nullptr, rows_now, d, gamma.data(),
-                       beta.data(), 1e-5f, y + first * d, sum + first * d, nullptr, nullptr);
-      };
-      halves y(count), sum(count), y_pieces(count), sum_pieces(count);
-      call(x.data(), residual.data(), 0, rows, y.data(), sum.data());
-      for (std::int64_t first = 0; first < rows; first += piece) {
-        call(x.data(), residual.data(), first, first + piece < rows ? piece : rows - first,
-             y_pieces.data(), sum_pieces.data());
-      }
-      const std::string what = std::string(type == dtype::bfloat16 ? "bfloat16" : "float16") +
-                               " d " + std::to_string(d) + " on " + active_isa();
-      const std::size_t bytes = count * sizeof(std::uint16_t);
-      EXPECT_EQ(std::memcmp(y.data(), y_pieces.data(), bytes), 0) << what;
-      EXPECT_EQ(std::memcmp(sum.data(), sum_pieces.data(), bytes), 0) << what;
-      halves in_place_x = x, in_place_residual = residual;
-      call(in_place_x.data(), in_place_residual.data(), 0, rows, in_place_x.data(),
-           in_place_residual.data());
-      EXPECT_EQ(std::memcmp(y.data(), in_place_x.data(), bytes), 0) << what;
-      EXPECT_EQ(std::memcmp(sum.data(), in_place_residual.data(), bytes), 0) << what;
-    }
-  }
+  fused_add_past_the_cache<std::uint16_t>(dtype::bfloat16, sn_bfloat16_from_float);
+  fused_add_past_the_cache<std::uint16_t>(dtype::float16, sn_float16_from_float);
 }
 
 }  // namespace
