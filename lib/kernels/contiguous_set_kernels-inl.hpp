@@ -408,7 +408,6 @@ void finish_batch(const contiguous_sets_args& a, std::int64_t first, std::int64_
 constexpr std::int64_t group_bytes = std::int64_t{1} << 15;
 constexpr std::int64_t group_sets = 16;
 
-// The statistics of sets [start, end), then their normalisation.
 // short_row_normalizers for sets of 1, 2 or 4 whole vectors of a float32
 // call without an add or activation, on the instruction sets that have it:
 // false for other sets, and where it returns false.
@@ -432,6 +431,7 @@ bool short_row_normalizers_of(const contiguous_sets_args& a, const IO& io, std::
   return false;
 }
 
+// The statistics of sets [start, end), then their normalisation.
 template <class Arch, class IO>
 void group_of_sets(const contiguous_sets_args& a, const IO& io, std::int64_t start,
                    std::int64_t end, std::int64_t prefetch_end,
