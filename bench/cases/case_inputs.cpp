@@ -92,9 +92,6 @@ class initial_values {
 
   std::vector<float> operator()(const buffer& b) {
     const std::int64_t count = methods::size_of(b.size, p_);
-    if (is_pure_output(b)) {
-      return std::vector<float>(static_cast<std::size_t>(count), 0.0f);
-    }
     switch (b.holds) {
       case contents::gamma:
         return affine_of_size(count).gamma;
@@ -184,6 +181,12 @@ void measure_tensor(error_figures& errors, bool primary, const float* y, std::si
 // (float32's own bits for float32). Converting v to float first and then to
 // 16 bits can round twice (a v just past a tie lands on it), so the
 // neighbours of that first guess are compared with v in double.
+// The value of a 16-bit element's bits.
+double widened_element(dtype type, std::uint32_t bits16) {
+  const auto h = static_cast<std::uint16_t>(bits16);
+  return type == dtype::bfloat16 ? sn_bfloat16_to_float(h) : sn_float16_to_float(h);
+}
+
 std::uint32_t nearest_element(dtype type, double v) {
   const float f = static_cast<float>(v);
   if (type == dtype::float32 || std::isnan(v)) {
@@ -191,11 +194,7 @@ std::uint32_t nearest_element(dtype type, double v) {
     std::memcpy(&bits, &f, sizeof bits);
     return type == dtype::float32 ? bits : 0x7fc0u;
   }
-  const auto widen = [type](std::uint32_t h) {
-    return static_cast<double>(type == dtype::bfloat16
-                                   ? sn_bfloat16_to_float(static_cast<std::uint16_t>(h))
-                                   : sn_float16_to_float(static_cast<std::uint16_t>(h)));
-  };
+  const auto widen = [type](std::uint32_t h) { return widened_element(type, h); };
   const std::uint32_t guess =
       type == dtype::bfloat16 ? sn_bfloat16_from_float(f) : sn_float16_from_float(f);
   std::uint32_t best = guess;
@@ -387,7 +386,11 @@ std::shared_ptr<case_call> fill_call(const case_spec& spec, const std::vector<fl
     }
     if (b.kind == role::primary_input) {
       call->owned[i].assign(x.begin(), x.end());  // rounded to m.type below
-    } else if (cached && !is_pure_output(b)) {
+    } else if (is_pure_output(b)) {
+      // Zeros straight into the aligned buffer: through values()' temporary,
+      // a tensor output was zeroed and copied twice per path.
+      call->owned[i].assign(static_cast<std::size_t>(methods::size_of(b.size, args.p)), 0.0f);
+    } else if (cached) {
       call->owned[i] = cache->initial->at(i);
     } else {
       const std::vector<float> fresh = values(b);
@@ -472,19 +475,18 @@ void measure_outputs(error_figures& errors, const case_call& call,
       continue;
     }
     const std::int64_t count = methods::size_of(b.size, call.args.p);
-    const std::vector<float> widened = methods::load_elements(m.type, storage, count);
     if (m.type == dtype::float32) {
-      measure_output(errors, m, expected, b.field, widened.data(), widened.size());
+      measure_output(errors, m, expected, b.field, storage, static_cast<std::size_t>(count));
       continue;
     }
+    const std::vector<float> widened = methods::load_elements(m.type, storage, count);
     // A reference value past the type's range (a sum of 3.39e38 in
     // bfloat16) is infinite as an element, as a float32 one past float32's
     // is for a float32 output: an infinite output is then right.
     methods::reference_outputs in_range(expected.size());
     in_range[i] = expected.at(i);
     for (double& v : in_range[i]) {
-      const auto element = static_cast<std::uint16_t>(nearest_element(m.type, v));
-      const double rounded = methods::load_elements(m.type, &element, 1)[0];
+      const double rounded = widened_element(m.type, nearest_element(m.type, v));
       if (std::isinf(rounded)) v = rounded;
     }
     measure_output(errors, m, in_range, b.field, widened.data(), widened.size());
