@@ -128,5 +128,93 @@ TEST(CApiMoments, MergeAddsTheOthersRows) {
   sn_moments_destroy(b);
 }
 
+// ---- thread controls ----------------------------------------------------
+
+// Puts the thread settings back to oneTBB without a cap when a test ends.
+struct default_threads_at_exit {
+  ~default_threads_at_exit() {
+    sn_set_parallel_for(nullptr, nullptr, 0);
+    sn_set_max_threads(0);
+  }
+};
+
+// Pools that break the contract of sn_parallel_for, on the calling thread.
+// Counts the loops they were given, as their pool_context.
+void skips_the_last_item(void* loops, int64_t items, sn_parallel_task task, void* context) {
+  ++*static_cast<int*>(loops);
+  task(context, 0, items - 1);
+}
+void runs_past_the_end(void* loops, int64_t items, sn_parallel_task task, void* context) {
+  ++*static_cast<int*>(loops);
+  task(context, 0, items + 1);
+}
+void runs_every_item(void* loops, int64_t items, sn_parallel_task task, void* context) {
+  ++*static_cast<int*>(loops);
+  task(context, 0, items);
+}
+
+// Layer norm of 64 rows of 1024: 64K floats, split on more than one thread.
+sn_status split_layer_norm(std::vector<float>& y) {
+  std::vector<float> x(64 * 1024);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 97) * 0.25f;
+  y.assign(x.size(), 0.0f);
+  return sn_layer_norm(x.data(), 64, 1024, nullptr, nullptr, 1e-5f, y.data(), nullptr, nullptr);
+}
+
+TEST(CApiThreads, BadSettingsAreNamedAndChangeNothing) {
+  const default_threads_at_exit restore;
+  ASSERT_EQ(sn_set_max_threads(3), SN_OK);
+  EXPECT_EQ(sn_set_max_threads(-1), SN_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(sn_last_error()).find("max_threads"), std::string::npos) << sn_last_error();
+  EXPECT_EQ(sn_max_threads(), 3);
+
+  int loops = 0;
+  ASSERT_EQ(sn_set_parallel_for(&runs_every_item, &loops, 4), SN_OK);
+  int other_loops = 0;
+  for (int threads : {0, -2}) {
+    EXPECT_EQ(sn_set_parallel_for(&runs_every_item, &other_loops, threads),
+              SN_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(sn_last_error()).find("pool_threads"), std::string::npos)
+        << sn_last_error();
+  }
+  std::vector<float> y;
+  ASSERT_EQ(split_layer_norm(y), SN_OK);
+  if (std::string(sn_active_isa()) != "scalar") {
+    EXPECT_GT(loops, 0);  // the first pool still
+  }
+  EXPECT_EQ(other_loops, 0);
+}
+
+TEST(CApiThreads, APoolThatDoesNotRunItsItemsIsAnError) {
+  const default_threads_at_exit restore;
+  if (std::string(sn_active_isa()) == "scalar") {
+    GTEST_SKIP() << "the scalar path runs every call on the calling thread";
+  }
+  std::vector<float> expected;
+  ASSERT_EQ(split_layer_norm(expected), SN_OK);
+  for (sn_parallel_for pool : {&skips_the_last_item, &runs_past_the_end}) {
+    int loops = 0;
+    ASSERT_EQ(sn_set_parallel_for(pool, &loops, 2), SN_OK);
+    std::vector<float> y;
+    EXPECT_EQ(split_layer_norm(y), SN_ERROR_RESOURCE);
+    EXPECT_NE(std::string(sn_last_error()).find("parallel_for"), std::string::npos)
+        << sn_last_error();
+    EXPECT_EQ(loops, 1);
+  }
+  // A pool that keeps the contract on the calling thread alone: the bits of
+  // oneTBB's.
+  int loops = 0;
+  ASSERT_EQ(sn_set_parallel_for(&runs_every_item, &loops, 2), SN_OK);
+  std::vector<float> y;
+  ASSERT_EQ(split_layer_norm(y), SN_OK);
+  EXPECT_GT(loops, 0);
+  EXPECT_TRUE(same_bits(y, expected));
+  // Back on oneTBB, nothing more reaches the pool.
+  ASSERT_EQ(sn_set_parallel_for(nullptr, &loops, 0), SN_OK);
+  const int before = loops;
+  ASSERT_EQ(split_layer_norm(y), SN_OK);
+  EXPECT_EQ(loops, before);
+}
+
 }  // namespace
 }  // namespace simdnorm::testing

@@ -1,18 +1,25 @@
 // Results depend on the data and the shape only: repeated calls, calls from
 // many threads at once (plain, in arenas of their own, inside parallel loops),
-// and calls inside oneTBB arenas of any size give the same bits.
+// calls inside oneTBB arenas of any size, on the caller's own thread pool and
+// under a thread cap give the same bits.
 #include <gtest/gtest.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "method_calls.hpp"
+#include "pthread_pool.hpp"
+#include "simdnorm/simdnorm.h"
 #include "simdnorm/simdnorm.hpp"
 #include "test_support.hpp"
 
@@ -208,6 +215,116 @@ TEST(Determinism, ArenaSizeDoesNotChangeResults) {
       arena.execute([&] { got = calls[i](); });
       EXPECT_TRUE(same_bits(got, serial[i])) << threads << " threads, call " << i;
     }
+  }
+}
+
+// Whether calls run on a vector path: the scalar path runs every call on the
+// calling thread.
+bool vector_path() { return std::string(sn_active_isa()) != "scalar"; }
+
+// Puts the thread settings back to oneTBB without a cap when a test ends,
+// however it ends: they are the process's, and the next test's.
+struct default_threads_at_exit {
+  ~default_threads_at_exit() {
+    sn_set_parallel_for(nullptr, nullptr, 0);
+    sn_set_max_threads(0);
+  }
+};
+
+// Every method's threaded problem on a plain pthread pool handed over
+// through the C API, as a C engine hands its own, and under
+// sn_set_max_threads: the bits of one thread.
+TEST(Determinism, CallersPoolAndThreadCapGiveTheBitsOfOneThread) {
+  const default_threads_at_exit restore;
+  const std::vector<kernel_call>& calls = kernel_calls();
+  ASSERT_EQ(sn_set_max_threads(1), SN_OK);
+  EXPECT_EQ(sn_max_threads(), 1);
+  std::vector<std::vector<float>> one_thread;
+  for (const kernel_call& call : calls) one_thread.push_back(call());
+
+  // workers (0: no pool, oneTBB), whether the calling thread takes part,
+  // the threads the pool declares, the cap (0: none).
+  const std::tuple<int, bool, int, int> setups[] = {
+      {3, true, 4, 0},   // an engine's pool of 4, the caller one of them
+      {2, false, 2, 0},  // the workers run every item
+      {1, true, 8, 0},   // more threads declared than run: finer splits
+      {3, true, 4, 2},   // capped below the pool: at most 2 pieces a loop
+      {3, true, 4, 1},   // capped to the calling thread: the pool is never called
+      {0, false, 0, 2},  // oneTBB under a cap
+  };
+  for (const auto& [workers, caller_helps, declared, cap] : setups) {
+    const std::string setup = std::to_string(workers) + " workers, " + std::to_string(declared) +
+                              " declared, cap " + std::to_string(cap);
+    pthread_pool pool(workers, caller_helps);
+    ASSERT_EQ(sn_set_max_threads(cap), SN_OK);
+    ASSERT_EQ(
+        sn_set_parallel_for(workers > 0 ? &pthread_pool::parallel_for : nullptr, &pool, declared),
+        SN_OK);
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      EXPECT_TRUE(same_bits(calls[i](), one_thread[i])) << setup << ", call " << i;
+    }
+    ASSERT_EQ(sn_set_parallel_for(nullptr, nullptr, 0), SN_OK);  // before the pool goes
+    if (workers == 0) continue;
+    if (cap == 1 || !vector_path()) {
+      EXPECT_EQ(pool.loops(), 0) << setup;
+    } else {
+      EXPECT_GT(pool.loops(), 0) << setup;
+      if (!caller_helps) {
+        EXPECT_GT(pool.items_run_by_workers(), 0) << setup;
+      }
+    }
+  }
+}
+
+// Callers on four threads while a fifth switches between two pools and the
+// cap: each call keeps the pool it started with (the pools outlive every
+// call), and the bits are one thread's. No oneTBB on the way, so that
+// ThreadSanitizer can judge it (scripts/sanitize.sh thread).
+TEST(Determinism, ThreadSettingsChangedDuringCallsKeepTheBits) {
+  const default_threads_at_exit restore;
+  const std::vector<kernel_call>& calls = kernel_calls();
+  ASSERT_EQ(sn_set_max_threads(1), SN_OK);
+  std::vector<std::vector<float>> one_thread;
+  for (const kernel_call& call : calls) one_thread.push_back(call());
+
+  pthread_pool first(2, true), second(1, false);
+  ASSERT_EQ(sn_set_parallel_for(&pthread_pool::parallel_for, &first, 3), SN_OK);
+  ASSERT_EQ(sn_set_max_threads(0), SN_OK);
+  constexpr int callers = 4;
+  std::vector<int> mismatches(callers, 0);
+  std::atomic<int> finished{0};
+  std::vector<std::thread> threads;
+  for (int caller = 0; caller < callers; ++caller) {
+    threads.emplace_back([&, caller] {
+      for (std::size_t k = static_cast<std::size_t>(caller); k < calls.size(); k += 2) {
+        if (!same_bits(calls[k](), one_thread[k])) ++mismatches[caller];
+      }
+      ++finished;
+    });
+  }
+  for (int round = 0; finished.load() < callers; ++round) {
+    switch (round % 4) {
+      case 0:
+        sn_set_parallel_for(&pthread_pool::parallel_for, &second, 2);
+        break;
+      case 1:
+        sn_set_max_threads(1);
+        break;
+      case 2:
+        sn_set_max_threads(0);
+        break;
+      default:
+        sn_set_parallel_for(&pthread_pool::parallel_for, &first, 3);
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_EQ(sn_set_parallel_for(nullptr, nullptr, 0), SN_OK);  // before the pools go
+  for (int caller = 0; caller < callers; ++caller) {
+    EXPECT_EQ(mismatches[caller], 0) << "caller " << caller;
+  }
+  if (vector_path()) {
+    EXPECT_GT(first.loops() + second.loops(), 0);
   }
 }
 

@@ -36,7 +36,9 @@ typedef enum sn_status {
   SN_ERROR_OUT_OF_MEMORY = 2,    /* scratch allocation failed; nothing was written */
   SN_ERROR_INTERNAL = 3,         /* a bug in simdnorm; please report it */
   SN_ERROR_RESOURCE = 4          /* the system refused a resource other than memory, such as a
-                                    thread; see below for what was written */
+                                    thread, or the caller's parallel_for (sn_set_parallel_for)
+                                    did not run the work it was given; see below and there for
+                                    what was written */
 } sn_status;
 
 /* SN_ERROR_RESOURCE: oneTBB could not start a worker thread for the call
@@ -88,6 +90,45 @@ SIMDNORM_API const char* sn_active_isa(void);
 /* Caps the instruction set for the whole process; name is one of the above or
  * "best" (no cap), in any case ("AVX2" is "avx2"). */
 SIMDNORM_API sn_status sn_set_max_isa(const char* name);
+
+/* ---- threads ------------------------------------------------------------ */
+
+/* A call that is worth splitting (about 32K floats of work or more) runs on
+ * oneTBB's workers in the caller's task arena, or on the caller's own pool
+ * once sn_set_parallel_for gives one. Both settings are process-wide, may be
+ * changed from any thread between or during calls, and apply from the next
+ * call on: a call reads them once, so it never mixes two pools. The bits of
+ * every output are the same whatever the pool and its size. */
+
+/* Caps the threads a call uses at max_threads (0, the default: no cap, as
+ * many as oneTBB's arena or the caller's pool has); a negative value is an
+ * error. max_threads = 1 runs every call on the calling thread. */
+SIMDNORM_API sn_status sn_set_max_threads(int max_threads);
+/* The cap sn_set_max_threads set: 0 when none. */
+SIMDNORM_API int sn_max_threads(void);
+
+/* Work items [first, last) of one parallel loop of a call. */
+typedef void (*sn_parallel_task)(void* task_context, int64_t first, int64_t last);
+/* A caller's parallel-for: runs task(task_context, first, last) over disjoint
+ * ranges that together cover [0, items) exactly once, on any threads (the
+ * calling one included), in any order and any partition, and returns once
+ * every range has finished. items is at least 2. simdnorm calls it from the
+ * threads that call simdnorm, several at once when several threads call
+ * simdnorm, and never from inside a task. task does not fail. */
+typedef void (*sn_parallel_for)(void* pool_context, int64_t items, sn_parallel_task task,
+                                void* task_context);
+/* Runs the parallel loops of later calls through parallel_for(pool_context,
+ * ...) instead of oneTBB; pool_threads (at least 1) is how many threads the
+ * pool runs at once, which decides how a call splits its work (capped by
+ * sn_set_max_threads). A NULL parallel_for goes back to oneTBB; pool_context
+ * and pool_threads are then ignored. A call that started on a pool keeps it
+ * to its end: keep a pool alive until every call that may use it has
+ * returned. If the pool runs a range outside [0, items) (which is then not
+ * run) or does not run every item once, the call returns
+ * SN_ERROR_RESOURCE naming parallel_for, and its outputs may be partly
+ * written. */
+SIMDNORM_API sn_status sn_set_parallel_for(sn_parallel_for parallel_for, void* pool_context,
+                                           int pool_threads);
 
 /* ---- standardize (Keras Normalization) -------------------------------- */
 

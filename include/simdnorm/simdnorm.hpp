@@ -99,6 +99,47 @@ SIMDNORM_API const char* active_isa();
 // scalar path for every method.
 SIMDNORM_API void set_max_isa(const char* name);
 
+// ---- threads ---------------------------------------------------------------
+//
+// A call that is worth splitting (about 32K floats of work or more) runs on
+// oneTBB's workers in the caller's task arena, or on the caller's own pool
+// once set_parallel_for gives one. Both settings are process-wide, may be
+// changed from any thread between or during calls, and apply from the next
+// call on: a call reads them once, so it never mixes two pools. The bits of
+// every output are the same whatever the pool and its size.
+
+// Caps the threads a call uses at max_threads (0, the default: no cap, as
+// many as oneTBB's arena or the caller's pool has). Throws
+// std::invalid_argument for a negative value. max_threads = 1 runs every
+// call on the calling thread.
+SIMDNORM_API void set_max_threads(int max_threads);
+// The cap set_max_threads set: 0 when none.
+SIMDNORM_API int max_threads();
+
+// Work items [first, last) of one parallel loop of a call.
+using parallel_task = void (*)(void* task_context, std::int64_t first, std::int64_t last);
+// A caller's parallel-for: runs task(task_context, first, last) over
+// disjoint ranges that together cover [0, items) exactly once, on any threads
+// (the calling one included), in any order and any partition, and returns
+// once every range has finished. items is at least 2. simdnorm calls it from
+// the threads that call simdnorm, several at once when several threads call
+// simdnorm, and never from inside a task. task does not throw.
+using parallel_for_function = void (*)(void* pool_context, std::int64_t items, parallel_task task,
+                                       void* task_context);
+// Runs the parallel loops of later calls through parallel_for(pool_context,
+// ...) instead of oneTBB; pool_threads (at least 1) is how many threads the
+// pool runs at once, which decides how a call splits its work (capped by
+// set_max_threads). A null parallel_for goes back to oneTBB, and
+// pool_context and pool_threads are then ignored. Throws
+// std::invalid_argument for pool_threads below 1 with a pool. A call that
+// started on a pool keeps it to its end: keep a pool alive until every call
+// that may use it has returned. If the pool runs a range outside [0, items)
+// or does not run every item once, the call fails with std::runtime_error
+// naming parallel_for (its outputs may be partly written, and a range
+// outside [0, items) is not run).
+SIMDNORM_API void set_parallel_for(parallel_for_function parallel_for, void* pool_context,
+                                   int pool_threads);
+
 // ---- standardize (Keras Normalization) ------------------------------------
 
 // Streaming per-feature mean and biased variance of rows x features data

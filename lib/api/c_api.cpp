@@ -8,6 +8,7 @@
 #include <system_error>
 #include <type_traits>
 
+#include "dispatch/thread_settings.hpp"
 #include "simdnorm/simdnorm.h"
 #include "simdnorm/simdnorm.hpp"
 #include "validation/arguments.hpp"
@@ -40,10 +41,13 @@ void remember(const char* message) noexcept {
 // pthread_create as a std::runtime_error whose message starts with the
 // call's name ("pthread_create has failed: Resource temporarily
 // unavailable", under an address-space or process limit); the standard
-// library reports such failures as std::system_error.
+// library reports such failures as std::system_error. The caller's own pool
+// failing to run what it was given (dispatch::pool_failure) is reported the
+// same way: a resource outside simdnorm did not do its part.
 bool is_refused_resource(const std::runtime_error& e) {
   constexpr char thread_creation[] = "pthread_create";
   return dynamic_cast<const std::system_error*>(&e) != nullptr ||
+         dynamic_cast<const simdnorm::dispatch::pool_failure*>(&e) != nullptr ||
          std::strncmp(e.what(), thread_creation, sizeof thread_creation - 1) == 0;
 }
 
@@ -151,6 +155,20 @@ const char* sn_active_isa(void) {
 
 sn_status sn_set_max_isa(const char* name) {
   return guarded([&] { simdnorm::set_max_isa(name); });
+}
+
+sn_status sn_set_max_threads(int max_threads) {
+  return guarded([&] { simdnorm::set_max_threads(max_threads); });
+}
+
+int sn_max_threads(void) {
+  int threads = 0;
+  guarded([&] { threads = simdnorm::max_threads(); });
+  return threads;
+}
+
+sn_status sn_set_parallel_for(sn_parallel_for parallel_for, void* pool_context, int pool_threads) {
+  return guarded([&] { simdnorm::set_parallel_for(parallel_for, pool_context, pool_threads); });
 }
 
 sn_status sn_moments_create(int64_t features, sn_moments** moments) {

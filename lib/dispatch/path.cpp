@@ -2,6 +2,8 @@
 
 #include <tbb/task_arena.h>
 
+#include "dispatch/thread_settings.hpp"
+
 namespace simdnorm::dispatch {
 
 namespace {
@@ -16,9 +18,14 @@ namespace {
 
 }  // namespace
 
-int path::threads() const {
-  if (threads_ == 0) threads_ = tbb::this_task_arena::max_concurrency();
-  return threads_;
+void path::read_threads() const {
+  const thread_settings settings = current_thread_settings();
+  pool_ = settings.parallel_for;
+  pool_context_ = settings.pool_context;
+  const int available =
+      pool_ != nullptr ? settings.pool_threads : tbb::this_task_arena::max_concurrency();
+  capped_ = settings.max_threads > 0 && settings.max_threads < available;
+  threads_ = capped_ ? settings.max_threads : available;
 }
 
 path current_path() { return path(active_isa()); }

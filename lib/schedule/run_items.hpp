@@ -1,9 +1,10 @@
 // Runs a vector kernel over a call's work items on the call's instruction
 // set: in parallel over oneTBB in the caller's task arena (so an engine that
-// limits its arena limits us), or on the calling thread when the call is
-// small (thread_policy.hpp). Kernels take (arch, args, first, last) and make
-// each work item independent of the others: then any split gives the same
-// bits.
+// limits its arena limits us) or over the caller's pool (set_parallel_for),
+// at most set_max_threads threads at once, or on the calling thread when the
+// call is small (thread_policy.hpp). Kernels take (arch, args, first, last)
+// and make each work item independent of the others: then any split gives
+// the same bits.
 #ifndef SIMDNORM_LIB_SCHEDULE_RUN_ITEMS_HPP_
 #define SIMDNORM_LIB_SCHEDULE_RUN_ITEMS_HPP_
 
@@ -11,14 +12,59 @@
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "dispatch/call_on_isa.hpp"
 #include "dispatch/path.hpp"
+#include "schedule/caller_pool.hpp"
 #include "schedule/thread_policy.hpp"
 #include "validation/debug_assert.hpp"
 
 namespace simdnorm::schedule {
+
+// The first item of piece k when items are dealt into pieces pieces as evenly
+// as they go (the first items % pieces pieces one item longer).
+inline std::int64_t first_of_piece(std::int64_t k, std::int64_t items, std::int64_t pieces) {
+  return k * (items / pieces) + std::min(k, items % pieces);
+}
+
+// body(first, last) over [0, items), in parallel on the call's threads:
+// oneTBB's, in ranges of at least grain items (under the static
+// partitioner, the same ranges on the same threads in two loops over the
+// same items, if static_ranges); under set_max_threads' cap, in threads()
+// pieces, one a task, so that no more threads than that take part; on the
+// caller's pool, in ranges of grain items or in the capped pieces.
+template <class Body>
+void run_parallel(const dispatch::path& p, std::int64_t items, std::int64_t grain,
+                  bool static_ranges, const Body& body) {
+  p.went_parallel = true;
+  if (p.pool() == nullptr && !p.capped()) {
+    const tbb::blocked_range<std::int64_t> range(0, items, grain);
+    const auto run = [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); };
+    if (static_ranges) {
+      tbb::parallel_for(range, run, tbb::static_partitioner());
+    } else {
+      tbb::parallel_for(range, run);
+    }
+    return;
+  }
+  const std::int64_t ranges = (items + grain - 1) / grain;
+  const std::int64_t pieces = p.capped() ? std::min<std::int64_t>(ranges, p.threads()) : ranges;
+  const auto run_pieces = [&](std::int64_t first, std::int64_t last) {
+    body(first_of_piece(first, items, pieces), first_of_piece(last, items, pieces));
+  };
+  if (pieces == 1) {
+    body(std::int64_t{0}, items);
+  } else if (p.pool() != nullptr) {
+    run_on_caller_pool(p.pool(), p.pool_context(), pieces, run_pieces);
+  } else {
+    tbb::parallel_for(
+        tbb::blocked_range<std::int64_t>(0, pieces, 1),
+        [&](const tbb::blocked_range<std::int64_t>& r) { run_pieces(r.begin(), r.end()); },
+        tbb::simple_partitioner());
+  }
+}
 
 // floats: what the items hold in all, for the decision to split.
 template <class Kernel, class Args>
@@ -29,11 +75,10 @@ void run_items(const dispatch::path& p, const Kernel& kernel, const Args& args, 
     dispatch::call_on_isa(p.level, kernel, args, std::int64_t{0}, items);
     return;
   }
-  p.went_parallel = true;
-  tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, items, grain_of(floats / items)),
-                    [&](const tbb::blocked_range<std::int64_t>& r) {
-                      dispatch::call_on_isa(p.level, kernel, args, r.begin(), r.end());
-                    });
+  run_parallel(p, items, grain_of(floats / items), false,
+               [&](std::int64_t first, std::int64_t last) {
+                 dispatch::call_on_isa(p.level, kernel, args, first, last);
+               });
 }
 
 // Scalar work over independent items (merging partial statistics, per-set
@@ -48,9 +93,7 @@ void run_scalar_items(const dispatch::path& p, std::int64_t items, std::int64_t 
     body(std::int64_t{0}, items);
     return;
   }
-  p.went_parallel = true;
-  tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, items, grain_of(floats / items)),
-                    [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); });
+  run_parallel(p, items, grain_of(floats / items), false, body);
 }
 
 // The same, one item a task under the static partitioner: it hands the same
@@ -61,13 +104,9 @@ template <class Kernel, class Args>
 void run_items_statically(const dispatch::path& p, const Kernel& kernel, const Args& args,
                           std::int64_t items) {
   SIMDNORM_DEBUG_ASSERT(p.level != dispatch::isa::scalar && items > 0);
-  p.went_parallel = true;
-  tbb::parallel_for(
-      tbb::blocked_range<std::int64_t>(0, items, 1),
-      [&](const tbb::blocked_range<std::int64_t>& r) {
-        dispatch::call_on_isa(p.level, kernel, args, r.begin(), r.end());
-      },
-      tbb::static_partitioner());
+  run_parallel(p, items, 1, true, [&](std::int64_t first, std::int64_t last) {
+    dispatch::call_on_isa(p.level, kernel, args, first, last);
+  });
 }
 
 }  // namespace simdnorm::schedule
