@@ -232,8 +232,8 @@ struct default_threads_at_exit {
 };
 
 // Every method's threaded problem on a plain pthread pool handed over
-// through the C API, as a C engine hands its own, and under
-// sn_set_max_threads: the bits of one thread.
+// through the C API, as a C engine hands its own, under sn_set_max_threads
+// and on oneTBB: the bits of one thread.
 TEST(Determinism, CallersPoolAndThreadCapGiveTheBitsOfOneThread) {
   const default_threads_at_exit restore;
   const std::vector<kernel_call>& calls = kernel_calls();
@@ -251,6 +251,7 @@ TEST(Determinism, CallersPoolAndThreadCapGiveTheBitsOfOneThread) {
       {3, true, 4, 2},   // capped below the pool: at most 2 pieces a loop
       {3, true, 4, 1},   // capped to the calling thread: the pool is never called
       {0, false, 0, 2},  // oneTBB under a cap
+      {0, false, 0, 0},  // oneTBB as it comes: the pools' bits are oneTBB's
   };
   for (const auto& [workers, caller_helps, declared, cap] : setups) {
     const std::string setup = std::to_string(workers) + " workers, " + std::to_string(declared) +
