@@ -218,19 +218,6 @@ TEST(Determinism, ArenaSizeDoesNotChangeResults) {
   }
 }
 
-// Whether calls run on a vector path: the scalar path runs every call on the
-// calling thread.
-bool vector_path() { return std::string(sn_active_isa()) != "scalar"; }
-
-// Puts the thread settings back to oneTBB without a cap when a test ends,
-// however it ends: they are the process's, and the next test's.
-struct default_threads_at_exit {
-  ~default_threads_at_exit() {
-    sn_set_parallel_for(nullptr, nullptr, 0);
-    sn_set_max_threads(0);
-  }
-};
-
 // Every method's threaded problem on a plain pthread pool handed over
 // through the C API, as a C engine hands its own, under sn_set_max_threads
 // and on oneTBB: the bits of one thread.

@@ -88,6 +88,21 @@ inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) 
          (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
+// ---- thread settings ----------------------------------------------------------
+
+// Whether calls run on a vector path: the scalar path runs every call on the
+// calling thread, whatever the thread settings.
+inline bool vector_path() { return std::string(active_isa()) != "scalar"; }
+
+// Puts the thread settings back to oneTBB without a cap when a test ends,
+// however it ends: they are the process's, and the next test's.
+struct default_threads_at_exit {
+  ~default_threads_at_exit() {
+    set_parallel_for(nullptr, nullptr, 0);
+    set_max_threads(0);
+  }
+};
+
 // ---- comparing with the float64 oracle -------------------------------------------
 
 inline double max_abs(const std::vector<float>& v) {

@@ -177,16 +177,16 @@ void measure_tensor(error_figures& errors, bool primary, const float* y, std::si
     errors.mean_abs = expected.empty() ? 0.0 : sum / static_cast<double>(expected.size());
 }
 
-// The element of type nearest to v, ties to even, as bits in a uint32
-// (float32's own bits for float32). Converting v to float first and then to
-// 16 bits can round twice (a v just past a tie lands on it), so the
-// neighbours of that first guess are compared with v in double.
 // The value of a 16-bit element's bits.
 double widened_element(dtype type, std::uint32_t bits16) {
   const auto h = static_cast<std::uint16_t>(bits16);
   return type == dtype::bfloat16 ? sn_bfloat16_to_float(h) : sn_float16_to_float(h);
 }
 
+// The element of type nearest to v, ties to even, as bits in a uint32
+// (float32's own bits for float32). Converting v to float first and then to
+// 16 bits can round twice (a v just past a tie lands on it), so the
+// neighbours of that first guess are compared with v in double.
 std::uint32_t nearest_element(dtype type, double v) {
   const float f = static_cast<float>(v);
   if (type == dtype::float32 || std::isnan(v)) {
@@ -194,18 +194,17 @@ std::uint32_t nearest_element(dtype type, double v) {
     std::memcpy(&bits, &f, sizeof bits);
     return type == dtype::float32 ? bits : 0x7fc0u;
   }
-  const auto widen = [type](std::uint32_t h) { return widened_element(type, h); };
   const std::uint32_t guess =
       type == dtype::bfloat16 ? sn_bfloat16_from_float(f) : sn_float16_from_float(f);
   std::uint32_t best = guess;
   // Only a v past float32's range or the type's rounding threshold gives an
   // infinity, which is then right.
-  if (!std::isfinite(widen(guess))) return guess;
+  if (!std::isfinite(widened_element(type, guess))) return guess;
   // The neighbours in magnitude, the sign kept.
   for (const std::uint32_t candidate : {guess - 1, guess + 1}) {
     if ((candidate ^ guess) & 0x8000u) continue;
-    const double candidate_error = std::fabs(widen(candidate) - v);
-    const double best_error = std::fabs(widen(best) - v);
+    const double candidate_error = std::fabs(widened_element(type, candidate) - v);
+    const double best_error = std::fabs(widened_element(type, best) - v);
     if (std::isnan(candidate_error)) continue;
     if (candidate_error < best_error || (candidate_error == best_error && (candidate & 1) == 0)) {
       best = candidate;

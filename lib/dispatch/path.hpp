@@ -33,7 +33,10 @@ class path {
     threads();
     return pool_;
   }
-  void* pool_context() const { return pool_context_; }
+  void* pool_context() const {
+    threads();
+    return pool_context_;
+  }
   // Whether set_max_threads holds the call below the threads its pool or
   // arena has: then its loops go out in at most threads() pieces, so that
   // no more threads than that take part. Read with threads().
