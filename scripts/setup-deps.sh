@@ -34,6 +34,15 @@ packages=(
   googletest
   libbenchmark-dev
   g++-aarch64-linux-gnu  # builds the NEON64 path in a ctest entry
+  # The Python package (python/) and its tests, for Debian's /usr/bin/python3:
+  # pybind11 builds it, and the PyTorch drop-in is checked against Debian's
+  # torch and torchvision.
+  python3-dev
+  pybind11-dev
+  python3-numpy
+  python3-pytest
+  python3-torch
+  python3-torchvision
 )
 if [[ "$fuzz" == true ]]; then
   # clang with libFuzzer and the sanitizer runtimes (scripts/fuzz.sh).
@@ -47,7 +56,6 @@ if [[ "$peers" == true ]]; then
     ocl-icd-opencl-dev
     libtorch-dev
     python3-matplotlib
-    python3-numpy
   )
 fi
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds simdnorm with its tests and runs every test through ctest.
+# Builds simdnorm with its tests and its Python package, and runs every test
+# (the Python package's under Debian's /usr/bin/python3) through ctest.
 #
 #   scripts/test.sh [ctest args...]     e.g. scripts/test.sh -R consumer
 #
@@ -30,6 +31,11 @@ if command -v ninja >/dev/null 2>&1 && [[ ! -f "$build_dir/CMakeCache.txt" ]]; t
   generator=(-G Ninja)
 fi
 
+# The Python package is built for the interpreter that sees Debian's numpy
+# and torch: /usr/bin/python3 (a python3 earlier on PATH may be another).
+python=/usr/bin/python3
+[[ -x "$python" ]] || python=$(command -v python3)
+
 extra_cmake_args=()
 if [[ -n "${SIMDNORM_CMAKE_ARGS:-}" ]]; then
   read -r -a extra_cmake_args <<<"$SIMDNORM_CMAKE_ARGS"
@@ -38,7 +44,8 @@ fi
 start=$SECONDS
 echo "test.sh: configuring $build_dir ($build_type)" >&2
 cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE="$build_type" \
-  -DSIMDNORM_BUILD_TESTS=ON -DSIMDNORM_BENCH_PEERS=OFF "${extra_cmake_args[@]}"
+  -DSIMDNORM_BUILD_TESTS=ON -DSIMDNORM_BENCH_PEERS=OFF -DSIMDNORM_BUILD_PYTHON=ON \
+  -DPython_EXECUTABLE="$python" "${extra_cmake_args[@]}"
 
 echo "test.sh: building with $jobs jobs" >&2
 cmake --build "$build_dir" --parallel "$jobs"
