@@ -235,7 +235,8 @@ def set_num_threads(threads):
 
 
 def _refuse_autograd(module, input):
-    if torch.is_grad_enabled() and (input.requires_grad or any(p.requires_grad for p in module.parameters())):
+    needs_grad = input.requires_grad or any(p.requires_grad for p in module.parameters())
+    if torch.is_grad_enabled() and needs_grad:
         raise RuntimeError(
             f"simdnorm: {type(module).__name__} has no backward; run the patched model under "
             "torch.no_grad() or torch.inference_mode(), or unpatch it to train")
@@ -272,8 +273,8 @@ def _batch_norm_forward(self, input):
     use_batch_statistics = self.training or (self.running_mean is None and self.running_var is None)
     tracked = not self.training or self.track_running_stats
     return batch_norm(input, self.running_mean if tracked else None,
-                           self.running_var if tracked else None, self.weight, self.bias,
-                           use_batch_statistics, momentum, self.eps)
+                      self.running_var if tracked else None, self.weight, self.bias,
+                      use_batch_statistics, momentum, self.eps)
 
 
 def _instance_norm_forward(self, input):
