@@ -316,22 +316,22 @@ except ImportError:  # torchvision is optional
 _UNPATCHES = {patched: base for base, patched in _PATCHES.items()}
 
 
+def _swap_classes(model, classes):
+    for module in model.modules():
+        swapped = classes.get(type(module))
+        if swapped is not None:
+            module.__class__ = swapped
+    return model
+
+
 def patch(model):
     """Runs every norm module of model (model included) on simdnorm; returns model."""
-    for module in model.modules():
-        patched = _PATCHES.get(type(module))
-        if patched is not None:
-            module.__class__ = patched
-    return model
+    return _swap_classes(model, _PATCHES)
 
 
 def unpatch(model):
     """Undoes patch(model); returns model."""
-    for module in model.modules():
-        base = _UNPATCHES.get(type(module))
-        if base is not None:
-            module.__class__ = base
-    return model
+    return _swap_classes(model, _UNPATCHES)
 
 
 def patched_modules(model):

@@ -64,6 +64,28 @@ py::object add_row_norm(bool rms, const py::handle& x, const py::handle& residua
   return py::tuple(results);
 }
 
+// add_layer_norm or add_rms_norm, one binding for both.
+template <bool rms>
+void def_add_row_norm(py::module_& m, const char* name, const char* norm) {
+  m.def(
+      name,
+      [](const py::handle& x, const py::handle& residual, const py::handle& bias,
+         const py::handle& gamma, const py::handle& beta, float eps, const py::handle& out,
+         const py::handle& sum_out, bool return_sum, bool return_stats, const std::string& type) {
+        return add_row_norm(rms, x, residual, bias, gamma, beta, eps, out, sum_out, return_sum,
+                            return_stats, type);
+      },
+      py::arg("x"), py::arg("residual"), py::kw_only(), py::arg("bias") = py::none(),
+      py::arg("gamma") = py::none(), py::arg("beta") = py::none(), py::arg("eps") = 1e-5,
+      py::arg("out") = py::none(), py::arg("sum_out") = py::none(), py::arg("return_sum") = false,
+      py::arg("return_stats") = false, py::arg("dtype") = "",
+      (std::string(norm) +
+       " of h = x + residual (+ bias) over the last axis, in one pass. Returns y; with "
+       "return_sum=True (or a sum_out array, which may be residual itself) also h; with "
+       "return_stats=True also the statistics; a tuple when more than y.")
+          .c_str());
+}
+
 }  // namespace
 
 void add_row_norms(py::module_& m) {
@@ -125,36 +147,8 @@ void add_row_norms(py::module_& m) {
       "RMS norm over the last axis of x: y = x / sqrt(mean(x^2) + eps) * gamma + beta. "
       "Returns y, or (y, rstd) with return_stats=True.");
 
-  const char* add_doc =
-      " of h = x + residual (+ bias) over the last axis, in one pass. Returns y; with "
-      "return_sum=True (or a sum_out array, which may be residual itself) also h; with "
-      "return_stats=True also the statistics; a tuple when more than y.";
-  m.def(
-      "add_layer_norm",
-      [](const py::handle& x, const py::handle& residual, const py::handle& bias,
-         const py::handle& gamma, const py::handle& beta, float eps, const py::handle& out,
-         const py::handle& sum_out, bool return_sum, bool return_stats, const std::string& type) {
-        return add_row_norm(false, x, residual, bias, gamma, beta, eps, out, sum_out, return_sum,
-                            return_stats, type);
-      },
-      py::arg("x"), py::arg("residual"), py::kw_only(), py::arg("bias") = py::none(),
-      py::arg("gamma") = py::none(), py::arg("beta") = py::none(), py::arg("eps") = 1e-5,
-      py::arg("out") = py::none(), py::arg("sum_out") = py::none(), py::arg("return_sum") = false,
-      py::arg("return_stats") = false, py::arg("dtype") = "",
-      (std::string("Layer norm") + add_doc).c_str());
-  m.def(
-      "add_rms_norm",
-      [](const py::handle& x, const py::handle& residual, const py::handle& bias,
-         const py::handle& gamma, const py::handle& beta, float eps, const py::handle& out,
-         const py::handle& sum_out, bool return_sum, bool return_stats, const std::string& type) {
-        return add_row_norm(true, x, residual, bias, gamma, beta, eps, out, sum_out, return_sum,
-                            return_stats, type);
-      },
-      py::arg("x"), py::arg("residual"), py::kw_only(), py::arg("bias") = py::none(),
-      py::arg("gamma") = py::none(), py::arg("beta") = py::none(), py::arg("eps") = 1e-5,
-      py::arg("out") = py::none(), py::arg("sum_out") = py::none(), py::arg("return_sum") = false,
-      py::arg("return_stats") = false, py::arg("dtype") = "",
-      (std::string("RMS norm") + add_doc).c_str());
+  def_add_row_norm<false>(m, "add_layer_norm", "Layer norm");
+  def_add_row_norm<true>(m, "add_rms_norm", "RMS norm");
 }
 
 }  // namespace simdnorm::python
