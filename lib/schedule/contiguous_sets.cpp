@@ -22,7 +22,10 @@ void normalize_contiguous_sets(const dispatch::path& p, const kernels::contiguou
     kernels::contiguous_sets_args rows = args;
     rows.past_last_level_cache =
         stream_output(tensors * sets * args.set_length * element_size(args.type));
-    run_items(p, kernels::contiguous_sets_kernel{}, rows, sets, sets * args.set_length);
+    // Rows (one affine parameter an element) split later than other sets.
+    const bool are_rows = args.run_length == 1 && args.sets_per_sample == 1;
+    run_items(p, kernels::contiguous_sets_kernel{}, rows, sets, sets * args.set_length,
+              are_rows ? rows_parallel_threshold : parallel_threshold);
     return;
   }
   const std::int64_t items = sets * chunks;

@@ -21,6 +21,18 @@ namespace simdnorm::schedule {
 // threads, 64K 1.39-1.80x. So two tasks' worth is where splitting pays.
 constexpr std::int64_t parallel_threshold = std::int64_t{1} << 15;
 
+// Rows of layer and RMS norm stay on the calling thread below twice that:
+// their kernels now take about 0.1 ns a float, so 32K floats are 3-5 us,
+// of the order of what handing half of them to a second thread costs. On a
+// 2-core Zen 5 VM, 2 threads, float32, medians of 7 runs of each build
+// twice, time on one thread over time split in two: layer norm 8 x 4096
+// 0.89, 128 x 256 0.81, 64 x 768 0.87, 16 x 2048 0.77; RMS norm 0.64-0.76
+// at the same shapes. From 64K floats splitting wins some (layer norm 256 x
+// 256 1.20, 128 x 768 1.17) and loses some (RMS norm 16 x 4096 0.84, layer
+// norm 32 x 2048 0.92), so the threshold stops there. (Not measured past
+// 2 cores: where waking a worker costs less, splitting may pay earlier.)
+constexpr std::int64_t rows_parallel_threshold = 2 * parallel_threshold;
+
 // Work per task: about 16K floats (64 KiB), a few L2-sized chunks per core.
 constexpr std::int64_t floats_per_task = std::int64_t{1} << 14;
 
@@ -35,9 +47,10 @@ constexpr std::int64_t floats_per_task = std::int64_t{1} << 14;
 constexpr std::int64_t floats_per_merge = 1;
 
 // Whether items independent work items holding floats floats in all go to
-// oneTBB rather than run on the calling thread.
-inline bool run_in_parallel(const dispatch::path& p, std::int64_t items, std::int64_t floats) {
-  return items > 1 && floats >= parallel_threshold && p.threads() > 1;
+// oneTBB rather than run on the calling thread, from threshold floats.
+inline bool run_in_parallel(const dispatch::path& p, std::int64_t items, std::int64_t floats,
+                            std::int64_t threshold = parallel_threshold) {
+  return items > 1 && floats >= threshold && p.threads() > 1;
 }
 
 // Items per oneTBB task: about floats_per_task floats.
