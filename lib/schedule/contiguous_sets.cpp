@@ -22,10 +22,13 @@ void normalize_contiguous_sets(const dispatch::path& p, const kernels::contiguou
     kernels::contiguous_sets_args rows = args;
     rows.past_last_level_cache =
         stream_output(tensors * sets * args.set_length * element_size(args.type));
-    // Rows (one affine parameter an element) split later than other sets.
-    const bool are_rows = args.run_length == 1 && args.sets_per_sample == 1;
+    // Rows (one affine parameter an element) split later than other sets,
+    // unless they add a residual: twice the tensors a float, and split at 32K
+    // floats they ran faster (thread_policy.hpp).
+    const bool plain_rows =
+        args.run_length == 1 && args.sets_per_sample == 1 && args.residual == nullptr;
     run_items(p, kernels::contiguous_sets_kernel{}, rows, sets, sets * args.set_length,
-              are_rows ? rows_parallel_threshold : parallel_threshold);
+              plain_rows ? rows_parallel_threshold : parallel_threshold);
     return;
   }
   const std::int64_t items = sets * chunks;

@@ -31,6 +31,10 @@ constexpr std::int64_t parallel_threshold = std::int64_t{1} << 15;
 // 256 1.20, 128 x 768 1.17) and loses some (RMS norm 16 x 4096 0.84, layer
 // norm 32 x 2048 0.92), so the threshold stops there. (Not measured past
 // 2 cores: where waking a worker costs less, splitting may pay earlier.)
+// bfloat16 layer norm gained alike (8 x 4096 0.84, 16 x 2048 0.83); a
+// residual added first (add_layer_norm) did not, float32 or bfloat16 (64 x
+// 768 1.24-1.28, 128 x 256 1.15-1.18), so those rows keep the 32K
+// threshold (contiguous_sets.cpp).
 constexpr std::int64_t rows_parallel_threshold = 2 * parallel_threshold;
 
 // Work per task: about 16K floats (64 KiB), a few L2-sized chunks per core.
