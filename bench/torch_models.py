@@ -152,8 +152,8 @@ def unet_block_stack(channels, blocks):
 
 def is_norm_layer(module):
     """The modules simdnorm.torch.patch can take over (torchvision's LayerNorm2d is a LayerNorm)."""
-    return isinstance(module, (nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm,
-                               nn.LayerNorm, nn.GroupNorm))
+    return isinstance(module, (nn.modules.batchnorm._BatchNorm,
+                               nn.modules.instancenorm._InstanceNorm, nn.LayerNorm, nn.GroupNorm))
 
 
 @torch.no_grad()
@@ -233,7 +233,8 @@ def model_specs(names, image_size, unet_size, unet_channels, unet_blocks):
         elif name == "unet":
             for channels in unet_channels:
                 specs.append(ModelSpec(f"unet-c{channels}", channels, unet_size,
-                                       lambda channels=channels: unet_block_stack(channels, unet_blocks)))
+                                       lambda channels=channels: unet_block_stack(
+                                           channels, unet_blocks)))
         else:
             raise ValueError(f"unknown model {name!r} (one of {', '.join(MODEL_NAMES)})")
     return specs
@@ -243,7 +244,8 @@ def in_layout(model, x, layout):
     """A copy of model and x in layout ("contiguous" or "channels_last")."""
     model = copy.deepcopy(model)
     if layout == "channels_last":
-        return model.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
+        return (model.to(memory_format=torch.channels_last),
+                x.contiguous(memory_format=torch.channels_last))
     if layout == "contiguous":
         return model.to(memory_format=torch.contiguous_format), x.contiguous()
     raise ValueError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
@@ -267,7 +269,8 @@ def running_statistics(model):
     """{layer name: (running_mean, running_var, num_batches_tracked)} of model's BatchNorms."""
     return {name: (module.running_mean, module.running_var, module.num_batches_tracked)
             for name, module in model.named_modules()
-            if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.running_mean is not None}
+            if (isinstance(module, nn.modules.batchnorm._BatchNorm)
+                and module.running_mean is not None)}
 
 
 def running_statistics_rel_diff(actual, expected):
@@ -338,22 +341,27 @@ class Comparison:
         failures = []
         for layer in self.layers:
             if not layer.rel_diff <= LAYER_REL_TOLERANCE:
-                failures.append(f"layer {layer.name} ({layer.kind}): rel diff {layer.rel_diff:.3g} > "
-                                f"{LAYER_REL_TOLERANCE:g}")
+                failures.append(f"layer {layer.name} ({layer.kind}): rel diff "
+                                f"{layer.rel_diff:.3g} > {LAYER_REL_TOLERANCE:g}")
             if layer.running_stats_rel_diff is not None and \
                     not layer.running_stats_rel_diff <= RUNNING_STATS_LAYER_REL_TOLERANCE:
                 failures.append(f"layer {layer.name}: running statistics rel diff "
-                                f"{layer.running_stats_rel_diff:.3g} > {RUNNING_STATS_LAYER_REL_TOLERANCE:g}")
+                                f"{layer.running_stats_rel_diff:.3g} > "
+                                f"{RUNNING_STATS_LAYER_REL_TOLERANCE:g}")
             if layer.batches_tracked_match is False:
                 failures.append(f"layer {layer.name}: num_batches_tracked differs")
         if self.patched_layers != self.norm_layers:
-            failures.append(f"patch took over {self.patched_layers} of {self.norm_layers} norm layers")
-        end_to_end_tolerance = TRAIN_END_TO_END_REL_TOLERANCE if self.training else END_TO_END_REL_TOLERANCE
+            failures.append(f"patch took over {self.patched_layers} of {self.norm_layers} "
+                            "norm layers")
+        end_to_end_tolerance = (TRAIN_END_TO_END_REL_TOLERANCE if self.training
+                                else END_TO_END_REL_TOLERANCE)
         if not self.end_to_end_rel_diff <= end_to_end_tolerance:
-            failures.append(f"end to end: rel diff {self.end_to_end_rel_diff:.3g} > {end_to_end_tolerance:g}")
+            failures.append(f"end to end: rel diff {self.end_to_end_rel_diff:.3g} > "
+                            f"{end_to_end_tolerance:g}")
         if self.running_stats_rel_diff is not None and \
                 not self.running_stats_rel_diff <= TRAIN_END_TO_END_REL_TOLERANCE:
-            failures.append(f"model running statistics: rel diff {self.running_stats_rel_diff:.3g} > "
+            failures.append("model running statistics: rel diff "
+                            f"{self.running_stats_rel_diff:.3g} > "
                             f"{TRAIN_END_TO_END_REL_TOLERANCE:g}")
         if self.batches_tracked_match is False:
             failures.append("model: num_batches_tracked differs")
@@ -408,7 +416,8 @@ def compare_patched(model, x, seed=0):
     torch.manual_seed(seed)
     patched_output = patched(x)
     torch.manual_seed(seed)
-    input_ulp_rel_diff = rel_diff(copy.deepcopy(model)(perturbed_by_an_ulp(x, seed)), reference_output)
+    input_ulp_rel_diff = rel_diff(copy.deepcopy(model)(perturbed_by_an_ulp(x, seed)),
+                                  reference_output)
 
     layers = []
     for name, (layer_input, layer_output) in records.items():
@@ -416,8 +425,9 @@ def compare_patched(model, x, seed=0):
         layer = simdnorm.torch.patch(copy.deepcopy(model.get_submodule(name)))
         output = layer(layer_input)
         output_f64 = copy.deepcopy(model.get_submodule(name)).double()(layer_input.double())
-        diff = LayerDiff(name, type(model.get_submodule(name)).__name__, max_abs_diff(output, layer_output),
-                         rel_diff(output, layer_output), output.stride() == layer_output.stride(),
+        diff = LayerDiff(name, type(model.get_submodule(name)).__name__,
+                         max_abs_diff(output, layer_output), rel_diff(output, layer_output),
+                         output.stride() == layer_output.stride(),
                          rel_diff(layer_output, output_f64), rel_diff(output, output_f64))
         if layer.training and running_statistics(layer):
             diff.running_stats_rel_diff, diff.batches_tracked_match = running_statistics_rel_diff(
@@ -431,12 +441,13 @@ def compare_patched(model, x, seed=0):
                             end_to_end_rel_diff=rel_diff(patched_output, reference_output),
                             input_ulp_rel_diff=input_ulp_rel_diff)
     if model.training and running_statistics(model):
-        comparison.running_stats_rel_diff, comparison.batches_tracked_match = running_statistics_rel_diff(
-            running_statistics(patched), running_statistics(reference))
+        comparison.running_stats_rel_diff, comparison.batches_tracked_match = (
+            running_statistics_rel_diff(running_statistics(patched), running_statistics(reference)))
         # One forward counts one batch, patched or not.
         before = running_statistics(model)
-        comparison.batches_tracked_match &= all(torch.equal(batches, before[name][2] + 1)
-                                                for name, (_, _, batches) in running_statistics(patched).items())
+        comparison.batches_tracked_match &= all(
+            torch.equal(batches, before[name][2] + 1)
+            for name, (_, _, batches) in running_statistics(patched).items())
     return comparison
 
 
@@ -515,7 +526,8 @@ def profile_one_forward(model, x, threads):
             model(x)
     events = profiler.events()
     forward = next(event for event in events if event.name == "simdnorm_bench_forward")
-    norm_events = [event for event in events if is_norm_op(event.name) and event.thread == forward.thread]
+    norm_events = [event for event in events
+                   if is_norm_op(event.name) and event.thread == forward.thread]
     norm_us = union_length((event.time_range.start, event.time_range.end) for event in norm_events)
     forward_us = forward.time_range.end - forward.time_range.start
     return NormShare(norm_us / forward_us, norm_us / 1e3, forward_us / 1e3,
@@ -556,9 +568,9 @@ def measure(spec, mode, layout, batch, threads, reps, warmup, seed, profile_reps
 
 
 def table_columns(threads):
-    columns = ["model", "mode", "layout", "input", "norm layers", "max layer rel diff", "worst layer",
-               "layer err vs float64 (unpatched / patched)", "end-to-end rel diff", "unpatched, input +-1 ulp",
-               "running stats rel diff (layer / model)"]
+    columns = ["model", "mode", "layout", "input", "norm layers", "max layer rel diff",
+               "worst layer", "layer err vs float64 (unpatched / patched)", "end-to-end rel diff",
+               "unpatched, input +-1 ulp", "running stats rel diff (layer / model)"]
     for count in threads:
         columns += [f"unpatched {count}t ms", f"patched {count}t ms", f"speed-up {count}t",
                     f"norm share {count}t before -> after"]
@@ -584,7 +596,8 @@ def table_cells(row, threads):
         if count not in row.timings:
             cells += ["-"] * 4
             continue
-        unpatched, patched = (statistics.median(row.timings[count][state]) for state in (False, True))
+        unpatched, patched = (statistics.median(row.timings[count][state])
+                              for state in (False, True))
         shares = row.shares[count]
         cells += [f"{unpatched:.1f}", f"{patched:.1f}", f"{unpatched / patched:.2f}",
                   f"{shares[False].share:.1%} -> {shares[True].share:.1%}"]
@@ -607,7 +620,8 @@ def csv_records(rows, threads):
             "input_shape": "x".join(map(str, row.input_shape)),
             "norm_layers": comparison.norm_layers, "patched_layers": comparison.patched_layers,
             "max_layer_abs_diff": max(layer.abs_diff for layer in comparison.layers),
-            "max_layer_rel_diff": worst.rel_diff, "worst_layer": worst.name, "worst_layer_kind": worst.kind,
+            "max_layer_rel_diff": worst.rel_diff, "worst_layer": worst.name,
+            "worst_layer_kind": worst.kind,
             "layers_with_other_strides": len(comparison.layers_with_other_strides),
             "max_layer_f64_rel_err_unpatched": comparison.max_f64_rel_errs[0],
             "max_layer_f64_rel_err_patched": comparison.max_f64_rel_errs[1],
@@ -630,7 +644,8 @@ def csv_records(rows, threads):
                 share = shares.get(state)
                 record[f"norm_share_{label}_{count}t"] = share.share if share else None
                 record[f"norm_ms_{label}_{count}t"] = share.norm_ms if share else None
-                record[f"profiled_forward_ms_{label}_{count}t"] = share.forward_ms if share else None
+                record[f"profiled_forward_ms_{label}_{count}t"] = (
+                    share.forward_ms if share else None)
         yield record
 
 
@@ -668,11 +683,12 @@ def source_commit():
     """The commit measured, and whether the package's sources differ from it."""
     root = Path(__file__).resolve().parents[1]
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, check=True).stdout.strip()
-        changes = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--",
-                                  "lib", "include", "python", "CMakeLists.txt"], capture_output=True, text=True,
-                                 check=True).stdout.strip()
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        changes = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                  "--untracked-files=no", "--", "lib", "include", "python",
+                                  "CMakeLists.txt"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + (" with uncommitted changes to lib/, include/ or python/" if changes else "")
@@ -683,7 +699,8 @@ def environment_lines(args):
     return [
         f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores",
         f"- simdnorm commit {source_commit()}",
-        f"- Python {platform.python_version()}, torch {torch.__version__}, torchvision {torchvision.__version__}",
+        f"- Python {platform.python_version()}, torch {torch.__version__}, "
+        f"torchvision {torchvision.__version__}",
         f"- simdnorm {simdnorm.__version__} from {Path(simdnorm.__file__).parent}, "
         f"active ISA {simdnorm.active_isa()}",
         f"- PyTorch's BLAS: {loaded_blas()}",
@@ -705,22 +722,23 @@ def markdown_report(rows, args, seconds, load_averages):
     lines += environment_lines(args)
     # Other work on the machine slows the timed forwards, most of all at as many threads as
     # cores: the 1-minute load averages show whether there was any.
-    lines += [f"- Run time: {seconds:.0f} s; load average (1 min) {load_averages[0]:.2f} at the start, "
+    lines += [f"- Run time: {seconds:.0f} s; load average (1 min) "
+              f"{load_averages[0]:.2f} at the start, "
               f"{load_averages[1]:.2f} at the end", "", markdown_table(rows, args.threads), ""]
     lines += [
-        "Rel diffs are max |patched - unpatched| / max |unpatched|: per layer on the layer's recorded "
-        "input (the worst layer named; \"err vs float64\" is each side's own error, against the unpatched "
-        "layer run in float64), end to end on the model's output; \"unpatched, input +-1 ulp\" "
-        "is the unpatched model's output moved by moving each input element by up to an ulp (how much "
-        "the model amplifies float32 rounding); running stats: BatchNorm running_mean/var after one "
-        "training-mode forward, per layer and over the whole model. "
-        f"Tolerances: layer {LAYER_REL_TOLERANCE:g}, end to end {END_TO_END_REL_TOLERANCE:g} (eval) / "
-        f"{TRAIN_END_TO_END_REL_TOLERANCE:g} (train, also the model's running stats), layer running "
-        f"stats {RUNNING_STATS_LAYER_REL_TOLERANCE:g}. Speed-up = unpatched / patched (the CSV has each "
-        "setting's min and max too). Norm share = time inside the norm operators over the forward's "
-        "time under torch.profiler (operators seen: "
-        f"{', '.join(op_names) or 'not profiled'}); the profiler also records every operator a "
-        "simdnorm::* operator calls on its way to NumPy views, which makes the patched share "
+        "Rel diffs are max |patched - unpatched| / max |unpatched|: per layer on the layer's "
+        "recorded input (the worst layer named; \"err vs float64\" is each side's own error, "
+        "against the unpatched layer run in float64), end to end on the model's output; "
+        "\"unpatched, input +-1 ulp\" is the unpatched model's output moved by moving each input "
+        "element by up to an ulp (how much the model amplifies float32 rounding); running stats: "
+        "BatchNorm running_mean/var after one training-mode forward, per layer and over the whole "
+        f"model. Tolerances: layer {LAYER_REL_TOLERANCE:g}, end to end "
+        f"{END_TO_END_REL_TOLERANCE:g} (eval) / {TRAIN_END_TO_END_REL_TOLERANCE:g} (train, also "
+        f"the model's running stats), layer running stats {RUNNING_STATS_LAYER_REL_TOLERANCE:g}. "
+        "Speed-up = unpatched / patched (the CSV has each setting's min and max too). Norm share = "
+        "time inside the norm operators over the forward's time under torch.profiler (operators "
+        f"seen: {', '.join(op_names) or 'not profiled'}); the profiler also records every operator "
+        "a simdnorm::* operator calls on its way to NumPy views, which makes the patched share "
         "somewhat larger than it is unprofiled.",
         "",
     ]
@@ -731,7 +749,8 @@ def markdown_report(rows, args, seconds, load_averages):
         lines += ["Every difference is within its tolerance.", ""]
     if other_strides:
         lines += ["Patched layers whose output has other strides than the unpatched one's:", ""]
-        lines += [f"- {row.model} {row.mode} {row.layout}: {', '.join(names)}" for row, names in other_strides]
+        lines += [f"- {row.model} {row.mode} {row.layout}: {', '.join(names)}"
+                  for row, names in other_strides]
         lines += [""]
     return "\n".join(lines)
 
@@ -741,16 +760,20 @@ def parse_args(argv):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=list(MODEL_NAMES))
     parser.add_argument("--image-size", type=int, default=224,
-                        help="input height and width of resnet50, vit_b_16, convnext_tiny (default 224)")
+                        help="input height and width of resnet50, vit_b_16, convnext_tiny "
+                        "(default 224)")
     parser.add_argument("--batch", type=int, default=1)
-    parser.add_argument("--unet-size", type=int, default=64, help="the UNet blocks' height and width (64)")
+    parser.add_argument("--unet-size", type=int, default=64,
+                        help="the UNet blocks' height and width (64)")
     parser.add_argument("--unet-channels", type=int, nargs="+", default=[320, 640])
-    parser.add_argument("--unet-blocks", type=int, default=2, help="resnet blocks in a UNet stack (2)")
+    parser.add_argument("--unet-blocks", type=int, default=2,
+                        help="resnet blocks in a UNet stack (2)")
     parser.add_argument("--layouts", nargs="+", choices=LAYOUTS, default=list(LAYOUTS))
     parser.add_argument("--no-train", dest="train", action="store_false",
                         help="leave out resnet50's training-mode forward")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--reps", type=int, default=5, help="timed forwards per model and setting (5)")
+    parser.add_argument("--reps", type=int, default=5,
+                        help="timed forwards per model and setting (5)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed forwards before them (1)")
     parser.add_argument("--profile-reps", type=int, default=3,
                         help="profiled forwards per model and setting for the norm share (3)")
@@ -781,7 +804,8 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     start, start_load = time.perf_counter(), os.getloadavg()[0]
-    specs = model_specs(args.models, args.image_size, args.unet_size, args.unet_channels, args.unet_blocks)
+    specs = model_specs(args.models, args.image_size, args.unet_size, args.unet_channels,
+                        args.unet_blocks)
     rows = []
     for spec in specs:
         modes = ["eval", "train"] if spec.has_training_check and args.train else ["eval"]
@@ -795,7 +819,8 @@ def main(argv=None):
                       f"layer {row.comparison.worst_layer.rel_diff:.2e}, "
                       f"end to end {row.comparison.end_to_end_rel_diff:.2e} "
                       f"({time.perf_counter() - row_start:.0f} s)", file=sys.stderr, flush=True)
-    report = markdown_report(rows, args, time.perf_counter() - start, (start_load, os.getloadavg()[0]))
+    report = markdown_report(rows, args, time.perf_counter() - start,
+                             (start_load, os.getloadavg()[0]))
     print(report)
     if args.out_md:
         args.out_md.parent.mkdir(parents=True, exist_ok=True)

@@ -30,8 +30,8 @@ A case is one (method, layout, isa, n, c, spatial, groups, d, data). It fails wh
 Cases of an instruction set that NEW did not run at all (this CPU lacks it) are counted
 and named once, not failed: the gate checks every path the CPU takes. Cases only in NEW
 are listed as new. --filter keeps the baseline's methods whose name contains SUBSTRING
-(the methods a filtered run measured). Prints one line per finding, naming the case; exits 1 when any case
-failed, 0 otherwise, 2 on bad input.
+(the methods a filtered run measured). Prints one line per finding, naming the case; exits 1
+when any case failed, 0 otherwise, 2 on bad input.
 
 On the same build the errors reproduce to the bit (the engine is deterministic), so
 anything the gate flags on one machine is a real change. The factor is for other
@@ -107,7 +107,8 @@ def load(path):
     try:
         with open(path, newline="") as f:
             reader = csv.DictReader(f)
-            missing = [c for c in KEY + ERRORS + (MISMATCHES,) if c not in (reader.fieldnames or [])]
+            missing = [c for c in KEY + ERRORS + (MISMATCHES,)
+                       if c not in (reader.fieldnames or [])]
             if missing:
                 raise ValueError(f"{path}: missing columns {', '.join(missing)}")
             return {tuple(row[k] for k in KEY): row for row in reader}

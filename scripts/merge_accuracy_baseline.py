@@ -5,8 +5,9 @@
 
 Writes (to --out, default BASELINE.csv itself) the rows in NEW's order, NEW's columns:
   - a case in both: each error cell the baseline has is kept unless NEW's is better (the
-    case got better on this machine: an error or max_ulp smaller, exact_rounded larger); a cell the baseline lacks (a column added since, or
-    empty) takes NEW's; nonfinite_mismatches and the key are the baseline's;
+    case got better on this machine: an error or max_ulp smaller, exact_rounded larger); a cell
+    the baseline lacks (a column added since, or empty) takes NEW's; nonfinite_mismatches and
+    the key are the baseline's;
   - a case only in NEW (a new case, data family or instruction set): NEW's row;
   - a case only in the baseline (an instruction set this CPU lacks, a method a filtered
     run left out): kept as it is, after the baseline row it followed (so a filtered run

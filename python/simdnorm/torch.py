@@ -43,9 +43,11 @@ __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "rms_norm"
 
 def _check_input(input, op):
     if not isinstance(input, torch.Tensor):
-        raise ValueError(f"simdnorm.{op}: input: expected a torch.Tensor, got {type(input).__name__}")
+        raise ValueError(f"simdnorm.{op}: input: expected a torch.Tensor, got "
+                         f"{type(input).__name__}")
     if input.device.type != "cpu":
-        raise ValueError(f"simdnorm.{op}: input: simdnorm runs on CPU tensors, got one on {input.device}")
+        raise ValueError(f"simdnorm.{op}: input: simdnorm runs on CPU tensors, got one on "
+                         f"{input.device}")
     if input.dtype != torch.float32:
         raise ValueError(f"simdnorm.{op}: input: expected torch.float32, got {input.dtype}")
 
@@ -76,8 +78,8 @@ def _vector(tensor, name, op, length):
     if tensor is None:
         return None
     if tensor.device.type != "cpu" or tensor.dtype != torch.float32:
-        raise ValueError(f"simdnorm.{op}: {name}: expected a CPU float32 tensor, got {tensor.dtype} "
-                         f"on {tensor.device}")
+        raise ValueError(f"simdnorm.{op}: {name}: expected a CPU float32 tensor, got "
+                         f"{tensor.dtype} on {tensor.device}")
     if tensor.numel() != length:
         raise ValueError(f"simdnorm.{op}: {name}: expected {length} elements, got shape "
                          f"{list(tensor.shape)}")
@@ -172,12 +174,14 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
 
 _library = torch.library.Library("simdnorm", "DEF")
 for _schema, _function in (
-    ("layer_norm(Tensor input, int[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> Tensor",
-     _layer_norm),
-    ("rms_norm(Tensor input, int[] normalized_shape, Tensor? weight, float eps) -> Tensor", _rms_norm),
+    ("layer_norm(Tensor input, int[] normalized_shape, Tensor? weight, Tensor? bias, "
+     "float eps) -> Tensor", _layer_norm),
+    ("rms_norm(Tensor input, int[] normalized_shape, Tensor? weight, float eps) -> Tensor",
+     _rms_norm),
     ("group_norm(Tensor input, int num_groups, Tensor? weight, Tensor? bias, float eps) -> Tensor",
      _group_norm),
-    ("instance_norm(Tensor input, Tensor? weight, Tensor? bias, float eps) -> Tensor", _instance_norm),
+    ("instance_norm(Tensor input, Tensor? weight, Tensor? bias, float eps) -> Tensor",
+     _instance_norm),
     ("batch_norm(Tensor input, Tensor(a!)? running_mean, Tensor(b!)? running_var, Tensor? weight, "
      "Tensor? bias, bool training, float momentum, float eps) -> Tensor", _batch_norm),
 ):
@@ -310,7 +314,8 @@ for _base in (nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d):
 try:
     from torchvision.models.convnext import LayerNorm2d as _TorchvisionLayerNorm2d
 
-    _PATCHES[_TorchvisionLayerNorm2d] = _patched_class(_TorchvisionLayerNorm2d, _layer_norm_2d_forward)
+    _PATCHES[_TorchvisionLayerNorm2d] = _patched_class(_TorchvisionLayerNorm2d,
+                                                       _layer_norm_2d_forward)
 except ImportError:  # torchvision is optional
     pass
 _UNPATCHES = {patched: base for base, patched in _PATCHES.items()}

@@ -94,7 +94,8 @@ def test_layer_norm_matches_float64(shape, offset):
 def test_layer_norm_of_a_constant_row_is_beta():
     x = np.full((4, 100), 3.25, np.float32)
     gamma, beta = parameters(100)
-    np.testing.assert_array_equal(simdnorm.layer_norm(x, gamma=gamma, beta=beta), np.broadcast_to(beta, x.shape))
+    np.testing.assert_array_equal(simdnorm.layer_norm(x, gamma=gamma, beta=beta),
+                                  np.broadcast_to(beta, x.shape))
 
 
 def test_rms_norm_matches_float64():
@@ -147,7 +148,8 @@ def test_group_norm_matches_float64(layout, groups, activation):
     v = to_nchw(x, layout)
     sets = v.reshape(2, groups, -1)
     want_mean, want_var = sets.mean(-1), sets.var(-1)
-    normalised = ((sets - want_mean[..., None]) / np.sqrt(want_var[..., None] + 1e-5)).reshape(v.shape)
+    normalised = ((sets - want_mean[..., None])
+                  / np.sqrt(want_var[..., None] + 1e-5)).reshape(v.shape)
     want = ACTIVATIONS[activation](normalised * channel_vector(gamma, 4) + channel_vector(beta, 4))
     close(y, from_nchw(want, layout))
     assert mean.shape == (2, groups)
@@ -165,7 +167,8 @@ def test_instance_norm_matches_float64(layout, activation):
     want_mean = v.mean((2, 3), keepdims=True)
     want_var = v.var((2, 3), keepdims=True)
     normalised = (v - want_mean) / np.sqrt(want_var + 1e-5)
-    close(y, from_nchw(ACTIVATIONS[activation](normalised * channel_vector(gamma, 4) + channel_vector(beta, 4)), layout))
+    close(y, from_nchw(ACTIVATIONS[activation](normalised * channel_vector(gamma, 4)
+                                               + channel_vector(beta, 4)), layout))
     assert mean.shape == (2, 6) and rstd.shape == (2, 6)
     close(rstd * np.sqrt(want_var[..., 0, 0] + 1e-5), np.ones((2, 6)))
 
@@ -180,7 +183,8 @@ def test_batch_norm_inference_matches_float64(layout):
                                       eps=1e-3, layout=layout, activation="relu")
     v = to_nchw(x, layout)
     want = (v - channel_vector(running_mean, 4)) / np.sqrt(channel_vector(running_var, 4) + 1e-3)
-    close(y, from_nchw(np.maximum(want * channel_vector(gamma, 4) + channel_vector(beta, 4), 0), layout))
+    close(y, from_nchw(np.maximum(want * channel_vector(gamma, 4) + channel_vector(beta, 4), 0),
+                       layout))
 
 
 @pytest.mark.parametrize("layout", ["nchw", "nhwc"])
@@ -316,7 +320,8 @@ def test_bfloat16_group_norm_takes_bits_in_uint16():
     y = simdnorm.group_norm(x, 4, dtype="bfloat16")
     assert y.dtype == np.uint16
     v = bfloat16_values(x).astype(np.float64).reshape(2, 4, -1)
-    want = ((v - v.mean(-1, keepdims=True)) / np.sqrt(v.var(-1, keepdims=True) + 1e-5)).reshape(2, 8, 4, 4)
+    want = ((v - v.mean(-1, keepdims=True))
+            / np.sqrt(v.var(-1, keepdims=True) + 1e-5)).reshape(2, 8, 4, 4)
     unit = np.abs(want) * 2.0**-7 + 1e-30  # one bfloat16 unit at most
     assert np.all(np.abs(bfloat16_values(y) - want) <= unit)
 
@@ -382,9 +387,12 @@ BAD_CALLS = {
     "x a list": ("x", lambda out, rm: simdnorm.layer_norm([1.0, 2.0], out=None)),
     "x not contiguous": ("x", lambda out, rm: simdnorm.batch_norm_training(
         np.asfortranarray(X), running_mean=rm, running_var=rm.copy(), out=out)),
-    "x with no elements": ("x", lambda out, rm: simdnorm.group_norm(np.zeros((0, 6, 3, 3), np.float32), 3)),
-    "gamma too short": ("gamma", lambda out, rm: simdnorm.group_norm(X, 3, gamma=GAMMA[:5], out=out)),
-    "gamma float64": ("gamma", lambda out, rm: simdnorm.instance_norm(X, gamma=GAMMA.astype(np.float64), out=out)),
+    "x with no elements": ("x", lambda out, rm: simdnorm.group_norm(
+        np.zeros((0, 6, 3, 3), np.float32), 3)),
+    "gamma too short": ("gamma", lambda out, rm: simdnorm.group_norm(
+        X, 3, gamma=GAMMA[:5], out=out)),
+    "gamma float64": ("gamma", lambda out, rm: simdnorm.instance_norm(
+        X, gamma=GAMMA.astype(np.float64), out=out)),
     "out of another shape": ("out", lambda out, rm: simdnorm.group_norm(X, 3, out=out[:2])),
     "out float16": ("out", lambda out, rm: simdnorm.group_norm(X, 3, out=out.astype(np.float16))),
     "out read-only": ("out", lambda out, rm: simdnorm.batch_norm_training(
@@ -400,14 +408,16 @@ BAD_CALLS = {
     "momentum above one": ("momentum", lambda out, rm: simdnorm.batch_norm_training(
         X, running_mean=rm, running_var=rm.copy(), momentum=1.5, out=out)),
     "layout unknown": ("layout", lambda out, rm: simdnorm.instance_norm(X, layout="nhcw", out=out)),
-    "activation unknown": ("activation", lambda out, rm: simdnorm.group_norm(X, 3, activation="tanh", out=out)),
+    "activation unknown": ("activation", lambda out, rm: simdnorm.group_norm(
+        X, 3, activation="tanh", out=out)),
     "dtype unknown": ("dtype", lambda out, rm: simdnorm.layer_norm(X, dtype="float8", out=out)),
     "bfloat16 without dtype": ("x", lambda out, rm: simdnorm.layer_norm(X.view(np.uint16))),
     "rho out of range": ("rho", lambda out, rm: simdnorm.batch_instance_norm_training(
         X, np.full(6, 1.5, np.float32), out=out)),
     "residual of another shape": ("residual", lambda out, rm: simdnorm.add_layer_norm(
         X, X[:2], out=out)),
-    "g of another length": ("g", lambda out, rm: simdnorm.weight_norm(X, np.ones(3, np.float32), out=out)),
+    "g of another length": ("g", lambda out, rm: simdnorm.weight_norm(
+        X, np.ones(3, np.float32), out=out)),
     "moments features": ("x", lambda out, rm: simdnorm.Moments(5).update(X)),
 }
 

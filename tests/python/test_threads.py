@@ -15,11 +15,11 @@ def data(shape, seed=0):
 
 
 def test_a_call_releases_the_gil():
-    # One long call (about 60 ms: group norm with GELU over 256 MiB) on a worker thread, capped to one thread so that a core
-    # stays free; the main thread records the time at every loop turn meanwhile. Were the GIL
-    # held through the call, the main thread could not run during it, and the largest gap
-    # between its turns would span the whole call; released, the gaps stay at scheduling
-    # noise.
+    # One long call (about 60 ms: group norm with GELU over 256 MiB) on a worker thread,
+    # capped to one thread so that a core stays free; the main thread records the time at
+    # every loop turn meanwhile. Were the GIL held through the call, the main thread could not
+    # run during it, and the largest gap between its turns would span the whole call;
+    # released, the gaps stay at scheduling noise.
     x = np.tile(data(1024), 64 * 1024).reshape(64, 1024, 1024)
     span = {}
 
@@ -41,7 +41,8 @@ def test_a_call_releases_the_gil():
     call = span["end"] - span["start"]
     points = [span["start"]] + [t for t in turns if span["start"] < t < span["end"]] + [span["end"]]
     largest_gap = max(b - a for a, b in zip(points, points[1:]))
-    assert largest_gap < 0.5 * call, f"the main thread waited {largest_gap * 1e3:.1f} ms of a {call * 1e3:.1f} ms call"
+    assert largest_gap < 0.5 * call, (f"the main thread waited {largest_gap * 1e3:.1f} ms of a "
+                                      f"{call * 1e3:.1f} ms call")
 
 
 def test_calls_from_many_python_threads_give_the_serial_bits():

@@ -41,7 +41,8 @@ UNET_BLOCKS = 2
 
 @functools.lru_cache(maxsize=None)
 def spec(name):
-    size = {"resnet50": RESNET_SIZE, "vit_b_16": VIT_SIZE, "convnext_tiny": CONVNEXT_SIZE}.get(name, 0)
+    size = {"resnet50": RESNET_SIZE, "vit_b_16": VIT_SIZE,
+            "convnext_tiny": CONVNEXT_SIZE}.get(name, 0)
     model = "unet" if name.startswith("unet") else name
     (found,) = torch_models.model_specs([model], size, UNET_SIZE, [UNET_CHANNELS], UNET_BLOCKS)
     return found
@@ -107,7 +108,8 @@ def test_norm_parameters_are_randomised():
         for module in norms:
             assert not torch.all(module.weight == 1) and not torch.all(module.bias == 0)
             if getattr(module, "running_var", None) is not None:
-                assert not torch.all(module.running_var == 1) and not torch.all(module.running_mean == 0)
+                assert (not torch.all(module.running_var == 1)
+                        and not torch.all(module.running_mean == 0))
 
 
 def test_comparison_catches_a_wrong_layer(monkeypatch):

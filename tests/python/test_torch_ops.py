@@ -99,7 +99,8 @@ def random_norm_modules():
         nn.LayerNorm(20), nn.GroupNorm(4, 20), nn.BatchNorm1d(20), nn.BatchNorm2d(20),
         nn.BatchNorm3d(20), nn.BatchNorm2d(20, momentum=None), nn.BatchNorm2d(20, affine=False),
         nn.BatchNorm2d(20, track_running_stats=False), nn.InstanceNorm1d(20),
-        nn.InstanceNorm2d(20, affine=True), nn.InstanceNorm3d(20, affine=True, track_running_stats=True),
+        nn.InstanceNorm2d(20, affine=True),
+        nn.InstanceNorm3d(20, affine=True, track_running_stats=True),
     ]
     for module in modules:
         for name, tensor in list(module.named_parameters()) + list(module.named_buffers()):
@@ -156,8 +157,8 @@ def test_patch_keeps_parameters_and_unpatch_restores_the_classes():
     assert model.state_dict().keys() == state.keys()
     snt.unpatch(model)
     assert snt.patched_modules(model) == []
-    assert [type(m) for m in model] == [nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.GroupNorm, nn.Flatten,
-                                        nn.LayerNorm]
+    assert [type(m) for m in model] == [nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.GroupNorm,
+                                        nn.Flatten, nn.LayerNorm]
 
 
 def test_a_subclass_with_its_own_forward_is_left_alone():
