@@ -22,13 +22,9 @@ void normalize_contiguous_sets(const dispatch::path& p, const kernels::contiguou
     kernels::contiguous_sets_args rows = args;
     rows.past_last_level_cache =
         stream_output(tensors * sets * args.set_length * element_size(args.type));
-    // Rows (one affine parameter an element) split later than other sets,
-    // unless they add a residual: twice the tensors a float, and split at 32K
-    // floats they ran faster (thread_policy.hpp).
-    const bool plain_rows =
-        args.run_length == 1 && args.sets_per_sample == 1 && args.residual == nullptr;
+    const bool are_rows = args.run_length == 1 && args.sets_per_sample == 1;
     run_items(p, kernels::contiguous_sets_kernel{}, rows, sets, sets * args.set_length,
-              plain_rows ? rows_parallel_threshold : parallel_threshold);
+              whole_sets_threshold(are_rows, args.residual != nullptr));
     return;
   }
   const std::int64_t items = sets * chunks;

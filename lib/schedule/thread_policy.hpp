@@ -34,8 +34,15 @@ constexpr std::int64_t parallel_threshold = std::int64_t{1} << 15;
 // bfloat16 layer norm gained alike (8 x 4096 0.84, 16 x 2048 0.83); a
 // residual added first (add_layer_norm) did not, float32 or bfloat16 (64 x
 // 768 1.24-1.28, 128 x 256 1.15-1.18), so those rows keep the 32K
-// threshold (contiguous_sets.cpp).
+// threshold.
 constexpr std::int64_t rows_parallel_threshold = 2 * parallel_threshold;
+
+// The threshold of a call over whole contiguous sets: rows' for rows (one
+// affine parameter an element) without a residual add, parallel_threshold
+// for every other set.
+inline std::int64_t whole_sets_threshold(bool rows, bool adds_residual) {
+  return rows && !adds_residual ? rows_parallel_threshold : parallel_threshold;
+}
 
 // Work per task: about 16K floats (64 KiB), a few L2-sized chunks per core.
 constexpr std::int64_t floats_per_task = std::int64_t{1} << 14;
