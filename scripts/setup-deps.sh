@@ -34,6 +34,7 @@ packages=(
   googletest
   libbenchmark-dev
   g++-aarch64-linux-gnu  # builds the NEON64 path in a ctest entry
+  qemu-user  # runs the x86 suite on emulated CPUs below this one (dispatch)
   # The Python package (python/) and its tests, for Debian's /usr/bin/python3:
   # pybind11 builds it, and the PyTorch drop-in is checked against Debian's
   # torch and torchvision.

@@ -148,6 +148,18 @@ TEST(Isa, EnvironmentCapsThePath) {
   EXPECT_EQ(std::string(active_isa()), level);
 }
 
+// The emulated-CPU runs (qemu-x86_64 -cpu MODEL, tests/CMakeLists.txt) name
+// the level the model's instructions allow in SIMDNORM_EXPECTED_ISA: the
+// uncapped path must be that one, known from the model rather than from a
+// CPUID reading like the library's own.
+TEST(Isa, UncappedPathIsTheExpectedOne) {
+  const char* expected = std::getenv("SIMDNORM_EXPECTED_ISA");
+  if (expected == nullptr) GTEST_SKIP() << "SIMDNORM_EXPECTED_ISA not set";
+  ASSERT_EQ(std::getenv("SIMDNORM_ISA"), nullptr) << "SIMDNORM_ISA caps the path";
+  EXPECT_EQ(std::string(active_isa()), std::string(expected));
+  EXPECT_EQ(std::string(sn_active_isa()), std::string(expected));
+}
+
 // The AVX-512 kernels round to bfloat16 with VCVTNEPS2BF16 exactly where the
 // CPU has AVX-512 BF16 (as the compiler's own detection sees it) and
 // SIMDNORM_NATIVE_BF16 is not "0" (simdnorm_tests.integer_bf16 sets it, so
