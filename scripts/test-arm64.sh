@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Cross-builds simdnorm's unit tests for AArch64 (Debian's cross compiler,
+# cmake/toolchains/aarch64-linux-gnu.cmake) and runs them under qemu-user on
+# the neon64 and the scalar path, one process each: the ctest entries
+# simdnorm_tests.isa.neon64 and simdnorm_tests.isa.scalar of
+# tests/CMakeLists.txt, with their SIMDNORM_ISA and arguments; then
+# simdnorm_tests.uncapped, where dispatch must choose neon64 by itself.
+#
+#   scripts/test-arm64.sh          the emulation subset on both paths
+#   scripts/test-arm64.sh --full   the whole suite on both paths
+#
+# Emulation runs the suite some 15 to 20 times slower than an x86-64 CPU
+# runs it natively (the whole suite: about 3.5 minutes on neon64 and 2 on
+# scalar, two cores), so by default each path runs a subset that still
+# reaches every method and layout (below): 1.7 minutes for both. On the scalar path, the method table's variants
+# are left out as its ctest entry leaves them out.
+#
+# Installs what is missing first (idempotent): the arm64 architecture for
+# dpkg, qemu-user and the arm64 packages of oneTBB, GoogleTest and xsimd.
+# They install beside the amd64 ones (all Multi-Arch: same).
+#
+# Environment:
+#   SIMDNORM_ARM64_BUILD_DIR  build directory (default: build/arm64)
+#   SIMDNORM_ARM64_JOBS       build parallelism (default: 2)
+#   SIMDNORM_ARM64_FILTER     the subset, a gtest filter (default: below)
+# Exits non-zero when any step or any test fails.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+full=false
+for arg in "$@"; do
+  case "$arg" in
+    --full) full=true ;;
+    *)
+      echo "test-arm64: unknown argument '$arg' (usage: test-arm64.sh [--full])" >&2
+      exit 2
+      ;;
+  esac
+done
+
+build_dir=${SIMDNORM_ARM64_BUILD_DIR:-build/arm64}
+jobs=${SIMDNORM_ARM64_JOBS:-2}
+# The emulation subset: all but the tests of bit-identity between ways of
+# making the same call (C and C++ API, in place, thread counts, callers,
+# cache-sized pieces), which take two thirds of the suite's time under qemu.
+# Each method still runs against the float64 reference in each layout, and
+# the 16-bit types, activations, extreme ranges and the layouts'
+# equivalences run in full.
+bit_identity='Methods/EveryMethod.CApiGivesTheBitsOfTheCppApi/*'
+bit_identity+=':Methods/EveryMethod.WritesEveryOutputItIsGivenAndNoInput/*'
+bit_identity+=':Methods/InPlace.*:Determinism.*:PastTheCache.*'
+subset=${SIMDNORM_ARM64_FILTER:-*-$bit_identity}
+[[ "$full" == true ]] && subset='*'
+
+paths=(neon64 scalar)
+
+# --- Dependencies, as scripts/setup-deps.sh installs them -------------------
+packages=(
+  g++-aarch64-linux-gnu
+  qemu-user
+  libtbb-dev:arm64
+  libgtest-dev:arm64
+  libxsimd-dev:arm64  # header-only, but its CMake config is per architecture
+)
+
+is_installed() {
+  local status
+  status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
+  [[ "$status" == "install ok installed" ]]
+}
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "test-arm64: dpkg-query not found; this script supports Debian and Ubuntu only." >&2
+  exit 1
+fi
+
+add_arm64=false
+dpkg --print-foreign-architectures | grep -qx arm64 || add_arm64=true
+missing=()
+for package in "${packages[@]}"; do
+  is_installed "$package" || missing+=("$package")
+done
+
+if [[ "$add_arm64" == true ]] || ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]]; then
+    as_root=()
+  elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+  else
+    echo "test-arm64: not root and sudo not found; run as root: dpkg --add-architecture arm64;" \
+         "apt-get update; apt-get install ${packages[*]}" >&2
+    exit 1
+  fi
+  if [[ "$add_arm64" == true ]]; then
+    echo "test-arm64: adding the arm64 architecture to dpkg" >&2
+    "${as_root[@]}" dpkg --add-architecture arm64
+  fi
+  echo "test-arm64: installing ${missing[*]}" >&2
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+  for package in "${missing[@]}"; do
+    if ! is_installed "$package"; then
+      echo "test-arm64: $package is still not installed." >&2
+      exit 1
+    fi
+  done
+fi
+
+# --- Build --------------------------------------------------------------------
+generator=()
+if command -v ninja >/dev/null 2>&1 && [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
+  generator=(-G Ninja)
+fi
+
+start=$SECONDS
+echo "test-arm64: configuring $build_dir (Release, aarch64)" >&2
+cmake -S . -B "$build_dir" "${generator[@]}" \
+  -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/aarch64-linux-gnu.cmake" \
+  -DCMAKE_BUILD_TYPE=Release -DSIMDNORM_BUILD_TESTS=ON -DSIMDNORM_BUILD_BENCHMARKS=OFF \
+  -DSIMDNORM_BENCH_PEERS=OFF -DSIMDNORM_BUILD_PYTHON=OFF
+
+# The unit tests alone; building them lists their tests under qemu
+# (gtest_discover_tests through CMAKE_CROSSCOMPILING_EMULATOR).
+echo "test-arm64: building simdnorm_tests with $jobs jobs" >&2
+cmake --build "$build_dir" --target simdnorm_tests --parallel "$jobs"
+echo "test-arm64: built in $((SECONDS - start)) s" >&2
+
+# --- Run ----------------------------------------------------------------------
+# Four tests run the binary again (popen, fork and exec): under qemu-user
+# that exec is the kernel's, which runs an AArch64 binary only where
+# binfmt_misc hands it to qemu (qemu-user-binfmt, on a host that allows
+# it). Without that they are left out: three check how SIMDNORM_ISA is
+# parsed, the same code as on x86-64, where they run; the fourth limits the
+# address space, which qemu-user accepts and ignores (it would skip).
+rerun_tests=Isa.EnvironmentTakesNamesInAnyCase:Isa.UnknownEnvironmentNameIsReportedOnce
+rerun_tests+=:Isa.LongUnknownEnvironmentNameIsQuotedInPart
+rerun_tests+=:ResourceFailure.ARefusedThreadIsAResourceErrorAndWritesNothing
+can_exec_aarch64=false
+for entry in /proc/sys/fs/binfmt_misc/qemu-aarch64 /proc/sys/fs/binfmt_misc/aarch64; do
+  [[ -r "$entry" ]] && head -n 1 "$entry" | grep -qx enabled && can_exec_aarch64=true
+done
+[[ "$can_exec_aarch64" == true ]] ||
+  echo "test-arm64: no binfmt_misc entry for AArch64: leaving out $rerun_tests" >&2
+
+# run_entry NAME POSITIVE NEGATIVE [NAME=VALUE...]: the ctest entry NAME as
+# ctest would run it (through the emulator, with its environment and its
+# arguments), its --gtest_filter's positive part replaced by POSITIVE when
+# not empty and NEGATIVE added to its negative part, and the assignments
+# given added to its environment.
+run_entry() {
+  local name=$1 positive=$2 negative=$3 item filter entry_status started
+  shift 3
+  local -a described environment=() command=()
+  # ctest's description of the entry: env(1) arguments (ENVIRONMENT and
+  # ENVIRONMENT_MODIFICATION's set and unset; unsets first), "--", the command.
+  mapfile -d '' -t described < <(ctest --test-dir "$build_dir" --show-only=json-v1 |
+    python3 -c '
+import json, sys
+test = next(t for t in json.load(sys.stdin)["tests"] if t["name"] == sys.argv[1])
+unset, assign = [], []
+for p in test.get("properties", []):
+    if p["name"] == "ENVIRONMENT":
+        assign += p["value"]
+    elif p["name"] == "ENVIRONMENT_MODIFICATION":
+        for m in p["value"]:
+            var, op, value = m.partition("=")[0], *m.partition("=")[2].partition(":")[::2]
+            if op == "unset":
+                unset += ["-u", var]
+            elif op == "set":
+                assign.append(var + "=" + value)
+            else:
+                sys.exit("test-arm64: " + m + ": an environment change this script does not know")
+sys.stdout.write("".join(x + "\0" for x in unset + assign + ["--"] + test["command"]))
+' "$name")
+  ((${#described[@]} > 0)) || { echo "test-arm64: no ctest entry $name" >&2; return 1; }
+  local seen_separator=false
+  for item in "${described[@]}"; do
+    if [[ "$seen_separator" == false ]]; then
+      if [[ "$item" == -- ]]; then seen_separator=true; else environment+=("$item"); fi
+    elif [[ "$item" == --gtest_filter=* ]]; then
+      filter=${item#--gtest_filter=}
+      [[ -n "$positive" ]] || positive=${filter%%-*}
+      [[ "$filter" == *-* ]] && negative=${negative:+$negative:}${filter#*-}
+    else
+      command+=("$item")
+    fi
+  done
+  filter=${positive:-*}${negative:+-$negative}
+  environment+=("$@")
+  echo "test-arm64: $name: ${environment[*]} --gtest_filter=$filter" >&2
+  started=$SECONDS
+  entry_status=0
+  env "${environment[@]}" "${command[@]}" "--gtest_filter=$filter" || entry_status=$?
+  echo "test-arm64: $name finished in $((SECONDS - started)) s with status $entry_status" >&2
+  return "$entry_status"
+}
+
+left_out=""
+[[ "$subset" == *-* ]] && left_out=${subset#*-}
+[[ "$can_exec_aarch64" == true ]] || left_out=${left_out:+$left_out:}$rerun_tests
+status=0
+for path in "${paths[@]}"; do
+  run_entry "simdnorm_tests.isa.$path" "${subset%%-*}" "$left_out" || status=$?
+done
+# The instruction-set tests uncapped, as a program that never sets
+# SIMDNORM_ISA runs them: dispatch must pick the best AArch64 level.
+run_entry simdnorm_tests.uncapped "" \
+  "$([[ "$can_exec_aarch64" == true ]] || echo "$rerun_tests")" \
+  SIMDNORM_EXPECTED_ISA="${paths[0]}" || status=$?
+echo "test-arm64: finished in $((SECONDS - start)) s with status $status" >&2
+exit "$status"
