@@ -60,10 +60,13 @@ if [[ "$peers" == true ]]; then
   )
 fi
 
+# Installed for this machine's architecture (or for all): where dpkg also
+# has a foreign architecture (scripts/test-arm64.sh adds arm64), a package
+# of both prints one status each, and their concatenation matched nothing.
+native_arch=$(dpkg --print-architecture 2>/dev/null || true)
 is_installed() {
-  local status
-  status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
-  [[ "$status" == "install ok installed" ]]
+  dpkg-query -W -f='${Architecture} ${Status}\n' "$1" 2>/dev/null |
+    grep -Eqx "($native_arch|all) install ok installed"
 }
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
