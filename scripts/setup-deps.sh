@@ -3,21 +3,25 @@
 # else: each package is checked with dpkg-query first, and apt-get runs only
 # when one is missing. Safe to run again and again.
 #
-#   scripts/setup-deps.sh [--peers] [--fuzz]
+#   scripts/setup-deps.sh [--peers] [--fuzz] [--arm64]
 #
 # --peers also installs what the benchmarks compare against and plot with:
 # oneDNN and libtorch (the peers in simdnorm_bench), matplotlib and numpy.
 # --fuzz also installs clang with libFuzzer (scripts/fuzz.sh).
+# --arm64 also adds the arm64 architecture to dpkg and installs the arm64
+# packages the cross-built tests link (scripts/test-arm64.sh).
 set -euo pipefail
 
 peers=false
 fuzz=false
+arm64=false
 for arg in "$@"; do
   case "$arg" in
     --peers) peers=true ;;
     --fuzz) fuzz=true ;;
+    --arm64) arm64=true ;;
     *)
-      echo "setup-deps: unknown argument '$arg' (usage: setup-deps.sh [--peers] [--fuzz])" >&2
+      echo "setup-deps: unknown argument '$arg' (usage: setup-deps.sh [--peers] [--fuzz] [--arm64])" >&2
       exit 2
       ;;
   esac
@@ -49,6 +53,11 @@ if [[ "$fuzz" == true ]]; then
   # clang with libFuzzer and the sanitizer runtimes (scripts/fuzz.sh).
   packages+=(clang libclang-rt-14-dev)
 fi
+if [[ "$arm64" == true ]]; then
+  # Beside the amd64 ones (all Multi-Arch: same). xsimd is header-only, but
+  # its CMake config is per architecture.
+  packages+=(libtbb-dev:arm64 libgtest-dev:arm64 libxsimd-dev:arm64)
+fi
 if [[ "$peers" == true ]]; then
   # ocl-icd-opencl-dev is only recommended by libdnnl-dev, and apt-get below
   # skips recommends, but Debian's dnnl CMake config requires OpenCL.
@@ -60,13 +69,16 @@ if [[ "$peers" == true ]]; then
   )
 fi
 
-# Installed for this machine's architecture (or for all): where dpkg also
-# has a foreign architecture (scripts/test-arm64.sh adds arm64), a package
-# of both prints one status each, and their concatenation matched nothing.
+# Installed for the architecture a name asks for (libtbb-dev:arm64), else
+# for this machine's (or for all): where dpkg also has a foreign
+# architecture (--arm64), a package of both prints one status each, and
+# their concatenation matched nothing.
 native_arch=$(dpkg --print-architecture 2>/dev/null || true)
 is_installed() {
+  local arch=$native_arch
+  [[ "$1" == *:* ]] && arch=${1##*:}
   dpkg-query -W -f='${Architecture} ${Status}\n' "$1" 2>/dev/null |
-    grep -Eqx "($native_arch|all) install ok installed"
+    grep -Eqx "($arch|all) install ok installed"
 }
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
@@ -75,12 +87,16 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
   exit 1
 fi
 
+add_arm64=false
+if [[ "$arm64" == true ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  add_arm64=true
+fi
 missing=()
 for package in "${packages[@]}"; do
   is_installed "$package" || missing+=("$package")
 done
 
-if ((${#missing[@]} == 0)); then
+if ((${#missing[@]} == 0)) && [[ "$add_arm64" == false ]]; then
   echo "setup-deps: all requested dependencies are installed." >&2
   exit 0
 fi
@@ -95,6 +111,10 @@ else
   exit 1
 fi
 
+if [[ "$add_arm64" == true ]]; then
+  echo "setup-deps: adding the arm64 architecture to dpkg" >&2
+  "${as_root[@]}" dpkg --add-architecture arm64
+fi
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -q --no-install-recommends "${missing[@]}"

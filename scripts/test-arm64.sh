@@ -56,58 +56,10 @@ subset=${SIMDNORM_ARM64_FILTER:-*-$bit_identity}
 
 paths=(neon64 scalar)
 
-# --- Dependencies, as scripts/setup-deps.sh installs them -------------------
-packages=(
-  g++-aarch64-linux-gnu
-  qemu-user
-  libtbb-dev:arm64
-  libgtest-dev:arm64
-  libxsimd-dev:arm64  # header-only, but its CMake config is per architecture
-)
-
-is_installed() {
-  local status
-  status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
-  [[ "$status" == "install ok installed" ]]
-}
-
-if ! command -v dpkg-query >/dev/null 2>&1; then
-  echo "test-arm64: dpkg-query not found; this script supports Debian and Ubuntu only." >&2
-  exit 1
-fi
-
-add_arm64=false
-dpkg --print-foreign-architectures | grep -qx arm64 || add_arm64=true
-missing=()
-for package in "${packages[@]}"; do
-  is_installed "$package" || missing+=("$package")
-done
-
-if [[ "$add_arm64" == true ]] || ((${#missing[@]} > 0)); then
-  if [[ $(id -u) -eq 0 ]]; then
-    as_root=()
-  elif command -v sudo >/dev/null 2>&1; then
-    as_root=(sudo)
-  else
-    echo "test-arm64: not root and sudo not found; run as root: dpkg --add-architecture arm64;" \
-         "apt-get update; apt-get install ${packages[*]}" >&2
-    exit 1
-  fi
-  if [[ "$add_arm64" == true ]]; then
-    echo "test-arm64: adding the arm64 architecture to dpkg" >&2
-    "${as_root[@]}" dpkg --add-architecture arm64
-  fi
-  echo "test-arm64: installing ${missing[*]}" >&2
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
-  for package in "${missing[@]}"; do
-    if ! is_installed "$package"; then
-      echo "test-arm64: $package is still not installed." >&2
-      exit 1
-    fi
-  done
-fi
+# --- Dependencies --------------------------------------------------------------
+# The cross compiler and qemu-user are among the default ones; --arm64 adds
+# the arm64 architecture and packages.
+"$root/scripts/setup-deps.sh" --arm64
 
 # --- Build --------------------------------------------------------------------
 generator=()
