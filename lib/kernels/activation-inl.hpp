@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/divide-inl.hpp"
 #include "kernels/multiply_add-inl.hpp"
 #include "simdnorm/simdnorm.hpp"
 
@@ -74,7 +75,7 @@ xsimd::batch<float, Arch> gelu(const xsimd::batch<float, Arch>& v) {
   using batch = xsimd::batch<float, Arch>;
   using ints = xsimd::batch<std::int32_t, Arch>;
   const batch x = xsimd::abs(v) * batch(0.70710678118654752f);
-  const batch z = x / (batch(1.0f) + x);
+  const batch z = divide(x, batch(1.0f) + x);
   const auto near_zero = x < batch(2.0f / 3.0f);
   batch erfc_scaled(0.0f);  // erfc(x), times 2^64 where !near_zero
   if (xsimd::any(near_zero)) {
@@ -133,7 +134,7 @@ xsimd::batch<float, Arch> activated(const xsimd::batch<float, Arch>& v) {
   if constexpr (Act == activation::relu) {
     return xsimd::select(v < batch(0.0f), batch(0.0f), v);
   } else if constexpr (Act == activation::silu) {
-    return v / (batch(1.0f) + exp_for_silu(-v));
+    return divide(v, batch(1.0f) + exp_for_silu(-v));
   } else if constexpr (Act == activation::gelu) {
     return gelu(v);
   } else {

@@ -9,6 +9,7 @@
 
 #include "kernels/activation-inl.hpp"
 #include "kernels/block_statistics-inl.hpp"
+#include "kernels/divide-inl.hpp"
 #include "kernels/channel_kernels.hpp"
 #include "kernels/normalize-inl.hpp"
 #include "kernels/typed_io-inl.hpp"
@@ -119,7 +120,7 @@ bool merge_channel_tile(const Element* x, std::int64_t channels, const float* sh
   }
   const float length = static_cast<float>(b1 - b0);
   batch mean[Tile];
-  for (int t = 0; t < Tile; ++t) mean[t] = sum[t] / batch(length);
+  for (int t = 0; t < Tile; ++t) mean[t] = divide(sum[t], batch(length));
   for (std::int64_t r = b0; r < b1; ++r) {
     const Element* row = x + r * channels + c;
     for (int t = 0; t < Tile; ++t) {
