@@ -9,10 +9,12 @@
 # more than F times (default 4), when a NaN or Inf appeared or went missing,
 # when an output error breaks the 2e-6 target on N(0,1), 1e4 + N(0,1) or
 # 1e5 + N(0,1), or a variance's relative error the 2e-6 target (details:
-# scripts/check_accuracy.py). --update rewrites the baseline with this run's
-# errors instead (after printing what changed); --merge merges them in,
-# tightening only: cells that got better, new cases, families and columns
-# (scripts/merge_accuracy_baseline.py).
+# bench/accuracy/baseline_check.hpp; simdnorm_accuracy --check runs the
+# comparison, so the gate needs nothing but bash and the binary). --update
+# rewrites the baseline with this run's errors instead (after printing what
+# changed: simdnorm_accuracy --compare); --merge merges them in, tightening
+# only: cells that got better, new cases, families and columns
+# (scripts/merge_accuracy_baseline.py, which needs python3).
 #
 # Environment: SIMDNORM_ACCURACY_BUILD_DIR (default build/accuracy),
 # SIMDNORM_ACCURACY_BINARY (an already built simdnorm_accuracy: no build).
@@ -39,7 +41,7 @@ while (($# > 0)); do
       filter=$2
       shift 2
       ;;
-    -h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check-accuracy.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -70,25 +72,29 @@ fi
 baseline=results/accuracy-baseline.csv
 new=$(mktemp "${TMPDIR:-/tmp}/simdnorm-accuracy.XXXXXX.csv")
 trap 'rm -f "$new"' EXIT
-args=(--out "$new")
+filter_args=()
 if [[ -n "$filter" ]]; then
-  args+=(--filter "$filter")
-  check_args+=(--filter "$filter")
+  filter_args=(--filter "$filter")
+fi
+args=(--out "$new" "${filter_args[@]}")
+if ((!update && !merge)); then
+  # The run, then its comparison with the baseline (its exit status is the gate's).
+  args+=(--check "$baseline" "${check_args[@]}")
+  echo "check-accuracy.sh: running $binary ${args[*]}" >&2
+  status=0
+  "$binary" "${args[@]}" || status=$?
+  exit "$status"  # not exec: the trap removes the CSV
 fi
 echo "check-accuracy.sh: running $binary ${args[*]}" >&2
 "$binary" "${args[@]}"
 
+# What changed, for the record: --update and --merge go on whatever it says.
+if [[ -f "$baseline" ]]; then
+  "$binary" --compare "$baseline" "$new" "${filter_args[@]}" "${check_args[@]}" || true
+fi
 if ((update)); then
-  if [[ -f "$baseline" ]]; then
-    python3 scripts/check_accuracy.py "$baseline" "$new" "${check_args[@]}" || true
-  fi
   cp "$new" "$baseline"
   echo "check-accuracy.sh: wrote $baseline" >&2
   exit 0
 fi
-if ((merge)); then
-  python3 scripts/check_accuracy.py "$baseline" "$new" "${check_args[@]}" || true
-  python3 scripts/merge_accuracy_baseline.py "$baseline" "$new"
-  exit 0
-fi
-python3 scripts/check_accuracy.py "$baseline" "$new" "${check_args[@]}"
+python3 scripts/merge_accuracy_baseline.py "$baseline" "$new"

@@ -14,14 +14,28 @@ Writes (to --out, default BASELINE.csv itself) the rows in NEW's order, NEW's co
     leaves the other methods' rows where they were).
 Cells are copied as written, never reformatted. So an error the baseline accepted never
 grows, and new cases, families and columns come from the machine that ran NEW; run the
-gate (check_accuracy.py) first, since a merge does not fix a case that got worse.
+gate (scripts/check-accuracy.sh) first, since a merge does not fix a case that got worse.
 Prints what it changed; exits 2 on bad input.
 """
 import argparse
 import csv
 import sys
 
-from check_accuracy import ERRORS, EXACT, KEY, MISMATCHES, RELATIVE, ULPS, number
+# simdnorm_accuracy's columns (bench/accuracy/accuracy_main.cpp), named as the gate's
+# comparison names them (bench/accuracy/baseline_check.cpp). The relative and rounding
+# columns are optional: baselines written before them still load.
+KEY = ("method", "layout", "isa", "n", "c", "spatial", "groups", "d", "data")
+ERRORS = ("max_abs_err", "mean_abs_err", "stat_max_abs_err")
+RELATIVE = ("stat_var_rel_err", "stat_mean_rel_err")
+MISMATCHES = "nonfinite_mismatches"
+EXACT = "exact_rounded"
+ULPS = "max_ulp"
+
+
+def number(text):
+    """A cell's number; None for an empty cell (a figure the case has none of)."""
+    text = (text or "").strip()
+    return None if text == "" else float(text)
 
 
 def read(path):

@@ -1,10 +1,23 @@
 // simdnorm_accuracy: the error of every method x layout x instruction set on
 // the accuracy suite's cases and data families (bench/common/data_family.hpp;
 // the largest per-sample cases on the target families only, as
-// accuracy_measures says), against the float64 reference, one CSV row each.
-// scripts/check-accuracy.sh compares it with results/accuracy-baseline.csv.
+// accuracy_measures says), against the float64 reference, one CSV row each;
+// and the accuracy gate's comparison of such a CSV with the accepted baseline
+// (results/accuracy-baseline.csv; the rules: baseline_check.hpp), so that the
+// gate (scripts/check-accuracy.sh) needs nothing but this program.
 //
 //   simdnorm_accuracy [--out FILE] [--filter SUBSTRING] [--digests FILE]
+//                     [--check BASELINE [--factor F] [--floor A] [--rel-floor R]]
+//   simdnorm_accuracy --compare BASELINE NEW [--filter SUBSTRING]
+//                     [--factor F] [--floor A] [--rel-floor R]
+//
+// The first runs the cases and writes the CSV; with --check (which needs
+// --out FILE) it then compares FILE with BASELINE. The second runs nothing: it
+// compares two CSVs already written (the gate's --update and --merge print
+// what changed so; the tests feed it crafted files). --filter keeps the
+// methods whose name contains SUBSTRING, in the run and in the baseline.
+// --factor, --floor and --rel-floor set the growth allowed over the baseline
+// (defaults 4, 1e-7 and 2^-22; baseline_check.hpp says why).
 //
 // Columns: method,layout,isa,n,c,spatial,groups,d,data,max_abs_err,
 // mean_abs_err,stat_max_abs_err,nonfinite_mismatches,stat_var_rel_err,
@@ -13,23 +26,33 @@
 // (a bfloat16 or float16 method's tensor outputs against the correctly
 // rounded float64 reference; empty for float32). Errors do not depend on
 // the thread count (the engine is bitwise deterministic across thread
-// counts), so each path runs once, in the default arena. Exits 1 when a case
-// fails to run. --digests also writes, per case, data family, path and
-// output buffer, an FNV-1a digest of the output's bytes
-// (method,layout,isa,n,c,spatial,groups,d,data,output,fnv1a), so that two
-// builds can be shown to compute the same bits (scripts/compare-outputs.sh).
+// counts), so each path runs once, in the default arena. --digests also
+// writes, per case, data family, path and output buffer, an FNV-1a digest of
+// the output's bytes (method,layout,isa,n,c,spatial,groups,d,data,output,
+// fnv1a), so that two builds can be shown to compute the same bits
+// (scripts/compare-outputs.sh).
+//
+// A comparison prints one line per finding, naming the case, then the notes
+// (new cases, instruction sets this CPU does not run) and a summary. Exits 1
+// when a case fails to run or, with --check or --compare, when any case fails
+// the comparison; 2 on bad arguments or input (an unreadable or malformed
+// CSV: the message names it); 0 otherwise.
 #include <malloc.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "baseline_check.hpp"
 #include "case_spec.hpp"
+#include "csv_table.hpp"
 #include "data_family.hpp"
 #include "prepared_call.hpp"
 #include "simdnorm/simdnorm.hpp"
@@ -37,35 +60,135 @@
 namespace {
 
 using simdnorm::bench::case_spec;
+using simdnorm::bench::csv_table;
 
 constexpr const char* usage =
     "usage: simdnorm_accuracy [--out FILE] [--filter SUBSTRING] [--digests FILE]\n"
-    "  --out FILE          CSV output (default: stdout)\n"
-    "  --filter SUBSTRING  only methods whose name contains SUBSTRING\n"
-    "  --digests FILE      also write a digest of every output buffer to FILE\n";
+    "                         [--check BASELINE [--factor F] [--floor A] [--rel-floor R]]\n"
+    "       simdnorm_accuracy --compare BASELINE NEW [--filter SUBSTRING]\n"
+    "                         [--factor F] [--floor A] [--rel-floor R]\n"
+    "  --out FILE               CSV output (default: stdout)\n"
+    "  --filter SUBSTRING       only methods whose name contains SUBSTRING (in the run and\n"
+    "                           in the baseline)\n"
+    "  --digests FILE           also write a digest of every output buffer to FILE\n"
+    "  --check BASELINE         after the run, compare FILE with BASELINE (needs --out FILE)\n"
+    "  --compare BASELINE NEW   run nothing: compare the CSV NEW with BASELINE\n"
+    "  --factor F               allowed growth of an error over its baseline (default 4)\n"
+    "  --floor A                absolute growth always allowed (default 1e-7)\n"
+    "  --rel-floor R            growth always allowed in the relative columns (default 2^-22)\n"
+    "Exits 1 when a case fails to run or fails the comparison, 2 on bad arguments or input.\n";
 
-}  // namespace
+struct arguments {
+  std::string out = "-", filter, digests;
+  std::string check;        // --check's BASELINE
+  std::string baseline;     // --check's or --compare's; empty: no comparison
+  std::string compare;      // --compare's NEW; empty: run the cases
+  bool thresholds = false;  // --factor, --floor or --rel-floor given
+  simdnorm::bench::baseline_check_options check_options;
+};
 
-int main(int argc, char** argv) {
-  // Each path's call allocates its outputs afresh, tensors of up to 32 MiB.
-  // By default glibc maps each of them anew and returns it on free, so every
-  // call paid a page fault per 4 KiB: 40% of the gate's time. Kept in the
-  // heap and never trimmed, they are reused.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  std::string out = "-", filter, digests_out;
+int bad_arguments(const std::string& message) {
+  std::cerr << "simdnorm_accuracy: " << message << "\n" << usage;
+  return 2;
+}
+
+// The arguments, or the exit status to stop with (--help, a bad argument).
+std::optional<int> parse_arguments(int argc, char** argv, arguments& args) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::cout << usage;
       return 0;
     }
-    if (i + 1 >= argc || (arg != "--out" && arg != "--filter" && arg != "--digests")) {
-      std::cerr << "simdnorm_accuracy: unknown option or missing value: " << arg << "\n" << usage;
-      return 2;
+    const int values = arg == "--compare" ? 2 : 1;
+    if (i + values >= argc) return bad_arguments("unknown option or missing value: " + arg);
+    if (arg == "--out") {
+      args.out = argv[++i];
+    } else if (arg == "--filter") {
+      args.filter = argv[++i];
+    } else if (arg == "--digests") {
+      args.digests = argv[++i];
+    } else if (arg == "--check") {
+      args.check = argv[++i];
+    } else if (arg == "--compare") {
+      args.baseline = argv[++i];
+      args.compare = argv[++i];
+    } else if (arg == "--factor" || arg == "--floor" || arg == "--rel-floor") {
+      const std::string text = argv[++i];
+      char* end = nullptr;
+      const double value = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || std::isnan(value)) {
+        return bad_arguments(arg + " needs a number, not '" + text + "'");
+      }
+      (arg == "--factor"  ? args.check_options.factor
+       : arg == "--floor" ? args.check_options.floor
+                          : args.check_options.rel_floor) = value;
+      args.thresholds = true;
+    } else {
+      return bad_arguments("unknown option or missing value: " + arg);
     }
-    (arg == "--out" ? out : arg == "--filter" ? filter : digests_out) = argv[++i];
   }
+  if (!args.compare.empty() && (args.out != "-" || !args.digests.empty() || !args.check.empty())) {
+    return bad_arguments("--compare runs nothing: drop --out, --digests and --check");
+  }
+  if (!args.check.empty()) {
+    if (args.out == "-") {
+      return bad_arguments("--check compares the CSV the run wrote: give --out FILE");
+    }
+    args.baseline = args.check;
+  }
+  if (args.thresholds && args.baseline.empty()) {
+    return bad_arguments("--factor, --floor and --rel-floor go with --check or --compare");
+  }
+  args.check_options.filter = args.filter;
+  return std::nullopt;
+}
+
+// A CSV for the comparison, or none after saying why on stderr.
+std::optional<csv_table> load(const std::string& path) {
+  try {
+    return simdnorm::bench::read_accuracy_csv(path);
+  } catch (const simdnorm::bench::csv_error& e) {
+    std::cerr << "simdnorm_accuracy: " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+// The comparison's exit status: 1 when a case failed, 0 when none did, 2 on bad input.
+int compare(const csv_table& baseline, const std::string& new_path,
+            const simdnorm::bench::baseline_check_options& options) {
+  const std::optional<csv_table> run = load(new_path);
+  if (!run) return 2;
+  try {
+    return simdnorm::bench::print_findings(
+        simdnorm::bench::compare_with_baseline(baseline, *run, options), baseline.path, std::cout);
+  } catch (const simdnorm::bench::csv_error& e) {
+    std::cerr << "simdnorm_accuracy: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  arguments args;
+  if (const std::optional<int> status = parse_arguments(argc, argv, args)) return *status;
+  // Read before the run, so that a wrong path stops the gate at once, not minutes later.
+  std::optional<csv_table> baseline;
+  if (!args.baseline.empty()) {
+    baseline = load(args.baseline);
+    if (!baseline) return 2;
+  }
+  if (!args.compare.empty()) return compare(*baseline, args.compare, args.check_options);
+
+  // Each path's call allocates its outputs afresh, tensors of up to 32 MiB.
+  // By default glibc maps each of them anew and returns it on free, so every
+  // call paid a page fault per 4 KiB: 40% of the gate's time. Kept in the
+  // heap and never trimmed, they are reused.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  const std::string& out = args.out;
+  const std::string& filter = args.filter;
   std::ofstream file;
   if (out != "-") {
     file.open(out);
@@ -76,10 +199,10 @@ int main(int argc, char** argv) {
   }
   std::ostream& csv = out == "-" ? std::cout : file;
   std::ofstream digests;
-  if (!digests_out.empty()) {
-    digests.open(digests_out);
+  if (!args.digests.empty()) {
+    digests.open(args.digests);
     if (!digests) {
-      std::cerr << "simdnorm_accuracy: cannot write " << digests_out << "\n";
+      std::cerr << "simdnorm_accuracy: cannot write " << args.digests << "\n";
       return 2;
     }
     digests << "method,layout,isa,n,c,spatial,groups,d,data,output,fnv1a\n";
@@ -137,14 +260,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "\n");
   }
   csv.flush();
+  if (file.is_open()) file.close();  // a failed close marks csv failed too
   digests.flush();
   if (!csv || (digests.is_open() && !digests)) {
     std::cerr << "simdnorm_accuracy: writing the CSV failed\n";
     return 1;
   }
-  if (failures != 0) {
-    std::cerr << "simdnorm_accuracy: " << failures << " case(s) failed\n";
-    return 1;
+  if (!baseline) {
+    if (failures != 0) std::cerr << "simdnorm_accuracy: " << failures << " case(s) failed\n";
+    return failures != 0 ? 1 : 0;
   }
-  return 0;
+  const int status = compare(*baseline, out, args.check_options);
+  if (failures != 0) {
+    // After the comparison's summary, so that it is the last line: the
+    // comparison names the cases that did not run as missing.
+    std::cerr << "simdnorm_accuracy: " << failures << " case(s) failed to run\n";
+  }
+  return status == 2 ? 2 : (failures != 0 || status != 0) ? 1 : 0;
 }
