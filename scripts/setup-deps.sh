@@ -3,25 +3,30 @@
 # else: each package is checked with dpkg-query first, and apt-get runs only
 # when one is missing. Safe to run again and again.
 #
-#   scripts/setup-deps.sh [--peers] [--fuzz] [--arm64]
+#   scripts/setup-deps.sh [--peers] [--fuzz] [--arm64] [--bundle-test]
 #
 # --peers also installs what the benchmarks compare against and plot with:
 # oneDNN and libtorch (the peers in simdnorm_bench), matplotlib and numpy.
 # --fuzz also installs clang with libFuzzer (scripts/fuzz.sh).
-# --arm64 also adds the arm64 architecture to dpkg and installs the arm64
-# packages the cross-built tests link (scripts/test-arm64.sh).
+# --arm64 also installs the AArch64 cross compiler, adds the arm64
+# architecture to dpkg and installs the arm64 packages the cross-built tests
+# link (scripts/test-arm64.sh).
+# --bundle-test also installs debootstrap, which builds the clean Debian root
+# scripts/test-bundle.sh runs the bundle in.
 set -euo pipefail
 
 peers=false
 fuzz=false
 arm64=false
+bundle_test=false
 for arg in "$@"; do
   case "$arg" in
     --peers) peers=true ;;
     --fuzz) fuzz=true ;;
     --arm64) arm64=true ;;
+    --bundle-test) bundle_test=true ;;
     *)
-      echo "setup-deps: unknown argument '$arg' (usage: setup-deps.sh [--peers] [--fuzz] [--arm64])" >&2
+      echo "setup-deps: unknown argument '$arg' (usage: setup-deps.sh [--peers] [--fuzz] [--arm64] [--bundle-test])" >&2
       exit 2
       ;;
   esac
@@ -37,7 +42,6 @@ packages=(
   libgtest-dev
   googletest
   libbenchmark-dev
-  g++-aarch64-linux-gnu  # builds the NEON64 path in a ctest entry
   qemu-user  # runs the x86 suite on emulated CPUs below this one (dispatch)
   # The Python package (python/) and its tests, for Debian's /usr/bin/python3:
   # pybind11 builds it, and the PyTorch drop-in is checked against Debian's
@@ -56,7 +60,11 @@ fi
 if [[ "$arm64" == true ]]; then
   # Beside the amd64 ones (all Multi-Arch: same). xsimd is header-only, but
   # its CMake config is per architecture.
-  packages+=(libtbb-dev:arm64 libgtest-dev:arm64 libxsimd-dev:arm64)
+  # The cross compiler builds for it (scripts/test-arm64.sh, scripts/bundle.sh).
+  packages+=(g++-aarch64-linux-gnu libtbb-dev:arm64 libgtest-dev:arm64 libxsimd-dev:arm64)
+fi
+if [[ "$bundle_test" == true ]]; then
+  packages+=(debootstrap)
 fi
 if [[ "$peers" == true ]]; then
   # ocl-icd-opencl-dev is only recommended by libdnnl-dev, and apt-get below

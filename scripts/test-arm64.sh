@@ -12,8 +12,9 @@
 # Emulation runs the suite some 15 to 20 times slower than an x86-64 CPU
 # runs it natively (the whole suite: about 3.5 minutes on neon64 and 2 on
 # scalar, two cores), so by default each path runs a subset that still
-# reaches every method and layout (below): 1.7 minutes for both. On the scalar path, the method table's variants
-# are left out as its ctest entry leaves them out.
+# reaches every method and layout (below): 1.7 minutes for both; CI
+# (.ci/run) runs that subset. On the scalar path, the method table's
+# variants are left out as its ctest entry leaves them out.
 #
 # Installs what is missing first (idempotent): the arm64 architecture for
 # dpkg, qemu-user and the arm64 packages of oneTBB, GoogleTest and xsimd.
