@@ -4,7 +4,11 @@
 # the neon64 and the scalar path, one process each: the ctest entries
 # simdnorm_tests.isa.neon64 and simdnorm_tests.isa.scalar of
 # tests/CMakeLists.txt, with their SIMDNORM_ISA and arguments; then
-# simdnorm_tests.uncapped, where dispatch must choose neon64 by itself.
+# simdnorm_tests.uncapped, where dispatch must choose neon64 by itself; then
+# the accuracy gate (simdnorm_accuracy --check results/accuracy-baseline.csv)
+# on both paths, every method, layout and data family, on the suite's cases
+# of tensors up to 65536 elements: 2500 of its rows a path in about 25 s of
+# emulation, where the whole gate takes over an hour.
 #
 #   scripts/test-arm64.sh          the emulation subset on both paths
 #   scripts/test-arm64.sh --full   the whole suite on both paths
@@ -24,6 +28,8 @@
 #   SIMDNORM_ARM64_BUILD_DIR  build directory (default: build/arm64)
 #   SIMDNORM_ARM64_JOBS       build parallelism (default: 2)
 #   SIMDNORM_ARM64_FILTER     the subset, a gtest filter (default: below)
+#   SIMDNORM_ARM64_GATE_MAX_ELEMENTS  the gate's largest case (default 65536;
+#                             0: the whole gate)
 # Exits non-zero when any step or any test fails.
 set -euo pipefail
 
@@ -72,13 +78,14 @@ start=$SECONDS
 echo "test-arm64: configuring $build_dir (Release, aarch64)" >&2
 cmake -S . -B "$build_dir" "${generator[@]}" \
   -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/aarch64-linux-gnu.cmake" \
-  -DCMAKE_BUILD_TYPE=Release -DSIMDNORM_BUILD_TESTS=ON -DSIMDNORM_BUILD_BENCHMARKS=OFF \
+  -DCMAKE_BUILD_TYPE=Release -DSIMDNORM_BUILD_TESTS=ON -DSIMDNORM_BUILD_BENCHMARKS=ON \
   -DSIMDNORM_BENCH_PEERS=OFF -DSIMDNORM_BUILD_PYTHON=OFF
 
-# The unit tests alone; building them lists their tests under qemu
-# (gtest_discover_tests through CMAKE_CROSSCOMPILING_EMULATOR).
-echo "test-arm64: building simdnorm_tests with $jobs jobs" >&2
-cmake --build "$build_dir" --target simdnorm_tests --parallel "$jobs"
+# The unit tests and the accuracy gate's program alone; building the tests
+# lists them under qemu (gtest_discover_tests through
+# CMAKE_CROSSCOMPILING_EMULATOR).
+echo "test-arm64: building simdnorm_tests and simdnorm_accuracy with $jobs jobs" >&2
+cmake --build "$build_dir" --target simdnorm_tests simdnorm_accuracy --parallel "$jobs"
 echo "test-arm64: built in $((SECONDS - start)) s" >&2
 
 # --- Run ----------------------------------------------------------------------
@@ -163,5 +170,32 @@ done
 run_entry simdnorm_tests.uncapped "" \
   "$([[ "$can_exec_aarch64" == true ]] || echo "$rerun_tests")" \
   SIMDNORM_EXPECTED_ISA="${paths[0]}" || status=$?
+# The accuracy gate through the same emulator, run as check-accuracy.sh runs
+# it; the cases of the other architecture's instruction sets are counted as
+# not run.
+gate_max_elements=${SIMDNORM_ARM64_GATE_MAX_ELEMENTS:-65536}
+gate_args=(--check results/accuracy-baseline.csv)
+((gate_max_elements > 0)) && gate_args+=(--max-elements "$gate_max_elements")
+# The emulator and its arguments, as ctest runs the tests through them (the
+# toolchain file's CMAKE_CROSSCOMPILING_EMULATOR): what precedes the program.
+mapfile -d '' -t emulator < <(ctest --test-dir "$build_dir" --show-only=json-v1 |
+  python3 -c '
+import json, sys
+command = next(t for t in json.load(sys.stdin)["tests"] if t["name"] == "simdnorm_tests.uncapped")["command"]
+program = next(i for i, word in enumerate(command) if word.endswith("/simdnorm_tests"))
+sys.stdout.write("".join(word + "\0" for word in command[:program]))
+')
+gate_csv=$(mktemp "${TMPDIR:-/tmp}/simdnorm-arm64-accuracy.XXXXXX.csv")
+gate_log=$(mktemp "${TMPDIR:-/tmp}/simdnorm-arm64-accuracy.XXXXXX.log")
+trap 'rm -f "$gate_csv" "$gate_log"' EXIT
+echo "test-arm64: accuracy gate: ${emulator[*]} simdnorm_accuracy ${gate_args[*]}" >&2
+started=$SECONDS
+gate_status=0
+# Its progress (a line a case) is shown only when it fails.
+"${emulator[@]}" "$build_dir/bench/simdnorm_accuracy" --out "$gate_csv" "${gate_args[@]}" \
+  2>"$gate_log" || gate_status=$?
+((gate_status == 0)) || cat "$gate_log" >&2
+echo "test-arm64: accuracy gate finished in $((SECONDS - started)) s with status $gate_status" >&2
+((gate_status == 0)) || status=$gate_status
 echo "test-arm64: finished in $((SECONDS - start)) s with status $status" >&2
 exit "$status"

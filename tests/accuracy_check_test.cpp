@@ -3,8 +3,8 @@
 // CSVs: growth past the factor, a NaN that appears or goes missing, the 2e-6
 // target, the relative statistics columns and their target, the rounding
 // figures of 16-bit methods and their 99% target, missing cases, instruction
-// sets this CPU does not run, the filter, and bad input. Each test says what
-// the gate must catch, so that a comparison that passes everything fails here.
+// sets this CPU does not run, the filter and the other selections, and bad input. Each test says
+// what the gate must catch, so that a comparison that passes everything fails here.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -383,6 +383,31 @@ TEST_F(AccuracyCheck, FilterKeepsTheMethodsAFilteredRunMeasured) {
   const std::vector<accuracy_row> baseline{row(), row().set("method", "rms_norm")};
   EXPECT_EQ(check(baseline, {row()}).status, 1);
   EXPECT_EQ(check(baseline, {row()}, {"--filter", "layer"}).status, 0);
+}
+
+TEST_F(AccuracyCheck, FamiliesAndSizeKeepTheCasesASubsetRunMeasured) {
+  // A run of the target families on small tensors (the emulated arm64 gate): the
+  // baseline's other families and larger cases are not missing, but a selected case
+  // that is gone still fails, and a selected one that grew still fails.
+  const accuracy_row large = row().set("n", "4096");  // 4096 x 768 elements
+  const std::vector<accuracy_row> baseline{row(), row().set("data", "tiny"), large};
+  const std::initializer_list<std::string> subset{"--families", "normal,offset1e4",
+                                                  "--max-elements", "100000"};
+  EXPECT_EQ(check(baseline, {row()}).status, 1);
+  const result r = check(baseline, {row()}, subset);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("1 case(s) checked"), std::string::npos) << r.out;
+  EXPECT_EQ(check(baseline, {row().set("d", "5")}, subset).status, 1);
+  EXPECT_EQ(
+      check(baseline, {row().set("max_abs_err", "1.9e-06").set("mean_abs_err", "5e-07")}, subset)
+          .status,
+      1);
+}
+
+TEST_F(AccuracyCheck, AnUnknownFamilyOrSizeIsABadArgument) {
+  EXPECT_EQ(check({row()}, {row()}, {"--families", "normal,no_such_family"}).status, 2);
+  EXPECT_EQ(check({row()}, {row()}, {"--max-elements", "0"}).status, 2);
+  EXPECT_EQ(check({row()}, {row()}, {"--max-elements", "12x"}).status, 2);
 }
 
 TEST_F(AccuracyCheck, QuotedCellsReadAsTheirText) {

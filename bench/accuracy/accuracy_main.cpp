@@ -6,16 +6,20 @@
 // (results/accuracy-baseline.csv; the rules: baseline_check.hpp), so that the
 // gate (scripts/check-accuracy.sh) needs nothing but this program.
 //
-//   simdnorm_accuracy [--out FILE] [--filter SUBSTRING] [--digests FILE]
+//   simdnorm_accuracy [--out FILE] [--filter SUBSTRING] [--families LIST]
+//                     [--max-elements N] [--digests FILE]
 //                     [--check BASELINE [--factor F] [--floor A] [--rel-floor R]]
-//   simdnorm_accuracy --compare BASELINE NEW [--filter SUBSTRING]
-//                     [--factor F] [--floor A] [--rel-floor R]
+//   simdnorm_accuracy --compare BASELINE NEW [--filter SUBSTRING] [--families LIST]
+//                     [--max-elements N] [--factor F] [--floor A] [--rel-floor R]
 //
 // The first runs the cases and writes the CSV; with --check (which needs
 // --out FILE) it then compares FILE with BASELINE. The second runs nothing: it
 // compares two CSVs already written (the gate's --update and --merge print
 // what changed so; the tests feed it crafted files). --filter keeps the
-// methods whose name contains SUBSTRING, in the run and in the baseline.
+// methods whose name contains SUBSTRING, --families the data families named
+// (comma-separated), --max-elements the cases of tensors up to N elements,
+// in the run and in the baseline: a subset that takes minutes, not an hour,
+// under emulation (scripts/test-arm64.sh).
 // --factor, --floor and --rel-floor set the growth allowed over the baseline
 // (defaults 4, 1e-7 and 2^-22; baseline_check.hpp says why).
 //
@@ -39,6 +43,8 @@
 // CSV: the message names it); 0 otherwise.
 #include <malloc.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -46,11 +52,13 @@
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "baseline_check.hpp"
+#include "case_selection.hpp"
 #include "case_spec.hpp"
 #include "csv_table.hpp"
 #include "data_family.hpp"
@@ -63,13 +71,18 @@ using simdnorm::bench::case_spec;
 using simdnorm::bench::csv_table;
 
 constexpr const char* usage =
-    "usage: simdnorm_accuracy [--out FILE] [--filter SUBSTRING] [--digests FILE]\n"
+    "usage: simdnorm_accuracy [--out FILE] [--filter SUBSTRING] [--families LIST]\n"
+    "                         [--max-elements N] [--digests FILE]\n"
     "                         [--check BASELINE [--factor F] [--floor A] [--rel-floor R]]\n"
-    "       simdnorm_accuracy --compare BASELINE NEW [--filter SUBSTRING]\n"
-    "                         [--factor F] [--floor A] [--rel-floor R]\n"
+    "       simdnorm_accuracy --compare BASELINE NEW [--filter SUBSTRING] [--families LIST]\n"
+    "                         [--max-elements N] [--factor F] [--floor A] [--rel-floor R]\n"
     "  --out FILE               CSV output (default: stdout)\n"
     "  --filter SUBSTRING       only methods whose name contains SUBSTRING (in the run and\n"
     "                           in the baseline)\n"
+    "  --families LIST          only these data families, comma-separated (in the run and\n"
+    "                           in the baseline)\n"
+    "  --max-elements N         only cases of tensors up to N elements (in the run and in\n"
+    "                           the baseline)\n"
     "  --digests FILE           also write a digest of every output buffer to FILE\n"
     "  --check BASELINE         after the run, compare FILE with BASELINE (needs --out FILE)\n"
     "  --compare BASELINE NEW   run nothing: compare the CSV NEW with BASELINE\n"
@@ -79,11 +92,12 @@ constexpr const char* usage =
     "Exits 1 when a case fails to run or fails the comparison, 2 on bad arguments or input.\n";
 
 struct arguments {
-  std::string out = "-", filter, digests;
-  std::string check;        // --check's BASELINE
-  std::string baseline;     // --check's or --compare's; empty: no comparison
-  std::string compare;      // --compare's NEW; empty: run the cases
-  bool thresholds = false;  // --factor, --floor or --rel-floor given
+  std::string out = "-", digests;
+  simdnorm::bench::case_selection selection;  // --filter, --families, --max-elements
+  std::string check;                          // --check's BASELINE
+  std::string baseline;                       // --check's or --compare's; empty: no comparison
+  std::string compare;                        // --compare's NEW; empty: run the cases
+  bool thresholds = false;                    // --factor, --floor or --rel-floor given
   simdnorm::bench::baseline_check_options check_options;
 };
 
@@ -105,7 +119,31 @@ std::optional<int> parse_arguments(int argc, char** argv, arguments& args) {
     if (arg == "--out") {
       args.out = argv[++i];
     } else if (arg == "--filter") {
-      args.filter = argv[++i];
+      args.selection.method_substring = argv[++i];
+    } else if (arg == "--families") {
+      const std::string list = argv[++i];
+      std::string::size_type begin = 0;
+      for (;;) {
+        const std::string::size_type end = std::min(list.find(',', begin), list.size());
+        const std::string name = list.substr(begin, end - begin);
+        const bool known =
+            std::any_of(std::begin(simdnorm::bench::accuracy_families),
+                        std::end(simdnorm::bench::accuracy_families),
+                        [&](const simdnorm::bench::data_family& f) { return name == f.name; });
+        if (!known) return bad_arguments("--families: no data family '" + name + "'");
+        args.selection.families.push_back(name);
+        if (end == list.size()) break;
+        begin = end + 1;
+      }
+    } else if (arg == "--max-elements") {
+      const std::string text = argv[++i];
+      char* end = nullptr;
+      errno = 0;
+      const long long value = std::strtoll(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || errno == ERANGE || value <= 0) {
+        return bad_arguments("--max-elements needs a positive integer, not '" + text + "'");
+      }
+      args.selection.max_elements = value;
     } else if (arg == "--digests") {
       args.digests = argv[++i];
     } else if (arg == "--check") {
@@ -140,7 +178,7 @@ std::optional<int> parse_arguments(int argc, char** argv, arguments& args) {
   if (args.thresholds && args.baseline.empty()) {
     return bad_arguments("--factor, --floor and --rel-floor go with --check or --compare");
   }
-  args.check_options.filter = args.filter;
+  args.check_options.selection = args.selection;
   return std::nullopt;
 }
 
@@ -188,7 +226,7 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   const std::string& out = args.out;
-  const std::string& filter = args.filter;
+  const simdnorm::bench::case_selection& selection = args.selection;
   std::ofstream file;
   if (out != "-") {
     file.open(out);
@@ -217,10 +255,18 @@ int main(int argc, char** argv) {
          "exact_rounded,max_ulp\n";
   int failures = 0;
   for (const case_spec& spec : simdnorm::bench::accuracy_suite()) {
-    if (spec.method.find(filter) == std::string::npos) continue;
+    const auto selected = [&](const char* family) {
+      return selection.selects(spec.method, family, spec.elements()) &&
+             simdnorm::bench::accuracy_measures(spec, family);
+    };
+    if (std::none_of(std::begin(simdnorm::bench::accuracy_families),
+                     std::end(simdnorm::bench::accuracy_families),
+                     [&](const simdnorm::bench::data_family& f) { return selected(f.name); })) {
+      continue;
+    }
     std::fprintf(stderr, "%s:", simdnorm::bench::case_label(spec).c_str());
     for (const simdnorm::bench::data_family& family : simdnorm::bench::accuracy_families) {
-      if (!simdnorm::bench::accuracy_measures(spec, family.name)) continue;
+      if (!selected(family.name)) continue;
       const std::vector<float> x = simdnorm::bench::family_floats(
           family, spec.elements(), spec.n, simdnorm::bench::input_seed(spec, family.name));
       simdnorm::bench::reference_cache reference;  // one float64 pass for every path

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -18,6 +19,7 @@ namespace {
 constexpr std::string_view key_columns[] = {"method",  "layout", "isa", "n",   "c",
                                             "spatial", "groups", "d",   "data"};
 constexpr std::size_t method_part = 0, layout_part = 1, isa_part = 2, data_part = 8;
+constexpr std::size_t n_part = 3, c_part = 4, spatial_part = 5, d_part = 7;
 // The parts of the key that give the shape, named in a finding only when not empty.
 constexpr std::size_t first_shape_part = 3, last_shape_part = 7;
 constexpr std::string_view error_columns[] = {"max_abs_err", "mean_abs_err", "stat_max_abs_err"};
@@ -147,6 +149,15 @@ struct case_row {
     if (end != stripped.c_str() + stripped.size()) bad_cell(column, *text, "a number");
     return value;
   }
+  // The tensor's elements, as case_spec::elements() counts them: n x d for rows, else
+  // n x c x spatial (an empty size cell counts 1).
+  std::int64_t elements() const {
+    const auto size = [&](std::size_t part) -> std::int64_t {
+      return strip(key_part(part)).empty() ? 1 : integer(key_columns[part]);
+    };
+    return key_part(layout_part) == "rows" ? size(n_part) * size(d_part)
+                                           : size(n_part) * size(c_part) * size(spatial_part);
+  }
   long long integer(std::string_view column) const {
     const std::string& text = *cell(column);
     const std::string stripped(strip(text));
@@ -172,11 +183,16 @@ struct case_index {
   }
 };
 
-case_index index_cases(const csv_table& table, const std::string& filter) {
+case_index index_cases(const csv_table& table, const case_selection& selection) {
   case_index index;
   for (std::size_t row = 0; row < table.rows.size(); ++row) {
     const case_row at{&table, row};
-    if (at.key_part(method_part).find(filter) == std::string::npos) continue;
+    // Sizes are read only when the selection has a limit: without one, a row is taken
+    // whatever its size cells hold, as it always was.
+    const std::int64_t elements = selection.max_elements == 0 ? 0 : at.elements();
+    if (!selection.selects(at.key_part(method_part), at.key_part(data_part), elements)) {
+      continue;
+    }
     const auto [slot, added] = index.position.emplace(at.key(), index.cases.size());
     if (added) {
       index.cases.push_back(at);
@@ -276,8 +292,8 @@ csv_table read_accuracy_csv(const std::string& path) {
 
 baseline_findings compare_with_baseline(const csv_table& baseline, const csv_table& run,
                                         const baseline_check_options& options) {
-  const case_index old = index_cases(baseline, options.filter);
-  const case_index now = index_cases(run, "");
+  const case_index old = index_cases(baseline, options.selection);
+  const case_index now = index_cases(run, case_selection{});
   baseline_findings findings;
   std::set<std::string> ran;
   for (const case_row& row : now.cases) ran.insert(row.key_part(isa_part));

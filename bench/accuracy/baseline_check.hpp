@@ -27,8 +27,8 @@
 //    regression).
 // Cases of an instruction set that NEW did not run at all (this CPU lacks it) are counted
 // and named once, not failed: the gate checks every path the CPU takes. Cases only in NEW
-// are listed as new. The filter keeps the baseline's methods whose name contains it (the
-// methods a filtered run measured).
+// are listed as new. The selection keeps the baseline's cases a subset run measured (its
+// methods, data families and largest tensor): the rest are neither missing nor checked.
 #ifndef SIMDNORM_BENCH_ACCURACY_BASELINE_CHECK_HPP_
 #define SIMDNORM_BENCH_ACCURACY_BASELINE_CHECK_HPP_
 
@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "case_selection.hpp"
 #include "csv_table.hpp"
 
 namespace simdnorm::bench {
@@ -60,13 +61,15 @@ struct baseline_check_options {
   double factor = default_growth_factor;
   double floor = default_growth_floor;
   double rel_floor = default_rel_growth_floor;
-  std::string filter;  // only the baseline's methods whose name contains it; "" keeps all
+  // The baseline's cases the run was meant to measure (its --filter, --families and
+  // --max-elements); every case by default.
+  case_selection selection;
 };
 
 struct baseline_findings {
   std::vector<std::string> failures;  // one line a finding, naming the case
   std::vector<std::string> notes;     // new cases; instruction sets NEW did not run
-  std::size_t checked = 0;            // baseline cases (after the filter) that NEW has
+  std::size_t checked = 0;            // baseline cases (selected) that NEW has
 };
 
 // read_csv, then a check that the columns every comparison needs are there (the key,
