@@ -5,7 +5,7 @@
         [--models resnet50 vit_b_16 convnext_tiny unet] [--image-size 224] [--batch 1]
         [--unet-size 64] [--unet-channels 320 640] [--unet-blocks 2] [--layouts ...]
         [--threads 1 2] [--reps 5] [--warmup 1] [--profile-reps 3] [--no-train] [--no-timing]
-        [--out-md FILE] [--out-csv FILE]
+        [--onetbb] [--out-md FILE] [--out-csv FILE]
 
 Models: torchvision 0.14's resnet50 (BatchNorm2d), vit_b_16 (LayerNorm over tokens) and
 convnext_tiny (LayerNorm over channels, through a Permute and through torchvision's
@@ -25,6 +25,8 @@ Per model, mode and layout:
     after the forward, relative to the statistic's max |value|, and num_batches_tracked;
   - time: the median of --reps forwards after --warmup, unpatched and patched interleaved,
     at each --threads count (simdnorm.torch.set_num_threads sets PyTorch's and simdnorm's);
+    simdnorm's loops run on PyTorch's intra-op pool, as simdnorm.torch sets it up, or with
+    --onetbb on oneTBB (simdnorm.torch.use_torch_threads(False));
   - norm share: the share of a forward spent inside the norm operators (aten::batch_norm,
     aten::layer_norm, aten::group_norm, ... or simdnorm::*), from torch.profiler, the median
     over --profile-reps profiled forwards.
@@ -516,8 +518,8 @@ def profile_one_forward(model, x, threads):
     The forward runs inside a record_function, whose interval is the forward's time on the
     calling thread (operators, and the Python between them); the norm time is the union of
     the norm operators' intervals on that thread. Self CPU times would leave out the helper
-    operators a norm operator calls (aten::empty, and the simdnorm operators' conversions to
-    NumPy views), and the profiler's parent links, built from microsecond timestamps,
+    operators a norm operator calls (aten::empty_like for its output, aten::contiguous),
+    and the profiler's parent links, built from microsecond timestamps,
     sometimes lose a nested operator's parent, so a sum over "outermost" operators could
     count one twice; the union does neither."""
     simdnorm.torch.set_num_threads(threads)
@@ -704,6 +706,9 @@ def environment_lines(args):
         f"- simdnorm {simdnorm.__version__} from {Path(simdnorm.__file__).parent}, "
         f"active ISA {simdnorm.active_isa()}",
         f"- PyTorch's BLAS: {loaded_blas()}",
+        "- simdnorm's parallel loops on "
+        + ("PyTorch's intra-op pool" if simdnorm.torch.uses_torch_threads() else
+           "oneTBB (--onetbb)"),
         f"- Command: `{args.command or python_command}`",
         *([f"- Which ran: `{python_command}`"] if args.command else []),
         f"- Seed {args.seed}; time = median of {args.reps} forwards after {args.warmup} warm-up, "
@@ -737,9 +742,7 @@ def markdown_report(rows, args, seconds, load_averages):
         f"the model's running stats), layer running stats {RUNNING_STATS_LAYER_REL_TOLERANCE:g}. "
         "Speed-up = unpatched / patched (the CSV has each setting's min and max too). Norm share = "
         "time inside the norm operators over the forward's time under torch.profiler (operators "
-        f"seen: {', '.join(op_names) or 'not profiled'}); the profiler also records every operator "
-        "a simdnorm::* operator calls on its way to NumPy views, which makes the patched share "
-        "somewhat larger than it is unprofiled.",
+        f"seen: {', '.join(op_names) or 'not profiled'}).",
         "",
     ]
     if failures:
@@ -779,6 +782,9 @@ def parse_args(argv):
                         help="profiled forwards per model and setting for the norm share (3)")
     parser.add_argument("--no-timing", dest="timing", action="store_false",
                         help="compare only: no timing, no profile")
+    parser.add_argument("--onetbb", action="store_true",
+                        help="run simdnorm's parallel loops on oneTBB, not on PyTorch's intra-op "
+                        "pool (simdnorm.torch.use_torch_threads(False))")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out-md", type=Path, help="write the Markdown report here")
     parser.add_argument("--out-csv", type=Path, help="write the rows here")
@@ -803,6 +809,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    simdnorm.torch.use_torch_threads(not args.onetbb)
     start, start_load = time.perf_counter(), os.getloadavg()[0]
     specs = model_specs(args.models, args.image_size, args.unet_size, args.unet_channels,
                         args.unet_blocks)

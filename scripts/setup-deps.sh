@@ -6,7 +6,7 @@
 #   scripts/setup-deps.sh [--peers] [--fuzz] [--arm64] [--bundle-test]
 #
 # --peers also installs what the benchmarks compare against and plot with:
-# oneDNN and libtorch (the peers in simdnorm_bench), matplotlib and numpy.
+# oneDNN (libtorch, the other peer, is in the default list), matplotlib.
 # --fuzz also installs clang with libFuzzer (scripts/fuzz.sh).
 # --arm64 also installs the AArch64 cross compiler, adds the arm64
 # architecture to dpkg and installs the arm64 packages the cross-built tests
@@ -44,14 +44,16 @@ packages=(
   libbenchmark-dev
   qemu-user  # runs the x86 suite on emulated CPUs below this one (dispatch)
   # The Python package (python/) and its tests, for Debian's /usr/bin/python3:
-  # pybind11 builds it, and the PyTorch drop-in is checked against Debian's
-  # torch and torchvision.
+  # pybind11 builds it, its PyTorch operators are built against libtorch-dev
+  # (the headers and CMake config of the libtorch python3-torch loads), and
+  # the PyTorch drop-in is checked against Debian's torch and torchvision.
   python3-dev
   pybind11-dev
   python3-numpy
   python3-pytest
   python3-torch
   python3-torchvision
+  libtorch-dev
 )
 if [[ "$fuzz" == true ]]; then
   # clang with libFuzzer and the sanitizer runtimes (scripts/fuzz.sh).
@@ -72,7 +74,6 @@ if [[ "$peers" == true ]]; then
   packages+=(
     libdnnl-dev
     ocl-icd-opencl-dev
-    libtorch-dev
     python3-matplotlib
   )
 fi

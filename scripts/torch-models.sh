@@ -48,6 +48,7 @@ if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSIMDNORM_BUILD_TESTS=OFF \
     -DSIMDNORM_BUILD_BENCHMARKS=OFF -DSIMDNORM_BUILD_PYTHON=ON -DPython_EXECUTABLE="$python" >/dev/null
 fi
+# simdnorm_python brings the PyTorch operators' module (simdnorm_torch_ops) with it.
 echo "torch-models.sh: building simdnorm_python" >&2
 cmake --build "$build_dir" --target simdnorm_python --parallel "$jobs"
 

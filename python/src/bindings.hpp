@@ -19,6 +19,8 @@ void add_row_norms(pybind11::module_& m);
 void add_group_norms(pybind11::module_& m);
 void add_mixed_norms(pybind11::module_& m);
 void add_weight_norm(pybind11::module_& m);
+// The capsule simdnorm._torch_ops reads the library through (core_api.hpp).
+void add_core_api(pybind11::module_& m);
 
 }  // namespace simdnorm::python
 

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_simdnorm, m) {
   simdnorm::python::add_group_norms(m);
   simdnorm::python::add_mixed_norms(m);
   simdnorm::python::add_weight_norm(m);
+  simdnorm::python::add_core_api(m);
 }

@@ -11,6 +11,7 @@ channels-last input and model. No timing.
 """
 
 import functools
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -18,6 +19,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("torchvision")
+if importlib.util.find_spec("simdnorm._torch_ops") is None:
+    pytest.skip("simdnorm was built without its PyTorch operators (no libtorch-dev)",
+                allow_module_level=True)
 
 import simdnorm.torch  # noqa: E402
 

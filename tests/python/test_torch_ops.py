@@ -1,6 +1,7 @@
 """simdnorm.torch: the operators against torch.nn.functional on contiguous and channels-last
 tensors, the running statistics of a training forward, patch / unpatch on every module kind,
-and the refusals (autograd, other devices and dtypes).
+and the refusals (autograd, other devices and dtypes). The C++ operators (simdnorm._torch_ops)
+against the NumPy functions, bit for bit, on oneTBB and on PyTorch's thread pool.
 
 The reference is torch.nn.functional in float64 on the same values (PyTorch's own float32
 NHWC batch norm loses digits on data offset by 1e3), so the difference is simdnorm's float32
@@ -9,13 +10,24 @@ off by far more.
 """
 
 import copy
+import importlib.util
+import threading
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-import simdnorm.torch as snt
+import simdnorm
+
+if importlib.util.find_spec("simdnorm._torch_ops") is None:
+    pytest.skip("simdnorm was built without its PyTorch operators (no libtorch-dev)",
+                allow_module_level=True)
+
+import simdnorm.torch as snt  # noqa: E402
+
+# Before any test switches it: importing simdnorm.torch puts the loops on PyTorch's pool.
+ON_TORCH_THREADS_AFTER_IMPORT = snt.uses_torch_threads()
 
 TOLERANCE = 1e-5
 
@@ -199,3 +211,244 @@ def test_a_bad_argument_reaches_python_as_value_error_and_writes_nothing():
         snt.layer_norm(data(2, 8), [8], torch.ones(7))
     with pytest.raises(ValueError, match="groups"):
         snt.group_norm(data(2, 8, 4, 4), 3)
+
+
+# ---- the C++ operators against the NumPy functions ---------------------------------------------
+#
+# simdnorm._torch_ops calls the library as the NumPy functions do, on the tensors' memory in the
+# layout it is dense in, so the bits must be theirs: the reference below is what the Python
+# operators before it computed (NumPy views of the tensors, the NumPy functions). The sizes are
+# past the library's thresholds for splitting a call (32K floats; 64K for rows), so that the
+# parallel paths run.
+
+ops = torch.ops.simdnorm
+
+LAYOUTS = {
+    "contiguous": lambda x: x,
+    "channels_last": lambda x: x.contiguous(memory_format=torch.channels_last),
+    "channels_last_3d": lambda x: x.reshape(2, 64, 6, 4, 24).contiguous(
+        memory_format=torch.channels_last_3d),
+    "strided": lambda x: x.transpose(2, 3),  # dense in neither layout: copied, then NCHW
+}
+
+
+def array_and_layout(x):
+    """x as the NumPy functions read it, as the Python operators handed it to them."""
+    if x.is_contiguous():
+        return x.numpy(), "nchw"
+    if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last):
+        return x.permute(0, 2, 3, 1).numpy(), "nhwc"
+    if x.dim() == 5 and x.is_contiguous(memory_format=torch.channels_last_3d):
+        return x.permute(0, 2, 3, 4, 1).numpy(), "nhwc"
+    return x.contiguous().numpy(), "nchw"
+
+
+def same_bits(got, want):
+    got = got.detach().numpy() if isinstance(got, torch.Tensor) else got
+    assert got.shape == want.shape
+    assert (got.view("uint32") == want.view("uint32")).all(), "bits differ"
+
+
+def channel_input(layout, seed=0):
+    return LAYOUTS[layout](data(2, 64, 24, 24, seed=seed) * 2 + 3)
+
+
+def channel_cases():
+    """(name, operator call, NumPy call) for each channel operator; each call takes the input
+    and fresh running statistics (mean, var), and returns y."""
+    weight, bias = affine(64)
+    w, b = weight.numpy(), bias.numpy()
+    return [
+        ("group_norm", lambda x, m, v: ops.group_norm(x, 8, weight, bias, 1e-5),
+         lambda a, lay, m, v: simdnorm.group_norm(a, 8, gamma=w, beta=b, eps=1e-5, layout=lay)),
+        ("instance_norm", lambda x, m, v: ops.instance_norm(x, weight, bias, 1e-5),
+         lambda a, lay, m, v: simdnorm.instance_norm(a, gamma=w, beta=b, eps=1e-5, layout=lay)),
+        ("batch_norm_eval",
+         lambda x, m, v: ops.batch_norm(x, m, v, weight, bias, False, 0.1, 1e-5),
+         lambda a, lay, m, v: simdnorm.batch_norm_inference(a, m.numpy(), v.numpy(), gamma=w,
+                                                            beta=b, eps=1e-5, layout=lay)),
+        ("batch_norm_train",
+         lambda x, m, v: ops.batch_norm(x, m, v, weight, bias, True, 0.1, 1e-5),
+         lambda a, lay, m, v: simdnorm.batch_norm_training(
+             a, running_mean=m.numpy(), running_var=v.numpy(), gamma=w, beta=b, momentum=0.1,
+             eps=1e-5, layout=lay)),
+    ]
+
+
+def running_statistics():
+    generator = torch.Generator().manual_seed(5)
+    return torch.randn(64, generator=generator) + 3, torch.rand(64, generator=generator) + 0.5
+
+
+def row_cases():
+    generator = torch.Generator().manual_seed(2)
+    weight = torch.rand(8, 128, generator=generator) + 0.5
+    bias = torch.randn(8, 128, generator=generator)
+    w, b = weight.reshape(-1).numpy(), bias.reshape(-1).numpy()
+    return [
+        ("layer_norm", lambda x: ops.layer_norm(x, [8, 128], weight, bias, 1e-5),
+         lambda a: simdnorm.layer_norm(a, gamma=w, beta=b, eps=1e-5)),
+        ("rms_norm", lambda x: ops.rms_norm(x, [8, 128], weight, 1e-6),
+         lambda a: simdnorm.rms_norm(a, gamma=w, eps=1e-6)),
+    ]
+
+
+def row_input(strided):
+    x = data(12, 8, 8, 128) * 2 + 3  # 96 rows of 1024
+    return x.transpose(0, 1) if strided else x
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("case", range(4), ids=[c[0] for c in channel_cases()])
+def test_channel_operators_give_the_bits_of_the_numpy_functions(layout, case):
+    _, op, reference = channel_cases()[case]
+    x = channel_input(layout)
+    mean, var = running_statistics()
+    want_mean, want_var = mean.clone(), var.clone()
+    a, lay = array_and_layout(x)
+    want = reference(a, lay, want_mean, want_var)
+    y = op(x, mean, var)
+    assert y.shape == x.shape
+    same_bits(array_and_layout(y)[0], want)
+    # Training updates the running statistics in place, to the same bits.
+    same_bits(mean, want_mean.numpy())
+    same_bits(var, want_var.numpy())
+
+
+@pytest.mark.parametrize("strided", [False, True], ids=["contiguous", "strided"])
+@pytest.mark.parametrize("case", range(2), ids=[c[0] for c in row_cases()])
+def test_row_operators_give_the_bits_of_the_numpy_functions(strided, case):
+    _, op, reference = row_cases()[case]
+    x = row_input(strided)
+    y = op(x)
+    assert y.shape == x.shape and y.is_contiguous()
+    same_bits(y.reshape(-1, 1024), reference(x.contiguous().numpy().reshape(-1, 1024)))
+
+
+@pytest.fixture
+def two_torch_threads():
+    """PyTorch at 2 intra-op threads and simdnorm uncapped; the settings restored after."""
+    threads, cap, pooled = torch.get_num_threads(), simdnorm.max_threads(), snt.uses_torch_threads()
+    torch.set_num_threads(2)
+    simdnorm.set_max_threads(0)
+    yield
+    torch.set_num_threads(threads)
+    simdnorm.set_max_threads(cap)
+    snt.use_torch_threads(pooled)
+
+
+def test_torch_pool_and_onetbb_give_the_same_bits(two_torch_threads):
+    # The library's contract: the bits do not depend on the pool. Checked for every operator
+    # and layout, with the loops on oneTBB and on at::parallel_for (2 threads).
+    results = {}
+    for pooled in (False, True):
+        snt.use_torch_threads(pooled)
+        assert snt.uses_torch_threads() == pooled
+        outputs = []
+        for layout in sorted(LAYOUTS):
+            for _, op, _ in channel_cases():
+                mean, var = running_statistics()
+                outputs += [op(channel_input(layout), mean, var), mean, var]
+        for strided in (False, True):
+            outputs += [op(row_input(strided)) for _, op, _ in row_cases()]
+        results[pooled] = outputs
+    for on_tbb, on_torch in zip(results[False], results[True]):
+        same_bits(on_torch, on_tbb.numpy())
+
+
+def test_importing_simdnorm_torch_runs_the_loops_on_torch_threads():
+    assert ON_TORCH_THREADS_AFTER_IMPORT
+
+
+def test_calls_from_several_threads_on_the_torch_pool_give_the_serial_bits(two_torch_threads):
+    # Each Python thread's call runs its own at::parallel_for (an OpenMP team per thread).
+    snt.use_torch_threads(True)
+    x = row_input(False)
+    (_, op, _), = [case for case in row_cases() if case[0] == "layer_norm"]
+    want = op(x)
+    results = [None] * 4
+
+    def run(k):
+        results[k] = [op(x) for _ in range(5)]
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for outputs in results:
+        for y in outputs:
+            same_bits(y, want.numpy())
+
+
+def test_set_num_threads_sizes_torch_and_simdnorm_alike(two_torch_threads):
+    snt.set_num_threads(1)
+    assert torch.get_num_threads() == 1 and simdnorm.max_threads() == 1
+    snt.set_num_threads(2)
+    assert torch.get_num_threads() == 2 and simdnorm.max_threads() == 2
+    assert snt.uses_torch_threads() == ON_TORCH_THREADS_AFTER_IMPORT
+
+
+def test_the_numpy_functions_follow_the_pool_switch_with_the_same_bits(two_torch_threads):
+    a = data(96, 1024).numpy()
+    snt.use_torch_threads(False)
+    want = simdnorm.layer_norm(a)
+    snt.use_torch_threads(True)
+    same_bits(simdnorm.layer_norm(a), want)
+
+
+def test_the_profiler_names_the_operators():
+    x = data(2, 8, 4, 4)
+    with torch.profiler.profile() as profile:
+        snt.group_norm(x, 2)
+        snt.batch_norm(x, torch.zeros(8), torch.ones(8))
+    names = {event.name for event in profile.events()}
+    assert {"simdnorm::group_norm", "simdnorm::batch_norm"} <= names
+
+
+def refusals():
+    """(call to an operator, what the ValueError names); each bypasses the Python functions'
+    own input check."""
+    x = data(2, 8, 4, 4)
+    ones = torch.ones(8)
+    return {
+        "float64 input": (lambda: ops.group_norm(x.double(), 2, None, None, 1e-5), "input"),
+        "int input": (lambda: ops.layer_norm(x.int(), [4], None, None, 1e-5), "input"),
+        "one dimension": (lambda: ops.instance_norm(ones, None, None, 1e-5), "two dimensions"),
+        "no elements": (lambda: ops.batch_norm(torch.empty(0, 8, 4), ones, ones, None, None,
+                                               False, 0.1, 1e-5), "no elements"),
+        "weight length": (lambda: ops.layer_norm(x, [4], torch.ones(5), None, 1e-5), "weight"),
+        "weight dtype": (lambda: ops.group_norm(x, 2, ones.double(), None, 1e-5), "weight"),
+        "bias length": (lambda: ops.instance_norm(x, None, torch.ones(7), 1e-5), "bias"),
+        "normalized_shape": (lambda: ops.rms_norm(x, [5], None, 1e-6), "normalized_shape"),
+        "num_groups zero": (lambda: ops.group_norm(x, 0, None, None, 1e-5), "num_groups"),
+        "groups not dividing": (lambda: ops.group_norm(x, 3, None, None, 1e-5), "groups"),
+        "eval without running statistics": (
+            lambda: ops.batch_norm(x, None, ones, None, None, False, 0.1, 1e-5), "required"),
+        "running_var length": (
+            lambda: ops.batch_norm(x, ones, torch.ones(9), None, None, False, 0.1, 1e-5),
+            "running_var"),
+        "running_mean not contiguous": (
+            lambda: ops.batch_norm(x, torch.ones(8, 2)[:, 0], ones.clone(), None, None, True,
+                                   0.1, 1e-5), "contiguous"),
+        "one running statistic": (
+            lambda: ops.batch_norm(x, ones.clone(), None, None, None, True, 0.1, 1e-5),
+            "running"),
+        "eps": (lambda: ops.layer_norm(x, [4], None, None, -1.0), "eps"),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(refusals()))
+def test_an_operator_refuses_a_bad_argument_with_value_error_naming_it(name):
+    call, names = refusals()[name]
+    with pytest.raises(ValueError, match=names):
+        call()
+
+
+def test_a_refused_training_call_leaves_the_running_statistics_alone():
+    mean, var = torch.full((8,), 7.0), torch.full((8,), 7.0)
+    with pytest.raises(ValueError, match="weight"):
+        ops.batch_norm(data(2, 8, 4, 4), mean, var, torch.ones(3), None, True, 0.1, 1e-5)
+    with pytest.raises(ValueError, match="eps"):
+        ops.batch_norm(data(2, 8, 4, 4), mean, var, None, None, True, 0.1, -1.0)
+    assert torch.all(mean == 7.0) and torch.all(var == 7.0)
