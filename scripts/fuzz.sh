@@ -41,10 +41,15 @@ if command -v ninja >/dev/null 2>&1 && [[ ! -f "$build_dir/CMakeCache.txt" ]]; t
   generator=(-G Ninja)
 fi
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize=fuzzer-no-link"
+# Without the SSE4.2 kernels, as scripts/sanitize.sh builds for the same
+# reason (SSE2's loops at SSE2's width): one kernel unit less to compile
+# under the sanitizers, where CI's time goes; the fuzzer drives the C API's
+# validation and every other path.
 cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
-  -DSIMDNORM_BUILD_TESTS=OFF -DSIMDNORM_BUILD_BENCHMARKS=OFF -DSIMDNORM_BUILD_FUZZERS=ON >/dev/null
+  -DSIMDNORM_BUILD_TESTS=OFF -DSIMDNORM_BUILD_BENCHMARKS=OFF -DSIMDNORM_BUILD_FUZZERS=ON \
+  -DSIMDNORM_OMIT_INSTRUCTION_SETS=sse4.2 >/dev/null
 cmake --build "$build_dir" --target simdnorm_c_api_fuzzer --parallel "$(nproc)"
 
 mkdir -p "$build_dir/corpus"

@@ -6,7 +6,8 @@
 #
 # address: every test, once per instruction set but SSE4.2 (ctest -L isa: the
 # whole suite in one process per level; the method table's variants and the
-# Determinism suite on the best level only, tests/CMakeLists.txt says why,
+# Determinism suite (and two other bit-identity tests) on the best level
+# only, tests/CMakeLists.txt says why,
 # and the variants' float16 ones not
 # at all, below), the out-of-memory tests (ctest -L
 # fault_injection: every method and path with each allocation failing, and
@@ -61,8 +62,11 @@ omitted=""
 # And the Determinism suite on the best level only (tests/CMakeLists.txt,
 # SIMDNORM_TESTS_ON_BEST_LEVEL_ONLY, says why): 46% of each other level's
 # run here. The plain build still runs it on every level.
+# PastTheCache (the bits of cache-sized pieces) and the 16-bit thread-count
+# test are bit-identity checks of the same kind.
 best_level_only=""
-[[ "$sanitizer" == address ]] && best_level_only="Determinism.*"
+[[ "$sanitizer" == address ]] &&
+  best_level_only="Determinism.*:PastTheCache.*:TypedStatistics.BitsDoNotDependOnTheThreadCount"
 jobs=${SIMDNORM_SANITIZE_JOBS:-$(nproc)}
 generator=()
 if command -v ninja >/dev/null 2>&1 && [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
