@@ -9,8 +9,8 @@
 
 #include "kernels/activation-inl.hpp"
 #include "kernels/block_statistics-inl.hpp"
-#include "kernels/divide-inl.hpp"
 #include "kernels/channel_kernels.hpp"
+#include "kernels/divide-inl.hpp"
 #include "kernels/normalize-inl.hpp"
 #include "kernels/typed_io-inl.hpp"
 #include "statistics/normalizer.hpp"
