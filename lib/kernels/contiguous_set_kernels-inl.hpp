@@ -95,8 +95,8 @@ struct set_io {
 
 // A fused add's rows staged: h, formed once per element into a float32
 // buffer (staged_values, holding elements [base, base + its length) of the
-// tensor), is what the statistics and the normalisation read; y and sum are
-// written as by set_io. The buffer holds the same floats that set_io's
+// tensor), is what the statistics and the normalisation read; y is written
+// as by set_io, and the sum by the staging sweep (sets_in_groups). The buffer holds the same floats that set_io's
 // source forms, so both give the same bits; x, residual and bias are
 // loaded, converted and added once per element instead of once per sweep
 // (three).
@@ -113,17 +113,14 @@ struct staged_io {
   const float* staged_values;
   std::int64_t base;
   Element* y;
-  Element* sum;
   bool stream;
 
   float_source source(std::int64_t offset, std::int64_t) const {
     return float_source{staged_values + (offset - base)};
   }
-  summing_source<float_source, Element> normalized_source(std::int64_t offset,
-                                                          std::int64_t feature) const {
-    return summing_source<float_source, Element>{source(offset, feature),
-                                                 sum != nullptr ? sum + offset : nullptr,
-                                                 native_stores<Element>(), stream};
+  // The sum was written when the rows were staged.
+  float_source normalized_source(std::int64_t offset, std::int64_t feature) const {
+    return source(offset, feature);
   }
   element_sink<Element> sink(std::int64_t offset) const {
     return element_sink<Element>{y + offset, native_stores<Element>(), stream};
@@ -498,12 +495,26 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
           const auto h = io.source(start * d + k, 0);
           float* row = staged + k;
           std::int64_t i = 0;
-          for (; i + width <= d; i += width) h.template load<Arch>(i).store_unaligned(row + i);
-          for (; i < d; ++i) row[i] = h.at(i);
+          if (io.sum == nullptr) {
+            for (; i + width <= d; i += width) h.template load<Arch>(i).store_unaligned(row + i);
+            for (; i < d; ++i) row[i] = h.at(i);
+            continue;
+          }
+          const element_sink<element> sum{io.sum + start * d + k, native_stores<element>(),
+                                          io.stream};
+          for (; i + width <= d; i += width) {
+            const xsimd::batch<float, Arch> v = h.template load<Arch>(i);
+            v.store_unaligned(row + i);
+            sum.template store<Arch>(i, v);
+          }
+          for (; i < d; ++i) {
+            row[i] = h.at(i);
+            sum.put(i, row[i]);
+          }
         }
         group_of_sets<Arch>(
             a,
-            staged_io<Arch, element>{io.x, io.residual, staged, start * d, io.y, io.sum, io.stream},
+            staged_io<Arch, element>{io.x, io.residual, staged, start * d, io.y, io.stream},
             start, end, last, normalizers);
       }
       return;
