@@ -486,7 +486,10 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
     if (d <= staged_floats) {
       using element = std::remove_const_t<std::remove_pointer_t<decltype(io.x)>>;
       alignas(64) float staged[staged_floats];
-      std::int64_t per_group = staged_floats / d;
+      // Rows of 2048 floats or more one at a time: the staged row then stays
+      // in L1 while x, residual and sum stream past it (four rows of 2048,
+      // 32 KiB, spilled to L2 between the sweeps).
+      std::int64_t per_group = d >= staged_floats / 4 ? 1 : staged_floats / d;
       per_group = per_group > group_sets ? group_sets : per_group;
       constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
       for (std::int64_t start = first; start < last; start += per_group) {
