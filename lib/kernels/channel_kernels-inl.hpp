@@ -98,14 +98,14 @@ bool merge_channel_tile(const Element* x, std::int64_t channels, const float* sh
   // The rows that prefetch run in a loop of their own: with the test inside
   // one loop, GCC kept three of the four sums on the stack, and each row's
   // additions waited on a store. The next block's rows (those before
-  // prefetch_end) are contiguous; the
-  // tiles' first sweeps prefetch them in address order, each tile its slice
-  // (tile c's row r the Tile vectors at c * rows + (r - b0) * Tile * width),
-  // rather than the tile's own columns of the next block: those lie a row
-  // apart, and reached memory as scattered 256-byte pieces. Group norm
-  // NHWC, 1 thread, Zen 5, calls alternating in one process: 4 x 512 x 3199
-  // G = 512 1.06x, 8 x 256 x 3136 G = 32 1.04x, 4 x 128 x 16384 G = 128
-  // 1.08x; 0.99-1.01x in cache and at 2 threads.
+  // prefetch_end) are contiguous; the tiles' first sweeps prefetch them in
+  // address order, each tile its slice (tile c's row r the Tile vectors at
+  // c * rows + (r - b0) * Tile * width), rather than the tile's own columns
+  // of the next block: those lie a row apart, and reached memory as
+  // scattered 256-byte pieces. Group norm NHWC, 1 thread, Zen 5, calls
+  // alternating in one process: 4 x 512 x 3199 G = 512 1.06x, 8 x 256 x
+  // 3136 G = 32 1.04x, 4 x 128 x 16384 G = 128 1.08x; 0.99-1.01x in cache
+  // and at 2 threads.
   const std::int64_t rows = b1 - b0;
   const std::int64_t next_rows = prefetch_end - b1 < rows ? prefetch_end - b1 : rows;
   const std::int64_t left = (next_rows > 0 ? next_rows : 0) * channels - c * rows;

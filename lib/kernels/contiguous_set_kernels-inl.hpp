@@ -96,10 +96,10 @@ struct set_io {
 // A fused add's rows staged: h, formed once per element into a float32
 // buffer (staged_values, holding elements [base, base + its length) of the
 // tensor), is what the statistics and the normalisation read; y is written
-// as by set_io, and the sum by the staging sweep (sets_in_groups). The buffer holds the same floats that set_io's
-// source forms, so both give the same bits; x, residual and bias are
-// loaded, converted and added once per element instead of once per sweep
-// (three).
+// as by set_io, and the sum by the staging sweep (sets_in_groups). The
+// buffer holds the same floats that set_io's source forms, so both give the
+// same bits; x, residual and bias are loaded, converted and added once per
+// element instead of once per sweep (three).
 template <class Arch, class Element>
 struct staged_io {
   static constexpr addend add = addend::none;
@@ -516,8 +516,7 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
           }
         }
         group_of_sets<Arch>(
-            a,
-            staged_io<Arch, element>{io.x, io.residual, staged, start * d, io.y, io.stream},
+            a, staged_io<Arch, element>{io.x, io.residual, staged, start * d, io.y, io.stream},
             start, end, last, normalizers);
       }
       return;
