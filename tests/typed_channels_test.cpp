@@ -14,6 +14,7 @@
 
 #include "half_float_support.hpp"
 #include "reference/reference.hpp"
+#include "simdnorm/half_float.h"
 #include "simdnorm/simdnorm.hpp"
 #include "test_support.hpp"
 
@@ -86,6 +87,38 @@ TEST(TypedChannels, NaNAndInfInputsStayNaNAndInf) {
       EXPECT_TRUE(std::isnan(to_float(type, y[4])));
       EXPECT_EQ(to_float(type, y[5]), INFINITY);
       EXPECT_EQ(to_float(type, y[6]), -INFINITY);
+    }
+  }
+}
+
+// The normalisation's stores, in both layouts: with gamma = 0 the factors
+// are scale 0 and shift beta, so y = beta of the channel, and a beta holding
+// denormals (of float32 and of the 16-bit formats), ties, NaN and Inf checks
+// the narrowing of y, two vectors at a time where a row is long enough,
+// against the scalar conversion. (-0 is left out: (x - mean) * 0 + -0 is +0
+// where x >= mean.)
+TEST(TypedChannels, NormalisedOutputsNarrowLikeTheScalarConversion) {
+  std::vector<float> beta = {1e-39f,   -1e-39f,     3e-6f,       5.960464e-8f, 1e-45f,
+                             65520.0f, 3.4e38f,     -3.39e38f,   INFINITY,     -INFINITY,
+                             NAN,      1.00390625f, 1.01171875f, -2.5e-39f,    1.1754942e-38f};
+  for (std::uint32_t k = 0; beta.size() < 77; ++k) {
+    beta.push_back(k % 2 == 0 ? sn_float_of_bits(0x00001000u + k * 0x2345u)
+                              : sn_float_of_bits(0x3f800000u + k * 0x1000u + 0x800u));
+  }
+  const std::int64_t c = static_cast<std::int64_t>(beta.size());
+  for (const dtype type : {dtype::bfloat16, dtype::float16}) {
+    for (const layout l : {layout::nchw, layout::nhwc}) {
+      const shape s{2, c, 45, l};
+      const std::vector<bits16> x = rounded(type, normal(element_count(s), 12u, 0.5f, 2.0f));
+      const std::vector<float> mean(c, 0.25f), var(c, 2.0f), zeros(c, 0.0f);
+      std::vector<bits16> y(x.size(), 0x7fff);
+      batch_norm_inference(type, x.data(), s, mean.data(), var.data(), zeros.data(), beta.data(),
+                           1e-5f, activation::none, y.data());
+      for (std::int64_t i = 0; i < element_count(s); ++i) {
+        const std::int64_t channel = l == layout::nchw ? (i / s.spatial) % c : i % c;
+        ASSERT_EQ(y[i], from_float(type, beta[channel]))
+            << name_of(type) << " layout " << static_cast<int>(l) << " element " << i;
+      }
     }
   }
 }

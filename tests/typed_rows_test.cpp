@@ -236,6 +236,43 @@ TEST(TypedRows, ConversionsOnEveryInstructionSetMatchTheScalarOnes) {
   }
 }
 
+// The normalisation sweep's stores: with gamma = 0, y = v * 0 + beta is
+// beta itself, so a beta holding every kind of float checks the narrowing
+// of y, which goes out two vectors at a time (one conversion and one check
+// for denormals per pair on AVX-512 BF16), against the scalar conversion:
+// a denormal in either vector of a pair, lengths with an odd vector and a
+// tail. (-0 is left out: v * 0 + -0 is +0 where v >= 0.)
+TEST(TypedRows, NormalisedOutputsNarrowLikeTheScalarConversion) {
+  std::vector<float> specials = {0.0f,    1.0f,        -1.0f,       65504.0f,     65520.0f,
+                                 1e-39f,  -1e-39f,     3e-6f,       5.960464e-8f, 1e-45f,
+                                 3.4e38f, -3.39e38f,   INFINITY,    -INFINITY,    NAN,
+                                 -NAN,    1.00390625f, 1.01171875f, -2.5e-39f,    1.1754942e-38f};
+  for (float v : uniform(997, 6u, -3.0f, 3.0f)) specials.push_back(v);
+  for (std::uint32_t k = 0; k < 500; ++k) {
+    specials.push_back(sn_float_of_bits(0x3f800000u + k * 0x1000u + (k % 3) * 0x800u));
+    specials.push_back(sn_float_of_bits(0x00001000u + k * 0x1357u));  // denormals
+  }
+  const std::int64_t full = static_cast<std::int64_t>(specials.size());
+  for (const std::string& level : levels_here()) {
+    const isa_cap cap(level);
+    for (const dtype type : {dtype::bfloat16, dtype::float16}) {
+      for (const std::int64_t d :
+           {full, full - 16, full - 37, std::int64_t{48}, std::int64_t{33}}) {
+        const std::vector<float> beta(specials.end() - d, specials.end());
+        const std::vector<bits16> x = rounded(type, normal(2 * d, 7u, 1.0f, 2.0f));
+        const std::vector<float> zeros(d, 0.0f);
+        std::vector<bits16> y(2 * d, 0x7fff);
+        layer_norm(type, x.data(), 2, d, zeros.data(), beta.data(), 1e-5f, y.data(), nullptr,
+                   nullptr);
+        for (std::int64_t i = 0; i < 2 * d; ++i) {
+          ASSERT_EQ(y[i], from_float(type, beta[i % d]))
+              << level << " " << name_of(type) << " d " << d << " beta " << beta[i % d];
+        }
+      }
+    }
+  }
+}
+
 TEST(TypedRows, BitsDoNotDependOnTheThreadCount) {
   for (const dtype type : {dtype::bfloat16, dtype::float16}) {
     // Many short rows (split by rows), and one long row (split by chunks).

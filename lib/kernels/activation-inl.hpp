@@ -13,6 +13,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/divide-inl.hpp"
+#include "kernels/element_io-inl.hpp"
 #include "kernels/multiply_add-inl.hpp"
 #include "simdnorm/simdnorm.hpp"
 
@@ -151,6 +152,11 @@ struct activated_sink {
   void store(std::int64_t i, const xsimd::batch<float, A>& v) const {
     inner.template store<A>(i, activated<Act>(v));
   }
+  template <class A>
+  void store_pair(std::int64_t i, const xsimd::batch<float, A>& a,
+                  const xsimd::batch<float, A>& b) const {
+    inner.template store_pair<A>(i, activated<Act>(a), activated<Act>(b));
+  }
   void put(std::int64_t i, float v) const {
     alignas(64) float lanes[xsimd::batch<float, Arch>::size];
     activated<Act>(xsimd::batch<float, Arch>(v)).store_aligned(lanes);
@@ -158,6 +164,9 @@ struct activated_sink {
   }
   activated_sink advanced(std::int64_t k) const { return activated_sink{inner.advanced(k)}; }
 };
+
+template <class Sink, activation Act, class Arch>
+struct stores_in_pairs<activated_sink<Sink, Act, Arch>> : stores_in_pairs<Sink> {};
 
 // Sink with an activation chosen at run time, a switch per vector taken the
 // same way for a whole call: for the contiguous-set kernels, whose many
@@ -182,6 +191,24 @@ struct chosen_activation_sink {
     }
     inner.template store<A>(i, v);
   }
+  template <class A>
+  void store_pair(std::int64_t i, const xsimd::batch<float, A>& a,
+                  const xsimd::batch<float, A>& b) const {
+    switch (act) {
+      case activation::relu:
+        return inner.template store_pair<A>(i, activated<activation::relu>(a),
+                                            activated<activation::relu>(b));
+      case activation::silu:
+        return inner.template store_pair<A>(i, activated<activation::silu>(a),
+                                            activated<activation::silu>(b));
+      case activation::gelu:
+        return inner.template store_pair<A>(i, activated<activation::gelu>(a),
+                                            activated<activation::gelu>(b));
+      case activation::none:
+        break;
+    }
+    inner.template store_pair<A>(i, a, b);
+  }
   void put(std::int64_t i, float v) const {
     alignas(64) float lanes[xsimd::batch<float, Arch>::size];
     const xsimd::batch<float, Arch> b(v);
@@ -196,6 +223,9 @@ struct chosen_activation_sink {
     return chosen_activation_sink{inner.advanced(k), act};
   }
 };
+
+template <class Sink, class Arch>
+struct stores_in_pairs<chosen_activation_sink<Sink, Arch>> : stores_in_pairs<Sink> {};
 
 // Runs body(sink) with sink the call's activation applied to `sink`: one
 // instantiation per activation, chosen once per call.

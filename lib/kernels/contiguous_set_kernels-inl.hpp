@@ -505,6 +505,15 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
           }
           const element_sink<element> sum{io.sum + start * d + k, native_stores<element>(),
                                           io.stream};
+          if constexpr (stores_in_pairs<element_sink<element>>::value) {
+            for (; i + 2 * width <= d; i += 2 * width) {
+              const xsimd::batch<float, Arch> a = h.template load<Arch>(i);
+              const xsimd::batch<float, Arch> b = h.template load<Arch>(i + width);
+              a.store_unaligned(row + i);
+              b.store_unaligned(row + i + width);
+              sum.template store_pair<Arch>(i, a, b);
+            }
+          }
           for (; i + width <= d; i += width) {
             const xsimd::batch<float, Arch> v = h.template load<Arch>(i);
             v.store_unaligned(row + i);

@@ -10,7 +10,8 @@
 // A source has load<Arch>(i), at(i) (one element, for tails) and
 // advanced(k); a sink has store<Arch>(i, v), put(i, v) and advanced(k).
 // store and put must apply the same elementwise function, so that a tail
-// element ends up as it would in a full vector. Loops take them by value: a
+// element ends up as it would in a full vector (and a sink may store two
+// vectors at once: stores_in_pairs below). Loops take them by value: a
 // policy held by reference has its pointer reloaded after every store (the
 // compiler cannot prove the store does not change it), measured at 14% of a
 // normalisation loop.
@@ -81,6 +82,13 @@ struct prefetching_source {
                               also_ahead != nullptr ? also_ahead + k : nullptr};
   }
 };
+
+// Whether Sink's narrowing costs less done for two vectors at once: such a
+// sink has store_pair<Arch>(i, a, b), a at i and b one vector on, with the
+// bits of two stores (element_traits<bfloat16>::store_pair). The
+// normalisation loops step two vectors at a time for those sinks only.
+template <class Sink>
+struct stores_in_pairs : std::false_type {};
 
 struct float_sink {
   float* data;
