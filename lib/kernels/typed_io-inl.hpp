@@ -79,26 +79,28 @@ template <class Element>
 struct element_traits;
 
 #if defined(__x86_64__) || defined(__i386__)
-// Stores a vector's 16-bit results (an __m128i or __m256i): with a
-// non-temporal store where stream is set and p is aligned to the store's
-// width (element_sink), otherwise an ordinary one. A template, so that an
-// instruction set's file instantiates only the widths it has.
+// Stores 16-bit results: a vector's (an __m128i or __m256i), or a pair's
+// (an __m512i, store_pair). With a non-temporal store where stream is set
+// and p is aligned to the store's width (element_sink), and a pair at an
+// address aligned to 32 bytes but not 64 as two 32-byte ones, as its two
+// vectors would go alone; otherwise an ordinary store. A template, so that
+// an instruction set's file instantiates only the widths it has.
 template <class Bits>
 void put_halves(void* p, Bits bits, bool stream) {
-  constexpr std::size_t bytes = sizeof(Bits);
-  if (stream && (reinterpret_cast<std::uintptr_t>(p) & (bytes - 1)) == 0) {
-    if constexpr (bytes == 64) {
-      _mm512_stream_si512(static_cast<__m512i*>(p), bits);
-    } else if constexpr (bytes == 32) {
-      _mm256_stream_si256(static_cast<__m256i*>(p), bits);
-    } else {
-      _mm_stream_si128(static_cast<__m128i*>(p), bits);
+  const auto address = reinterpret_cast<std::uintptr_t>(p);
+  if constexpr (sizeof(Bits) == 64) {
+    if (stream && (address & 63) == 0) return _mm512_stream_si512(static_cast<__m512i*>(p), bits);
+    if (stream && (address & 31) == 0) {
+      put_halves(p, _mm512_castsi512_si256(bits), true);
+      put_halves(static_cast<char*>(p) + 32, _mm512_extracti64x4_epi64(bits, 1), true);
+      return;
     }
-  } else if constexpr (bytes == 64) {
     _mm512_storeu_si512(p, bits);
-  } else if constexpr (bytes == 32) {
+  } else if constexpr (sizeof(Bits) == 32) {
+    if (stream && (address & 31) == 0) return _mm256_stream_si256(static_cast<__m256i*>(p), bits);
     _mm256_storeu_si256(static_cast<__m256i*>(p), bits);
   } else {
+    if (stream && (address & 15) == 0) return _mm_stream_si128(static_cast<__m128i*>(p), bits);
     _mm_storeu_si128(static_cast<__m128i*>(p), bits);
   }
 }
