@@ -178,45 +178,31 @@ struct chosen_activation_sink {
   activation act;
 
   template <class A>
-  void store(std::int64_t i, const xsimd::batch<float, A>& v) const {
+  xsimd::batch<float, A> applied(const xsimd::batch<float, A>& v) const {
     switch (act) {
       case activation::relu:
-        return inner.template store<A>(i, activated<activation::relu>(v));
+        return activated<activation::relu>(v);
       case activation::silu:
-        return inner.template store<A>(i, activated<activation::silu>(v));
+        return activated<activation::silu>(v);
       case activation::gelu:
-        return inner.template store<A>(i, activated<activation::gelu>(v));
+        return activated<activation::gelu>(v);
       case activation::none:
         break;
     }
-    inner.template store<A>(i, v);
+    return v;
+  }
+  template <class A>
+  void store(std::int64_t i, const xsimd::batch<float, A>& v) const {
+    inner.template store<A>(i, applied(v));
   }
   template <class A>
   void store_pair(std::int64_t i, const xsimd::batch<float, A>& a,
                   const xsimd::batch<float, A>& b) const {
-    switch (act) {
-      case activation::relu:
-        return inner.template store_pair<A>(i, activated<activation::relu>(a),
-                                            activated<activation::relu>(b));
-      case activation::silu:
-        return inner.template store_pair<A>(i, activated<activation::silu>(a),
-                                            activated<activation::silu>(b));
-      case activation::gelu:
-        return inner.template store_pair<A>(i, activated<activation::gelu>(a),
-                                            activated<activation::gelu>(b));
-      case activation::none:
-        break;
-    }
-    inner.template store_pair<A>(i, a, b);
+    inner.template store_pair<A>(i, applied(a), applied(b));
   }
   void put(std::int64_t i, float v) const {
     alignas(64) float lanes[xsimd::batch<float, Arch>::size];
-    const xsimd::batch<float, Arch> b(v);
-    (act == activation::relu   ? activated<activation::relu>(b)
-     : act == activation::silu ? activated<activation::silu>(b)
-     : act == activation::gelu ? activated<activation::gelu>(b)
-                               : b)
-        .store_aligned(lanes);
+    applied(xsimd::batch<float, Arch>(v)).store_aligned(lanes);
     inner.put(i, lanes[0]);
   }
   chosen_activation_sink advanced(std::int64_t k) const {

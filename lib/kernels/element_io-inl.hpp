@@ -90,6 +90,22 @@ struct prefetching_source {
 template <class Sink>
 struct stores_in_pairs : std::false_type {};
 
+// Stores at(i) at every i = 0, width, ... of the whole vectors in [0,
+// length), two a step where the sink stores in pairs; returns the end of the
+// last (the tail's start).
+template <class Arch, class Sink, class At>
+std::int64_t store_whole_vectors(const Sink y, std::int64_t length, At at) {
+  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  std::int64_t i = 0;
+  if constexpr (stores_in_pairs<Sink>::value) {
+    for (; i + 2 * width <= length; i += 2 * width) {
+      y.template store_pair<Arch>(i, at(i), at(i + width));
+    }
+  }
+  for (; i + width <= length; i += width) y.template store<Arch>(i, at(i));
+  return i;
+}
+
 struct float_sink {
   float* data;
 

@@ -44,7 +44,6 @@ template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
 void normalize_row_vectors(Source x, std::int64_t d, const statistics::set_normalizer& set,
                            const float* gamma, const float* beta, Sink y) {
   using batch = xsimd::batch<float, Arch>;
-  constexpr std::int64_t width = batch::size;
   const batch hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd);
   const auto at = [&](std::int64_t i) {
     const batch v = multiply_add(x.template load<Arch>(i) - hi, rstd, lo_term);
@@ -52,11 +51,7 @@ void normalize_row_vectors(Source x, std::int64_t d, const statistics::set_norma
         v, [&] { return batch::load_unaligned(gamma + i); },
         [&] { return batch::load_unaligned(beta + i); });
   };
-  std::int64_t i = 0;
-  if constexpr (stores_in_pairs<Sink>::value) {
-    for (; i + 2 * width <= d; i += 2 * width) y.template store_pair<Arch>(i, at(i), at(i + width));
-  }
-  for (; i + width <= d; i += width) y.template store<Arch>(i, at(i));
+  store_whole_vectors<Arch>(y, d, at);
 }
 
 template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
@@ -119,17 +114,11 @@ inline run_factors factors_of(const statistics::set_normalizer& set, float gamma
 template <class Arch, class Source, class Sink>
 void normalize_run_vectors(Source x, std::int64_t length, const run_factors& f, Sink y) {
   using batch = xsimd::batch<float, Arch>;
-  constexpr std::int64_t width = batch::size;
   const batch hi(f.hi), scale(f.scale), shift(f.shift);
   const auto at = [&](std::int64_t i) {
     return multiply_add(x.template load<Arch>(i) - hi, scale, shift);
   };
-  std::int64_t i = 0;
-  if constexpr (stores_in_pairs<Sink>::value) {
-    for (; i + 2 * width <= length; i += 2 * width)
-      y.template store_pair<Arch>(i, at(i), at(i + width));
-  }
-  for (; i + width <= length; i += width) y.template store<Arch>(i, at(i));
+  store_whole_vectors<Arch>(y, length, at);
 }
 
 // y = (x - hi) * scale + shift over a run sharing one set of factors (an
@@ -169,17 +158,11 @@ template <class Arch, class Source, class Sink>
 void normalize_channels(Source x, std::int64_t channels, const float* hi, const float* scale,
                         const float* shift, Sink y) {
   using batch = xsimd::batch<float, Arch>;
-  constexpr std::int64_t width = batch::size;
   const auto at = [&](std::int64_t c) {
     return multiply_add(x.template load<Arch>(c) - batch::load_unaligned(hi + c),
                         batch::load_unaligned(scale + c), batch::load_unaligned(shift + c));
   };
-  std::int64_t c = 0;
-  if constexpr (stores_in_pairs<Sink>::value) {
-    for (; c + 2 * width <= channels; c += 2 * width)
-      y.template store_pair<Arch>(c, at(c), at(c + width));
-  }
-  for (; c + width <= channels; c += width) y.template store<Arch>(c, at(c));
+  std::int64_t c = store_whole_vectors<Arch>(y, channels, at);
   // The tail with the vector loop's rounding, so that a channel's bits do
   // not depend on whether the row ends before its vector is full.
   for (; c < channels; ++c) y.put(c, multiply_add(x.at(c) - hi[c], scale[c], shift[c]));
