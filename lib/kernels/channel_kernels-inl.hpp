@@ -442,8 +442,11 @@ void normalize_typed_items(const channel_affine_args& a, std::int64_t first, std
                                                     float_sink{static_cast<float*>(a.y)});
     }
   } else {
-    // 16-bit outputs use ordinary stores: streaming them past the cache is
-    // not measured yet.
+    // 16-bit outputs use ordinary stores. Streamed past the last-level cache
+    // (element_sink's stream, as the row norms' are), batch-norm inference
+    // 32 x 256 x 56 x 56 in bfloat16 and float16, both layouts, with and
+    // without ReLU, ran 0.87-1.06x (min over 3 alternating passes; Zen 5,
+    // 1 and 2 threads), instance norm 4 x 128 x 128 x 128 0.94-1.07x.
     normalize_activated_items<Arch, Element, false>(
         a, first, last, element_sink<Element>{static_cast<Element*>(a.y)});
   }
