@@ -98,10 +98,7 @@ sweep=$(find "$build_dir/bench" -type f -name simdnorm_sweep -perm -u+x | head -
 [[ -n "$sweep" ]] || { echo "bench.sh: simdnorm_sweep was not built" >&2; exit 1; }
 
 # "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz" -> intel-r-xeon-r-gold-6338-cpu-2-00ghz
-cpu_model=$(grep -m 1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//') || true
-if [[ -z "$cpu_model" ]] && command -v lscpu >/dev/null 2>&1; then
-  cpu_model=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
-fi
+cpu_model=$("$root/scripts/cpu-model.sh")
 cpu_model=${cpu_model:-unknown cpu}
 slug=$(printf '%s' "$cpu_model" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')
 

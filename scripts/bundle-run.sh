@@ -274,14 +274,7 @@ elif [ -s "$out/quick.csv" ]; then
 fi
 
 # --- The machine ----------------------------------------------------------------
-cpu=$(grep -m 1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')
-if [ -z "$cpu" ] && command -v lscpu >/dev/null 2>&1; then
-  cpu=$(LC_ALL=C lscpu | sed -n 's/^Model name: *//p' | head -n 1)
-fi
-if [ -z "$cpu" ]; then # Arm without lscpu: the implementer and part numbers
-  cpu=$(awk -F': *' '/^CPU implementer/ && !i { i = $2 } /^CPU part/ && !p { p = $2 }
-                     END { if (i != "") print "implementer " i ", part " p }' /proc/cpuinfo 2>/dev/null)
-fi
+cpu=$("$bundle/scripts/cpu-model.sh")
 cpu=${cpu:-unknown}
 # Caches: as sysconf reports them (what the library reads: the last level
 # decides when outputs are streamed), then sysfs's view where it has one (a

@@ -94,7 +94,8 @@ commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 # is made of (the code, the baseline, the scripts it carries) has uncommitted
 # changes, which BUILD-INFO lists.
 bundle_sources=(CMakeLists.txt cmake include lib bench results/accuracy-baseline.csv
-  scripts/bundle.sh scripts/bundle-run.sh scripts/summarize_report.py scripts/plot_report.py)
+  scripts/bundle.sh scripts/bundle-run.sh scripts/cpu-model.sh scripts/summarize_report.py
+  scripts/plot_report.py)
 describe=$(git describe --tags --always 2>/dev/null || echo unknown)
 changed=$(git status --porcelain -- "${bundle_sources[@]}" 2>/dev/null | awk '{print $NF}' | paste -sd ' ' -)
 [[ -n "$changed" ]] && describe+=-dirty
@@ -133,6 +134,7 @@ cp "${programs[@]}" "$bundle/bin/"
 install -m 755 scripts/bundle-run.sh "$bundle/run.sh"
 cp results/accuracy-baseline.csv "$bundle/share/"
 cp scripts/summarize_report.py scripts/plot_report.py "$bundle/scripts/"
+install -m 755 scripts/cpu-model.sh "$bundle/scripts/"
 
 # The shared libraries, as the compiler's library path resolves them (for
 # arm64: the multiarch oneTBB and the cross toolchain's runtime, which the
