@@ -38,10 +38,10 @@ struct nchw_channel_moments_kernel {
 // rows are cut into chunks of rows_per_chunk rows (a function of the shape
 // only); chunk k, the (k % chunks_per_set)-th of set k / chunks_per_set,
 // writes the mean and m2 of its rows, per channel, to partial_mean and
-// partial_m2 at k * c + channel (its count is its row count), using
-// states[k * states_per_channel * c, (k + 1) * states_per_channel * c) as
-// scratch; it writes every value it reads, so none of the three needs
-// initialising. The caller merges each set's chunks in order, so the result
+// partial_m2 at k * c + channel (its count is its row count). A call's
+// chunks [first, last) use chunk first's part of states, [first *
+// states_per_channel * c, (first + 1) * states_per_channel * c), as scratch;
+// it writes every value it reads, so none of the three needs initialising. The caller merges each set's chunks in order, so the result
 // does not depend on the thread count.
 struct nhwc_channel_moments_args {
   // A running mean and m2, and the shift (the chunk's first row, widened).
