@@ -6,7 +6,10 @@
 #include <vector>
 
 #include "api/channel_implementations.hpp"
+#include "dispatch/call_on_isa.hpp"
+#include "dispatch/path.hpp"
 #include "dispatch/verbose.hpp"
+#include "kernels/channel_kernels.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "statistics/normalizer.hpp"
 #include "statistics/running_statistics.hpp"
@@ -105,9 +108,18 @@ void batch_norm_inference(dtype type, const void* x, const shape& s, const float
   // The running mean is a float already: subtracted first, it has no second
   // part to carry.
   std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(s.c));
-  for (std::int64_t c = 0; c < s.c; ++c) {
-    sets[c] =
-        statistics::set_normalizer{running_mean[c], 0.0f, statistics::rstd_of(running_var[c], eps)};
+  // Vectorised in the instruction set's file where the call has one (the
+  // same IEEE operations, so the same bits as the scalar loop).
+  const kernels::running_normalizers_args normalizers{running_mean, running_var, eps, sets.data()};
+  const dispatch::path p = dispatch::current_path();
+  if (p.level != dispatch::isa::scalar) {
+    dispatch::call_on_isa(p.level, kernels::running_normalizers_kernel{}, normalizers,
+                          std::int64_t{0}, s.c);
+  } else {
+    for (std::int64_t c = 0; c < s.c; ++c) {
+      sets[c] = statistics::set_normalizer{running_mean[c], 0.0f,
+                                           statistics::rstd_of(running_var[c], eps)};
+    }
   }
   api::run_channel_normalization("batch_norm_inference", {x, s, sets, gamma, beta, y, act, type});
 }

@@ -10,6 +10,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "simdnorm/simdnorm.hpp"
+#include "statistics/normalizer.hpp"
 #include "statistics/set_moments.hpp"
 
 namespace simdnorm::kernels {
@@ -93,6 +94,44 @@ struct channel_affine_kernel {
                   std::int64_t last) const;
 };
 
+// The factors of channel_affine_args from each set's normaliser: for sets
+// [first, last) (set i of channel i % channels), hi[i] = sets[i].hi,
+// scale[i] = sets[i].rstd * gamma[c] and shift[i] = beta[c] - sets[i].lo *
+// scale[i] (gamma, beta null: 1, 0), with channel_steps::normalize's guard
+// for a shift that overflows.
+struct channel_factors_args {
+  const statistics::set_normalizer* sets;
+  std::int64_t channels;
+  const float* gamma;  // may be null
+  const float* beta;   // may be null
+  float* hi;
+  float* scale;
+  float* shift;
+};
+
+struct channel_factors_kernel {
+  template <class Arch>
+  void operator()(Arch, const channel_factors_args& args, std::int64_t first,
+                  std::int64_t last) const;
+};
+
+// Inference normalisers from running statistics: sets[c] = {mean[c], 0,
+// 1 / sqrt(var[c] + eps)} for channels [first, last), the square root and
+// division in double as statistics::rstd_of (IEEE operations, so the same
+// bits in any lane width).
+struct running_normalizers_args {
+  const float* mean;
+  const float* var;
+  float eps;
+  statistics::set_normalizer* sets;
+};
+
+struct running_normalizers_kernel {
+  template <class Arch>
+  void operator()(Arch, const running_normalizers_args& args, std::int64_t first,
+                  std::int64_t last) const;
+};
+
 // The instantiations: defined for one instruction set by its translation unit
 // (lib/arch/kernels_for_isa.cpp.in), declared extern here for all of them.
 #define SIMDNORM_CHANNEL_KERNELS(PREFIX, ARCH)                                                   \
@@ -101,7 +140,11 @@ struct channel_affine_kernel {
   PREFIX template void nchw_channel_moments_kernel::operator()<ARCH>(                            \
       ARCH, const channel_moments_args&, std::int64_t, std::int64_t) const;                      \
   PREFIX template void channel_affine_kernel::operator()<ARCH>(ARCH, const channel_affine_args&, \
-                                                               std::int64_t, std::int64_t) const;
+                                                               std::int64_t, std::int64_t) const; \
+  PREFIX template void channel_factors_kernel::operator()<ARCH>(                                 \
+      ARCH, const channel_factors_args&, std::int64_t, std::int64_t) const;                      \
+  PREFIX template void running_normalizers_kernel::operator()<ARCH>(                             \
+      ARCH, const running_normalizers_args&, std::int64_t, std::int64_t) const;
 // Declared for every instruction set of the build (cmake/instruction_sets.cmake).
 #define SIMDNORM_INSTRUCTION_SET(id, name, arch, features) SIMDNORM_CHANNEL_KERNELS(extern, arch)
 #include "dispatch/instruction_set_list.inc"

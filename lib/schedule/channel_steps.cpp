@@ -1,12 +1,11 @@
 #include "schedule/channel_steps.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <vector>
 
+#include "dispatch/call_on_isa.hpp"
 #include "kernels/channel_kernels.hpp"
 #include "kernels/contiguous_set_kernels.hpp"
 #include "schedule/aligned_vector.hpp"
@@ -193,26 +192,12 @@ void channel_steps::normalize(const void* x, const shape& s,
   // one cache line (a heap vector's 16 bytes left most of them split, and
   // the NHWC normalisation's speed to wherever the allocator put them).
   cache_aligned_vector<float> hi(sets.size()), scale(sets.size()), shift(sets.size());
-  const auto channels = static_cast<std::size_t>(s.c);
-  // c counts along with i rather than being i % C: a 64-bit division per set
-  // held up this loop, which every call pays before its first output
-  // (2048-channel NHWC batch-norm inference at one position, Zen 5, 1
-  // thread: 10.8 us rather than 12.9; group norm 7.9 rather than 10.0).
-  for (std::size_t i = 0, c = 0; i < sets.size(); ++i, c = c + 1 == channels ? 0 : c + 1) {
-    hi[i] = sets[i].hi;
-    scale[i] = gamma != nullptr ? sets[i].rstd * gamma[c] : sets[i].rstd;
-    const float lo_term = sets[i].lo * scale[i];
-    // Folding lo into shift overflows only where |scale| passes FLT_MAX / |lo|:
-    // a mean measured from data over a variance that is not its own (switchable
-    // norm inference, running_var 0 and eps 1e-30: scale 4e15 on a mean of
-    // 1e35 gave -inf for +inf, found by the fuzzer). Then every output of the
-    // set overflows as well (x - hi is 0, or at least 2 |lo| where it could
-    // cancel lo), and a shift of FLT_MAX of -lo * scale's sign gives each y the
-    // sign of ((x - hi) - lo) * scale: its infinity, or FLT_MAX where x == hi.
-    shift[i] = std::isfinite(lo_term) || !std::isfinite(scale[i])
-                   ? (beta != nullptr ? beta[c] : 0.0f) - lo_term
-                   : std::copysign(std::numeric_limits<float>::max(), -lo_term);
-  }
+  // In the call's instruction set's file (kernels/channel_kernels-inl.hpp),
+  // vectorised: every call pays this loop before its first output.
+  const kernels::channel_factors_args factors{sets.data(), s.c,          gamma,       beta,
+                                              hi.data(),   scale.data(), shift.data()};
+  dispatch::call_on_isa(path_.level, kernels::channel_factors_kernel{}, factors, std::int64_t{0},
+                        static_cast<std::int64_t>(sets.size()));
   // An NHWC row mixes every channel's factors in one vector, so a set whose
   // x - mean could overflow halves the whole call (statistics/normalizer.hpp):
   // the same bits for every other set, unless its data or its differences

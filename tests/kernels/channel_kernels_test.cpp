@@ -2,7 +2,8 @@
 // set this CPU runs, against the scalar path: NCHW channel and plane
 // moments, NHWC chunk moments (tiles of four vectors of channels, blocks of
 // about 4096 floats of rows), and the per-channel affine normalisation, at
-// channel counts and lengths around each tile, one less and one more.
+// channel counts and lengths around each tile, one less and one more; and
+// the per-set factors and running normalisers, bit for bit.
 #include "kernels/channel_kernels.hpp"
 
 #include <gtest/gtest.h>
@@ -271,6 +272,118 @@ TEST_P(ChannelKernels, AnNhwcChannelGetsTheSameBitsWhereverTheRowEnds) {
         GetParam(), narrow, std::vector<float>(x.begin(), x.end() - 1),
         std::vector<statistics::set_normalizer>(sets.begin(), sets.end() - 1), gamma, beta);
     EXPECT_TRUE(same_bits(from_narrow, from_wide)) << channels << " channels";
+  }
+}
+
+// ---- Per-set factors and running normalisers ---------------------------------
+
+// The factors as channel_steps::normalize computed them one set at a time
+// before they were vectorised: the kernel must give these bits.
+void factors_one_at_a_time(const std::vector<statistics::set_normalizer>& sets,
+                           std::int64_t channels, const float* gamma, const float* beta,
+                           std::int64_t first, std::int64_t last, std::vector<float>& hi,
+                           std::vector<float>& scale, std::vector<float>& shift) {
+  for (std::int64_t i = first; i < last; ++i) {
+    const auto at = static_cast<std::size_t>(i);
+    const std::size_t c = static_cast<std::size_t>(i % channels);
+    hi[at] = sets[at].hi;
+    scale[at] = gamma != nullptr ? sets[at].rstd * gamma[c] : sets[at].rstd;
+    const float lo_term = sets[at].lo * scale[at];
+    shift[at] = std::isfinite(lo_term) || !std::isfinite(scale[at])
+                    ? (beta != nullptr ? beta[c] : 0.0f) - lo_term
+                    : std::copysign(std::numeric_limits<float>::max(), -lo_term);
+  }
+}
+
+TEST_P(ChannelKernels, FactorsAreTheScalarFormulasBitForBitInAnyRange) {
+  const std::int64_t lanes = lanes_of(GetParam());
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (std::int64_t channels : around({1, lanes, 4 * lanes})) {
+    // Two samples' sets (per-instance factors), with the cases the
+    // overflow guard and the non-finite values take mixed in.
+    const std::int64_t count = 2 * channels;
+    const std::vector<float> means = normal(count, 21, 1e4f, 10.0f);
+    const std::vector<float> rstds = uniform(count, 22, 0.01f, 100.0f);
+    std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(count));
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+      const statistics::split_mean m = statistics::split(means[i] + 1e-4);
+      sets[i] = {m.hi, m.lo, rstds[i]};
+      switch (i % 7) {
+        case 1:  // lo * scale overflows: shift is FLT_MAX of -lo's sign
+          sets[i] = {1e35f, -3e31f, 4e15f};
+          break;
+        case 3:
+          sets[i].rstd = inf;
+          break;
+        case 4:
+          sets[i].rstd = nan;
+          break;
+        case 5:
+          sets[i] = {-0.0f, 0.0f, 0.0f};
+          break;
+        default:
+          break;
+      }
+    }
+    const std::vector<float> gamma = uniform(channels, 23, -2.0f, 2.0f);
+    const std::vector<float> beta = uniform(channels, 24, -1.0f, 1.0f);
+    const std::int64_t ranges[][2] = {{0, count}, {1, count - 1}, {channels, count}, {0, 1}};
+    for (const auto& range : ranges) {
+      const std::int64_t first = range[0], last = range[1];
+      if (first >= last) continue;
+      for (const bool with_gamma : {true, false}) {
+        for (const bool with_beta : {true, false}) {
+          const float* g = with_gamma ? gamma.data() : nullptr;
+          const float* b = with_beta ? beta.data() : nullptr;
+          // Sets outside the range keep their sentinel.
+          std::vector<float> hi(sets.size(), -7.0f), scale(sets.size(), -7.0f),
+              shift(sets.size(), -7.0f);
+          std::vector<float> want_hi = hi, want_scale = scale, want_shift = shift;
+          const kernels::channel_factors_args args{sets.data(), channels,     g,           b,
+                                                   hi.data(),   scale.data(), shift.data()};
+          dispatch::call_on_isa(GetParam(), kernels::channel_factors_kernel{}, args, first, last);
+          factors_one_at_a_time(sets, channels, g, b, first, last, want_hi, want_scale,
+                                want_shift);
+          const std::string where = std::to_string(channels) + " channels, sets [" +
+                                    std::to_string(first) + ", " + std::to_string(last) +
+                                    "), gamma " + std::to_string(with_gamma) + ", beta " +
+                                    std::to_string(with_beta);
+          EXPECT_TRUE(same_bits(hi, want_hi)) << where;
+          EXPECT_TRUE(same_bits(scale, want_scale)) << where;
+          EXPECT_TRUE(same_bits(shift, want_shift)) << where;
+        }
+      }
+    }
+  }
+}
+
+TEST_P(ChannelKernels, RunningNormalizersAreRstdOfBitForBit) {
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (std::int64_t channels : around({1, lanes, 4 * lanes})) {
+    std::vector<float> var = uniform(channels, 31, 0.0f, 4.0f);
+    const std::vector<float> mean = normal(channels, 32, 0.0f, 3.0f);
+    // Variances at the ends of float's range, where double's square root
+    // and division are what keep rstd finite and exact.
+    const float specials[] = {0.0f, 1e-45f, 1e-38f, 3e38f, std::numeric_limits<float>::infinity()};
+    for (std::size_t i = 0; i < var.size(); i += 3) var[i] = specials[(i / 3) % 5];
+    for (const float eps : {1e-5f, 1e-30f, 1e-3f}) {
+      const std::int64_t first = channels > 2 ? 1 : 0;
+      std::vector<statistics::set_normalizer> got(static_cast<std::size_t>(channels),
+                                                  statistics::set_normalizer{-7.0f, -7.0f, -7.0f});
+      const kernels::running_normalizers_args args{mean.data(), var.data(), eps, got.data()};
+      dispatch::call_on_isa(GetParam(), kernels::running_normalizers_kernel{}, args, first,
+                            channels);
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const statistics::set_normalizer& set = got[static_cast<std::size_t>(c)];
+        const std::size_t at = static_cast<std::size_t>(c);
+        const std::vector<float> want =
+            c < first ? std::vector<float>{-7.0f, -7.0f, -7.0f}
+                      : std::vector<float>{mean[at], 0.0f, statistics::rstd_of(var[at], eps)};
+        EXPECT_TRUE(same_bits({set.hi, set.lo, set.rstd}, want))
+            << "channel " << c << " of " << channels << ", var " << var[at] << ", eps " << eps;
+      }
+    }
   }
 }
 
