@@ -150,6 +150,21 @@ std::vector<bad_case> bad_cases(const method& m) {
     add("RunningVarWithoutRunningMean", [](arguments& a, call&) { a.running_mean = nullptr; },
         {"running_mean", "running_var"});
   }
+  // A variance read as an input must be >= 0: one negative value, the
+  // last (the search for it runs only after a count finds one).
+  for (const buffer& b : m.buffers) {
+    if (methods::is_output(b.kind) ||
+        (b.holds != methods::contents::running_var && b.holds != methods::contents::var)) {
+      continue;
+    }
+    const methods::member field = b.field;
+    const methods::extent size = b.size;
+    add("NegativeLast" + camel(b.name),
+        [field, size](arguments& a, call&) {
+          (a.*field)[methods::size_of(size, a.p) - 1] = -0.25f;
+        },
+        {b.name});
+  }
   if (m.needs_two_values_per_channel) {
     add("OneValuePerChannel",
         [](arguments& a, call&) {
