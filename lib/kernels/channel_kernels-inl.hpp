@@ -509,8 +509,14 @@ void channel_factors_run(const channel_factors_args& a, std::int64_t i, std::int
     scale[j] = factor;
     const float lo_term = sets[j].lo * factor;
     // Folding lo into shift overflows only where |scale| passes FLT_MAX /
-    // |lo| (see channel_steps::normalize): then shift is FLT_MAX of -lo_term's
-    // sign. (Magnitudes compared with FLT_MAX: false for Inf and NaN alike.)
+    // |lo|: a mean measured from data over a variance that is not its own
+    // (switchable norm inference, running_var 0 and eps 1e-30: scale 4e15 on
+    // a mean of 1e35 gave -inf for +inf, found by the fuzzer). Then every
+    // output of the set overflows as well (x - hi is 0, or at least 2 |lo|
+    // where it could cancel lo), and a shift of FLT_MAX of -lo * scale's
+    // sign gives each y the sign of ((x - hi) - lo) * scale: its infinity,
+    // or FLT_MAX where x == hi. (Magnitudes compared with FLT_MAX: false for
+    // Inf and NaN alike.)
     const bool folds = magnitude(lo_term) <= largest || !(magnitude(factor) <= largest);
     const float base = Beta ? a.beta[c + j] : 0.0f;
     shift[j] = folds ? base - lo_term : __builtin_copysignf(largest, -lo_term);
