@@ -123,9 +123,9 @@ std::vector<spec> specs() {
     // And the last two stages at batch 1, as an engine serving one image
     // runs them: few positions per channel, so what each call pays per
     // channel before its first output shows.
-    for (const shape& s : {shape{8, 64, 112 * 112, l}, shape{8, 256, 56 * 56, l},
-                           shape{8, 512, 28 * 28, l}, shape{8, 2048, 7 * 7, l},
-                           shape{1, 512, 7 * 7, l}, shape{1, 2048, 7 * 7, l}}) {
+    for (const shape& s :
+         {shape{8, 64, 112 * 112, l}, shape{8, 256, 56 * 56, l}, shape{8, 512, 28 * 28, l},
+          shape{8, 2048, 7 * 7, l}, shape{1, 512, 7 * 7, l}, shape{1, 2048, 7 * 7, l}}) {
       for (const activation act : {activation::none, activation::relu}) {
         all.push_back({op::batch_norm_training, act, s});
         all.push_back({op::batch_norm_inference, act, s});

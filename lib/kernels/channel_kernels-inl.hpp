@@ -316,7 +316,8 @@ void nhwc_chunk_moments(const nhwc_channel_moments_args& a, const Element* x, st
   // each chunk clearing and filling its own (7.5 KiB at 640 channels, cold).
   // No std::fill or std::vector here: see block_statistics-inl.hpp on
   // functions with external linkage in per-instruction-set files.
-  float* const storage = a.states + first * nhwc_channel_moments_args::states_per_channel * channels;
+  float* const storage =
+      a.states + first * nhwc_channel_moments_args::states_per_channel * channels;
   for (std::int64_t i = 0; i < 2 * channels; ++i) storage[i] = 0.0f;
   const channel_states states{storage, storage + channels};
   // Each channel's first value in the chunk, as a float.
@@ -557,8 +558,7 @@ void running_normalizers_kernel::operator()(Arch, const running_normalizers_args
   // double square root and division were most of the cost of a batch-norm
   // inference call with few positions per channel, one channel at a time.
   for (std::int64_t c = first; c < last; ++c) {
-    a.sets[c] =
-        statistics::set_normalizer{a.mean[c], 0.0f, statistics::rstd_of(a.var[c], a.eps)};
+    a.sets[c] = statistics::set_normalizer{a.mean[c], 0.0f, statistics::rstd_of(a.var[c], a.eps)};
   }
 }
 

@@ -42,8 +42,8 @@ struct nchw_channel_moments_kernel {
 // partial_m2 at k * c + channel (its count is its row count). A call's
 // chunks [first, last) use chunk first's part of states, [first *
 // states_per_channel * c, (first + 1) * states_per_channel * c), as scratch;
-// it writes every value it reads, so none of the three needs initialising. The caller merges each set's chunks in order, so the result
-// does not depend on the thread count.
+// it writes every value it reads, so none of the three needs initialising. The caller merges each
+// set's chunks in order, so the result does not depend on the thread count.
 struct nhwc_channel_moments_args {
   // A running mean and m2, and the shift (the chunk's first row, widened).
   static constexpr std::int64_t states_per_channel = 3;
@@ -134,16 +134,16 @@ struct running_normalizers_kernel {
 
 // The instantiations: defined for one instruction set by its translation unit
 // (lib/arch/kernels_for_isa.cpp.in), declared extern here for all of them.
-#define SIMDNORM_CHANNEL_KERNELS(PREFIX, ARCH)                                                   \
-  PREFIX template void nhwc_channel_moments_kernel::operator()<ARCH>(                            \
-      ARCH, const nhwc_channel_moments_args&, std::int64_t, std::int64_t) const;                 \
-  PREFIX template void nchw_channel_moments_kernel::operator()<ARCH>(                            \
-      ARCH, const channel_moments_args&, std::int64_t, std::int64_t) const;                      \
-  PREFIX template void channel_affine_kernel::operator()<ARCH>(ARCH, const channel_affine_args&, \
-                                                               std::int64_t, std::int64_t) const; \
-  PREFIX template void channel_factors_kernel::operator()<ARCH>(                                 \
-      ARCH, const channel_factors_args&, std::int64_t, std::int64_t) const;                      \
-  PREFIX template void running_normalizers_kernel::operator()<ARCH>(                             \
+#define SIMDNORM_CHANNEL_KERNELS(PREFIX, ARCH)                                                     \
+  PREFIX template void nhwc_channel_moments_kernel::operator()<ARCH>(                              \
+      ARCH, const nhwc_channel_moments_args&, std::int64_t, std::int64_t) const;                   \
+  PREFIX template void nchw_channel_moments_kernel::operator()<ARCH>(                              \
+      ARCH, const channel_moments_args&, std::int64_t, std::int64_t) const;                        \
+  PREFIX template void channel_affine_kernel::operator()<ARCH>(ARCH, const channel_affine_args&,   \
+                                                               std::int64_t, std::int64_t) const;  \
+  PREFIX template void channel_factors_kernel::operator()<ARCH>(ARCH, const channel_factors_args&, \
+                                                                std::int64_t, std::int64_t) const; \
+  PREFIX template void running_normalizers_kernel::operator()<ARCH>(                               \
       ARCH, const running_normalizers_args&, std::int64_t, std::int64_t) const;
 // Declared for every instruction set of the build (cmake/instruction_sets.cmake).
 #define SIMDNORM_INSTRUCTION_SET(id, name, arch, features) SIMDNORM_CHANNEL_KERNELS(extern, arch)

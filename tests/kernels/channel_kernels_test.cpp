@@ -343,8 +343,7 @@ TEST_P(ChannelKernels, FactorsAreTheScalarFormulasBitForBitInAnyRange) {
           const kernels::channel_factors_args args{sets.data(), channels,     g,           b,
                                                    hi.data(),   scale.data(), shift.data()};
           dispatch::call_on_isa(GetParam(), kernels::channel_factors_kernel{}, args, first, last);
-          factors_one_at_a_time(sets, channels, g, b, first, last, want_hi, want_scale,
-                                want_shift);
+          factors_one_at_a_time(sets, channels, g, b, first, last, want_hi, want_scale, want_shift);
           const std::string where = std::to_string(channels) + " channels, sets [" +
                                     std::to_string(first) + ", " + std::to_string(last) +
                                     "), gamma " + std::to_string(with_gamma) + ", beta " +
