@@ -333,6 +333,35 @@ TEST(TypedRows, InPlaceOutputsMatchSeparateOnes) {
   }
 }
 
+// Float32 rows in cache stage h in the sum's own rows (sets_in_groups): in
+// place, that is the residual being read, and y is x. Groups of several
+// rows (200, 1000), one row a group (2048), and a tail of rows.
+TEST(TypedRows, Float32InPlaceOutputsMatchSeparateOnes) {
+  for (const std::int64_t d : {200, 1000, 2048}) {
+    const std::int64_t rows = 37, count = rows * d;
+    const std::vector<float> x = normal(count, 31u, 2.0f, 3.0f);
+    const std::vector<float> residual = normal(count, 32u, -1.0f, 0.5f);
+    const std::vector<float> bias = normal(d, 33u), gamma = normal(d, 34u, 1.0f, 0.1f);
+    const std::vector<float> beta = normal(d, 35u);
+    std::vector<float> y = sentinel_buffer(count), sum = sentinel_buffer(count);
+    std::vector<float> mean(rows), rstd(rows), in_place_mean(rows), in_place_rstd(rows);
+    add_layer_norm(dtype::float32, x.data(), residual.data(), bias.data(), rows, d, gamma.data(),
+                   beta.data(), 1e-5f, y.data(), sum.data(), mean.data(), rstd.data());
+    std::vector<float> in_place_x = x, in_place_residual = residual;
+    add_layer_norm(dtype::float32, in_place_x.data(), in_place_residual.data(), bias.data(), rows,
+                   d, gamma.data(), beta.data(), 1e-5f, in_place_x.data(), in_place_residual.data(),
+                   in_place_mean.data(), in_place_rstd.data());
+    EXPECT_TRUE(same_bits(y, in_place_x)) << d;
+    EXPECT_TRUE(same_bits(sum, in_place_residual)) << d;
+    EXPECT_TRUE(same_bits(mean, in_place_mean)) << d;
+    EXPECT_TRUE(same_bits(rstd, in_place_rstd)) << d;
+    // And the sum is h itself: (x + residual) + bias, rounded once each.
+    for (std::int64_t i = 0; i < count; i += 97) {
+      EXPECT_EQ(sum[i], (x[i] + residual[i]) + bias[i % d]) << d << " " << i;
+    }
+  }
+}
+
 // A refused call: the C API's status and message, every output untouched.
 void expect_refused(sn_status status, const std::string& word) {
   EXPECT_EQ(status, SN_ERROR_INVALID_ARGUMENT);
