@@ -2,12 +2,28 @@
 // tests/CMakeLists.txt runs it with the variable set or not and matches what
 // it prints on stderr. The variable is read once per process, so each
 // expectation is a process of its own.
+//
+// With the argument global_control, it makes instead one call large enough
+// to split under a tbb::global_control limit of one thread, which the call
+// must see as one thread (its arena still reports every core).
+#include <tbb/global_control.h>
+
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "simdnorm/simdnorm.hpp"
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "global_control") == 0) {
+    const tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+    const simdnorm::shape s{2, 64, 1024, simdnorm::layout::nhwc};
+    std::vector<float> x(static_cast<std::size_t>(s.n * s.c * s.spatial));
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 17);
+    std::vector<float> y(x.size());
+    simdnorm::group_norm(x.data(), s, 4, nullptr, nullptr, 1e-5f, y.data(), nullptr, nullptr);
+    return 0;
+  }
   const simdnorm::shape s{2, 8, 64, simdnorm::layout::nhwc};
   std::vector<float> x(static_cast<std::size_t>(s.n * s.c * s.spatial));
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 17);

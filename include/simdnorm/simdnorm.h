@@ -94,8 +94,10 @@ SIMDNORM_API sn_status sn_set_max_isa(const char* name);
 /* ---- threads ------------------------------------------------------------ */
 
 /* A call that is worth splitting (about 32K floats of work or more) runs on
- * oneTBB's workers in the caller's task arena, or on the caller's own pool
- * once sn_set_parallel_for gives one. Both settings are process-wide, may be
+ * oneTBB's workers in the caller's task arena (as many threads as the arena
+ * has, or fewer under a tbb::global_control limit on
+ * max_allowed_parallelism), or on the caller's own pool once
+ * sn_set_parallel_for gives one. Both settings are process-wide, may be
  * changed from any thread between or during calls, and apply from the next
  * call on: a call reads them once, so it never mixes two pools. The bits of
  * every output are the same whatever the pool and its size. */
