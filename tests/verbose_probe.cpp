@@ -14,21 +14,32 @@
 
 #include "simdnorm/simdnorm.hpp"
 
+namespace {
+
+struct tensors {
+  std::vector<float> x;
+  std::vector<float> y;
+};
+
+// Group norm (4 groups) of an x of shape s holding a pattern of 17 values,
+// into y; both returned for a later call.
+tensors group_normed(const simdnorm::shape& s) {
+  tensors t{std::vector<float>(static_cast<std::size_t>(s.n * s.c * s.spatial)), {}};
+  for (std::size_t i = 0; i < t.x.size(); ++i) t.x[i] = static_cast<float>(i % 17);
+  t.y.resize(t.x.size());
+  simdnorm::group_norm(t.x.data(), s, 4, nullptr, nullptr, 1e-5f, t.y.data(), nullptr, nullptr);
+  return t;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "global_control") == 0) {
     const tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
-    const simdnorm::shape s{2, 64, 1024, simdnorm::layout::nhwc};
-    std::vector<float> x(static_cast<std::size_t>(s.n * s.c * s.spatial));
-    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 17);
-    std::vector<float> y(x.size());
-    simdnorm::group_norm(x.data(), s, 4, nullptr, nullptr, 1e-5f, y.data(), nullptr, nullptr);
+    group_normed(simdnorm::shape{2, 64, 1024, simdnorm::layout::nhwc});
     return 0;
   }
-  const simdnorm::shape s{2, 8, 64, simdnorm::layout::nhwc};
-  std::vector<float> x(static_cast<std::size_t>(s.n * s.c * s.spatial));
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 17);
-  std::vector<float> y(x.size());
-  simdnorm::group_norm(x.data(), s, 4, nullptr, nullptr, 1e-5f, y.data(), nullptr, nullptr);
-  simdnorm::layer_norm(x.data(), 3, 100, nullptr, nullptr, 1e-5f, y.data(), nullptr, nullptr);
+  tensors t = group_normed(simdnorm::shape{2, 8, 64, simdnorm::layout::nhwc});
+  simdnorm::layer_norm(t.x.data(), 3, 100, nullptr, nullptr, 1e-5f, t.y.data(), nullptr, nullptr);
   return 0;
 }

@@ -27,7 +27,9 @@ namespace {
 // norm under global_control(1), 2-core Zen 5, medians of 300 calls, 243-246
 // us at 2 x 640 x 32 x 32 G=32 and 2391 us at 4 x 512 x 3199 G=512, against
 // 212-233 and 1916 us under sn_set_max_threads(1). Reading the limit takes
-// a lock (about 8 ns here), paid only by calls large enough to split.
+// a lock (about 8 ns here), paid by calls large enough to split and by NCHW
+// batch statistics with n > 1 (split_channels_along_n asks first): not by
+// the small row calls whose latency is measured in nanoseconds.
 int tbb_threads() {
   const int arena = tbb::this_task_arena::max_concurrency();
   const std::size_t limit =
