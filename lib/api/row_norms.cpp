@@ -79,18 +79,21 @@ constexpr dispatch::implementation<row_call> implementations[] = {
     // is in cache.
     {"rows", [](const row_call&, const dispatch::path& p) { return dispatch::needs_vector_isa(p); },
      [](const row_call& a, const dispatch::path& p) {
-       kernels::contiguous_sets_args args{
-           a.rms ? kernels::set_norm_kind::rms : kernels::set_norm_kind::standardize,
-           a.x,
-           a.d,
-           1,
-           1,
-           a.gamma,
-           a.beta,
-           a.eps,
-           a.y,
-           a.mean,
-           a.rstd};
+       // Default-constructed, then assigned: brace-initialised, GCC cleared
+       // the whole struct (padding too) with a `rep stos` first, whose
+       // start-up cost was a few percent of a one-row call.
+       kernels::contiguous_sets_args args;
+       args.kind = a.rms ? kernels::set_norm_kind::rms : kernels::set_norm_kind::standardize;
+       args.x = a.x;
+       args.set_length = a.d;
+       args.run_length = 1;
+       args.sets_per_sample = 1;
+       args.gamma = a.gamma;
+       args.beta = a.beta;
+       args.eps = a.eps;
+       args.y = a.y;
+       args.mean = a.mean;
+       args.rstd = a.rstd;
        args.type = a.type;
        args.residual = a.residual;
        args.bias = a.bias;

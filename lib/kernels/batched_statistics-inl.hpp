@@ -213,7 +213,7 @@ void batched_set_statistics(const IO& io, std::int64_t first, std::int64_t lengt
   }
   set_totals<Arch, Most>(partial, count, totals);
   for (std::int64_t k = 0; k < count; ++k) {
-    centre[k] = centre_of(static_cast<double>(totals[k]), length, shift[k]);
+    centre[k] = centre_of(totals[k], length, shift[k]);
   }
   for (std::int64_t k = 0; k < count; ++k) {
     const batch centre_v(centre[k].centre);

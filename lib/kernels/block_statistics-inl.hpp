@@ -178,6 +178,22 @@ block_centre centre_of(double total, std::int64_t length, float shift) {
   return block_centre{mean, centre, exact_centre - static_cast<double>(centre)};
 }
 
+// The same for a total that is a float (a set's lane sums, added in float),
+// its length below 2^24 (so exact as a float): the same bits, with the
+// division and the centre's addition in float. Rounding a double quotient or
+// sum of two floats to float gives the float operation's own result (double
+// rounding is innocuous for +, -, *, / and sqrt when the wider format has at
+// least 2p + 2 bits, 53 >= 2 * 24 + 2: Figueroa, 1995), and the four
+// conversions between float and double that it saves were on a lone row's
+// critical path, between its two sweeps. The offset, needed only after the
+// second sweep, is still formed in double, off that path.
+block_centre centre_of(float total, std::int64_t length, float shift) {
+  const float mean = total / static_cast<float>(length);
+  const float centre = shift + mean;
+  const double exact_centre = static_cast<double>(shift) + static_cast<double>(mean);
+  return block_centre{mean, centre, exact_centre - static_cast<double>(centre)};
+}
+
 // m2 about the exact mean from the squared deviations about the centre:
 // sum (x - c)^2 = m2 + n (mean - c)^2, clamped at 0.
 double corrected_m2(double square_sum, std::int64_t length, double offset) {
