@@ -56,6 +56,11 @@ struct nhwc_channel_moments_args {
   double* partial_m2;
   float* states;
   dtype type = dtype::float32;
+  // Whether a block's tiles may span eight vectors where the instruction set
+  // has the registers for them (AVX-512): set where one core's L1 data cache
+  // holds 48 KiB or more (channel_kernels-inl.hpp, merge_channel_block). The
+  // bits are the same either way.
+  bool wide_tiles = false;
 };
 
 struct nhwc_channel_moments_kernel {

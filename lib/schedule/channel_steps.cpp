@@ -9,6 +9,7 @@
 #include "kernels/channel_kernels.hpp"
 #include "kernels/contiguous_set_kernels.hpp"
 #include "schedule/aligned_vector.hpp"
+#include "schedule/last_level_cache.hpp"
 #include "schedule/run_items.hpp"
 #include "schedule/thread_policy.hpp"
 #include "validation/debug_assert.hpp"
@@ -78,8 +79,9 @@ std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const
   }
   const std::int64_t groups = s.c / channels_per_group;
   std::vector<statistics::set_moments> sets(static_cast<std::size_t>(set_count * groups));
-  const kernels::nhwc_channel_moments_args args{
+  kernels::nhwc_channel_moments_args args{
       x, s, rows_per_set, per_chunk, chunks_per_set, partial_mean, partial_m2, states, type};
+  args.wide_tiles = level1_data_cache_bytes() >= (std::int64_t{48} << 10);
   run_items(p, kernels::nhwc_channel_moments_kernel{}, args, chunks, s.n * s.spatial * s.c);
   // The weights of channel j of a group merged into channels [0, j): the
   // same for every group.

@@ -30,7 +30,26 @@ std::int64_t reported_bytes() {
   return 0;
 }
 
+std::int64_t reported_level1_bytes() {
+#if defined(_SC_LEVEL1_DCACHE_SIZE)
+  const long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+  if (l1 > 0) return l1;
+#endif
+  return 0;
+}
+
 }  // namespace
+
+std::int64_t level1_data_cache_bytes() {
+  // Computed once, at the first call (thread-safe), constant after. Above 1
+  // MiB no core's L1 is: a figure that large is not one.
+  static const std::int64_t bytes = [] {
+    constexpr std::int64_t smallest = std::int64_t{32} << 10, largest = std::int64_t{1} << 20;
+    const std::int64_t reported = reported_level1_bytes();
+    return reported > 0 && reported <= largest ? reported : smallest;
+  }();
+  return bytes;
+}
 
 std::int64_t last_level_cache_bytes() {
   // Computed once, at the first call (thread-safe), constant after.

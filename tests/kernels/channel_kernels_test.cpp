@@ -103,30 +103,49 @@ TEST_P(ChannelKernels, NchwChannelAndPlaneMomentsMatchTheScalarPath) {
 
 // ---- NHWC chunk moments -------------------------------------------------------------
 
+// The kernel's partial means and m2 (chunk-major) of x, rows x channels.
+struct nhwc_partials {
+  std::vector<double> mean, m2;
+};
+
+nhwc_partials nhwc_partials_of(dispatch::isa level, const std::vector<float>& x, std::int64_t rows,
+                               std::int64_t channels, std::int64_t rows_per_chunk,
+                               bool wide_tiles) {
+  const shape s{1, channels, rows, layout::nhwc};
+  const std::int64_t chunks = (rows + rows_per_chunk - 1) / rows_per_chunk;
+  // NaN where the kernel must write before it reads: the schedule leaves
+  // all three uninitialised.
+  const double unset = std::numeric_limits<double>::quiet_NaN();
+  nhwc_partials out{std::vector<double>(static_cast<std::size_t>(chunks * channels), unset),
+                    std::vector<double>(static_cast<std::size_t>(chunks * channels), unset)};
+  std::vector<float> states(
+      static_cast<std::size_t>(chunks * kernels::nhwc_channel_moments_args::states_per_channel *
+                               channels),
+      std::numeric_limits<float>::quiet_NaN());
+  kernels::nhwc_channel_moments_args args{
+      x.data(), s, rows, rows_per_chunk, chunks, out.mean.data(), out.m2.data(), states.data()};
+  args.wide_tiles = wide_tiles;
+  dispatch::call_on_isa(level, kernels::nhwc_channel_moments_kernel{}, args, std::int64_t{0},
+                        chunks);
+  return out;
+}
+
 // A chunk of rows is reduced in blocks of block_rows rows: each channel's
 // lane sums block_rows terms in one float chain, then the block merges into
 // the chunk's float state (a few roundings per merge).
 void test_nhwc_moments(dispatch::isa level, std::int64_t rows, std::int64_t channels,
                        std::int64_t rows_per_chunk, float offset) {
-  const shape s{1, channels, rows, layout::nhwc};
   const std::vector<float> x =
       normal(rows * channels, static_cast<std::uint32_t>(rows * 977 + channels), offset, 1.0f);
   const std::int64_t chunks = (rows + rows_per_chunk - 1) / rows_per_chunk;
-  // NaN where the kernel must write before it reads: the schedule leaves
-  // all three uninitialised.
-  const double unset = std::numeric_limits<double>::quiet_NaN();
-  std::vector<double> partial_mean(static_cast<std::size_t>(chunks * channels), unset);
-  std::vector<double> partial_m2(partial_mean.size(), unset);
-  std::vector<float> states(
-      static_cast<std::size_t>(chunks * kernels::nhwc_channel_moments_args::states_per_channel *
-                               channels),
-      std::numeric_limits<float>::quiet_NaN());
-  double* const mean_out = partial_mean.data();
-  double* const m2_out = partial_m2.data();
-  const kernels::nhwc_channel_moments_args args{x.data(), s,        rows,   rows_per_chunk,
-                                                chunks,   mean_out, m2_out, states.data()};
-  dispatch::call_on_isa(level, kernels::nhwc_channel_moments_kernel{}, args, std::int64_t{0},
-                        chunks);
+  const nhwc_partials narrow = nhwc_partials_of(level, x, rows, channels, rows_per_chunk, false);
+  // Tiles of eight vectors (AVX-512, where L1 holds them) keep each lane's
+  // chains, so every partial has the narrow tiles' bits.
+  const nhwc_partials wide = nhwc_partials_of(level, x, rows, channels, rows_per_chunk, true);
+  EXPECT_TRUE(same_bits(narrow.mean, wide.mean)) << rows << " x " << channels;
+  EXPECT_TRUE(same_bits(narrow.m2, wide.m2)) << rows << " x " << channels;
+  const std::vector<double>& partial_mean = narrow.mean;
+  const std::vector<double>& partial_m2 = narrow.m2;
   // kernels/channel_kernels-inl.hpp: max_block_rows, whatever the width.
   const std::int64_t block_rows = 64;
   for (std::int64_t k = 0; k < chunks; ++k) {
@@ -150,10 +169,10 @@ void test_nhwc_moments(dispatch::isa level, std::int64_t rows, std::int64_t chan
 
 TEST_P(ChannelKernels, NhwcChunkMomentsMatchTheScalarPathAroundEveryTile) {
   const std::int64_t lanes = lanes_of(GetParam());
-  // Channels around a vector and a tile of four, and past a block's width;
-  // rows around a block of rows, two, and a window (4096 / C rows, at
-  // least 256).
-  for (std::int64_t channels : around({1, lanes, 4 * lanes, 2 * 4 * lanes})) {
+  // Channels around a vector, a tile of four and one of eight, and past a
+  // block's width; rows around a block of rows, two, and a window (4096 / C
+  // rows, at least 256).
+  for (std::int64_t channels : around({1, lanes, 4 * lanes, 8 * lanes, 12 * lanes})) {
     for (std::int64_t rows : around({64, 128, std::max<std::int64_t>(256, 4096 / channels)})) {
       test_nhwc_moments(GetParam(), rows, channels, 64, 0.0f);
       test_nhwc_moments(GetParam(), rows, channels, rows, 1e4f);

@@ -126,11 +126,11 @@ template <class Bound>
          << ", scalar path " << want[worst] << ", bound " << bound(worst);
 }
 
-inline ::testing::AssertionResult same_bits(const std::vector<float>& a,
-                                            const std::vector<float>& b) {
+template <class Value>
+::testing::AssertionResult same_bits(const std::vector<Value>& a, const std::vector<Value>& b) {
   if (a.size() != b.size()) return ::testing::AssertionFailure() << "sizes differ";
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0) {
+    if (std::memcmp(&a[i], &b[i], sizeof(Value)) != 0) {
       return ::testing::AssertionFailure()
              << "element " << i << " of " << a.size() << ": " << a[i] << " != " << b[i];
     }
