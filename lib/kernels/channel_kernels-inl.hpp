@@ -581,6 +581,41 @@ void running_normalizers_kernel::operator()(Arch, const running_normalizers_args
   }
 }
 
+template <class Arch>
+void chunk_merge_kernel::operator()(Arch, const chunk_merge_args& a, std::int64_t first,
+                                    std::int64_t last) const {
+  SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last && last <= a.channels);
+  using doubles = xsimd::batch<double, Arch>;
+  constexpr std::int64_t width = doubles::size;
+  // Chunk by chunk, each across the channels: independent merges side by
+  // side, each channel's chain in chunk order. Written out rather than
+  // left to the compiler, which does not vectorise at -O2 a loop whose
+  // stores may alias its loads.
+  for (std::int64_t k = 1; k < a.chunks; ++k) {
+    const double* const chunk_mean = a.mean + k * a.channels;
+    const double* const chunk_m2 = a.m2 + k * a.channels;
+    const statistics::merge_weights& w = a.weights[k];
+    const doubles weight(w.weight), cross(w.cross);
+    std::int64_t c = first;
+    for (; c + width <= last; c += width) {
+      // merge_with's operations, in its order.
+      const doubles mean = doubles::load_unaligned(a.mean + c);
+      const doubles delta = doubles::load_unaligned(chunk_mean + c) - mean;
+      (mean + delta * weight).store_unaligned(a.mean + c);
+      ((doubles::load_unaligned(a.m2 + c) + doubles::load_unaligned(chunk_m2 + c)) +
+       delta * delta * cross)
+          .store_unaligned(a.m2 + c);
+    }
+    for (; c < last; ++c) {
+      const statistics::set_moments merged =
+          statistics::merge_with(statistics::set_moments{0.0, a.mean[c], a.m2[c]},
+                                 statistics::set_moments{0.0, chunk_mean[c], chunk_m2[c]}, w);
+      a.mean[c] = merged.mean;
+      a.m2[c] = merged.m2;
+    }
+  }
+}
+
 }  // namespace simdnorm::kernels
 
 #endif  // SIMDNORM_LIB_KERNELS_CHANNEL_KERNELS_INL_HPP_

@@ -137,6 +137,25 @@ struct running_normalizers_kernel {
                   std::int64_t last) const;
 };
 
+// One set's NHWC chunk partials merged per channel in chunk order: for
+// channels [first, last), chunk k's (mean, m2) at k * channels + c merges
+// into chunks [0, k)'s, held in chunk 0's place, with weights[k]
+// (statistics::merge_with, in double vectors across channels: IEEE
+// operations without contraction, so the same bits as one channel at a
+// time).
+struct chunk_merge_args {
+  double* mean;  // the set's chunk 0; chunk k's at k * channels
+  double* m2;
+  std::int64_t channels;
+  std::int64_t chunks;
+  const statistics::merge_weights* weights;  // [k] for k >= 1
+};
+
+struct chunk_merge_kernel {
+  template <class Arch>
+  void operator()(Arch, const chunk_merge_args& args, std::int64_t first, std::int64_t last) const;
+};
+
 // The instantiations: defined for one instruction set by its translation unit
 // (lib/arch/kernels_for_isa.cpp.in), declared extern here for all of them.
 #define SIMDNORM_CHANNEL_KERNELS(PREFIX, ARCH)                                                     \
@@ -149,7 +168,9 @@ struct running_normalizers_kernel {
   PREFIX template void channel_factors_kernel::operator()<ARCH>(ARCH, const channel_factors_args&, \
                                                                 std::int64_t, std::int64_t) const; \
   PREFIX template void running_normalizers_kernel::operator()<ARCH>(                               \
-      ARCH, const running_normalizers_args&, std::int64_t, std::int64_t) const;
+      ARCH, const running_normalizers_args&, std::int64_t, std::int64_t) const;                    \
+  PREFIX template void chunk_merge_kernel::operator()<ARCH>(ARCH, const chunk_merge_args&,         \
+                                                            std::int64_t, std::int64_t) const;
 // Declared for every instruction set of the build (cmake/instruction_sets.cmake).
 #define SIMDNORM_INSTRUCTION_SET(id, name, arch, features) SIMDNORM_CHANNEL_KERNELS(extern, arch)
 #include "dispatch/instruction_set_list.inc"

@@ -107,17 +107,11 @@ std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const
       double* const mean = partial_mean + set * chunks_per_set * s.c;
       double* const m2 = partial_m2 + set * chunks_per_set * s.c;
       const std::int64_t c0 = g0 * channels_per_group, c1 = g1 * channels_per_group;
-      for (std::int64_t k = 1; k < chunks_per_set; ++k) {
-        const double* const chunk_mean = mean + k * s.c;
-        const double* const chunk_m2 = m2 + k * s.c;
-        for (std::int64_t c = c0; c < c1; ++c) {
-          const statistics::set_moments merged = statistics::merge_with(
-              statistics::set_moments{0.0, mean[c], m2[c]},
-              statistics::set_moments{rows_of_chunk(k), chunk_mean[c], chunk_m2[c]}, weights[k]);
-          mean[c] = merged.mean;
-          m2[c] = merged.m2;
-        }
-      }
+      // In the call's instruction set's file, in double vectors: merged one
+      // at a time here (SSE2's two doubles at best), 2 x 640 x 32 x 32 group
+      // norm spent about 9 us on its 14080 chunk merges, serially.
+      const kernels::chunk_merge_args chunk_merges{mean, m2, s.c, chunks_per_set, weights.data()};
+      dispatch::call_on_isa(p.level, kernels::chunk_merge_kernel{}, chunk_merges, c0, c1);
       // Then each group's channels in channel order.
       for (std::int64_t g = g0; g < g1; ++g) {
         const std::int64_t c = g * channels_per_group;

@@ -405,6 +405,46 @@ TEST_P(ChannelKernels, RunningNormalizersAreRstdOfBitForBit) {
   }
 }
 
+TEST_P(ChannelKernels, ChunkMergesAreMergeWithBitForBit) {
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (std::int64_t channels : around({1, lanes, 4 * lanes})) {
+    for (const std::int64_t chunks : {1, 2, 7}) {
+      // Partials far apart (means around 1e4, spreads from 1e-3 to 1e3), so
+      // that every merge's delta and cross terms count; chunks of 64 rows
+      // but the last, as the schedule cuts them.
+      const std::int64_t count = chunks * channels;
+      const std::vector<float> means = normal(count, 41, 1e4f, 5.0f);
+      const std::vector<float> spreads = uniform(count, 42, 1e-3f, 1e3f);
+      std::vector<double> mean(means.begin(), means.end());
+      std::vector<double> m2(spreads.begin(), spreads.end());
+      std::vector<statistics::merge_weights> weights(static_cast<std::size_t>(chunks));
+      for (std::int64_t k = 1; k < chunks; ++k) {
+        weights[k] = statistics::merge_weights_of(64.0 * k, k + 1 < chunks ? 64.0 : 17.0);
+      }
+      // One channel at a time, as the schedule merged them before.
+      std::vector<double> want_mean = mean, want_m2 = m2;
+      const std::int64_t first = channels > 2 ? 1 : 0;
+      for (std::int64_t c = first; c < channels; ++c) {
+        for (std::int64_t k = 1; k < chunks; ++k) {
+          const auto at = static_cast<std::size_t>(k * channels + c);
+          const statistics::set_moments merged = statistics::merge_with(
+              statistics::set_moments{0.0, want_mean[c], want_m2[c]},
+              statistics::set_moments{0.0, want_mean[at], want_m2[at]}, weights[k]);
+          want_mean[c] = merged.mean;
+          want_m2[c] = merged.m2;
+        }
+      }
+      const kernels::chunk_merge_args args{mean.data(), m2.data(), channels, chunks,
+                                           weights.data()};
+      dispatch::call_on_isa(GetParam(), kernels::chunk_merge_kernel{}, args, first, channels);
+      // Channel 0 is outside the range (when first is 1), and chunks past the
+      // first are only read: both as they were.
+      EXPECT_TRUE(same_bits(mean, want_mean)) << channels << " channels, " << chunks << " chunks";
+      EXPECT_TRUE(same_bits(m2, want_m2)) << channels << " channels, " << chunks << " chunks";
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Levels, ChannelKernels, ::testing::ValuesIn(runnable_levels()),
                          level_name);
 
