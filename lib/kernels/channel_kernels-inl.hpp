@@ -73,6 +73,90 @@ struct channel_states {
 // ulps of its size).
 constexpr std::int64_t max_block_rows = 64;
 
+// Merges a tile's block moments (mean[t] and m2[t] of x - k[t] over rows
+// [b0, b1), channels [c, c + Tile * width)) into the states. Returns false
+// when some deviations leave the range where float32 squares are exact
+// enough. Always inlined: the callers keep their arrays of vectors in
+// registers only if their addresses do not escape (passed to a call, they
+// went to the stack, and the sweeps' sums with them: 1.4x slower).
+template <class Arch, int Tile, class Element>
+__attribute__((always_inline)) inline bool finish_tile(
+    const Element* x, std::int64_t channels, const xsimd::batch<float, Arch>* k,
+    const xsimd::batch<float, Arch>* mean, const xsimd::batch<float, Arch>* m2, std::int64_t c,
+    std::int64_t b0, std::int64_t b1, float merged, const channel_states& states) {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::int64_t width = batch::size;
+  const auto load = [](const Element* p) {
+    return element_traits<Element>::template load<Arch>(p);
+  };
+  const float length = static_cast<float>(b1 - b0);
+  bool safe = true;
+  const float total = merged + length;
+  const batch weight_b(length / total), weight_ab(merged * length / total);
+  for (int t = 0; t < Tile; ++t) {
+    // A sum of squares in [2^-100, 2^100] is trusted as in
+    // block_statistics-inl.hpp; otherwise the lane's largest deviation decides,
+    // and a NaN or Inf is left to the scalar path.
+    const auto trusted = m2[t] >= batch(0x1p-100f) && m2[t] <= batch(0x1p100f);
+    if (!xsimd::all(trusted)) {
+      if (xsimd::any(xsimd::isnan(m2[t]))) return false;
+      batch largest(0.0f);
+      for (std::int64_t r = b0; r < b1; ++r) {
+        const batch d = load(x + r * channels + c + t * width) - k[t];
+        largest = xsimd::max(largest, xsimd::abs(d));
+      }
+      const auto in_range =
+          (largest >= batch(0x1p-50f) && largest <= batch(0x1p50f)) || largest == batch(0.0f);
+      if (!xsimd::all(in_range || trusted)) safe = false;
+    }
+    float* state_mean = states.mean + c + t * width;
+    float* state_m2 = states.m2 + c + t * width;
+    const batch mean_a = batch::load_unaligned(state_mean);
+    const batch delta = mean[t] - mean_a;
+    multiply_add(delta, weight_b, mean_a).store_unaligned(state_mean);
+    (batch::load_unaligned(state_m2) + m2[t] + delta * delta * weight_ab).store_unaligned(state_m2);
+  }
+  return safe;
+}
+
+// Row i of a block's tile, first sweep: sum[t] += x - k[t] for the tile's
+// vectors at row, x - k[t] also kept in row i of the tile's buffer, copied,
+// with Copy. Always inlined, as finish_tile.
+template <class Arch, int Tile, bool Copy, class Element>
+__attribute__((always_inline)) inline void sum_tile_row(const Element* row,
+                                                        const xsimd::batch<float, Arch>* k,
+                                                        float* copied, std::int64_t i,
+                                                        xsimd::batch<float, Arch>* sum) {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::int64_t width = batch::size;
+  for (int t = 0; t < Tile; ++t) {
+    const batch v = element_traits<Element>::template load<Arch>(row + t * width) - k[t];
+    if constexpr (Copy) v.store_aligned(copied + (i * Tile + t) * width);
+    sum[t] += v;
+  }
+}
+
+// The same row, second sweep: m2[t] += d * d, d = (x - k[t]) - mean[t], x -
+// k[t] read back from the buffer with Copy.
+template <class Arch, int Tile, bool Copy, class Element>
+__attribute__((always_inline)) inline void square_tile_row(const Element* row,
+                                                           const xsimd::batch<float, Arch>* k,
+                                                           const float* copied, std::int64_t i,
+                                                           const xsimd::batch<float, Arch>* mean,
+                                                           xsimd::batch<float, Arch>* m2) {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::int64_t width = batch::size;
+  for (int t = 0; t < Tile; ++t) {
+    batch d;
+    if constexpr (Copy) {
+      d = batch::load_aligned(copied + (i * Tile + t) * width) - mean[t];
+    } else {
+      d = (element_traits<Element>::template load<Arch>(row + t * width) - k[t]) - mean[t];
+    }
+    m2[t] = multiply_add(d, d, m2[t]);
+  }
+}
+
 // The moments of channels [c, c + Tile * width) over rows [b0, b1), two
 // sweeps over the block (it is L1-resident), merged into the states;
 // `merged` rows are in the states already. The next block is prefetched
@@ -85,9 +169,6 @@ bool merge_channel_tile(const Element* x, std::int64_t channels, const float* sh
                         const channel_states& states) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
-  const auto load = [](const Element* p) {
-    return element_traits<Element>::template load<Arch>(p);
-  };
   alignas(64) float copied[Copy ? max_block_rows * Tile * width : 1];
   batch k[Tile], sum[Tile], m2[Tile];
   for (int t = 0; t < Tile; ++t) {
@@ -118,60 +199,94 @@ bool merge_channel_tile(const Element* x, std::int64_t channels, const float* sh
     const Element* row = x + r * channels + c;
     const Element* next_row = ahead + (r - b0) * (Tile * width);
     for (int t = 0; t < Tile; ++t) __builtin_prefetch(next_row + t * width);
-    for (int t = 0; t < Tile; ++t) {
-      const batch v = load(row + t * width) - k[t];
-      if constexpr (Copy) v.store_aligned(copied + ((r - b0) * Tile + t) * width);
-      sum[t] += v;
-    }
+    sum_tile_row<Arch, Tile, Copy>(row, k, copied, r - b0, sum);
   }
   for (; r < b1; ++r) {
-    const Element* row = x + r * channels + c;
-    for (int t = 0; t < Tile; ++t) {
-      const batch v = load(row + t * width) - k[t];
-      if constexpr (Copy) v.store_aligned(copied + ((r - b0) * Tile + t) * width);
-      sum[t] += v;
-    }
+    sum_tile_row<Arch, Tile, Copy>(x + r * channels + c, k, copied, r - b0, sum);
   }
   const float length = static_cast<float>(b1 - b0);
   batch mean[Tile];
   for (int t = 0; t < Tile; ++t) mean[t] = divide(sum[t], batch(length));
   for (std::int64_t r = b0; r < b1; ++r) {
-    const Element* row = x + r * channels + c;
-    for (int t = 0; t < Tile; ++t) {
-      batch d;
-      if constexpr (Copy) {
-        d = batch::load_aligned(copied + ((r - b0) * Tile + t) * width) - mean[t];
-      } else {
-        d = (load(row + t * width) - k[t]) - mean[t];
-      }
-      m2[t] = multiply_add(d, d, m2[t]);
-    }
+    square_tile_row<Arch, Tile, Copy>(x + r * channels + c, k, copied, r - b0, mean, m2);
   }
+  return finish_tile<Arch, Tile>(x, channels, k, mean, m2, c, b0, b1, merged, states);
+}
+
+// Tiles of four vectors over channels [0, c1) (a whole number of tiles),
+// software-pipelined: each tile's first sweep runs in one loop with the
+// second sweep of the tile before it, so that the loads the first sweep
+// sends past L1 overlap the second sweep's work on L1 rather than taking
+// turns with it, as they do tile by tile (where the second sweep leaves the
+// memory system idle). Each lane's chains are merge_channel_tile's, in the
+// same order: the same bits. Nothing is prefetched: this serves inputs the
+// last-level cache holds, where the next block's prefetch cost more than it
+// saved (and the two tiles in flight, 32 KiB with AVX-512, want an L1 of 48
+// KiB: the schedule says where, channel_tiling::pipelined). Group norm NHWC
+// G = 32, Zen 5, both schedules alternating in one process, whole calls:
+// 2 x 640 x 32 x 32 1.18x at 1 thread and 1.11x at 2, 1 x 320 x 64 x 64
+// 1.16-1.20x and 1.09x, 1 x 512 x 3199 (G = 512, copied blocks) 1.09-1.11x
+// and 1.10x, 1 x 128 x 8192 1.06-1.09x and 1.07x; AVX2 1.10-1.18x at 1
+// thread. Past the last-level cache the prefetching schedules stay ahead
+// (1 x 128 x 65536 G = 32 ran 0.93x pipelined).
+template <class Arch, bool Copy, class Element>
+bool merge_channel_tiles_pipelined(const Element* x, std::int64_t channels, const float* shift,
+                                   std::int64_t c1, std::int64_t b0, std::int64_t b1, float merged,
+                                   const channel_states& states) {
+  constexpr int Tile = 4;
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::int64_t width = batch::size;
+  constexpr std::int64_t span = Tile * width;
+  // With Copy, the tile being summed fills one buffer while the tile being
+  // squared reads the other.
+  alignas(64) float copied[Copy ? 2 : 1][Copy ? max_block_rows * span : 1];
+  const batch length(static_cast<float>(b1 - b0));
   bool safe = true;
-  const float total = merged + length;
-  const batch weight_b(length / total), weight_ab(merged * length / total);
+  // The tile being summed: its shifts and sums; the tile being squared: its
+  // shifts, means and sums of squares.
+  batch next_k[Tile], sum[Tile], k[Tile], mean[Tile], m2[Tile];
   for (int t = 0; t < Tile; ++t) {
-    // A sum of squares in [2^-100, 2^100] is trusted as in
-    // block_statistics-inl.hpp; otherwise the lane's largest deviation decides,
-    // and a NaN or Inf is left to the scalar path.
-    const auto trusted = m2[t] >= batch(0x1p-100f) && m2[t] <= batch(0x1p100f);
-    if (!xsimd::all(trusted)) {
-      if (xsimd::any(xsimd::isnan(m2[t]))) return false;
-      batch largest(0.0f);
-      for (std::int64_t r = b0; r < b1; ++r) {
-        const batch d = load(x + r * channels + c + t * width) - k[t];
-        largest = xsimd::max(largest, xsimd::abs(d));
+    next_k[t] = sum[t] = k[t] = mean[t] = batch(0.0f);
+  }
+  for (std::int64_t c = 0; c <= c1; c += span) {
+    const bool sums = c < c1;
+    const bool squares = c > 0;
+    const std::int64_t previous = c - span;
+    float* const summed = copied[Copy ? (c / span) % 2 : 0];
+    const float* const squared = copied[Copy ? 1 - (c / span) % 2 : 0];
+    const auto first_sweep = [&](std::int64_t r) {
+      sum_tile_row<Arch, Tile, Copy>(x + r * channels + c, next_k, summed, r - b0, sum);
+    };
+    const auto second_sweep = [&](std::int64_t r) {
+      square_tile_row<Arch, Tile, Copy>(x + r * channels + previous, k, squared, r - b0, mean, m2);
+    };
+    for (int t = 0; t < Tile; ++t) {
+      if (sums) {
+        next_k[t] = batch::load_unaligned(shift + c + t * width);
+        sum[t] = batch(0.0f);
       }
-      const auto in_range =
-          (largest >= batch(0x1p-50f) && largest <= batch(0x1p50f)) || largest == batch(0.0f);
-      if (!xsimd::all(in_range || trusted)) safe = false;
+      m2[t] = batch(0.0f);
     }
-    float* state_mean = states.mean + c + t * width;
-    float* state_m2 = states.m2 + c + t * width;
-    const batch mean_a = batch::load_unaligned(state_mean);
-    const batch delta = mean[t] - mean_a;
-    multiply_add(delta, weight_b, mean_a).store_unaligned(state_mean);
-    (batch::load_unaligned(state_m2) + m2[t] + delta * delta * weight_ab).store_unaligned(state_m2);
+    if (sums && squares) {
+      for (std::int64_t r = b0; r < b1; ++r) {
+        first_sweep(r);
+        second_sweep(r);
+      }
+    } else if (sums) {
+      for (std::int64_t r = b0; r < b1; ++r) first_sweep(r);
+    } else {
+      for (std::int64_t r = b0; r < b1; ++r) second_sweep(r);
+    }
+    if (squares) {
+      safe = finish_tile<Arch, Tile>(x, channels, k, mean, m2, previous, b0, b1, merged, states) &&
+             safe;
+    }
+    if (sums) {
+      for (int t = 0; t < Tile; ++t) {
+        k[t] = next_k[t];
+        mean[t] = divide(sum[t], length);
+      }
+    }
   }
   return safe;
 }
@@ -222,7 +337,7 @@ bool rows_share_l1_sets(std::int64_t channels) {
 // what changes is how many independent chains a row feeds, eight rather than
 // four, and the L1 footprint between the sweeps, 64 rows of 128 floats (32
 // KiB), which wants an L1 of 48 KiB (Zen 5, Intel's cores from Ice Lake;
-// Zen 4's has 32): the schedule says where (wide_tiles). Copied blocks keep
+// Zen 4's has 32): the schedule says where (channel_tiling::eight). Copied blocks keep
 // four, so that the copy stays 16 KiB. Group norm NHWC, float32, 1 thread,
 // Zen 5, both tilings alternating in one process, medians of 30-200 calls:
 // 4 x 128 x 16384 G = 128 1.06-1.10x, 1 x 320 x 4096 G = 32 1.02-1.04x, 2 x
@@ -230,13 +345,13 @@ bool rows_share_l1_sets(std::int64_t channels) {
 template <class Arch, bool Copy>
 constexpr bool has_wide_tiles = std::is_base_of_v<xsimd::avx512f, Arch> && !Copy;
 
-// One block of rows over every channel: tiles of eight vectors where the
-// block may take them (wide), then of four, then single vectors, then the
-// channels past the last full vector one by one.
+// One block of rows over every channel: tiles of four vectors, pipelined
+// or of eight where the tiling says so and the block may take them, then
+// single vectors, then the channels past the last full vector one by one.
 template <class Arch, bool Copy, class Element>
 bool merge_channel_block(const Element* x, std::int64_t channels, const float* shift,
                          std::int64_t b0, std::int64_t b1, std::int64_t prefetch_end, float merged,
-                         const channel_states& states, bool wide) {
+                         const channel_states& states, channel_tiling tiling) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   bool safe = true;
   std::int64_t c = 0;
@@ -248,8 +363,16 @@ bool merge_channel_block(const Element* x, std::int64_t channels, const float* s
              safe;
     }
   };
+  if (tiling == channel_tiling::pipelined) {
+    const std::int64_t c1 = channels / (4 * width) * (4 * width);
+    if (c1 > 0) {
+      safe =
+          merge_channel_tiles_pipelined<Arch, Copy>(x, channels, shift, c1, b0, b1, merged, states);
+    }
+    c = c1;
+  }
   if constexpr (has_wide_tiles<Arch, Copy>) {
-    if (wide) tiles(std::integral_constant<int, 8>{});
+    if (tiling == channel_tiling::eight) tiles(std::integral_constant<int, 8>{});
   }
   tiles(std::integral_constant<int, 4>{});
   tiles(std::integral_constant<int, 1>{});
@@ -363,9 +486,9 @@ void nhwc_chunk_moments(const nhwc_channel_moments_args& a, const Element* x, st
       }
       ++blocks;
       safe = (copy_blocks ? merge_channel_block<Arch, true>(x, channels, shift, b0, b1, r1, merged,
-                                                            states, a.wide_tiles)
+                                                            states, a.tiling)
                           : merge_channel_block<Arch, false>(x, channels, shift, b0, b1, r1, merged,
-                                                             states, a.wide_tiles)) &&
+                                                             states, a.tiling)) &&
              safe;
       merged += static_cast<float>(b1 - b0);
     }

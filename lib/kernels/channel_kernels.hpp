@@ -44,6 +44,20 @@ struct nchw_channel_moments_kernel {
 // states_per_channel * c, (first + 1) * states_per_channel * c), as scratch;
 // it writes every value it reads, so none of the three needs initialising. The caller merges each
 // set's chunks in order, so the result does not depend on the thread count.
+// The tiles of channels NHWC statistics take the rows of a block in.
+enum class channel_tiling {
+  // Four vectors of channels a tile, each tile's two sweeps in turn, the
+  // next block prefetched meanwhile.
+  four,
+  // The same with tiles of eight vectors where the instruction set has the
+  // registers (AVX-512): for L1 data caches of 48 KiB or more.
+  eight,
+  // Tiles of four, each tile's first sweep in one loop with the second sweep
+  // of the tile before it, nothing prefetched: for inputs the last-level
+  // cache holds, on L1 data caches of 48 KiB or more.
+  pipelined,
+};
+
 struct nhwc_channel_moments_args {
   // A running mean and m2, and the shift (the chunk's first row, widened).
   static constexpr std::int64_t states_per_channel = 3;
@@ -56,11 +70,10 @@ struct nhwc_channel_moments_args {
   double* partial_m2;
   float* states;
   dtype type = dtype::float32;
-  // Whether a block's tiles may span eight vectors where the instruction set
-  // has the registers for them (AVX-512): set where one core's L1 data cache
-  // holds 48 KiB or more (channel_kernels-inl.hpp, merge_channel_block). The
-  // bits are the same either way.
-  bool wide_tiles = false;
+  // How a block's channels are tiled (channel_kernels-inl.hpp,
+  // merge_channel_block); the schedule chooses. The bits are the same
+  // whichever it is.
+  channel_tiling tiling = channel_tiling::four;
 };
 
 struct nhwc_channel_moments_kernel {

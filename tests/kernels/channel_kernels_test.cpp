@@ -110,7 +110,7 @@ struct nhwc_partials {
 
 nhwc_partials nhwc_partials_of(dispatch::isa level, const std::vector<float>& x, std::int64_t rows,
                                std::int64_t channels, std::int64_t rows_per_chunk,
-                               bool wide_tiles) {
+                               kernels::channel_tiling tiling) {
   const shape s{1, channels, rows, layout::nhwc};
   const std::int64_t chunks = (rows + rows_per_chunk - 1) / rows_per_chunk;
   // NaN where the kernel must write before it reads: the schedule leaves
@@ -124,7 +124,7 @@ nhwc_partials nhwc_partials_of(dispatch::isa level, const std::vector<float>& x,
       std::numeric_limits<float>::quiet_NaN());
   kernels::nhwc_channel_moments_args args{
       x.data(), s, rows, rows_per_chunk, chunks, out.mean.data(), out.m2.data(), states.data()};
-  args.wide_tiles = wide_tiles;
+  args.tiling = tiling;
   dispatch::call_on_isa(level, kernels::nhwc_channel_moments_kernel{}, args, std::int64_t{0},
                         chunks);
   return out;
@@ -138,12 +138,18 @@ void test_nhwc_moments(dispatch::isa level, std::int64_t rows, std::int64_t chan
   const std::vector<float> x =
       normal(rows * channels, static_cast<std::uint32_t>(rows * 977 + channels), offset, 1.0f);
   const std::int64_t chunks = (rows + rows_per_chunk - 1) / rows_per_chunk;
-  const nhwc_partials narrow = nhwc_partials_of(level, x, rows, channels, rows_per_chunk, false);
-  // Tiles of eight vectors (AVX-512, where L1 holds them) keep each lane's
-  // chains, so every partial has the narrow tiles' bits.
-  const nhwc_partials wide = nhwc_partials_of(level, x, rows, channels, rows_per_chunk, true);
-  EXPECT_TRUE(same_bits(narrow.mean, wide.mean)) << rows << " x " << channels;
-  EXPECT_TRUE(same_bits(narrow.m2, wide.m2)) << rows << " x " << channels;
+  const nhwc_partials narrow =
+      nhwc_partials_of(level, x, rows, channels, rows_per_chunk, kernels::channel_tiling::four);
+  // Tiles of eight vectors (AVX-512, where L1 holds them) and pipelined tiles
+  // of four keep each lane's chains, so every partial has the narrow tiles'
+  // bits.
+  for (const auto tiling : {kernels::channel_tiling::eight, kernels::channel_tiling::pipelined}) {
+    const nhwc_partials other = nhwc_partials_of(level, x, rows, channels, rows_per_chunk, tiling);
+    EXPECT_TRUE(same_bits(narrow.mean, other.mean))
+        << rows << " x " << channels << ", tiling " << static_cast<int>(tiling);
+    EXPECT_TRUE(same_bits(narrow.m2, other.m2))
+        << rows << " x " << channels << ", tiling " << static_cast<int>(tiling);
+  }
   const std::vector<double>& partial_mean = narrow.mean;
   const std::vector<double>& partial_m2 = narrow.m2;
   // kernels/channel_kernels-inl.hpp: max_block_rows, whatever the width.
