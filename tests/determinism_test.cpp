@@ -316,6 +316,41 @@ TEST(Determinism, ThreadSettingsChangedDuringCallsKeepTheBits) {
   }
 }
 
+// An NHWC sample whose mean passes 2^103 is normalised halved, as x/2
+// (statistics/normalizer.hpp), which rounds data below 2^-125. The halving
+// is per sample, so a sample of tiny data beside it keeps the bits it has
+// alone, and the call the same bits whether its samples are normalised
+// together (one thread) or each on its own thread (the per-sample pipelines
+// of api/group_norms.cpp).
+TEST(Determinism, NhwcSampleHalvedForOverflowLeavesTheOtherSampleAlone) {
+  const sn_shape s{2, 16, 2048, SN_LAYOUT_NHWC};
+  const std::int64_t groups = 4, per_sample = s.c * s.spatial;
+  std::vector<float> x(static_cast<std::size_t>(2 * per_sample));
+  for (std::int64_t i = 0; i < per_sample; ++i) {
+    x[static_cast<std::size_t>(i)] = 1e35f + static_cast<float>(i % 5) * 1e33f;
+    // Odd multiples of the smallest subnormal: x/2 rounds them.
+    x[static_cast<std::size_t>(per_sample + i)] = static_cast<float>(i % 7) * 0x1p-149f;
+  }
+  const auto group_norm = [&](const float* in, std::int64_t n, int threads) {
+    std::vector<float> y(static_cast<std::size_t>(n * per_sample));
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+      const sn_shape shape{n, s.c, s.spatial, s.layout};
+      EXPECT_EQ(
+          sn_group_norm(in, shape, groups, nullptr, nullptr, 1e-5f, y.data(), nullptr, nullptr),
+          SN_OK);
+    });
+    return y;
+  };
+  const std::vector<float> one_thread = group_norm(x.data(), 2, 1);
+  EXPECT_TRUE(same_bits(group_norm(x.data(), 2, 2), one_thread));
+  const std::vector<float> alone = group_norm(x.data() + per_sample, 1, 1);
+  EXPECT_TRUE(
+      same_bits(std::vector<float>(one_thread.begin() + per_sample, one_thread.end()), alone));
+  // Not a vacuous comparison: the tiny sample's outputs are not all equal.
+  EXPECT_NE(alone.front(), alone[1]);
+}
+
 // NHWC calls with 32K merges of chunk statistics or more (1024 channels x
 // 32 chunks of 64 rows), which are merged on several threads
 // (schedule/thread_policy.hpp, floats_per_merge): the same bits as on one.

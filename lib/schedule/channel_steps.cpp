@@ -51,8 +51,8 @@ std::int64_t rows_per_chunk(const shape& s) {
 kernels::channel_tiling channel_tiling_for(const shape& s, dtype type) {
   if (level1_data_cache_bytes() < (std::int64_t{48} << 10)) return kernels::channel_tiling::four;
   const std::int64_t bytes = s.n * s.c * s.spatial * element_size(type);
-  return 2 * bytes <= last_level_cache_bytes() / 4 * 3 ? kernels::channel_tiling::pipelined
-                                                       : kernels::channel_tiling::eight;
+  return stays_in_cache(2 * bytes) ? kernels::channel_tiling::pipelined
+                                   : kernels::channel_tiling::eight;
 }
 
 // Moments of each group of channels_per_group consecutive channels over each
@@ -63,17 +63,36 @@ kernels::channel_tiling channel_tiling_for(const shape& s, dtype type) {
 // order, whatever the thread count; and no serial merge on the calling
 // thread (2 x 1280 x 16 x 16 group norm spent 40 us of its 190 at 2 threads
 // merging chunks and channels there).
-std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const void* x,
-                                                  dtype type, const shape& s,
-                                                  std::int64_t rows_per_set,
-                                                  std::int64_t channels_per_group) {
+// The sizes of nhwc_moments' buffers for a shape, sets of rows_per_set rows.
+struct nhwc_moments_sizes {
+  std::int64_t set_count, per_chunk, chunks_per_set, chunks, partial_count;
+  std::size_t scratch_bytes;
+
+  nhwc_moments_sizes(const shape& s, std::int64_t rows_per_set)
+      : set_count(s.n * s.spatial / rows_per_set),
+        per_chunk(rows_per_chunk(s)),
+        chunks_per_set((rows_per_set + per_chunk - 1) / per_chunk),
+        chunks(set_count * chunks_per_set),
+        partial_count(chunks * s.c),
+        scratch_bytes(static_cast<std::size_t>(
+            partial_count *
+            (2 * sizeof(double) +
+             kernels::nhwc_channel_moments_args::states_per_channel * sizeof(float)))) {}
+};
+
+std::vector<statistics::set_moments>& nhwc_moments(const dispatch::path& p, const void* x,
+                                                   dtype type, const shape& s,
+                                                   std::int64_t rows_per_set,
+                                                   std::int64_t channels_per_group,
+                                                   channel_workspace& ws) {
   SIMDNORM_DEBUG_ASSERT(s.layout == layout::nhwc && rows_per_set > 0 &&
                         (s.n * s.spatial) % rows_per_set == 0 && channels_per_group > 0 &&
                         s.c % channels_per_group == 0);
-  const std::int64_t set_count = s.n * s.spatial / rows_per_set;
-  const std::int64_t per_chunk = rows_per_chunk(s);
-  const std::int64_t chunks_per_set = (rows_per_set + per_chunk - 1) / per_chunk;
-  const std::int64_t chunks = set_count * chunks_per_set;
+  const nhwc_moments_sizes sizes(s, rows_per_set);
+  const std::int64_t set_count = sizes.set_count;
+  const std::int64_t per_chunk = sizes.per_chunk;
+  const std::int64_t chunks_per_set = sizes.chunks_per_set;
+  const std::int64_t chunks = sizes.chunks;
   // The kernel's partial means and m2 (double) and its float states, in one
   // allocation. glibc serves a large block from mmap the first time, and its
   // free raises the thresholds so that later calls get it from the heap and
@@ -81,11 +100,13 @@ std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const
   // heap top passed the trim threshold and was handed back to the system
   // after every call, and each call faulted its pages in again: group norm
   // 1 x 320 x 64 x 64 at 1 thread took 480 us rather than 240 on a Zen 4 VM.
-  const std::int64_t partial_count = chunks * s.c;
-  constexpr auto states_per_channel = kernels::nhwc_channel_moments_args::states_per_channel;
-  uninitialized_vector<std::byte> scratch(static_cast<std::size_t>(
-      partial_count * (2 * sizeof(double) + states_per_channel * sizeof(float))));
-  double* const partial_mean = reinterpret_cast<double*>(scratch.data());
+  const std::int64_t partial_count = sizes.partial_count;
+  if (ws.scratch_size < sizes.scratch_bytes) {
+    ws.own_scratch.resize(sizes.scratch_bytes);
+    ws.scratch = ws.own_scratch.data();
+    ws.scratch_size = sizes.scratch_bytes;
+  }
+  double* const partial_mean = reinterpret_cast<double*>(ws.scratch);
   double* const partial_m2 = partial_mean + partial_count;
   float* const states = reinterpret_cast<float*>(partial_m2 + partial_count);
   // The merge weights of each chunk of a set into the chunks before it: the
@@ -93,12 +114,14 @@ std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const
   const auto rows_of_chunk = [&](std::int64_t k) {
     return static_cast<double>(std::min(per_chunk, rows_per_set - k * per_chunk));
   };
-  std::vector<statistics::merge_weights> weights(static_cast<std::size_t>(chunks_per_set));
+  std::vector<statistics::merge_weights>& weights = ws.chunk_weights;
+  weights.resize(static_cast<std::size_t>(chunks_per_set));
   for (std::int64_t k = 1; k < chunks_per_set; ++k) {
     weights[k] = statistics::merge_weights_of(static_cast<double>(k * per_chunk), rows_of_chunk(k));
   }
   const std::int64_t groups = s.c / channels_per_group;
-  std::vector<statistics::set_moments> sets(static_cast<std::size_t>(set_count * groups));
+  std::vector<statistics::set_moments>& sets = ws.sets;
+  sets.resize(static_cast<std::size_t>(set_count * groups));
   kernels::nhwc_channel_moments_args args{
       x, s, rows_per_set, per_chunk, chunks_per_set, partial_mean, partial_m2, states, type};
   args.tiling = channel_tiling_for(s, type);
@@ -106,8 +129,8 @@ std::vector<statistics::set_moments> nhwc_moments(const dispatch::path& p, const
   // The weights of channel j of a group merged into channels [0, j): the
   // same for every group.
   const auto set_rows = static_cast<double>(rows_per_set);
-  std::vector<statistics::merge_weights> channel_weights(
-      static_cast<std::size_t>(channels_per_group));
+  std::vector<statistics::merge_weights>& channel_weights = ws.channel_weights;
+  channel_weights.resize(static_cast<std::size_t>(channels_per_group));
   for (std::int64_t j = 1; j < channels_per_group; ++j) {
     channel_weights[j] = statistics::merge_weights_of(static_cast<double>(j) * set_rows, set_rows);
   }
@@ -180,15 +203,41 @@ channel_steps::channel_steps(const dispatch::path& p) : path_(p) {
   SIMDNORM_DEBUG_ASSERT(p.level != dispatch::isa::scalar);
 }
 
+std::size_t channel_workspace::scratch_bytes(const shape& s) {
+  constexpr std::size_t line = 64;
+  return (nhwc_moments_sizes(s, s.spatial).scratch_bytes + line - 1) / line * line;
+}
+
+void channel_workspace::reserve(const shape& s, std::int64_t groups, std::byte* given_scratch) {
+  SIMDNORM_DEBUG_ASSERT(s.layout == layout::nhwc && groups > 0 && s.c % groups == 0);
+  const nhwc_moments_sizes sizes(s, s.spatial);
+  scratch = given_scratch;
+  scratch_size = scratch_bytes(s);
+  chunk_weights.reserve(static_cast<std::size_t>(sizes.chunks_per_set));
+  channel_weights.reserve(static_cast<std::size_t>(s.c / groups));
+  sets.reserve(static_cast<std::size_t>(sizes.set_count * groups));
+  const auto per_instance = static_cast<std::size_t>(s.n * s.c);
+  normalizers.reserve(per_instance);
+  hi.reserve(per_instance);
+  scale.reserve(per_instance);
+  shift.reserve(per_instance);
+}
+
 std::vector<statistics::set_moments> channel_steps::batch_moments(const void* x, const shape& s,
                                                                   dtype type) const {
-  if (s.layout == layout::nhwc) return nhwc_moments(path_, x, type, s, s.n * s.spatial, 1);
+  if (s.layout == layout::nhwc) {
+    channel_workspace ws;
+    return std::move(nhwc_moments(path_, x, type, s, s.n * s.spatial, 1, ws));
+  }
   return nchw_moments(path_, x, type, s, false);
 }
 
 std::vector<statistics::set_moments> channel_steps::instance_moments(const void* x, const shape& s,
                                                                      dtype type) const {
-  if (s.layout == layout::nhwc) return nhwc_moments(path_, x, type, s, s.spatial, 1);
+  if (s.layout == layout::nhwc) {
+    channel_workspace ws;
+    return std::move(nhwc_moments(path_, x, type, s, s.spatial, 1, ws));
+  }
   return nchw_moments(path_, x, type, s, true);
 }
 
@@ -196,54 +245,103 @@ std::vector<statistics::set_moments> channel_steps::group_moments(const void* x,
                                                                   std::int64_t groups,
                                                                   dtype type) const {
   SIMDNORM_DEBUG_ASSERT(s.layout == layout::nhwc && groups > 0 && s.c % groups == 0);
-  return nhwc_moments(path_, x, type, s, s.spatial, s.c / groups);
+  channel_workspace ws;
+  return std::move(nhwc_moments(path_, x, type, s, s.spatial, s.c / groups, ws));
+}
+
+const std::vector<statistics::set_moments>& channel_steps::group_moments(
+    const void* x, const shape& s, std::int64_t groups, dtype type,
+    channel_workspace& workspace) const {
+  SIMDNORM_DEBUG_ASSERT(s.layout == layout::nhwc && groups > 0 && s.c % groups == 0);
+  return nhwc_moments(path_, x, type, s, s.spatial, s.c / groups, workspace);
 }
 
 void channel_steps::normalize(const void* x, const shape& s,
                               const std::vector<statistics::set_normalizer>& sets,
                               bool per_instance, const float* gamma, const float* beta, void* y,
                               activation act, dtype type) const {
+  channel_workspace ws;
+  normalize(x, s, sets, per_instance, gamma, beta, y, act, type, ws);
+}
+
+void channel_steps::normalize(const void* x, const shape& s,
+                              const std::vector<statistics::set_normalizer>& sets,
+                              bool per_instance, const float* gamma, const float* beta, void* y,
+                              activation act, dtype type, channel_workspace& ws) const {
   SIMDNORM_DEBUG_ASSERT(sets.size() == static_cast<std::size_t>(per_instance ? s.n * s.c : s.c));
   // 64-byte aligned: every AVX-512 load of a row of factors then stays in
   // one cache line (a heap vector's 16 bytes left most of them split, and
   // the NHWC normalisation's speed to wherever the allocator put them).
-  cache_aligned_vector<float> hi(sets.size()), scale(sets.size()), shift(sets.size());
+  ws.hi.resize(sets.size());
+  ws.scale.resize(sets.size());
+  ws.shift.resize(sets.size());
+  float* const hi = ws.hi.data();
+  float* const scale = ws.scale.data();
   // In the call's instruction set's file (kernels/channel_kernels-inl.hpp),
   // vectorised: every call pays this loop before its first output.
-  const kernels::channel_factors_args factors{sets.data(), s.c,          gamma,       beta,
-                                              hi.data(),   scale.data(), shift.data()};
+  const kernels::channel_factors_args factors{sets.data(), s.c,   gamma,          beta,
+                                              hi,          scale, ws.shift.data()};
   dispatch::call_on_isa(path_.level, kernels::channel_factors_kernel{}, factors, std::int64_t{0},
                         static_cast<std::int64_t>(sets.size()));
-  // An NHWC row mixes every channel's factors in one vector, so a set whose
-  // x - mean could overflow halves the whole call (statistics/normalizer.hpp):
-  // the same bits for every other set, unless its data or its differences
-  // from the mean are below 2^-125, where x/2 rounds. NCHW runs halve per
-  // plane in the kernel.
-  bool halved = false;
-  if (s.layout == layout::nhwc) {
-    for (std::size_t i = 0; i < sets.size() && !halved; ++i) {
+  const std::int64_t elements = s.n * s.c * s.spatial;
+  const kernels::channel_affine_args args{
+      x,   s,     per_instance ? s.c : 0,
+      hi,  scale, ws.shift.data(),
+      y,   false, stream_output(2 * elements * element_size(type)),
+      act, type};
+  if (s.layout == layout::nchw) {
+    // NCHW runs halve per plane in the kernel.
+    run_items(path_, kernels::channel_affine_kernel{}, args, s.n * s.c, elements);
+    return;
+  }
+  // An NHWC row mixes its sample's factors in one vector, so a set whose x -
+  // mean could overflow halves its sample, or the call where the sets are
+  // per channel (statistics/normalizer.hpp): the same bits for every other
+  // set, unless its data or its differences from the mean are below 2^-125,
+  // where x/2 rounds. Per sample rather than per call, so that a sample's
+  // bits are the same whether it is normalised alone (the per-sample
+  // pipelines of api/group_norms.cpp) or with the others.
+  const std::int64_t samples = per_instance ? s.n : 1;
+  const std::int64_t span = static_cast<std::int64_t>(sets.size()) / samples;
+  bool any_halved = false;
+  for (std::int64_t n = 0; n < samples; ++n) {
+    bool halved = false;
+    for (std::int64_t i = n * span; i < (n + 1) * span && !halved; ++i) {
       halved = statistics::subtraction_may_overflow(hi[i]);
     }
-    for (std::size_t i = 0; halved && i < sets.size(); ++i) {
+    for (std::int64_t i = n * span; halved && i < (n + 1) * span; ++i) {
       hi[i] *= 0.5f;
       scale[i] *= 2.0f;
     }
+    any_halved = any_halved || halved;
   }
-  const std::int64_t elements = s.n * s.c * s.spatial;
-  const kernels::channel_affine_args args{x,
-                                          s,
-                                          per_instance ? s.c : 0,
-                                          hi.data(),
-                                          scale.data(),
-                                          shift.data(),
-                                          y,
-                                          halved,
-                                          stream_output(2 * elements * element_size(type)),
-                                          act,
-                                          type};
-  const bool planes = s.layout == layout::nchw;
-  run_items(path_, kernels::channel_affine_kernel{}, args, planes ? s.n * s.c : s.n * s.spatial,
-            elements);
+  if (!any_halved) {
+    run_items(path_, kernels::channel_affine_kernel{}, args, s.n * s.spatial, elements);
+    return;
+  }
+  if (!per_instance) {
+    kernels::channel_affine_args halved_args = args;
+    halved_args.halved_input = true;
+    run_items(path_, kernels::channel_affine_kernel{}, halved_args, s.n * s.spatial, elements);
+    return;
+  }
+  // Rare: some samples halved, some perhaps not. One sample at a time.
+  const std::int64_t bytes = s.c * s.spatial * element_size(type);
+  for (std::int64_t n = 0; n < s.n; ++n) {
+    bool halved = false;
+    for (std::int64_t i = n * span; i < (n + 1) * span && !halved; ++i) {
+      halved = statistics::subtraction_may_overflow(sets[i].hi);
+    }
+    kernels::channel_affine_args sample = args;
+    sample.x = static_cast<const std::byte*>(x) + n * bytes;
+    sample.y = static_cast<std::byte*>(y) + n * bytes;
+    sample.s.n = 1;
+    sample.mean_hi = hi + n * span;
+    sample.scale = scale + n * span;
+    sample.shift = ws.shift.data() + n * span;
+    sample.halved_input = halved;
+    run_items(path_, kernels::channel_affine_kernel{}, sample, s.spatial, s.c * s.spatial);
+  }
 }
 
 }  // namespace simdnorm::schedule

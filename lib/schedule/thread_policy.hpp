@@ -104,6 +104,13 @@ inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
 // Below the cache's size ordinary stores keep y there for its reader.
 inline bool stream_output(std::int64_t bytes) { return bytes >= last_level_cache_bytes(); }
 
+// Whether a call that reads and writes bytes in all (its input and an
+// output of its size) likely finds its input in the last-level cache, where
+// whoever wrote it left it, and leaves room there for the rest: at most
+// three quarters of the cache. What NHWC statistics are tiled for
+// (channel_steps.cpp) and what per-sample pipelines need (group_norms.cpp).
+inline bool stays_in_cache(std::int64_t bytes) { return bytes <= last_level_cache_bytes() / 4 * 3; }
+
 // NCHW batch statistics: with fewer channels than twice the threads, each
 // channel's n planes are reduced in parallel (split along n, DESIGN.md
 // section 3) and merged in sample order, as one thread merges them.
