@@ -223,12 +223,13 @@ bool merge_channel_tile(const Element* x, std::int64_t channels, const float* sh
 // last-level cache holds, where the next block's prefetch cost more than it
 // saved (and the two tiles in flight, 32 KiB with AVX-512, want an L1 of 48
 // KiB: the schedule says where, channel_tiling::pipelined). Group norm NHWC
-// G = 32, Zen 5, both schedules alternating in one process, whole calls:
-// 2 x 640 x 32 x 32 1.18x at 1 thread and 1.11x at 2, 1 x 320 x 64 x 64
-// 1.16-1.20x and 1.09x, 1 x 512 x 3199 (G = 512, copied blocks) 1.09-1.11x
-// and 1.10x, 1 x 128 x 8192 1.06-1.09x and 1.07x; AVX2 1.10-1.18x at 1
-// thread. Past the last-level cache the prefetching schedules stay ahead
-// (1 x 128 x 65536 G = 32 ran 0.93x pipelined).
+// G = 32, Zen 5, against tiles of eight alternating in one process, whole
+// calls, over several runs: 2 x 640 x 32 x 32 1.12-1.18x at 1 thread and
+// 1.11-1.12x at 2, 1 x 320 x 64 x 64 1.09-1.20x and 1.06-1.09x, 1 x 512 x
+// 3199 (G = 512, copied blocks) 1.02-1.12x and 1.07-1.10x, 1 x 128 x 8192
+// 1.06-1.09x and 1.07x; AVX2 1.10-1.18x at 1 thread. Past the last-level
+// cache the prefetching schedules stay ahead (1 x 128 x 65536 G = 32 ran
+// 0.93x pipelined).
 template <class Arch, bool Copy, class Element>
 bool merge_channel_tiles_pipelined(const Element* x, std::int64_t channels, const float* shift,
                                    std::int64_t c1, std::int64_t b0, std::int64_t b1, float merged,
