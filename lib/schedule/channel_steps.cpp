@@ -44,10 +44,9 @@ std::int64_t rows_per_chunk(const shape& s) {
 // pipelined 1.13-1.18x faster at 2 x 640 x 32 x 32 (10.5 MB in and out),
 // 1.07x at 4 x 640 x 32 x 32 (21 MB), 0.97x at 2 x 512 x 3199 (26 MB),
 // 0.92-0.98x at 3 x 512 x 3199; batch-norm training 8 x 512 x 784 (26 MB)
-// 0.94-0.96x. Both
-// keep two tiles' 64 rows in L1 (32 KiB with AVX-512), so they are for L1
-// data caches of 48 KiB or more; four elsewhere (Zen 4's 32 KiB: not
-// measured with the other two).
+// 0.94-0.96x. Both keep two tiles' 64 rows in L1 (32 KiB with AVX-512), so
+// they are for L1 data caches of 48 KiB or more; four elsewhere (Zen 4's 32
+// KiB: not measured with the other two).
 kernels::channel_tiling channel_tiling_for(const shape& s, dtype type) {
   if (level1_data_cache_bytes() < (std::int64_t{48} << 10)) return kernels::channel_tiling::four;
   const std::int64_t bytes = s.n * s.c * s.spatial * element_size(type);
@@ -55,14 +54,6 @@ kernels::channel_tiling channel_tiling_for(const shape& s, dtype type) {
                                    : kernels::channel_tiling::eight;
 }
 
-// Moments of each group of channels_per_group consecutive channels over each
-// set of rows_per_set consecutive NHWC rows (the whole tensor, or one
-// sample), index set * groups + group: the chunks of every set in one
-// parallel loop, then, in a second, each (set, group) merges its channels'
-// chunks in chunk order and then its channels in channel order. A fixed
-// order, whatever the thread count; and no serial merge on the calling
-// thread (2 x 1280 x 16 x 16 group norm spent 40 us of its 190 at 2 threads
-// merging chunks and channels there).
 // The sizes of nhwc_moments' buffers for a shape, sets of rows_per_set rows.
 struct nhwc_moments_sizes {
   std::int64_t set_count, per_chunk, chunks_per_set, chunks, partial_count;
@@ -79,6 +70,15 @@ struct nhwc_moments_sizes {
             (2 * sizeof(double) +
              kernels::nhwc_channel_moments_args::states_per_channel * sizeof(float)))) {}
 };
+
+// Moments of each group of channels_per_group consecutive channels over each
+// set of rows_per_set consecutive NHWC rows (the whole tensor, or one
+// sample), index set * groups + group: the chunks of every set in one
+// parallel loop, then, in a second, each (set, group) merges its channels'
+// chunks in chunk order and then its channels in channel order. A fixed
+// order, whatever the thread count; and no serial merge on the calling
+// thread (2 x 1280 x 16 x 16 group norm spent 40 us of its 190 at 2 threads
+// merging chunks and channels there).
 
 std::vector<statistics::set_moments>& nhwc_moments(const dispatch::path& p, const void* x,
                                                    dtype type, const shape& s,
@@ -301,45 +301,40 @@ void channel_steps::normalize(const void* x, const shape& s,
   // where x/2 rounds. Per sample rather than per call, so that a sample's
   // bits are the same whether it is normalised alone (the per-sample
   // pipelines of api/group_norms.cpp) or with the others.
-  const std::int64_t samples = per_instance ? s.n : 1;
-  const std::int64_t span = static_cast<std::int64_t>(sets.size()) / samples;
-  bool any_halved = false;
-  for (std::int64_t n = 0; n < samples; ++n) {
+  //
+  // halve: halves the factors of sets [first, last) where one of them needs it;
+  // whether it did.
+  const auto halve = [&](std::size_t first, std::size_t last) {
     bool halved = false;
-    for (std::int64_t i = n * span; i < (n + 1) * span && !halved; ++i) {
+    for (std::size_t i = first; i < last && !halved; ++i) {
       halved = statistics::subtraction_may_overflow(hi[i]);
     }
-    for (std::int64_t i = n * span; halved && i < (n + 1) * span; ++i) {
+    for (std::size_t i = first; halved && i < last; ++i) {
       hi[i] *= 0.5f;
       scale[i] *= 2.0f;
     }
-    any_halved = any_halved || halved;
-  }
-  if (!any_halved) {
-    run_items(path_, kernels::channel_affine_kernel{}, args, s.n * s.spatial, elements);
+    return halved;
+  };
+  // Per-channel sets, or one sample: the call is one sample.
+  const bool samples_apart = per_instance && s.n > 1;
+  if (!samples_apart || std::none_of(hi, hi + sets.size(), statistics::subtraction_may_overflow)) {
+    kernels::channel_affine_args whole = args;
+    whole.halved_input = !samples_apart && halve(0, sets.size());
+    run_items(path_, kernels::channel_affine_kernel{}, whole, s.n * s.spatial, elements);
     return;
   }
-  if (!per_instance) {
-    kernels::channel_affine_args halved_args = args;
-    halved_args.halved_input = true;
-    run_items(path_, kernels::channel_affine_kernel{}, halved_args, s.n * s.spatial, elements);
-    return;
-  }
-  // Rare: some samples halved, some perhaps not. One sample at a time.
+  // Rare: some samples halve, some perhaps not. One sample at a time.
   const std::int64_t bytes = s.c * s.spatial * element_size(type);
   for (std::int64_t n = 0; n < s.n; ++n) {
-    bool halved = false;
-    for (std::int64_t i = n * span; i < (n + 1) * span && !halved; ++i) {
-      halved = statistics::subtraction_may_overflow(sets[i].hi);
-    }
+    const auto first = static_cast<std::size_t>(n * s.c);
     kernels::channel_affine_args sample = args;
     sample.x = static_cast<const std::byte*>(x) + n * bytes;
     sample.y = static_cast<std::byte*>(y) + n * bytes;
     sample.s.n = 1;
-    sample.mean_hi = hi + n * span;
-    sample.scale = scale + n * span;
-    sample.shift = ws.shift.data() + n * span;
-    sample.halved_input = halved;
+    sample.mean_hi = hi + first;
+    sample.scale = scale + first;
+    sample.shift = ws.shift.data() + first;
+    sample.halved_input = halve(first, first + static_cast<std::size_t>(s.c));
     run_items(path_, kernels::channel_affine_kernel{}, sample, s.spatial, s.c * s.spatial);
   }
 }
