@@ -1,7 +1,8 @@
 """simdnorm as PyTorch operators, and patch(model) to run a model's norm layers on them.
 
 Operators (registered in the ``simdnorm`` namespace, so ``torch.ops.simdnorm.layer_norm``
-and the profiler name them), on CPU float32 tensors, contiguous or channels-last:
+and the profiler name them), on CPU tensors of torch.float32, torch.bfloat16 or torch.float16,
+contiguous or channels-last:
 
     layer_norm(input, normalized_shape, weight, bias, eps)
     rms_norm(input, normalized_shape, weight, eps)
@@ -12,11 +13,14 @@ and the profiler name them), on CPU float32 tensors, contiguous or channels-last
 The operators are C++ (simdnorm._torch_ops, built against libtorch when CMake finds it; without
 it, importing simdnorm.torch raises ImportError). They read and write the tensors' memory
 directly and check their arguments, raising ValueError naming the one at fault. The functions
-of the same names here check the input first (a CPU float32 tensor, else ValueError) and call
-the operators. batch_norm with training=True updates running_mean and running_var in place, as
-torch.nn.functional.batch_norm does (unbiased running variance). The operators have no
-backward: simdnorm is for inference and for the training-mode forward of a model run
-without autograd.
+of the same names here check the input first (a CPU tensor of one of those types, else
+ValueError) and call the operators. The output has the input's type; statistics and arithmetic
+are float32 whatever it is. Weights, biases and running statistics may be float32 or of the
+input's type (a model converted with .to(torch.bfloat16) keeps them in bfloat16), and a 16-bit
+running statistic is updated through float32 and rounded back to nearest even. batch_norm with
+training=True updates running_mean and running_var in place, as torch.nn.functional.batch_norm
+does (unbiased running variance). The operators have no backward: simdnorm is for inference and
+for the training-mode forward of a model run without autograd.
 
 Importing simdnorm.torch runs simdnorm's parallel loops on PyTorch's intra-op thread pool,
 sized by torch.set_num_threads (use_torch_threads(False) goes back to oneTBB).
@@ -59,8 +63,12 @@ def _check_input(input, op):
     if input.device.type != "cpu":
         raise ValueError(f"simdnorm.{op}: input: simdnorm runs on CPU tensors, got one on "
                          f"{input.device}")
-    if input.dtype != torch.float32:
-        raise ValueError(f"simdnorm.{op}: input: expected torch.float32, got {input.dtype}")
+    if input.dtype not in _DTYPES:
+        raise ValueError(f"simdnorm.{op}: input: expected torch.float32, torch.bfloat16 or "
+                         f"torch.float16, got {input.dtype}")
+
+
+_DTYPES = (torch.float32, torch.bfloat16, torch.float16)
 
 
 _ops = torch.ops.simdnorm

@@ -1,8 +1,9 @@
 // simdnorm._torch_ops: the PyTorch operators torch.ops.simdnorm.* (layer_norm,
 // rms_norm, group_norm, instance_norm, batch_norm) in C++, on the tensors' own
-// memory, and the switch that runs simdnorm's parallel loops on PyTorch's
-// intra-op thread pool. simdnorm/torch.py imports it and keeps the Python
-// functions and patch() around it.
+// memory (float32, bfloat16 or float16 activations), and the switch that
+// runs simdnorm's parallel loops on PyTorch's intra-op thread pool.
+// simdnorm/torch.py imports it and keeps the Python functions and patch()
+// around it.
 //
 // Each operator checks its arguments as the Python operators it replaces did
 // (the same messages: "simdnorm.<op>: <argument>: ..."), as c10::ValueError,
@@ -89,12 +90,22 @@ void sync_pool_threads() {
   C10_THROW_ERROR(ValueError, c10::str("simdnorm.", op, ": ", what));
 }
 
-void check_input(const at::Tensor& input, const char* op) {
+// The input's element type, one of simdnorm's (simdnorm.hpp, dtype); the
+// output takes the same.
+simdnorm::dtype check_input(const at::Tensor& input, const char* op) {
   if (input.device().type() != c10::DeviceType::CPU) {
     refuse(op, c10::str("input: simdnorm runs on CPU tensors, got one on ", input.device()));
   }
-  if (input.scalar_type() != at::kFloat) {
-    refuse(op, c10::str("input: expected torch.float32, got ", input.scalar_type()));
+  switch (input.scalar_type()) {
+    case at::kFloat:
+      return simdnorm::dtype::float32;
+    case at::kBFloat16:
+      return simdnorm::dtype::bfloat16;
+    case at::kHalf:
+      return simdnorm::dtype::float16;
+    default:
+      refuse(op, c10::str("input: expected torch.float32, torch.bfloat16 or torch.float16, got ",
+                          input.scalar_type()));
   }
 }
 
@@ -104,34 +115,60 @@ void check_not_empty(const at::Tensor& input, const char* op) {
   }
 }
 
-// A float32 parameter of length elements as a flat array: nullptr when
-// absent; a contiguous copy, kept in held, when the tensor is not contiguous.
+// A parameter (weight, bias, a running statistic) of length elements as a
+// flat float32 array: nullptr when absent; a contiguous copy, kept in held,
+// when the tensor is not contiguous or not float32. It may be float32 or of
+// the input's own type (a model converted with .to(torch.bfloat16) has its
+// parameters in bfloat16; a mixed-precision one keeps them in float32): a
+// 16-bit value widens to float32 exactly, so both give the bits of the
+// float32 parameter of the same values.
 const float* parameter(const optional_tensor& tensor, const char* name, const char* op,
-                       std::int64_t length, at::Tensor& held) {
+                       std::int64_t length, const at::Tensor& input, at::Tensor& held) {
   if (!tensor.has_value() || !tensor->defined()) return nullptr;
   const at::Tensor& t = *tensor;
-  if (t.device().type() != c10::DeviceType::CPU || t.scalar_type() != at::kFloat) {
-    refuse(op, c10::str(name, ": expected a CPU float32 tensor, got ", t.scalar_type(), " on ",
-                        t.device()));
+  const bool float32 = t.scalar_type() == at::kFloat;
+  if (t.device().type() != c10::DeviceType::CPU ||
+      (!float32 && t.scalar_type() != input.scalar_type())) {
+    refuse(op, c10::str(name, ": expected a CPU tensor of torch.float32 or of the input's type (",
+                        input.scalar_type(), "), got ", t.scalar_type(), " on ", t.device()));
   }
   if (t.numel() != length) {
     refuse(op, c10::str(name, ": expected ", length, " elements, got shape ", t.sizes()));
   }
-  held = t.contiguous();
+  held = float32 ? t.contiguous() : t.to(at::kFloat).contiguous();
   return held.data_ptr<float>();
 }
 
 // A running statistic the call updates in place: it must be contiguous
-// already, since a copy would drop the update.
-float* updated_parameter(const optional_tensor& tensor, const char* name, const char* op,
-                         std::int64_t length) {
-  if (!tensor.has_value() || !tensor->defined()) return nullptr;
+// already, since a copy would drop the update. One of a 16-bit type is
+// updated through a float32 copy, which write_back rounds into it (to
+// nearest even, as PyTorch's own update of a 16-bit buffer rounds) once the
+// call has succeeded: a refused call leaves it untouched.
+struct updated_statistic {
+  float* data = nullptr;
+  at::Tensor target;  // the caller's tensor, where data is a copy of it
+  at::Tensor staged;  // that copy
+
+  void write_back() {
+    if (target.defined()) target.copy_(staged);
+  }
+};
+
+updated_statistic updated_parameter(const optional_tensor& tensor, const char* name, const char* op,
+                                    std::int64_t length, const at::Tensor& input) {
+  if (!tensor.has_value() || !tensor->defined()) return {};
   if (!tensor->is_contiguous()) {
     refuse(op, c10::str(name, ": must be contiguous (it is updated in place)"));
   }
-  at::Tensor held;
-  parameter(tensor, name, op, length, held);
-  return tensor->data_ptr<float>();
+  updated_statistic statistic;
+  parameter(tensor, name, op, length, input, statistic.staged);
+  if (tensor->scalar_type() == at::kFloat) {
+    statistic.data = tensor->data_ptr<float>();
+  } else {
+    statistic.target = *tensor;
+    statistic.data = statistic.staged.data_ptr<float>();
+  }
+  return statistic;
 }
 
 // The input of a channel method in the layout it is dense in (contiguous:
@@ -197,8 +234,8 @@ void run(const char* op, const Call& call) {
   }
 }
 
-const float* float_data(const at::Tensor& t) { return t.data_ptr<float>(); }
-float* float_data(at::Tensor& t) { return t.data_ptr<float>(); }
+const void* data_of(const at::Tensor& t) { return t.data_ptr(); }
+void* data_of(at::Tensor& t) { return t.data_ptr(); }
 
 // ---- the operators ----------------------------------------------------------------------------
 
@@ -206,22 +243,22 @@ float* float_data(at::Tensor& t) { return t.data_ptr<float>(); }
 at::Tensor row_norm(const char* op, bool rms, const at::Tensor& input,
                     c10::IntArrayRef normalized_shape, const optional_tensor& weight,
                     const optional_tensor& bias, double eps) {
-  check_input(input, op);
+  const simdnorm::dtype type = check_input(input, op);
   const std::int64_t d = row_length(input, normalized_shape, op);
   at::Tensor gamma_held, beta_held;
-  const float* gamma = parameter(weight, "weight", op, d, gamma_held);
-  const float* beta = parameter(bias, "bias", op, d, beta_held);
+  const float* gamma = parameter(weight, "weight", op, d, input, gamma_held);
+  const float* beta = parameter(bias, "bias", op, d, input, beta_held);
   check_not_empty(input, op);
   const at::Tensor x = input.contiguous();
   at::Tensor y = at::empty_like(x, at::MemoryFormat::Contiguous);
   const std::int64_t rows = x.numel() / d;
   run(op, [&] {
     if (rms) {
-      core->rms_norm(dtype::float32, float_data(x), rows, d, gamma, nullptr,
-                     static_cast<float>(eps), float_data(y), nullptr);
+      core->rms_norm(type, data_of(x), rows, d, gamma, nullptr, static_cast<float>(eps), data_of(y),
+                     nullptr);
     } else {
-      core->layer_norm(dtype::float32, float_data(x), rows, d, gamma, beta, static_cast<float>(eps),
-                       float_data(y), nullptr, nullptr);
+      core->layer_norm(type, data_of(x), rows, d, gamma, beta, static_cast<float>(eps), data_of(y),
+                       nullptr, nullptr);
     }
   });
   return y;
@@ -241,21 +278,20 @@ at::Tensor rms_norm(const at::Tensor& input, c10::IntArrayRef normalized_shape,
 at::Tensor group_or_instance_norm(const char* op, const at::Tensor& input, std::int64_t num_groups,
                                   const optional_tensor& weight, const optional_tensor& bias,
                                   double eps) {
-  check_input(input, op);
+  const simdnorm::dtype type = check_input(input, op);
   const channel_input t = channel_view(input, op);
   at::Tensor gamma_held, beta_held;
-  const float* gamma = parameter(weight, "weight", op, t.s.c, gamma_held);
-  const float* beta = parameter(bias, "bias", op, t.s.c, beta_held);
+  const float* gamma = parameter(weight, "weight", op, t.s.c, input, gamma_held);
+  const float* beta = parameter(bias, "bias", op, t.s.c, input, beta_held);
   check_not_empty(input, op);
   at::Tensor y = output_for(t);
   run(op, [&] {
     if (num_groups == 0) {
-      core->instance_norm(dtype::float32, float_data(t.x), t.s, gamma, beta,
-                          static_cast<float>(eps), activation::none, float_data(y), nullptr,
-                          nullptr);
+      core->instance_norm(type, data_of(t.x), t.s, gamma, beta, static_cast<float>(eps),
+                          activation::none, data_of(y), nullptr, nullptr);
     } else {
-      core->group_norm(dtype::float32, float_data(t.x), t.s, num_groups, gamma, beta,
-                       static_cast<float>(eps), activation::none, float_data(y), nullptr, nullptr);
+      core->group_norm(type, data_of(t.x), t.s, num_groups, gamma, beta, static_cast<float>(eps),
+                       activation::none, data_of(y), nullptr, nullptr);
     }
   });
   return y;
@@ -280,22 +316,24 @@ at::Tensor batch_norm(const at::Tensor& input, const optional_tensor& running_me
                       const optional_tensor& running_var, const optional_tensor& weight,
                       const optional_tensor& bias, bool training, double momentum, double eps) {
   const char* op = "batch_norm";
-  check_input(input, op);
+  const simdnorm::dtype type = check_input(input, op);
   const channel_input t = channel_view(input, op);
   at::Tensor gamma_held, beta_held;
-  const float* gamma = parameter(weight, "weight", op, t.s.c, gamma_held);
-  const float* beta = parameter(bias, "bias", op, t.s.c, beta_held);
+  const float* gamma = parameter(weight, "weight", op, t.s.c, input, gamma_held);
+  const float* beta = parameter(bias, "bias", op, t.s.c, input, beta_held);
   if (training) {
-    float* mean = updated_parameter(running_mean, "running_mean", op, t.s.c);
-    float* var = updated_parameter(running_var, "running_var", op, t.s.c);
+    updated_statistic mean = updated_parameter(running_mean, "running_mean", op, t.s.c, input);
+    updated_statistic var = updated_parameter(running_var, "running_var", op, t.s.c, input);
     check_not_empty(input, op);
     at::Tensor y = output_for(t);
     run(op, [&] {
-      core->batch_norm_training(dtype::float32, float_data(t.x), t.s, mean, var, gamma, beta,
+      core->batch_norm_training(type, data_of(t.x), t.s, mean.data, var.data, gamma, beta,
                                 static_cast<float>(momentum), static_cast<float>(eps),
-                                running_var_kind::unbiased, activation::none, float_data(y),
-                                nullptr, nullptr);
+                                running_var_kind::unbiased, activation::none, data_of(y), nullptr,
+                                nullptr);
     });
+    mean.write_back();
+    var.write_back();
     return y;
   }
   const auto present = [](const optional_tensor& v) { return v.has_value() && v->defined(); };
@@ -303,13 +341,13 @@ at::Tensor batch_norm(const at::Tensor& input, const optional_tensor& running_me
     refuse(op, "running_mean and running_var are required when training is False");
   }
   at::Tensor mean_held, var_held;
-  const float* mean = parameter(running_mean, "running_mean", op, t.s.c, mean_held);
-  const float* var = parameter(running_var, "running_var", op, t.s.c, var_held);
+  const float* mean = parameter(running_mean, "running_mean", op, t.s.c, input, mean_held);
+  const float* var = parameter(running_var, "running_var", op, t.s.c, input, var_held);
   check_not_empty(input, op);
   at::Tensor y = output_for(t);
   run(op, [&] {
-    core->batch_norm_inference(dtype::float32, float_data(t.x), t.s, mean, var, gamma, beta,
-                               static_cast<float>(eps), activation::none, float_data(y));
+    core->batch_norm_inference(type, data_of(t.x), t.s, mean, var, gamma, beta,
+                               static_cast<float>(eps), activation::none, data_of(y));
   });
   return y;
 }

@@ -10,6 +10,7 @@ channels-last input and model. No timing.
         tests/python/test_torch_models.py
 """
 
+import copy
 import functools
 import importlib.util
 import sys
@@ -27,6 +28,7 @@ import simdnorm.torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import torch_models  # noqa: E402
+from half_precision import within_one_unit_and_mostly_rounded  # noqa: E402
 
 SEED = 0
 BATCH = 1
@@ -134,3 +136,24 @@ def test_comparison_catches_a_wrong_layer(monkeypatch):
     assert comparison.worst_layer.rel_diff > torch_models.LAYER_REL_TOLERANCE
     assert comparison.end_to_end_rel_diff > torch_models.END_TO_END_REL_TOLERANCE
     assert any(failure.startswith("end to end") for failure in comparison.failures())
+
+
+@pytest.mark.parametrize("name", [name for name, mode in CASES if mode == "eval"])
+def test_bfloat16_model_norm_layers_round_the_float64_result(name):
+    """The model converted to bfloat16 (activations, parameters, buffers) and patched, in eval
+    mode: each norm layer's output against the layer itself, unpatched, in float64 on the
+    bfloat16 input it got (half_precision.py's bound: the rounded float64 result or one unit
+    from it, nearly all the former)."""
+    model = copy.deepcopy(built(name)).to(torch.bfloat16).eval()
+    x = spec(name).input(BATCH, SEED).to(torch.bfloat16)
+    simdnorm.torch.patch(model)
+    with torch.no_grad():
+        _, records = torch_models.run_recording_norm_layers(model, x)
+    simdnorm.torch.unpatch(model)
+    layers = dict(model.named_modules())
+    assert len(records) == sum(torch_models.is_norm_layer(m) for m in model.modules()) > 0
+    for layer, (layer_input, layer_output) in records.items():
+        reference = copy.deepcopy(layers[layer]).double()
+        with torch.no_grad():
+            want = reference(layer_input.double())
+        within_one_unit_and_mostly_rounded(layer_output, want, torch.bfloat16)

@@ -1,7 +1,8 @@
 """simdnorm.torch: the operators against torch.nn.functional on contiguous and channels-last
 tensors, the running statistics of a training forward, patch / unpatch on every module kind,
-and the refusals (autograd, other devices and dtypes). The C++ operators (simdnorm._torch_ops)
-against the NumPy functions, bit for bit, on oneTBB and on PyTorch's thread pool.
+bfloat16 and float16 activations, and the refusals (autograd, other devices and dtypes). The
+C++ operators (simdnorm._torch_ops) against the NumPy functions, bit for bit, on oneTBB and on
+PyTorch's thread pool.
 
 The reference is torch.nn.functional in float64 on the same values (PyTorch's own float32
 NHWC batch norm loses digits on data offset by 1e3), so the difference is simdnorm's float32
@@ -25,6 +26,7 @@ if importlib.util.find_spec("simdnorm._torch_ops") is None:
                 allow_module_level=True)
 
 import simdnorm.torch as snt  # noqa: E402
+from half_precision import HALF_TYPES, within_one_unit_and_mostly_rounded  # noqa: E402
 
 # Before any test switches it: importing simdnorm.torch puts the loops on PyTorch's pool.
 ON_TORCH_THREADS_AFTER_IMPORT = snt.uses_torch_threads()
@@ -452,3 +454,113 @@ def test_a_refused_training_call_leaves_the_running_statistics_alone():
     with pytest.raises(ValueError, match="eps"):
         ops.batch_norm(data(2, 8, 4, 4), mean, var, None, None, True, 0.1, -1.0)
     assert torch.all(mean == 7.0) and torch.all(var == 7.0)
+
+
+# ---- bfloat16 and float16 ------------------------------------------------------------------------
+#
+# The operators take 16-bit activations and return the input's type, within the bound of
+# half_precision.py. Its reference is the float64 result, not PyTorch's own: PyTorch 1.13 has no
+# float16 norms on CPU at all, and refuses float32 weights beside bfloat16 layer-norm input.
+
+
+def half_channel_cases(dtype, parameters):
+    """(name, call of the operator, its float64 reference) for each channel operator, on an
+    input already rounded to dtype; weights and running statistics in float32 or dtype."""
+    weight, bias = affine(64)
+    mean, var = running_statistics()
+    if parameters == "own":
+        weight, bias, mean, var = (t.to(dtype) for t in (weight, bias, mean, var))
+    w, b, m, v = (t.double() for t in (weight, bias, mean, var))
+    return [
+        ("group_norm", lambda x: snt.group_norm(x, 8, weight, bias, 1e-5),
+         lambda x: F.group_norm(x.double(), 8, w, b, 1e-5)),
+        ("instance_norm", lambda x: snt.instance_norm(x, weight, bias, 1e-5),
+         lambda x: F.instance_norm(x.double(), weight=w, bias=b, eps=1e-5)),
+        ("batch_norm_eval", lambda x: snt.batch_norm(x, mean, var, weight, bias, False, 0.1, 1e-5),
+         lambda x: F.batch_norm(x.double(), m, v, w, b, False, 0.1, 1e-5)),
+        ("batch_norm_train",
+         lambda x: snt.batch_norm(x, mean.clone(), var.clone(), weight, bias, True, 0.1, 1e-5),
+         lambda x: F.batch_norm(x.double(), m.clone(), v.clone(), w, b, True, 0.1, 1e-5)),
+    ]
+
+
+@pytest.mark.parametrize("parameters", ["float32", "own"])
+@pytest.mark.parametrize("fmt", ["contiguous", "channels_last"])
+@pytest.mark.parametrize("type_name", sorted(HALF_TYPES))
+@pytest.mark.parametrize("case", range(4),
+                         ids=[c[0] for c in half_channel_cases(torch.bfloat16, "float32")])
+def test_16_bit_channel_operators_round_the_float64_result(case, type_name, fmt, parameters):
+    dtype = HALF_TYPES[type_name]
+    shape, memory_format = FORMATS[fmt]
+    x = (data(*shape, memory_format=memory_format) * 2 + 3).to(dtype)
+    _, op, reference = half_channel_cases(dtype, parameters)[case]
+    y = op(x)
+    assert y.is_contiguous(memory_format=memory_format)
+    within_one_unit_and_mostly_rounded(y, reference(x), dtype)
+
+
+@pytest.mark.parametrize("parameters", ["float32", "own"])
+@pytest.mark.parametrize("type_name", sorted(HALF_TYPES))
+def test_16_bit_row_operators_round_the_float64_result(type_name, parameters):
+    dtype = HALF_TYPES[type_name]
+    x = (data(24, 6, 128) * 2 + 3).to(dtype)
+    weight, bias = torch.rand(6, 128) + 0.5, torch.randn(6, 128)
+    if parameters == "own":
+        weight, bias = weight.to(dtype), bias.to(dtype)
+    w, b, x64 = weight.double(), bias.double(), x.double()
+    within_one_unit_and_mostly_rounded(snt.layer_norm(x, [6, 128], weight, bias, 1e-5),
+                                       F.layer_norm(x64, [6, 128], w, b, 1e-5), dtype)
+    want = x64 / torch.sqrt(x64.pow(2).mean((-2, -1), keepdim=True) + 1e-6) * w
+    within_one_unit_and_mostly_rounded(snt.rms_norm(x, [6, 128], weight, 1e-6), want, dtype)
+
+
+@pytest.mark.parametrize("type_name", sorted(HALF_TYPES))
+def test_16_bit_running_statistics_are_the_float32_update_rounded(type_name):
+    """A training call updates running statistics of the input's type through float32: the
+    float32 update of the same values, rounded to nearest even, and the same y."""
+    dtype = HALF_TYPES[type_name]
+    x = (data(2, 64, 9, 7) * 2 + 3).to(dtype)
+    mean, var = (t.to(dtype) for t in running_statistics())
+    mean32, var32 = mean.float(), var.float()
+    y = snt.batch_norm(x, mean, var, None, None, True, 0.1, 1e-5)
+    y32 = snt.batch_norm(x, mean32, var32, None, None, True, 0.1, 1e-5)
+    assert mean.dtype == var.dtype == dtype
+    assert torch.equal(y, y32)
+    assert torch.equal(mean, mean32.to(dtype)) and torch.equal(var, var32.to(dtype))
+    assert not torch.equal(mean.float(), running_statistics()[0].to(dtype).float())  # updated
+
+
+def test_a_refused_16_bit_training_call_leaves_the_running_statistics_alone():
+    x = data(2, 8, 4, 4).to(torch.bfloat16)
+    mean, var = torch.full((8,), 7.0, dtype=torch.bfloat16), torch.full((8,), 7.0,
+                                                                        dtype=torch.bfloat16)
+    with pytest.raises(ValueError, match="eps"):
+        ops.batch_norm(x, mean, var, None, None, True, 0.1, -1.0)
+    assert torch.all(mean == 7.0) and torch.all(var == 7.0)
+
+
+def test_16_bit_parameters_of_another_type_are_refused():
+    x = data(2, 8, 4, 4).to(torch.bfloat16)
+    with pytest.raises(ValueError, match="weight.*float32 or of the input's type"):
+        ops.group_norm(x, 2, torch.ones(8, dtype=torch.float16), None, 1e-5)
+    with pytest.raises(ValueError, match="running_mean"):
+        ops.batch_norm(x, torch.zeros(8, dtype=torch.float64), torch.ones(8), None, None, False,
+                       0.1, 1e-5)
+    with pytest.raises(ValueError, match="bias"):
+        ops.layer_norm(data(2, 8), [8], None, torch.zeros(8, dtype=torch.bfloat16), 1e-5)
+
+
+@pytest.mark.parametrize("type_name", sorted(HALF_TYPES))
+def test_16_bit_patched_modules_round_the_float64_result(type_name):
+    """patch(model.to(dtype)): every kind of norm module on 16-bit activations, parameters and
+    buffers, against the float64 module on the same values."""
+    dtype = HALF_TYPES[type_name]
+    for module in random_norm_modules():
+        if isinstance(module, nn.InstanceNorm3d):
+            continue  # training with tracked statistics runs on PyTorch, which lacks float16
+        for training in (False, True):
+            reference = copy.deepcopy(module).to(dtype).double().train(training)
+            patched = snt.patch(copy.deepcopy(module).to(dtype).train(training))
+            x = input_for(module).to(dtype)
+            with torch.no_grad():
+                within_one_unit_and_mostly_rounded(patched(x), reference(x.double()), dtype)
