@@ -3,14 +3,16 @@
 # vit_b_16 and convnext_tiny at 224x224 and diffusion-UNet resnet blocks at 64x64 with
 # 320 and 640 channels, contiguous and channels-last, each patched against unpatched
 # (per norm layer, end to end, BatchNorm running statistics) and timed at 1 and 2
-# threads with the norm layers' share of the forward (bench/torch_models.py).
+# threads with the norm layers' share of the forward (bench/torch_models.py); in float32,
+# or with --dtype bfloat16 the models and inputs in bfloat16.
 #
 #   scripts/torch-models.sh [bench/torch_models.py args...]   e.g. --reps 3, --models resnet50
 #
 # Builds the Python package for Debian's /usr/bin/python3 in build/python-models
 # (Release; the build is incremental), then writes results/torch-models-<cpu-model-slug>.md
-# (the environment, the command and the table) and the .csv beside it. Exits 1 when a
-# difference is over its tolerance (the files are written all the same).
+# (-bfloat16.md with --dtype bfloat16: the environment, the command and the table) and the
+# .csv beside it. Exits 1 when a difference is over its tolerance (the files are written
+# all the same).
 #
 # Environment: SIMDNORM_MODELS_BUILD_DIR (default build/python-models),
 # SIMDNORM_MODELS_JOBS (default nproc).
@@ -24,7 +26,7 @@ invocation=scripts/torch-models.sh
 for arg in "$@"; do
   case "$arg" in
     -h | --help)
-      sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     --out-md* | --out-csv* | --command*)
@@ -60,9 +62,20 @@ fi
 cpu_model=${cpu_model:-unknown cpu}
 slug=$(printf '%s' "$cpu_model" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')
 
+# A --dtype other than float32 gets files of its own.
+dtype=float32
+previous=
+for arg in "$@"; do
+  [[ "$previous" == --dtype ]] && dtype=$arg
+  [[ "$arg" == --dtype=* ]] && dtype=${arg#--dtype=}
+  previous=$arg
+done
+suffix=
+[[ "$dtype" == float32 ]] || suffix=-$dtype
+
 mkdir -p results
-report=results/torch-models-$slug.md
-csv=results/torch-models-$slug.csv
+report=results/torch-models-$slug$suffix.md
+csv=results/torch-models-$slug$suffix.csv
 
 echo "torch-models.sh: running bench/torch_models.py $*" >&2
 status=0

@@ -157,3 +157,21 @@ def test_bfloat16_model_norm_layers_round_the_float64_result(name):
         with torch.no_grad():
             want = reference(layer_input.double())
         within_one_unit_and_mostly_rounded(layer_output, want, torch.bfloat16)
+
+
+@pytest.mark.parametrize("name, mode, layout", [
+    (name, mode, "channels_last" if name.startswith("unet") else "contiguous")
+    for name, mode in CASES])
+def test_bfloat16_patched_model_is_within_its_tolerances(name, mode, layout):
+    """compare_patched on the model converted to bfloat16 (bench/torch_models.py --dtype
+    bfloat16): each patched layer against itself in float64, the output and the running
+    statistics against the unpatched bfloat16 model. The UNet in channels-last, where
+    PyTorch's own bfloat16 GroupNorm is the side that is off."""
+    model, x = model_and_input(name, mode, layout)
+    comparison = torch_models.compare_patched(model.to(torch.bfloat16), x.to(torch.bfloat16))
+    assert comparison.dtype == "bfloat16"
+    assert comparison.patched_layers == comparison.norm_layers == len(comparison.layers) > 0
+    assert comparison.failures() == []
+    assert comparison.layers_with_other_strides == []
+    if mode == "train":
+        assert comparison.running_stats_rel_diff is not None and comparison.batches_tracked_match
