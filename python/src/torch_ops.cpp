@@ -16,6 +16,7 @@
 // One translation unit on purpose: Torch's headers cost tens of seconds a
 // file to compile (python/CMakeLists.txt keeps them and -fopenmp on this
 // file alone).
+#include <ATen/MemoryOverlap.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty_like.h>
@@ -143,7 +144,10 @@ const float* parameter(const optional_tensor& tensor, const char* name, const ch
 // already, since a copy would drop the update. One of a 16-bit type is
 // updated through a float32 copy, which write_back rounds into it (to
 // nearest even, as PyTorch's own update of a 16-bit buffer rounds) once the
-// call has succeeded: a refused call leaves it untouched.
+// call has succeeded: a refused call leaves it untouched. The library
+// cannot see such a statistic overlap the input it reads (x, as the call
+// passes it), as it sees a float32 one, so that is refused here, as the
+// library refuses the float32 one.
 struct updated_statistic {
   float* data = nullptr;
   at::Tensor target;  // the caller's tensor, where data is a copy of it
@@ -155,10 +159,15 @@ struct updated_statistic {
 };
 
 updated_statistic updated_parameter(const optional_tensor& tensor, const char* name, const char* op,
-                                    std::int64_t length, const at::Tensor& input) {
+                                    std::int64_t length, const at::Tensor& input,
+                                    const at::Tensor& x) {
   if (!tensor.has_value() || !tensor->defined()) return {};
   if (!tensor->is_contiguous()) {
     refuse(op, c10::str(name, ": must be contiguous (it is updated in place)"));
+  }
+  if (tensor->scalar_type() != at::kFloat &&
+      at::get_overlap_status(*tensor, x) != at::MemOverlapStatus::No) {
+    refuse(op, c10::str(name, ": overlaps the input"));
   }
   updated_statistic statistic;
   parameter(tensor, name, op, length, input, statistic.staged);
@@ -322,8 +331,8 @@ at::Tensor batch_norm(const at::Tensor& input, const optional_tensor& running_me
   const float* gamma = parameter(weight, "weight", op, t.s.c, input, gamma_held);
   const float* beta = parameter(bias, "bias", op, t.s.c, input, beta_held);
   if (training) {
-    updated_statistic mean = updated_parameter(running_mean, "running_mean", op, t.s.c, input);
-    updated_statistic var = updated_parameter(running_var, "running_var", op, t.s.c, input);
+    updated_statistic mean = updated_parameter(running_mean, "running_mean", op, t.s.c, input, t.x);
+    updated_statistic var = updated_parameter(running_var, "running_var", op, t.s.c, input, t.x);
     check_not_empty(input, op);
     at::Tensor y = output_for(t);
     run(op, [&] {

@@ -564,3 +564,16 @@ def test_16_bit_patched_modules_round_the_float64_result(type_name):
             x = input_for(module).to(dtype)
             with torch.no_grad():
                 within_one_unit_and_mostly_rounded(patched(x), reference(x.double()), dtype)
+
+
+@pytest.mark.parametrize("type_name", ["float32", *sorted(HALF_TYPES)])
+def test_a_running_statistic_overlapping_the_input_is_refused_in_every_type(type_name):
+    """float32 running statistics are the library's to check; 16-bit ones reach it as float32
+    copies, so the operator checks them: the same refusal, and nothing written."""
+    dtype = getattr(torch, type_name)
+    storage = torch.full((2 * 8 * 4 * 4 + 8,), 7.0, dtype=dtype)
+    x = storage[8:].view(2, 8, 4, 4)
+    mean, var = storage[4:12], torch.ones(8, dtype=dtype)  # mean: half in x
+    with pytest.raises(ValueError, match="running_mean"):
+        ops.batch_norm(x, mean, var, None, None, True, 0.1, 1e-5)
+    assert torch.all(storage == 7.0) and torch.all(var == 1.0)
