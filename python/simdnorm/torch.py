@@ -6,9 +6,10 @@ contiguous or channels-last:
 
     layer_norm(input, normalized_shape, weight, bias, eps)
     rms_norm(input, normalized_shape, weight, eps)
-    group_norm(input, num_groups, weight, bias, eps)
-    instance_norm(input, weight, bias, eps)
-    batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    group_norm(input, num_groups, weight, bias, eps, activation="none")
+    instance_norm(input, weight, bias, eps, activation="none")
+    batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
+               activation="none")
 
 The operators are C++ (simdnorm._torch_ops, built against libtorch when CMake finds it; without
 it, importing simdnorm.torch raises ImportError). They read and write the tensors' memory
@@ -20,7 +21,10 @@ input's type (a model converted with .to(torch.bfloat16) keeps them in bfloat16)
 running statistic is updated through float32 and rounded back to nearest even. batch_norm with
 training=True updates running_mean and running_var in place, as torch.nn.functional.batch_norm
 does (unbiased running variance). The operators have no backward: simdnorm is for inference and
-for the training-mode forward of a model run without autograd.
+for the training-mode forward of a model run without autograd. The channel operators apply
+activation ("relu", "silu" or "gelu"; "none" by default) to their output in the same pass over
+memory, as the NumPy functions' activation argument does: group norm then SiLU, as every
+diffusion-UNet resnet block runs them, is one call.
 
 Importing simdnorm.torch runs simdnorm's parallel loops on PyTorch's intra-op thread pool,
 sized by torch.set_num_threads (use_torch_threads(False) goes back to oneTBB).
@@ -90,23 +94,27 @@ def rms_norm(input, normalized_shape, weight=None, eps=1e-6):
     return _ops.rms_norm(input, list(normalized_shape), weight, eps)
 
 
-def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    """torch.nn.functional.group_norm on simdnorm."""
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, activation="none"):
+    """torch.nn.functional.group_norm on simdnorm, then activation ("none", "relu", "silu",
+    "gelu") in the same pass."""
     _check_input(input, "group_norm")
-    return _ops.group_norm(input, num_groups, weight, bias, eps)
+    return _ops.group_norm(input, num_groups, weight, bias, eps, activation)
 
 
-def instance_norm(input, weight=None, bias=None, eps=1e-5):
-    """torch.nn.functional.instance_norm without running statistics, on simdnorm."""
+def instance_norm(input, weight=None, bias=None, eps=1e-5, activation="none"):
+    """torch.nn.functional.instance_norm without running statistics, on simdnorm, then
+    activation in the same pass."""
     _check_input(input, "instance_norm")
-    return _ops.instance_norm(input, weight, bias, eps)
+    return _ops.instance_norm(input, weight, bias, eps, activation)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
-    """torch.nn.functional.batch_norm on simdnorm (running statistics updated in training)."""
+               momentum=0.1, eps=1e-5, activation="none"):
+    """torch.nn.functional.batch_norm on simdnorm (running statistics updated in training),
+    then activation in the same pass."""
     _check_input(input, "batch_norm")
-    return _ops.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    return _ops.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
+                           activation)
 
 
 def set_num_threads(threads):

@@ -246,6 +246,17 @@ void run(const char* op, const Call& call) {
 const void* data_of(const at::Tensor& t) { return t.data_ptr(); }
 void* data_of(at::Tensor& t) { return t.data_ptr(); }
 
+// The activation a channel operator applies to its output, by the name the
+// NumPy functions take (simdnorm.hpp, activation).
+simdnorm::activation activation_named(c10::string_view name, const char* op) {
+  if (name == "none") return activation::none;
+  if (name == "relu") return activation::relu;
+  if (name == "silu") return activation::silu;
+  if (name == "gelu") return activation::gelu;
+  refuse(op, c10::str("activation: expected \"none\", \"relu\", \"silu\" or \"gelu\", got \"",
+                      std::string(name), "\""));
+}
+
 // ---- the operators ----------------------------------------------------------------------------
 
 // Layer norm, or RMS norm when rms (no bias then).
@@ -286,8 +297,9 @@ at::Tensor rms_norm(const at::Tensor& input, c10::IntArrayRef normalized_shape,
 // num_groups = 0 is instance norm.
 at::Tensor group_or_instance_norm(const char* op, const at::Tensor& input, std::int64_t num_groups,
                                   const optional_tensor& weight, const optional_tensor& bias,
-                                  double eps) {
+                                  double eps, c10::string_view activation) {
   const simdnorm::dtype type = check_input(input, op);
+  const simdnorm::activation act = activation_named(activation, op);
   const channel_input t = channel_view(input, op);
   at::Tensor gamma_held, beta_held;
   const float* gamma = parameter(weight, "weight", op, t.s.c, input, gamma_held);
@@ -296,36 +308,39 @@ at::Tensor group_or_instance_norm(const char* op, const at::Tensor& input, std::
   at::Tensor y = output_for(t);
   run(op, [&] {
     if (num_groups == 0) {
-      core->instance_norm(type, data_of(t.x), t.s, gamma, beta, static_cast<float>(eps),
-                          activation::none, data_of(y), nullptr, nullptr);
+      core->instance_norm(type, data_of(t.x), t.s, gamma, beta, static_cast<float>(eps), act,
+                          data_of(y), nullptr, nullptr);
     } else {
       core->group_norm(type, data_of(t.x), t.s, num_groups, gamma, beta, static_cast<float>(eps),
-                       activation::none, data_of(y), nullptr, nullptr);
+                       act, data_of(y), nullptr, nullptr);
     }
   });
   return y;
 }
 
 at::Tensor group_norm(const at::Tensor& input, std::int64_t num_groups,
-                      const optional_tensor& weight, const optional_tensor& bias, double eps) {
+                      const optional_tensor& weight, const optional_tensor& bias, double eps,
+                      c10::string_view activation) {
   if (num_groups <= 0) {
     refuse("group_norm", c10::str("num_groups: must be positive, got ", num_groups));
   }
-  return group_or_instance_norm("group_norm", input, num_groups, weight, bias, eps);
+  return group_or_instance_norm("group_norm", input, num_groups, weight, bias, eps, activation);
 }
 
 at::Tensor instance_norm(const at::Tensor& input, const optional_tensor& weight,
-                         const optional_tensor& bias, double eps) {
-  return group_or_instance_norm("instance_norm", input, 0, weight, bias, eps);
+                         const optional_tensor& bias, double eps, c10::string_view activation) {
+  return group_or_instance_norm("instance_norm", input, 0, weight, bias, eps, activation);
 }
 
 // Training updates running_mean and running_var in place (both or neither)
 // with the unbiased batch variance, as torch.nn.functional.batch_norm does.
 at::Tensor batch_norm(const at::Tensor& input, const optional_tensor& running_mean,
                       const optional_tensor& running_var, const optional_tensor& weight,
-                      const optional_tensor& bias, bool training, double momentum, double eps) {
+                      const optional_tensor& bias, bool training, double momentum, double eps,
+                      c10::string_view activation) {
   const char* op = "batch_norm";
   const simdnorm::dtype type = check_input(input, op);
+  const simdnorm::activation act = activation_named(activation, op);
   const channel_input t = channel_view(input, op);
   at::Tensor gamma_held, beta_held;
   const float* gamma = parameter(weight, "weight", op, t.s.c, input, gamma_held);
@@ -338,8 +353,7 @@ at::Tensor batch_norm(const at::Tensor& input, const optional_tensor& running_me
     run(op, [&] {
       core->batch_norm_training(type, data_of(t.x), t.s, mean.data, var.data, gamma, beta,
                                 static_cast<float>(momentum), static_cast<float>(eps),
-                                running_var_kind::unbiased, activation::none, data_of(y), nullptr,
-                                nullptr);
+                                running_var_kind::unbiased, act, data_of(y), nullptr, nullptr);
     });
     mean.write_back();
     var.write_back();
@@ -356,7 +370,7 @@ at::Tensor batch_norm(const at::Tensor& input, const optional_tensor& running_me
   at::Tensor y = output_for(t);
   run(op, [&] {
     core->batch_norm_inference(type, data_of(t.x), t.s, mean, var, gamma, beta,
-                               static_cast<float>(eps), activation::none, data_of(y));
+                               static_cast<float>(eps), act, data_of(y));
   });
   return y;
 }
@@ -366,7 +380,9 @@ at::Tensor batch_norm(const at::Tensor& input, const optional_tensor& running_me
 }  // namespace simdnorm::python
 
 // The schemas the Python operators had, so torch.ops.simdnorm.* and the
-// profiler's names stay. CUDA too, so that a CUDA tensor reaches
+// profiler's names stay; the channel operators have since taken an
+// activation applied to their output in the same pass (default "none", so
+// calls without it are as before). CUDA too, so that a CUDA tensor reaches
 // check_input's clear refusal rather than the dispatcher's list of backends.
 TORCH_LIBRARY(simdnorm, m) {
   m.def(
@@ -374,12 +390,15 @@ TORCH_LIBRARY(simdnorm, m) {
       "float eps) -> Tensor");
   m.def("rms_norm(Tensor input, int[] normalized_shape, Tensor? weight, float eps) -> Tensor");
   m.def(
-      "group_norm(Tensor input, int num_groups, Tensor? weight, Tensor? bias, float eps) -> "
-      "Tensor");
-  m.def("instance_norm(Tensor input, Tensor? weight, Tensor? bias, float eps) -> Tensor");
+      "group_norm(Tensor input, int num_groups, Tensor? weight, Tensor? bias, float eps, "
+      "str activation=\"none\") -> Tensor");
+  m.def(
+      "instance_norm(Tensor input, Tensor? weight, Tensor? bias, float eps, "
+      "str activation=\"none\") -> Tensor");
   m.def(
       "batch_norm(Tensor input, Tensor(a!)? running_mean, Tensor(b!)? running_var, "
-      "Tensor? weight, Tensor? bias, bool training, float momentum, float eps) -> Tensor");
+      "Tensor? weight, Tensor? bias, bool training, float momentum, float eps, "
+      "str activation=\"none\") -> Tensor");
 }
 
 #define SIMDNORM_TORCH_IMPLS(m)                                       \

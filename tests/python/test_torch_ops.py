@@ -577,3 +577,66 @@ def test_a_running_statistic_overlapping_the_input_is_refused_in_every_type(type
     with pytest.raises(ValueError, match="running_mean"):
         ops.batch_norm(x, mean, var, None, None, True, 0.1, 1e-5)
     assert torch.all(storage == 7.0) and torch.all(var == 1.0)
+
+
+# ---- activations ---------------------------------------------------------------------------------
+
+ACTIVATIONS = {"relu": F.relu, "silu": F.silu, "gelu": F.gelu}
+
+
+def activated_channel_cases(activation):
+    """(name, simdnorm.torch call with activation, float64 reference of norm then activation)."""
+    weight, bias = affine(64)
+    mean, var = running_statistics()
+    w, b, m, v = (t.double() for t in (weight, bias, mean, var))
+    act = ACTIVATIONS[activation]
+    return [
+        ("group_norm", lambda x: snt.group_norm(x, 8, weight, bias, 1e-5, activation),
+         lambda x: act(F.group_norm(x.double(), 8, w, b, 1e-5))),
+        ("instance_norm", lambda x: snt.instance_norm(x, weight, bias, 1e-5, activation),
+         lambda x: act(F.instance_norm(x.double(), weight=w, bias=b, eps=1e-5))),
+        ("batch_norm_eval",
+         lambda x: snt.batch_norm(x, mean, var, weight, bias, False, 0.1, 1e-5, activation),
+         lambda x: act(F.batch_norm(x.double(), m, v, w, b, False, 0.1, 1e-5))),
+        ("batch_norm_train",
+         lambda x: snt.batch_norm(x, mean.clone(), var.clone(), weight, bias, True, 0.1, 1e-5,
+                                  activation),
+         lambda x: act(F.batch_norm(x.double(), m.clone(), v.clone(), w, b, True, 0.1, 1e-5))),
+    ]
+
+
+@pytest.mark.parametrize("type_name", ["float32", "bfloat16"])
+@pytest.mark.parametrize("fmt", ["contiguous", "channels_last"])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("case", range(4),
+                         ids=[c[0] for c in activated_channel_cases("relu")])
+def test_channel_operators_apply_their_activation_in_the_same_call(case, activation, fmt,
+                                                                   type_name):
+    shape, memory_format = FORMATS[fmt]
+    dtype = getattr(torch, type_name)
+    x = (data(*shape, memory_format=memory_format) * 2 + 3).to(dtype)
+    _, op, reference = activated_channel_cases(activation)[case]
+    y = op(x)
+    assert y.is_contiguous(memory_format=memory_format)
+    if dtype == torch.float32:
+        close(y, reference(x).float())
+    else:
+        within_one_unit_and_mostly_rounded(y, reference(x), dtype)
+
+
+def test_an_activation_gives_the_bits_of_the_numpy_function():
+    x = channel_input("channels_last")
+    weight, bias = affine(64)
+    a, lay = array_and_layout(x)
+    want = simdnorm.group_norm(a, 8, gamma=weight.numpy(), beta=bias.numpy(), eps=1e-5,
+                               layout=lay, activation="silu")
+    same_bits(array_and_layout(ops.group_norm(x, 8, weight, bias, 1e-5, "silu"))[0], want)
+
+
+def test_an_unknown_activation_is_refused_before_anything_is_written():
+    mean, var = torch.full((8,), 7.0), torch.full((8,), 7.0)
+    with pytest.raises(ValueError, match="activation"):
+        ops.group_norm(data(2, 8, 4, 4), 2, None, None, 1e-5, "tanh")
+    with pytest.raises(ValueError, match="activation"):
+        ops.batch_norm(data(2, 8, 4, 4), mean, var, None, None, True, 0.1, 1e-5, "swish")
+    assert torch.all(mean == 7.0) and torch.all(var == 7.0)
