@@ -1,4 +1,4 @@
-"""simdnorm's PyTorch operators against PyTorch's own on 16-bit activations: one call of each,
+"""simdnorm's PyTorch operators against PyTorch's own, by element type: one call of each,
 torch.nn.functional's and simdnorm.torch's, alternating in one process on the same tensors,
 at 1 and 2 threads (both libraries on PyTorch's intra-op pool, simdnorm.torch's default).
 
@@ -7,7 +7,8 @@ at 1 and 2 threads (both libraries on PyTorch's intra-op pool, simdnorm.torch's 
 Each time is the median over --rounds rounds of the median of --reps calls; the ratio is
 PyTorch's time over simdnorm's. Parameters are of the input's type, since PyTorch 1.13 refuses
 float32 weights beside a bfloat16 layer-norm input. float16 has no PyTorch norm on CPU in 1.13
-(those rows then say so). Prints a Markdown table.
+(those rows then say so). Group norm + SiLU is PyTorch's two calls against simdnorm's one
+(activation="silu"). Prints a Markdown table.
 """
 
 import argparse
@@ -51,6 +52,9 @@ def cases(dtype):
         found.append((f"group norm 1 x 320 x 64 x 64 G=32, {layout}",
                       lambda x=x, w=w, b=b: F.group_norm(x, 32, w, b),
                       lambda x=x, w=w, b=b: snt.group_norm(x, 32, w, b)))
+        found.append((f"group norm + SiLU 1 x 320 x 64 x 64 G=32, {layout}",
+                      lambda x=x, w=w, b=b: F.silu(F.group_norm(x, 32, w, b)),
+                      lambda x=x, w=w, b=b: snt.group_norm(x, 32, w, b, 1e-5, "silu")))
         x = tensor(8, 256, 56, 56, memory_format=memory_format)
         mean, var, w = tensor(256), tensor(256, positive=True), tensor(256, positive=True)
         found.append((f"batch norm inference 8 x 256 x 56 x 56, {layout}",
@@ -61,7 +65,7 @@ def cases(dtype):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dtype", choices=["bfloat16", "float16"], default="bfloat16")
+    parser.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default="bfloat16")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
