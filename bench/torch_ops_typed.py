@@ -8,7 +8,8 @@ Each time is the median over --rounds rounds of the median of --reps calls; the 
 PyTorch's time over simdnorm's. Parameters are of the input's type, since PyTorch 1.13 refuses
 float32 weights beside a bfloat16 layer-norm input. float16 has no PyTorch norm on CPU in 1.13
 (those rows then say so). Group norm + SiLU is PyTorch's two calls against simdnorm's one
-(activation="silu"). Prints a Markdown table.
+(activation="silu"), and add + layer norm PyTorch's x + residual then layer norm against
+simdnorm's add_layer_norm (both giving y and the sum). Prints a Markdown table.
 """
 
 import argparse
@@ -45,6 +46,14 @@ def cases(dtype):
         found.append((f"layer norm {rows} x {d}",
                       lambda x=x, w=w, b=b, d=d: F.layer_norm(x, [d], w, b),
                       lambda x=x, w=w, b=b, d=d: snt.layer_norm(x, [d], w, b)))
+        r = tensor(rows, d)
+
+        def add_then_norm(x=x, r=r, w=w, b=b, d=d):
+            h = x + r
+            return F.layer_norm(h, [d], w, b), h
+
+        found.append((f"add + layer norm {rows} x {d} (y and the sum)", add_then_norm,
+                      lambda x=x, r=r, w=w, b=b, d=d: snt.add_layer_norm(x, r, [d], w, b)))
     for layout, memory_format in (("NCHW", torch.contiguous_format),
                                   ("channels-last", torch.channels_last)):
         x = tensor(1, 320, 64, 64, memory_format=memory_format)

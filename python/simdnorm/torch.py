@@ -6,6 +6,8 @@ contiguous or channels-last:
 
     layer_norm(input, normalized_shape, weight, bias, eps)
     rms_norm(input, normalized_shape, weight, eps)
+    add_layer_norm(input, residual, normalized_shape, weight, bias, eps, residual_bias=None)
+    add_rms_norm(input, residual, normalized_shape, weight, eps, residual_bias=None)
     group_norm(input, num_groups, weight, bias, eps, activation="none")
     instance_norm(input, weight, bias, eps, activation="none")
     batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
@@ -55,7 +57,8 @@ if importlib.util.find_spec(f"{__package__}._torch_ops") is None:
         "functions of simdnorm work without them", name=f"{__package__}._torch_ops")
 from . import _torch_ops  # noqa: E402  registers torch.ops.simdnorm.*
 
-__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "rms_norm", "patch",
+__all__ = ["add_layer_norm", "add_rms_norm", "batch_norm", "group_norm", "instance_norm",
+           "layer_norm", "rms_norm", "patch",
            "unpatch", "patched_modules", "set_num_threads", "use_torch_threads",
            "uses_torch_threads"]
 
@@ -92,6 +95,22 @@ def rms_norm(input, normalized_shape, weight=None, eps=1e-6):
     """y = input / sqrt(mean(input^2) + eps) * weight over the last len(normalized_shape) dims."""
     _check_input(input, "rms_norm")
     return _ops.rms_norm(input, list(normalized_shape), weight, eps)
+
+
+def add_layer_norm(input, residual, normalized_shape, weight=None, bias=None, eps=1e-5,
+                   residual_bias=None):
+    """(layer_norm(h), h) for h = input + residual (+ residual_bias), in one pass: a
+    transformer block's residual add and norm, and the residual stream it hands on (h in the
+    input's type)."""
+    _check_input(input, "add_layer_norm")
+    return _ops.add_layer_norm(input, residual, list(normalized_shape), weight, bias, eps,
+                               residual_bias)
+
+
+def add_rms_norm(input, residual, normalized_shape, weight=None, eps=1e-6, residual_bias=None):
+    """(rms_norm(h), h) for h = input + residual (+ residual_bias), in one pass."""
+    _check_input(input, "add_rms_norm")
+    return _ops.add_rms_norm(input, residual, list(normalized_shape), weight, eps, residual_bias)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, activation="none"):

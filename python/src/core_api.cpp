@@ -19,6 +19,8 @@ const core_api table{
     static_cast<decltype(core_api::group_norm)>(&simdnorm::group_norm),
     static_cast<decltype(core_api::instance_norm)>(&simdnorm::instance_norm),
     &simdnorm::set_parallel_for,
+    static_cast<decltype(core_api::add_layer_norm)>(&simdnorm::add_layer_norm),
+    static_cast<decltype(core_api::add_rms_norm)>(&simdnorm::add_rms_norm),
 };
 
 }  // namespace

@@ -23,7 +23,7 @@ inline constexpr const char* core_api_capsule_name = "simdnorm._simdnorm._core_a
 
 // Raised whenever the table changes shape, so that a module built from
 // another version of this header refuses the table rather than misreading it.
-inline constexpr std::uint32_t core_api_version = 1;
+inline constexpr std::uint32_t core_api_version = 2;
 
 // The typed entry points (simdnorm.hpp), which the NumPy functions call too.
 struct core_api {
@@ -48,6 +48,13 @@ struct core_api {
                         float* rstd);
   void (*set_parallel_for)(parallel_for_function parallel_for, void* pool_context,
                            int pool_threads);
+  // Version 2: the fused residual add.
+  void (*add_layer_norm)(dtype type, const void* x, const void* residual, const float* bias,
+                         std::int64_t rows, std::int64_t d, const float* gamma, const float* beta,
+                         float eps, void* y, void* sum, float* mean, float* rstd);
+  void (*add_rms_norm)(dtype type, const void* x, const void* residual, const float* bias,
+                       std::int64_t rows, std::int64_t d, const float* gamma, const float* beta,
+                       float eps, void* y, void* sum, float* rstd);
 };
 
 }  // namespace simdnorm::python

@@ -1,9 +1,9 @@
 // simdnorm._torch_ops: the PyTorch operators torch.ops.simdnorm.* (layer_norm,
-// rms_norm, group_norm, instance_norm, batch_norm) in C++, on the tensors' own
-// memory (float32, bfloat16 or float16 activations), and the switch that
-// runs simdnorm's parallel loops on PyTorch's intra-op thread pool.
-// simdnorm/torch.py imports it and keeps the Python functions and patch()
-// around it.
+// rms_norm, group_norm, instance_norm, batch_norm, add_layer_norm,
+// add_rms_norm) in C++, on the tensors' own memory (float32, bfloat16 or
+// float16 activations), and the switch that runs simdnorm's parallel loops
+// on PyTorch's intra-op thread pool. simdnorm/torch.py imports it and keeps
+// the Python functions and patch() around it.
 //
 // Each operator checks its arguments as the Python operators it replaces did
 // (the same messages: "simdnorm.<op>: <argument>: ..."), as c10::ValueError,
@@ -28,6 +28,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "core_api.hpp"
 
@@ -284,6 +285,64 @@ at::Tensor row_norm(const char* op, bool rms, const at::Tensor& input,
   return y;
 }
 
+// Layer norm (or RMS norm when rms, no beta then) of h = input + residual +
+// residual_bias, with h itself, rounded to the input's type, as the second
+// output: the residual stream a transformer block hands to the next, as ONNX
+// Runtime's SkipLayerNormalization returns it.
+std::tuple<at::Tensor, at::Tensor> add_row_norm(const char* op, bool rms, const at::Tensor& input,
+                                                const at::Tensor& residual,
+                                                c10::IntArrayRef normalized_shape,
+                                                const optional_tensor& weight,
+                                                const optional_tensor& bias, double eps,
+                                                const optional_tensor& residual_bias) {
+  const simdnorm::dtype type = check_input(input, op);
+  if (residual.device().type() != c10::DeviceType::CPU ||
+      residual.scalar_type() != input.scalar_type() || !residual.sizes().equals(input.sizes())) {
+    refuse(op, c10::str("residual: expected a CPU tensor of the input's type and shape (",
+                        input.scalar_type(), ", ", input.sizes(), "), got ", residual.scalar_type(),
+                        ", ", residual.sizes(), " on ", residual.device()));
+  }
+  const std::int64_t d = row_length(input, normalized_shape, op);
+  at::Tensor gamma_held, beta_held, added_held;
+  const float* gamma = parameter(weight, "weight", op, d, input, gamma_held);
+  const float* beta = parameter(bias, "bias", op, d, input, beta_held);
+  const float* added = parameter(residual_bias, "residual_bias", op, d, input, added_held);
+  check_not_empty(input, op);
+  const at::Tensor x = input.contiguous();
+  const at::Tensor r = residual.contiguous();
+  at::Tensor y = at::empty_like(x, at::MemoryFormat::Contiguous);
+  at::Tensor sum = at::empty_like(x, at::MemoryFormat::Contiguous);
+  const std::int64_t rows = x.numel() / d;
+  run(op, [&] {
+    if (rms) {
+      core->add_rms_norm(type, data_of(x), data_of(r), added, rows, d, gamma, nullptr,
+                         static_cast<float>(eps), data_of(y), data_of(sum), nullptr);
+    } else {
+      core->add_layer_norm(type, data_of(x), data_of(r), added, rows, d, gamma, beta,
+                           static_cast<float>(eps), data_of(y), data_of(sum), nullptr, nullptr);
+    }
+  });
+  return {y, sum};
+}
+
+std::tuple<at::Tensor, at::Tensor> add_layer_norm(const at::Tensor& input,
+                                                  const at::Tensor& residual,
+                                                  c10::IntArrayRef normalized_shape,
+                                                  const optional_tensor& weight,
+                                                  const optional_tensor& bias, double eps,
+                                                  const optional_tensor& residual_bias) {
+  return add_row_norm("add_layer_norm", false, input, residual, normalized_shape, weight, bias, eps,
+                      residual_bias);
+}
+
+std::tuple<at::Tensor, at::Tensor> add_rms_norm(const at::Tensor& input, const at::Tensor& residual,
+                                                c10::IntArrayRef normalized_shape,
+                                                const optional_tensor& weight, double eps,
+                                                const optional_tensor& residual_bias) {
+  return add_row_norm("add_rms_norm", true, input, residual, normalized_shape, weight, c10::nullopt,
+                      eps, residual_bias);
+}
+
 at::Tensor layer_norm(const at::Tensor& input, c10::IntArrayRef normalized_shape,
                       const optional_tensor& weight, const optional_tensor& bias, double eps) {
   return row_norm("layer_norm", false, input, normalized_shape, weight, bias, eps);
@@ -390,6 +449,12 @@ TORCH_LIBRARY(simdnorm, m) {
       "float eps) -> Tensor");
   m.def("rms_norm(Tensor input, int[] normalized_shape, Tensor? weight, float eps) -> Tensor");
   m.def(
+      "add_layer_norm(Tensor input, Tensor residual, int[] normalized_shape, Tensor? weight, "
+      "Tensor? bias, float eps, Tensor? residual_bias=None) -> (Tensor, Tensor)");
+  m.def(
+      "add_rms_norm(Tensor input, Tensor residual, int[] normalized_shape, Tensor? weight, "
+      "float eps, Tensor? residual_bias=None) -> (Tensor, Tensor)");
+  m.def(
       "group_norm(Tensor input, int num_groups, Tensor? weight, Tensor? bias, float eps, "
       "str activation=\"none\") -> Tensor");
   m.def(
@@ -401,11 +466,13 @@ TORCH_LIBRARY(simdnorm, m) {
       "str activation=\"none\") -> Tensor");
 }
 
-#define SIMDNORM_TORCH_IMPLS(m)                                       \
-  m.impl("layer_norm", TORCH_FN(simdnorm::python::layer_norm));       \
-  m.impl("rms_norm", TORCH_FN(simdnorm::python::rms_norm));           \
-  m.impl("group_norm", TORCH_FN(simdnorm::python::group_norm));       \
-  m.impl("instance_norm", TORCH_FN(simdnorm::python::instance_norm)); \
+#define SIMDNORM_TORCH_IMPLS(m)                                         \
+  m.impl("layer_norm", TORCH_FN(simdnorm::python::layer_norm));         \
+  m.impl("rms_norm", TORCH_FN(simdnorm::python::rms_norm));             \
+  m.impl("add_layer_norm", TORCH_FN(simdnorm::python::add_layer_norm)); \
+  m.impl("add_rms_norm", TORCH_FN(simdnorm::python::add_rms_norm));     \
+  m.impl("group_norm", TORCH_FN(simdnorm::python::group_norm));         \
+  m.impl("instance_norm", TORCH_FN(simdnorm::python::instance_norm));   \
   m.impl("batch_norm", TORCH_FN(simdnorm::python::batch_norm))
 
 TORCH_LIBRARY_IMPL(simdnorm, CPU, m) { SIMDNORM_TORCH_IMPLS(m); }

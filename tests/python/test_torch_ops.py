@@ -640,3 +640,53 @@ def test_an_unknown_activation_is_refused_before_anything_is_written():
     with pytest.raises(ValueError, match="activation"):
         ops.batch_norm(data(2, 8, 4, 4), mean, var, None, None, True, 0.1, 1e-5, "swish")
     assert torch.all(mean == 7.0) and torch.all(var == 7.0)
+
+
+# ---- the fused residual add ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rms", [False, True], ids=["add_layer_norm", "add_rms_norm"])
+@pytest.mark.parametrize("type_name", ["float32", *sorted(HALF_TYPES)])
+@pytest.mark.parametrize("with_residual_bias", [False, True], ids=["", "residual_bias"])
+def test_add_row_norms_normalise_the_sum_and_return_it(rms, type_name, with_residual_bias):
+    """(norm(h), h) for h = x + residual (+ residual_bias): y against the norm of h in float64
+    (h from the same rounded values), h as the input's type rounds it."""
+    dtype = getattr(torch, type_name)
+    x, residual = (data(3, 5, 256) * 2 + 3).to(dtype), data(3, 5, 256, seed=7).to(dtype)
+    weight, bias = torch.rand(5, 256) + 0.5, torch.randn(5, 256)
+    added = torch.randn(5, 256) if with_residual_bias else None
+    h64 = x.double() + residual.double() + (added.double() if with_residual_bias else 0)
+    if rms:
+        y, h = snt.add_rms_norm(x, residual, [5, 256], weight, 1e-6, added)
+        want = h64 / torch.sqrt(h64.pow(2).mean((-2, -1), keepdim=True) + 1e-6) * weight.double()
+    else:
+        y, h = snt.add_layer_norm(x, residual, [5, 256], weight, bias, 1e-5, added)
+        want = F.layer_norm(h64, [5, 256], weight.double(), bias.double(), 1e-5)
+    assert y.shape == h.shape == x.shape and h.dtype == dtype
+    if dtype == torch.float32:
+        close(y, want.float())
+        close(h, h64.float(), 2e-7)  # float32's sum, one rounding
+    else:
+        within_one_unit_and_mostly_rounded(y, want, dtype)
+        assert torch.equal(h, h64.to(dtype))  # h exact in float32, rounded once
+
+
+def test_add_layer_norm_gives_the_bits_of_the_numpy_function():
+    x, residual = data(96, 1024, seed=3) * 2 + 3, data(96, 1024, seed=4)
+    weight, bias, added = torch.rand(1024) + 0.5, torch.randn(1024), torch.randn(1024)
+    y, h = ops.add_layer_norm(x, residual, [1024], weight, bias, 1e-5, added)
+    want_y, want_h = simdnorm.add_layer_norm(x.numpy(), residual.numpy(), bias=added.numpy(),
+                                             gamma=weight.numpy(), beta=bias.numpy(), eps=1e-5,
+                                             return_sum=True)
+    same_bits(y, want_y)
+    same_bits(h, want_h)
+
+
+def test_add_row_norms_refuse_a_residual_of_another_shape_or_type():
+    x = data(2, 8)
+    with pytest.raises(ValueError, match="residual"):
+        ops.add_layer_norm(x, data(2, 9), [8], None, None, 1e-5, None)
+    with pytest.raises(ValueError, match="residual"):
+        ops.add_rms_norm(x, x.to(torch.bfloat16), [8], None, 1e-6, None)
+    with pytest.raises(ValueError, match="residual_bias"):
+        ops.add_layer_norm(x, x, [8], None, None, 1e-5, torch.ones(7))
