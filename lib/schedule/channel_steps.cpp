@@ -79,7 +79,6 @@ struct nhwc_moments_sizes {
 // order, whatever the thread count; and no serial merge on the calling
 // thread (2 x 1280 x 16 x 16 group norm spent 40 us of its 190 at 2 threads
 // merging chunks and channels there).
-
 std::vector<statistics::set_moments>& nhwc_moments(const dispatch::path& p, const void* x,
                                                    dtype type, const shape& s,
                                                    std::int64_t rows_per_set,

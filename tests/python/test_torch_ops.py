@@ -463,24 +463,30 @@ def test_a_refused_training_call_leaves_the_running_statistics_alone():
 # float16 norms on CPU at all, and refuses float32 weights beside bfloat16 layer-norm input.
 
 
-def half_channel_cases(dtype, parameters):
-    """(name, call of the operator, its float64 reference) for each channel operator, on an
-    input already rounded to dtype; weights and running statistics in float32 or dtype."""
+ACTIVATIONS = {"relu": F.relu, "silu": F.silu, "gelu": F.gelu}
+
+
+def reference_channel_cases(parameter_type=None, activation="none"):
+    """(name, call of the operator, its float64 reference) for each channel operator; weights
+    and running statistics in float32, or in parameter_type; activation applied by both."""
     weight, bias = affine(64)
     mean, var = running_statistics()
-    if parameters == "own":
-        weight, bias, mean, var = (t.to(dtype) for t in (weight, bias, mean, var))
+    if parameter_type is not None:
+        weight, bias, mean, var = (t.to(parameter_type) for t in (weight, bias, mean, var))
     w, b, m, v = (t.double() for t in (weight, bias, mean, var))
+    act = ACTIVATIONS.get(activation, lambda t: t)
     return [
-        ("group_norm", lambda x: snt.group_norm(x, 8, weight, bias, 1e-5),
-         lambda x: F.group_norm(x.double(), 8, w, b, 1e-5)),
-        ("instance_norm", lambda x: snt.instance_norm(x, weight, bias, 1e-5),
-         lambda x: F.instance_norm(x.double(), weight=w, bias=b, eps=1e-5)),
-        ("batch_norm_eval", lambda x: snt.batch_norm(x, mean, var, weight, bias, False, 0.1, 1e-5),
-         lambda x: F.batch_norm(x.double(), m, v, w, b, False, 0.1, 1e-5)),
+        ("group_norm", lambda x: snt.group_norm(x, 8, weight, bias, 1e-5, activation),
+         lambda x: act(F.group_norm(x.double(), 8, w, b, 1e-5))),
+        ("instance_norm", lambda x: snt.instance_norm(x, weight, bias, 1e-5, activation),
+         lambda x: act(F.instance_norm(x.double(), weight=w, bias=b, eps=1e-5))),
+        ("batch_norm_eval",
+         lambda x: snt.batch_norm(x, mean, var, weight, bias, False, 0.1, 1e-5, activation),
+         lambda x: act(F.batch_norm(x.double(), m, v, w, b, False, 0.1, 1e-5))),
         ("batch_norm_train",
-         lambda x: snt.batch_norm(x, mean.clone(), var.clone(), weight, bias, True, 0.1, 1e-5),
-         lambda x: F.batch_norm(x.double(), m.clone(), v.clone(), w, b, True, 0.1, 1e-5)),
+         lambda x: snt.batch_norm(x, mean.clone(), var.clone(), weight, bias, True, 0.1, 1e-5,
+                                  activation),
+         lambda x: act(F.batch_norm(x.double(), m.clone(), v.clone(), w, b, True, 0.1, 1e-5))),
     ]
 
 
@@ -488,12 +494,12 @@ def half_channel_cases(dtype, parameters):
 @pytest.mark.parametrize("fmt", ["contiguous", "channels_last"])
 @pytest.mark.parametrize("type_name", sorted(HALF_TYPES))
 @pytest.mark.parametrize("case", range(4),
-                         ids=[c[0] for c in half_channel_cases(torch.bfloat16, "float32")])
+                         ids=[c[0] for c in reference_channel_cases()])
 def test_16_bit_channel_operators_round_the_float64_result(case, type_name, fmt, parameters):
     dtype = HALF_TYPES[type_name]
     shape, memory_format = FORMATS[fmt]
     x = (data(*shape, memory_format=memory_format) * 2 + 3).to(dtype)
-    _, op, reference = half_channel_cases(dtype, parameters)[case]
+    _, op, reference = reference_channel_cases(dtype if parameters == "own" else None)[case]
     y = op(x)
     assert y.is_contiguous(memory_format=memory_format)
     within_one_unit_and_mostly_rounded(y, reference(x), dtype)
@@ -581,41 +587,17 @@ def test_a_running_statistic_overlapping_the_input_is_refused_in_every_type(type
 
 # ---- activations ---------------------------------------------------------------------------------
 
-ACTIVATIONS = {"relu": F.relu, "silu": F.silu, "gelu": F.gelu}
-
-
-def activated_channel_cases(activation):
-    """(name, simdnorm.torch call with activation, float64 reference of norm then activation)."""
-    weight, bias = affine(64)
-    mean, var = running_statistics()
-    w, b, m, v = (t.double() for t in (weight, bias, mean, var))
-    act = ACTIVATIONS[activation]
-    return [
-        ("group_norm", lambda x: snt.group_norm(x, 8, weight, bias, 1e-5, activation),
-         lambda x: act(F.group_norm(x.double(), 8, w, b, 1e-5))),
-        ("instance_norm", lambda x: snt.instance_norm(x, weight, bias, 1e-5, activation),
-         lambda x: act(F.instance_norm(x.double(), weight=w, bias=b, eps=1e-5))),
-        ("batch_norm_eval",
-         lambda x: snt.batch_norm(x, mean, var, weight, bias, False, 0.1, 1e-5, activation),
-         lambda x: act(F.batch_norm(x.double(), m, v, w, b, False, 0.1, 1e-5))),
-        ("batch_norm_train",
-         lambda x: snt.batch_norm(x, mean.clone(), var.clone(), weight, bias, True, 0.1, 1e-5,
-                                  activation),
-         lambda x: act(F.batch_norm(x.double(), m.clone(), v.clone(), w, b, True, 0.1, 1e-5))),
-    ]
-
-
 @pytest.mark.parametrize("type_name", ["float32", "bfloat16"])
 @pytest.mark.parametrize("fmt", ["contiguous", "channels_last"])
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("case", range(4),
-                         ids=[c[0] for c in activated_channel_cases("relu")])
+                         ids=[c[0] for c in reference_channel_cases()])
 def test_channel_operators_apply_their_activation_in_the_same_call(case, activation, fmt,
                                                                    type_name):
     shape, memory_format = FORMATS[fmt]
     dtype = getattr(torch, type_name)
     x = (data(*shape, memory_format=memory_format) * 2 + 3).to(dtype)
-    _, op, reference = activated_channel_cases(activation)[case]
+    _, op, reference = reference_channel_cases(activation=activation)[case]
     y = op(x)
     assert y.is_contiguous(memory_format=memory_format)
     if dtype == torch.float32:
