@@ -97,10 +97,12 @@ cmake --build "$build_dir" --target simdnorm_sweep --parallel "$jobs"
 sweep=$(find "$build_dir/bench" -type f -name simdnorm_sweep -perm -u+x | head -n 1)
 [[ -n "$sweep" ]] || { echo "bench.sh: simdnorm_sweep was not built" >&2; exit 1; }
 
-# "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz" -> intel-r-xeon-r-gold-6338-cpu-2-00ghz
+# "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz (family 6, model 106, stepping 6)"
+# -> intel-r-xeon-r-gold-6338-cpu-2-00ghz: the folder is named by the model
+# name alone; the numbers are in each report's CPU line.
 cpu_model=$("$root/scripts/cpu-model.sh")
 cpu_model=${cpu_model:-unknown cpu}
-slug=$(printf '%s' "$cpu_model" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')
+slug=$(printf '%s' "${cpu_model%% (family *}" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')
 
 date=$(date +%F)
 name="$date-$suite"

@@ -106,7 +106,7 @@ check_results() {
   return $((problems > 0))
 }
 
-host_cpu=$(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+host_cpu=$("$root/scripts/cpu-model.sh")
 
 # A short sweep with the loader's log (LD_DEBUG=libs): it starts oneTBB, which
 # opens libtbbmalloc by name, a library neither ldd nor a start-up sees.

@@ -54,13 +54,11 @@ fi
 echo "torch-models.sh: building simdnorm_python" >&2
 cmake --build "$build_dir" --target simdnorm_python --parallel "$jobs"
 
-# "AMD EPYC" -> amd-epyc, as scripts/bench.sh names its results folders.
-cpu_model=$(grep -m 1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//') || true
-if [[ -z "$cpu_model" ]] && command -v lscpu >/dev/null 2>&1; then
-  cpu_model=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
-fi
+# "AMD EPYC (family 25, ...)" -> amd-epyc, as scripts/bench.sh names its
+# results folders.
+cpu_model=$("$root/scripts/cpu-model.sh")
 cpu_model=${cpu_model:-unknown cpu}
-slug=$(printf '%s' "$cpu_model" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')
+slug=$(printf '%s' "${cpu_model%% (family *}" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')
 
 # A --dtype other than float32 gets files of its own.
 dtype=float32
