@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Release build plus a benchmark suite:
 #
-#   scripts/bench.sh [--suite quick|reference|sweep] [--filter SUBSTRING]
+#   scripts/bench.sh [--suite quick|reference|sweep] [--filter REGEX]
 #                    [--threads N] [--isa NAME] [--passes N] [simdnorm_sweep args...]
 #
 # writes results/<cpu-model-slug>/<YYYY-MM-DD>-<suite>.csv (columns in README.md)

@@ -5,7 +5,7 @@
 // CSV row per case, data family and implementation (columns documented in
 // README.md). Progress goes to stderr.
 //
-//   simdnorm_sweep [--suite NAME] [--out FILE] [--filter SUBSTRING] [--threads N]
+//   simdnorm_sweep [--suite NAME] [--out FILE] [--filter REGEX] [--threads N]
 //                  [--isa NAME] [--reps N] [--budget-ms N] [--copy-mib N] [--passes N]
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
@@ -21,6 +21,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -43,7 +44,7 @@ struct options {
   std::string out = "-";  // stdout
   int threads = 0;        // 0: one thread and every thread of the arena
   std::string isa;        // empty: the suite's default, "all" or "best"
-  std::string filter;     // substring of the method name; empty = all
+  std::string filter;     // regular expression searched for in the method name; empty = all
   int reps = 15;
   int budget_ms = 500;  // per row: slow calls get fewer repetitions
   int copy_mib = 256;   // above any last-level cache we expect, so the probe measures DRAM
@@ -51,12 +52,13 @@ struct options {
 };
 
 constexpr const char* usage =
-    "usage: simdnorm_sweep [--suite NAME] [--out FILE] [--filter SUBSTRING] [--threads N]\n"
+    "usage: simdnorm_sweep [--suite NAME] [--out FILE] [--filter REGEX] [--threads N]\n"
     "                      [--isa NAME] [--reps N] [--budget-ms N] [--copy-mib N]\n"
     "                      [--passes N]\n"
     "  --suite NAME        quick (default), reference or sweep\n"
     "  --out FILE          CSV output (default: stdout)\n"
-    "  --filter SUBSTRING  only methods whose name contains SUBSTRING\n"
+    "  --filter REGEX      only methods whose name contains a match of REGEX (ECMAScript;\n"
+    "                      a plain name is a substring: layer_norm, '^group_norm$')\n"
     "  --threads N         simdnorm and peer rows at N threads only (default: 1 and all)\n"
     "  --isa NAME          simdnorm rows on NAME only (one of the build's instruction sets),\n"
     "                      on every instruction set the CPU has (all), or on its best one\n"
@@ -225,9 +227,19 @@ int main(int argc, char** argv) {
 
   const std::vector<case_spec> suite = simdnorm::bench::suite_named(opts.suite);
   if (suite.empty()) usage_error("unknown suite '" + opts.suite + "'");
+  // A regular expression searched for in the method's name: a plain name
+  // (letters, digits and underscores, as every method's) is the substring
+  // it always was, and '^(layer_norm|group_norm)$' names methods exactly,
+  // without their 16-bit and fused variants.
+  std::regex filter;
+  try {
+    filter = std::regex(opts.filter, std::regex::ECMAScript | std::regex::nosubs);
+  } catch (const std::regex_error& e) {
+    usage_error("--filter '" + opts.filter + "' is not a regular expression: " + e.what());
+  }
   std::vector<case_spec> cases;
   for (const case_spec& spec : suite) {
-    if (spec.method.find(opts.filter) != std::string::npos) cases.push_back(spec);
+    if (std::regex_search(spec.method, filter)) cases.push_back(spec);
   }
   if (cases.empty()) usage_error("no method matches --filter '" + opts.filter + "'");
 
