@@ -74,6 +74,10 @@ struct relu_bfloat16_sink {
     for (std::size_t l = 0; l < xsimd::batch<float, Arch>::size; ++l) put(i + l, lanes[l]);
   }
   void put(std::int64_t i, float v) const { y[i] = to_bfloat16(v > 0.0f ? v : 0.0f); }
+  template <class Arch>
+  std::int64_t unaligned_head() const {
+    return 0;  // never streams
+  }
   relu_bfloat16_sink advanced(std::int64_t k) const { return {y + k}; }
 };
 

@@ -129,5 +129,79 @@ TEST(PastTheCache, SixteenBitFusedAddRowsWriteYAndSumAsInCacheSizedPieces) {
   fused_add_past_the_cache<std::uint16_t>(dtype::float16, sn_float16_from_float);
 }
 
+// Past the cache an output that starts off a vector boundary (malloc's
+// 16-byte alignment, or any element offset) has its first elements written
+// one at a time and streams from its first aligned vector
+// (kernels/normalize-inl.hpp, head_length): the bits must be those of the
+// same call into an aligned buffer. Rows of 4096 (each row starts where
+// the buffer does) and of 1000 (rows start at every alignment), in every
+// element type (compared byte for byte); batch-norm inference in both
+// layouts (planes and channel rows of 1000); y offset by 1, 4 and 7
+// elements.
+TEST(PastTheCache, OutputsOffAVectorBoundaryGiveTheBitsOfAlignedOnes) {
+  using bytes = std::vector<unsigned char, schedule::aligned_allocator<unsigned char, 64>>;
+  const std::int64_t cache = schedule::last_level_cache_bytes();
+  const std::vector<float> values = normal(4099, 11u, 3.0f, 2.0f);
+  for (const dtype type : {dtype::float32, dtype::bfloat16, dtype::float16}) {
+    const std::int64_t element = type == dtype::float32 ? 4 : 2;
+    for (const std::int64_t d : {4096, 1000}) {
+      // x and y together fill the cache, plus a few rows.
+      const std::int64_t rows = cache / (2 * d * element) + 5;
+      const std::int64_t count = rows * d;
+      bytes x(static_cast<std::size_t>(count * element));
+      for (std::int64_t i = 0; i < count; ++i) {
+        const float v = values[static_cast<std::size_t>(i) % values.size()];
+        if (type == dtype::float32) {
+          std::memcpy(x.data() + i * 4, &v, 4);
+        } else {
+          const std::uint16_t h =
+              type == dtype::bfloat16 ? sn_bfloat16_from_float(v) : sn_float16_from_float(v);
+          std::memcpy(x.data() + i * 2, &h, 2);
+        }
+      }
+      const std::vector<float> gamma = uniform(d, 7u, 0.5f, 1.5f);
+      const std::vector<float> beta = uniform(d, 8u, -1.0f, 1.0f);
+      const auto normalized = [&](std::int64_t offset) {
+        bytes y(static_cast<std::size_t>((count + offset) * element));
+        layer_norm(type, x.data(), rows, d, gamma.data(), beta.data(), 1e-5f,
+                   y.data() + offset * element, nullptr, nullptr);
+        y.erase(y.begin(), y.begin() + offset * element);
+        return y;
+      };
+      const bytes aligned = normalized(0);
+      for (const std::int64_t offset : {1, 4, 7}) {
+        EXPECT_TRUE(normalized(offset) == aligned)
+            << "layer norm type " << static_cast<int>(type) << " d " << d << " y offset " << offset
+            << " on " << active_isa();
+      }
+    }
+  }
+  for (const layout order : {layout::nchw, layout::nhwc}) {
+    // Planes of 1000 (NCHW) or channel rows of 1000 (NHWC).
+    const std::int64_t n = cache / (2 * 1000 * 16 * 4) + 1;
+    const shape s = order == layout::nchw ? shape{n, 16, 1000, order} : shape{n, 1000, 16, order};
+    const std::int64_t count = s.n * s.c * s.spatial;
+    floats x(static_cast<std::size_t>(count));
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = values[i % values.size()];
+    const std::vector<float> mean = uniform(s.c, 3u, 2.0f, 4.0f);
+    const std::vector<float> var = uniform(s.c, 4u, 0.5f, 4.0f);
+    const std::vector<float> gamma = uniform(s.c, 5u, 0.5f, 1.5f);
+    const std::vector<float> beta = uniform(s.c, 6u, -1.0f, 1.0f);
+    const auto normalized = [&](std::int64_t offset) {
+      floats y(static_cast<std::size_t>(count + offset));
+      batch_norm_inference(x.data(), s, mean.data(), var.data(), gamma.data(), beta.data(), 1e-5f,
+                           y.data() + offset);
+      y.erase(y.begin(), y.begin() + offset);
+      return y;
+    };
+    const floats aligned = normalized(0);
+    for (const std::int64_t offset : {1, 4, 7}) {
+      EXPECT_EQ(std::memcmp(normalized(offset).data(), aligned.data(), aligned.size() * 4), 0)
+          << "batch norm inference " << (order == layout::nchw ? "nchw" : "nhwc") << " y offset "
+          << offset << " on " << active_isa();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace simdnorm::testing

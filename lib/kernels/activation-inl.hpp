@@ -192,6 +192,10 @@ struct activated_sink {
     activated<Act>(xsimd::batch<float, Arch>(v)).store_aligned(lanes);
     inner.put(i, lanes[0]);
   }
+  template <class A>
+  std::int64_t unaligned_head() const {
+    return inner.template unaligned_head<A>();
+  }
   activated_sink advanced(std::int64_t k) const { return activated_sink{inner.advanced(k)}; }
 };
 
@@ -234,6 +238,10 @@ struct chosen_activation_sink {
     alignas(64) float lanes[xsimd::batch<float, Arch>::size];
     applied(xsimd::batch<float, Arch>(v)).store_aligned(lanes);
     inner.put(i, lanes[0]);
+  }
+  template <class A>
+  std::int64_t unaligned_head() const {
+    return inner.template unaligned_head<A>();
   }
   chosen_activation_sink advanced(std::int64_t k) const {
     return chosen_activation_sink{inner.advanced(k), act};

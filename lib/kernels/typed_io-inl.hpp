@@ -297,6 +297,10 @@ struct element_sink {
     element_traits<Element>::template store_pair<Arch>(a, b, data + i, native, stream);
   }
   void put(std::int64_t i, float v) const { from_float(v, data[i]); }
+  template <class Arch>
+  std::int64_t unaligned_head() const {
+    return stream_alignment_head<Arch>(data, stream);
+  }
   element_sink advanced(std::int64_t k) const { return element_sink{data + k, native, stream}; }
 };
 
