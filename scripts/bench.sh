@@ -107,7 +107,7 @@ slug=$(printf '%s' "${cpu_model%% (family *}" | tr '[:upper:]' '[:lower:]' | sed
 date=$(date +%F)
 name="$date-$suite"
 if [[ -n "$filter" ]]; then
-  name="$name-filter-$(printf '%s' "$filter" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]\{1,\}/-/g')"
+  name="$name-filter-$(printf '%s' "$filter" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')"
 fi
 out_dir="results/$slug"
 mkdir -p "$out_dir"
