@@ -135,7 +135,9 @@ TEST(PastTheCache, SixteenBitFusedAddRowsWriteYAndSumAsInCacheSizedPieces) {
 // (kernels/normalize-inl.hpp, head_length): the bits must be those of the
 // same call into an aligned buffer. Rows of 4096 (each row starts where
 // the buffer does) and of 1000 (rows start at every alignment), in every
-// element type (compared byte for byte); batch-norm inference in both
+// element type (compared byte for byte), and rows of 64 (which float32
+// streams as one run of short rows with AVX-512: kernels/element_io-inl.hpp,
+// realigning_stream) and 16; batch-norm inference in both
 // layouts (planes and channel rows of 1000); y offset by 1, 4 and 7
 // elements.
 TEST(PastTheCache, OutputsOffAVectorBoundaryGiveTheBitsOfAlignedOnes) {
@@ -144,7 +146,7 @@ TEST(PastTheCache, OutputsOffAVectorBoundaryGiveTheBitsOfAlignedOnes) {
   const std::vector<float> values = normal(4099, 11u, 3.0f, 2.0f);
   for (const dtype type : {dtype::float32, dtype::bfloat16, dtype::float16}) {
     const std::int64_t element = type == dtype::float32 ? 4 : 2;
-    for (const std::int64_t d : {4096, 1000}) {
+    for (const std::int64_t d : {4096, 1000, 64, 16}) {
       // x and y together fill the cache, plus a few rows.
       const std::int64_t rows = cache / (2 * d * element) + 5;
       const std::int64_t count = rows * d;

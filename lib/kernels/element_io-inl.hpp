@@ -171,6 +171,54 @@ void stream_store(float* p, const xsimd::batch<float, Arch>& v) {
   v.store_unaligned(p);
 }
 
+#if defined(__AVX512F__)
+// Streams a run of float vectors given in order, O_0 at y, O_1 at y + 16,
+// ..., where y is head elements short of a 64-byte boundary (head in 1..15):
+// each aligned vector is put together from two given ones (VPERMT2PS) and
+// streamed; the first head elements and, at finish(), the last 16 - head
+// go with masked ordinary stores. For runs of short rows, each too short
+// to have an aligned vector of its own worth a head (rows of 64 floats off
+// a boundary past the last-level cache, whose ordinary stores read every
+// line first). In place is safe: the aligned vector written after O_k is
+// given ends before O_k + 1's elements.
+struct realigning_stream {
+  float* y;
+  unsigned head;
+  __m512i index;
+  __m512 carry;
+  bool started = false;
+
+  realigning_stream(float* start, unsigned head_elements)
+      : y(start),
+        head(head_elements),
+        index(
+            _mm512_add_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                             _mm512_set1_epi32(static_cast<int>(head_elements)))),
+        carry(_mm512_setzero_ps()) {}
+
+  void put(__m512 v) {
+    if (!started) {
+      _mm512_mask_storeu_ps(y, static_cast<__mmask16>((1u << head) - 1), v);
+      started = true;
+    } else {
+      _mm512_stream_ps(y + head, _mm512_permutex2var_ps(carry, index, v));
+      y += 16;
+    }
+    carry = v;
+  }
+  // The last vector's elements from head on; then a new run may start at
+  // next (head elements short of a boundary too).
+  void finish(float* next) {
+    if (started) {
+      _mm512_mask_storeu_ps(y + head, static_cast<__mmask16>((1u << (16 - head)) - 1),
+                            _mm512_permutex2var_ps(carry, index, carry));
+    }
+    y = next;
+    started = false;
+  }
+};
+#endif
+
 // Orders the non-temporal stores before whatever the thread does next (they
 // are not ordered with later stores otherwise): each kernel that streamed
 // calls it before it returns, so the task's completion publishes them.
