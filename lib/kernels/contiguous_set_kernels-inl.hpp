@@ -228,18 +228,34 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
   }
   // Read once: a store to y might alias the flag, as far as the compiler knows.
   const bool stream = a.past_last_level_cache;
-  // Row vector v: the set's factors are read before any store (one might
-  // alias them, as far as the compiler knows).
-  struct factors {
-    batch hi, rstd, lo_term;
-  };
-  const auto factors_of = [](const statistics::set_normalizer& set) {
-    return factors{batch(set.hi), batch(set.rstd), batch(-set.lo * set.rstd)};
-  };
-  const auto normalized = [&](const auto& x, const factors& f, int v) {
-    const batch t = multiply_add(x.template load<Arch>(v * width) - f.hi, f.rstd, f.lo_term);
-    return with_affine<HasGamma, HasBeta>(
-        t, [&] { return gamma[v]; }, [&] { return beta[v]; });
+  // The rows, each vector handed to store(y, v, out); a row that takes the
+  // halved path goes alone, after lone_row(k). One loop for both ways of
+  // storing below, each its own instantiation, so no branch per vector.
+  const auto rows = [&](auto store, auto lone_row) {
+    for (std::int64_t k = 0; k < count; ++k) {
+      const auto x = io.normalized_source((first + k) * d, 0);
+      const auto y = io.sink((first + k) * d);
+      const statistics::set_normalizer& set = normalizers[k];
+      const std::int64_t ahead = first + k + 2 * count;
+      if (stream && ahead < prefetch_end) {
+        for (int v = 0; v < Vectors; ++v) __builtin_prefetch(io.x + ahead * d + v * width);
+      }
+      if (statistics::subtraction_may_overflow(set.hi)) {
+        lone_row(k);
+        normalize_row_of<Arch>(halved_source<decltype(x)>{x}, d, statistics::halved(set), a.gamma,
+                               a.beta, y);
+        continue;
+      }
+      // Read before any store (one might alias them, as far as the
+      // compiler knows).
+      const batch hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd);
+      for (int v = 0; v < Vectors; ++v) {
+        const batch t = multiply_add(x.template load<Arch>(v * width) - hi, rstd, lo_term);
+        store(y, v,
+              with_affine<HasGamma, HasBeta>(
+                  t, [&] { return gamma[v]; }, [&] { return beta[v]; }));
+      }
+    }
   };
 #if defined(__AVX512F__)
   // Streamed rows of 64 floats whose y starts off a 64-byte boundary: their
@@ -254,51 +270,23 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
     const std::int64_t head = stream ? io.sink(first * d).template unaligned_head<Arch>() : 0;
     if (head != 0) {
       realigning_stream out(io.y + first * d, static_cast<unsigned>(head));
-      for (std::int64_t k = 0; k < count; ++k) {
-        const auto x = io.normalized_source((first + k) * d, 0);
-        const statistics::set_normalizer& set = normalizers[k];
-        const std::int64_t ahead = first + k + 2 * count;
-        if (ahead < prefetch_end) {
-          for (int v = 0; v < Vectors; ++v) __builtin_prefetch(io.x + ahead * d + v * width);
-        }
-        if (statistics::subtraction_may_overflow(set.hi)) {
-          // This row alone, between two runs.
-          out.finish(io.y + (first + k + 1) * d);
-          normalize_row_of<Arch>(halved_source<decltype(x)>{x}, d, statistics::halved(set), a.gamma,
-                                 a.beta, io.sink((first + k) * d));
-          continue;
-        }
-        const factors f = factors_of(set);
-        for (int v = 0; v < Vectors; ++v) out.put(normalized(x, f, v));
-      }
+      // A lone row ends one run; the next starts after it.
+      rows([&](const auto&, int, const batch& v) { out.put(v); },
+           [&](std::int64_t k) { out.finish(io.y + (first + k + 1) * d); });
       out.finish(nullptr);
       return;
     }
   }
 #endif
-  for (std::int64_t k = 0; k < count; ++k) {
-    const auto x = io.normalized_source((first + k) * d, 0);
-    const auto y = io.sink((first + k) * d);
-    const statistics::set_normalizer& set = normalizers[k];
-    const std::int64_t ahead = first + k + 2 * count;
-    if (stream && ahead < prefetch_end) {
-      for (int v = 0; v < Vectors; ++v) __builtin_prefetch(io.x + ahead * d + v * width);
-    }
-    if (statistics::subtraction_may_overflow(set.hi)) {
-      normalize_row_of<Arch>(halved_source<decltype(x)>{x}, d, statistics::halved(set), a.gamma,
-                             a.beta, y);
-      continue;
-    }
-    const factors f = factors_of(set);
-    for (int v = 0; v < Vectors; ++v) {
-      const batch out = normalized(x, f, v);
-      if (stream) {
-        stream_store<Arch>(y.data + v * width, out);
-      } else {
-        y.template store<Arch>(v * width, out);
-      }
-    }
-  }
+  rows(
+      [&](const auto& y, int v, const batch& out) {
+        if (stream) {
+          stream_store<Arch>(y.data + v * width, out);
+        } else {
+          y.template store<Arch>(v * width, out);
+        }
+      },
+      [](std::int64_t) {});
 }
 
 // Normalises rows [first, first + count) (run_length 1), the affine
