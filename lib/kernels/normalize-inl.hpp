@@ -151,15 +151,15 @@ void normalize_run_vectors(Source x, std::int64_t length, const run_factors& f, 
 template <class Arch, class Source, class Sink>
 void normalize_run_of(Source x, std::int64_t length, const run_factors& f, Sink y) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-  const std::int64_t head = head_length<Arch>(y, length);
-  for (std::int64_t i = 0; i < head; ++i) {
+  // One element, with the vector loop's operations: the head and the tail.
+  const auto element = [&](std::int64_t i) {
     y.put(i, multiply_add(x.at(i) - f.hi, f.scale, f.shift));
-  }
+  };
+  const std::int64_t head = head_length<Arch>(y, length);
+  for (std::int64_t i = 0; i < head; ++i) element(i);
   const std::int64_t body = head + (length - head) - (length - head) % width;
   if (body > head) normalize_run_vectors<Arch>(x.advanced(head), body - head, f, y.advanced(head));
-  for (std::int64_t i = body; i < length; ++i) {
-    y.put(i, multiply_add(x.at(i) - f.hi, f.scale, f.shift));
-  }
+  for (std::int64_t i = body; i < length; ++i) element(i);
 }
 
 // The factors that give the same y from x/2.
@@ -188,17 +188,18 @@ void normalize_channels(Source x, std::int64_t channels, const float* hi, const 
   using batch = xsimd::batch<float, Arch>;
   // The head and the tail with the vector loop's rounding, so that a
   // channel's bits do not depend on whether it went in a vector.
-  const std::int64_t head = head_length<Arch>(y, channels);
-  for (std::int64_t c = 0; c < head; ++c) {
+  const auto element = [&](std::int64_t c) {
     y.put(c, multiply_add(x.at(c) - hi[c], scale[c], shift[c]));
-  }
+  };
+  const std::int64_t head = head_length<Arch>(y, channels);
+  for (std::int64_t c = 0; c < head; ++c) element(c);
   const auto at = [&](std::int64_t c) {
     c += head;
     return multiply_add(x.template load<Arch>(c) - batch::load_unaligned(hi + c),
                         batch::load_unaligned(scale + c), batch::load_unaligned(shift + c));
   };
   std::int64_t c = head + store_whole_vectors<Arch>(y.advanced(head), channels - head, at);
-  for (; c < channels; ++c) y.put(c, multiply_add(x.at(c) - hi[c], scale[c], shift[c]));
+  for (; c < channels; ++c) element(c);
 }
 
 }  // namespace
