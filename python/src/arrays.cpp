@@ -1,7 +1,11 @@
 #include "arrays.hpp"
 
+#include <optional>
 #include <sstream>
+#include <string>
 #include <vector>
+
+#include "activation_names.hpp"
 
 namespace simdnorm::python {
 
@@ -186,11 +190,8 @@ simdnorm::shape channel_shape(const tensor& x, const std::string& layout) {
 }
 
 simdnorm::activation activation_named(const std::string& name) {
-  if (name == "none") return simdnorm::activation::none;
-  if (name == "relu") return simdnorm::activation::relu;
-  if (name == "silu") return simdnorm::activation::silu;
-  if (name == "gelu") return simdnorm::activation::gelu;
-  refuse("activation", "expected \"none\", \"relu\", \"silu\" or \"gelu\", got \"" + name + "\"");
+  if (const std::optional<simdnorm::activation> act = activation_called(name)) return *act;
+  refuse("activation", std::string("expected ") + activation_names + ", got \"" + name + "\"");
 }
 
 rows_shape row_shape(const tensor& x) {

@@ -26,10 +26,13 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tuple>
 
+#include "activation_names.hpp"
 #include "core_api.hpp"
 
 namespace simdnorm::python {
@@ -250,12 +253,12 @@ void* data_of(at::Tensor& t) { return t.data_ptr(); }
 // The activation a channel operator applies to its output, by the name the
 // NumPy functions take (simdnorm.hpp, activation).
 simdnorm::activation activation_named(c10::string_view name, const char* op) {
-  if (name == "none") return activation::none;
-  if (name == "relu") return activation::relu;
-  if (name == "silu") return activation::silu;
-  if (name == "gelu") return activation::gelu;
-  refuse(op, c10::str("activation: expected \"none\", \"relu\", \"silu\" or \"gelu\", got \"",
-                      std::string(name), "\""));
+  if (const std::optional<simdnorm::activation> act =
+          activation_called(std::string_view(name.data(), name.size()))) {
+    return *act;
+  }
+  refuse(op,
+         c10::str("activation: expected ", activation_names, ", got \"", std::string(name), "\""));
 }
 
 // ---- the operators ----------------------------------------------------------------------------
