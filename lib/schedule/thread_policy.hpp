@@ -83,26 +83,34 @@ inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
 }
 
 // Whether a call writes its output with non-temporal stores: when what it
-// reads and writes (bytes) fills the last-level cache or more, so that its
-// output would not stay in cache for the next operation anyway (a cache
-// also holds other data; layer norm 65536 x 64 float32, 32 MiB in and out,
-// fell just short of a 32 MiB cache's "more than"). The store then
-// skips reading each line of y before writing it, a third of the memory
-// traffic of a one-read method. Used by the per-channel normalisation
-// (batch norm, NHWC group and instance norm). Measured with 1 thread on a
-// 32 MiB-L3 Zen 4: NHWC batch-norm inference 8 x 64 x 112 x 112 (51 MiB)
-// 1.10-1.26x faster, NHWC batch-norm training 8 x 256 x 56 x 56 1.07x,
-// NHWC group norm 8 x 256 x 56 x 56 1.06x. Float32 rows and NCHW groups
-// stream y and a fused add's sum (contiguous_set_kernels-inl.hpp): on a
-// 2-core Zen 5, medians of 3-6 alternating runs, 1 / 2 threads, layer norm
-// 2048 x 4096 1.08x / 1.24x faster, 8192 x 1024 1.27x / 1.38x, 32768 x 128
-// 1.18x / 1.17x; layer norm of x + residual + bias with the sum, 512 x
-// 8192, 1.11x / 1.22x; NCHW group norm 8 x 256 x 56 x 56 G=32 1.14x /
-// 1.21x, 4 x 128 x 128 x 128 G=128 1.18x / 1.14x. (At 1 thread on a Zen 4
-// they had measured 1.00x.) Rows also prefetch their next rows past the
-// same size (contiguous_sets.cpp).
-// Below the cache's size ordinary stores keep y there for its reader.
-inline bool stream_output(std::int64_t bytes) { return bytes >= last_level_cache_bytes(); }
+// reads and writes (bytes) fills half the last-level cache or more, so that
+// its output would not stay in cache for the next operation anyway. Half,
+// because one core cannot count on the whole of a shared L3: on the 2-core
+// Zen 4 VMs (32 MiB L3 reported) one thread's repeated reads of a buffer
+// ran at 82 GB/s for 8 MiB, 51 for 16, 29 for 24 and 20 for 32, memory's
+// speed (2 threads: 119, 102, 69, 51). The store then skips reading each
+// line of y before writing it, a third of the memory traffic of a one-read
+// method. Used by the per-channel normalisation (batch norm, NHWC group and
+// instance norm). Measured with 1 thread on a 32 MiB-L3 Zen 4: NHWC
+// batch-norm inference 8 x 64 x 112 x 112 (51 MiB) 1.10-1.26x faster, NHWC
+// batch-norm training 8 x 256 x 56 x 56 1.07x, NHWC group norm 8 x 256 x 56
+// x 56 1.06x. Float32 rows and NCHW groups stream y and a fused add's sum
+// (contiguous_set_kernels-inl.hpp): on a 2-core Zen 5, medians of 3-6
+// alternating runs, 1 / 2 threads, layer norm 2048 x 4096 1.08x / 1.24x
+// faster, 8192 x 1024 1.27x / 1.38x, 32768 x 128 1.18x / 1.17x; layer norm
+// of x + residual + bias with the sum, 512 x 8192, 1.11x / 1.22x; NCHW group
+// norm 8 x 256 x 56 x 56 G=32 1.14x / 1.21x, 4 x 128 x 128 x 128 G=128 1.18x
+// / 1.14x. (At 1 thread on a Zen 4 they had measured 1.00x.) Rows also
+// prefetch their next rows past the same size (contiguous_sets.cpp).
+// Between half the cache and all of it (the threshold was the whole cache
+// before), 1 thread, Zen 4, 2-3 alternating runs: NHWC batch-norm training 8
+// x 512 x 28 x 28 (25.7 MB) 10.7-11.7 -> 20.8-24.2 GB/s, NHWC batch-norm
+// inference of it 29 -> 49-50, layer norm 2560 x 1024 20-21 -> 30-35, RMS
+// norm 3584 x 1024 14 -> 32-39, 40000 x 64 40 -> 42-44. At 2 threads the
+// same cases were within the noise of each other (NHWC batch-norm inference
+// 56-116 GB/s with ordinary stores, 52-98 with streaming).
+// Below that, ordinary stores keep y in cache for its reader.
+inline bool stream_output(std::int64_t bytes) { return bytes >= last_level_cache_bytes() / 2; }
 
 // Whether a call that reads and writes bytes in all (its input and an
 // output of its size) likely finds its input in the last-level cache, where
