@@ -16,6 +16,9 @@ Prints Markdown to stdout; scripts/bench.sh appends it to the report it writes:
     a table per method and layout followed by the cases simdnorm loses, since
     hundreds of rows are not read;
   - how many cases simdnorm wins against the best peer;
+  - its bfloat16 and float16 calls against its float32 ones, and its fused calls
+    against their unfused sequence, as ratios per method and layout, over every
+    case and over those past L2;
   - the largest output and statistics errors per method, layout, data family
     and implementation, so that an accuracy loss shows next to the speed.
 Standard library only, so that it runs under any python3. Exits 2 on bad
@@ -43,6 +46,10 @@ LARGE_SUITE = 120  # cases per thread count past which per-case tables are not r
 MAX_LOSSES = 40  # losing cases listed; the rest are only counted
 NO_OP = "—"
 PEER_LINE = re.compile(r"simdnorm_sweep: peer (\S+): (.*)")
+TYPED_METHOD = re.compile(r"^(?P<base>.+)_(?:bf16|f16)$")
+# Tensors of this many elements or more are past L2 at 16 bits as at float32 (2 and 4 MiB;
+# the server cores these kernels target have 1-2 MiB).
+PAST_L2_ELEMENTS = 1 << 20
 
 
 def number(text):
@@ -195,6 +202,11 @@ class Report:
         if time_ns is not None and time_ns < SMALL_CALL_NS:
             text += f" ({time_ns / 1000:.2f} µs)"
         return text
+
+    def time(self, case, impl, threads):
+        """The median time of an implementation on a case, None where not measured."""
+        row = self.cell.get((case, TABLE_FAMILY, impl, threads))
+        return None if row is None else number(row["time_ns"])
 
     def spread(self, case, impl, threads):
         """(slowest - fastest pass) / time of the cell, None with one pass or none recorded."""
@@ -423,6 +435,92 @@ def against_peers_section(report):
     return out + [win_line(report, shown), ""]
 
 
+def elements_of(case):
+    """The element count of a case's input tensor."""
+    fields = {k: int(v) if v else 1 for k, v in zip(SHAPE, case[2:])}
+    if case[1] == "rows":
+        return fields["n"] * fields["d"]
+    return fields["n"] * fields["c"] * fields["spatial"]
+
+
+def geometric_mean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def typed_ratios(report, threads):
+    """(method, layout) -> [(case, float32 time / 16-bit time)]: simdnorm's bfloat16 and
+    float16 cases that have a float32 twin (the method without its suffix, the same shape)."""
+    ratios = defaultdict(list)
+    for case in report.cases_at(threads):
+        match = TYPED_METHOD.match(case[0])
+        if match is None:
+            continue
+        narrow = report.time(case, "simdnorm", threads)
+        wide = report.time((match["base"],) + case[1:], "simdnorm", threads)
+        if narrow and wide:
+            ratios[case[:2]].append((case, wide / narrow))
+    return ratios
+
+
+def fused_ratios(report, threads):
+    """(method, layout) -> [(case, unfused time / fused time)] for the fused calls."""
+    ratios = defaultdict(list)
+    for case in report.cases_at(threads):
+        fused = report.time(case, "simdnorm", threads)
+        unfused = report.time(case, "unfused", threads)
+        if fused and unfused:
+            ratios[case[:2]].append((case, unfused / fused))
+    return ratios
+
+
+def ratio_table(report, ratios_of):
+    """Per thread count, method and layout: the ratios' geometric mean over every case and
+    over the cases past L2, and the smallest past L2 with its shape; None without ratios."""
+    rows = []
+    for threads in report.thread_counts:
+        for (method, layout), pairs in ratios_of(report, threads).items():
+            past = sorted((ratio, shape_text(case)) for case, ratio in pairs
+                          if elements_of(case) >= PAST_L2_ELEMENTS)
+            cells = [str(threads), method, layout, str(len(pairs)),
+                     speedup_text(geometric_mean([ratio for _, ratio in pairs])), str(len(past))]
+            if past:
+                cells += [speedup_text(geometric_mean([ratio for ratio, _ in past])),
+                          f"{speedup_text(past[0][0])} ({past[0][1]})"]
+            else:
+                cells += [NO_OP, NO_OP]
+            rows.append(cells)
+    if not rows:
+        return None
+    return table(["threads", "method", "layout", "cases", "geomean", "past L2", "geomean past L2",
+                  "min past L2"], rows, 3)
+
+
+def typed_section(report):
+    ratios = ratio_table(report, typed_ratios)
+    if ratios is None:
+        return []
+    return ["## 16-bit types against float32", "",
+            f"simdnorm's bfloat16 and float16 calls on its top instruction set ({report.top_isa}) "
+            "against its float32 call of the same method, layout and shape at the same thread "
+            "count: the float32 time over the 16-bit time, each the median over the data "
+            "families, so the ratio of elements per second. A 16-bit tensor moves half the "
+            "bytes, so a call bound by memory can approach 2x. \"past L2\": inputs of "
+            f"{PAST_L2_ELEMENTS:,} elements or more (4 MiB at float32, 2 MiB at 16 bits), where "
+            "the target is 1.8x.", ""] + ratios + [""]
+
+
+def fused_section(report):
+    ratios = ratio_table(report, fused_ratios)
+    if ratios is None:
+        return []
+    return ["## Fused calls against their unfused sequence", "",
+            "Each fused call against the sequence an engine runs without it (the `unfused` rows: "
+            "the plain call then the activation as a pass of its own, or the residual add then "
+            "the plain norm), on the same instruction set at the same thread count: the "
+            "sequence's time over the fused call's, each the median over the data families. "
+            "\"past L2\" as above; the target there is 1.4x.", ""] + ratios + [""]
+
+
 def worst(values):
     """The largest error; NaN ranks above everything, as an unusable output."""
     values = [v for v in values if v is not None]
@@ -468,7 +566,7 @@ def summary(rows, log_lines, command=None):
         return out + ["The report has no rows.", ""]
     report = Report(rows)
     return (out + scorecard_section(report, command) + against_peers_section(report)
-            + accuracy_section(report))
+            + typed_section(report) + fused_section(report) + accuracy_section(report))
 
 
 def main(argv):

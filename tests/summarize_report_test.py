@@ -4,7 +4,8 @@ the sweep log, a table per thread count with skipped and absent peers told
 apart, times as medians over the data families, losses in bold, the win count,
 the worst errors, the per-method aggregate that replaces the per-case table for
 suites of many cases, and the scorecard (geometric mean over the cases with a
-peer, losing cases, passes and their spread)."""
+peer, losing cases, passes and their spread), and the ratios of 16-bit calls to
+float32 ones and of fused calls to their unfused sequence."""
 import csv
 import os
 import subprocess
@@ -113,6 +114,27 @@ def large_report(cases):
             peer_ns = 50000 + 100 * i
             rows.append(row(shape, "simdnorm", "avx512", threads, "normal", 100000, peer_ns))
             rows.append(row(shape, "aten", "avx512", threads, "normal", peer_ns))
+    return rows
+
+
+def ratio_report():
+    """layer_norm at float32 and bfloat16 on 128x768 (98,304 elements, in L2) and 512x4096
+    (past L2), and float16 on 512x4096 only; add_layer_norm with its unfused sequence on
+    512x4096. Times per thread count, N(0,1) only."""
+    small = ("128", "", "", "", "768")
+    large = ("512", "", "", "", "4096")
+    # (method, shape, impl) -> {threads: ns}
+    times = {("layer_norm", small, "simdnorm"): {1: 1000, 2: 600},
+             ("layer_norm_bf16", small, "simdnorm"): {1: 800, 2: 500},
+             ("layer_norm", large, "simdnorm"): {1: 36000, 2: 20000},
+             ("layer_norm_bf16", large, "simdnorm"): {1: 20000, 2: 16000},
+             ("layer_norm_f16", large, "simdnorm"): {1: 40000, 2: 10000},
+             ("add_layer_norm", large, "simdnorm"): {1: 50000, 2: 30000},
+             ("add_layer_norm", large, "unfused"): {1: 75000, 2: 27000}}
+    rows = []
+    for (method, shape, impl), by_threads in times.items():
+        for threads, ns in by_threads.items():
+            rows.append(row((method, "rows") + shape, impl, "avx512", threads, "normal", ns))
     return rows
 
 
@@ -268,6 +290,40 @@ class Summarize(unittest.TestCase):
         self.assertNotIn("pass spread", self.table_row(card, "| method"))
         self.assertIn("No losing case at 1 thread.", card)
         self.assertIn("Losing cases at 2 threads (1), worst first:", card)
+
+    def test_16_bit_calls_against_float32(self):
+        code, out, _ = self.summarize(ratio_report())
+        self.assertEqual(code, 0)
+        typed = self.section(out, "## 16-bit types against float32")
+        self.assertIn("| threads | method | layout | cases | geomean | past L2 | geomean past L2 "
+                      "| min past L2 |", typed)
+        # 1 thread: 1000 / 800 = 1.25 in L2, 36000 / 20000 = 1.8 past it: geomean 1.5.
+        self.assertIn("| 1 | layer_norm_bf16 | rows | 2 | 1.50x | 1 | 1.80x | 1.80x (512x4096) |",
+                      typed)
+        self.assertIn("| 2 | layer_norm_bf16 | rows | 2 | 1.22x | 1 | 1.25x | 1.25x (512x4096) |",
+                      typed)
+        # Slower than float32 at 1 thread: in bold.
+        self.assertIn("| 1 | layer_norm_f16 | rows | 1 | **0.90x** | 1 | **0.90x** | **0.90x** "
+                      "(512x4096) |", typed)
+        self.assertIn("| 2 | layer_norm_f16 | rows | 1 | 2.00x | 1 | 2.00x | 2.00x (512x4096) |",
+                      typed)
+        # Fused calls have no 16-bit twin here; the float32 ones are not rows of their own.
+        self.assertFalse([line for line in typed if "| add_layer_norm" in line
+                          or "| layer_norm |" in line])
+
+    def test_fused_calls_against_their_unfused_sequence(self):
+        fused = self.section(self.summarize(ratio_report())[1],
+                             "## Fused calls against their unfused sequence")
+        self.assertEqual([line for line in fused if line.startswith("| 1 ")
+                          or line.startswith("| 2 ")],
+                         ["| 1 | add_layer_norm | rows | 1 | 1.50x | 1 | 1.50x | 1.50x "
+                          "(512x4096) |",
+                          "| 2 | add_layer_norm | rows | 1 | **0.90x** | 1 | **0.90x** | "
+                          "**0.90x** (512x4096) |"])
+        # Neither section without the rows it compares.
+        out = self.summarize(small_report())[1]
+        self.assertNotIn("## 16-bit types", out)
+        self.assertNotIn("## Fused calls", out)
 
     def test_a_report_without_peers_or_rows_still_summarizes(self):
         rows = [dict(r, speedup_vs_best_peer="") for r in small_report()
