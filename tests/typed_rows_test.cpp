@@ -17,6 +17,8 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "half_float_support.hpp"
@@ -330,6 +332,66 @@ TEST(TypedRows, InPlaceOutputsMatchSeparateOnes) {
                    p.beta.data(), 1e-5f, x.data(), residual.data(), mean.data(), rstd.data());
     EXPECT_EQ(x, separate.y) << name_of(type);
     EXPECT_EQ(residual, separate.sum) << name_of(type);
+  }
+}
+
+// One call's y over rows [first, first + rows) of x.
+template <class T>
+std::vector<T> normalized_rows(dtype type, const std::vector<T>& x, std::int64_t first,
+                               std::int64_t rows, std::int64_t d, const float* gamma,
+                               const float* beta, bool rms) {
+  std::vector<T> y(static_cast<std::size_t>(rows * d));
+  std::vector<float> mean(rows), rstd(rows);
+  const T* in = x.data() + first * d;
+  if (rms) {
+    rms_norm(type, in, rows, d, gamma, beta, 1e-5f, y.data(), rstd.data());
+  } else {
+    layer_norm(type, in, rows, d, gamma, beta, 1e-5f, y.data(), mean.data(), rstd.data());
+  }
+  return y;
+}
+
+template <class T>
+void expect_rows_keep_their_bits_alone(dtype type, const std::vector<float>& values,
+                                       std::int64_t rows, std::int64_t d) {
+  std::vector<T> x;
+  if constexpr (std::is_same_v<T, float>) {
+    x = values;
+  } else {
+    x = rounded(type, values);
+  }
+  const std::vector<float> gamma = normal(d, 52u, 1.0f, 0.3f), beta = normal(d, 53u, 0.0f, 0.5f);
+  const std::pair<const float*, const float*> affines[] = {
+      {gamma.data(), beta.data()}, {gamma.data(), nullptr}, {nullptr, beta.data()}};
+  for (const bool rms : {false, true}) {
+    for (const auto& [g, b] : affines) {
+      const std::vector<T> together = normalized_rows(type, x, 0, rows, d, g, b, rms);
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::vector<T> alone = normalized_rows(type, x, r, 1, d, g, b, rms);
+        EXPECT_EQ(0, std::memcmp(together.data() + r * d, alone.data(), d * sizeof(T)))
+            << name_of(type) << " d " << d << " row " << r << (rms ? " rms" : " layer")
+            << (g != nullptr ? " gamma" : "") << (b != nullptr ? " beta" : "");
+      }
+    }
+  }
+}
+
+// Rows of 2048 elements or more, several to a group, are normalised in
+// cache a column tile at a time across the group (affine_tile,
+// lib/kernels/contiguous_set_kernels-inl.hpp): each row must keep the bits
+// it has in a call of its own, which is not tiled. With gamma and beta and
+// each alone; rows whose last tile ends in a tail (3000, 4100); and, where
+// the type reaches it, a row near the top of float's range, normalised
+// halved.
+TEST(TypedRows, ColumnTiledRowsKeepTheBitsOfRowsAlone) {
+  for (const std::int64_t d : {2048, 3000, 4100}) {
+    const std::int64_t rows = 7;
+    std::vector<float> values = normal(rows * d, 51u, 0.5f, 2.0f);
+    std::vector<float> huge = values;
+    for (std::int64_t i = 2 * d; i < 3 * d; ++i) huge[i] = 3e38f * (1.0f + 0.01f * values[i]);
+    expect_rows_keep_their_bits_alone<float>(dtype::float32, huge, rows, d);
+    expect_rows_keep_their_bits_alone<bits16>(dtype::bfloat16, huge, rows, d);
+    expect_rows_keep_their_bits_alone<bits16>(dtype::float16, values, rows, d);
   }
 }
 
