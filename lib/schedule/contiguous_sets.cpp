@@ -21,7 +21,7 @@ void normalize_contiguous_sets(const dispatch::path& p, const kernels::contiguou
         2 + (args.residual != nullptr ? 1 : 0) + (args.sum != nullptr ? 1 : 0);
     kernels::contiguous_sets_args rows = args;
     rows.past_last_level_cache =
-        stream_output(tensors * sets * args.set_length * element_size(args.type));
+        stream_output(p, tensors * sets * args.set_length * element_size(args.type));
     const bool are_rows = args.run_length == 1 && args.sets_per_sample == 1;
     run_items(p, kernels::contiguous_sets_kernel{}, rows, sets, sets * args.set_length,
               whole_sets_threshold(are_rows, args.residual != nullptr));

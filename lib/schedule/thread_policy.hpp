@@ -6,6 +6,7 @@
 #ifndef SIMDNORM_LIB_SCHEDULE_THREAD_POLICY_HPP_
 #define SIMDNORM_LIB_SCHEDULE_THREAD_POLICY_HPP_
 
+#include <algorithm>
 #include <cstdint>
 
 #include "dispatch/path.hpp"
@@ -83,7 +84,8 @@ inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
 }
 
 // Whether a call writes its output with non-temporal stores: when what it
-// reads and writes (bytes) fills half the last-level cache or more, so that
+// reads and writes (bytes) fills the share of the last-level cache its
+// threads can count on, half of it a thread and all of it from two, so that
 // its output would not stay in cache for the next operation anyway. Half,
 // because one core cannot count on the whole of a shared L3: on the 2-core
 // Zen 4 VMs (32 MiB L3 reported) one thread's repeated reads of a buffer
@@ -102,15 +104,19 @@ inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
 // norm 8 x 256 x 56 x 56 G=32 1.14x / 1.21x, 4 x 128 x 128 x 128 G=128 1.18x
 // / 1.14x. (At 1 thread on a Zen 4 they had measured 1.00x.) Rows also
 // prefetch their next rows past the same size (contiguous_sets.cpp).
-// Between half the cache and all of it (the threshold was the whole cache
-// before), 1 thread, Zen 4, 2-3 alternating runs: NHWC batch-norm training 8
-// x 512 x 28 x 28 (25.7 MB) 10.7-11.7 -> 20.8-24.2 GB/s, NHWC batch-norm
-// inference of it 29 -> 49-50, layer norm 2560 x 1024 20-21 -> 30-35, RMS
-// norm 3584 x 1024 14 -> 32-39, 40000 x 64 40 -> 42-44. At 2 threads the
-// same cases were within the noise of each other (NHWC batch-norm inference
-// 56-116 GB/s with ordinary stores, 52-98 with streaming).
+// Between half the cache and all of it, 1 thread, Zen 4, 2-3 alternating
+// runs, the whole cache's threshold against half of it: NHWC batch-norm
+// training 8 x 512 x 28 x 28 (25.7 MB) 10.7-11.7 -> 20.8-24.2 GB/s, NHWC
+// batch-norm inference of it 29 -> 49-50, layer norm 2560 x 1024 20-21 ->
+// 30-35, RMS norm 3584 x 1024 14 -> 32-39, 40000 x 64 40 -> 42-44. At 2
+// threads half the cache lost, 3 alternating runs: NCHW batch-norm inference
+// 8 x 512 x 28 x 28 120-137 GB/s with ordinary stores, 90-94 streamed; layer
+// norm 2560 x 1024 67-74 and 64-68; RMS norm 3584 x 1024 (28 MiB) alone
+// gained, 61-72 -> 75-78.
 // Below that, ordinary stores keep y in cache for its reader.
-inline bool stream_output(std::int64_t bytes) { return bytes >= last_level_cache_bytes() / 2; }
+inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
+  return bytes >= last_level_cache_bytes() / 2 * std::min<std::int64_t>(p.threads(), 2);
+}
 
 // Whether a call that reads and writes bytes in all (its input and an
 // output of its size) likely finds its input in the last-level cache, where
