@@ -111,8 +111,8 @@ inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
 // 30-35, RMS norm 3584 x 1024 14 -> 32-39, 40000 x 64 40 -> 42-44. At 2
 // threads half the cache lost, 3 alternating runs: NCHW batch-norm inference
 // 8 x 512 x 28 x 28 120-137 GB/s with ordinary stores, 90-94 streamed; layer
-// norm 2560 x 1024 67-74 and 64-68; RMS norm 3584 x 1024 (28 MiB) alone
-// gained, 61-72 -> 75-78.
+// norm 2560 x 1024 67-74 and 64-68; only RMS norm 3584 x 1024 (28 MiB) was
+// faster streamed, 75-78 against 61-72.
 // Below that, ordinary stores keep y in cache for its reader.
 inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
   return bytes >= last_level_cache_bytes() / 2 * std::min<std::int64_t>(p.threads(), 2);
