@@ -337,44 +337,42 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       }
     }
   }
+  // Elements [c0, c0 + length) of row k, halved where x - hi could overflow.
+  const auto row_part = [&](std::int64_t k, std::int64_t c0, std::int64_t length) {
+    const auto x = io.normalized_source((first + k) * d, 0).advanced(c0);
+    const auto y = io.sink((first + k) * d).advanced(c0);
+    const float* const gamma = HasGamma ? a.gamma + c0 : nullptr;
+    const float* const beta = HasBeta ? a.beta + c0 : nullptr;
+    const statistics::set_normalizer& set = normalizers[k];
+    if (statistics::subtraction_may_overflow(set.hi)) {
+      normalize_row_of<Arch>(halved_source<decltype(x)>{x}, length, statistics::halved(set), gamma,
+                             beta, y);
+    } else {
+      normalize_row<Arch, HasGamma, HasBeta>(x, length, set, gamma, beta, y);
+    }
+  };
   if constexpr ((HasGamma || HasBeta) && IO::tiles_affine) {
     if (!a.past_last_level_cache && count > 1 && d >= 2 * affine_tile) {
       for (std::int64_t c0 = 0; c0 < d; c0 += affine_tile) {
         const std::int64_t length = d - c0 < affine_tile ? d - c0 : affine_tile;
-        const float* const gamma = HasGamma ? a.gamma + c0 : nullptr;
-        const float* const beta = HasBeta ? a.beta + c0 : nullptr;
-        for (std::int64_t k = 0; k < count; ++k) {
-          const auto x = io.normalized_source((first + k) * d, 0).advanced(c0);
-          const auto y = io.sink((first + k) * d).advanced(c0);
-          const statistics::set_normalizer& set = normalizers[k];
-          if (statistics::subtraction_may_overflow(set.hi)) {
-            normalize_row_of<Arch>(halved_source<decltype(x)>{x}, length, statistics::halved(set),
-                                   gamma, beta, y);
-          } else {
-            normalize_row<Arch, HasGamma, HasBeta>(x, length, set, gamma, beta, y);
-          }
-        }
+        for (std::int64_t k = 0; k < count; ++k) row_part(k, c0, length);
       }
       return;
     }
   }
   for (std::int64_t k = 0; k < count; ++k) {
-    const auto x = io.normalized_source((first + k) * d, 0);
-    const auto y = io.sink((first + k) * d);
-    const statistics::set_normalizer& set = normalizers[k];
-    if (statistics::subtraction_may_overflow(set.hi)) {
-      normalize_row_of<Arch>(halved_source<decltype(x)>{x}, d, statistics::halved(set), a.gamma,
-                             a.beta, y);
-    } else if (a.past_last_level_cache && first + k + count < prefetch_end) {
+    if (a.past_last_level_cache && first + k + count < prefetch_end &&
+        !statistics::subtraction_may_overflow(normalizers[k].hi)) {
+      const auto x = io.normalized_source((first + k) * d, 0);
       using source = decltype(x);
       using element = std::remove_const_t<std::remove_pointer_t<decltype(io.x)>>;
       const std::int64_t ahead = (first + k + count) * d;
       normalize_row<Arch, HasGamma, HasBeta>(
           prefetching_source<source, element>{
               x, io.x + ahead, io.residual != nullptr ? io.residual + ahead : nullptr},
-          d, set, a.gamma, a.beta, y);
+          d, normalizers[k], a.gamma, a.beta, io.sink((first + k) * d));
     } else {
-      normalize_row<Arch, HasGamma, HasBeta>(x, d, set, a.gamma, a.beta, y);
+      row_part(k, 0, d);
     }
   }
 }
