@@ -207,9 +207,10 @@ void batched_set_statistics(const IO& io, std::int64_t first, std::int64_t lengt
   block_centre centre[Most];
   for (std::int64_t k = 0; k < count; ++k) {
     shift[k] = x(k).at(0);
-    const batch shift_v(shift[k]);
-    partial[k] = lane_sums<Arch>(x(k), length, shift[k],
-                                 [shift_v](batch sum, batch v) { return sum + (v - shift_v); });
+    const batch minus_shift(-shift[k]);
+    partial[k] = lane_sums<Arch>(x(k), length, shift[k], [minus_shift](batch sum, batch v) {
+      return sum + subtract_on_fma(v, minus_shift);
+    });
   }
   set_totals<Arch, Most>(partial, count, totals);
   for (std::int64_t k = 0; k < count; ++k) {

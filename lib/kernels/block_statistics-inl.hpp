@@ -204,9 +204,12 @@ double corrected_m2(double square_sum, std::int64_t length, double offset) {
 template <class Arch, class Source>
 block_moments shifted_block(Source p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
-  const batch shift_v(shift);
+  const batch minus_shift(-shift);
   const double total = piecewise_sum<Arch>(
-      length, [&](batch sum, std::int64_t i) { return sum + (p.template load<Arch>(i) - shift_v); },
+      length,
+      [&](batch sum, std::int64_t i) {
+        return sum + subtract_on_fma(p.template load<Arch>(i), minus_shift);
+      },
       [&](float sum, std::int64_t t) { return sum + (p.at(t) - shift); });
   const block_centre c = centre_of(total, length, shift);
   const float centre = c.centre;

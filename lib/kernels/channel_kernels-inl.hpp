@@ -74,14 +74,15 @@ struct channel_states {
 constexpr std::int64_t max_block_rows = 64;
 
 // Merges a tile's block moments (mean[t] and m2[t] of x - k[t] over rows
-// [b0, b1), channels [c, c + Tile * width)) into the states. Returns false
+// [b0, b1), channels [c, c + Tile * width)) into the states. The tile
+// functions carry minus_k = -k, for subtract_on_fma. Returns false
 // when some deviations leave the range where float32 squares are exact
 // enough. Always inlined: the callers keep their arrays of vectors in
 // registers only if their addresses do not escape (passed to a call, they
 // went to the stack, and the sweeps' sums with them: 1.4x slower).
 template <class Arch, int Tile, class Element>
 __attribute__((always_inline)) inline bool finish_tile(
-    const Element* x, std::int64_t channels, const xsimd::batch<float, Arch>* k,
+    const Element* x, std::int64_t channels, const xsimd::batch<float, Arch>* minus_k,
     const xsimd::batch<float, Arch>* mean, const xsimd::batch<float, Arch>* m2, std::int64_t c,
     std::int64_t b0, std::int64_t b1, float merged, const channel_states& states) {
   using batch = xsimd::batch<float, Arch>;
@@ -102,7 +103,7 @@ __attribute__((always_inline)) inline bool finish_tile(
       if (xsimd::any(xsimd::isnan(m2[t]))) return false;
       batch largest(0.0f);
       for (std::int64_t r = b0; r < b1; ++r) {
-        const batch d = load(x + r * channels + c + t * width) - k[t];
+        const batch d = load(x + r * channels + c + t * width) + minus_k[t];
         largest = xsimd::max(largest, xsimd::abs(d));
       }
       const auto in_range =
@@ -124,13 +125,14 @@ __attribute__((always_inline)) inline bool finish_tile(
 // with Copy. Always inlined, as finish_tile.
 template <class Arch, int Tile, bool Copy, class Element>
 __attribute__((always_inline)) inline void sum_tile_row(const Element* row,
-                                                        const xsimd::batch<float, Arch>* k,
+                                                        const xsimd::batch<float, Arch>* minus_k,
                                                         float* copied, std::int64_t i,
                                                         xsimd::batch<float, Arch>* sum) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   for (int t = 0; t < Tile; ++t) {
-    const batch v = element_traits<Element>::template load<Arch>(row + t * width) - k[t];
+    const batch v =
+        subtract_on_fma(element_traits<Element>::template load<Arch>(row + t * width), minus_k[t]);
     if constexpr (Copy) v.store_aligned(copied + (i * Tile + t) * width);
     sum[t] += v;
   }
@@ -140,7 +142,7 @@ __attribute__((always_inline)) inline void sum_tile_row(const Element* row,
 // k[t] read back from the buffer with Copy.
 template <class Arch, int Tile, bool Copy, class Element>
 __attribute__((always_inline)) inline void square_tile_row(const Element* row,
-                                                           const xsimd::batch<float, Arch>* k,
+                                                           const xsimd::batch<float, Arch>* minus_k,
                                                            const float* copied, std::int64_t i,
                                                            const xsimd::batch<float, Arch>* mean,
                                                            xsimd::batch<float, Arch>* m2) {
@@ -151,7 +153,9 @@ __attribute__((always_inline)) inline void square_tile_row(const Element* row,
     if constexpr (Copy) {
       d = batch::load_aligned(copied + (i * Tile + t) * width) - mean[t];
     } else {
-      d = (element_traits<Element>::template load<Arch>(row + t * width) - k[t]) - mean[t];
+      d = subtract_on_fma(element_traits<Element>::template load<Arch>(row + t * width),
+                          minus_k[t]) -
+          mean[t];
     }
     m2[t] = multiply_add(d, d, m2[t]);
   }
@@ -170,9 +174,9 @@ bool merge_channel_tile(const Element* x, std::int64_t channels, const float* sh
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   alignas(64) float copied[Copy ? max_block_rows * Tile * width : 1];
-  batch k[Tile], sum[Tile], m2[Tile];
+  batch minus_k[Tile], sum[Tile], m2[Tile];
   for (int t = 0; t < Tile; ++t) {
-    k[t] = batch::load_unaligned(shift + c + t * width);
+    minus_k[t] = -batch::load_unaligned(shift + c + t * width);
     sum[t] = batch(0.0f);
     m2[t] = batch(0.0f);
   }
@@ -199,18 +203,18 @@ bool merge_channel_tile(const Element* x, std::int64_t channels, const float* sh
     const Element* row = x + r * channels + c;
     const Element* next_row = ahead + (r - b0) * (Tile * width);
     for (int t = 0; t < Tile; ++t) __builtin_prefetch(next_row + t * width);
-    sum_tile_row<Arch, Tile, Copy>(row, k, copied, r - b0, sum);
+    sum_tile_row<Arch, Tile, Copy>(row, minus_k, copied, r - b0, sum);
   }
   for (; r < b1; ++r) {
-    sum_tile_row<Arch, Tile, Copy>(x + r * channels + c, k, copied, r - b0, sum);
+    sum_tile_row<Arch, Tile, Copy>(x + r * channels + c, minus_k, copied, r - b0, sum);
   }
   const float length = static_cast<float>(b1 - b0);
   batch mean[Tile];
   for (int t = 0; t < Tile; ++t) mean[t] = divide(sum[t], batch(length));
   for (std::int64_t r = b0; r < b1; ++r) {
-    square_tile_row<Arch, Tile, Copy>(x + r * channels + c, k, copied, r - b0, mean, m2);
+    square_tile_row<Arch, Tile, Copy>(x + r * channels + c, minus_k, copied, r - b0, mean, m2);
   }
-  return finish_tile<Arch, Tile>(x, channels, k, mean, m2, c, b0, b1, merged, states);
+  return finish_tile<Arch, Tile>(x, channels, minus_k, mean, m2, c, b0, b1, merged, states);
 }
 
 // Tiles of four vectors over channels [0, c1) (a whole number of tiles),
@@ -245,9 +249,9 @@ bool merge_channel_tiles_pipelined(const Element* x, std::int64_t channels, cons
   bool safe = true;
   // The tile being summed: its shifts and sums; the tile being squared: its
   // shifts, means and sums of squares.
-  batch next_k[Tile], sum[Tile], k[Tile], mean[Tile], m2[Tile];
+  batch next_minus_k[Tile], sum[Tile], minus_k[Tile], mean[Tile], m2[Tile];
   for (int t = 0; t < Tile; ++t) {
-    next_k[t] = sum[t] = k[t] = mean[t] = batch(0.0f);
+    next_minus_k[t] = sum[t] = minus_k[t] = mean[t] = batch(0.0f);
   }
   for (std::int64_t c = 0; c <= c1; c += span) {
     const bool sums = c < c1;
@@ -256,14 +260,15 @@ bool merge_channel_tiles_pipelined(const Element* x, std::int64_t channels, cons
     float* const summed = copied[Copy ? (c / span) % 2 : 0];
     const float* const squared = copied[Copy ? 1 - (c / span) % 2 : 0];
     const auto first_sweep = [&](std::int64_t r) {
-      sum_tile_row<Arch, Tile, Copy>(x + r * channels + c, next_k, summed, r - b0, sum);
+      sum_tile_row<Arch, Tile, Copy>(x + r * channels + c, next_minus_k, summed, r - b0, sum);
     };
     const auto second_sweep = [&](std::int64_t r) {
-      square_tile_row<Arch, Tile, Copy>(x + r * channels + previous, k, squared, r - b0, mean, m2);
+      square_tile_row<Arch, Tile, Copy>(x + r * channels + previous, minus_k, squared, r - b0, mean,
+                                        m2);
     };
     for (int t = 0; t < Tile; ++t) {
       if (sums) {
-        next_k[t] = batch::load_unaligned(shift + c + t * width);
+        next_minus_k[t] = -batch::load_unaligned(shift + c + t * width);
         sum[t] = batch(0.0f);
       }
       m2[t] = batch(0.0f);
@@ -279,12 +284,13 @@ bool merge_channel_tiles_pipelined(const Element* x, std::int64_t channels, cons
       for (std::int64_t r = b0; r < b1; ++r) second_sweep(r);
     }
     if (squares) {
-      safe = finish_tile<Arch, Tile>(x, channels, k, mean, m2, previous, b0, b1, merged, states) &&
+      safe = finish_tile<Arch, Tile>(x, channels, minus_k, mean, m2, previous, b0, b1, merged,
+                                     states) &&
              safe;
     }
     if (sums) {
       for (int t = 0; t < Tile; ++t) {
-        k[t] = next_k[t];
+        minus_k[t] = next_minus_k[t];
         mean[t] = divide(sum[t], length);
       }
     }

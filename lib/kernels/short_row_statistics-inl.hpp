@@ -125,9 +125,10 @@ bool short_row_normalizers(const contiguous_sets_args& a, const IO& io, std::int
     // value), the centre, then the squared deviations from it.
     for (std::int64_t k = 0; k < width; ++k) {
       shift[k] = x(k).at(0);
-      const batch shift_v(shift[k]);
-      partial[k] = lane_sums<Arch>(x(k), length, shift[k],
-                                   [shift_v](batch sum, batch v) { return sum + (v - shift_v); });
+      const batch minus_shift(-shift[k]);
+      partial[k] = lane_sums<Arch>(x(k), length, shift[k], [minus_shift](batch sum, batch v) {
+        return sum + subtract_on_fma(v, minus_shift);
+      });
     }
     set_totals<Arch, width>(partial, width, totals);
     // centre_of across the batch.
