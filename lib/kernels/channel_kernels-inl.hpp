@@ -97,9 +97,18 @@ __attribute__((always_inline)) inline bool finish_tile(
   for (int t = 0; t < Tile; ++t) {
     // A sum of squares in [2^-100, 2^100] is trusted as in
     // block_statistics-inl.hpp; otherwise the lane's largest deviation decides,
-    // and a NaN or Inf is left to the scalar path.
+    // and a NaN or Inf is left to the scalar path. A lane whose block equals
+    // its shift k needs no sweep: its largest deviation is 0. Such a lane
+    // has m2 and the mean of x - k both 0, and nothing else has where |k| >=
+    // 2^-30: a nonzero x - k is then 2^-54 or more, its square a normal
+    // float, so mean 0 and m2 = sum (x - k)^2 = 0 leave no x but k. The
+    // sweep had cost blocks made constant by rounding: bfloat16 holds 1e4 +
+    // N(0, 1) as 9984 (its neighbours are 64 apart there), and NHWC group
+    // norm 2 x 640 x 32 x 32 of such data took 1.28x the time of N(0, 1).
     const auto trusted = m2[t] >= batch(0x1p-100f) && m2[t] <= batch(0x1p100f);
-    if (!xsimd::all(trusted)) {
+    const auto equal_to_shift =
+        m2[t] == batch(0.0f) && mean[t] == batch(0.0f) && xsimd::abs(minus_k[t]) >= batch(0x1p-30f);
+    if (!xsimd::all(trusted || equal_to_shift)) {
       if (xsimd::any(xsimd::isnan(m2[t]))) return false;
       batch largest(0.0f);
       for (std::int64_t r = b0; r < b1; ++r) {

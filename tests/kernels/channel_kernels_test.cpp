@@ -192,6 +192,51 @@ TEST_P(ChannelKernels, NhwcChunkMomentsMatchTheScalarPathAroundEveryTile) {
   }
 }
 
+// A block whose lanes all equal their channel's shift (the chunk's first
+// value) skips the largest-deviation sweep (finish_tile), and nothing else
+// may: a block that is constant at another value, far from the shift, has
+// m2 = 0 as well, and only the sweep finds its deviations out of float32's
+// range, so that the chunk goes to the scalar path. Channel c holds 1 + c
+// in its first two blocks; in the third, the odd channels jump to 2^60: a
+// deviation past float32's safe 2^50 whose block sums are exact, so that
+// the block's m2 is exactly 0 (with 1e30, rounded sums left it huge, and
+// the sweep ran for that reason alone). Without the mean's test in
+// finish_tile, the float32 merge gives these channels' m2 with a float's
+// precision, 1e-8 off, not the scalar path's.
+TEST_P(ChannelKernels, NhwcBlocksEqualToTheShiftAreExactAndOnlyThoseSkipTheSweep) {
+  const std::int64_t lanes = lanes_of(GetParam());
+  const std::int64_t rows = 3 * 64;
+  for (std::int64_t channels : {lanes, 4 * lanes + 3, 8 * lanes}) {
+    std::vector<float> x(static_cast<std::size_t>(rows * channels));
+    for (std::int64_t r = 0; r < rows; ++r) {
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const bool jumps = r >= 128 && c % 2 == 1;
+        x[static_cast<std::size_t>(r * channels + c)] =
+            jumps ? 0x1p60f : 1.0f + static_cast<float>(c);
+      }
+    }
+    for (const auto tiling : {kernels::channel_tiling::four, kernels::channel_tiling::eight,
+                              kernels::channel_tiling::pipelined}) {
+      const nhwc_partials got = nhwc_partials_of(GetParam(), x, rows, channels, rows, tiling);
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const auto at = static_cast<std::size_t>(c);
+        const std::string where = std::to_string(channels) + " channels, tiling " +
+                                  std::to_string(static_cast<int>(tiling)) + ", channel " +
+                                  std::to_string(c);
+        if (c % 2 == 0) {
+          EXPECT_EQ(got.mean[at], 1.0 + static_cast<double>(c)) << where;
+          EXPECT_EQ(got.m2[at], 0.0) << where;
+          continue;
+        }
+        const statistics::set_moments want =
+            statistics::moments_of(statistics::strided_set{x.data() + c, rows, 1, channels});
+        EXPECT_NEAR(got.mean[at], want.mean, 1e-12 * std::fabs(want.mean)) << where;
+        EXPECT_NEAR(got.m2[at], want.m2, 1e-12 * want.m2) << where;
+      }
+    }
+  }
+}
+
 // ---- per-channel affine normalisation -------------------------------------------------
 
 struct affine_case {
