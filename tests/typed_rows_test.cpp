@@ -376,15 +376,16 @@ void expect_rows_keep_their_bits_alone(dtype type, const std::vector<float>& val
   }
 }
 
-// Rows of 2048 elements or more, several to a group, are normalised in
-// cache a column tile at a time across the group (affine_tile,
+// In cache, rows are normalised two at a time, sharing each vector of gamma
+// and beta (normalize_row_pair), and rows of 2048 elements or more, several
+// to a group, a column tile at a time across the group (affine_tile,
 // lib/kernels/contiguous_set_kernels-inl.hpp): each row must keep the bits
-// it has in a call of its own, which is not tiled. With gamma and beta and
-// each alone; rows whose last tile ends in a tail (3000, 4100); and, where
-// the type reaches it, a row near the top of float's range, normalised
-// halved.
-TEST(TypedRows, ColumnTiledRowsKeepTheBitsOfRowsAlone) {
-  for (const std::int64_t d : {2048, 3000, 4100}) {
+// it has in a call of its own, which does neither. With gamma and beta and
+// each alone; rows with a tail (17, 100, 1000, 3000, 4100); and, where the
+// type reaches it, a row near the top of float's range, normalised halved
+// and alone, between pairs.
+TEST(TypedRows, RowsOfACallKeepTheBitsOfRowsAlone) {
+  for (const std::int64_t d : {17, 100, 768, 1000, 2048, 3000, 4100}) {
     const std::int64_t rows = 7;
     std::vector<float> values = normal(rows * d, 51u, 0.5f, 2.0f);
     std::vector<float> huge = values;

@@ -351,14 +351,35 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       normalize_row<Arch, HasGamma, HasBeta>(x, length, set, gamma, beta, y);
     }
   };
-  if constexpr ((HasGamma || HasBeta) && IO::tiles_affine) {
-    if (!a.past_last_level_cache && count > 1 && d >= 2 * affine_tile) {
-      for (std::int64_t c0 = 0; c0 < d; c0 += affine_tile) {
-        const std::int64_t length = d - c0 < affine_tile ? d - c0 : affine_tile;
-        for (std::int64_t k = 0; k < count; ++k) row_part(k, c0, length);
+  // In cache, rows k and k + 1 together where neither is halved
+  // (normalize_row_pair); otherwise row k alone. Returns the rows done.
+  const auto rows_part = [&](std::int64_t k, std::int64_t c0, std::int64_t length) {
+    if constexpr (HasGamma || HasBeta) {
+      if (k + 1 < count && !statistics::subtraction_may_overflow(normalizers[k].hi) &&
+          !statistics::subtraction_may_overflow(normalizers[k + 1].hi)) {
+        normalize_row_pair<Arch, HasGamma, HasBeta>(
+            io.normalized_source((first + k) * d, 0).advanced(c0),
+            io.normalized_source((first + k + 1) * d, 0).advanced(c0), length, normalizers[k],
+            normalizers[k + 1], HasGamma ? a.gamma + c0 : nullptr, HasBeta ? a.beta + c0 : nullptr,
+            io.sink((first + k) * d).advanced(c0), io.sink((first + k + 1) * d).advanced(c0));
+        return std::int64_t{2};
       }
-      return;
     }
+    row_part(k, c0, length);
+    return std::int64_t{1};
+  };
+  if (!a.past_last_level_cache) {
+    if constexpr ((HasGamma || HasBeta) && IO::tiles_affine) {
+      if (count > 1 && d >= 2 * affine_tile) {
+        for (std::int64_t c0 = 0; c0 < d; c0 += affine_tile) {
+          const std::int64_t length = d - c0 < affine_tile ? d - c0 : affine_tile;
+          for (std::int64_t k = 0; k < count;) k += rows_part(k, c0, length);
+        }
+        return;
+      }
+    }
+    for (std::int64_t k = 0; k < count;) k += rows_part(k, 0, d);
+    return;
   }
   for (std::int64_t k = 0; k < count; ++k) {
     if (a.past_last_level_cache && first + k + count < prefetch_end &&
