@@ -250,12 +250,11 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
       }
       // Read before any store (one might alias them, as far as the
       // compiler knows).
-      const batch hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd);
+      const row_terms<Arch> terms(set);
       for (int v = 0; v < Vectors; ++v) {
-        const batch t = multiply_add(x.template load<Arch>(v * width) - hi, rstd, lo_term);
         store(y, v,
-              with_affine<HasGamma, HasBeta>(
-                  t, [&] { return gamma[v]; }, [&] { return beta[v]; }));
+              terms.template at<HasGamma, HasBeta>(
+                  x, v * width, [&] { return gamma[v]; }, [&] { return beta[v]; }));
       }
     }
   };
@@ -313,7 +312,8 @@ constexpr std::int64_t affine_tile = 1024;
 // is below prefetch_end, so that memory reads it while this row is written:
 // on a 2-core Zen 5, layer norm 2048 x 4096 went from 20.5 to 23.1 GB/s at
 // 1 thread and from 44.1 to 47.9 at 2. In cache it cost 2-5% (128 x 768,
-// 512 x 1024), so it is off there.
+// 512 x 1024), so it is off there. In cache, rows go in pairs instead
+// (normalize_row_pair).
 template <class Arch, bool HasGamma, bool HasBeta, class IO>
 void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t first,
                     std::int64_t count, std::int64_t prefetch_end,
@@ -382,7 +382,7 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
     return;
   }
   for (std::int64_t k = 0; k < count; ++k) {
-    if (a.past_last_level_cache && first + k + count < prefetch_end &&
+    if (first + k + count < prefetch_end &&
         !statistics::subtraction_may_overflow(normalizers[k].hi)) {
       const auto x = io.normalized_source((first + k) * d, 0);
       using source = decltype(x);

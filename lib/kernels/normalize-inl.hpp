@@ -38,17 +38,44 @@ Value with_affine(Value v, Gamma gamma, Beta beta) {
   }
 }
 
-// y = fma(fma(x - hi, rstd, -lo * rstd), gamma, beta) over full vectors of a
-// row; the affine parameters are template arguments so the loop has no branch.
+// A row's y = fma(fma(x - hi, rstd, -lo * rstd), gamma, beta), for a vector
+// (row_terms) or an element (normalized_element): one formula for every loop
+// that normalises rows (a row's vectors, its head and tail, pairs of rows,
+// short rows), so that an element's bits do not depend on which loop it
+// went through. gamma and beta are callables, as with_affine takes them.
+template <class Arch>
+struct row_terms {
+  using batch = xsimd::batch<float, Arch>;
+  batch hi, rstd, lo_term;
+
+  explicit row_terms(const statistics::set_normalizer& set)
+      : hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd) {}
+
+  template <bool HasGamma, bool HasBeta, class Source, class Gamma, class Beta>
+  batch at(const Source& x, std::int64_t i, Gamma gamma, Beta beta) const {
+    return with_affine<HasGamma, HasBeta>(
+        multiply_add(x.template load<Arch>(i) - hi, rstd, lo_term), gamma, beta);
+  }
+};
+
+template <bool HasGamma, bool HasBeta, class Source>
+float normalized_element(const Source& x, std::int64_t i, const statistics::set_normalizer& set,
+                         const float* gamma, const float* beta) {
+  const float v = multiply_add(x.at(i) - set.hi, set.rstd, -set.lo * set.rstd);
+  return with_affine<HasGamma, HasBeta>(
+      v, [&] { return gamma[i]; }, [&] { return beta[i]; });
+}
+
+// The full vectors of a row; the affine parameters are template arguments
+// so the loop has no branch.
 template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
 void normalize_row_vectors(Source x, std::int64_t d, const statistics::set_normalizer& set,
                            const float* gamma, const float* beta, Sink y) {
   using batch = xsimd::batch<float, Arch>;
-  const batch hi(set.hi), rstd(set.rstd), lo_term(-set.lo * set.rstd);
+  const row_terms<Arch> terms(set);
   const auto at = [&](std::int64_t i) {
-    const batch v = multiply_add(x.template load<Arch>(i) - hi, rstd, lo_term);
-    return with_affine<HasGamma, HasBeta>(
-        v, [&] { return batch::load_unaligned(gamma + i); },
+    return terms.template at<HasGamma, HasBeta>(
+        x, i, [&] { return batch::load_unaligned(gamma + i); },
         [&] { return batch::load_unaligned(beta + i); });
   };
   store_whole_vectors<Arch>(y, d, at);
@@ -75,12 +102,9 @@ template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
 void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& set,
                    const float* gamma, const float* beta, Sink y) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-  const float lo_term = -set.lo * set.rstd;
   // One element, with the vector loop's operations: the head and the tail.
   const auto element = [&](std::int64_t i) {
-    const float v = multiply_add(x.at(i) - set.hi, set.rstd, lo_term);
-    y.put(i, with_affine<HasGamma, HasBeta>(
-                 v, [&] { return gamma[i]; }, [&] { return beta[i]; }));
+    y.put(i, normalized_element<HasGamma, HasBeta>(x, i, set, gamma, beta));
   };
   const std::int64_t head = head_length<Arch>(y, d);
   for (std::int64_t i = 0; i < head; ++i) element(i);
@@ -110,8 +134,7 @@ void normalize_row_pair(Source x0, Source x1, std::int64_t d, const statistics::
                         Sink y0, Sink y1) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
-  const batch hi0(s0.hi), rstd0(s0.rstd), lo_term0(-s0.lo * s0.rstd);
-  const batch hi1(s1.hi), rstd1(s1.rstd), lo_term1(-s1.lo * s1.rstd);
+  const row_terms<Arch> terms0(s0), terms1(s1);
   const auto gamma_at = [&](std::int64_t i) {
     if constexpr (HasGamma) return batch::load_unaligned(gamma + i);
     return batch(1.0f);
@@ -120,39 +143,31 @@ void normalize_row_pair(Source x0, Source x1, std::int64_t d, const statistics::
     if constexpr (HasBeta) return batch::load_unaligned(beta + i);
     return batch(0.0f);
   };
-  // Row r's vector at i, given that vector of gamma and beta.
-  const auto at = [&](const Source& x, const batch& hi, const batch& rstd, const batch& lo_term,
-                      std::int64_t i, const batch& g, const batch& b) {
-    return with_affine<HasGamma, HasBeta>(
-        multiply_add(x.template load<Arch>(i) - hi, rstd, lo_term), [&] { return g; },
-        [&] { return b; });
+  // A row's vector at i, given that vector of gamma and beta.
+  const auto at = [&](const row_terms<Arch>& terms, const Source& x, std::int64_t i, const batch& g,
+                      const batch& b) {
+    return terms.template at<HasGamma, HasBeta>(
+        x, i, [&] { return g; }, [&] { return b; });
   };
   std::int64_t i = 0;
   if constexpr (stores_in_pairs<Sink>::value) {
     for (; i + 2 * width <= d; i += 2 * width) {
       const batch g = gamma_at(i), b = beta_at(i);
       const batch g_next = gamma_at(i + width), b_next = beta_at(i + width);
-      y0.template store_pair<Arch>(i, at(x0, hi0, rstd0, lo_term0, i, g, b),
-                                   at(x0, hi0, rstd0, lo_term0, i + width, g_next, b_next));
-      y1.template store_pair<Arch>(i, at(x1, hi1, rstd1, lo_term1, i, g, b),
-                                   at(x1, hi1, rstd1, lo_term1, i + width, g_next, b_next));
+      y0.template store_pair<Arch>(i, at(terms0, x0, i, g, b),
+                                   at(terms0, x0, i + width, g_next, b_next));
+      y1.template store_pair<Arch>(i, at(terms1, x1, i, g, b),
+                                   at(terms1, x1, i + width, g_next, b_next));
     }
   }
   for (; i + width <= d; i += width) {
     const batch g = gamma_at(i), b = beta_at(i);
-    y0.template store<Arch>(i, at(x0, hi0, rstd0, lo_term0, i, g, b));
-    y1.template store<Arch>(i, at(x1, hi1, rstd1, lo_term1, i, g, b));
+    y0.template store<Arch>(i, at(terms0, x0, i, g, b));
+    y1.template store<Arch>(i, at(terms1, x1, i, g, b));
   }
-  // The tail with normalize_row's element operations.
-  const auto element = [&](const Source& x, const statistics::set_normalizer& set, Sink y,
-                           std::int64_t e) {
-    const float v = multiply_add(x.at(e) - set.hi, set.rstd, -set.lo * set.rstd);
-    y.put(e, with_affine<HasGamma, HasBeta>(
-                 v, [&] { return gamma[e]; }, [&] { return beta[e]; }));
-  };
   for (; i < d; ++i) {
-    element(x0, s0, y0, i);
-    element(x1, s1, y1, i);
+    y0.put(i, normalized_element<HasGamma, HasBeta>(x0, i, s0, gamma, beta));
+    y1.put(i, normalized_element<HasGamma, HasBeta>(x1, i, s1, gamma, beta));
   }
 }
 
