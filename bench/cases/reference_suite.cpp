@@ -77,7 +77,8 @@ std::vector<case_spec> reference_suite() {
   // The 16-bit types and fused neighbours (issue 13), at the shapes engines
   // run them: transformer rows (one token; 128 to 512 tokens of 768 to 8192
   // features), for layer and RMS norm in every type (float32 at the shapes
-  // not above) and for the residual add fused with either in every type; the diffusion UNet's
+  // not above) and for the residual add fused with either in every type, with the sum written
+  // (pre-norm blocks: GPT, LLaMA) and without (post-norm: BERT); the diffusion UNet's
   // group norms (32 groups), alone in 16 bits and followed by SiLU in every
   // type; convolutional nets' batch norm followed by ReLU, batch-norm
   // training and instance norm in 16 bits; wav2vec 2.0's feature encoder,
@@ -90,7 +91,9 @@ std::vector<case_spec> reference_suite() {
   for (const char* method :
        {"layer_norm", "layer_norm_bf16", "layer_norm_f16", "rms_norm", "rms_norm_bf16",
         "rms_norm_f16", "add_layer_norm", "add_layer_norm_bf16", "add_layer_norm_f16",
-        "add_rms_norm", "add_rms_norm_bf16", "add_rms_norm_f16"}) {
+        "add_rms_norm", "add_rms_norm_bf16", "add_rms_norm_f16", "add_layer_norm_nosum",
+        "add_layer_norm_nosum_bf16", "add_layer_norm_nosum_f16", "add_rms_norm_nosum",
+        "add_rms_norm_nosum_bf16", "add_rms_norm_nosum_f16"}) {
     for (const auto& [rows, d] : transformer_rows) {
       // float32 beside every shape, once (1 x 768 and 128 x 768 are above).
       const case_spec spec = case_of(named(method), layout_kind::rows, rows, 0, 0, 0, d);

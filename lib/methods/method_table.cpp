@@ -228,16 +228,24 @@ void add_variants(std::vector<method>& t, std::deque<std::string>& names, const 
 }
 
 // The fused residual add's entry of one type: function (add_layer_norm or
-// add_rms_norm) on x + residual + bias, the sum written when passed.
-method fused_add(const char* name, const char* function, dtype type, bool centred) {
+// add_rms_norm) on x + residual + bias, the sum written when passed. An
+// entry without the sum output is the call of a post-norm block (BERT's:
+// the norm's output is the next residual, x + residual is not kept), whose
+// unfused sequence writes the sum all the same; with the sum, a fused call
+// saves one write and one read of five tensor passes, without it two.
+enum class sum_output { offered, left_out };
+method fused_add(const char* name, const char* function, dtype type, bool centred,
+                 sum_output sum = sum_output::offered) {
   std::vector<buffer> buffers = {
       input(),
       {"residual", &a::residual, role::input, extent::tensor, contents::data, false},
       {"bias", &a::bias, role::input, extent::features, contents::bias, true},
       gamma(extent::features),
       beta(extent::features),
-      output(),
-      {"sum", &a::sum, role::output, extent::tensor, contents::data, true}};
+      output()};
+  if (sum == sum_output::offered) {
+    buffers.push_back({"sum", &a::sum, role::output, extent::tensor, contents::data, true});
+  }
   if (centred) buffers.push_back(set_mean(extent::rows));
   buffers.push_back(set_rstd(extent::rows));
   if (!centred) buffers[4].benchmarked = false;  // RMS norm's beta, as for rms_norm
@@ -620,6 +628,16 @@ void make_table(table& built) {
   t.push_back(fused_add("add_rms_norm", "add_rms_norm", f32, false));
   t.push_back(fused_add("add_rms_norm_bf16", "add_rms_norm", bf16, false));
   t.push_back(fused_add("add_rms_norm_f16", "add_rms_norm", f16, false));
+  t.push_back(fused_add("add_layer_norm_nosum", "add_layer_norm", f32, true, sum_output::left_out));
+  t.push_back(
+      fused_add("add_layer_norm_nosum_bf16", "add_layer_norm", bf16, true, sum_output::left_out));
+  t.push_back(
+      fused_add("add_layer_norm_nosum_f16", "add_layer_norm", f16, true, sum_output::left_out));
+  t.push_back(fused_add("add_rms_norm_nosum", "add_rms_norm", f32, false, sum_output::left_out));
+  t.push_back(
+      fused_add("add_rms_norm_nosum_bf16", "add_rms_norm", bf16, false, sum_output::left_out));
+  t.push_back(
+      fused_add("add_rms_norm_nosum_f16", "add_rms_norm", f16, false, sum_output::left_out));
   add_variants(
       t, built.names, "batch_norm_inference", {f32, bf16, f16}, {none, relu, silu, gelu},
       [](const a& k, dtype type, activation act) {
