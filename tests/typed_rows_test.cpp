@@ -397,8 +397,9 @@ TEST(TypedRows, RowsOfACallKeepTheBitsOfRowsAlone) {
 }
 
 // Float32 rows in cache stage h in the sum's own rows (sets_in_groups): in
-// place, that is the residual being read, and y is x. Groups of several
-// rows (200, 1000), one row a group (2048), and a tail of rows.
+// place, that is the residual being read, and y is x. Without a sum they
+// stage it in y's, which may be x. Groups of several rows
+// (200, 1000), one row a group (2048), and a tail of rows.
 TEST(TypedRows, Float32InPlaceOutputsMatchSeparateOnes) {
   for (const std::int64_t d : {200, 1000, 2048}) {
     const std::int64_t rows = 37, count = rows * d;
@@ -422,6 +423,18 @@ TEST(TypedRows, Float32InPlaceOutputsMatchSeparateOnes) {
     for (std::int64_t i = 0; i < count; i += 97) {
       EXPECT_EQ(sum[i], (x[i] + residual[i]) + bias[i % d]) << d << " " << i;
     }
+    // No sum: y apart, and y in x (y may alias x alone).
+    std::vector<float> y_alone = sentinel_buffer(count), in_x = x;
+    std::vector<float> alone_mean(rows), alone_rstd(rows);
+    add_layer_norm(dtype::float32, x.data(), residual.data(), bias.data(), rows, d, gamma.data(),
+                   beta.data(), 1e-5f, y_alone.data(), nullptr, alone_mean.data(),
+                   alone_rstd.data());
+    add_layer_norm(dtype::float32, in_x.data(), residual.data(), bias.data(), rows, d, gamma.data(),
+                   beta.data(), 1e-5f, in_x.data(), nullptr, nullptr, nullptr);
+    EXPECT_TRUE(same_bits(y, y_alone)) << d;
+    EXPECT_TRUE(same_bits(mean, alone_mean)) << d;
+    EXPECT_TRUE(same_bits(rstd, alone_rstd)) << d;
+    EXPECT_TRUE(same_bits(y, in_x)) << d;
   }
 }
 
