@@ -286,7 +286,7 @@ void channel_steps::normalize(const void* x, const shape& s,
   const kernels::channel_affine_args args{
       x,   s,     per_instance ? s.c : 0,
       hi,  scale, ws.shift.data(),
-      y,   false, stream_output(path_, 2 * elements * element_size(type)),
+      y,   false, stream_output(path_, distinct_tensors({x, y}) * elements * element_size(type)),
       act, type};
   if (s.layout == layout::nchw) {
     // NCHW runs halve per plane in the kernel.

@@ -17,8 +17,7 @@ void normalize_contiguous_sets(const dispatch::path& p, const kernels::contiguou
   const std::int64_t chunks = statistics::chunks_in(args.set_length);
   if (!split_sets_into_chunks(p, sets, chunks, sets * args.set_length)) {
     // Every tensor the call reads or writes, at its own width.
-    const std::int64_t tensors =
-        2 + (args.residual != nullptr ? 1 : 0) + (args.sum != nullptr ? 1 : 0);
+    const std::int64_t tensors = distinct_tensors({args.x, args.residual, args.y, args.sum});
     kernels::contiguous_sets_args rows = args;
     rows.past_last_level_cache =
         stream_output(p, tensors * sets * args.set_length * element_size(args.type));
