@@ -337,12 +337,21 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       }
     }
   }
+  // Row k's source and sink from column c0 on, and gamma and beta from c0.
+  const auto source_at = [&](std::int64_t k, std::int64_t c0) {
+    return io.normalized_source((first + k) * d, 0).advanced(c0);
+  };
+  const auto sink_at = [&](std::int64_t k, std::int64_t c0) {
+    return io.sink((first + k) * d).advanced(c0);
+  };
+  const auto gamma_at = [&](std::int64_t c0) { return HasGamma ? a.gamma + c0 : nullptr; };
+  const auto beta_at = [&](std::int64_t c0) { return HasBeta ? a.beta + c0 : nullptr; };
   // Elements [c0, c0 + length) of row k, halved where x - hi could overflow.
   const auto row_part = [&](std::int64_t k, std::int64_t c0, std::int64_t length) {
-    const auto x = io.normalized_source((first + k) * d, 0).advanced(c0);
-    const auto y = io.sink((first + k) * d).advanced(c0);
-    const float* const gamma = HasGamma ? a.gamma + c0 : nullptr;
-    const float* const beta = HasBeta ? a.beta + c0 : nullptr;
+    const auto x = source_at(k, c0);
+    const auto y = sink_at(k, c0);
+    const float* const gamma = gamma_at(c0);
+    const float* const beta = beta_at(c0);
     const statistics::set_normalizer& set = normalizers[k];
     if (statistics::subtraction_may_overflow(set.hi)) {
       normalize_row_of<Arch>(halved_source<decltype(x)>{x}, length, statistics::halved(set), gamma,
@@ -358,10 +367,8 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       if (k + 1 < count && !statistics::subtraction_may_overflow(normalizers[k].hi) &&
           !statistics::subtraction_may_overflow(normalizers[k + 1].hi)) {
         normalize_row_pair<Arch, HasGamma, HasBeta>(
-            io.normalized_source((first + k) * d, 0).advanced(c0),
-            io.normalized_source((first + k + 1) * d, 0).advanced(c0), length, normalizers[k],
-            normalizers[k + 1], HasGamma ? a.gamma + c0 : nullptr, HasBeta ? a.beta + c0 : nullptr,
-            io.sink((first + k) * d).advanced(c0), io.sink((first + k + 1) * d).advanced(c0));
+            source_at(k, c0), source_at(k + 1, c0), length, normalizers[k], normalizers[k + 1],
+            gamma_at(c0), beta_at(c0), sink_at(k, c0), sink_at(k + 1, c0));
         return std::int64_t{2};
       }
     }
@@ -596,9 +603,9 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       // saves less there than past the last-level cache. Without a sum, y
       // holds h the same way and is then normalised in place (each element
       // of h is formed from x and residual at its own index, so y may be x,
-      // the one input it may alias): 2-core Zen 4, 3 alternating runs, 512 x 4096 at 2
-      // threads 3.87-4.04 -> 4.79-4.85 Gelem/s, 512 x 2048 at 1 thread
-      // 2.56-2.62 -> 2.84-2.95.
+      // the one input it may alias): 2-core Zen 4, 3 alternating runs,
+      // 512 x 4096 at 2 threads 3.87-4.04 -> 4.79-4.85 Gelem/s, 512 x 2048
+      // at 1 thread 2.56-2.62 -> 2.84-2.95.
       float* staged_in_output = nullptr;
       if constexpr (std::is_same<element, float>::value) {
         if (!io.stream) staged_in_output = io.sum != nullptr ? io.sum : io.y;
