@@ -107,6 +107,31 @@ std::int64_t store_whole_vectors(const Sink y, std::int64_t length, At at) {
   return i;
 }
 
+// store_whole_vectors for two outputs of one length side by side, whose
+// vectors at i share operands (a vector of gamma and beta, of per-channel
+// factors): shared(i) loads them once for both, at0(i, operands) and at1(i,
+// operands) give each output's vector. Where the loads, not the arithmetic,
+// bound a loop in cache, that is a load less per stored vector or more.
+template <class Arch, class Sink, class Shared, class At0, class At1>
+std::int64_t store_whole_vectors_of_two(const Sink y0, const Sink y1, std::int64_t length,
+                                        Shared shared, At0 at0, At1 at1) {
+  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  std::int64_t i = 0;
+  if constexpr (stores_in_pairs<Sink>::value) {
+    for (; i + 2 * width <= length; i += 2 * width) {
+      const auto operands = shared(i), next = shared(i + width);
+      y0.template store_pair<Arch>(i, at0(i, operands), at0(i + width, next));
+      y1.template store_pair<Arch>(i, at1(i, operands), at1(i + width, next));
+    }
+  }
+  for (; i + width <= length; i += width) {
+    const auto operands = shared(i);
+    y0.template store<Arch>(i, at0(i, operands));
+    y1.template store<Arch>(i, at1(i, operands));
+  }
+  return i;
+}
+
 // The elements before the first address where a streamed vector of Arch
 // (its lanes of Element) can start, when stream is set and p is not at
 // one; 0 otherwise (and where no non-temporal store exists). A sink's

@@ -133,38 +133,23 @@ void normalize_row_pair(Source x0, Source x1, std::int64_t d, const statistics::
                         const statistics::set_normalizer& s1, const float* gamma, const float* beta,
                         Sink y0, Sink y1) {
   using batch = xsimd::batch<float, Arch>;
-  constexpr std::int64_t width = batch::size;
   const row_terms<Arch> terms0(s0), terms1(s1);
-  const auto gamma_at = [&](std::int64_t i) {
-    if constexpr (HasGamma) return batch::load_unaligned(gamma + i);
-    return batch(1.0f);
+  struct affine {
+    batch gamma, beta;
   };
-  const auto beta_at = [&](std::int64_t i) {
-    if constexpr (HasBeta) return batch::load_unaligned(beta + i);
-    return batch(0.0f);
+  const auto shared = [&](std::int64_t i) {
+    return affine{HasGamma ? batch::load_unaligned(gamma + i) : batch(1.0f),
+                  HasBeta ? batch::load_unaligned(beta + i) : batch(0.0f)};
   };
   // A row's vector at i, given that vector of gamma and beta.
-  const auto at = [&](const row_terms<Arch>& terms, const Source& x, std::int64_t i, const batch& g,
-                      const batch& b) {
+  const auto at = [&](const row_terms<Arch>& terms, const Source& x, std::int64_t i,
+                      const affine& a) {
     return terms.template at<HasGamma, HasBeta>(
-        x, i, [&] { return g; }, [&] { return b; });
+        x, i, [&] { return a.gamma; }, [&] { return a.beta; });
   };
-  std::int64_t i = 0;
-  if constexpr (stores_in_pairs<Sink>::value) {
-    for (; i + 2 * width <= d; i += 2 * width) {
-      const batch g = gamma_at(i), b = beta_at(i);
-      const batch g_next = gamma_at(i + width), b_next = beta_at(i + width);
-      y0.template store_pair<Arch>(i, at(terms0, x0, i, g, b),
-                                   at(terms0, x0, i + width, g_next, b_next));
-      y1.template store_pair<Arch>(i, at(terms1, x1, i, g, b),
-                                   at(terms1, x1, i + width, g_next, b_next));
-    }
-  }
-  for (; i + width <= d; i += width) {
-    const batch g = gamma_at(i), b = beta_at(i);
-    y0.template store<Arch>(i, at(terms0, x0, i, g, b));
-    y1.template store<Arch>(i, at(terms1, x1, i, g, b));
-  }
+  std::int64_t i = store_whole_vectors_of_two<Arch>(
+      y0, y1, d, shared, [&](std::int64_t k, const affine& a) { return at(terms0, x0, k, a); },
+      [&](std::int64_t k, const affine& a) { return at(terms1, x1, k, a); });
   for (; i < d; ++i) {
     y0.put(i, normalized_element<HasGamma, HasBeta>(x0, i, s0, gamma, beta));
     y1.put(i, normalized_element<HasGamma, HasBeta>(x1, i, s1, gamma, beta));
@@ -278,6 +263,51 @@ void normalize_channels(Source x, std::int64_t channels, const float* hi, const 
   };
   std::int64_t c = head + store_whole_vectors<Arch>(y.advanced(head), channels - head, at);
   for (; c < channels; ++c) element(c);
+}
+
+// Two rows of channels with the same factors (two positions of one sample,
+// or of a call with per-channel factors) normalised side by side, as
+// normalize_channels normalises each (the same operations on every
+// element, so the same bits), each vector of hi, scale and shift loaded
+// once for both: a row's loop loads them and x for every vector it stores,
+// and in cache the loads bound it. Rows whose heads differ (a row of
+// channels not a whole number of vectors, streamed) go one at a time.
+template <class Arch, class Source, class Sink>
+void normalize_channel_pair(Source x0, Source x1, std::int64_t channels, const float* hi,
+                            const float* scale, const float* shift, Sink y0, Sink y1) {
+  using batch = xsimd::batch<float, Arch>;
+  const std::int64_t head = head_length<Arch>(y0, channels);
+  if (head != head_length<Arch>(y1, channels)) {
+    normalize_channels<Arch>(x0, channels, hi, scale, shift, y0);
+    normalize_channels<Arch>(x1, channels, hi, scale, shift, y1);
+    return;
+  }
+  const auto element = [&](const Source& x, const Sink& y, std::int64_t c) {
+    y.put(c, multiply_add(x.at(c) - hi[c], scale[c], shift[c]));
+  };
+  for (std::int64_t c = 0; c < head; ++c) {
+    element(x0, y0, c);
+    element(x1, y1, c);
+  }
+  struct factors {
+    batch hi, scale, shift;
+  };
+  const auto shared = [&](std::int64_t c) {
+    c += head;
+    return factors{batch::load_unaligned(hi + c), batch::load_unaligned(scale + c),
+                   batch::load_unaligned(shift + c)};
+  };
+  const auto at = [&](const Source& x, std::int64_t c, const factors& f) {
+    return multiply_add(x.template load<Arch>(head + c) - f.hi, f.scale, f.shift);
+  };
+  std::int64_t c = head + store_whole_vectors_of_two<Arch>(
+                              y0.advanced(head), y1.advanced(head), channels - head, shared,
+                              [&](std::int64_t k, const factors& f) { return at(x0, k, f); },
+                              [&](std::int64_t k, const factors& f) { return at(x1, k, f); });
+  for (; c < channels; ++c) {
+    element(x0, y0, c);
+    element(x1, y1, c);
+  }
 }
 
 }  // namespace

@@ -252,7 +252,7 @@ std::vector<float> affine_by_kernel(dispatch::isa level, const affine_case& k,
                                     const std::vector<float>& x,
                                     const std::vector<statistics::set_normalizer>& sets,
                                     const std::vector<float>& gamma, const std::vector<float>& beta,
-                                    bool stream_output = false) {
+                                    bool stream_output = false, bool item_by_item = false) {
   std::vector<float> hi(sets.size()), scale(sets.size()), shift(sets.size());
   for (std::size_t i = 0; i < sets.size(); ++i) {
     const std::size_t c = i % static_cast<std::size_t>(k.s.c);
@@ -265,22 +265,33 @@ std::vector<float> affine_by_kernel(dispatch::isa level, const affine_case& k,
                                           hi.data(), scale.data(), shift.data(),
                                           y.data(),  false,        stream_output};
   const std::int64_t items = k.s.layout == layout::nchw ? k.s.n * k.s.c : k.s.n * k.s.spatial;
-  dispatch::call_on_isa(level, kernels::channel_affine_kernel{}, args, std::int64_t{0}, items);
+  if (item_by_item) {
+    for (std::int64_t i = 0; i < items; ++i) {
+      dispatch::call_on_isa(level, kernels::channel_affine_kernel{}, args, i, i + 1);
+    }
+  } else {
+    dispatch::call_on_isa(level, kernels::channel_affine_kernel{}, args, std::int64_t{0}, items);
+  }
   return y;
+}
+
+// Normalisers with a two-part mean near 1e4, as a measured one has.
+std::vector<statistics::set_normalizer> offset_normalizers(std::int64_t count) {
+  const std::vector<float> means = normal(count, 7, 1e4f, 0.5f);
+  const std::vector<float> rstds = uniform(count, 8, 0.5f, 2.0f);
+  std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(count));
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    const statistics::split_mean m = statistics::split(means[i] + 3e-4);
+    sets[i] = {m.hi, m.lo, rstds[i]};
+  }
+  return sets;
 }
 
 void test_affine(dispatch::isa level, const affine_case& k) {
   const std::int64_t count = k.s.n * k.s.c * k.s.spatial;
   const std::vector<float> x = normal(count, static_cast<std::uint32_t>(count + k.s.c), 1e4f, 1.0f);
   const std::int64_t set_count = k.per_instance ? k.s.n * k.s.c : k.s.c;
-  const std::vector<float> means = normal(set_count, 7, 1e4f, 0.5f);
-  const std::vector<float> rstds = uniform(set_count, 8, 0.5f, 2.0f);
-  std::vector<statistics::set_normalizer> sets(static_cast<std::size_t>(set_count));
-  for (std::size_t i = 0; i < sets.size(); ++i) {
-    // A mean with a second part, as a measured one has.
-    const statistics::split_mean m = statistics::split(means[i] + 3e-4);
-    sets[i] = {m.hi, m.lo, rstds[i]};
-  }
+  const std::vector<statistics::set_normalizer> sets = offset_normalizers(set_count);
   const std::vector<float> gamma = uniform(k.s.c, 9, -2.0f, 2.0f);
   const std::vector<float> beta = uniform(k.s.c, 10, -1.0f, 1.0f);
   const std::vector<float> got = affine_by_kernel(level, k, x, sets, gamma, beta);
@@ -342,6 +353,31 @@ TEST_P(ChannelKernels, AnNhwcChannelGetsTheSameBitsWhereverTheRowEnds) {
         GetParam(), narrow, std::vector<float>(x.begin(), x.end() - 1),
         std::vector<statistics::set_normalizer>(sets.begin(), sets.end() - 1), gamma, beta);
     EXPECT_TRUE(same_bits(from_narrow, from_wide)) << channels << " channels";
+  }
+}
+
+TEST_P(ChannelKernels, NhwcPositionsInPairsGetTheBitsOfOnePositionAtATime) {
+  // A range's NHWC positions go two at a time where they share their
+  // factors (normalize_channel_pair, across samples too where the factors
+  // are per channel); a range of one position goes alone. Rows of 16
+  // vectors or more have a head where they stream, and with an odd channel
+  // count neighbouring rows' heads differ, which the pairs leave to the
+  // one-row loop. An odd spatial size leaves a position without a partner.
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (const std::int64_t channels : {2 * lanes + 1, 16 * lanes, 16 * lanes + 3}) {
+    for (const bool per_instance : {false, true}) {
+      const affine_case k{shape{3, channels, 5, layout::nhwc}, per_instance};
+      const std::vector<float> x = normal(3 * channels * 5, 14, 1e4f, 1.0f);
+      const std::vector<statistics::set_normalizer> sets =
+          offset_normalizers(per_instance ? 3 * channels : channels);
+      const std::vector<float> gamma = uniform(channels, 15, -2.0f, 2.0f);
+      const std::vector<float> beta = uniform(channels, 16, -1.0f, 1.0f);
+      for (const bool stream : {false, true}) {
+        EXPECT_TRUE(same_bits(affine_by_kernel(GetParam(), k, x, sets, gamma, beta, stream),
+                              affine_by_kernel(GetParam(), k, x, sets, gamma, beta, stream, true)))
+            << channels << " channels, per instance " << per_instance << ", stream " << stream;
+      }
+    }
   }
 }
 
