@@ -95,8 +95,9 @@ xsimd::batch<float, Arch> exp_for_silu(const xsimd::batch<float, Arch>& a) {
 //   |v| >= 0.94, which x >= 2/3 implies), so the result is rounded once even
 //   where it is subnormal, instead of erfc underflowing first;
 // - |v| > 16.1 gives v for v > 0 and v * 0 below (-0, or NaN at -inf:
-//   0.5 * v * erfc(w) there, as the reference and PyTorch give it); the true
-//   value is below 2^-149 from v = -14.3 down.
+//   0.5 * v * erfc(w) there, as the reference and PyTorch give it), and a
+//   NaN v gives v * 0 too; the true value is below 2^-149 from v = -14.3
+//   down.
 // For v > 0, GELU = v - (v / 2) erfc(x), one fused step. About 60
 // instructions a vector where SiLU takes about 20: 2.7x its time. (One
 // polynomial in z over the whole range, 12 terms, would drop the first
@@ -155,7 +156,11 @@ xsimd::batch<float, Arch> gelu(const xsimd::batch<float, Arch>& v) {
   const batch below = half_v * erfc_scaled;                   // v <= 0
   const batch above = multiply_add(-half_v, erfc_scaled, v);  // v > 0
   const batch y = xsimd::select(v <= batch(0.0f), below, above);
-  const auto far = xsimd::abs(v) > batch(16.1f);
+  // A NaN v counts as far, so that it comes out as v * 0, v's own NaN: y's
+  // NaN took its sign from whichever NaN operand the compiler put first
+  // (v's, or |v|'s through erfc), which differed between builds of the
+  // same source (SSE4.2, 0xffc00000 against 0x7fc00000).
+  const auto far = !(xsimd::abs(v) <= batch(16.1f));
   return xsimd::select(far, xsimd::select(v > batch(0.0f), v, v * batch(0.0f)), y);
 }
 

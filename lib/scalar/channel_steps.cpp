@@ -65,8 +65,11 @@ void activate(float* y, std::int64_t count, activation act) {
     // In double: the portable path has no vector erfc to share, and float's
     // std::erfc would round -y / sqrt 2 first (a relative error of up to 2
     // y^2 ulps in the negative tail).
+    // A NaN stays y's own NaN, as on the vector paths (the product's NaN
+    // would take its sign from whichever operand the compiler put first).
     for (std::int64_t i = 0; i < count; ++i) {
       const double v = y[i];
+      if (std::isnan(v)) continue;
       y[i] = static_cast<float>(0.5 * v * std::erfc(-v * 0.70710678118654752440));
     }
   }
