@@ -331,21 +331,6 @@ bool merge_channel(const Element* x, std::int64_t channels, float shift, std::in
   return in_safe_range(largest);
 }
 
-// Whether a block's rows, C floats apart, crowd into a few of L1's sets: a
-// row stride that is a multiple of 1 KiB maps the 64 rows of a block to at
-// most 4 of the 64 sets (32 or 48 KiB L1s of 8 or 12 ways, on Zen 4 and on
-// Intel's cores alike), 16 or more lines a set for a tile of four vectors,
-// so the block's second sweep missed L1. Such blocks are copied (as x -
-// shift) into a contiguous buffer by the first sweep, and the second reads
-// the copy: NHWC statistics per 16 floats on Zen 4, 1 thread, 1024 rows:
-// 1.58 -> 1.44 ns at C = 256, 1.67 -> 1.49 at 512, 1.66 -> 1.49 at 1280,
-// 2.20 -> 1.72 at 2048. Elsewhere the copy's stores cost more than they save
-// (0.92 -> 1.05 ns at C = 64, 1.33 -> 1.44 at 320, 1.42 -> 1.50 at 640).
-template <class Element>
-bool rows_share_l1_sets(std::int64_t channels) {
-  return (channels * static_cast<std::int64_t>(sizeof(Element))) % 1024 == 0;
-}
-
 // Whether blocks may take tiles of eight vectors: on AVX-512, whose 32
 // registers hold a tile's eight shifts and eight sums (or means and m2s)
 // with room to spare, where the rows are not copied. Each lane's chains are
@@ -466,7 +451,7 @@ void nhwc_chunk_moments(const nhwc_channel_moments_args& a, const Element* x, st
   // norm 2 x 1280 x 16 x 16 ran 1.3x and 1.23x faster with 64-row blocks.
   const std::int64_t block_rows = max_block_rows;
   const std::int64_t window_rows = window_rows_for(channels);
-  const bool copy_blocks = rows_share_l1_sets<Element>(channels);
+  const bool copy_blocks = rows_share_l1_sets(channels, static_cast<std::int64_t>(sizeof(Element)));
   if (first >= last) return;
   // The range's chunks share the scratch of its first: a chunk's states are
   // flushed into its outputs before the next starts, and emptied by the

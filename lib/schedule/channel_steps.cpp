@@ -45,13 +45,25 @@ std::int64_t rows_per_chunk(const shape& s) {
 // 1.07x at 4 x 640 x 32 x 32 (21 MB), 0.97x at 2 x 512 x 3199 (26 MB),
 // 0.92-0.98x at 3 x 512 x 3199; batch-norm training 8 x 512 x 784 (26 MB)
 // 0.94-0.96x. Both keep two tiles' 64 rows in L1 (32 KiB with AVX-512), so
-// they are for L1 data caches of 48 KiB or more; four elsewhere (Zen 4's 32
-// KiB: not measured with the other two).
+// they are for L1 data caches of 48 KiB or more. On a smaller L1 (Zen 4's
+// 32 KiB), tiles of four past the cache (eight did no better there), and
+// pipelined in cache unless the blocks are copied (rows_share_l1_sets),
+// whose two copies in flight would fill that L1 alone. Zen 4, float32, C
+// API, medians of 3 runs alternating with four: group norm G = 32 1 x 320 x
+// 64 x 64 258-281 against 282-296 us at 1 thread, 127-128 against 141-143
+// at 2; 2 x 640 x 32 x 32 at 2 threads 123-124 against 135-137; group norm
+// 4 x 64 x 56 x 56 G = 64 at 2 threads 84 against 89; batch-norm training
+// 1 x 64 x 112 x 112 146-149 against 152-154 at 1 thread; but 2 x 1280 x
+// 16 x 16 (copied) 163-165 against 153-156 at 1 thread.
 kernels::channel_tiling channel_tiling_for(const shape& s, dtype type) {
-  if (level1_data_cache_bytes() < (std::int64_t{48} << 10)) return kernels::channel_tiling::four;
   const std::int64_t bytes = s.n * s.c * s.spatial * element_size(type);
-  return stays_in_cache(2 * bytes) ? kernels::channel_tiling::pipelined
-                                   : kernels::channel_tiling::eight;
+  const bool in_cache = stays_in_cache(2 * bytes);
+  if (level1_data_cache_bytes() >= (std::int64_t{48} << 10)) {
+    return in_cache ? kernels::channel_tiling::pipelined : kernels::channel_tiling::eight;
+  }
+  return in_cache && !kernels::rows_share_l1_sets(s.c, element_size(type))
+             ? kernels::channel_tiling::pipelined
+             : kernels::channel_tiling::four;
 }
 
 // The sizes of nhwc_moments' buffers for a shape, sets of rows_per_set rows.
