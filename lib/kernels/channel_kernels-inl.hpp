@@ -560,13 +560,19 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
   // (normalize_channel_pair). 2-core Zen 4, C API, float32, medians of 3
   // runs alternating with one position a step: batch-norm inference NHWC
   // 1 x 64 x 112 x 112 at 1 thread 89-91 -> 75-76 us, 8 x 2048 x 7 x 7
-  // 138-142 -> 129-130; group norm 2 x 640 x 32 x 32 G = 32 at 2 threads
-  // 141-143 -> 135-142 (its tensor in L3, not L2, when normalised);
-  // batch-norm training 8 x 512 x 28 x 28 (past the cache) within the noise.
+  // 138-142 -> 129-130 (in L3 at 1 thread); group norm 2 x 640 x 32 x 32 G
+  // = 32 at 2 threads 141-143 -> 135-142 (its tensor in L3, not L2, when
+  // normalised).
+  // Not where y streams: two rows' non-temporal stores interleaved ran
+  // 1.5-2.4x slower past the cache (batch-norm inference NHWC, 1 thread,
+  // 25.7 MB in, 8 x C x 6272 / (C / 128): 1.17-1.62 ms against 1.86-2.86 at C
+  // = 128, 256, 512 and 1024; 8 x 2048 x 196 as fast).
+  const bool in_pairs = !a.stream_output;
   std::int64_t n = first / spatial, position = first % spatial;
   for (std::int64_t i = first; i < last;) {
     const std::int64_t f = n * factors_per_sample;
-    const bool pair = i + 1 < last && (factors_per_sample == 0 || position + 1 < spatial);
+    const bool pair =
+        in_pairs && i + 1 < last && (factors_per_sample == 0 || position + 1 < spatial);
     if (pair) {
       normalize_channel_pair<Arch>(source(i), source(i + 1), channels, hi + f, scale + f, shift + f,
                                    y.advanced(i * channels), y.advanced((i + 1) * channels));

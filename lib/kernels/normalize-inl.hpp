@@ -270,43 +270,28 @@ void normalize_channels(Source x, std::int64_t channels, const float* hi, const 
 // normalize_channels normalises each (the same operations on every
 // element, so the same bits), each vector of hi, scale and shift loaded
 // once for both: a row's loop loads them and x for every vector it stores,
-// and in cache the loads bound it. Rows whose heads differ (a row of
-// channels not a whole number of vectors, streamed) go one at a time.
+// and in cache the loads bound it. Only for sinks that do not stream (no
+// head), as normalize_row_pair.
 template <class Arch, class Source, class Sink>
 void normalize_channel_pair(Source x0, Source x1, std::int64_t channels, const float* hi,
                             const float* scale, const float* shift, Sink y0, Sink y1) {
   using batch = xsimd::batch<float, Arch>;
-  const std::int64_t head = head_length<Arch>(y0, channels);
-  if (head != head_length<Arch>(y1, channels)) {
-    normalize_channels<Arch>(x0, channels, hi, scale, shift, y0);
-    normalize_channels<Arch>(x1, channels, hi, scale, shift, y1);
-    return;
-  }
-  const auto element = [&](const Source& x, const Sink& y, std::int64_t c) {
-    y.put(c, multiply_add(x.at(c) - hi[c], scale[c], shift[c]));
-  };
-  for (std::int64_t c = 0; c < head; ++c) {
-    element(x0, y0, c);
-    element(x1, y1, c);
-  }
   struct factors {
     batch hi, scale, shift;
   };
   const auto shared = [&](std::int64_t c) {
-    c += head;
     return factors{batch::load_unaligned(hi + c), batch::load_unaligned(scale + c),
                    batch::load_unaligned(shift + c)};
   };
   const auto at = [&](const Source& x, std::int64_t c, const factors& f) {
-    return multiply_add(x.template load<Arch>(head + c) - f.hi, f.scale, f.shift);
+    return multiply_add(x.template load<Arch>(c) - f.hi, f.scale, f.shift);
   };
-  std::int64_t c = head + store_whole_vectors_of_two<Arch>(
-                              y0.advanced(head), y1.advanced(head), channels - head, shared,
-                              [&](std::int64_t k, const factors& f) { return at(x0, k, f); },
-                              [&](std::int64_t k, const factors& f) { return at(x1, k, f); });
+  std::int64_t c = store_whole_vectors_of_two<Arch>(
+      y0, y1, channels, shared, [&](std::int64_t k, const factors& f) { return at(x0, k, f); },
+      [&](std::int64_t k, const factors& f) { return at(x1, k, f); });
   for (; c < channels; ++c) {
-    element(x0, y0, c);
-    element(x1, y1, c);
+    y0.put(c, multiply_add(x0.at(c) - hi[c], scale[c], shift[c]));
+    y1.put(c, multiply_add(x1.at(c) - hi[c], scale[c], shift[c]));
   }
 }
 

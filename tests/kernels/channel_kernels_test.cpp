@@ -358,11 +358,10 @@ TEST_P(ChannelKernels, AnNhwcChannelGetsTheSameBitsWhereverTheRowEnds) {
 
 TEST_P(ChannelKernels, NhwcPositionsInPairsGetTheBitsOfOnePositionAtATime) {
   // A range's NHWC positions go two at a time where they share their
-  // factors (normalize_channel_pair, across samples too where the factors
-  // are per channel); a range of one position goes alone. Rows of 16
-  // vectors or more have a head where they stream, and with an odd channel
-  // count neighbouring rows' heads differ, which the pairs leave to the
-  // one-row loop. An odd spatial size leaves a position without a partner.
+  // factors and y does not stream (normalize_channel_pair, across samples
+  // too where the factors are per channel); a range of one position goes
+  // alone. An odd spatial size leaves a position without a partner; rows of
+  // 16 vectors or more have a head where they stream.
   const std::int64_t lanes = lanes_of(GetParam());
   for (const std::int64_t channels : {2 * lanes + 1, 16 * lanes, 16 * lanes + 3}) {
     for (const bool per_instance : {false, true}) {
