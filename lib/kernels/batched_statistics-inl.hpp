@@ -81,6 +81,37 @@ xsimd::batch<float, Arch> lane_sums(Source p, std::int64_t length, float pad, Ad
   return (a + b) + (c + d);
 }
 
+// The three sweeps a batch of sets takes, as lane_sums: the sum of x -
+// shift (shift the set's first value, x - shift on the multiply-add pipes),
+// the sum of squared deviations from the set's centre, and the sum of
+// squares. batched_set_statistics and short_row_normalizers both call these,
+// so the two give the same bits.
+template <class Arch, class Source>
+xsimd::batch<float, Arch> shifted_lane_sums(Source x, std::int64_t length, float shift) {
+  using batch = xsimd::batch<float, Arch>;
+  const batch minus_shift(-shift);
+  return lane_sums<Arch>(x, length, shift, [minus_shift](batch sum, batch v) {
+    return sum + subtract_on_fma(v, minus_shift);
+  });
+}
+
+template <class Arch, class Source>
+xsimd::batch<float, Arch> centred_square_lane_sums(Source x, std::int64_t length, float centre) {
+  using batch = xsimd::batch<float, Arch>;
+  const batch centre_v(centre);
+  return lane_sums<Arch>(x, length, centre, [centre_v](batch sum, batch v) {
+    const batch d = v - centre_v;
+    return multiply_add(d, d, sum);
+  });
+}
+
+template <class Arch, class Source>
+xsimd::batch<float, Arch> square_lane_sums(Source x, std::int64_t length) {
+  using batch = xsimd::batch<float, Arch>;
+  return lane_sums<Arch>(x, length, 0.0f,
+                         [](batch sum, batch v) { return multiply_add(v, v, sum); });
+}
+
 // The per-set totals of partial[0, count): total k is the sum of
 // partial[k]'s lanes, added in the order xsimd::hadd adds them (so that a
 // set's bits do not depend on the batch it is in). A full batch on AVX-512
@@ -182,8 +213,7 @@ void batched_set_statistics(const IO& io, std::int64_t first, std::int64_t lengt
   const auto n = static_cast<double>(length);
   if (kind == statistics::set_statistic::mean_square) {
     for (std::int64_t k = 0; k < count; ++k) {
-      partial[k] = lane_sums<Arch>(x(k), length, 0.0f,
-                                   [](batch sum, batch v) { return multiply_add(v, v, sum); });
+      partial[k] = square_lane_sums<Arch>(x(k), length);
     }
     set_totals<Arch, Most>(partial, count, totals);
     for (std::int64_t k = 0; k < Most; ++k) {
@@ -207,21 +237,14 @@ void batched_set_statistics(const IO& io, std::int64_t first, std::int64_t lengt
   block_centre centre[Most];
   for (std::int64_t k = 0; k < count; ++k) {
     shift[k] = x(k).at(0);
-    const batch minus_shift(-shift[k]);
-    partial[k] = lane_sums<Arch>(x(k), length, shift[k], [minus_shift](batch sum, batch v) {
-      return sum + subtract_on_fma(v, minus_shift);
-    });
+    partial[k] = shifted_lane_sums<Arch>(x(k), length, shift[k]);
   }
   set_totals<Arch, Most>(partial, count, totals);
   for (std::int64_t k = 0; k < count; ++k) {
     centre[k] = centre_of(totals[k], length, shift[k]);
   }
   for (std::int64_t k = 0; k < count; ++k) {
-    const batch centre_v(centre[k].centre);
-    partial[k] = lane_sums<Arch>(x(k), length, centre[k].centre, [centre_v](batch sum, batch v) {
-      const batch d = v - centre_v;
-      return multiply_add(d, d, sum);
-    });
+    partial[k] = centred_square_lane_sums<Arch>(x(k), length, centre[k].centre);
   }
   set_totals<Arch, Most>(partial, count, totals);
   for (std::int64_t k = 0; k < count; ++k) {

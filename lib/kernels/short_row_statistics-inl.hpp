@@ -125,10 +125,7 @@ bool short_row_normalizers(const contiguous_sets_args& a, const IO& io, std::int
     // value), the centre, then the squared deviations from it.
     for (std::int64_t k = 0; k < width; ++k) {
       shift[k] = x(k).at(0);
-      const batch minus_shift(-shift[k]);
-      partial[k] = lane_sums<Arch>(x(k), length, shift[k], [minus_shift](batch sum, batch v) {
-        return sum + subtract_on_fma(v, minus_shift);
-      });
+      partial[k] = shifted_lane_sums<Arch>(x(k), length, shift[k]);
     }
     set_totals<Arch, width>(partial, width, totals);
     // centre_of across the batch.
@@ -138,16 +135,11 @@ bool short_row_normalizers(const contiguous_sets_args& a, const IO& io, std::int
       (exact_centre - rounded<Arch>(exact_centre, centre, k)).store_aligned(offset + k);
     }
     for (std::int64_t k = 0; k < width; ++k) {
-      const batch centre_v(centre[k]);
-      partial[k] = lane_sums<Arch>(x(k), length, centre[k], [centre_v](batch sum, batch v) {
-        const batch d = v - centre_v;
-        return multiply_add(d, d, sum);
-      });
+      partial[k] = centred_square_lane_sums<Arch>(x(k), length, centre[k]);
     }
   } else {
     for (std::int64_t k = 0; k < width; ++k) {
-      partial[k] = lane_sums<Arch>(x(k), length, 0.0f,
-                                   [](batch sum, batch v) { return multiply_add(v, v, sum); });
+      partial[k] = square_lane_sums<Arch>(x(k), length);
     }
   }
   set_totals<Arch, width>(partial, width, totals);
