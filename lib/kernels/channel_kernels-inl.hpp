@@ -563,10 +563,12 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
   // 138-142 -> 129-130 (in L3 at 1 thread); group norm 2 x 640 x 32 x 32 G
   // = 32 at 2 threads 141-143 -> 135-142 (its tensor in L3, not L2, when
   // normalised).
-  // Not where y streams: two rows' non-temporal stores interleaved ran
-  // 1.5-2.4x slower past the cache (batch-norm inference NHWC, 1 thread,
-  // 25.7 MB in, 8 x C x 6272 / (C / 128): 1.17-1.62 ms against 1.86-2.86 at C
-  // = 128, 256, 512 and 1024; 8 x 2048 x 196 as fast).
+  // Not for a call past the cache (stream_output), whose float32 y streams:
+  // two rows' non-temporal stores interleaved ran 1.5-2.4x slower
+  // (batch-norm inference NHWC, 1 thread, 8 x C x (802816 / C) floats, 25.7
+  // MB in: 1.17-1.62 ms against 1.86-2.86 at C = 128, 256, 512 and 1024;
+  // as fast at C = 2048, 12.8 MB in). 16-bit outputs there, stored
+  // ordinarily, go one position at a time as well: not measured in pairs.
   const bool in_pairs = !a.stream_output;
   std::int64_t n = first / spatial, position = first % spatial;
   for (std::int64_t i = first; i < last;) {
