@@ -563,12 +563,14 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
   // 138-142 -> 129-130 (in L3 at 1 thread); group norm 2 x 640 x 32 x 32 G
   // = 32 at 2 threads 141-143 -> 135-142 (its tensor in L3, not L2, when
   // normalised).
-  // Not for a call past the cache (stream_output), whose float32 y streams:
-  // two rows' non-temporal stores interleaved ran 1.5-2.4x slower
-  // (batch-norm inference NHWC, 1 thread, 8 x C x (802816 / C) floats, 25.7
-  // MB in: 1.17-1.62 ms against 1.86-2.86 at C = 128, 256, 512 and 1024;
-  // as fast at C = 2048, 12.8 MB in). 16-bit outputs there, stored
-  // ordinarily, go one position at a time as well: not measured in pairs.
+  // Not for a call past the cache (stream_output): there two rows side by
+  // side ran 1.5-2.4x slower, float32 y streamed (batch-norm inference NHWC,
+  // 1 thread, 8 x C x (802816 / C) floats, 25.7 MB in: 1.17-1.62 ms against
+  // 1.86-2.86 at C = 128, 256, 512 and 1024; as fast at C = 2048, 12.8 MB
+  // in) and 16-bit y stored ordinarily alike (bfloat16 8 x 256 x 56 x 56
+  // 0.82-0.89 against 1.80-2.07 ms, float16 8 x 512 x 28 x 28 1.33-1.46
+  // against 1.75-2.36, bfloat16 16 x 256 x 56 x 56 at 2 threads 1.09-1.17
+  // against 2.31-2.46).
   const bool in_pairs = !a.stream_output;
   std::int64_t n = first / spatial, position = first % spatial;
   for (std::int64_t i = first; i < last;) {
