@@ -240,6 +240,33 @@ void normalize_run(Source x, std::int64_t length, const run_factors& f, Sink y) 
   }
 }
 
+// A row of channels' y[c] = (x[c] - hi[c]) * scale[c] + shift[c], for a
+// vector (channel_factors, loaded at c) or an element (channel_element): one
+// formula for every loop over rows of channels (their vectors, heads and
+// tails, one row or two), so that a channel's bits do not depend on which
+// loop it went through.
+template <class Arch>
+struct channel_factors {
+  using batch = xsimd::batch<float, Arch>;
+  batch hi, scale, shift;
+
+  static channel_factors at(const float* hi, const float* scale, const float* shift,
+                            std::int64_t c) {
+    return channel_factors{batch::load_unaligned(hi + c), batch::load_unaligned(scale + c),
+                           batch::load_unaligned(shift + c)};
+  }
+  template <class Source>
+  batch of(const Source& x, std::int64_t c) const {
+    return multiply_add(x.template load<Arch>(c) - hi, scale, shift);
+  }
+};
+
+template <class Source>
+float channel_element(const Source& x, std::int64_t c, const float* hi, const float* scale,
+                      const float* shift) {
+  return multiply_add(x.at(c) - hi[c], scale[c], shift[c]);
+}
+
 // y[c] = (x[c] - hi[c]) * scale[c] + shift[c] over a row of channels (an
 // NHWC position), the factors one per channel.
 // Source: float_source, or halved_source when the factors were halved for
@@ -248,18 +275,14 @@ void normalize_run(Source x, std::int64_t length, const run_factors& f, Sink y) 
 template <class Arch, class Source, class Sink>
 void normalize_channels(Source x, std::int64_t channels, const float* hi, const float* scale,
                         const float* shift, Sink y) {
-  using batch = xsimd::batch<float, Arch>;
   // The head and the tail with the vector loop's rounding, so that a
   // channel's bits do not depend on whether it went in a vector.
-  const auto element = [&](std::int64_t c) {
-    y.put(c, multiply_add(x.at(c) - hi[c], scale[c], shift[c]));
-  };
+  const auto element = [&](std::int64_t c) { y.put(c, channel_element(x, c, hi, scale, shift)); };
   const std::int64_t head = head_length<Arch>(y, channels);
   for (std::int64_t c = 0; c < head; ++c) element(c);
   const auto at = [&](std::int64_t c) {
     c += head;
-    return multiply_add(x.template load<Arch>(c) - batch::load_unaligned(hi + c),
-                        batch::load_unaligned(scale + c), batch::load_unaligned(shift + c));
+    return channel_factors<Arch>::at(hi, scale, shift, c).of(x, c);
   };
   std::int64_t c = head + store_whole_vectors<Arch>(y.advanced(head), channels - head, at);
   for (; c < channels; ++c) element(c);
@@ -275,23 +298,14 @@ void normalize_channels(Source x, std::int64_t channels, const float* hi, const 
 template <class Arch, class Source, class Sink>
 void normalize_channel_pair(Source x0, Source x1, std::int64_t channels, const float* hi,
                             const float* scale, const float* shift, Sink y0, Sink y1) {
-  using batch = xsimd::batch<float, Arch>;
-  struct factors {
-    batch hi, scale, shift;
-  };
-  const auto shared = [&](std::int64_t c) {
-    return factors{batch::load_unaligned(hi + c), batch::load_unaligned(scale + c),
-                   batch::load_unaligned(shift + c)};
-  };
-  const auto at = [&](const Source& x, std::int64_t c, const factors& f) {
-    return multiply_add(x.template load<Arch>(c) - f.hi, f.scale, f.shift);
-  };
+  using factors = channel_factors<Arch>;
   std::int64_t c = store_whole_vectors_of_two<Arch>(
-      y0, y1, channels, shared, [&](std::int64_t k, const factors& f) { return at(x0, k, f); },
-      [&](std::int64_t k, const factors& f) { return at(x1, k, f); });
+      y0, y1, channels, [&](std::int64_t k) { return factors::at(hi, scale, shift, k); },
+      [&](std::int64_t k, const factors& f) { return f.of(x0, k); },
+      [&](std::int64_t k, const factors& f) { return f.of(x1, k); });
   for (; c < channels; ++c) {
-    y0.put(c, multiply_add(x0.at(c) - hi[c], scale[c], shift[c]));
-    y1.put(c, multiply_add(x1.at(c) - hi[c], scale[c], shift[c]));
+    y0.put(c, channel_element(x0, c, hi, scale, shift));
+    y1.put(c, channel_element(x1, c, hi, scale, shift));
   }
 }
 
