@@ -275,6 +275,67 @@ TEST(TypedRows, NormalisedOutputsNarrowLikeTheScalarConversion) {
   }
 }
 
+// DESIGN.md section 7: a 16-bit call computes what the float32 call computes
+// on the widened inputs and rounds y once, so its y is the float32 call's y
+// rounded, and its statistics are the float32 call's, bit for bit. The data
+// span 2^-12 to 2^12 times N(0, 1), so that float32 sums round and a sum
+// taken in another order (as the bfloat16 sweeps load their elements:
+// four_vector_loads) would show; the families above are mostly exact sums
+// of 16-bit values. Rows shorter than a group of four vectors, rows of
+// whole groups with tails, and rows past one block (4096 floats).
+TEST(TypedRows, SixteenBitCallsGiveTheWidenedFloat32CallsBitsRoundedOnce) {
+  const std::int64_t row_shapes[][2] = {{3, 40},   {5, 64},   {4, 100},  {9, 768},
+                                        {2, 4101}, {3, 8229}, {1, 40000}};
+  for (const dtype type : {dtype::bfloat16, dtype::float16}) {
+    for (const auto& shape : row_shapes) {
+      const std::int64_t rows = shape[0], d = shape[1], count = rows * d;
+      row_problem p = make_problem(type, rows, d, family::normal, 31u + static_cast<unsigned>(d));
+      const std::vector<float> scale =
+          uniform(count, 41u + static_cast<unsigned>(d), -12.0f, 12.0f);
+      std::vector<float> x = normal(count, 51u + static_cast<unsigned>(d));
+      for (std::int64_t i = 0; i < count; ++i) x[i] *= std::exp2(std::floor(scale[i]));
+      p.x = rounded(type, x);
+      std::vector<float> x32(count), residual32(count);
+      for (std::int64_t i = 0; i < count; ++i) {
+        x32[i] = to_float(type, p.x[i]);
+        residual32[i] = to_float(type, p.residual[i]);
+      }
+      for (const bool rms : {false, true}) {
+        for (const fusion fused : {fusion::none, fusion::residual_and_bias}) {
+          const std::string what = std::string(name_of(type)) + (rms ? " rms " : " layer ") +
+                                   std::to_string(rows) + "x" + std::to_string(d) + " fusion " +
+                                   std::to_string(static_cast<int>(fused));
+          const row_result got = run(p, rms, fused);
+          std::vector<float> y32 = sentinel_buffer(count);
+          std::vector<float> mean32 = sentinel_buffer(rows), rstd32 = sentinel_buffer(rows);
+          const float* residual = fused == fusion::none ? nullptr : residual32.data();
+          const float* bias = fused == fusion::none ? nullptr : p.bias.data();
+          if (rms) {
+            if (residual != nullptr) {
+              add_rms_norm(x32.data(), residual, bias, rows, d, p.gamma.data(), p.beta.data(),
+                           1e-5f, y32.data(), nullptr, rstd32.data());
+            } else {
+              rms_norm(x32.data(), rows, d, p.gamma.data(), p.beta.data(), 1e-5f, y32.data(),
+                       rstd32.data());
+            }
+          } else {
+            if (residual != nullptr) {
+              add_layer_norm(x32.data(), residual, bias, rows, d, p.gamma.data(), p.beta.data(),
+                             1e-5f, y32.data(), nullptr, mean32.data(), rstd32.data());
+            } else {
+              layer_norm(x32.data(), rows, d, p.gamma.data(), p.beta.data(), 1e-5f, y32.data(),
+                         mean32.data(), rstd32.data());
+            }
+            EXPECT_TRUE(same_bits(got.mean, mean32)) << what;
+          }
+          EXPECT_TRUE(same_bits(got.rstd, rstd32)) << what;
+          EXPECT_EQ(got.y, rounded(type, y32)) << what;
+        }
+      }
+    }
+  }
+}
+
 TEST(TypedRows, BitsDoNotDependOnTheThreadCount) {
   for (const dtype type : {dtype::bfloat16, dtype::float16}) {
     // Many short rows (split by rows), and one long row (split by chunks).

@@ -55,7 +55,9 @@ constexpr std::int64_t batched_set_floats = 64 * 4 * xsimd::batch<float, Arch>::
 // add folds in as 0, so a set of any length is whole vectors. The vectors
 // after the last group of four go to a, b and c, the padded one to d: a set
 // shorter than batched_set_floats has at most 63 groups, so no chain
-// exceeds 64 terms.
+// exceeds 64 terms. The groups of four are read through four_vector_loads,
+// which may hand their lanes over in another order: add must treat every
+// lane alike.
 template <class Arch, class Source, class Add>
 xsimd::batch<float, Arch> lane_sums(Source p, std::int64_t length, float pad, Add add) {
   using batch = xsimd::batch<float, Arch>;
@@ -63,11 +65,14 @@ xsimd::batch<float, Arch> lane_sums(Source p, std::int64_t length, float pad, Ad
   batch a(0.0f), b(0.0f), c(0.0f), d(0.0f);
   std::int64_t i = 0;
   for (; i + 4 * width <= length; i += 4 * width) {
-    a = add(a, p.template load<Arch>(i));
-    b = add(b, p.template load<Arch>(i + width));
-    c = add(c, p.template load<Arch>(i + 2 * width));
-    d = add(d, p.template load<Arch>(i + 3 * width));
+    batch v[4];
+    four_vector_loads<Source>::load(p, i, v);
+    a = add(a, v[0]);
+    b = add(b, v[1]);
+    c = add(c, v[2]);
+    d = add(d, v[3]);
   }
+  four_vector_loads<Source>::to_memory_order(a, b, c, d);
   const std::int64_t vectors = (length - i) / width;
   if (vectors > 0) a = add(a, p.template load<Arch>(i));
   if (vectors > 1) b = add(b, p.template load<Arch>(i + width));

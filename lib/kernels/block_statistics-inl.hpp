@@ -117,16 +117,18 @@ struct four_sums {
   float total() const { return xsimd::hadd((a + b) + (c + d)); }
 };
 
-// The sum over [0, length) of the terms that add(accumulator, i) folds into a
-// vector accumulator (the vector at i) and add_one(sum, t) into a float (the
-// element at t), in float chains of at most 64 additions per lane: a float sum
-// of k terms is off by up to about k/2 ulps of its size, and a block's mean
-// error reaches every output. AVX-512 does a 4096-float block as one piece of
-// 4 accumulators x 16 lanes x 64; narrower vectors add each piece's float
-// total into double (SSE's 256-long chains gave 2.2e-6 output errors on
-// 1e4 + N(0, 1)).
-template <class Arch, class Add, class AddOne>
-double piecewise_sum(std::int64_t length, Add add, AddOne add_one) {
+// The sum over [0, length) of the terms that add(accumulator, v) folds into
+// a vector accumulator (v the vector of p at some index) and add_one(sum, e)
+// into a float (e the element at some index), in float chains of at most 64
+// additions per lane: a float sum of k terms is off by up to about k/2 ulps
+// of its size, and a block's mean error reaches every output. AVX-512 does a
+// 4096-float block as one piece of 4 accumulators x 16 lanes x 64; narrower
+// vectors add each piece's float total into double (SSE's 256-long chains
+// gave 2.2e-6 output errors on 1e4 + N(0, 1)). The pieces read four vectors
+// at a time through four_vector_loads, which may hand them over in another
+// lane order (bfloat16); add must treat every lane alike.
+template <class Arch, class Source, class Add, class AddOne>
+double piecewise_sum(Source p, std::int64_t length, Add add, AddOne add_one) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   constexpr std::int64_t piece = 64 * 4 * width;
   double total = 0.0;
@@ -135,17 +137,20 @@ double piecewise_sum(std::int64_t length, Add add, AddOne add_one) {
     const std::int64_t end = length - i < piece ? length : i + piece;
     four_sums<Arch> sum;
     for (; i + 4 * width <= end; i += 4 * width) {
-      sum.a = add(sum.a, i);
-      sum.b = add(sum.b, i + width);
-      sum.c = add(sum.c, i + 2 * width);
-      sum.d = add(sum.d, i + 3 * width);
+      xsimd::batch<float, Arch> v[4];
+      four_vector_loads<Source>::load(p, i, v);
+      sum.a = add(sum.a, v[0]);
+      sum.b = add(sum.b, v[1]);
+      sum.c = add(sum.c, v[2]);
+      sum.d = add(sum.d, v[3]);
     }
+    four_vector_loads<Source>::to_memory_order(sum.a, sum.b, sum.c, sum.d);
     total += static_cast<double>(sum.total());
   }
   four_sums<Arch> rest;
-  for (; i + width <= length; i += width) rest.a = add(rest.a, i);
+  for (; i + width <= length; i += width) rest.a = add(rest.a, p.template load<Arch>(i));
   float tail = rest.total();
-  for (std::int64_t t = i; t < length; ++t) tail = add_one(tail, t);
+  for (std::int64_t t = i; t < length; ++t) tail = add_one(tail, p.at(t));
   return total + static_cast<double>(tail);
 }
 
@@ -206,23 +211,20 @@ block_moments shifted_block(Source p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   const batch minus_shift(-shift);
   const double total = piecewise_sum<Arch>(
-      length,
-      [&](batch sum, std::int64_t i) {
-        return sum + subtract_on_fma(p.template load<Arch>(i), minus_shift);
-      },
-      [&](float sum, std::int64_t t) { return sum + (p.at(t) - shift); });
+      p, length, [&](batch sum, batch v) { return sum + subtract_on_fma(v, minus_shift); },
+      [&](float sum, float e) { return sum + (e - shift); });
   const block_centre c = centre_of(total, length, shift);
   const float centre = c.centre;
   const batch centre_v(centre);
   const double square_sum = piecewise_sum<Arch>(
-      length,
-      [&](batch sum, std::int64_t i) {
-        const batch v = p.template load<Arch>(i) - centre_v;
-        return multiply_add(v, v, sum);
+      p, length,
+      [&](batch sum, batch v) {
+        const batch d = v - centre_v;
+        return multiply_add(d, d, sum);
       },
-      [&](float sum, std::int64_t t) {
-        const float v = p.at(t) - centre;
-        return sum + v * v;
+      [&](float sum, float e) {
+        const float d = e - centre;
+        return sum + d * d;
       });
   return block_moments{c.mean, static_cast<float>(square_sum),
                        corrected_m2(square_sum, length, c.offset)};
@@ -233,12 +235,8 @@ template <class Arch, class Source>
 double block_square_sum(Source p, std::int64_t length) {
   using batch = xsimd::batch<float, Arch>;
   return piecewise_sum<Arch>(
-      length,
-      [&](batch sum, std::int64_t i) {
-        const batch v = p.template load<Arch>(i);
-        return multiply_add(v, v, sum);
-      },
-      [&](float sum, std::int64_t t) { return sum + p.at(t) * p.at(t); });
+      p, length, [](batch sum, batch v) { return multiply_add(v, v, sum); },
+      [](float sum, float e) { return sum + e * e; });
 }
 
 // The statistics of one chunk of a set (statistics/set_chunks.hpp): for moments, of the
