@@ -304,19 +304,24 @@ struct element_source {
 // chains (lane_sums, piecewise_sum): load(p, i, v) fills v[0..3] with the
 // values at [i, i + 4 * width), in an order of its choosing, and
 // to_memory_order(a, b, c, d) turns four accumulators fed v[0], ..., v[3]
-// into those fed the vectors at i, i + width, ... A sum whose chain k adds
-// the same values in the same order whatever lane holds it gives the same
-// bits. By default the order is memory order.
+// into those fed the vectors at i, i + width, ...; from_memory_order is its
+// inverse (per-lane constants, such as NHWC tiles' per-channel shifts, put
+// in load order). A sum whose chain k adds the same values in the same order
+// whatever lane holds it gives the same bits. By default the order is memory
+// order.
 template <class Source>
 struct four_vector_loads {
   template <class Arch>
-  static void load(const Source& p, std::int64_t i, xsimd::batch<float, Arch> (&v)[4]) {
+  static void load(const Source& p, std::int64_t i, xsimd::batch<float, Arch>* v) {
     constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
     for (int k = 0; k < 4; ++k) v[k] = p.template load<Arch>(i + k * width);
   }
   template <class Arch>
   static void to_memory_order(xsimd::batch<float, Arch>&, xsimd::batch<float, Arch>&,
                               xsimd::batch<float, Arch>&, xsimd::batch<float, Arch>&) {}
+  template <class Arch>
+  static void from_memory_order(xsimd::batch<float, Arch>&, xsimd::batch<float, Arch>&,
+                                xsimd::batch<float, Arch>&, xsimd::batch<float, Arch>&) {}
 };
 
 // bfloat16 on AVX-512: a bfloat16 is the upper half of its float, so a
@@ -340,7 +345,7 @@ template <>
 struct four_vector_loads<element_source<bfloat16>> {
   template <class Arch>
   static void load(const element_source<bfloat16>& p, std::int64_t i,
-                   xsimd::batch<float, Arch> (&v)[4]) {
+                   xsimd::batch<float, Arch>* v) {
 #if defined(__x86_64__) || defined(__i386__)
     if constexpr (is_avx512<Arch>) {
       const __m512i upper = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
@@ -357,23 +362,41 @@ struct four_vector_loads<element_source<bfloat16>> {
   }
 
   template <class Arch>
-  static void to_memory_order([[maybe_unused]] xsimd::batch<float, Arch>& a,
-                              [[maybe_unused]] xsimd::batch<float, Arch>& b,
-                              [[maybe_unused]] xsimd::batch<float, Arch>& c,
-                              [[maybe_unused]] xsimd::batch<float, Arch>& d) {
+  static void to_memory_order(xsimd::batch<float, Arch>& a, xsimd::batch<float, Arch>& b,
+                              xsimd::batch<float, Arch>& c, xsimd::batch<float, Arch>& d) {
+    // Lanes 0-7 of the even and odd vectors, interleaved, then lanes 8-15.
+    permute_pairs({0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23},
+                  {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31}, a, b, c, d);
+  }
+
+  template <class Arch>
+  static void from_memory_order(xsimd::batch<float, Arch>& a, xsimd::batch<float, Arch>& b,
+                                xsimd::batch<float, Arch>& c, xsimd::batch<float, Arch>& d) {
+    permute_pairs({0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30},
+                  {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31}, a, b, c, d);
+  }
+
+ private:
+  // (a, b) becomes (lanes first of a:b, lanes second of a:b), b's lanes
+  // numbered from 16; the same for (c, d).
+  template <class Arch>
+  static void permute_pairs([[maybe_unused]] const std::int32_t (&first)[16],
+                            [[maybe_unused]] const std::int32_t (&second)[16],
+                            [[maybe_unused]] xsimd::batch<float, Arch>& a,
+                            [[maybe_unused]] xsimd::batch<float, Arch>& b,
+                            [[maybe_unused]] xsimd::batch<float, Arch>& c,
+                            [[maybe_unused]] xsimd::batch<float, Arch>& d) {
 #if defined(__x86_64__) || defined(__i386__)
     if constexpr (is_avx512<Arch>) {
-      const __m512i first =
-          _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-      const __m512i second =
-          _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-      const auto interleave = [&](xsimd::batch<float, Arch>& even, xsimd::batch<float, Arch>& odd) {
-        const __m512 low = _mm512_permutex2var_ps(even, first, odd);
-        odd = _mm512_permutex2var_ps(even, second, odd);
-        even = low;
+      const __m512i to_first = _mm512_loadu_si512(first);
+      const __m512i to_second = _mm512_loadu_si512(second);
+      const auto permute = [&](xsimd::batch<float, Arch>& low, xsimd::batch<float, Arch>& high) {
+        const __m512 firsts = _mm512_permutex2var_ps(low, to_first, high);
+        high = _mm512_permutex2var_ps(low, to_second, high);
+        low = firsts;
       };
-      interleave(a, b);
-      interleave(c, d);
+      permute(a, b);
+      permute(c, d);
     }
 #endif
   }
