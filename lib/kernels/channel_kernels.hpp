@@ -62,13 +62,14 @@ enum class channel_tiling {
 // a row stride that is a multiple of 1 KiB maps the 64 rows of a block to
 // at most 4 of the 64 sets (32 or 48 KiB L1s of 8 or 12 ways, on Zen 4 and
 // on Intel's cores alike), 16 or more lines a set for a tile of four
-// vectors, so the block's second sweep missed L1. Such blocks are copied
+// vectors, so the block's second sweep missed L1. Such blocks may be copied
 // (as x - shift, in float32) into a contiguous buffer by the first sweep,
 // and the second reads the copy: NHWC statistics per 16 floats on Zen 4, 1
-// thread, 1024 rows: 1.58 -> 1.44 ns at C = 256, 1.67 -> 1.49 at 512, 1.66
-// -> 1.49 at 1280, 2.20 -> 1.72 at 2048. Elsewhere the copy's stores cost
-// more than they save (0.92 -> 1.05 ns at C = 64, 1.33 -> 1.44 at 320, 1.42
-// -> 1.50 at 640).
+// thread, 1024 rows, tiles of four: 1.58 -> 1.44 ns at C = 256, 1.67 ->
+// 1.49 at 512, 1.66 -> 1.49 at 1280, 2.20 -> 1.72 at 2048. Elsewhere the
+// copy's stores cost more than they save (0.92 -> 1.05 ns at C = 64, 1.33
+// -> 1.44 at 320, 1.42 -> 1.50 at 640). Whether they are copied is the
+// schedule's choice (blocks_copied_for, schedule/channel_steps.cpp).
 inline bool rows_share_l1_sets(std::int64_t channels, std::int64_t element_bytes) {
   return (channels * element_bytes) % 1024 == 0;
 }
@@ -86,9 +87,11 @@ struct nhwc_channel_moments_args {
   float* states;
   dtype type = dtype::float32;
   // How a block's channels are tiled (channel_kernels-inl.hpp,
-  // merge_channel_block); the schedule chooses. The bits are the same
-  // whichever it is.
+  // merge_channel_block), and whether the first sweep copies the block for
+  // the second (where rows_share_l1_sets); the schedule chooses. The bits are
+  // the same whichever they are.
   channel_tiling tiling = channel_tiling::four;
+  bool copy_blocks = false;
 };
 
 struct nhwc_channel_moments_kernel {

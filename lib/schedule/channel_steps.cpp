@@ -47,23 +47,41 @@ std::int64_t rows_per_chunk(const shape& s) {
 // 0.94-0.96x. Both keep two tiles' 64 rows in L1 (32 KiB with AVX-512), so
 // they are for L1 data caches of 48 KiB or more. On a smaller L1 (Zen 4's
 // 32 KiB), tiles of four past the cache (eight did no better there), and
-// pipelined in cache unless the blocks are copied (rows_share_l1_sets),
-// whose two copies in flight would fill that L1 alone. Zen 4, float32, C
-// API, medians of 3 runs alternating with four: group norm G = 32 1 x 320 x
-// 64 x 64 258-281 against 282-296 us at 1 thread, 127-128 against 141-143
-// at 2; 2 x 640 x 32 x 32 at 2 threads 123-124 against 135-137; group norm
-// 4 x 64 x 56 x 56 G = 64 at 2 threads 84 against 89; batch-norm training
-// 1 x 64 x 112 x 112 146-149 against 152-154 at 1 thread; but 2 x 1280 x
-// 16 x 16 (copied) 163-165 against 153-156 at 1 thread.
+// pipelined in cache. Zen 4, float32, C API, medians of 3 runs alternating
+// with four: group norm G = 32 1 x 320 x 64 x 64 258-281 against 282-296
+// us at 1 thread, 127-128 against 141-143 at 2; 2 x 640 x 32 x 32 at 2
+// threads 123-124 against 135-137; group norm 4 x 64 x 56 x 56 G = 64 at 2
+// threads 84 against 89; batch-norm training 1 x 64 x 112 x 112 146-149
+// against 152-154 at 1 thread.
 kernels::channel_tiling channel_tiling_for(const shape& s, dtype type) {
   const std::int64_t bytes = s.n * s.c * s.spatial * element_size(type);
   const bool in_cache = stays_in_cache(2 * bytes);
   if (level1_data_cache_bytes() >= (std::int64_t{48} << 10)) {
     return in_cache ? kernels::channel_tiling::pipelined : kernels::channel_tiling::eight;
   }
-  return in_cache && !kernels::rows_share_l1_sets(s.c, element_size(type))
-             ? kernels::channel_tiling::pipelined
-             : kernels::channel_tiling::four;
+  return in_cache ? kernels::channel_tiling::pipelined : kernels::channel_tiling::four;
+}
+
+// Whether blocks whose rows crowd into a few L1 sets (rows_share_l1_sets)
+// are copied for their second sweep. Not by pipelined tiles on an L1 under
+// 48 KiB: there the two copies in flight would fill L1 alone (pipelined and
+// copied, 2 x 1280 x 16 x 16 ran 163-165 us against 153-156 with tiles of
+// four copied), and uncopied, with the second sweep reading L2, they beat
+// tiles of four copied. Zen 4, float32, 1 thread, 3 runs alternating:
+// statistics alone (sn_moments_update) 3199 x 512 rows x features 156-158
+// against 176-187 us, 320 x 512 16 against 17, 1600 x 1024 169-171 against
+// 202-209, 1024 x 1280 136-137 against 146-156; whole group norm calls,
+// where the statistics are 40% of the time, within this VM's noise (1 x
+// 512 x 3199 G = 512 516-567 against 501-589 us at 1 thread, 184-191
+// against 189-212 at 2; 2 x 1280 x 16 x 16 G = 32 147-154 against 153-155
+// at 1 thread, 77-87 against 80-89 at 2). Elsewhere the copy stays: tiles
+// of four or eight, prefetching past the cache, and pipelined tiles on
+// larger L1s (Intel's cores store twice as fast; uncopied not measured
+// there).
+bool blocks_copied_for(const shape& s, dtype type, kernels::channel_tiling tiling) {
+  if (!kernels::rows_share_l1_sets(s.c, element_size(type))) return false;
+  return tiling != kernels::channel_tiling::pipelined ||
+         level1_data_cache_bytes() >= (std::int64_t{48} << 10);
 }
 
 // The sizes of nhwc_moments' buffers for a shape, sets of rows_per_set rows.
@@ -136,6 +154,7 @@ std::vector<statistics::set_moments>& nhwc_moments(const dispatch::path& p, cons
   kernels::nhwc_channel_moments_args args{
       x, s, rows_per_set, per_chunk, chunks_per_set, partial_mean, partial_m2, states, type};
   args.tiling = channel_tiling_for(s, type);
+  args.copy_blocks = blocks_copied_for(s, type, args.tiling);
   run_items(p, kernels::nhwc_channel_moments_kernel{}, args, chunks, s.n * s.spatial * s.c);
   // The weights of channel j of a group merged into channels [0, j): the
   // same for every group.

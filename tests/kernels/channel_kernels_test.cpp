@@ -110,7 +110,7 @@ struct nhwc_partials {
 
 nhwc_partials nhwc_partials_of(dispatch::isa level, const std::vector<float>& x, std::int64_t rows,
                                std::int64_t channels, std::int64_t rows_per_chunk,
-                               kernels::channel_tiling tiling) {
+                               kernels::channel_tiling tiling, bool copy_blocks = false) {
   const shape s{1, channels, rows, layout::nhwc};
   const std::int64_t chunks = (rows + rows_per_chunk - 1) / rows_per_chunk;
   // NaN where the kernel must write before it reads: the schedule leaves
@@ -125,6 +125,7 @@ nhwc_partials nhwc_partials_of(dispatch::isa level, const std::vector<float>& x,
   kernels::nhwc_channel_moments_args args{
       x.data(), s, rows, rows_per_chunk, chunks, out.mean.data(), out.m2.data(), states.data()};
   args.tiling = tiling;
+  args.copy_blocks = copy_blocks;
   dispatch::call_on_isa(level, kernels::nhwc_channel_moments_kernel{}, args, std::int64_t{0},
                         chunks);
   return out;
@@ -141,14 +142,21 @@ void test_nhwc_moments(dispatch::isa level, std::int64_t rows, std::int64_t chan
   const nhwc_partials narrow =
       nhwc_partials_of(level, x, rows, channels, rows_per_chunk, kernels::channel_tiling::four);
   // Tiles of eight vectors (AVX-512, where L1 holds them) and pipelined tiles
-  // of four keep each lane's chains, so every partial has the narrow tiles'
-  // bits.
-  for (const auto tiling : {kernels::channel_tiling::eight, kernels::channel_tiling::pipelined}) {
-    const nhwc_partials other = nhwc_partials_of(level, x, rows, channels, rows_per_chunk, tiling);
-    EXPECT_TRUE(same_bits(narrow.mean, other.mean))
-        << rows << " x " << channels << ", tiling " << static_cast<int>(tiling);
-    EXPECT_TRUE(same_bits(narrow.m2, other.m2))
-        << rows << " x " << channels << ", tiling " << static_cast<int>(tiling);
+  // of four keep each lane's chains, copied blocks or not, so every partial
+  // has the narrow uncopied tiles' bits.
+  for (const auto tiling : {kernels::channel_tiling::four, kernels::channel_tiling::eight,
+                            kernels::channel_tiling::pipelined}) {
+    for (const bool copied : {false, true}) {
+      if (tiling == kernels::channel_tiling::four && !copied) continue;
+      const nhwc_partials other =
+          nhwc_partials_of(level, x, rows, channels, rows_per_chunk, tiling, copied);
+      EXPECT_TRUE(same_bits(narrow.mean, other.mean))
+          << rows << " x " << channels << ", tiling " << static_cast<int>(tiling) << ", copied "
+          << copied;
+      EXPECT_TRUE(same_bits(narrow.m2, other.m2))
+          << rows << " x " << channels << ", tiling " << static_cast<int>(tiling) << ", copied "
+          << copied;
+    }
   }
   const std::vector<double>& partial_mean = narrow.mean;
   const std::vector<double>& partial_m2 = narrow.m2;
@@ -217,21 +225,24 @@ TEST_P(ChannelKernels, NhwcBlocksEqualToTheShiftAreExactAndOnlyThoseSkipTheSweep
     }
     for (const auto tiling : {kernels::channel_tiling::four, kernels::channel_tiling::eight,
                               kernels::channel_tiling::pipelined}) {
-      const nhwc_partials got = nhwc_partials_of(GetParam(), x, rows, channels, rows, tiling);
-      for (std::int64_t c = 0; c < channels; ++c) {
-        const auto at = static_cast<std::size_t>(c);
-        const std::string where = std::to_string(channels) + " channels, tiling " +
-                                  std::to_string(static_cast<int>(tiling)) + ", channel " +
-                                  std::to_string(c);
-        if (c % 2 == 0) {
-          EXPECT_EQ(got.mean[at], 1.0 + static_cast<double>(c)) << where;
-          EXPECT_EQ(got.m2[at], 0.0) << where;
-          continue;
+      for (const bool copied : {false, true}) {
+        const nhwc_partials got =
+            nhwc_partials_of(GetParam(), x, rows, channels, rows, tiling, copied);
+        for (std::int64_t c = 0; c < channels; ++c) {
+          const auto at = static_cast<std::size_t>(c);
+          const std::string where = std::to_string(channels) + " channels, tiling " +
+                                    std::to_string(static_cast<int>(tiling)) + ", copied " +
+                                    std::to_string(copied) + ", channel " + std::to_string(c);
+          if (c % 2 == 0) {
+            EXPECT_EQ(got.mean[at], 1.0 + static_cast<double>(c)) << where;
+            EXPECT_EQ(got.m2[at], 0.0) << where;
+            continue;
+          }
+          const statistics::set_moments want =
+              statistics::moments_of(statistics::strided_set{x.data() + c, rows, 1, channels});
+          EXPECT_NEAR(got.mean[at], want.mean, 1e-12 * std::fabs(want.mean)) << where;
+          EXPECT_NEAR(got.m2[at], want.m2, 1e-12 * want.m2) << where;
         }
-        const statistics::set_moments want =
-            statistics::moments_of(statistics::strided_set{x.data() + c, rows, 1, channels});
-        EXPECT_NEAR(got.mean[at], want.mean, 1e-12 * std::fabs(want.mean)) << where;
-        EXPECT_NEAR(got.m2[at], want.m2, 1e-12 * want.m2) << where;
       }
     }
   }
