@@ -138,7 +138,8 @@ __attribute__((always_inline)) inline bool finish_tile(
 // 32, 2-core Zen 4, C API, 3 runs alternating, Gelem/s at 1 / 2 threads:
 // 1 x 320 x 64 x 64 4.8-5.0 -> 5.3-5.5 / 9.5-9.8 -> 9.9-10.3, 2 x 640 x 32
 // x 32 5.2-5.3 -> 5.4-5.6 / 10.4 -> 10.7-11.0, 2 x 1280 x 16 x 16 5.1-5.2 ->
-// 5.4-5.5 / 10.1 -> 10.2-10.7; 512 channels (copied blocks) unchanged.
+// 5.4-5.5 / 10.1 -> 10.2-10.7; 512 channels, whose blocks were then copied
+// (their second sweep reads the float32 copy), unchanged.
 template <class Element>
 using tile_loads = four_vector_loads<element_source<Element>>;
 

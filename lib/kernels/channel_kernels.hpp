@@ -54,7 +54,7 @@ enum class channel_tiling {
   eight,
   // Tiles of four, each tile's first sweep in one loop with the second sweep
   // of the tile before it, nothing prefetched: for inputs the last-level
-  // cache holds, on L1 data caches of 48 KiB or more.
+  // cache holds (schedule/channel_steps.cpp, channel_tiling_for).
   pipelined,
 };
 
