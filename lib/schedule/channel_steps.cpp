@@ -76,8 +76,7 @@ kernels::channel_tiling channel_tiling_for(const shape& s, dtype type) {
 // against 189-212 at 2; 2 x 1280 x 16 x 16 G = 32 147-154 against 153-155
 // at 1 thread, 77-87 against 80-89 at 2). Elsewhere the copy stays: tiles
 // of four or eight, prefetching past the cache, and pipelined tiles on
-// larger L1s (Intel's cores store twice as fast; uncopied not measured
-// there).
+// larger L1s (uncopied not measured there).
 bool blocks_copied_for(const shape& s, dtype type, kernels::channel_tiling tiling) {
   if (!kernels::rows_share_l1_sets(s.c, element_size(type))) return false;
   return tiling != kernels::channel_tiling::pipelined ||
