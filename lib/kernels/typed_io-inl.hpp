@@ -309,9 +309,8 @@ struct element_source {
 // in load order). A sum whose chain k adds the same values in the same order
 // whatever lane holds it gives the same bits. By default the order is memory
 // order.
-template <class Source>
-struct four_vector_loads {
-  template <class Arch>
+struct four_loads_in_memory_order {
+  template <class Arch, class Source>
   static void load(const Source& p, std::int64_t i, xsimd::batch<float, Arch>* v) {
     constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
     for (int k = 0; k < 4; ++k) v[k] = p.template load<Arch>(i + k * width);
@@ -323,6 +322,9 @@ struct four_vector_loads {
   static void from_memory_order(xsimd::batch<float, Arch>&, xsimd::batch<float, Arch>&,
                                 xsimd::batch<float, Arch>&, xsimd::batch<float, Arch>&) {}
 };
+
+template <class Source>
+struct four_vector_loads : four_loads_in_memory_order {};
 
 // bfloat16 on AVX-512: a bfloat16 is the upper half of its float, so a
 // vector's width of element pairs, as 32-bit lanes, is two vectors of
@@ -357,8 +359,7 @@ struct four_vector_loads<element_source<bfloat16>> {
       return;
     }
 #endif
-    constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-    for (int k = 0; k < 4; ++k) v[k] = p.template load<Arch>(i + k * width);
+    four_loads_in_memory_order::load(p, i, v);
   }
 
   template <class Arch>

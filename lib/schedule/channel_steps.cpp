@@ -53,10 +53,14 @@ std::int64_t rows_per_chunk(const shape& s) {
 // threads 123-124 against 135-137; group norm 4 x 64 x 56 x 56 G = 64 at 2
 // threads 84 against 89; batch-norm training 1 x 64 x 112 x 112 146-149
 // against 152-154 at 1 thread.
+// Whether L1 holds two tiles' 64 rows (32 KiB with AVX-512) with room to
+// spare: 48 KiB or more.
+bool l1_holds_two_tiles() { return level1_data_cache_bytes() >= (std::int64_t{48} << 10); }
+
 kernels::channel_tiling channel_tiling_for(const shape& s, dtype type) {
   const std::int64_t bytes = s.n * s.c * s.spatial * element_size(type);
   const bool in_cache = stays_in_cache(2 * bytes);
-  if (level1_data_cache_bytes() >= (std::int64_t{48} << 10)) {
+  if (l1_holds_two_tiles()) {
     return in_cache ? kernels::channel_tiling::pipelined : kernels::channel_tiling::eight;
   }
   return in_cache ? kernels::channel_tiling::pipelined : kernels::channel_tiling::four;
@@ -79,8 +83,7 @@ kernels::channel_tiling channel_tiling_for(const shape& s, dtype type) {
 // larger L1s (uncopied not measured there).
 bool blocks_copied_for(const shape& s, dtype type, kernels::channel_tiling tiling) {
   if (!kernels::rows_share_l1_sets(s.c, element_size(type))) return false;
-  return tiling != kernels::channel_tiling::pipelined ||
-         level1_data_cache_bytes() >= (std::int64_t{48} << 10);
+  return tiling != kernels::channel_tiling::pipelined || l1_holds_two_tiles();
 }
 
 // The sizes of nhwc_moments' buffers for a shape, sets of rows_per_set rows.
