@@ -35,12 +35,6 @@
 
 namespace simdnorm::kernels {
 
-#if defined(__GNUC__)
-#define SIMDNORM_ALWAYS_INLINE __attribute__((always_inline)) inline
-#else
-#define SIMDNORM_ALWAYS_INLINE inline
-#endif
-
 // Internal linkage, for the reason given in block_statistics-inl.hpp.
 namespace {
 

@@ -21,12 +21,23 @@
 #ifndef SIMDNORM_LIB_KERNELS_ELEMENT_IO_INL_HPP_
 #define SIMDNORM_LIB_KERNELS_ELEMENT_IO_INL_HPP_
 
+#include <array>
 #include <cstdint>
 #include <type_traits>
 #include <xsimd/xsimd.hpp>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
+
+#if defined(__GNUC__)
+#define SIMDNORM_ALWAYS_INLINE __attribute__((always_inline)) inline
+// The same for a lambda, after its parameter list: the loops' per-vector
+// lambdas, which GCC leaves as calls once a loop has several call sites.
+#define SIMDNORM_INLINE_LAMBDA __attribute__((always_inline))
+#else
+#define SIMDNORM_ALWAYS_INLINE inline
+#define SIMDNORM_INLINE_LAMBDA
 #endif
 
 namespace simdnorm::kernels {
@@ -91,40 +102,133 @@ struct prefetching_source {
 template <class Sink>
 struct stores_in_pairs : std::false_type {};
 
+// v, as a value the compiler cannot see through: an operand that two
+// outputs share (store_whole_vectors_of_two) stays in the register it was
+// loaded into. GCC otherwise reads it from memory again for the second
+// output where no store comes between, a load more a vector, and the loads
+// bound these loops in cache.
+template <class Arch>
+SIMDNORM_ALWAYS_INLINE xsimd::batch<float, Arch> held_in_register(xsimd::batch<float, Arch> v) {
+  auto r = v.data;
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  __asm__("" : "+v"(r));
+#elif defined(__GNUC__) && defined(__aarch64__)
+  __asm__("" : "+w"(r));
+#endif
+  return xsimd::batch<float, Arch>(r);
+}
+
+// How many steps ahead of its stores an output loop computes (led_steps).
+// On AVX-512 an output a vector or two past its input in memory, modulo 4
+// KiB (two buffers allocated one after the other on the heap), otherwise
+// has each load follow the store whose address matches its low 12 bits,
+// which the core treats as a possible dependency: layer norm 512 x 1024, 1
+// thread, 2-core Zen 4, y 64 bytes past x modulo 4 KiB, 110-115 -> 92-94
+// us (x and y alike modulo 4 KiB: 99 -> 92-95; y 64 bytes before x: 92
+// both). Two steps move that window from 0-140 bytes to 144-256 bytes,
+// rarer between buffers. The AVX2 and SSE loops showed no such window at
+// 64 bytes, and SSE4.2 ran 3% slower in cache with the lead (its 16
+// registers), so they store as they compute.
+template <class Arch>
+constexpr std::int64_t store_lead = xsimd::batch<float, Arch>::size >= 16 ? 2 : 0;
+
+// store(i, compute(i)) for the steps i = 0, step, ... of [0, length), each
+// step's values computed store_lead<Arch> steps before they are stored;
+// returns the end of the last step.
+template <class Arch, class Compute, class Store>
+SIMDNORM_ALWAYS_INLINE std::int64_t led_steps(std::int64_t length, std::int64_t step,
+                                              Compute compute, Store store) {
+  std::int64_t i = 0;
+  if constexpr (store_lead<Arch> == 2) {
+    if (length >= 2 * step) {
+      auto first = compute(0);
+      auto second = compute(step);
+      for (; i + 3 * step <= length; i += step) {
+        const auto next = compute(i + 2 * step);
+        store(i, first);
+        first = second;
+        second = next;
+      }
+      store(i, first);
+      store(i + step, second);
+      i += 2 * step;
+    } else if (length >= step) {
+      store(0, compute(0));
+      i = step;
+    }
+  } else {
+    static_assert(store_lead<Arch> == 0, "led_steps holds two steps at most");
+    for (; i + step <= length; i += step) store(i, compute(i));
+  }
+  return i;
+}
+
+// The vectors of one step of an output loop: two where the sink stores in
+// pairs, else one.
+template <class Arch, class Sink>
+struct output_step {
+  static constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  static constexpr std::int64_t vectors = stores_in_pairs<Sink>::value ? 2 : 1;
+  static constexpr std::int64_t length = vectors * width;
+  using values = std::array<xsimd::batch<float, Arch>, vectors>;
+
+  static void store(const Sink& y, std::int64_t i, const values& v) {
+    if constexpr (vectors == 2) {
+      y.template store_pair<Arch>(i, v[0], v[1]);
+    } else {
+      y.template store<Arch>(i, v[0]);
+    }
+  }
+};
+
 // Stores at(i) at every i = 0, width, ... of the whole vectors in [0,
 // length), two a step where the sink stores in pairs; returns the end of the
 // last (the tail's start).
 template <class Arch, class Sink, class At>
 std::int64_t store_whole_vectors(const Sink y, std::int64_t length, At at) {
-  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-  std::int64_t i = 0;
-  if constexpr (stores_in_pairs<Sink>::value) {
-    for (; i + 2 * width <= length; i += 2 * width) {
-      y.template store_pair<Arch>(i, at(i), at(i + width));
-    }
-  }
-  for (; i + width <= length; i += width) y.template store<Arch>(i, at(i));
+  using step = output_step<Arch, Sink>;
+  std::int64_t i = led_steps<Arch>(
+      length, step::length,
+      [&](std::int64_t k) SIMDNORM_INLINE_LAMBDA {
+        typename step::values v;
+        for (std::int64_t j = 0; j < step::vectors; ++j) v[j] = at(k + j * step::width);
+        return v;
+      },
+      [&](std::int64_t k, const typename step::values& v)
+          SIMDNORM_INLINE_LAMBDA { step::store(y, k, v); });
+  for (; i + step::width <= length; i += step::width) y.template store<Arch>(i, at(i));
   return i;
 }
 
 // store_whole_vectors for two outputs of one length side by side, whose
 // vectors at i share operands (a vector of gamma and beta, of per-channel
-// factors): shared(i) loads them once for both, at0(i, operands) and at1(i,
-// operands) give each output's vector. Where the loads, not the arithmetic,
-// bound a loop in cache, that is a load less per stored vector or more.
+// factors): shared(i) loads them once for both (held_in_register), at0(i,
+// operands) and at1(i, operands) give each output's vector. Where the
+// loads, not the arithmetic, bound a loop in cache, that is a load less per
+// stored vector or more.
 template <class Arch, class Sink, class Shared, class At0, class At1>
 std::int64_t store_whole_vectors_of_two(const Sink y0, const Sink y1, std::int64_t length,
                                         Shared shared, At0 at0, At1 at1) {
-  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-  std::int64_t i = 0;
-  if constexpr (stores_in_pairs<Sink>::value) {
-    for (; i + 2 * width <= length; i += 2 * width) {
-      const auto operands = shared(i), next = shared(i + width);
-      y0.template store_pair<Arch>(i, at0(i, operands), at0(i + width, next));
-      y1.template store_pair<Arch>(i, at1(i, operands), at1(i + width, next));
-    }
-  }
-  for (; i + width <= length; i += width) {
+  using step = output_step<Arch, Sink>;
+  struct both {
+    typename step::values y0, y1;
+  };
+  std::int64_t i = led_steps<Arch>(
+      length, step::length,
+      [&](std::int64_t k) SIMDNORM_INLINE_LAMBDA {
+        both v;
+        for (std::int64_t j = 0; j < step::vectors; ++j) {
+          const auto operands = shared(k + j * step::width);
+          v.y0[j] = at0(k + j * step::width, operands);
+          v.y1[j] = at1(k + j * step::width, operands);
+        }
+        return v;
+      },
+      [&](std::int64_t k, const both& v) SIMDNORM_INLINE_LAMBDA {
+        step::store(y0, k, v.y0);
+        step::store(y1, k, v.y1);
+      });
+  for (; i + step::width <= length; i += step::width) {
     const auto operands = shared(i);
     y0.template store<Arch>(i, at0(i, operands));
     y1.template store<Arch>(i, at1(i, operands));

@@ -73,7 +73,7 @@ void normalize_row_vectors(Source x, std::int64_t d, const statistics::set_norma
                            const float* gamma, const float* beta, Sink y) {
   using batch = xsimd::batch<float, Arch>;
   const row_terms<Arch> terms(set);
-  const auto at = [&](std::int64_t i) {
+  const auto at = [&](std::int64_t i) SIMDNORM_INLINE_LAMBDA {
     return terms.template at<HasGamma, HasBeta>(
         x, i, [&] { return batch::load_unaligned(gamma + i); },
         [&] { return batch::load_unaligned(beta + i); });
@@ -137,19 +137,20 @@ void normalize_row_pair(Source x0, Source x1, std::int64_t d, const statistics::
   struct affine {
     batch gamma, beta;
   };
-  const auto shared = [&](std::int64_t i) {
-    return affine{HasGamma ? batch::load_unaligned(gamma + i) : batch(1.0f),
-                  HasBeta ? batch::load_unaligned(beta + i) : batch(0.0f)};
+  const auto shared = [&](std::int64_t i) SIMDNORM_INLINE_LAMBDA {
+    return affine{HasGamma ? held_in_register(batch::load_unaligned(gamma + i)) : batch(1.0f),
+                  HasBeta ? held_in_register(batch::load_unaligned(beta + i)) : batch(0.0f)};
   };
   // A row's vector at i, given that vector of gamma and beta.
   const auto at = [&](const row_terms<Arch>& terms, const Source& x, std::int64_t i,
-                      const affine& a) {
+                      const affine& a) SIMDNORM_INLINE_LAMBDA {
     return terms.template at<HasGamma, HasBeta>(
         x, i, [&] { return a.gamma; }, [&] { return a.beta; });
   };
   std::int64_t i = store_whole_vectors_of_two<Arch>(
-      y0, y1, d, shared, [&](std::int64_t k, const affine& a) { return at(terms0, x0, k, a); },
-      [&](std::int64_t k, const affine& a) { return at(terms1, x1, k, a); });
+      y0, y1, d, shared,
+      [&](std::int64_t k, const affine& a) SIMDNORM_INLINE_LAMBDA { return at(terms0, x0, k, a); },
+      [&](std::int64_t k, const affine& a) SIMDNORM_INLINE_LAMBDA { return at(terms1, x1, k, a); });
   for (; i < d; ++i) {
     y0.put(i, normalized_element<HasGamma, HasBeta>(x0, i, s0, gamma, beta));
     y1.put(i, normalized_element<HasGamma, HasBeta>(x1, i, s1, gamma, beta));
@@ -202,7 +203,7 @@ template <class Arch, class Source, class Sink>
 void normalize_run_vectors(Source x, std::int64_t length, const run_factors& f, Sink y) {
   using batch = xsimd::batch<float, Arch>;
   const batch hi(f.hi), scale(f.scale), shift(f.shift);
-  const auto at = [&](std::int64_t i) {
+  const auto at = [&](std::int64_t i) SIMDNORM_INLINE_LAMBDA {
     return multiply_add(x.template load<Arch>(i) - hi, scale, shift);
   };
   store_whole_vectors<Arch>(y, length, at);
@@ -280,7 +281,7 @@ void normalize_channels(Source x, std::int64_t channels, const float* hi, const 
   const auto element = [&](std::int64_t c) { y.put(c, channel_element(x, c, hi, scale, shift)); };
   const std::int64_t head = head_length<Arch>(y, channels);
   for (std::int64_t c = 0; c < head; ++c) element(c);
-  const auto at = [&](std::int64_t c) {
+  const auto at = [&](std::int64_t c) SIMDNORM_INLINE_LAMBDA {
     c += head;
     return channel_factors<Arch>::at(hi, scale, shift, c).of(x, c);
   };
@@ -300,9 +301,14 @@ void normalize_channel_pair(Source x0, Source x1, std::int64_t channels, const f
                             const float* scale, const float* shift, Sink y0, Sink y1) {
   using factors = channel_factors<Arch>;
   std::int64_t c = store_whole_vectors_of_two<Arch>(
-      y0, y1, channels, [&](std::int64_t k) { return factors::at(hi, scale, shift, k); },
-      [&](std::int64_t k, const factors& f) { return f.of(x0, k); },
-      [&](std::int64_t k, const factors& f) { return f.of(x1, k); });
+      y0, y1, channels,
+      [&](std::int64_t k) SIMDNORM_INLINE_LAMBDA {
+        const factors f = factors::at(hi, scale, shift, k);
+        return factors{held_in_register(f.hi), held_in_register(f.scale),
+                       held_in_register(f.shift)};
+      },
+      [&](std::int64_t k, const factors& f) SIMDNORM_INLINE_LAMBDA { return f.of(x0, k); },
+      [&](std::int64_t k, const factors& f) SIMDNORM_INLINE_LAMBDA { return f.of(x1, k); });
   for (; c < channels; ++c) {
     y0.put(c, channel_element(x0, c, hi, scale, shift));
     y1.put(c, channel_element(x1, c, hi, scale, shift));
