@@ -21,7 +21,6 @@
 #ifndef SIMDNORM_LIB_KERNELS_ELEMENT_IO_INL_HPP_
 #define SIMDNORM_LIB_KERNELS_ELEMENT_IO_INL_HPP_
 
-#include <array>
 #include <cstdint>
 #include <type_traits>
 #include <xsimd/xsimd.hpp>
@@ -122,24 +121,30 @@ SIMDNORM_ALWAYS_INLINE xsimd::batch<float, Arch> held_in_register(xsimd::batch<f
 // On AVX-512 an output a vector or two past its input in memory, modulo 4
 // KiB (two buffers allocated one after the other on the heap), otherwise
 // has each load follow the store whose address matches its low 12 bits,
-// which the core treats as a possible dependency: layer norm 512 x 1024, 1
-// thread, 2-core Zen 4, y 64 bytes past x modulo 4 KiB, 110-115 -> 92-94
-// us (x and y alike modulo 4 KiB: 99 -> 92-95; y 64 bytes before x: 92
-// both). Two steps move that window from 0-140 bytes to 144-256 bytes,
-// rarer between buffers. The AVX2 and SSE loops showed no such window at
-// 64 bytes, and SSE4.2 ran 3% slower in cache with the lead (its 16
-// registers), so they store as they compute.
-template <class Arch>
-constexpr std::int64_t store_lead = xsimd::batch<float, Arch>::size >= 16 ? 2 : 0;
+// which the core treats as a possible dependency. 2-core Zen 4, 1 thread, y
+// 64 bytes past x modulo 4 KiB: layer norm 512 x 1024 110-115 -> 92-94 us,
+// NHWC batch-norm inference 8 x 512 x 28 x 28 536-558 -> 481-503, NCHW group
+// norm 2 x 640 x 32 x 32 257-278 -> 229-241; x and y alike modulo 4 KiB:
+// layer norm 99 -> 92-95, the NHWC group norm within the noise. Two steps
+// move the window from 0-140 bytes to 144-256 bytes (y 192 bytes past x:
+// layer norm 94-96 -> 112 us), rarer between buffers. Not for sinks that
+// store in pairs (bfloat16): around their narrowing, with its branch for
+// denormals, GCC kept the rotated values on the stack (bfloat16 layer norm
+// 512 x 2048 7.0 -> 4.8 Gelem/s). The AVX2 and SSE loops showed no such
+// window at 64 bytes, and SSE4.2 ran 3% slower in cache with the lead (its
+// 16 registers), so they store as they compute.
+template <class Arch, class Sink>
+constexpr std::int64_t store_lead =
+    xsimd::batch<float, Arch>::size >= 16 && !stores_in_pairs<Sink>::value ? 2 : 0;
 
 // store(i, compute(i)) for the steps i = 0, step, ... of [0, length), each
-// step's values computed store_lead<Arch> steps before they are stored;
-// returns the end of the last step.
-template <class Arch, class Compute, class Store>
+// step's values computed Lead steps before they are stored; returns the end
+// of the last step.
+template <std::int64_t Lead, class Compute, class Store>
 SIMDNORM_ALWAYS_INLINE std::int64_t led_steps(std::int64_t length, std::int64_t step,
                                               Compute compute, Store store) {
   std::int64_t i = 0;
-  if constexpr (store_lead<Arch> == 2) {
+  if constexpr (Lead == 2) {
     if (length >= 2 * step) {
       auto first = compute(0);
       auto second = compute(step);
@@ -157,7 +162,7 @@ SIMDNORM_ALWAYS_INLINE std::int64_t led_steps(std::int64_t length, std::int64_t 
       i = step;
     }
   } else {
-    static_assert(store_lead<Arch> == 0, "led_steps holds two steps at most");
+    static_assert(Lead == 0, "led_steps holds two steps at most");
     for (; i + step <= length; i += step) store(i, compute(i));
   }
   return i;
@@ -165,18 +170,36 @@ SIMDNORM_ALWAYS_INLINE std::int64_t led_steps(std::int64_t length, std::int64_t 
 
 // The vectors of one step of an output loop: two where the sink stores in
 // pairs, else one.
+template <class Arch, bool Paired>
+struct step_values {
+  xsimd::batch<float, Arch> first;
+};
+template <class Arch>
+struct step_values<Arch, true> {
+  xsimd::batch<float, Arch> first, second;
+};
+
 template <class Arch, class Sink>
 struct output_step {
   static constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-  static constexpr std::int64_t vectors = stores_in_pairs<Sink>::value ? 2 : 1;
-  static constexpr std::int64_t length = vectors * width;
-  using values = std::array<xsimd::batch<float, Arch>, vectors>;
+  static constexpr bool paired = stores_in_pairs<Sink>::value;
+  static constexpr std::int64_t length = (paired ? 2 : 1) * width;
+  using values = step_values<Arch, paired>;
 
-  static void store(const Sink& y, std::int64_t i, const values& v) {
-    if constexpr (vectors == 2) {
-      y.template store_pair<Arch>(i, v[0], v[1]);
+  // The step at i, at(k) giving the vector at k.
+  template <class At>
+  SIMDNORM_ALWAYS_INLINE static values at(std::int64_t i, At& at) {
+    if constexpr (paired) {
+      return values{at(i), at(i + width)};
     } else {
-      y.template store<Arch>(i, v[0]);
+      return values{at(i)};
+    }
+  }
+  SIMDNORM_ALWAYS_INLINE static void store(const Sink& y, std::int64_t i, const values& v) {
+    if constexpr (paired) {
+      y.template store_pair<Arch>(i, v.first, v.second);
+    } else {
+      y.template store<Arch>(i, v.first);
     }
   }
 };
@@ -185,15 +208,10 @@ struct output_step {
 // length), two a step where the sink stores in pairs; returns the end of the
 // last (the tail's start).
 template <class Arch, class Sink, class At>
-std::int64_t store_whole_vectors(const Sink y, std::int64_t length, At at) {
+SIMDNORM_ALWAYS_INLINE std::int64_t store_whole_vectors(const Sink y, std::int64_t length, At at) {
   using step = output_step<Arch, Sink>;
-  std::int64_t i = led_steps<Arch>(
-      length, step::length,
-      [&](std::int64_t k) SIMDNORM_INLINE_LAMBDA {
-        typename step::values v;
-        for (std::int64_t j = 0; j < step::vectors; ++j) v[j] = at(k + j * step::width);
-        return v;
-      },
+  std::int64_t i = led_steps<store_lead<Arch, Sink>>(
+      length, step::length, [&](std::int64_t k) SIMDNORM_INLINE_LAMBDA { return step::at(k, at); },
       [&](std::int64_t k, const typename step::values& v)
           SIMDNORM_INLINE_LAMBDA { step::store(y, k, v); });
   for (; i + step::width <= length; i += step::width) y.template store<Arch>(i, at(i));
@@ -207,28 +225,31 @@ std::int64_t store_whole_vectors(const Sink y, std::int64_t length, At at) {
 // loads, not the arithmetic, bound a loop in cache, that is a load less per
 // stored vector or more.
 template <class Arch, class Sink, class Shared, class At0, class At1>
-std::int64_t store_whole_vectors_of_two(const Sink y0, const Sink y1, std::int64_t length,
-                                        Shared shared, At0 at0, At1 at1) {
+SIMDNORM_ALWAYS_INLINE std::int64_t store_whole_vectors_of_two(const Sink y0, const Sink y1,
+                                                               std::int64_t length, Shared shared,
+                                                               At0 at0, At1 at1) {
   using step = output_step<Arch, Sink>;
+  constexpr std::int64_t width = step::width;
   struct both {
     typename step::values y0, y1;
   };
-  std::int64_t i = led_steps<Arch>(
+  std::int64_t i = led_steps<store_lead<Arch, Sink>>(
       length, step::length,
       [&](std::int64_t k) SIMDNORM_INLINE_LAMBDA {
-        both v;
-        for (std::int64_t j = 0; j < step::vectors; ++j) {
-          const auto operands = shared(k + j * step::width);
-          v.y0[j] = at0(k + j * step::width, operands);
-          v.y1[j] = at1(k + j * step::width, operands);
+        const auto operands = shared(k);
+        if constexpr (step::paired) {
+          const auto next = shared(k + width);
+          return both{{at0(k, operands), at0(k + width, next)},
+                      {at1(k, operands), at1(k + width, next)}};
+        } else {
+          return both{{at0(k, operands)}, {at1(k, operands)}};
         }
-        return v;
       },
       [&](std::int64_t k, const both& v) SIMDNORM_INLINE_LAMBDA {
         step::store(y0, k, v.y0);
         step::store(y1, k, v.y1);
       });
-  for (; i + step::width <= length; i += step::width) {
+  for (; i + width <= length; i += width) {
     const auto operands = shared(i);
     y0.template store<Arch>(i, at0(i, operands));
     y1.template store<Arch>(i, at1(i, operands));
