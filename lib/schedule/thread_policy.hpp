@@ -115,8 +115,11 @@ inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
 // norm 2560 x 1024 67-74 and 64-68; only RMS norm 3584 x 1024 (28 MiB) was
 // faster streamed, 75-78 against 61-72.
 // Below that, ordinary stores keep y in cache for its reader.
+// Below half the cache no thread count streams, so a small call does not
+// read its thread count (a lock in oneTBB, dispatch/path.cpp) to find that.
 inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
-  return bytes >= last_level_cache_bytes() / 2 * std::min<std::int64_t>(p.threads(), 2);
+  const std::int64_t half = last_level_cache_bytes() / 2;
+  return bytes >= half && bytes >= half * std::min<std::int64_t>(p.threads(), 2);
 }
 
 // How many distinct tensors of a call's buffers (null ones left out) its
