@@ -81,10 +81,12 @@ constexpr std::int64_t max_block_rows = 64;
 // registers only if their addresses do not escape (passed to a call, they
 // went to the stack, and the sweeps' sums with them: 1.4x slower).
 template <class Arch, int Tile, class Element>
-__attribute__((always_inline)) inline bool finish_tile(
-    const Element* x, std::int64_t channels, const xsimd::batch<float, Arch>* minus_k,
-    const xsimd::batch<float, Arch>* mean, const xsimd::batch<float, Arch>* m2, std::int64_t c,
-    std::int64_t b0, std::int64_t b1, float merged, const channel_states& states) {
+SIMDNORM_ALWAYS_INLINE bool finish_tile(const Element* x, std::int64_t channels,
+                                        const xsimd::batch<float, Arch>* minus_k,
+                                        const xsimd::batch<float, Arch>* mean,
+                                        const xsimd::batch<float, Arch>* m2, std::int64_t c,
+                                        std::int64_t b0, std::int64_t b1, float merged,
+                                        const channel_states& states) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   const auto load = [](const Element* p) {
@@ -144,8 +146,7 @@ template <class Element>
 using tile_loads = four_vector_loads<element_source<Element>>;
 
 template <class Arch, int Tile, class Element>
-__attribute__((always_inline)) inline void load_tile_row(const Element* row,
-                                                         xsimd::batch<float, Arch>* v) {
+SIMDNORM_ALWAYS_INLINE void load_tile_row(const Element* row, xsimd::batch<float, Arch>* v) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   if constexpr (Tile % 4 == 0) {
     for (int g = 0; g < Tile; g += 4) {
@@ -159,7 +160,7 @@ __attribute__((always_inline)) inline void load_tile_row(const Element* row,
 }
 
 template <int Tile, class Element, class Arch>
-__attribute__((always_inline)) inline void tile_to_memory_order(xsimd::batch<float, Arch>* v) {
+SIMDNORM_ALWAYS_INLINE void tile_to_memory_order(xsimd::batch<float, Arch>* v) {
   if constexpr (Tile % 4 == 0) {
     for (int g = 0; g < Tile; g += 4) {
       tile_loads<Element>::to_memory_order(v[g], v[g + 1], v[g + 2], v[g + 3]);
@@ -168,7 +169,7 @@ __attribute__((always_inline)) inline void tile_to_memory_order(xsimd::batch<flo
 }
 
 template <int Tile, class Element, class Arch>
-__attribute__((always_inline)) inline void tile_from_memory_order(xsimd::batch<float, Arch>* v) {
+SIMDNORM_ALWAYS_INLINE void tile_from_memory_order(xsimd::batch<float, Arch>* v) {
   if constexpr (Tile % 4 == 0) {
     for (int g = 0; g < Tile; g += 4) {
       tile_loads<Element>::from_memory_order(v[g], v[g + 1], v[g + 2], v[g + 3]);
@@ -180,10 +181,9 @@ __attribute__((always_inline)) inline void tile_from_memory_order(xsimd::batch<f
 // vectors at row, x - k[t] also kept in row i of the tile's buffer, copied,
 // with Copy. Always inlined, as finish_tile.
 template <class Arch, int Tile, bool Copy, class Element>
-__attribute__((always_inline)) inline void sum_tile_row(const Element* row,
-                                                        const xsimd::batch<float, Arch>* minus_k,
-                                                        float* copied, std::int64_t i,
-                                                        xsimd::batch<float, Arch>* sum) {
+SIMDNORM_ALWAYS_INLINE void sum_tile_row(const Element* row,
+                                         const xsimd::batch<float, Arch>* minus_k, float* copied,
+                                         std::int64_t i, xsimd::batch<float, Arch>* sum) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   batch loaded[Tile];
@@ -198,11 +198,11 @@ __attribute__((always_inline)) inline void sum_tile_row(const Element* row,
 // The same row, second sweep: m2[t] += d * d, d = (x - k[t]) - mean[t], x -
 // k[t] read back from the buffer with Copy.
 template <class Arch, int Tile, bool Copy, class Element>
-__attribute__((always_inline)) inline void square_tile_row(const Element* row,
-                                                           const xsimd::batch<float, Arch>* minus_k,
-                                                           const float* copied, std::int64_t i,
-                                                           const xsimd::batch<float, Arch>* mean,
-                                                           xsimd::batch<float, Arch>* m2) {
+SIMDNORM_ALWAYS_INLINE void square_tile_row(const Element* row,
+                                            const xsimd::batch<float, Arch>* minus_k,
+                                            const float* copied, std::int64_t i,
+                                            const xsimd::batch<float, Arch>* mean,
+                                            xsimd::batch<float, Arch>* m2) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   if constexpr (Copy) {
