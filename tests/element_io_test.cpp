@@ -105,13 +105,24 @@ TEST(ElementIo, StatisticsOfFusedBfloat16InputMatchFloat32) {
     const fused_data data = make_data(d);
     const bfloat16_residual_source source{data.x.data(), data.residual.data()};
     const float shift = data.materialised[0];
-    const kernels::block_moments fused = kernels::shifted_block<arch>(source, d, shift);
+    const kernels::block_moments fused = kernels::shifted_block<arch>(source, source, d, shift);
+    const kernels::float_source materialised{data.materialised.data()};
     const kernels::block_moments plain =
-        kernels::shifted_block<arch>(kernels::float_source{data.materialised.data()}, d, shift);
+        kernels::shifted_block<arch>(materialised, materialised, d, shift);
     EXPECT_EQ(fused.mean, plain.mean) << "d = " << d;
     EXPECT_EQ(fused.m2, plain.m2) << "d = " << d;
+    // Staged by the first sweep (a fused add's staged rows), read back by
+    // the second: the same moments, and the buffer holds the input.
+    std::vector<float> staged(d, -1.0f);
+    const kernels::staging_source<bfloat16_residual_source, float> staging{
+        source, staged.data(), kernels::element_sink<float>{nullptr}};
+    const kernels::block_moments formed =
+        kernels::shifted_block<arch>(staging, kernels::float_source{staged.data()}, d, shift);
+    EXPECT_EQ(formed.mean, plain.mean) << "d = " << d;
+    EXPECT_EQ(formed.m2, plain.m2) << "d = " << d;
+    EXPECT_EQ(staged, data.materialised) << "d = " << d;
     EXPECT_EQ(kernels::block_square_sum<arch>(source, d),
-              kernels::block_square_sum<arch>(kernels::float_source{data.materialised.data()}, d))
+              kernels::block_square_sum<arch>(materialised, d))
         << "d = " << d;
 
     double mean = 0.0;

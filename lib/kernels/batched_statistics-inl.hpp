@@ -204,6 +204,10 @@ void batched_set_statistics(const IO& io, std::int64_t first, std::int64_t lengt
                             std::int64_t count, statistics::set_statistic kind,
                             batched_moments<Most>& out) {
   const auto x = [&](std::int64_t k) { return io.source((first + k) * length, 0); };
+  // The first sweep's (block_statistics-inl.hpp, chunk_statistics_of).
+  const auto first_x = [&](std::int64_t k) {
+    return io.first_sweep_source((first + k) * length, 0);
+  };
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   static_assert(Most <= width, "a batch is at most a vector's width of sets");
@@ -212,7 +216,7 @@ void batched_set_statistics(const IO& io, std::int64_t first, std::int64_t lengt
   const auto n = static_cast<double>(length);
   if (kind == statistics::set_statistic::mean_square) {
     for (std::int64_t k = 0; k < count; ++k) {
-      partial[k] = square_lane_sums<Arch>(x(k), length);
+      partial[k] = square_lane_sums<Arch>(first_x(k), length);
     }
     set_totals<Arch, Most>(partial, count, totals);
     for (std::int64_t k = 0; k < Most; ++k) {
@@ -235,8 +239,8 @@ void batched_set_statistics(const IO& io, std::int64_t first, std::int64_t lengt
   float shift[Most];
   block_centre centre[Most];
   for (std::int64_t k = 0; k < count; ++k) {
-    shift[k] = x(k).at(0);
-    partial[k] = shifted_lane_sums<Arch>(x(k), length, shift[k]);
+    shift[k] = first_value(first_x(k));
+    partial[k] = shifted_lane_sums<Arch>(first_x(k), length, shift[k]);
   }
   set_totals<Arch, Most>(partial, count, totals);
   for (std::int64_t k = 0; k < count; ++k) {

@@ -206,12 +206,15 @@ double corrected_m2(double square_sum, std::int64_t length, double offset) {
   return m2 > 0.0 ? m2 : 0.0;
 }
 
-template <class Arch, class Source>
-block_moments shifted_block(Source p, std::int64_t length, float shift) {
+//
+// The first sweep reads `first`, the second p: two sources of the same
+// values (see chunk_statistics_of).
+template <class Arch, class First, class Source>
+block_moments shifted_block(First first, Source p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   const batch minus_shift(-shift);
   const double total = piecewise_sum<Arch>(
-      p, length, [&](batch sum, batch v) { return sum + subtract_on_fma(v, minus_shift); },
+      first, length, [&](batch sum, batch v) { return sum + subtract_on_fma(v, minus_shift); },
       [&](float sum, float e) { return sum + (e - shift); });
   const block_centre c = centre_of(total, length, shift);
   const float centre = c.centre;
@@ -242,8 +245,12 @@ double block_square_sum(Source p, std::int64_t length) {
 // The statistics of one chunk of a set (statistics/set_chunks.hpp): for moments, of the
 // values minus `shift` (the set's first value); for squares, the sum of
 // squares as m2 about a mean of 0. Blocks merge in memory order.
-template <class Arch, class Source>
-statistics::chunk_statistics chunk_statistics_of(Source x, std::int64_t length,
+//
+// Each block's first sweep reads `first`, the others x: the same values,
+// where first may form them and write them where x reads them (a fused
+// add's staged rows, staging_source). Both are x elsewhere.
+template <class Arch, class First, class Source>
+statistics::chunk_statistics chunk_statistics_of(First first, Source x, std::int64_t length,
                                                  statistics::set_statistic kind, float shift) {
   statistics::chunk_statistics chunk;
   for (std::int64_t start = 0; start < length; start += block_floats) {
@@ -252,12 +259,12 @@ statistics::chunk_statistics chunk_statistics_of(Source x, std::int64_t length,
     statistics::set_moments moments{static_cast<double>(block), 0.0, 0.0};
     float square_sum;
     if (kind == statistics::set_statistic::moments) {
-      const block_moments b = shifted_block<Arch>(p, block, shift);
+      const block_moments b = shifted_block<Arch>(first.advanced(start), p, block, shift);
       moments.mean = b.mean;
       moments.m2 = b.m2;
       square_sum = b.square_sum;
     } else {
-      moments.m2 = block_square_sum<Arch>(p, block);
+      moments.m2 = block_square_sum<Arch>(first.advanced(start), block);
       square_sum = static_cast<float>(moments.m2);
     }
     const float reference = kind == statistics::set_statistic::moments ? shift : 0.0f;
@@ -270,23 +277,25 @@ statistics::chunk_statistics chunk_statistics_of(Source x, std::int64_t length,
   return chunk;
 }
 
-// The statistics of a whole set of `length` values read from x (values
-// describes the same set for the scalar fallback): its chunks, merged in
+// The statistics of a whole set of `length` values read from x, each
+// block's first sweep from `first` (chunk_statistics_of; values describes
+// the same set for the scalar fallback): its chunks, merged in
 // order exactly as schedule/contiguous_sets.cpp merges chunks computed on
 // several threads, so both give the same bits. A set whose squares leave
 // float32's safe range goes to the scalar path, which sums them in double.
-template <class Arch, class Source>
-statistics::set_moments set_statistics_of(Source x, const statistics::set_values& values,
+template <class Arch, class First, class Source>
+statistics::set_moments set_statistics_of(First first, Source x,
+                                          const statistics::set_values& values,
                                           statistics::set_statistic kind) {
   const std::int64_t length = values.length;
-  const float shift = x.at(0);
+  const float shift = first_value(first);
   statistics::set_moments state;
   bool safe = true;
   for (std::int64_t start = 0; start < length; start += statistics::chunk_floats) {
     const std::int64_t chunk =
         length - start < statistics::chunk_floats ? length - start : statistics::chunk_floats;
     const statistics::chunk_statistics c =
-        chunk_statistics_of<Arch>(x.advanced(start), chunk, kind, shift);
+        chunk_statistics_of<Arch>(first.advanced(start), x.advanced(start), chunk, kind, shift);
     safe = safe && c.safe;
     state = state.count == 0.0 ? c.moments : statistics::merge(state, c.moments);
   }
@@ -296,7 +305,7 @@ statistics::set_moments set_statistics_of(Source x, const statistics::set_values
 // Moments (count, mean, m2) of a contiguous run of Element.
 template <class Arch, class Element>
 statistics::set_moments run_moments(const Element* x, std::int64_t length) {
-  return set_statistics_of<Arch>(element_source<Element>{x},
+  return set_statistics_of<Arch>(element_source<Element>{x}, element_source<Element>{x},
                                  statistics::set_values{dtype_of(x), x, nullptr, nullptr, length},
                                  statistics::set_statistic::moments);
 }

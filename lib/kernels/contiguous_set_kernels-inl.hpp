@@ -66,6 +66,10 @@ struct set_io {
                                       bias != nullptr ? bias + feature : nullptr};
     }
   }
+  // What each statistics block's first sweep reads (chunk_statistics_of).
+  auto first_sweep_source(std::int64_t offset, std::int64_t feature) const {
+    return source(offset, feature);
+  }
   // What the normalisation sweep reads: the source, which also writes the
   // sum output where the call asked for it.
   auto normalized_source(std::int64_t offset, std::int64_t feature) const {
@@ -96,12 +100,32 @@ struct set_io {
 
 // A fused add's rows staged: h, formed once per element into a float32
 // buffer (staged_values, holding elements [base, base + its length) of the
-// tensor: a buffer on the stack, or a float32 sum's own rows), is what the
-// statistics and the normalisation read; y is written as by set_io, and the
-// sum by the staging sweep (sets_in_groups). The buffer holds the same
-// floats that set_io's source forms, so both give the same bits; x, residual
-// and bias are loaded, converted and added once per element instead of once
-// per sweep (three).
+// tensor: a buffer on the stack, or a float32 sum's or y's own rows), is
+// what the statistics and the normalisation read; y is written as by
+// set_io. The buffer holds the same floats that set_io's source forms, so
+// both give the same bits; x, residual and bias are loaded, converted and
+// added once per element instead of once per sweep (three).
+//
+// The statistics' first sweep over each block forms h and writes it there,
+// with the sum where that is not the buffer itself (staging_source): that
+// sweep reads x, residual and bias anyway, and a separate staging sweep,
+// read back by the statistics, was one sweep too many over a row of floats.
+// With the rows grouped as sets_in_groups says, layer norm of x + residual +
+// bias, 2-core Zen 4, C API, best of 10-call batches over 1 s, 3 runs
+// alternating, Gelem/s, staged first -> formed by the statistics (the
+// unfused sequence, residual_add then the norm in place, beside):
+//
+//   float16 512 x 4096, 1 / 2 threads     3.0-3.1 / 6.4 -> 3.4-3.6 / 7.3 (3.4 / 6.5-6.9)
+//   bfloat16 512 x 4096, 1 thread         2.9-3.1 -> 3.3-3.5 (3.2)
+//   bfloat16 512 x 8192                   2.3-2.6 -> 2.8 (2.3-2.4)
+//   bfloat16 128 x 768                    4.0-4.1 -> 4.4-4.6 (3.1)
+//   float32 512 x 2048                    2.9 -> 3.3 (3.0-3.1)
+//   with the sum: float16 512 x 4096      2.8 -> 3.0 (3.1-3.2)
+//   bfloat16 512 x 4096, 1 / 2 threads    2.8 / 5.5-5.6 -> 3.0 / 5.8-5.9 (2.8-3.1 / 6.1-6.2)
+//   float16 128 x 768                     4.1-4.2 -> 4.0 (3.4)
+//   float32 512 x 1024, 128 x 768         3.3 -> 3.4, 3.4 -> 3.3-3.4 (3.2, 3.1)
+//
+// RMS norm float16 512 x 4096 without the sum 3.2-3.4 -> 3.9-4.0 (4.2-4.3).
 template <class Arch, class Element>
 struct staged_io {
   static constexpr addend add = addend::none;
@@ -110,18 +134,28 @@ struct staged_io {
   static constexpr bool batched_statistics = true;
   static constexpr bool short_rows = false;
   static constexpr bool tiles_affine = false;  // normalize_rows, affine_tile
-  // The tensor's, whose later rows normalize_rows prefetches.
+  // The tensor's (later rows are prefetched from x and residual).
   const Element* x;
   const Element* residual;
-  const float* staged_values;
+  const float* bias;
+  float* staged_values;
   std::int64_t base;
   Element* y;
+  Element* sum;  // null where there is none, or staged_values is the sum
   bool stream;
 
   float_source source(std::int64_t offset, std::int64_t) const {
     return float_source{staged_values + (offset - base)};
   }
-  // The sum was written when the rows were staged.
+  staging_source<residual_source<Element>, Element> first_sweep_source(std::int64_t offset,
+                                                                       std::int64_t feature) const {
+    return staging_source<residual_source<Element>, Element>{
+        residual_source<Element>{x + offset, residual + offset,
+                                 bias != nullptr ? bias + feature : nullptr},
+        staged_values + (offset - base),
+        element_sink<Element>{sum != nullptr ? sum + offset : nullptr, native_stores<Element>(),
+                              stream}};
+  }
   float_source normalized_source(std::int64_t offset, std::int64_t feature) const {
     return source(offset, feature);
   }
@@ -559,10 +593,10 @@ void group_of_sets(const contiguous_sets_args& a, const IO& io, std::int64_t sta
       }
     }
     const std::int64_t offset = set * a.set_length;
-    *out =
-        finish_set(a, set,
-                   set_statistics_of<Arch>(io.source(offset, 0), io.values(offset, 0, a.set_length),
-                                           statistic_of(a.kind)));
+    *out = finish_set(
+        a, set,
+        set_statistics_of<Arch>(io.first_sweep_source(offset, 0), io.source(offset, 0),
+                                io.values(offset, 0, a.set_length), statistic_of(a.kind)));
   }
   normalize_sets<Arch>(a, io, start, end - start, prefetch_end, normalizers);
 }
@@ -584,12 +618,6 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
     if (d <= staged_floats) {
       using element = std::remove_const_t<std::remove_pointer_t<decltype(io.x)>>;
       alignas(64) float staged[staged_floats];
-      // Rows of 2048 floats or more one at a time: the staged row then stays
-      // in L1 while x, residual and sum stream past it (four rows of 2048,
-      // 32 KiB, spilled to L2 between the sweeps).
-      std::int64_t per_group = d >= staged_floats / 4 ? 1 : staged_floats / d;
-      per_group = per_group > group_sets ? group_sets : per_group;
-      constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
       // A float32 sum written with ordinary stores holds h itself, so the
       // rows are staged in the sum's own rows and the buffer is not written:
       // one store an element fewer. (A streamed sum leaves the cache, and the
@@ -610,47 +638,26 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       if constexpr (std::is_same<element, float>::value) {
         if (!io.stream) staged_in_output = io.sum != nullptr ? io.sum : io.y;
       }
+      element* const sum = staged_in_output != nullptr ? nullptr : io.sum;
+      // Rows of 2048 floats or more go one at a time where the call writes
+      // a sum (the staged row then stays in L1 while x, residual and sum
+      // stream past it), else as many as fill the buffer, so that the
+      // normalisation goes in pairs of rows (normalize_row_pair: gamma and
+      // beta loaded once for two rows). Both with staging_source, layer
+      // norm 512 x 4096, 1 thread, 2-core Zen 4, best of 10-call batches, 3
+      // alternating runs, Gelem/s: without the sum, rows two at a time
+      // rather than one, float16 3.5-3.6 against 3.3, bfloat16 3.5-3.6
+      // against 3.1-3.2; with it, one at a time rather than two, float16
+      // 2.7 against 2.6, bfloat16 2.7 against 2.6.
+      std::int64_t per_group = d >= staged_floats / 4 && io.sum != nullptr ? 1 : staged_floats / d;
+      per_group = per_group > group_sets ? group_sets : per_group;
       for (std::int64_t start = first; start < last; start += per_group) {
         const std::int64_t end = start + per_group < last ? start + per_group : last;
         float* const rows = staged_in_output != nullptr ? staged_in_output + start * d : staged;
-        for (std::int64_t k = 0; k < (end - start) * d; k += d) {
-          const auto h = io.source(start * d + k, 0);
-          float* row = rows + k;
-          std::int64_t i = 0;
-          if (io.sum == nullptr || staged_in_output != nullptr) {
-            // With the output loops' lead (led_steps): a sum or y 64 bytes
-            // past x or residual modulo 4 KiB, float32 layer norm of x +
-            // residual, 512 x 1024, 1 thread, 2-core Zen 4: 3.1 -> 3.6
-            // Gelem/s without the sum, 2.8 -> 3.2 with it.
-            i = store_whole_vectors<Arch>(float_sink{row}, d,
-                                          [&](std::int64_t j) { return h.template load<Arch>(j); });
-            for (; i < d; ++i) row[i] = h.at(i);
-            continue;
-          }
-          const element_sink<element> sum{io.sum + start * d + k, native_stores<element>(),
-                                          io.stream};
-          if constexpr (stores_in_pairs<element_sink<element>>::value) {
-            for (; i + 2 * width <= d; i += 2 * width) {
-              const xsimd::batch<float, Arch> a = h.template load<Arch>(i);
-              const xsimd::batch<float, Arch> b = h.template load<Arch>(i + width);
-              a.store_unaligned(row + i);
-              b.store_unaligned(row + i + width);
-              sum.template store_pair<Arch>(i, a, b);
-            }
-          }
-          for (; i + width <= d; i += width) {
-            const xsimd::batch<float, Arch> v = h.template load<Arch>(i);
-            v.store_unaligned(row + i);
-            sum.template store<Arch>(i, v);
-          }
-          for (; i < d; ++i) {
-            row[i] = h.at(i);
-            sum.put(i, row[i]);
-          }
-        }
-        group_of_sets<Arch>(
-            a, staged_io<Arch, element>{io.x, io.residual, rows, start * d, io.y, io.stream}, start,
-            end, last, normalizers);
+        group_of_sets<Arch>(a,
+                            staged_io<Arch, element>{io.x, io.residual, io.bias, rows, start * d,
+                                                     io.y, sum, io.stream},
+                            start, end, last, normalizers);
       }
       return;
     }
@@ -681,9 +688,9 @@ void set_chunk_statistics_kernel::operator()(Arch, const set_chunk_statistics_ar
     for (std::int64_t item = first; item < last; ++item) {
       const set_chunk c = chunk_of(item, a.chunks, sets.set_length);
       const std::int64_t offset = c.set * sets.set_length;
-      a.partials[item] =
-          chunk_statistics_of<Arch>(io.source(offset + c.begin, c.begin), c.end - c.begin,
-                                    statistic_of(sets.kind), io.source(offset, 0).at(0));
+      a.partials[item] = chunk_statistics_of<Arch>(
+          io.first_sweep_source(offset + c.begin, c.begin), io.source(offset + c.begin, c.begin),
+          c.end - c.begin, statistic_of(sets.kind), io.source(offset, 0).at(0));
     }
   });
 }

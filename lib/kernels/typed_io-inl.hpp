@@ -497,6 +497,70 @@ struct summing_source {
   }
 };
 
+// Source that also writes every value it reads to `staged` (float32, at
+// the same index), and to `sum` (Element, rounded as a sink rounds) when
+// that is not null: the first statistics sweep over a fused add's staged
+// rows, which forms h = x + residual + bias there for the sweeps after it
+// (contiguous_set_kernels-inl.hpp, staged_io), and writes the residual
+// stream.
+template <class Source, class Element>
+struct staging_source {
+  Source inner;
+  float* staged;
+  element_sink<Element> sum;  // sum.data may be null
+
+  template <class Arch>
+  xsimd::batch<float, Arch> load(std::int64_t i) const {
+    const xsimd::batch<float, Arch> h = inner.template load<Arch>(i);
+    h.store_unaligned(staged + i);
+    if (sum.data != nullptr) sum.template store<Arch>(i, h);
+    return h;
+  }
+  float at(std::int64_t i) const {
+    staged[i] = inner.at(i);
+    if (sum.data != nullptr) sum.put(i, staged[i]);
+    return staged[i];
+  }
+  staging_source advanced(std::int64_t k) const {
+    return staging_source{inner.advanced(k), staged + k,
+                          sum.data != nullptr ? sum.advanced(k) : sum};
+  }
+};
+
+// A source's first value, read without the writes some sources make as they
+// read (staging_source): the shift that the first sweep is measured from,
+// read before that sweep (whose outputs may alias its inputs exactly).
+template <class Source>
+float first_value(const Source& p) {
+  return p.at(0);
+}
+template <class Source, class Element>
+float first_value(const staging_source<Source, Element>& p) {
+  return p.inner.at(0);
+}
+
+// Four vectors formed, then stored: a load waits on an earlier store whose
+// address matches its own modulo 4 KiB (an output 64 bytes past its input:
+// element_io-inl.hpp, led_steps); in groups, only the first loads of a
+// group can meet the last stores of the group before it.
+template <class Source, class Element>
+struct four_vector_loads<staging_source<Source, Element>> : four_loads_in_memory_order {
+  template <class Arch>
+  static void load(const staging_source<Source, Element>& p, std::int64_t i,
+                   xsimd::batch<float, Arch>* v) {
+    constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+    for (int k = 0; k < 4; ++k) v[k] = p.inner.template load<Arch>(i + k * width);
+    for (int k = 0; k < 4; ++k) v[k].store_unaligned(p.staged + i + k * width);
+    if (p.sum.data == nullptr) return;
+    if constexpr (stores_in_pairs<element_sink<Element>>::value) {
+      p.sum.template store_pair<Arch>(i, v[0], v[1]);
+      p.sum.template store_pair<Arch>(i + 2 * width, v[2], v[3]);
+    } else {
+      for (int k = 0; k < 4; ++k) p.sum.template store<Arch>(i + k * width, v[k]);
+    }
+  }
+};
+
 }  // namespace
 
 }  // namespace simdnorm::kernels
