@@ -284,8 +284,10 @@ TEST(TypedRows, NormalisedOutputsNarrowLikeTheScalarConversion) {
 // of 16-bit values. Rows shorter than a group of four vectors, rows of
 // whole groups with tails, and rows past one block (4096 floats).
 TEST(TypedRows, SixteenBitCallsGiveTheWidenedFloat32CallsBitsRoundedOnce) {
-  const std::int64_t row_shapes[][2] = {{3, 40},   {5, 64},   {4, 100},  {9, 768},
-                                        {2, 4101}, {3, 8229}, {1, 40000}};
+  // 3 x 3000 and 2 x 4096: a fused add stages rows of 2049 to 4096 floats
+  // two or three at a time, one at a time beyond (sets_in_groups).
+  const std::int64_t row_shapes[][2] = {{3, 40},   {5, 64},   {4, 100},  {9, 768},  {3, 3000},
+                                        {2, 4096}, {2, 4101}, {3, 8229}, {1, 40000}};
   for (const dtype type : {dtype::bfloat16, dtype::float16}) {
     for (const auto& shape : row_shapes) {
       const std::int64_t rows = shape[0], d = shape[1], count = rows * d;

@@ -639,17 +639,22 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
         if (!io.stream) staged_in_output = io.sum != nullptr ? io.sum : io.y;
       }
       element* const sum = staged_in_output != nullptr ? nullptr : io.sum;
-      // Rows of 2048 floats or more go one at a time where the call writes
-      // a sum (the staged row then stays in L1 while x, residual and sum
-      // stream past it), else as many as fill the buffer, so that the
-      // normalisation goes in pairs of rows (normalize_row_pair: gamma and
-      // beta loaded once for two rows). Both with staging_source, layer
-      // norm 512 x 4096, 1 thread, 2-core Zen 4, best of 10-call batches, 3
-      // alternating runs, Gelem/s: without the sum, rows two at a time
-      // rather than one, float16 3.5-3.6 against 3.3, bfloat16 3.5-3.6
-      // against 3.1-3.2; with it, one at a time rather than two, float16
-      // 2.7 against 2.6, bfloat16 2.7 against 2.6.
-      std::int64_t per_group = d >= staged_floats / 4 && io.sum != nullptr ? 1 : staged_floats / d;
+      // As many rows as fill the buffer, but rows of 2048 floats or more one
+      // at a time (the staged row then stays in L1 while x, residual and sum
+      // stream past it), except for longer ones without a sum: two or three
+      // at a time, so that the normalisation goes in pairs
+      // (normalize_row_pair: gamma and beta loaded once for two rows). Layer
+      // norm of x + residual + bias, 512 x 4096, 1 thread, 2-core Zen 4,
+      // best of 10-call batches, 3 alternating runs, Gelem/s, two rows
+      // against one: without the sum, float16 3.5-3.6 against 3.3, bfloat16
+      // 3.5-3.6 against 3.1-3.2, RMS norm bfloat16 without beta 4.4 against
+      // 4.1; with the sum, float16 2.6 against 2.7, bfloat16 2.6 against
+      // 2.7. At 2048 two rows (or four) were faster with beta (bfloat16 RMS
+      // norm 4.8 against 4.3) and slower without it (5.5 against 6.2): one,
+      // as before.
+      const std::int64_t quarter = staged_floats / 4;
+      std::int64_t per_group =
+          d < quarter || (d > quarter && io.sum == nullptr) ? staged_floats / d : 1;
       per_group = per_group > group_sets ? group_sets : per_group;
       for (std::int64_t start = first; start < last; start += per_group) {
         const std::int64_t end = start + per_group < last ? start + per_group : last;
