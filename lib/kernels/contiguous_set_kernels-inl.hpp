@@ -639,22 +639,20 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
         if (!io.stream) staged_in_output = io.sum != nullptr ? io.sum : io.y;
       }
       element* const sum = staged_in_output != nullptr ? nullptr : io.sum;
-      // As many rows as fill the buffer, but rows of 2048 floats or more one
-      // at a time (the staged row then stays in L1 while x, residual and sum
-      // stream past it), except for longer ones without a sum: two or three
-      // at a time, so that the normalisation goes in pairs
-      // (normalize_row_pair: gamma and beta loaded once for two rows). Layer
-      // norm of x + residual + bias, 512 x 4096, 1 thread, 2-core Zen 4,
-      // best of 10-call batches, 3 alternating runs, Gelem/s, two rows
-      // against one: without the sum, float16 3.5-3.6 against 3.3, bfloat16
-      // 3.5-3.6 against 3.1-3.2, RMS norm bfloat16 without beta 4.4 against
-      // 4.1; with the sum, float16 2.6 against 2.7, bfloat16 2.6 against
-      // 2.7. At 2048 two rows (or four) were faster with beta (bfloat16 RMS
-      // norm 4.8 against 4.3) and slower without it (5.5 against 6.2): one,
-      // as before.
-      const std::int64_t quarter = staged_floats / 4;
-      std::int64_t per_group =
-          d < quarter || (d > quarter && io.sum == nullptr) ? staged_floats / d : 1;
+      // As many rows as fill the buffer (at most group_sets), so that rows
+      // of up to 4096 floats are normalised in pairs at least
+      // (normalize_row_pair: gamma and beta loaded once for two rows); but
+      // rows of 2048 one at a time. Layer norm of x + residual + bias, 512 x
+      // 4096, 2-core Zen 4, best of 10-call batches, 3 alternating runs,
+      // Gelem/s, two rows a group against one: without the sum, 1 thread,
+      // float16 3.5-3.6 against 3.3, bfloat16 3.5-3.6 against 3.1-3.2, RMS
+      // norm bfloat16 without beta 4.4 against 4.1; with the sum, 2 threads,
+      // float16 6.4 against 5.9, bfloat16 6.3 against 5.7-5.9, RMS norm
+      // float16 7.2 against 6.3 (at 1 thread 0-7% slower: 2.8 against 2.9-3.0
+      // for both types). At 2048, bfloat16 RMS norm without beta, as LLaMA's
+      // norms are, took 5.5 in pairs against 6.2 one at a time (4.8 against
+      // 4.3 with beta).
+      std::int64_t per_group = d == staged_floats / 4 ? 1 : staged_floats / d;
       per_group = per_group > group_sets ? group_sets : per_group;
       for (std::int64_t start = first; start < last; start += per_group) {
         const std::int64_t end = start + per_group < last ? start + per_group : last;
