@@ -206,9 +206,8 @@ double corrected_m2(double square_sum, std::int64_t length, double offset) {
   return m2 > 0.0 ? m2 : 0.0;
 }
 
-//
-// The first sweep reads `first`, the second p: two sources of the same
-// values (see chunk_statistics_of).
+// One block's block_moments, its first sweep read from `first` and its
+// second from p: two sources of the same values (see chunk_statistics_of).
 template <class Arch, class First, class Source>
 block_moments shifted_block(First first, Source p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;

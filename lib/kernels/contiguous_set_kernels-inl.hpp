@@ -119,13 +119,16 @@ struct set_io {
 //   bfloat16 512 x 4096, 1 thread         2.9-3.1 -> 3.3-3.5 (3.2)
 //   bfloat16 512 x 8192                   2.3-2.6 -> 2.8 (2.3-2.4)
 //   bfloat16 128 x 768                    4.0-4.1 -> 4.4-4.6 (3.1)
-//   float32 512 x 2048                    2.9 -> 3.3 (3.0-3.1)
-//   with the sum: float16 512 x 4096      2.8 -> 3.0 (3.1-3.2)
+//   float32 512 x 2048 (four rows a group) 2.9 -> 3.3 (3.0-3.1)
+//   with the sum, one row a group (as then staged at 4096; now two, whose
+//   effect sets_in_groups gives):
+//   float16 512 x 4096                    2.8 -> 3.0 (3.1-3.2)
 //   bfloat16 512 x 4096, 1 / 2 threads    2.8 / 5.5-5.6 -> 3.0 / 5.8-5.9 (2.8-3.1 / 6.1-6.2)
 //   float16 128 x 768                     4.1-4.2 -> 4.0 (3.4)
 //   float32 512 x 1024, 128 x 768         3.3 -> 3.4, 3.4 -> 3.3-3.4 (3.2, 3.1)
 //
 // RMS norm float16 512 x 4096 without the sum 3.2-3.4 -> 3.9-4.0 (4.2-4.3).
+// AVX2: float16 layer norm 512 x 4096 without the sum 2.95 -> 3.58.
 template <class Arch, class Element>
 struct staged_io {
   static constexpr addend add = addend::none;
@@ -642,17 +645,18 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       // As many rows as fill the buffer (at most group_sets), so that rows
       // of up to 4096 floats are normalised in pairs at least
       // (normalize_row_pair: gamma and beta loaded once for two rows); but
-      // rows of 2048 one at a time. Layer norm of x + residual + bias, 512 x
-      // 4096, 2-core Zen 4, best of 10-call batches, 3 alternating runs,
-      // Gelem/s, two rows a group against one: without the sum, 1 thread,
-      // float16 3.5-3.6 against 3.3, bfloat16 3.5-3.6 against 3.1-3.2, RMS
-      // norm bfloat16 without beta 4.4 against 4.1; with the sum, 2 threads,
-      // float16 6.4 against 5.9, bfloat16 6.3 against 5.7-5.9, RMS norm
-      // float16 7.2 against 6.3 (at 1 thread 0-7% slower: 2.8 against 2.9-3.0
-      // for both types). At 2048, bfloat16 RMS norm without beta, as LLaMA's
-      // norms are, took 5.5 in pairs against 6.2 one at a time (4.8 against
-      // 4.3 with beta).
-      std::int64_t per_group = d == staged_floats / 4 ? 1 : staged_floats / d;
+      // 16-bit rows of 2048 one at a time. Layer norm of x + residual +
+      // bias, 512 x 4096, 2-core Zen 4, best of 10-call batches, 3
+      // alternating runs, Gelem/s, two rows a group against one: without
+      // the sum, 1 thread, float16 3.5-3.6 against 3.3, bfloat16 3.5-3.6
+      // against 3.1-3.2, RMS norm bfloat16 without beta 4.4 against 4.1;
+      // with the sum, 2 threads, float16 6.4 against 5.9, bfloat16 6.3
+      // against 5.7-5.9, RMS norm float16 7.2 against 6.3 (at 1 thread 0-7%
+      // slower: 2.8 against 2.9-3.0 for both types). At 2048, bfloat16 RMS norm without beta, as
+      // LLaMA's norms are, took 5.5 in pairs against 6.2 one at a time (4.8 against 4.3 with beta);
+      // float32 RMS norm 3.9 against 3.6 (3.5 against 3.2 with beta).
+      const bool one_by_one = d == staged_floats / 4 && !std::is_same<element, float>::value;
+      std::int64_t per_group = one_by_one ? 1 : staged_floats / d;
       per_group = per_group > group_sets ? group_sets : per_group;
       for (std::int64_t start = first; start < last; start += per_group) {
         const std::int64_t end = start + per_group < last ? start + per_group : last;
