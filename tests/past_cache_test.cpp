@@ -1,4 +1,5 @@
-// Rows whose tensors fill the last-level cache take their own stores: y
+// Rows whose tensors fill the last-level cache (as far as a call's output
+// stays there: schedule::streaming_thresholds_of_this_cpu) take their own stores: y
 // (and a fused add's sum) is written with non-temporal stores, and rows
 // prefetch later rows while one is normalised
 // (kernels/contiguous_set_kernels-inl.hpp). Both change how y is written,
@@ -23,6 +24,10 @@ namespace {
 
 using floats = std::vector<float, schedule::aligned_allocator<float, 64>>;
 
+// The bytes read and written from which a call streams its output at any
+// thread count: what "the cache" below means.
+std::int64_t streamed_bytes() { return schedule::streaming_thresholds_of_this_cpu().more_threads; }
+
 // rows x d float32 layer or RMS norm, whole or in pieces of `piece` rows,
 // into a buffer whose y starts `offset` floats in.
 floats normalized(bool rms, const floats& x, std::int64_t rows, std::int64_t d,
@@ -44,7 +49,7 @@ floats normalized(bool rms, const floats& x, std::int64_t rows, std::int64_t d,
 }
 
 TEST(PastTheCache, RowsGiveTheBitsOfTheSameRowsInCacheSizedPieces) {
-  const std::int64_t cache = schedule::last_level_cache_bytes();
+  const std::int64_t cache = streamed_bytes();
   for (const std::int64_t d : {16, 64, 40, 4096}) {
     // x and y together fill the cache, plus a partial group of rows.
     const std::int64_t rows = cache / (2 * d * static_cast<std::int64_t>(sizeof(float))) + 5;
@@ -79,7 +84,7 @@ TEST(PastTheCache, RowsGiveTheBitsOfTheSameRowsInCacheSizedPieces) {
 template <class Element, class Round>
 void fused_add_past_the_cache(dtype type, Round round) {
   using tensor = std::vector<Element, schedule::aligned_allocator<Element, 64>>;
-  const std::int64_t cache = schedule::last_level_cache_bytes();
+  const std::int64_t cache = streamed_bytes();
   const auto element = static_cast<std::int64_t>(sizeof(Element));
   for (const std::int64_t d : {64, 40, 4096}) {
     // x and residual together fill the cache, plus a partial group.
@@ -144,7 +149,7 @@ TEST(PastTheCache, SixteenBitFusedAddRowsWriteYAndSumAsInCacheSizedPieces) {
 // elements.
 TEST(PastTheCache, OutputsOffAVectorBoundaryGiveTheBitsOfAlignedOnes) {
   using bytes = std::vector<unsigned char, schedule::aligned_allocator<unsigned char, 64>>;
-  const std::int64_t cache = schedule::last_level_cache_bytes();
+  const std::int64_t cache = streamed_bytes();
   const std::vector<float> values = normal(4099, 11u, 3.0f, 2.0f);
   for (const dtype type : {dtype::float32, dtype::bfloat16, dtype::float16}) {
     const std::int64_t element = type == dtype::float32 ? 4 : 2;

@@ -8,9 +8,21 @@
 
 namespace simdnorm::schedule {
 
-// What the system reports for the L3 (read once, then constant), or 32 MiB
-// where it reports nothing or something implausible.
+// What the system reports for the L3 (read once, then constant), or, where
+// it reports nothing or something implausible, 96 MiB on Intel and 32 MiB
+// elsewhere (last_level_cache.cpp says why).
 std::int64_t last_level_cache_bytes();
+
+// The bytes (read and written, as stream_output counts them) from which a
+// call's output no longer stays in the last-level cache for its reader, at
+// one thread and at two or more: half of the cache and all of it where the
+// L3 serves a core complex (AMD), three quarters of it at every thread
+// count where it serves the whole socket (Intel). Read once, then constant.
+struct streaming_thresholds {
+  std::int64_t one_thread;
+  std::int64_t more_threads;
+};
+streaming_thresholds streaming_thresholds_of_this_cpu();
 
 // What the system reports for one core's L1 data cache (read once), or 32
 // KiB, the smallest of the x86 cores with AVX-512, where it reports nothing

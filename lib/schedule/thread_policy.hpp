@@ -86,9 +86,11 @@ inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
 
 // Whether a call writes its output with non-temporal stores: when what it
 // reads and writes (bytes) fills the share of the last-level cache its
-// threads can count on, half of it a thread and all of it from two, so that
-// its output would not stay in cache for the next operation anyway. Half,
-// because one core cannot count on the whole of a shared L3: on the 2-core
+// threads can count on (streaming_thresholds_of_this_cpu), so that its
+// output would not stay in cache for the next operation anyway. On AMD half
+// of it a thread and all of it from two: one core cannot count on the whole
+// of its complex's L3 (on Intel, whose L3 serves the socket, a 2-core VM
+// kept as much in use at 1 thread as at 2: last_level_cache.cpp). On the 2-core
 // Zen 4 VMs (32 MiB L3 reported) one thread's repeated reads of a buffer
 // ran at 82 GB/s for 8 MiB, 51 for 16, 29 for 24 and 20 for 32, memory's
 // speed (2 threads: 119, 102, 69, 51). The store then skips reading each
@@ -115,11 +117,13 @@ inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
 // norm 2560 x 1024 67-74 and 64-68; only RMS norm 3584 x 1024 (28 MiB) was
 // faster streamed, 75-78 against 61-72.
 // Below that, ordinary stores keep y in cache for its reader.
-// Below half the cache no thread count streams, so a small call does not
-// read its thread count (a lock in oneTBB, dispatch/path.cpp) to find that.
+// Below the one-thread threshold no thread count streams, so a small call
+// does not read its thread count (a lock in oneTBB, dispatch/path.cpp) to
+// find that.
 inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
-  const std::int64_t half = last_level_cache_bytes() / 2;
-  return bytes >= half && bytes >= half * std::min<std::int64_t>(p.threads(), 2);
+  const streaming_thresholds t = streaming_thresholds_of_this_cpu();
+  if (bytes < t.one_thread) return false;
+  return bytes >= t.more_threads || p.threads() < 2;
 }
 
 // How many distinct tensors of a call's buffers (null ones left out) its
