@@ -670,7 +670,7 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
     }
   }
   const std::int64_t input_bytes = element_size(a.type) * (a.residual != nullptr ? 2 : 1);
-  std::int64_t per_group = group_bytes / (d * input_bytes);
+  std::int64_t per_group = a.one_row_a_group ? 1 : group_bytes / (d * input_bytes);
   per_group = per_group < 1 ? 1 : (per_group > group_sets ? group_sets : per_group);
   for (std::int64_t start = first; start < last; start += per_group) {
     const std::int64_t end = start + per_group < last ? start + per_group : last;

@@ -48,6 +48,9 @@ struct contiguous_sets_args {
   // later row, and float32 outputs (y, a fused add's sum) are written with
   // non-temporal stores (contiguous_sets_kernel). Set by the schedule.
   bool past_last_level_cache = false;
+  // Rows go through their statistics and normalisation one at a time rather
+  // than in groups (sets_in_groups). Set by the schedule.
+  bool one_row_a_group = false;
   dtype type = dtype::float32;
   // A fused add (rows only): the sets are h = (x + residual) + bias, bias
   // indexed by feature (may be null); h is written to sum when it is given.

@@ -19,9 +19,12 @@ void normalize_contiguous_sets(const dispatch::path& p, const kernels::contiguou
     // Every tensor the call reads or writes, at its own width.
     const std::int64_t tensors = distinct_tensors({args.x, args.residual, args.y, args.sum});
     kernels::contiguous_sets_args rows = args;
-    rows.past_last_level_cache =
-        stream_output(p, tensors * sets * args.set_length * element_size(args.type));
+    const std::int64_t bytes = tensors * sets * args.set_length * element_size(args.type);
+    rows.past_last_level_cache = stream_output(p, bytes);
     const bool are_rows = args.run_length == 1 && args.sets_per_sample == 1;
+    rows.one_row_a_group =
+        are_rows && args.residual == nullptr &&
+        rows_one_at_a_time(p, args.type, args.set_length, bytes, rows.past_last_level_cache);
     run_items(p, kernels::contiguous_sets_kernel{}, rows, sets, sets * args.set_length,
               whole_sets_threshold(are_rows, args.residual != nullptr));
     return;

@@ -16,7 +16,7 @@ namespace {
 // Whether the CPU is Intel's, whose L3 is one cache shared by the whole
 // socket (a mesh of slices that every core reaches), rather than AMD's, one
 // L3 per core complex (32 MiB on Zen 2 to Zen 5).
-bool intel() {
+bool intel_vendor() {
 #if defined(__x86_64__) || defined(__i386__)
   unsigned int eax = 0, ebx = 0, ecx = 0, edx = 0;
   if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return false;
@@ -69,6 +69,11 @@ constexpr int level3_name = _SC_LEVEL3_CACHE_SIZE;
 #else
 constexpr int level3_name = -1;
 #endif
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+constexpr int level2_name = _SC_LEVEL2_CACHE_SIZE;
+#else
+constexpr int level2_name = -1;
+#endif
 #if defined(_SC_LEVEL1_DCACHE_SIZE)
 constexpr int level1_name = _SC_LEVEL1_DCACHE_SIZE;
 #else
@@ -76,6 +81,22 @@ constexpr int level1_name = -1;
 #endif
 
 }  // namespace
+
+bool intel_cpu() {
+  static const bool intel = intel_vendor();
+  return intel;
+}
+
+std::int64_t level2_cache_bytes() {
+  // Computed once, at the first call (thread-safe), constant after. 256 KiB
+  // to 4 MiB: the L2s of x86 and Arm cores with vector units we target.
+  static const std::int64_t bytes = [] {
+    constexpr std::int64_t smallest = std::int64_t{256} << 10, largest = std::int64_t{4} << 20;
+    const std::int64_t reported = reported_bytes(level2_name);
+    return reported >= smallest && reported <= largest ? reported : std::int64_t{1} << 20;
+  }();
+  return bytes;
+}
 
 std::int64_t level1_data_cache_bytes() {
   // Computed once, at the first call (thread-safe), constant after. Above 1
@@ -93,7 +114,7 @@ std::int64_t last_level_cache_bytes() {
   static const std::int64_t bytes = [] {
     const std::int64_t reported = reported_bytes(level3_name);
     if (reported > 0 && reported <= plausible_bytes) return reported;
-    return intel() ? intel_fallback_bytes : fallback_bytes;
+    return intel_cpu() ? intel_fallback_bytes : fallback_bytes;
   }();
   return bytes;
 }
@@ -102,7 +123,7 @@ streaming_thresholds streaming_thresholds_of_this_cpu() {
   // Computed once, at the first call (thread-safe), constant after.
   static const streaming_thresholds thresholds = [] {
     const std::int64_t cache = last_level_cache_bytes();
-    if (intel()) return streaming_thresholds{cache / 4 * 3, cache / 4 * 3};
+    if (intel_cpu()) return streaming_thresholds{cache / 4 * 3, cache / 4 * 3};
     return streaming_thresholds{cache / 2, cache};
   }();
   return thresholds;

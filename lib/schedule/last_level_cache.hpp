@@ -24,6 +24,15 @@ struct streaming_thresholds {
 };
 streaming_thresholds streaming_thresholds_of_this_cpu();
 
+// What the system reports for one core's L2 (read once), or 1 MiB (Zen 4's)
+// where it reports nothing or something implausible.
+std::int64_t level2_cache_bytes();
+
+// Whether the CPU is Intel's (read once): cores whose L3 is one cache for
+// the whole socket, reached over a mesh, which the schedules' measured
+// choices (streaming, rows one at a time) distinguish from AMD's.
+bool intel_cpu();
+
 // What the system reports for one core's L1 data cache (read once), or 32
 // KiB, the smallest of the x86 cores with AVX-512, where it reports nothing
 // or something implausible.

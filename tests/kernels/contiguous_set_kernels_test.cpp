@@ -116,6 +116,18 @@ class ContiguousSetsTester {
     EXPECT_TRUE(same_bits(alone.rstd, vector.rstd));
     EXPECT_TRUE(same_bits(alone.norm, vector.norm));
 
+    // Nor on the group it is in: one set a group (the schedule's choice for
+    // float32 rows past L2 on Intel, thread_policy.hpp) gives the same bits.
+    outputs one_a_group = fresh();
+    kernels::contiguous_sets_args one_a_group_args = args_of(x, gamma, beta, gain, one_a_group);
+    one_a_group_args.one_row_a_group = true;
+    dispatch::call_on_isa(level, kernels::contiguous_sets_kernel{}, one_a_group_args,
+                          std::int64_t{0}, sets_);
+    EXPECT_TRUE(same_bits(one_a_group.y, vector.y));
+    EXPECT_TRUE(same_bits(one_a_group.mean, vector.mean));
+    EXPECT_TRUE(same_bits(one_a_group.rstd, vector.rstd));
+    EXPECT_TRUE(same_bits(one_a_group.norm, vector.norm));
+
     // The chunked schedule (sets fewer than threads) must not change a bit.
     // A path of 8 threads makes it cut every set longer than a chunk.
     outputs chunked = fresh();
