@@ -132,23 +132,25 @@ inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
 }
 
 // Whether float32 rows of layer and RMS norm (and the kernels that share
-// theirs) go through statistics and normalisation one at a time, rather than
-// in groups of 32 KiB (contiguous_set_kernels-inl.hpp): on Intel, rows of
-// d >= 768 floats whose call's tensors do not fit in its threads' L2s (bytes
-// read and written, split over the threads), up to d = 3072, and at any d
-// once the output streams. The rows then come from L3 or memory; likely one
-// row's stores drain while the next row is read, where a group's stores came
-// all at once after all its reads (not verified with counters). 2-core Xeon VM (2 MiB L2), C API,
-// best of 10-call batches, layer norm float32, us, one at a time against groups: 1 thread, 512 x
-// 1024 144 against 159, 1024 x 1024 295 against 328, 2048 x 768 487 against 520, 1024 x 1536 477
-// against 558, 512 x 2048 312 against 331, 1024 x 3072 1020 against 1042, but 512 x 4096 725
-// against 695, and 2048 x 512 and 4096 x 256 within 1%; streamed, 16384 x 1024 5581 against 6502 at
-// 1 thread and 2637 against 3057 at 2, 8192 x 2048 5572 against 6345, 4096 x 4096 6129 against 6674
-// and 3034 against 3233; 2 threads, 512 x 2048 154 against 166, but 512 x 1024 (exactly 2 MiB a
-// thread) 59 against 56-59, so a call must exceed its threads' L2s; in L2 groups win (128 x
-// 768 19.3 against 15.9 at 1 thread). RMS norm 512 x 1024 139 against 147. 16-bit rows lost one at
-// a time (bfloat16 512 x 1024 111 against 94 us), so they keep their groups; AMD, not measured,
-// too.
+// theirs) go through statistics and normalisation one at a time, rather than in
+// groups of 32 KiB (contiguous_set_kernels-inl.hpp): on Intel, rows of d >= 768
+// floats whose call's tensors do not fit in its threads' L2s (bytes read and
+// written, split over the threads), up to d = 3072, and at any d once the
+// output streams. The rows then come from L3 or memory; likely one row's stores
+// drain while the next row is read, where a group's stores came all at once
+// after all its reads (not verified with counters). 2-core Xeon VM (2 MiB L2),
+// C API, best of 10-call batches, layer norm float32, us, one at a time against
+// groups: 1 thread, 512 x 1024 144 against 159, 1024 x 1024 295 against 328,
+// 2048 x 768 487 against 520, 1024 x 1536 477 against 558, 512 x 2048 312
+// against 331, 1024 x 3072 1020 against 1042, but 512 x 4096 725 against 695,
+// and 2048 x 512 and 4096 x 256 within 1%; streamed, 16384 x 1024 5581 against
+// 6502 at 1 thread and 2637 against 3057 at 2, 8192 x 2048 5572 against 6345,
+// 4096 x 4096 6129 against 6674 and 3034 against 3233; 2 threads, 512 x 2048
+// 154 against 166, but 512 x 1024 (exactly 2 MiB a thread) 59 against 56-59, so
+// a call must exceed its threads' L2s; in L2 groups win (128 x 768 19.3 against
+// 15.9 at 1 thread). RMS norm 512 x 1024 139 against 147. 16-bit rows lost one
+// at a time (bfloat16 512 x 1024 111 against 94 us), so they keep their groups;
+// AMD, not measured, too.
 inline bool rows_one_at_a_time(const dispatch::path& p, dtype type, std::int64_t d,
                                std::int64_t bytes, bool streamed) {
   if (!intel_cpu() || type != dtype::float32 || d < 768) return false;
