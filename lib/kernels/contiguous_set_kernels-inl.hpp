@@ -331,9 +331,10 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
 // a column tile at a time across the group: their gamma and beta (8 bytes an
 // element, 32 KiB at d = 4096, an L1 of Zen 4's size) then come from L2
 // once a group rather than once a row. The same operations on every element
-// (a tile is whole vectors but for its row's tail, and in cache no head
-// streams), so the same bits. 2-core Zen 4, 3 runs alternating with the
-// row-at-a-time loop, Gelem/s: layer norm bfloat16 512 x 4096 4.56-4.75 ->
+// (a tile's head and tail, where its output is off a vector boundary, take
+// the vector loop's operations one element at a time), so the same bits.
+// 2-core Zen 4, 3 runs alternating with the row-at-a-time loop, Gelem/s:
+// layer norm bfloat16 512 x 4096 4.56-4.75 ->
 // 5.13-5.19 at 1 thread, 8.99-9.31 -> 10.03-10.09 at 2; float32 512 x 2048
 // 4.82-4.99 -> 5.11-5.30; RMS norm bfloat16 512 x 4096, 2 threads, 12.70-12.86
 // -> 14.74-14.79; float16 layer norm 512 x 2048 at 2 threads unchanged. Tiles

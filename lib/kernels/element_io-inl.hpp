@@ -9,7 +9,7 @@
 //     store().
 // A source has load<Arch>(i), at(i) (one element, for tails) and
 // advanced(k); a sink has store<Arch>(i, v), put(i, v), advanced(k) and
-// unaligned_head<Arch>() (stream_alignment_head below).
+// unaligned_head<Arch>() (alignment_head below).
 // store and put must apply the same elementwise function, so that a tail
 // element ends up as it would in a full vector (and a sink may store two
 // vectors at once: stores_in_pairs below). Loops take them by value: a
@@ -257,28 +257,34 @@ SIMDNORM_ALWAYS_INLINE std::int64_t store_whole_vectors_of_two(const Sink y0, co
   return i;
 }
 
-// The elements before the first address where a streamed vector of Arch
-// (its lanes of Element) can start, when stream is set and p is not at
-// one; 0 otherwise (and where no non-temporal store exists). A sink's
-// unaligned_head<Arch>(): the normalisation loops write that many elements
-// one at a time, with the tail's operations, and then whole vectors from an
-// aligned address, so that past the last-level cache an output that starts
-// off a vector boundary (malloc's 16-byte alignment) still streams: its
-// ordinary stores had each read their line from memory first. Layer norm
-// 2048 x 4096, 1 thread, 2-core Zen 4, y and x 16 bytes off a 64-byte
-// boundary, 3 alternating runs: 9.2-10.5 GB/s before, 11.8-13.9 after
-// (64-byte aligned: 13.8); 8192 x 768: 9.6-11.4 before, 11.4-14.9 after.
-// Rows shorter than 16 vectors keep their ordinary stores (head_length).
+// The elements before the first address where a vector of Arch (its lanes
+// of Element) can start, when p is not at one; 0 otherwise (and where p is
+// not even at an element's boundary, or vectors are narrower than 16
+// bytes). A sink's unaligned_head<Arch>(): the normalisation loops write
+// that many elements one at a time, with the tail's operations, and then
+// whole vectors from an aligned address (head_length).
+//
+// Past the last-level cache, so that an output that starts off a vector
+// boundary (malloc's 16-byte alignment) still streams: its ordinary stores
+// had each read their line from memory first. Layer norm 2048 x 4096, 1
+// thread, 2-core Zen 4, y and x 16 bytes off a 64-byte boundary, 3
+// alternating runs: 9.2-10.5 GB/s before, 11.8-13.9 after (64-byte aligned:
+// 13.8); 8192 x 768: 9.6-11.4 before, 11.4-14.9 after.
+//
+// In cache too: a 64-byte store off a line boundary writes two lines. 2-core
+// Intel Xeon VM, layer norm, 1 thread, C API, best of 10-call batches, y 16
+// bytes off a 64-byte boundary against aligned (x aligned): 128 x 768 25.6
+// against 16.1 us, 512 x 4096 1120 against 694, 512 x 1024 at 2 threads 104
+// against 60. (x off a boundary costs 2-20%: loads split more cheaply.)
 template <class Arch, class Element>
-std::int64_t stream_alignment_head([[maybe_unused]] const Element* p, bool stream) {
+std::int64_t alignment_head([[maybe_unused]] const Element* p) {
 #if defined(__x86_64__) || defined(__i386__)
   constexpr std::uintptr_t bytes = sizeof(Element) * xsimd::batch<float, Arch>::size;
   const std::uintptr_t off = reinterpret_cast<std::uintptr_t>(p) & (bytes - 1);
-  if (stream && bytes >= 16 && off != 0 && off % sizeof(Element) == 0) {
+  if (bytes >= 16 && off != 0 && off % sizeof(Element) == 0) {
     return static_cast<std::int64_t>((bytes - off) / sizeof(Element));
   }
 #endif
-  static_cast<void>(stream);
   return 0;
 }
 
@@ -291,7 +297,7 @@ struct float_sink {
   }
   template <class Arch>
   std::int64_t unaligned_head() const {
-    return 0;
+    return alignment_head<Arch>(data);
   }
   void put(std::int64_t i, float v) const { data[i] = v; }
   float_sink advanced(std::int64_t k) const { return float_sink{data + k}; }
@@ -390,7 +396,7 @@ struct streaming_float_sink {
   }
   template <class Arch>
   std::int64_t unaligned_head() const {
-    return stream_alignment_head<Arch>(data, true);
+    return alignment_head<Arch>(data);
   }
   void put(std::int64_t i, float v) const { data[i] = v; }
   streaming_float_sink advanced(std::int64_t k) const { return streaming_float_sink{data + k}; }

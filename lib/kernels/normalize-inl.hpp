@@ -83,14 +83,14 @@ void normalize_row_vectors(Source x, std::int64_t d, const statistics::set_norma
 
 // The elements of [0, length) that a normalisation loop writes one at a
 // time before its whole vectors: those before the sink's first aligned
-// vector where it streams (stream_alignment_head), so that every vector
-// after them streams. Their operations are the tail's, the vector loop's
-// lane by lane, so an element's bits do not depend on which way it went.
-// Only for lengths of 16 vectors or more, where the head is at most a
+// vector (alignment_head), so that every vector after them is stored whole
+// to one line, or streams. Their operations are the tail's, the vector
+// loop's lane by lane, so an element's bits do not depend on which way it
+// went. Only for lengths of 16 vectors or more, where the head is at most a
 // sixteenth of the elements: rows of 64 floats off a boundary by 16 bytes,
 // past the cache, ran at 12-14 GB/s with a head against 17-24 without
 // (RMS norm 65536 x 64, 1 thread, 2-core Zen 4, 3 alternating runs), where
-// rows of 768 and 4096 gained (stream_alignment_head).
+// rows of 768 and 4096 gained (alignment_head).
 template <class Arch, class Sink>
 std::int64_t head_length(const Sink& y, std::int64_t length) {
   constexpr std::int64_t shortest = 16 * xsimd::batch<float, Arch>::size;
@@ -122,16 +122,28 @@ void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& s
 // with each vector of gamma and beta loaded once for both: a row's sweep
 // loads x, gamma and beta for every vector it stores, and the loads, not
 // the arithmetic, bound it where the row is in cache. Only for rows that
-// are not halved and sinks that do not stream (no head). 2-core Zen 4, C
+// are not halved and sinks that do not stream. 2-core Zen 4, C
 // API, best of 5 runs, twice alternating with rows one at a time: layer
 // norm 128 x 768 16.95 -> 15.9 us at 1 thread and 9.9 -> 9.3 at 2, RMS norm
 // 13.7 -> 12.9, layer norm 1024 x 256 54.7 -> 46.7 and 4096 x 128 135 ->
 // 117; bfloat16 layer norm 128 x 768 and 512 x 2048 6.3-6.4 -> 6.6 Gelem/s;
-// 512 x 1024 (past L2) unchanged.
+// 512 x 1024 (past L2) unchanged. Rows whose outputs start at the same
+// offset from a vector boundary (d a multiple of the vector's lanes) take
+// normalize_row's head; others none, as no one head aligns both.
 template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
 void normalize_row_pair(Source x0, Source x1, std::int64_t d, const statistics::set_normalizer& s0,
                         const statistics::set_normalizer& s1, const float* gamma, const float* beta,
                         Sink y0, Sink y1) {
+  const std::int64_t head = head_length<Arch>(y0, d);
+  if (head != 0 && head == head_length<Arch>(y1, d)) {
+    for (std::int64_t i = 0; i < head; ++i) {
+      y0.put(i, normalized_element<HasGamma, HasBeta>(x0, i, s0, gamma, beta));
+      y1.put(i, normalized_element<HasGamma, HasBeta>(x1, i, s1, gamma, beta));
+    }
+    return normalize_row_pair<Arch, HasGamma, HasBeta>(
+        x0.advanced(head), x1.advanced(head), d - head, s0, s1, HasGamma ? gamma + head : gamma,
+        HasBeta ? beta + head : beta, y0.advanced(head), y1.advanced(head));
+  }
   using batch = xsimd::batch<float, Arch>;
   const row_terms<Arch> terms0(s0), terms1(s1);
   struct affine {
@@ -294,11 +306,21 @@ void normalize_channels(Source x, std::int64_t channels, const float* hi, const 
 // normalize_channels normalises each (the same operations on every
 // element, so the same bits), each vector of hi, scale and shift loaded
 // once for both: a row's loop loads them and x for every vector it stores,
-// and in cache the loads bound it. Only for sinks that do not stream (no
-// head), as normalize_row_pair.
+// and in cache the loads bound it. Only for sinks that do not stream; a
+// head as normalize_row_pair's.
 template <class Arch, class Source, class Sink>
 void normalize_channel_pair(Source x0, Source x1, std::int64_t channels, const float* hi,
                             const float* scale, const float* shift, Sink y0, Sink y1) {
+  const std::int64_t head = head_length<Arch>(y0, channels);
+  if (head != 0 && head == head_length<Arch>(y1, channels)) {
+    for (std::int64_t c = 0; c < head; ++c) {
+      y0.put(c, channel_element(x0, c, hi, scale, shift));
+      y1.put(c, channel_element(x1, c, hi, scale, shift));
+    }
+    return normalize_channel_pair<Arch>(x0.advanced(head), x1.advanced(head), channels - head,
+                                        hi + head, scale + head, shift + head, y0.advanced(head),
+                                        y1.advanced(head));
+  }
   using factors = channel_factors<Arch>;
   std::int64_t c = store_whole_vectors_of_two<Arch>(
       y0, y1, channels,

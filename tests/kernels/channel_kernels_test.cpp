@@ -18,6 +18,7 @@
 #include "dispatch/call_on_isa.hpp"
 #include "kernel_tester.hpp"
 #include "scalar/normalize.hpp"
+#include "schedule/aligned_vector.hpp"
 #include "statistics/activation_sets.hpp"
 #include "statistics/normalizer.hpp"
 #include "statistics/set_moments.hpp"
@@ -263,7 +264,8 @@ std::vector<float> affine_by_kernel(dispatch::isa level, const affine_case& k,
                                     const std::vector<float>& x,
                                     const std::vector<statistics::set_normalizer>& sets,
                                     const std::vector<float>& gamma, const std::vector<float>& beta,
-                                    bool stream_output = false, bool item_by_item = false) {
+                                    bool stream_output = false, bool item_by_item = false,
+                                    std::int64_t y_offset = 0) {
   std::vector<float> hi(sets.size()), scale(sets.size()), shift(sets.size());
   for (std::size_t i = 0; i < sets.size(); ++i) {
     const std::size_t c = i % static_cast<std::size_t>(k.s.c);
@@ -271,10 +273,12 @@ std::vector<float> affine_by_kernel(dispatch::isa level, const affine_case& k,
     scale[i] = sets[i].rstd * gamma[c];
     shift[i] = beta[c] - sets[i].lo * scale[i];
   }
-  std::vector<float> y(x.size());
+  // y_offset floats past a 64-byte boundary.
+  std::vector<float, schedule::aligned_allocator<float, 64>> out(x.size() + 16);
+  float* const y = out.data() + y_offset;
   const kernels::channel_affine_args args{x.data(),  k.s,          k.per_instance ? k.s.c : 0,
                                           hi.data(), scale.data(), shift.data(),
-                                          y.data(),  false,        stream_output};
+                                          y,         false,        stream_output};
   const std::int64_t items = k.s.layout == layout::nchw ? k.s.n * k.s.c : k.s.n * k.s.spatial;
   if (item_by_item) {
     for (std::int64_t i = 0; i < items; ++i) {
@@ -283,7 +287,7 @@ std::vector<float> affine_by_kernel(dispatch::isa level, const affine_case& k,
   } else {
     dispatch::call_on_isa(level, kernels::channel_affine_kernel{}, args, std::int64_t{0}, items);
   }
-  return y;
+  return std::vector<float>(y, y + x.size());
 }
 
 // Normalisers with a two-part mean near 1e4, as a measured one has.
@@ -367,12 +371,14 @@ TEST_P(ChannelKernels, AnNhwcChannelGetsTheSameBitsWhereverTheRowEnds) {
   }
 }
 
-TEST_P(ChannelKernels, NhwcPositionsInPairsGetTheBitsOfOnePositionAtATime) {
+TEST_P(ChannelKernels, NhwcPositionsGetTheSameBitsInPairsAndWhereverYStarts) {
   // A range's NHWC positions go two at a time where they share their
   // factors and y does not stream (normalize_channel_pair, across samples
   // too where the factors are per channel); a range of one position goes
-  // alone. An odd spatial size leaves a position without a partner; rows of
-  // 16 vectors or more have a head where they stream.
+  // alone. An odd spatial size leaves a position without a partner. Rows of
+  // 16 vectors or more whose y is off a vector boundary write a head one
+  // element at a time (alignment_head), with the vector loop's operations:
+  // the bits of an aligned y, streamed or not.
   const std::int64_t lanes = lanes_of(GetParam());
   for (const std::int64_t channels : {2 * lanes + 1, 16 * lanes, 16 * lanes + 3}) {
     for (const bool per_instance : {false, true}) {
@@ -382,10 +388,20 @@ TEST_P(ChannelKernels, NhwcPositionsInPairsGetTheBitsOfOnePositionAtATime) {
           offset_normalizers(per_instance ? 3 * channels : channels);
       const std::vector<float> gamma = uniform(channels, 15, -2.0f, 2.0f);
       const std::vector<float> beta = uniform(channels, 16, -1.0f, 1.0f);
+      const std::vector<float> aligned = affine_by_kernel(GetParam(), k, x, sets, gamma, beta);
       for (const bool stream : {false, true}) {
-        EXPECT_TRUE(same_bits(affine_by_kernel(GetParam(), k, x, sets, gamma, beta, stream),
-                              affine_by_kernel(GetParam(), k, x, sets, gamma, beta, stream, true)))
-            << channels << " channels, per instance " << per_instance << ", stream " << stream;
+        const std::string where = std::to_string(channels) + " channels, per instance " +
+                                  std::to_string(per_instance) + ", stream " +
+                                  std::to_string(stream);
+        EXPECT_TRUE(
+            same_bits(affine_by_kernel(GetParam(), k, x, sets, gamma, beta, stream, true), aligned))
+            << where << ", one position at a time";
+        for (const std::int64_t offset : {1, 3, 7}) {
+          EXPECT_TRUE(same_bits(
+              affine_by_kernel(GetParam(), k, x, sets, gamma, beta, stream, false, offset),
+              aligned))
+              << where << ", y " << offset << " floats off a 64-byte boundary";
+        }
       }
     }
   }

@@ -9,16 +9,19 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dispatch/call_on_isa.hpp"
 #include "dispatch/path.hpp"
 #include "kernel_tester.hpp"
 #include "scalar/methods.hpp"
+#include "schedule/aligned_vector.hpp"
 #include "schedule/contiguous_sets.hpp"
 #include "statistics/set_chunks.hpp"
 #include "statistics/set_moments.hpp"
@@ -127,6 +130,30 @@ class ContiguousSetsTester {
     EXPECT_TRUE(same_bits(one_a_group.mean, vector.mean));
     EXPECT_TRUE(same_bits(one_a_group.rstd, vector.rstd));
     EXPECT_TRUE(same_bits(one_a_group.norm, vector.norm));
+
+    // Nor on where x and y start: an output off a vector boundary is written
+    // one element at a time up to it (alignment_head), with the vector
+    // loop's operations, so the same bits; x off by as much, or by another
+    // amount. Offsets in floats from a 64-byte boundary.
+    for (const auto& [x_offset, y_offset] :
+         std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 1}, {3, 3}, {0, 5}, {7, 2}}) {
+      using aligned = std::vector<float, schedule::aligned_allocator<float, 64>>;
+      aligned x_at(static_cast<std::size_t>(count + 16));
+      aligned y_at(static_cast<std::size_t>(count + 16));
+      std::copy(x.begin(), x.end(), x_at.begin() + x_offset);
+      outputs moved = fresh();
+      kernels::contiguous_sets_args moved_args = args_of(x, gamma, beta, gain, moved);
+      moved_args.x = x_at.data() + x_offset;
+      moved_args.y = y_at.data() + y_offset;
+      dispatch::call_on_isa(level, kernels::contiguous_sets_kernel{}, moved_args, std::int64_t{0},
+                            sets_);
+      const std::vector<float> y(y_at.begin() + y_offset, y_at.begin() + y_offset + count);
+      EXPECT_TRUE(same_bits(y, vector.y))
+          << "x and y " << x_offset << " and " << y_offset << " floats off a 64-byte boundary";
+      EXPECT_TRUE(same_bits(moved.mean, vector.mean));
+      EXPECT_TRUE(same_bits(moved.rstd, vector.rstd));
+      EXPECT_TRUE(same_bits(moved.norm, vector.norm));
+    }
 
     // The chunked schedule (sets fewer than threads) must not change a bit.
     // A path of 8 threads makes it cut every set longer than a chunk.
