@@ -615,8 +615,8 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
       return in;
     }
   };
-  // Two positions a step where they share their factors
-  // (normalize_channel_pair). 2-core Zen 4, C API, float32, medians of 3
+  // Two positions a step where they share their factors and their outputs'
+  // heads agree (normalize_channel_pair). 2-core Zen 4, C API, float32, medians of 3
   // runs alternating with one position a step: batch-norm inference NHWC
   // 1 x 64 x 112 x 112 at 1 thread 89-91 -> 75-76 us, 8 x 2048 x 7 x 7
   // 138-142 -> 129-130 (in L3 at 1 thread); group norm 2 x 640 x 32 x 32 G
@@ -634,8 +634,10 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
   std::int64_t n = first / spatial, position = first % spatial;
   for (std::int64_t i = first; i < last;) {
     const std::int64_t f = n * factors_per_sample;
-    const bool pair =
-        in_pairs && i + 1 < last && (factors_per_sample == 0 || position + 1 < spatial);
+    const bool pair = in_pairs && i + 1 < last &&
+                      (factors_per_sample == 0 || position + 1 < spatial) &&
+                      head_length<Arch>(y.advanced(i * channels), channels) ==
+                          head_length<Arch>(y.advanced((i + 1) * channels), channels);
     if (pair) {
       normalize_channel_pair<Arch>(source(i), source(i + 1), channels, hi + f, scale + f, shift + f,
                                    y.advanced(i * channels), y.advanced((i + 1) * channels));

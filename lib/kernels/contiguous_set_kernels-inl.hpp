@@ -4,6 +4,7 @@
 #ifndef SIMDNORM_LIB_KERNELS_CONTIGUOUS_SET_KERNELS_INL_HPP_
 #define SIMDNORM_LIB_KERNELS_CONTIGUOUS_SET_KERNELS_INL_HPP_
 
+#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 #include <xsimd/xsimd.hpp>
@@ -398,12 +399,16 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       normalize_row<Arch, HasGamma, HasBeta>(x, length, set, gamma, beta, y);
     }
   };
-  // In cache, rows k and k + 1 together where neither is halved
-  // (normalize_row_pair); otherwise row k alone. Returns the rows done.
-  const auto rows_part = [&](std::int64_t k, std::int64_t c0, std::int64_t length) {
+  // In cache, rows k and k + 1 together where neither is halved and their
+  // outputs' heads agree (normalize_row_pair); otherwise row k alone.
+  // Returns the rows done.
+  const auto rows_part = [&](std::int64_t k, std::int64_t c0, std::int64_t length,
+                             bool may_pair = true) {
     if constexpr (HasGamma || HasBeta) {
-      if (k + 1 < count && !statistics::subtraction_may_overflow(normalizers[k].hi) &&
-          !statistics::subtraction_may_overflow(normalizers[k + 1].hi)) {
+      if (may_pair && k + 1 < count && !statistics::subtraction_may_overflow(normalizers[k].hi) &&
+          !statistics::subtraction_may_overflow(normalizers[k + 1].hi) &&
+          head_length<Arch>(sink_at(k, c0), length) ==
+              head_length<Arch>(sink_at(k + 1, c0), length)) {
         normalize_row_pair<Arch, HasGamma, HasBeta>(
             source_at(k, c0), source_at(k + 1, c0), length, normalizers[k], normalizers[k + 1],
             gamma_at(c0), beta_at(c0), sink_at(k, c0), sink_at(k + 1, c0));
@@ -416,9 +421,25 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
   if (!a.past_last_level_cache) {
     if constexpr ((HasGamma || HasBeta) && IO::tiles_affine) {
       if (count > 1 && d >= 2 * affine_tile) {
-        for (std::int64_t c0 = 0; c0 < d; c0 += affine_tile) {
-          const std::int64_t length = d - c0 < affine_tile ? d - c0 : affine_tile;
-          for (std::int64_t k = 0; k < count;) k += rows_part(k, c0, length);
+        // Tile t of a row whose output starts h elements before a vector
+        // boundary (head_length) is [h + t * affine_tile, h + (t + 1) *
+        // affine_tile), the first from 0 and the last to d: every tile but
+        // the first starts on the boundary, so the row gets the one head and
+        // tail a whole row gets (normalize_row), and each element the same
+        // instruction, whatever rows a group holds (a NaN's sign and payload
+        // follow the instruction). Rows pair only where their tiles coincide.
+        const auto head_of = [&](std::int64_t k) { return head_length<Arch>(sink_at(k, 0), d); };
+        for (std::int64_t t = 0; t * affine_tile < d; ++t) {
+          for (std::int64_t k = 0; k < count;) {
+            const std::int64_t h = head_of(k);
+            const std::int64_t c0 = t == 0 ? 0 : h + t * affine_tile;
+            const std::int64_t c1 = std::min(d, h + (t + 1) * affine_tile);
+            if (c0 >= c1) {
+              ++k;
+              continue;
+            }
+            k += rows_part(k, c0, c1 - c0, k + 1 < count && head_of(k + 1) == h);
+          }
         }
         return;
       }
@@ -501,7 +522,7 @@ void finish_batch(const contiguous_sets_args& a, std::int64_t first, std::int64_
   const bool standardize = a.kind == set_norm_kind::standardize;
   alignas(64) float hi[Most], lo[Most], rstd[Most];
   const auto eps = static_cast<double>(a.eps);
-  for (std::int64_t k = 0; k < Most; ++k) {
+  for (std::int64_t k = 0; k < count; ++k) {
     const statistics::split_mean parts =
         standardize ? statistics::split(moments.mean[k]) : statistics::split_mean{0.0f, 0.0f};
     hi[k] = parts.hi;
@@ -510,7 +531,10 @@ void finish_batch(const contiguous_sets_args& a, std::int64_t first, std::int64_
   using doubles = xsimd::batch<double, Arch>;
   constexpr std::int64_t double_width = doubles::size;
   if constexpr (Most % double_width == 0) {
-    for (std::int64_t k = 0; k < Most; k += double_width) {
+    // Only the vectors that hold the batch's sets: a group of two rows of
+    // 4096 floats would otherwise pay sixteen sets' divisions and square
+    // roots.
+    for (std::int64_t k = 0; k < count; k += double_width) {
       // rstd_of across the batch: 1 / sqrt(var + eps) in double, rounded once.
       const doubles var = doubles::load_aligned(moments.m2 + k) / doubles(n);
       alignas(64) double r[double_width];
@@ -518,7 +542,7 @@ void finish_batch(const contiguous_sets_args& a, std::int64_t first, std::int64_
       for (std::int64_t j = 0; j < double_width; ++j) rstd[k + j] = static_cast<float>(r[j]);
     }
   } else {
-    for (std::int64_t k = 0; k < Most; ++k) {
+    for (std::int64_t k = 0; k < count; ++k) {
       rstd[k] = statistics::rstd_of(moments.m2[k] / n, a.eps);
     }
   }

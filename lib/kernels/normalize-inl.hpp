@@ -15,6 +15,7 @@
 #include "kernels/element_io-inl.hpp"
 #include "kernels/multiply_add-inl.hpp"
 #include "statistics/normalizer.hpp"
+#include "validation/debug_assert.hpp"
 
 namespace simdnorm::kernels {
 
@@ -127,15 +128,19 @@ void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& s
 // norm 128 x 768 16.95 -> 15.9 us at 1 thread and 9.9 -> 9.3 at 2, RMS norm
 // 13.7 -> 12.9, layer norm 1024 x 256 54.7 -> 46.7 and 4096 x 128 135 ->
 // 117; bfloat16 layer norm 128 x 768 and 512 x 2048 6.3-6.4 -> 6.6 Gelem/s;
-// 512 x 1024 (past L2) unchanged. Rows whose outputs start at the same
-// offset from a vector boundary (d a multiple of the vector's lanes) take
-// normalize_row's head; others none, as no one head aligns both.
+// 512 x 1024 (past L2) unchanged. Only for rows whose outputs start at the
+// same offset from a vector boundary (the callers pair no others), which
+// then take normalize_row's head together: an element gets the same
+// instruction alone or paired. (A different-head branch here, calling
+// normalize_row for each, cost 5-13% at 128 x 768 on the Xeon VM: the
+// pair's loop compiled worse beside it.)
 template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
 void normalize_row_pair(Source x0, Source x1, std::int64_t d, const statistics::set_normalizer& s0,
                         const statistics::set_normalizer& s1, const float* gamma, const float* beta,
                         Sink y0, Sink y1) {
   const std::int64_t head = head_length<Arch>(y0, d);
-  if (head != 0 && head == head_length<Arch>(y1, d)) {
+  SIMDNORM_DEBUG_ASSERT(head == head_length<Arch>(y1, d));
+  if (head != 0) {
     for (std::int64_t i = 0; i < head; ++i) {
       y0.put(i, normalized_element<HasGamma, HasBeta>(x0, i, s0, gamma, beta));
       y1.put(i, normalized_element<HasGamma, HasBeta>(x1, i, s1, gamma, beta));
@@ -306,13 +311,14 @@ void normalize_channels(Source x, std::int64_t channels, const float* hi, const 
 // normalize_channels normalises each (the same operations on every
 // element, so the same bits), each vector of hi, scale and shift loaded
 // once for both: a row's loop loads them and x for every vector it stores,
-// and in cache the loads bound it. Only for sinks that do not stream; a
-// head as normalize_row_pair's.
+// and in cache the loads bound it. Only for sinks that do not stream, and
+// rows whose heads agree, as normalize_row_pair.
 template <class Arch, class Source, class Sink>
 void normalize_channel_pair(Source x0, Source x1, std::int64_t channels, const float* hi,
                             const float* scale, const float* shift, Sink y0, Sink y1) {
   const std::int64_t head = head_length<Arch>(y0, channels);
-  if (head != 0 && head == head_length<Arch>(y1, channels)) {
+  SIMDNORM_DEBUG_ASSERT(head == head_length<Arch>(y1, channels));
+  if (head != 0) {
     for (std::int64_t c = 0; c < head; ++c) {
       y0.put(c, channel_element(x0, c, hi, scale, shift));
       y1.put(c, channel_element(x1, c, hi, scale, shift));
