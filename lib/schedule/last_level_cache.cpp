@@ -61,6 +61,15 @@ std::int64_t reported_bytes(int name) {
   return 0;
 }
 
+// What the system reports for a cache-size name where it lies in [smallest,
+// largest], fallback otherwise (nothing reported, or a figure no such cache
+// has).
+std::int64_t reported_within(int name, std::int64_t smallest, std::int64_t largest,
+                             std::int64_t fallback) {
+  const std::int64_t reported = reported_bytes(name);
+  return reported >= smallest && reported <= largest ? reported : fallback;
+}
+
 // The L3's size, or 0. Not the L2's where no L3 is reported: a CPU whose L3
 // the system does not describe may still have one, and taking a 1-2 MiB L2
 // for the last level would stream the output of calls that fit in it.
@@ -90,32 +99,23 @@ bool intel_cpu() {
 std::int64_t level2_cache_bytes() {
   // Computed once, at the first call (thread-safe), constant after. 256 KiB
   // to 4 MiB: the L2s of x86 and Arm cores with vector units we target.
-  static const std::int64_t bytes = [] {
-    constexpr std::int64_t smallest = std::int64_t{256} << 10, largest = std::int64_t{4} << 20;
-    const std::int64_t reported = reported_bytes(level2_name);
-    return reported >= smallest && reported <= largest ? reported : std::int64_t{1} << 20;
-  }();
+  static const std::int64_t bytes = reported_within(level2_name, std::int64_t{256} << 10,
+                                                    std::int64_t{4} << 20, std::int64_t{1} << 20);
   return bytes;
 }
 
 std::int64_t level1_data_cache_bytes() {
   // Computed once, at the first call (thread-safe), constant after. Above 1
   // MiB no core's L1 is: a figure that large is not one.
-  static const std::int64_t bytes = [] {
-    constexpr std::int64_t smallest = std::int64_t{32} << 10, largest = std::int64_t{1} << 20;
-    const std::int64_t reported = reported_bytes(level1_name);
-    return reported > 0 && reported <= largest ? reported : smallest;
-  }();
+  static const std::int64_t bytes =
+      reported_within(level1_name, 1, std::int64_t{1} << 20, std::int64_t{32} << 10);
   return bytes;
 }
 
 std::int64_t last_level_cache_bytes() {
   // Computed once, at the first call (thread-safe), constant after.
-  static const std::int64_t bytes = [] {
-    const std::int64_t reported = reported_bytes(level3_name);
-    if (reported > 0 && reported <= plausible_bytes) return reported;
-    return intel_cpu() ? intel_fallback_bytes : fallback_bytes;
-  }();
+  static const std::int64_t bytes = reported_within(
+      level3_name, 1, plausible_bytes, intel_cpu() ? intel_fallback_bytes : fallback_bytes);
   return bytes;
 }
 
