@@ -52,19 +52,30 @@ constexpr std::int64_t batched_set_floats = 64 * 4 * xsimd::batch<float, Arch>::
 // exceeds 64 terms. The groups of four are read through four_vector_loads,
 // which may hand their lanes over in another order: add must treat every
 // lane alike.
-template <class Arch, class Source, class Add>
-xsimd::batch<float, Arch> lane_sums(Source p, std::int64_t length, float pad, Add add) {
+//
+// A Known length (0: known only at run time; else the length itself, as
+// with_known_row_length gives it) makes the sweep one straight run of loads
+// and adds: the same operations in the same order, so the same bits.
+template <class Arch, std::int64_t Known = 0, class Source, class Add>
+xsimd::batch<float, Arch> lane_sums(Source p, std::int64_t runtime_length, float pad, Add add) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
+  const std::int64_t length = Known != 0 ? Known : runtime_length;
   batch a(0.0f), b(0.0f), c(0.0f), d(0.0f);
-  std::int64_t i = 0;
-  for (; i + 4 * width <= length; i += 4 * width) {
+  const auto group_of_four = [&](std::int64_t at) SIMDNORM_INLINE_LAMBDA {
     batch v[4];
-    four_vector_loads<Source>::load(p, i, v);
+    four_vector_loads<Source>::load(p, at, v);
     a = add(a, v[0]);
     b = add(b, v[1]);
     c = add(c, v[2]);
     d = add(d, v[3]);
+  };
+  std::int64_t i = 0;
+  if constexpr (Known != 0) {
+#pragma GCC unroll 64
+    for (; i + 4 * width <= Known; i += 4 * width) group_of_four(i);
+  } else {
+    for (; i + 4 * width <= length; i += 4 * width) group_of_four(i);
   }
   four_vector_loads<Source>::to_memory_order(a, b, c, d);
   const std::int64_t vectors = (length - i) / width;
@@ -85,30 +96,30 @@ xsimd::batch<float, Arch> lane_sums(Source p, std::int64_t length, float pad, Ad
 // the sum of squared deviations from the set's centre, and the sum of
 // squares. batched_set_statistics and short_row_normalizers both call these,
 // so the two give the same bits.
-template <class Arch, class Source>
+template <class Arch, std::int64_t Known = 0, class Source>
 xsimd::batch<float, Arch> shifted_lane_sums(Source x, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   const batch minus_shift(-shift);
-  return lane_sums<Arch>(x, length, shift, [minus_shift](batch sum, batch v) {
+  return lane_sums<Arch, Known>(x, length, shift, [minus_shift](batch sum, batch v) {
     return sum + subtract_on_fma(v, minus_shift);
   });
 }
 
-template <class Arch, class Source>
+template <class Arch, std::int64_t Known = 0, class Source>
 xsimd::batch<float, Arch> centred_square_lane_sums(Source x, std::int64_t length, float centre) {
   using batch = xsimd::batch<float, Arch>;
   const batch centre_v(centre);
-  return lane_sums<Arch>(x, length, centre, [centre_v](batch sum, batch v) {
+  return lane_sums<Arch, Known>(x, length, centre, [centre_v](batch sum, batch v) {
     const batch d = v - centre_v;
     return multiply_add(d, d, sum);
   });
 }
 
-template <class Arch, class Source>
+template <class Arch, std::int64_t Known = 0, class Source>
 xsimd::batch<float, Arch> square_lane_sums(Source x, std::int64_t length) {
   using batch = xsimd::batch<float, Arch>;
-  return lane_sums<Arch>(x, length, 0.0f,
-                         [](batch sum, batch v) { return multiply_add(v, v, sum); });
+  return lane_sums<Arch, Known>(x, length, 0.0f,
+                                [](batch sum, batch v) { return multiply_add(v, v, sum); });
 }
 
 // The per-set totals of partial[0, count): total k is the sum of
@@ -199,7 +210,7 @@ struct batched_moments {
 // the scratch: a lone set (one row, a latency-bound call) skips a vector's
 // width of it, with the same bits. The per-set steps between the sweeps are
 // centre_of and corrected_m2, as for one set.
-template <class Arch, std::int64_t Most, class IO>
+template <class Arch, std::int64_t Most, std::int64_t Known = 0, class IO>
 void batched_set_statistics(const IO& io, std::int64_t first, std::int64_t length,
                             std::int64_t count, statistics::set_statistic kind,
                             batched_moments<Most>& out) {
@@ -216,7 +227,7 @@ void batched_set_statistics(const IO& io, std::int64_t first, std::int64_t lengt
   const auto n = static_cast<double>(length);
   if (kind == statistics::set_statistic::mean_square) {
     for (std::int64_t k = 0; k < count; ++k) {
-      partial[k] = square_lane_sums<Arch>(first_x(k), length);
+      partial[k] = square_lane_sums<Arch, Known>(first_x(k), length);
     }
     set_totals<Arch, Most>(partial, count, totals);
     for (std::int64_t k = 0; k < Most; ++k) {
@@ -240,14 +251,14 @@ void batched_set_statistics(const IO& io, std::int64_t first, std::int64_t lengt
   block_centre centre[Most];
   for (std::int64_t k = 0; k < count; ++k) {
     shift[k] = first_value(first_x(k));
-    partial[k] = shifted_lane_sums<Arch>(first_x(k), length, shift[k]);
+    partial[k] = shifted_lane_sums<Arch, Known>(first_x(k), length, shift[k]);
   }
   set_totals<Arch, Most>(partial, count, totals);
   for (std::int64_t k = 0; k < count; ++k) {
     centre[k] = centre_of(totals[k], length, shift[k]);
   }
   for (std::int64_t k = 0; k < count; ++k) {
-    partial[k] = centred_square_lane_sums<Arch>(x(k), length, centre[k].centre);
+    partial[k] = centred_square_lane_sums<Arch, Known>(x(k), length, centre[k].centre);
   }
   set_totals<Arch, Most>(partial, count, totals);
   for (std::int64_t k = 0; k < count; ++k) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/activation-inl.hpp"
@@ -353,7 +354,7 @@ constexpr std::int64_t affine_tile = 1024;
 // 1 thread and from 44.1 to 47.9 at 2. In cache it cost 2-5% (128 x 768,
 // 512 x 1024), so it is off there. In cache, rows go in pairs instead
 // (normalize_row_pair).
-template <class Arch, bool HasGamma, bool HasBeta, class IO>
+template <class Arch, bool HasGamma, bool HasBeta, std::int64_t Known = 0, class IO>
 void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t first,
                     std::int64_t count, std::int64_t prefetch_end,
                     const statistics::set_normalizer* normalizers) {
@@ -396,7 +397,7 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       normalize_row_of<Arch>(halved_source<decltype(x)>{x}, length, statistics::halved(set), gamma,
                              beta, y);
     } else {
-      normalize_row<Arch, HasGamma, HasBeta>(x, length, set, gamma, beta, y);
+      normalize_row<Arch, HasGamma, HasBeta, Known>(x, length, set, gamma, beta, y);
     }
   };
   // In cache, rows k and k + 1 together where neither is halved and their
@@ -464,7 +465,7 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
   }
 }
 
-template <class Arch, class IO>
+template <class Arch, std::int64_t Known = 0, class IO>
 void normalize_sets(const contiguous_sets_args& a, const IO& io, std::int64_t first,
                     std::int64_t count, std::int64_t prefetch_end,
                     const statistics::set_normalizer* normalizers) {
@@ -479,13 +480,13 @@ void normalize_sets(const contiguous_sets_args& a, const IO& io, std::int64_t fi
   if constexpr (!IO::rows_machinery) {
     return;
   } else if (a.gamma != nullptr && a.beta != nullptr) {
-    normalize_rows<Arch, true, true>(a, io, first, count, prefetch_end, normalizers);
+    normalize_rows<Arch, true, true, Known>(a, io, first, count, prefetch_end, normalizers);
   } else if (a.gamma != nullptr) {
-    normalize_rows<Arch, true, false>(a, io, first, count, prefetch_end, normalizers);
+    normalize_rows<Arch, true, false, Known>(a, io, first, count, prefetch_end, normalizers);
   } else if (a.beta != nullptr) {
-    normalize_rows<Arch, false, true>(a, io, first, count, prefetch_end, normalizers);
+    normalize_rows<Arch, false, true, Known>(a, io, first, count, prefetch_end, normalizers);
   } else {
-    normalize_rows<Arch, false, false>(a, io, first, count, prefetch_end, normalizers);
+    normalize_rows<Arch, false, false, Known>(a, io, first, count, prefetch_end, normalizers);
   }
 }
 
@@ -591,8 +592,9 @@ bool short_row_normalizers_of(const contiguous_sets_args& a, const IO& io, std::
   return false;
 }
 
-// The statistics of sets [start, end), then their normalisation.
-template <class Arch, class IO>
+// The statistics of sets [start, end), then their normalisation; Known as
+// with_known_row_length gives it (0 but for one row a group).
+template <class Arch, std::int64_t Known = 0, class IO>
 void group_of_sets(const contiguous_sets_args& a, const IO& io, std::int64_t start,
                    std::int64_t end, std::int64_t prefetch_end,
                    statistics::set_normalizer* normalizers) {
@@ -609,7 +611,8 @@ void group_of_sets(const contiguous_sets_args& a, const IO& io, std::int64_t sta
         if (count == width && short_row_normalizers_of<Arch>(a, io, set, out)) continue;
         if (count == 1) {
           batched_moments<1> moments;
-          batched_set_statistics<Arch, 1>(io, set, a.set_length, 1, statistic_of(a.kind), moments);
+          batched_set_statistics<Arch, 1, Known>(io, set, a.set_length, 1, statistic_of(a.kind),
+                                                 moments);
           finish_batch<Arch, 1>(a, set, 1, n, moments, out);
         } else {
           batched_moments<width> moments;
@@ -626,7 +629,7 @@ void group_of_sets(const contiguous_sets_args& a, const IO& io, std::int64_t sta
         set_statistics_of<Arch>(io.first_sweep_source(offset, 0), io.source(offset, 0),
                                 io.values(offset, 0, a.set_length), statistic_of(a.kind)));
   }
-  normalize_sets<Arch>(a, io, start, end - start, prefetch_end, normalizers);
+  normalize_sets<Arch, Known>(a, io, start, end - start, prefetch_end, normalizers);
 }
 
 // A fused add's rows of up to 8192 floats are staged (staged_io), a group
@@ -636,6 +639,41 @@ void group_of_sets(const contiguous_sets_args& a, const IO& io, std::int64_t sta
 // medians of 3 alternating runs: 512 x 768 136 -> 111 us, 512 x 4096 1690
 // -> 1468 us, 4096 x 768 2809 -> 2280 us.
 constexpr std::int64_t staged_floats = std::int64_t{1} << 13;
+
+// Rows taken one a group (contiguous_sets_args::one_row_a_group) run their
+// three sweeps back to back, and the core overlaps one row's finish and
+// stores with the next row's loads only as far as it sees past the loops'
+// exits. Rows of a known_row_lengths length get it as a compile-time
+// constant (body(std::integral_constant<std::int64_t, d>); others 0, the
+// length known at run time), so that each sweep is one straight run of
+// vector operations, as a JIT kernel unrolls it: the same operations in the
+// same order, so the same bits. Layer norm, 2-core Xeon VM (2 MiB L2), C API,
+// best of 10-call batches, 3 alternating runs, us, one row a group with
+// unrolled sweeps against the loops: 512 x 1024 1 thread 145 -> 140, 512 x
+// 768 105 -> 96, 1024 x 1024 2 threads 149 -> 141 (oneDNN 2.6: 141, 95,
+// 141). With the loops a row's time also depended on where y lies from x
+// modulo 4 KiB (likely the next row's loads held behind stores whose
+// addresses match theirs in the low 12 bits; this VM has no counters to
+// show it): 512 x 1024 with y 2432 bytes further 184 us with the loops, 156
+// unrolled (oneDNN 2.6: 159; 150 at no offset). AVX-512
+// float32 rows only. Rows of 2048 floats (128 vectors a sweep) gained
+// nothing in cache (128 x 2048 one at a time 55 against 52 in groups) and
+// little past it (256 x 2048 146 -> 141).
+template <class Arch, class IO, class Body>
+void with_known_row_length(std::int64_t d, Body&& body) {
+  using element = std::remove_const_t<std::remove_pointer_t<decltype(std::declval<IO>().x)>>;
+  if constexpr (is_avx512<Arch> && std::is_same<element, float>::value && !IO::staged) {
+    static_assert(sizeof known_row_lengths / sizeof known_row_lengths[0] == 2,
+                  "one branch per known length");
+    if (d == known_row_lengths[0]) {
+      return body(std::integral_constant<std::int64_t, known_row_lengths[0]>{});
+    }
+    if (d == known_row_lengths[1]) {
+      return body(std::integral_constant<std::int64_t, known_row_lengths[1]>{});
+    }
+  }
+  body(std::integral_constant<std::int64_t, 0>{});
+}
 
 template <class Arch, class IO>
 void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t first,
@@ -694,8 +732,16 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       return;
     }
   }
+  if (a.one_row_a_group) {
+    with_known_row_length<Arch, IO>(d, [&](auto known) {
+      for (std::int64_t set = first; set < last; ++set) {
+        group_of_sets<Arch, decltype(known)::value>(a, io, set, set + 1, last, normalizers);
+      }
+    });
+    return;
+  }
   const std::int64_t input_bytes = element_size(a.type) * (a.residual != nullptr ? 2 : 1);
-  std::int64_t per_group = a.one_row_a_group ? 1 : group_bytes / (d * input_bytes);
+  std::int64_t per_group = group_bytes / (d * input_bytes);
   per_group = per_group < 1 ? 1 : (per_group > group_sets ? group_sets : per_group);
   for (std::int64_t start = first; start < last; start += per_group) {
     const std::int64_t end = start + per_group < last ? start + per_group : last;

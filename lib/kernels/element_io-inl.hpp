@@ -139,20 +139,28 @@ constexpr std::int64_t store_lead =
 
 // store(i, compute(i)) for the steps i = 0, step, ... of [0, length), each
 // step's values computed Lead steps before they are stored; returns the end
-// of the last step.
-template <std::int64_t Lead, class Compute, class Store>
-SIMDNORM_ALWAYS_INLINE std::int64_t led_steps(std::int64_t length, std::int64_t step,
+// of the last step. A Known length (as lane_sums takes it) unrolls the loop
+// whole.
+template <std::int64_t Lead, std::int64_t Known = 0, class Compute, class Store>
+SIMDNORM_ALWAYS_INLINE std::int64_t led_steps(std::int64_t runtime_length, std::int64_t step,
                                               Compute compute, Store store) {
+  const std::int64_t length = Known != 0 ? Known : runtime_length;
   std::int64_t i = 0;
   if constexpr (Lead == 2) {
     if (length >= 2 * step) {
       auto first = compute(0);
       auto second = compute(step);
-      for (; i + 3 * step <= length; i += step) {
-        const auto next = compute(i + 2 * step);
-        store(i, first);
+      const auto one_step = [&](std::int64_t at) SIMDNORM_INLINE_LAMBDA {
+        const auto next = compute(at + 2 * step);
+        store(at, first);
         first = second;
         second = next;
+      };
+      if constexpr (Known != 0) {
+#pragma GCC unroll 256
+        for (; i + 3 * step <= Known; i += step) one_step(i);
+      } else {
+        for (; i + 3 * step <= length; i += step) one_step(i);
       }
       store(i, first);
       store(i + step, second);
@@ -207,10 +215,10 @@ struct output_step {
 // Stores at(i) at every i = 0, width, ... of the whole vectors in [0,
 // length), two a step where the sink stores in pairs; returns the end of the
 // last (the tail's start).
-template <class Arch, class Sink, class At>
+template <class Arch, std::int64_t Known = 0, class Sink, class At>
 SIMDNORM_ALWAYS_INLINE std::int64_t store_whole_vectors(const Sink y, std::int64_t length, At at) {
   using step = output_step<Arch, Sink>;
-  std::int64_t i = led_steps<store_lead<Arch, Sink>>(
+  std::int64_t i = led_steps<store_lead<Arch, Sink>, Known>(
       length, step::length, [&](std::int64_t k) SIMDNORM_INLINE_LAMBDA { return step::at(k, at); },
       [&](std::int64_t k, const typename step::values& v)
           SIMDNORM_INLINE_LAMBDA { step::store(y, k, v); });

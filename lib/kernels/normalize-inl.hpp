@@ -69,7 +69,7 @@ float normalized_element(const Source& x, std::int64_t i, const statistics::set_
 
 // The full vectors of a row; the affine parameters are template arguments
 // so the loop has no branch.
-template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
+template <class Arch, bool HasGamma, bool HasBeta, std::int64_t Known = 0, class Source, class Sink>
 void normalize_row_vectors(Source x, std::int64_t d, const statistics::set_normalizer& set,
                            const float* gamma, const float* beta, Sink y) {
   using batch = xsimd::batch<float, Arch>;
@@ -79,7 +79,7 @@ void normalize_row_vectors(Source x, std::int64_t d, const statistics::set_norma
         x, i, [&] { return batch::load_unaligned(gamma + i); },
         [&] { return batch::load_unaligned(beta + i); });
   };
-  store_whole_vectors<Arch>(y, d, at);
+  store_whole_vectors<Arch, Known>(y, d, at);
 }
 
 // The elements of [0, length) that a normalisation loop writes one at a
@@ -99,7 +99,10 @@ std::int64_t head_length(const Sink& y, std::int64_t length) {
   return y.template unaligned_head<Arch>();
 }
 
-template <class Arch, bool HasGamma, bool HasBeta, class Source, class Sink>
+//
+// A Known length (as lane_sums takes it) is used where d is that length and
+// the row has no head: its vectors are then the whole row.
+template <class Arch, bool HasGamma, bool HasBeta, std::int64_t Known = 0, class Source, class Sink>
 void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& set,
                    const float* gamma, const float* beta, Sink y) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
@@ -108,6 +111,13 @@ void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& s
     y.put(i, normalized_element<HasGamma, HasBeta>(x, i, set, gamma, beta));
   };
   const std::int64_t head = head_length<Arch>(y, d);
+  if constexpr (Known != 0) {
+    static_assert(Known % width == 0, "a known length is whole vectors");
+    if (d == Known && head == 0) {
+      normalize_row_vectors<Arch, HasGamma, HasBeta, Known>(x, Known, set, gamma, beta, y);
+      return;
+    }
+  }
   for (std::int64_t i = 0; i < head; ++i) element(i);
   const std::int64_t body = head + (d - head) - (d - head) % width;
   if (body > head) {

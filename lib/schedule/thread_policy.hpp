@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <initializer_list>
 
+#include "dispatch/instruction_sets.hpp"
 #include "dispatch/path.hpp"
+#include "kernels/contiguous_set_kernels.hpp"
 #include "schedule/last_level_cache.hpp"
 #include "simdnorm/simdnorm.hpp"
 
@@ -131,6 +133,14 @@ inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
   return bytes >= t.more_threads || p.threads() < 2;
 }
 
+// Whether level runs the AVX-512 kernels.
+constexpr bool avx512_level(dispatch::isa level) {
+  for (const dispatch::instruction_set& set : dispatch::instruction_sets) {
+    if (set.level == level) return (set.features & dispatch::feature::avx512f) != 0;
+  }
+  return false;
+}
+
 // Whether float32 rows of layer and RMS norm (and the kernels that share
 // theirs) go through statistics and normalisation one at a time, rather than in
 // groups of 32 KiB (contiguous_set_kernels-inl.hpp): on Intel, rows of d >= 768
@@ -151,13 +161,24 @@ inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
 // 15.9 at 1 thread). RMS norm 512 x 1024 139 against 147. 16-bit rows lost one
 // at a time (bfloat16 512 x 1024 111 against 94 us), so they keep their groups;
 // AMD, not measured, too.
+//
+// Rows whose sweeps the AVX-512 kernels unroll (kernels::known_row_lengths)
+// go one at a time from calls above three quarters of the threads' L2s:
+// there groups no longer stay in L2 from one call to the next. Same VM, one
+// at a time unrolled against groups, us: 1 thread, 256 x 1024 (2 MiB) 41
+// against 50, 341 x 768 43 against 49; 2 threads, 512 x 1024 47 against 53,
+// 682 x 768 49 against 55 (oneDNN 2.6: 39, 38, 42, 41). At three quarters,
+// 192 x 1024 27 against 29 and 256 x 768 30 against 29; below, 128 x 1024
+// 18 against 18 and 192 x 768 22 against 20.
 inline bool rows_one_at_a_time(const dispatch::path& p, dtype type, std::int64_t d,
                                std::int64_t bytes, bool streamed) {
   if (!intel_cpu() || type != dtype::float32 || d < 768) return false;
   if (d > 3072 && !streamed) return false;
-  // A call within one L2 does not read its thread count (stream_output).
   const std::int64_t l2 = level2_cache_bytes();
-  return bytes > l2 && bytes > l2 * std::max<std::int64_t>(p.threads(), 1);
+  const std::int64_t fits =
+      kernels::is_known_row_length(d) && avx512_level(p.level) ? l2 / 4 * 3 : l2;
+  // A call within one L2 does not read its thread count (stream_output).
+  return bytes > fits && bytes > fits * std::max<std::int64_t>(p.threads(), 1);
 }
 
 // How many distinct tensors of a call's buffers (null ones left out) its

@@ -120,7 +120,8 @@ class ContiguousSetsTester {
     EXPECT_TRUE(same_bits(alone.norm, vector.norm));
 
     // Nor on the group it is in: one set a group (the schedule's choice for
-    // float32 rows past L2 on Intel, thread_policy.hpp) gives the same bits.
+    // float32 rows near or past L2 on Intel, thread_policy.hpp) gives the same
+    // bits, whether or not the rows are of a length whose sweeps it unrolls.
     outputs one_a_group = fresh();
     kernels::contiguous_sets_args one_a_group_args = args_of(x, gamma, beta, gain, one_a_group);
     one_a_group_args.one_row_a_group = true;
@@ -141,18 +142,24 @@ class ContiguousSetsTester {
       aligned x_at(static_cast<std::size_t>(count + 16));
       aligned y_at(static_cast<std::size_t>(count + 16));
       std::copy(x.begin(), x.end(), x_at.begin() + x_offset);
-      outputs moved = fresh();
-      kernels::contiguous_sets_args moved_args = args_of(x, gamma, beta, gain, moved);
-      moved_args.x = x_at.data() + x_offset;
-      moved_args.y = y_at.data() + y_offset;
-      dispatch::call_on_isa(level, kernels::contiguous_sets_kernel{}, moved_args, std::int64_t{0},
-                            sets_);
-      const std::vector<float> y(y_at.begin() + y_offset, y_at.begin() + y_offset + count);
-      EXPECT_TRUE(same_bits(y, vector.y))
-          << "x and y " << x_offset << " and " << y_offset << " floats off a 64-byte boundary";
-      EXPECT_TRUE(same_bits(moved.mean, vector.mean));
-      EXPECT_TRUE(same_bits(moved.rstd, vector.rstd));
-      EXPECT_TRUE(same_bits(moved.norm, vector.norm));
+      // In groups and one set a group (whose rows of a known length take
+      // their unrolled sweeps only where y has no head).
+      for (const bool one_set_a_group : {false, true}) {
+        outputs moved = fresh();
+        kernels::contiguous_sets_args moved_args = args_of(x, gamma, beta, gain, moved);
+        moved_args.x = x_at.data() + x_offset;
+        moved_args.y = y_at.data() + y_offset;
+        moved_args.one_row_a_group = one_set_a_group;
+        dispatch::call_on_isa(level, kernels::contiguous_sets_kernel{}, moved_args, std::int64_t{0},
+                              sets_);
+        const std::vector<float> y(y_at.begin() + y_offset, y_at.begin() + y_offset + count);
+        EXPECT_TRUE(same_bits(y, vector.y))
+            << "x and y " << x_offset << " and " << y_offset
+            << " floats off a 64-byte boundary, one set a group: " << one_set_a_group;
+        EXPECT_TRUE(same_bits(moved.mean, vector.mean));
+        EXPECT_TRUE(same_bits(moved.rstd, vector.rstd));
+        EXPECT_TRUE(same_bits(moved.norm, vector.norm));
+      }
     }
 
     // The chunked schedule (sets fewer than threads) must not change a bit.
@@ -318,7 +325,8 @@ class ContiguousSetsTester {
 // and four (the short rows kept in registers), one 64-long chain of them, a
 // block, a chunk, and a set of several chunks.
 std::vector<std::int64_t> set_lengths(std::int64_t lanes) {
-  return around({1, lanes, 2 * lanes, 4 * lanes, 2 * 4 * lanes, 64 * 4 * lanes, 4096, 2 * 4096,
+  return around({1, lanes, 2 * lanes, 4 * lanes, 2 * 4 * lanes, 64 * 4 * lanes,
+                 kernels::known_row_lengths[0], kernels::known_row_lengths[1], 4096, 2 * 4096,
                  statistics::chunk_floats, 2 * statistics::chunk_floats});
 }
 
@@ -341,7 +349,8 @@ TEST_P(ContiguousSetKernels, HugeAndTinyRowsTakeTheScalarStatisticsAndMatch) {
   // Squares past float32's range in some blocks: those sets are redone on
   // the scalar path, which must show at block and chunk boundaries alike.
   const std::int64_t lanes = lanes_of(GetParam());
-  for (std::int64_t length : around({4 * lanes, 4096, statistics::chunk_floats})) {
+  for (std::int64_t length :
+       around({4 * lanes, kernels::known_row_lengths[1], 4096, statistics::chunk_floats})) {
     ContiguousSetsTester().set_length(length).scale(1e25f).Test(GetParam());
     ContiguousSetsTester().set_length(length).scale(1e-25f).Test(GetParam());
   }
@@ -373,7 +382,8 @@ TEST_P(ContiguousSetKernels, ConstantRowsMatchTheScalarPath) {
   const std::vector<float> two_constants = {
       9984.0f, 9984.5f, 0x1p-30f, 1.0f, 1e-20f, -3.0f, 1e-30f, std::nextafter(1e-30f, 1.0f)};
   const std::int64_t lanes = lanes_of(GetParam());
-  for (std::int64_t length : around({lanes, 2 * lanes, 4 * lanes, 4096, 2 * 4096})) {
+  for (std::int64_t length :
+       around({lanes, 2 * lanes, 4 * lanes, kernels::known_row_lengths[0], 4096, 2 * 4096})) {
     for (const set_norm_kind kind : {set_norm_kind::standardize, set_norm_kind::rms}) {
       ContiguousSetsTester()
           .kind(kind)
