@@ -99,9 +99,9 @@ std::int64_t head_length(const Sink& y, std::int64_t length) {
   return y.template unaligned_head<Arch>();
 }
 
-//
-// A Known length (as lane_sums takes it) is used where d is that length and
-// the row has no head: its vectors are then the whole row.
+// A row: its head, its whole vectors, its tail. A Known length (as
+// lane_sums takes it) is used where d is that length and the row has no
+// head: its vectors are then the whole row.
 template <class Arch, bool HasGamma, bool HasBeta, std::int64_t Known = 0, class Source, class Sink>
 void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& set,
                    const float* gamma, const float* beta, Sink y) {

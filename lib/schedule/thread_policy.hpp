@@ -163,8 +163,8 @@ constexpr bool avx512_level(dispatch::isa level) {
 // AMD, not measured, too.
 //
 // Rows whose sweeps the AVX-512 kernels unroll (kernels::known_row_lengths)
-// go one at a time from calls above three quarters of the threads' L2s:
-// there groups no longer stay in L2 from one call to the next. Same VM, one
+// go one at a time from calls above three quarters of the threads' L2s,
+// where groups lost to them (why, not verified with counters). Same VM, one
 // at a time unrolled against groups, us: 1 thread, 256 x 1024 (2 MiB) 41
 // against 50, 341 x 768 43 against 49; 2 threads, 512 x 1024 47 against 53,
 // 682 x 768 49 against 55 (oneDNN 2.6: 39, 38, 42, 41). At three quarters,

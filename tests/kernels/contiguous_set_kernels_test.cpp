@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -323,11 +324,15 @@ class ContiguousSetsTester {
 
 // Lengths around each tile of a kernel of this many lanes: a vector, two
 // and four (the short rows kept in registers), one 64-long chain of them, a
-// block, a chunk, and a set of several chunks.
+// block, a chunk, and a set of several chunks; and the lengths whose sweeps
+// one set a group unrolls (kernels::known_row_lengths).
 std::vector<std::int64_t> set_lengths(std::int64_t lanes) {
-  return around({1, lanes, 2 * lanes, 4 * lanes, 2 * 4 * lanes, 64 * 4 * lanes,
-                 kernels::known_row_lengths[0], kernels::known_row_lengths[1], 4096, 2 * 4096,
-                 statistics::chunk_floats, 2 * statistics::chunk_floats});
+  std::vector<std::int64_t> lengths =
+      around({1, lanes, 2 * lanes, 4 * lanes, 2 * 4 * lanes, 64 * 4 * lanes, 4096, 2 * 4096,
+              statistics::chunk_floats, 2 * statistics::chunk_floats});
+  lengths.insert(lengths.end(), std::begin(kernels::known_row_lengths),
+                 std::end(kernels::known_row_lengths));
+  return lengths;
 }
 
 class ContiguousSetKernels : public ::testing::TestWithParam<dispatch::isa> {};
@@ -349,8 +354,9 @@ TEST_P(ContiguousSetKernels, HugeAndTinyRowsTakeTheScalarStatisticsAndMatch) {
   // Squares past float32's range in some blocks: those sets are redone on
   // the scalar path, which must show at block and chunk boundaries alike.
   const std::int64_t lanes = lanes_of(GetParam());
-  for (std::int64_t length :
-       around({4 * lanes, kernels::known_row_lengths[1], 4096, statistics::chunk_floats})) {
+  std::vector<std::int64_t> lengths = around({4 * lanes, 4096, statistics::chunk_floats});
+  lengths.push_back(kernels::known_row_lengths[1]);
+  for (std::int64_t length : lengths) {
     ContiguousSetsTester().set_length(length).scale(1e25f).Test(GetParam());
     ContiguousSetsTester().set_length(length).scale(1e-25f).Test(GetParam());
   }
@@ -382,8 +388,9 @@ TEST_P(ContiguousSetKernels, ConstantRowsMatchTheScalarPath) {
   const std::vector<float> two_constants = {
       9984.0f, 9984.5f, 0x1p-30f, 1.0f, 1e-20f, -3.0f, 1e-30f, std::nextafter(1e-30f, 1.0f)};
   const std::int64_t lanes = lanes_of(GetParam());
-  for (std::int64_t length :
-       around({lanes, 2 * lanes, 4 * lanes, kernels::known_row_lengths[0], 4096, 2 * 4096})) {
+  std::vector<std::int64_t> lengths = around({lanes, 2 * lanes, 4 * lanes, 4096, 2 * 4096});
+  lengths.push_back(kernels::known_row_lengths[0]);
+  for (std::int64_t length : lengths) {
     for (const set_norm_kind kind : {set_norm_kind::standardize, set_norm_kind::rms}) {
       ContiguousSetsTester()
           .kind(kind)
