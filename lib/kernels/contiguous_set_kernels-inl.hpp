@@ -400,16 +400,17 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       normalize_row<Arch, HasGamma, HasBeta, Known>(x, length, set, gamma, beta, y);
     }
   };
+  // Row k's head (head_length) as a whole row.
+  const auto head_of = [&](std::int64_t k) { return head_length<Arch>(sink_at(k, 0), d); };
   // In cache, rows k and k + 1 together where neither is halved and their
-  // outputs' heads agree (normalize_row_pair); otherwise row k alone.
-  // Returns the rows done.
+  // outputs' heads agree (normalize_row_pair; the caller says whether they
+  // do); otherwise row k alone. Returns the rows done.
   const auto rows_part = [&](std::int64_t k, std::int64_t c0, std::int64_t length,
-                             bool may_pair = true) {
+                             bool heads_agree) {
     if constexpr (HasGamma || HasBeta) {
-      if (may_pair && k + 1 < count && !statistics::subtraction_may_overflow(normalizers[k].hi) &&
-          !statistics::subtraction_may_overflow(normalizers[k + 1].hi) &&
-          head_length<Arch>(sink_at(k, c0), length) ==
-              head_length<Arch>(sink_at(k + 1, c0), length)) {
+      if (heads_agree && k + 1 < count &&
+          !statistics::subtraction_may_overflow(normalizers[k].hi) &&
+          !statistics::subtraction_may_overflow(normalizers[k + 1].hi)) {
         normalize_row_pair<Arch, HasGamma, HasBeta>(
             source_at(k, c0), source_at(k + 1, c0), length, normalizers[k], normalizers[k + 1],
             gamma_at(c0), beta_at(c0), sink_at(k, c0), sink_at(k + 1, c0));
@@ -429,7 +430,6 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
         // tail a whole row gets (normalize_row), and each element the same
         // instruction, whatever rows a group holds (a NaN's sign and payload
         // follow the instruction). Rows pair only where their tiles coincide.
-        const auto head_of = [&](std::int64_t k) { return head_length<Arch>(sink_at(k, 0), d); };
         for (std::int64_t t = 0; t * affine_tile < d; ++t) {
           for (std::int64_t k = 0; k < count;) {
             const std::int64_t h = head_of(k);
@@ -445,7 +445,9 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
         return;
       }
     }
-    for (std::int64_t k = 0; k < count;) k += rows_part(k, 0, d);
+    for (std::int64_t k = 0; k < count;) {
+      k += rows_part(k, 0, d, k + 1 < count && head_of(k + 1) == head_of(k));
+    }
     return;
   }
   for (std::int64_t k = 0; k < count; ++k) {
