@@ -65,6 +65,14 @@ inline constexpr instruction_set instruction_sets[] = {
 inline constexpr isa best_level =
     instruction_sets[sizeof instruction_sets / sizeof instruction_sets[0] - 1].level;
 
+// What a level requires (feature::), 0 for the scalar path.
+constexpr std::uint32_t features_of(isa level) {
+  for (const instruction_set& set : instruction_sets) {
+    if (set.level == level) return set.features;
+  }
+  return 0;
+}
+
 const char* name_of(isa level);
 // A level by name, or "best" for the best one (no cap); nullopt otherwise.
 std::optional<isa> parse_isa(std::string_view name);

@@ -133,14 +133,6 @@ inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
   return bytes >= t.more_threads || p.threads() < 2;
 }
 
-// Whether level runs the AVX-512 kernels.
-constexpr bool avx512_level(dispatch::isa level) {
-  for (const dispatch::instruction_set& set : dispatch::instruction_sets) {
-    if (set.level == level) return (set.features & dispatch::feature::avx512f) != 0;
-  }
-  return false;
-}
-
 // Whether float32 rows of layer and RMS norm (and the kernels that share
 // theirs) go through statistics and normalisation one at a time, rather than in
 // groups of 32 KiB (contiguous_set_kernels-inl.hpp): on Intel, rows of d >= 768
@@ -175,8 +167,8 @@ inline bool rows_one_at_a_time(const dispatch::path& p, dtype type, std::int64_t
   if (!intel_cpu() || type != dtype::float32 || d < 768) return false;
   if (d > 3072 && !streamed) return false;
   const std::int64_t l2 = level2_cache_bytes();
-  const std::int64_t fits =
-      kernels::is_known_row_length(d) && avx512_level(p.level) ? l2 / 4 * 3 : l2;
+  const bool avx512 = (dispatch::features_of(p.level) & dispatch::feature::avx512f) != 0;
+  const std::int64_t fits = kernels::is_known_row_length(d) && avx512 ? l2 / 4 * 3 : l2;
   // A call within one L2 does not read its thread count (stream_output).
   return bytes > fits && bytes > fits * std::max<std::int64_t>(p.threads(), 1);
 }
