@@ -150,6 +150,9 @@ int thread_outcome_in_fresh_process(long margin_kib, const char* test_name) {
     setenv(margin_variable, margin.c_str(), 1);
     // The vector path, where calls run on oneTBB, whatever this run caps.
     setenv("SIMDNORM_ISA", "best", 1);
+    // A sharded run's variables would leave the child's one test to a shard.
+    unsetenv("GTEST_TOTAL_SHARDS");
+    unsetenv("GTEST_SHARD_INDEX");
     const int null = open("/dev/null", O_WRONLY);  // gtest's banner
     if (null >= 0) dup2(null, STDOUT_FILENO);
     execl(self, self, filter.c_str(), static_cast<char*>(nullptr));
