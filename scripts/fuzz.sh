@@ -43,26 +43,14 @@ fi
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize=fuzzer-no-link"
 # The fuzzer calls the library as a program does, on the CPU's best
 # instruction set (and the scalar code under every path), so that level's
-# kernels are the only ones built: each is one unit that clang compiles for
-# minutes under the sanitizers, and CI's time goes there (the AVX-512, AVX2
-# and SSE2 units took 420 s of a 2-core machine's CPU at -O2 -g). /proc/
-# cpuinfo's flags (those the kernel enabled) name the level, as the
-# library's dispatch would choose it; elsewhere the SSE levels are built.
-# -O1 -g1, as scripts/sanitize.sh builds and libFuzzer's documentation
-# suggests: the AVX-512 unit compiles in 69 s rather than 90.
-cpu_flags=" $(grep -m 1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d : -f 2) "
-cpu_has() {
-  local flag
-  for flag in "$@"; do [[ "$cpu_flags" == *" $flag "* ]] || return 1; done
-}
-if cpu_has avx512f avx512cd avx512dq avx512bw avx2 fma f16c; then
-  omitted="avx2;sse4.2;sse2"
-elif cpu_has avx2 fma f16c; then
-  omitted="avx512;sse4.2;sse2"
-else
-  omitted="avx512;avx2"
-fi
-echo "fuzz.sh: building without the $omitted kernels (not this CPU's best level)" >&2
+# kernels are the only ones built (scripts/cpu-best-level.sh names it): each
+# is one unit that clang compiles for minutes under the sanitizers, and CI's
+# time goes there (the AVX-512, AVX2 and SSE2 units took 420 s of a 2-core
+# machine's CPU at -O2 -g). -O1 -g1, as scripts/sanitize.sh builds and
+# libFuzzer's documentation suggests: the AVX-512 unit compiles in 69 s
+# rather than 90.
+omitted=$("$root/scripts/cpu-best-level.sh" --others)
+echo "fuzz.sh: building the $("$root/scripts/cpu-best-level.sh") kernels" >&2
 cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \

@@ -66,10 +66,9 @@ build_dir=${SIMDNORM_SANITIZE_BUILD_DIR:-build/$sanitizer}
 omitted=""
 [[ "$sanitizer" == address ]] && omitted="sse4.2;sse2"
 # Under ThreadSanitizer, the tests run on the best level and the scalar path
-# only (below), so the two SSE levels' kernel units (19 of the 86 s this
-# build compiled for) are left out; AVX2 stays, the best level of a CPU
-# without AVX-512.
-[[ "$sanitizer" == thread ]] && omitted="sse4.2;sse2"
+# only (below), so only the best level's kernel unit is built, the one this
+# CPU has (scripts/cpu-best-level.sh; all of them where it names none).
+[[ "$sanitizer" == thread ]] && omitted=$("$root/scripts/cpu-best-level.sh" --others)
 # And the Determinism suite on the best level only (tests/CMakeLists.txt,
 # SIMDNORM_TESTS_ON_BEST_LEVEL_ONLY, says why): 46% of each other level's
 # run here. The plain build still runs it on every level.
