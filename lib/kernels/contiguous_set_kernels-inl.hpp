@@ -269,6 +269,25 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
   }
   // Read once: a store to y might alias the flag, as far as the compiler knows.
   const bool stream = a.past_last_level_cache;
+  // In cache too, rows of 64 floats prefetch the group after next where y
+  // lies 768 bytes or more after x modulo 4 KiB. There each group's loads
+  // came late behind the stores of the group before (likely loads whose
+  // addresses match pending stores' in their low 12 bits, "4K aliasing";
+  // this VM has no counters to show it): layer norm 65536 x 64 (16 MiB in
+  // this Xeon's 480 MiB L3), 1 thread, C API, best of 10-call batches, 2-5
+  // alternating runs, us, by y - x modulo 4096 bytes: 0 1360-1430, 64 1399,
+  // 256 1384, 512 1443, but 768 1704, 1024 1520-1728, 2048 1790-1900, 3072
+  // 1687, 3584 1733, 3968 1701; prefetching, 1348-1505 at 768 to 3968 (2048
+  // at 2 threads 950 -> 742), but 1420-1555 at 0 (2 threads 713 -> 758),
+  // so not there. oneDNN 2.6 took 1490 at 0 and 1506-1584 at 2048. Rows of
+  // 16 and 32 floats gained nothing (262144 x 16 and 131072 x 32 at 0 and
+  // 2048). AMD not measured.
+  bool prefetch = stream;
+  if constexpr (is_avx512<Arch> && Vectors == 4) {
+    const auto y_after_x =
+        (reinterpret_cast<std::uintptr_t>(io.y) - reinterpret_cast<std::uintptr_t>(io.x)) % 4096;
+    prefetch = prefetch || y_after_x >= 768;
+  }
   // The rows, each vector handed to store(y, v, out); a row that takes the
   // halved path goes alone, after lone_row(k). One loop for both ways of
   // storing below, each its own instantiation, so no branch per vector.
@@ -278,7 +297,7 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
       const auto y = io.sink((first + k) * d);
       const statistics::set_normalizer& set = normalizers[k];
       const std::int64_t ahead = first + k + 2 * count;
-      if (stream && ahead < prefetch_end) {
+      if (prefetch && ahead < prefetch_end) {
         for (int v = 0; v < Vectors; ++v) __builtin_prefetch(io.x + ahead * d + v * width);
       }
       if (statistics::subtraction_may_overflow(set.hi)) {
