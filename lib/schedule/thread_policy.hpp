@@ -135,7 +135,7 @@ inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
 
 // Whether float32 rows of layer and RMS norm (and the kernels that share
 // theirs) go through statistics and normalisation one at a time, rather than in
-// groups of 32 KiB (contiguous_set_kernels-inl.hpp): on Intel, rows of d >= 768
+// groups of 32 KiB (contiguous_set_kernels-inl.hpp): on Intel, rows of d >= 256
 // floats whose call's tensors do not fit in its threads' L2s (bytes read and
 // written, split over the threads), up to d = 3072, and at any d once the
 // output streams. The rows then come from L3 or memory; likely one row's stores
@@ -152,7 +152,13 @@ inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
 // a call must exceed its threads' L2s; in L2 groups win (128 x 768 19.3 against
 // 15.9 at 1 thread). RMS norm 512 x 1024 139 against 147. 16-bit rows lost one
 // at a time (bfloat16 512 x 1024 111 against 94 us), so they keep their groups;
-// AMD, not measured, too.
+// AMD, not measured, too. From d = 256 since s35: 1 thread, 3 alternating
+// runs (2 at 2 threads), us, one at a time against groups: 8192 x 256 656
+// against 701, 4096 x 512 629 against 681, 4096 x 256 323 against 344,
+// 2048 x 512 316 against 336, 16384 x 256 1340 against 1408; 2 threads
+// 8192 x 256 335 against 353, 4096 x 512 339 against 348 (oneDNN 2.6 still
+// ahead: 574, 573, 283, 283, 1158; 284, 285). Same bits either way (the
+// probe's outputs compared, d = 256, 300, 384, 512, 1 and 2 threads).
 //
 // Rows whose sweeps the AVX-512 kernels unroll (kernels::known_row_lengths)
 // go one at a time from calls above three quarters of the threads' L2s,
@@ -164,7 +170,7 @@ inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
 // 18 against 18 and 192 x 768 22 against 20.
 inline bool rows_one_at_a_time(const dispatch::path& p, dtype type, std::int64_t d,
                                std::int64_t bytes, bool streamed) {
-  if (!intel_cpu() || type != dtype::float32 || d < 768) return false;
+  if (!intel_cpu() || type != dtype::float32 || d < 256) return false;
   if (d > 3072 && !streamed) return false;
   const std::int64_t l2 = level2_cache_bytes();
   const bool avx512 = (dispatch::features_of(p.level) & dispatch::feature::avx512f) != 0;
