@@ -137,8 +137,8 @@ inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
 // theirs) go through statistics and normalisation one at a time, rather than in
 // groups of 32 KiB (contiguous_set_kernels-inl.hpp): on Intel, rows of d >= 256
 // floats whose call's tensors do not fit in its threads' L2s (bytes read and
-// written, split over the threads), up to d = 3072, and at any d once the
-// output streams. The rows then come from L3 or memory; likely one row's stores
+// written, split over the threads), up to d = 3072, and at any d from 768
+// once the output streams. The rows then come from L3 or memory; likely one row's stores
 // drain while the next row is read, where a group's stores came all at once
 // after all its reads (not verified with counters). 2-core Xeon VM (2 MiB L2),
 // C API, best of 10-call batches, layer norm float32, us, one at a time against
@@ -158,7 +158,10 @@ inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
 // 2048 x 512 316 against 336, 16384 x 256 1340 against 1408; 2 threads
 // 8192 x 256 335 against 353, 4096 x 512 339 against 348 (oneDNN 2.6 still
 // ahead: 574, 573, 283, 283, 1158; 284, 285). Same bits either way (the
-// probe's outputs compared, d = 256, 300, 384, 512, 1 and 2 threads).
+// probe's outputs compared, d = 256, 300, 384, 512, 1 and 2 threads). But
+// not once they stream: 204800 x 256 (400 MiB) took 33.8 ms one at a time
+// against 30.7 in groups at 1 thread, 17.3 against 15.3 at 2 (likely: one row's
+// prefetch reaches one short row ahead, a group's a group ahead).
 //
 // Rows whose sweeps the AVX-512 kernels unroll (kernels::known_row_lengths)
 // go one at a time from calls above three quarters of the threads' L2s,
@@ -171,7 +174,7 @@ inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
 inline bool rows_one_at_a_time(const dispatch::path& p, dtype type, std::int64_t d,
                                std::int64_t bytes, bool streamed) {
   if (!intel_cpu() || type != dtype::float32 || d < 256) return false;
-  if (d > 3072 && !streamed) return false;
+  if ((d > 3072 && !streamed) || (d < 768 && streamed)) return false;
   const std::int64_t l2 = level2_cache_bytes();
   const bool avx512 = (dispatch::features_of(p.level) & dispatch::feature::avx512f) != 0;
   const std::int64_t fits = kernels::is_known_row_length(d) && avx512 ? l2 / 4 * 3 : l2;
