@@ -136,12 +136,14 @@ class ContiguousSetsTester {
     // Nor on where x and y start: an output off a vector boundary is written
     // one element at a time up to it (alignment_head), with the vector
     // loop's operations, so the same bits; x off by as much, or by another
-    // amount. Offsets in floats from a 64-byte boundary.
-    for (const auto& [x_offset, y_offset] :
-         std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 1}, {3, 3}, {0, 5}, {7, 2}}) {
-      using aligned = std::vector<float, schedule::aligned_allocator<float, 64>>;
-      aligned x_at(static_cast<std::size_t>(count + 16));
-      aligned y_at(static_cast<std::size_t>(count + 16));
+    // amount. Nor on where x starts in its 4 KiB page, which decides where
+    // a call's groups of rows begin (rows_to_group_phase): 256, 2048 and
+    // 4032 bytes in. Offsets in floats from a page boundary.
+    for (const auto& [x_offset, y_offset] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+             {1, 1}, {3, 3}, {0, 5}, {7, 2}, {64, 0}, {512, 16}, {1008, 3}}) {
+      using aligned = std::vector<float, schedule::aligned_allocator<float, 4096>>;
+      aligned x_at(static_cast<std::size_t>(count + 1024));
+      aligned y_at(static_cast<std::size_t>(count + 1024));
       std::copy(x.begin(), x.end(), x_at.begin() + x_offset);
       // In groups and one set a group (whose rows of a known length take
       // their unrolled sweeps only where y has no head).
@@ -156,7 +158,7 @@ class ContiguousSetsTester {
         const std::vector<float> y(y_at.begin() + y_offset, y_at.begin() + y_offset + count);
         EXPECT_TRUE(same_bits(y, vector.y))
             << "x and y " << x_offset << " and " << y_offset
-            << " floats off a 64-byte boundary, one set a group: " << one_set_a_group;
+            << " floats off a page boundary, one set a group: " << one_set_a_group;
         EXPECT_TRUE(same_bits(moved.mean, vector.mean));
         EXPECT_TRUE(same_bits(moved.rstd, vector.rstd));
         EXPECT_TRUE(same_bits(moved.norm, vector.norm));
@@ -403,6 +405,21 @@ TEST_P(ContiguousSetKernels, ConstantRowsMatchTheScalarPath) {
           .constant_sets(two_constants, true)
           .Test(GetParam());
     }
+  }
+}
+
+TEST_P(ContiguousSetKernels, RowsInGroupsOfWholePagesMatchAtEveryPagePhase) {
+  // Enough rows (16 groups and a partial one) that a call's first group
+  // starts where x's page phase puts it (rows_to_group_phase), for every
+  // row length whose groups are whole pages, in float32.
+  for (std::int64_t length : {64, 128, 256, 512}) {
+    ContiguousSetsTester().sets(16 * 16 + 5).set_length(length).Test(GetParam());
+    ContiguousSetsTester()
+        .kind(set_norm_kind::rms)
+        .sets(16 * 16 + 5)
+        .set_length(length)
+        .offset(1e4f)
+        .Test(GetParam());
   }
 }
 
