@@ -679,21 +679,32 @@ constexpr std::int64_t staged_floats = std::int64_t{1} << 13;
 // unrolled (oneDNN 2.6: 159; 150 at no offset). AVX-512
 // float32 rows only. Rows of 2048 floats (128 vectors a sweep) gained
 // nothing in cache (128 x 2048 one at a time 55 against 52 in groups) and
-// little past it (256 x 2048 146 -> 141).
+// little past it (256 x 2048 146 -> 141; 512 x 2048 313 -> 304 in another
+// sitting), and rows of 4096 lost (512 x 4096 705 -> 739, 2048 x 4096 3210
+// -> 3534, one at a time unrolled against groups). Rows of 256 and 512
+// floats past the threads' L2s (one at a time on Intel) gained the most:
+// 1 thread, 8192 x 256 674 -> 583, 4096 x 512 669 -> 590 (oneDNN 2.6: 578,
+// 577).
+template <class Arch, class IO, class Body, std::size_t... Index>
+void with_known_row_length_of(std::int64_t d, Body& body, std::index_sequence<Index...>) {
+  // One branch per known length, in the array's order; 0 if none matches.
+  const bool known =
+      ((d == known_row_lengths[Index]
+            ? (body(std::integral_constant<std::int64_t, known_row_lengths[Index]>{}), true)
+            : false) ||
+       ...);
+  if (!known) body(std::integral_constant<std::int64_t, 0>{});
+}
+
 template <class Arch, class IO, class Body>
 void with_known_row_length(std::int64_t d, Body&& body) {
   using element = std::remove_const_t<std::remove_pointer_t<decltype(std::declval<IO>().x)>>;
   if constexpr (is_avx512<Arch> && std::is_same<element, float>::value && !IO::staged) {
-    static_assert(sizeof known_row_lengths / sizeof known_row_lengths[0] == 2,
-                  "one branch per known length");
-    if (d == known_row_lengths[0]) {
-      return body(std::integral_constant<std::int64_t, known_row_lengths[0]>{});
-    }
-    if (d == known_row_lengths[1]) {
-      return body(std::integral_constant<std::int64_t, known_row_lengths[1]>{});
-    }
+    constexpr std::size_t lengths = sizeof known_row_lengths / sizeof known_row_lengths[0];
+    with_known_row_length_of<Arch, IO>(d, body, std::make_index_sequence<lengths>{});
+  } else {
+    body(std::integral_constant<std::int64_t, 0>{});
   }
-  body(std::integral_constant<std::int64_t, 0>{});
 }
 
 // Where a call's groups of rows start in their 4 KiB pages of x: the rows

@@ -23,10 +23,14 @@ enum class set_norm_kind { standardize, rms, weight };
 // Row lengths whose sweeps the AVX-512 float32 kernels unroll whole when
 // rows go one a group (contiguous_set_kernels-inl.hpp, with_known_row_length),
 // so that the schedule takes such rows one at a time from smaller calls
-// (schedule/thread_policy.hpp, rows_one_at_a_time): BERT's 768 and 1024.
-inline constexpr std::int64_t known_row_lengths[] = {768, 1024};
+// (schedule/thread_policy.hpp, rows_one_at_a_time): BERT's 768 and 1024, and
+// the powers of two below them that go one at a time at all.
+inline constexpr std::int64_t known_row_lengths[] = {256, 512, 768, 1024};
 inline constexpr bool is_known_row_length(std::int64_t d) {
-  return d == known_row_lengths[0] || d == known_row_lengths[1];
+  for (const std::int64_t known : known_row_lengths) {
+    if (d == known) return true;
+  }
+  return false;
 }
 
 // One call's arguments, already validated. Set s is x[s * set_length, (s + 1)

@@ -170,14 +170,19 @@ inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
 // against 50, 341 x 768 43 against 49; 2 threads, 512 x 1024 47 against 53,
 // 682 x 768 49 against 55 (oneDNN 2.6: 39, 38, 42, 41). At three quarters,
 // 192 x 1024 27 against 29 and 256 x 768 30 against 29; below, 128 x 1024
-// 18 against 18 and 192 x 768 22 against 20.
+// 18 against 18 and 192 x 768 22 against 20. Rows of 512 too (450 x 512, 1
+// thread, 39.5 against 44.7), but not 256, which keep the whole L2 (900 x
+// 256 52.0 against 48.1). Past the L2s, unrolled against the loops, 1
+// thread: 8192 x 256 580 against 671, 16384 x 256 1188 against 1402, 4096 x
+// 512 581 against 646; 2 threads 294 against 348 and 311 against 363
+// (oneDNN 2.6: 578, 1172, 577; 296, 290).
 inline bool rows_one_at_a_time(const dispatch::path& p, dtype type, std::int64_t d,
                                std::int64_t bytes, bool streamed) {
   if (!intel_cpu() || type != dtype::float32 || d < 256) return false;
   if ((d > 3072 && !streamed) || (d < 768 && streamed)) return false;
   const std::int64_t l2 = level2_cache_bytes();
   const bool avx512 = (dispatch::features_of(p.level) & dispatch::feature::avx512f) != 0;
-  const std::int64_t fits = kernels::is_known_row_length(d) && avx512 ? l2 / 4 * 3 : l2;
+  const std::int64_t fits = kernels::is_known_row_length(d) && d >= 512 && avx512 ? l2 / 4 * 3 : l2;
   // A call within one L2 does not read its thread count (stream_output).
   return bytes > fits && bytes > fits * std::max<std::int64_t>(p.threads(), 1);
 }

@@ -357,7 +357,8 @@ TEST_P(ContiguousSetKernels, HugeAndTinyRowsTakeTheScalarStatisticsAndMatch) {
   // the scalar path, which must show at block and chunk boundaries alike.
   const std::int64_t lanes = lanes_of(GetParam());
   std::vector<std::int64_t> lengths = around({4 * lanes, 4096, statistics::chunk_floats});
-  lengths.push_back(kernels::known_row_lengths[1]);
+  lengths.insert(lengths.end(), std::begin(kernels::known_row_lengths),
+                 std::end(kernels::known_row_lengths));
   for (std::int64_t length : lengths) {
     ContiguousSetsTester().set_length(length).scale(1e25f).Test(GetParam());
     ContiguousSetsTester().set_length(length).scale(1e-25f).Test(GetParam());
@@ -391,7 +392,8 @@ TEST_P(ContiguousSetKernels, ConstantRowsMatchTheScalarPath) {
       9984.0f, 9984.5f, 0x1p-30f, 1.0f, 1e-20f, -3.0f, 1e-30f, std::nextafter(1e-30f, 1.0f)};
   const std::int64_t lanes = lanes_of(GetParam());
   std::vector<std::int64_t> lengths = around({lanes, 2 * lanes, 4 * lanes, 4096, 2 * 4096});
-  lengths.push_back(kernels::known_row_lengths[0]);
+  lengths.insert(lengths.end(), std::begin(kernels::known_row_lengths),
+                 std::end(kernels::known_row_lengths));
   for (std::int64_t length : lengths) {
     for (const set_norm_kind kind : {set_norm_kind::standardize, set_norm_kind::rms}) {
       ContiguousSetsTester()
