@@ -26,7 +26,8 @@ void normalize_contiguous_sets(const dispatch::path& p, const kernels::contiguou
         are_rows && args.residual == nullptr &&
         rows_one_at_a_time(p, args.type, args.set_length, bytes, rows.past_last_level_cache);
     run_items(p, kernels::contiguous_sets_kernel{}, rows, sets, sets * args.set_length,
-              whole_sets_threshold(are_rows, args.residual != nullptr));
+              whole_sets_threshold(are_rows, args.residual != nullptr),
+              keeps_threads_on_their_sets(p, bytes));
     return;
   }
   const std::int64_t items = sets * chunks;

@@ -77,16 +77,17 @@ void run_parallel(const dispatch::path& p, std::int64_t items, std::int64_t grai
 }
 
 // floats: what the items hold in all, for the decision to split (at
-// threshold floats, thread_policy.hpp).
+// threshold floats, thread_policy.hpp). static_ranges: as run_parallel's.
 template <class Kernel, class Args>
 void run_items(const dispatch::path& p, const Kernel& kernel, const Args& args, std::int64_t items,
-               std::int64_t floats, std::int64_t threshold = parallel_threshold) {
+               std::int64_t floats, std::int64_t threshold = parallel_threshold,
+               bool static_ranges = false) {
   SIMDNORM_DEBUG_ASSERT(p.level != dispatch::isa::scalar && items > 0 && floats > 0);
   if (!run_in_parallel(p, items, floats, threshold)) {
     dispatch::call_on_isa(p.level, kernel, args, std::int64_t{0}, items);
     return;
   }
-  run_parallel(p, items, grain_of(floats / items), false,
+  run_parallel(p, items, grain_of(floats / items), static_ranges,
                [&](std::int64_t first, std::int64_t last) {
                  dispatch::call_on_isa(p.level, kernel, args, first, last);
                });
