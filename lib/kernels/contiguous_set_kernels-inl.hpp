@@ -235,10 +235,16 @@ void normalize_set_range(const contiguous_sets_args& a, const IO& io, std::int64
   }
 }
 
-// Rows of exactly Vectors whole vectors (64 floats with AVX-512: 4) keep
+// Rows of exactly Vectors whole vectors (1, 2 or 4; 8 on AVX-512, whose 32
+// registers hold the 16 vectors of gamma and beta of a 128-float row) keep
 // gamma and beta in registers for all of them, and their loop unrolled: the
 // compiler cannot hoist the loads itself, since y might alias them. The
 // operations per element are normalize_row_vectors', and so are the bits.
+// Rows of 128 floats on AVX-512 (this and short_row_normalizers), layer
+// norm, 2-core Xeon VM, C API, best of 10-call batches, 3 alternating runs,
+// us, against batched_set_statistics and normalize_row_pair: 1 thread 2048
+// x 128 (in L2) 63.5 -> 47.8, 32768 x 128 (in L3) 1481 -> 1302; 2 threads
+// 770 -> 647 (oneDNN 2.6: 59, 1181, 600).
 // Past the last-level cache y is written with non-temporal stores (where a
 // vector is aligned), as by the sinks of longer rows: such rows spend most
 // of their time waiting on the store stream, and an ordinary store reads
@@ -281,9 +287,11 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
   // at 2 threads 950 -> 742), but 1420-1555 at 0 (2 threads 713 -> 758),
   // so not there. oneDNN 2.6 took 1490 at 0 and 1506-1584 at 2048. Rows of
   // 16 and 32 floats gained nothing (262144 x 16 and 131072 x 32 at 0 and
-  // 2048). AMD not measured.
+  // 2048). Rows of 128 floats alike, 32768 x 128: at 2048 1359 -> 1258, at
+  // 3072 1366 -> 1290, at 768 1311 -> 1313, but at 0 1283 -> 1318 and at
+  // 256 1267 -> 1330 (oneDNN 2.6: 1181). AMD not measured.
   bool prefetch = stream;
-  if constexpr (is_avx512<Arch> && Vectors == 4) {
+  if constexpr (is_avx512<Arch> && Vectors >= 4) {
     const auto y_after_x =
         (reinterpret_cast<std::uintptr_t>(io.y) - reinterpret_cast<std::uintptr_t>(io.x)) % 4096;
     prefetch = prefetch || y_after_x >= 768;
@@ -391,6 +399,12 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
         case 4:
           return normalize_short_rows<Arch, 4, HasGamma, HasBeta>(a, io, first, count, prefetch_end,
                                                                   normalizers);
+        case 8:
+          if constexpr (is_avx512<Arch>) {
+            return normalize_short_rows<Arch, 8, HasGamma, HasBeta>(a, io, first, count,
+                                                                    prefetch_end, normalizers);
+          }
+          break;
         default:
           break;
       }
@@ -590,7 +604,7 @@ void finish_batch(const contiguous_sets_args& a, std::int64_t first, std::int64_
 constexpr std::int64_t group_bytes = std::int64_t{1} << 15;
 constexpr std::int64_t group_sets = 16;
 
-// short_row_normalizers for sets of 1, 2 or 4 whole vectors of a float32
+// short_row_normalizers for sets of 1, 2 or 4 whole vectors (8 on AVX-512) of a float32
 // call without an add or activation, on the instruction sets that have it:
 // false for other sets, and where it returns false.
 template <class Arch, class IO>
@@ -606,6 +620,9 @@ bool short_row_normalizers_of(const contiguous_sets_args& a, const IO& io, std::
         return short_row_normalizers<Arch, 2>(a, io, first, out);
       case 4 * width:
         return short_row_normalizers<Arch, 4>(a, io, first, out);
+      case 8 * width:
+        if constexpr (is_avx512<Arch>) return short_row_normalizers<Arch, 8>(a, io, first, out);
+        break;
       default:
         break;
     }

@@ -1,5 +1,6 @@
 // The normalisers of a full batch of short rows (a vector's width of rows
-// of 1, 2 or 4 whole vectors: 16 rows of 64 floats with AVX-512), with the
+// of 1, 2 or 4 whole vectors, 8 too on AVX-512: 16 rows of 64 or 128
+// floats), with the
 // bits of batched_set_statistics followed by finish_batch. Those take each
 // row's steps between the sweeps (centre, corrected m2, the safety check,
 // the mean's split, 1 / sqrt) one row at a time in scalar double, loops

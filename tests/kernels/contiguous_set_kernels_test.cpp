@@ -324,13 +324,14 @@ class ContiguousSetsTester {
   float set_factor_ = 1.0f;
 };
 
-// Lengths around each tile of a kernel of this many lanes: a vector, two
-// and four (the short rows kept in registers), one 64-long chain of them, a
+// Lengths around each tile of a kernel of this many lanes: a vector, two,
+// four and eight (the short rows kept in registers, eight on AVX-512), one
+// 64-long chain of four, a
 // block, a chunk, and a set of several chunks; and the lengths whose sweeps
 // one set a group unrolls (kernels::known_row_lengths).
 std::vector<std::int64_t> set_lengths(std::int64_t lanes) {
   std::vector<std::int64_t> lengths =
-      around({1, lanes, 2 * lanes, 4 * lanes, 2 * 4 * lanes, 64 * 4 * lanes, 4096, 2 * 4096,
+      around({1, lanes, 2 * lanes, 4 * lanes, 8 * lanes, 64 * 4 * lanes, 4096, 2 * 4096,
               statistics::chunk_floats, 2 * statistics::chunk_floats});
   lengths.insert(lengths.end(), std::begin(kernels::known_row_lengths),
                  std::end(kernels::known_row_lengths));
@@ -366,7 +367,7 @@ TEST_P(ContiguousSetKernels, HugeAndTinyRowsTakeTheScalarStatisticsAndMatch) {
   // One such row in a full batch of short rows, the rest ordinary: the
   // batch leaves the register kernel (short_row_statistics-inl.hpp) for the
   // general path, which redoes that row alone.
-  for (std::int64_t length : {lanes, 2 * lanes, 4 * lanes}) {
+  for (std::int64_t length : {lanes, 2 * lanes, 4 * lanes, 8 * lanes}) {
     for (const set_norm_kind kind : {set_norm_kind::standardize, set_norm_kind::rms}) {
       ContiguousSetsTester().kind(kind).set_length(length).scaled_set(5, 1e25f).Test(GetParam());
       ContiguousSetsTester().kind(kind).set_length(length).scaled_set(5, 1e-25f).Test(GetParam());
