@@ -702,7 +702,7 @@ constexpr std::int64_t staged_floats = std::int64_t{1} << 13;
 // floats past the threads' L2s (one at a time on Intel) gained the most:
 // 1 thread, 8192 x 256 674 -> 583, 4096 x 512 669 -> 590 (oneDNN 2.6: 578,
 // 577).
-template <class Arch, class IO, class Body, std::size_t... Index>
+template <class Body, std::size_t... Index>
 void with_known_row_length_of(std::int64_t d, Body& body, std::index_sequence<Index...>) {
   // One branch per known length, in the array's order; 0 if none matches.
   const bool known =
@@ -718,7 +718,7 @@ void with_known_row_length(std::int64_t d, Body&& body) {
   using element = std::remove_const_t<std::remove_pointer_t<decltype(std::declval<IO>().x)>>;
   if constexpr (is_avx512<Arch> && std::is_same<element, float>::value && !IO::staged) {
     constexpr std::size_t lengths = sizeof known_row_lengths / sizeof known_row_lengths[0];
-    with_known_row_length_of<Arch, IO>(d, body, std::make_index_sequence<lengths>{});
+    with_known_row_length_of(d, body, std::make_index_sequence<lengths>{});
   } else {
     body(std::integral_constant<std::int64_t, 0>{});
   }
