@@ -727,9 +727,11 @@ void with_known_row_length(std::int64_t d, Body&& body) {
 // Where a call's groups of rows start in their 4 KiB pages of x: the rows
 // before the first group that starts group_phase bytes into a page, or
 // less than a row further, for groups of whole pages (rows of 256 bytes to
-// 2 KiB that divide a page: 64 to 512 floats, 128 to 1024 16-bit values);
-// 0 otherwise, and for calls of fewer than 16 groups (layer norm 64 x 64 in
-// four groups took 1.0 us with a short first group against 0.8). A group's
+// 2 KiB that divide a page: 64 to 512 floats, 128 to 1024 16-bit values),
+// or that tile a page (rows of 16 and 32 floats, 32 and 64 16-bit values:
+// one of the groups in each page then starts there); 0 otherwise, and for
+// calls of fewer than 16 groups (layer norm 64 x 64 in four groups took 1.0
+// us with a short first group against 0.8). A group's
 // statistics sweep then touches the first line of the next page last, and
 // that page is likely being prefetched by the time the next group reads it;
 // groups that began elsewhere in a page took up to a quarter longer
@@ -741,6 +743,9 @@ void with_known_row_length(std::int64_t d, Body&& body) {
 // 1528-1557 (oneDNN 2.6: 1200-1300 wherever x starts); 2 threads 629-637 at
 // 64, 768 at 3904; bfloat16 65536 x 128 2621 at 64, 2871 at 3904; float32
 // 32768 x 128 1624-1651 at 64, 2064 at 3648. Streamed (1048576 x 64) within
+// the noise. Rows of 32 floats (2 KiB groups), 65536 x 32, by x's page
+// offset: 1088 902 -> 787, 3136 917 -> 762, 64 779 -> 782 (oneDNN 2.6 676);
+// 2 threads at 1088 439 -> 429; rows of 16 and bfloat16 rows of 64 within
 // the noise. The benchmark harness's 65536 x 64 case had x 3 KiB into a page:
 // 1403 -> 1266 us at 1 thread, 701 -> 646 at 2 (3 alternating runs). The
 // groups hold the same rows whatever their phase, so the same bits (a row's
@@ -752,12 +757,14 @@ template <class Element>
 std::int64_t rows_to_group_phase(const Element* x, std::int64_t d, std::int64_t per_group,
                                  std::int64_t rows) {
   const std::int64_t row_bytes = d * static_cast<std::int64_t>(sizeof(Element));
-  if (row_bytes < 256 || row_bytes >= page_bytes || page_bytes % row_bytes != 0 ||
-      rows < 16 * per_group) {
+  // A group's bytes, or a page where a group holds several.
+  const std::int64_t period = std::min(per_group * row_bytes, page_bytes);
+  if (row_bytes < 64 || row_bytes >= page_bytes || page_bytes % period != 0 ||
+      period % row_bytes != 0 || rows < 16 * per_group) {
     return 0;
   }
-  const auto at = static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(x) % page_bytes);
-  const std::int64_t to_phase = (group_phase - at + page_bytes) % page_bytes;
+  const auto at = static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(x) % period);
+  const std::int64_t to_phase = (group_phase - at + period) % period;
   return (to_phase + row_bytes - 1) / row_bytes;
 }
 

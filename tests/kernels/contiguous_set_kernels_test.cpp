@@ -411,11 +411,11 @@ TEST_P(ContiguousSetKernels, ConstantRowsMatchTheScalarPath) {
   }
 }
 
-TEST_P(ContiguousSetKernels, RowsInGroupsOfWholePagesMatchAtEveryPagePhase) {
+TEST_P(ContiguousSetKernels, RowsInGroupsThatTileOrFillPagesMatchAtEveryPagePhase) {
   // Enough rows (16 groups and a partial one) that a call's first group
   // starts where x's page phase puts it (rows_to_group_phase), for every
-  // row length whose groups are whole pages, in float32.
-  for (std::int64_t length : {64, 128, 256, 512}) {
+  // row length whose groups are whole pages or tile a page, in float32.
+  for (std::int64_t length : {16, 32, 64, 128, 256, 512}) {
     ContiguousSetsTester().sets(16 * 16 + 5).set_length(length).Test(GetParam());
     ContiguousSetsTester()
         .kind(set_norm_kind::rms)
