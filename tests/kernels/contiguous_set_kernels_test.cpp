@@ -392,7 +392,8 @@ TEST_P(ContiguousSetKernels, ConstantRowsMatchTheScalarPath) {
   const std::vector<float> two_constants = {
       9984.0f, 9984.5f, 0x1p-30f, 1.0f, 1e-20f, -3.0f, 1e-30f, std::nextafter(1e-30f, 1.0f)};
   const std::int64_t lanes = lanes_of(GetParam());
-  std::vector<std::int64_t> lengths = around({lanes, 2 * lanes, 4 * lanes, 4096, 2 * 4096});
+  std::vector<std::int64_t> lengths =
+      around({lanes, 2 * lanes, 4 * lanes, 8 * lanes, 4096, 2 * 4096});
   lengths.insert(lengths.end(), std::begin(kernels::known_row_lengths),
                  std::end(kernels::known_row_lengths));
   for (std::int64_t length : lengths) {
