@@ -235,6 +235,10 @@ void normalize_set_range(const contiguous_sets_args& a, const IO& io, std::int64
   }
 }
 
+// A 4 KiB page: the span of the hardware prefetcher's streams, and of the
+// address bits a load is matched against pending stores by.
+constexpr std::int64_t page_bytes = 4096;
+
 // Rows of exactly Vectors whole vectors (1, 2 or 4; 8 on AVX-512, whose 32
 // registers hold the 16 vectors of gamma and beta of a 128-float row) keep
 // gamma and beta in registers for all of them, and their loop unrolled: the
@@ -293,7 +297,8 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
   bool prefetch = stream;
   if constexpr (is_avx512<Arch> && Vectors >= 4) {
     const auto y_after_x =
-        (reinterpret_cast<std::uintptr_t>(io.y) - reinterpret_cast<std::uintptr_t>(io.x)) % 4096;
+        (reinterpret_cast<std::uintptr_t>(io.y) - reinterpret_cast<std::uintptr_t>(io.x)) %
+        page_bytes;
     prefetch = prefetch || y_after_x >= 768;
   }
   // The rows, each vector handed to store(y, v, out); a row that takes the
@@ -750,7 +755,6 @@ void with_known_row_length(std::int64_t d, Body&& body) {
 // 1403 -> 1266 us at 1 thread, 701 -> 646 at 2 (3 alternating runs). The
 // groups hold the same rows whatever their phase, so the same bits (a row's
 // statistics do not depend on its group: batched_statistics-inl.hpp).
-constexpr std::int64_t page_bytes = 4096;
 constexpr std::int64_t group_phase = 64;
 
 template <class Element>

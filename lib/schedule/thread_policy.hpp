@@ -133,6 +133,13 @@ inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
   return bytes >= t.more_threads || p.threads() < 2;
 }
 
+// Whether a call's bytes fit in `fits` bytes of cache per thread, all its
+// threads together. A call within one thread's share does not read its
+// thread count (a lock in oneTBB, as for stream_output).
+inline bool fits_in_threads_caches(const dispatch::path& p, std::int64_t bytes, std::int64_t fits) {
+  return bytes <= fits || bytes <= fits * std::max<std::int64_t>(p.threads(), 1);
+}
+
 // Whether float32 rows of layer and RMS norm (and the kernels that share
 // theirs) go through statistics and normalisation one at a time, rather than in
 // groups of 32 KiB (contiguous_set_kernels-inl.hpp): on Intel, rows of d >= 256
@@ -183,8 +190,7 @@ inline bool rows_one_at_a_time(const dispatch::path& p, dtype type, std::int64_t
   const std::int64_t l2 = level2_cache_bytes();
   const bool avx512 = (dispatch::features_of(p.level) & dispatch::feature::avx512f) != 0;
   const std::int64_t fits = kernels::is_known_row_length(d) && d >= 512 && avx512 ? l2 / 4 * 3 : l2;
-  // A call within one L2 does not read its thread count (stream_output).
-  return bytes > fits && bytes > fits * std::max<std::int64_t>(p.threads(), 1);
+  return !fits_in_threads_caches(p, bytes, fits);
 }
 
 // Whether a call over contiguous sets hands them to its threads in fixed
@@ -199,10 +205,9 @@ inline bool rows_one_at_a_time(const dispatch::path& p, dtype type, std::int64_t
 // against 20.7, 8 x 4096 3.9 against 4.1, 2048 x 128 30.1 against 30.5
 // (oneDNN 2.6, whose OpenMP loop is static too: 45.2, 8.0); but 65536 x 64
 // (32 MiB) 678 against 656, so not past the L2s. A call within one L2 does
-// not read its thread count (stream_output).
+// not read its thread count (fits_in_threads_caches).
 inline bool keeps_threads_on_their_sets(const dispatch::path& p, std::int64_t bytes) {
-  const std::int64_t l2 = level2_cache_bytes();
-  return bytes <= l2 || bytes <= l2 * std::max<std::int64_t>(p.threads(), 1);
+  return fits_in_threads_caches(p, bytes, level2_cache_bytes());
 }
 
 // How many distinct tensors of a call's buffers (null ones left out) its
