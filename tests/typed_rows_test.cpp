@@ -286,8 +286,11 @@ TEST(TypedRows, NormalisedOutputsNarrowLikeTheScalarConversion) {
 TEST(TypedRows, SixteenBitCallsGiveTheWidenedFloat32CallsBitsRoundedOnce) {
   // 3 x 3000 and 2 x 4096: a fused add stages rows of 2049 to 4096 floats
   // two or three at a time, one at a time beyond (sets_in_groups).
-  const std::int64_t row_shapes[][2] = {{3, 40},   {5, 64},   {4, 100},  {9, 768},  {3, 3000},
-                                        {2, 4096}, {2, 4101}, {3, 8229}, {1, 40000}};
+  // Batches of 16 rows of 16 to 128 elements, and a partial batch after
+  // them: AVX-512 holds such rows in registers (normalize_short_rows).
+  const std::int64_t row_shapes[][2] = {{3, 40},   {5, 64},   {4, 100},  {9, 768},   {3, 3000},
+                                        {2, 4096}, {2, 4101}, {3, 8229}, {1, 40000}, {19, 16},
+                                        {18, 32},  {17, 64},  {35, 128}};
   for (const dtype type : {dtype::bfloat16, dtype::float16}) {
     for (const auto& shape : row_shapes) {
       const std::int64_t rows = shape[0], d = shape[1], count = rows * d;
@@ -444,11 +447,12 @@ void expect_rows_keep_their_bits_alone(dtype type, const std::vector<float>& val
 // to a group, a column tile at a time across the group (affine_tile,
 // lib/kernels/contiguous_set_kernels-inl.hpp): each row must keep the bits
 // it has in a call of its own, which does neither. With gamma and beta and
-// each alone; rows with a tail (17, 100, 1000, 3000, 4100); and, where the
-// type reaches it, a row near the top of float's range, normalised halved
-// and alone, between pairs.
+// each alone; rows with a tail (17, 100, 1000, 3000, 4100), and rows of 64
+// and 128 (normalised with gamma and beta in registers on AVX-512,
+// normalize_short_rows); and, where the type reaches it, a row near the
+// top of float's range, normalised halved and alone, between pairs.
 TEST(TypedRows, RowsOfACallKeepTheBitsOfRowsAlone) {
-  for (const std::int64_t d : {17, 100, 768, 1000, 2048, 3000, 4100}) {
+  for (const std::int64_t d : {17, 64, 100, 128, 768, 1000, 2048, 3000, 4100}) {
     const std::int64_t rows = 7;
     std::vector<float> values = normal(rows * d, 51u, 0.5f, 2.0f);
     std::vector<float> huge = values;

@@ -39,7 +39,9 @@ struct set_io {
   // only past that length, or as chunks of long rows. So the rows machinery
   // (batched statistics, per-affine row loops) is instantiated for the plain
   // ios of each element type only, short rows in registers for float32
-  // alone, and batched statistics for the activated ios too (an activation
+  // and, on AVX-512, 16-bit rows (normalize_short_rows; on AVX2 bfloat16
+  // rows of 32 in L2 lost 6-9% with them, and float16 gained 3-4%, not
+  // worth the compile time), and batched statistics for the activated ios too (an activation
   // must not change the statistics' bits, and batched statistics differ
   // from set_statistics_of's in the last bits). Each further io with all of
   // it grew the AVX-512 file's compile time under AddressSanitizer + UBSan
@@ -50,7 +52,7 @@ struct set_io {
   static constexpr bool staged = Add != addend::none;
   static constexpr bool rows_machinery = !staged && !Activated;
   static constexpr bool batched_statistics = !staged;
-  static constexpr bool short_rows = rows_machinery && is_float;
+  static constexpr bool short_rows = rows_machinery && (is_float || is_avx512<Arch>);
   static constexpr bool tiles_affine = true;  // normalize_rows, affine_tile
   const Element* x;
   const Element* residual;
@@ -248,7 +250,13 @@ constexpr std::int64_t page_bytes = 4096;
 // norm, 2-core Xeon VM, C API, best of 10-call batches, 3 alternating runs,
 // us, against batched_set_statistics and normalize_row_pair: 1 thread 2048
 // x 128 (in L2) 63.5 -> 47.8, 32768 x 128 (in L3) 1481 -> 1302; 2 threads
-// 770 -> 647 (oneDNN 2.6: 59, 1181, 600).
+// 770 -> 647 (oneDNN 2.6: 59, 1181, 600). 16-bit rows of 16 to 128
+// elements alike, their pairs of vectors narrowed together where the sink
+// stores in pairs (bfloat16): layer norm, 1 thread, the same probe, us,
+// bfloat16 131072 x 64 (16 MiB) 3684 -> 2534, 65536 x 128 2576 -> 1982,
+// 2048 x 128 60 -> 52; float16 262144 x 16 5526 -> 3115, 131072 x 32 2576
+// -> 1592, 65536 x 128 2299 -> 1899; RMS norm bfloat16 8192 x 32 98 -> 52;
+// 2 threads bfloat16 131072 x 64 1869 -> 1297.
 // Past the last-level cache y is written with non-temporal stores (where a
 // vector is aligned), as by the sinks of longer rows: such rows spend most
 // of their time waiting on the store stream, and an ordinary store reads
@@ -294,6 +302,8 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
   // 2048). Rows of 128 floats alike, 32768 x 128: at 2048 1359 -> 1258, at
   // 3072 1366 -> 1290, at 768 1311 -> 1313, but at 0 1283 -> 1318 and at
   // 256 1267 -> 1330 (oneDNN 2.6: 1181). AMD not measured.
+  using element = std::remove_const_t<std::remove_pointer_t<decltype(io.x)>>;
+  constexpr std::int64_t row_bytes = d * static_cast<std::int64_t>(sizeof(element));
   bool prefetch = stream;
   if constexpr (is_avx512<Arch> && Vectors >= 4) {
     const auto y_after_x =
@@ -311,7 +321,8 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
       const statistics::set_normalizer& set = normalizers[k];
       const std::int64_t ahead = first + k + 2 * count;
       if (prefetch && ahead < prefetch_end) {
-        for (int v = 0; v < Vectors; ++v) __builtin_prefetch(io.x + ahead * d + v * width);
+        const char* const row = reinterpret_cast<const char*>(io.x + ahead * d);
+        for (std::int64_t line = 0; line < row_bytes; line += 64) __builtin_prefetch(row + line);
       }
       if (statistics::subtraction_may_overflow(set.hi)) {
         lone_row(k);
@@ -322,10 +333,15 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
       // Read before any store (one might alias them, as far as the
       // compiler knows).
       const row_terms<Arch> terms(set);
-      for (int v = 0; v < Vectors; ++v) {
-        store(y, v,
-              terms.template at<HasGamma, HasBeta>(
-                  x, v * width, [&] { return gamma[v]; }, [&] { return beta[v]; }));
+      const auto at = [&](int v) SIMDNORM_INLINE_LAMBDA {
+        return terms.template at<HasGamma, HasBeta>(
+            x, v * width, [&] { return gamma[v]; }, [&] { return beta[v]; });
+      };
+      if constexpr (stores_in_pairs<decltype(io.sink(0))>::value && Vectors % 2 == 0) {
+        for (int v = 0; v < Vectors; v += 2)
+          y.template store_pair<Arch>(v * width, at(v), at(v + 1));
+      } else {
+        for (int v = 0; v < Vectors; ++v) store(y, v, at(v));
       }
     }
   };
@@ -338,7 +354,7 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
   // and 10.2-14.9 -> 16.1-20.4 GB/s. Not for rows of 16 (RMS norm 262144 x
   // 16: 10.4-13.5 -> 7.8-8.0, a group's run being 1 KiB, its two masked
   // ends a line each) or 32 (131072 x 32: no difference within the noise).
-  if constexpr (is_avx512<Arch> && Vectors == 4) {
+  if constexpr (is_avx512<Arch> && Vectors == 4 && std::is_same<element, float>::value) {
     const std::int64_t head = stream ? io.sink(first * d).template unaligned_head<Arch>() : 0;
     if (head != 0) {
       realigning_stream out(io.y + first * d, static_cast<unsigned>(head));
@@ -352,11 +368,10 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
 #endif
   rows(
       [&](const auto& y, int v, const batch& out) {
-        if (stream) {
-          stream_store<Arch>(y.data + v * width, out);
-        } else {
-          y.template store<Arch>(v * width, out);
+        if constexpr (std::is_same<element, float>::value) {
+          if (stream) return stream_store<Arch>(y.data + v * width, out);
         }
+        y.template store<Arch>(v * width, out);  // a 16-bit sink streams by its own flag
       },
       [](std::int64_t) {});
 }
@@ -609,8 +624,9 @@ void finish_batch(const contiguous_sets_args& a, std::int64_t first, std::int64_
 constexpr std::int64_t group_bytes = std::int64_t{1} << 15;
 constexpr std::int64_t group_sets = 16;
 
-// short_row_normalizers for sets of 1, 2 or 4 whole vectors (8 on AVX-512) of a float32
-// call without an add or activation, on the instruction sets that have it:
+// short_row_normalizers for sets of 1, 2 or 4 whole vectors (8 on AVX-512) of a
+// call without an add or activation whose io has short rows, on the
+// instruction sets that have it:
 // false for other sets, and where it returns false.
 template <class Arch, class IO>
 bool short_row_normalizers_of(const contiguous_sets_args& a, const IO& io, std::int64_t first,

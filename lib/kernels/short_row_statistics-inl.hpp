@@ -1,16 +1,13 @@
 // The normalisers of a full batch of short rows (a vector's width of rows
 // of 1, 2 or 4 whole vectors, 8 too on AVX-512: 16 rows of 64 or 128
-// floats), with the
-// bits of batched_set_statistics followed by finish_batch. Those take each
-// row's steps between the sweeps (centre, corrected m2, the safety check,
-// the mean's split, 1 / sqrt) one row at a time in scalar double, loops
-// over a row count known only at run time; for a 64-float row they were
-// more instructions than the sweeps themselves. Here the row length is a
-// constant, so each sweep is a few unrolled vector operations, and every
-// step between the sweeps runs across the batch in double vectors: the same
-// IEEE operations on the same values, so the same bits. A batch with a
-// square sum outside the trusted range (squares_safe) is left to the
-// general path, whose checks decide it.
+// elements, float32 or, on AVX-512, 16-bit), with the bits of batched_set_statistics followed by
+// finish_batch. Those take each row's steps between the sweeps (centre, corrected m2, the safety
+// check, the mean's split, 1 / sqrt) one row at a time in scalar double, loops over a row count
+// known only at run time; for a 64-float row they were more instructions than the sweeps
+// themselves. Here the row length is a constant, so each sweep is a few unrolled vector operations,
+// and every step between the sweeps runs across the batch in double vectors: the same IEEE
+// operations on the same values, so the same bits. A batch with a square sum outside the trusted
+// range (squares_safe) is left to the general path, whose checks decide it.
 //
 // Included only by -inl kernel headers, in the per-instruction-set
 // translation units (lib/arch/).
