@@ -62,7 +62,13 @@ xsimd::batch<double, Arch> widened(const float* values, std::int64_t at) {
 #endif
 #if defined(__SSE2__)
   if constexpr (std::is_base_of_v<xsimd::sse2, Arch>) {
-    return _mm_cvtps_pd(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(values + at))));
+    // Two floats as one 64-bit load through MOVQ's intrinsic, whose pointer
+    // may alias any type. _mm_load_sd and _mm_store_sd access a plain
+    // double, which GCC 12 may assume no float write reaches: it moved a
+    // float array's zeroing past them (SSE2, fused rows of 16 floats got
+    // another row's mean in testing).
+    return _mm_cvtps_pd(
+        _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(values + at))));
   }
 #endif
   static_assert(has_short_row_conversions<Arch>, "no conversions for this instruction set");
@@ -90,7 +96,7 @@ xsimd::batch<double, Arch> rounded(xsimd::batch<double, Arch> v, float* values, 
 #if defined(__SSE2__)
   if constexpr (std::is_base_of_v<xsimd::sse2, Arch>) {
     const __m128 r = _mm_cvtpd_ps(v);
-    _mm_store_sd(reinterpret_cast<double*>(values + at), _mm_castps_pd(r));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(values + at), _mm_castps_si128(r));  // as widened
     return _mm_cvtps_pd(r);
   }
 #endif
