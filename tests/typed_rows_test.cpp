@@ -466,9 +466,10 @@ TEST(TypedRows, RowsOfACallKeepTheBitsOfRowsAlone) {
 // Float32 rows in cache stage h in the sum's own rows (sets_in_groups): in
 // place, that is the residual being read, and y is x. Without a sum they
 // stage it in y's, which may be x. Groups of several rows
-// (200, 1000), one row a group (2048), and a tail of rows.
+// (200, 1000; 16 and 128, whose statistics are kept in registers on
+// AVX-512), one row a group (2048), and a tail of rows.
 TEST(TypedRows, Float32InPlaceOutputsMatchSeparateOnes) {
-  for (const std::int64_t d : {200, 1000, 2048}) {
+  for (const std::int64_t d : {16, 128, 200, 1000, 2048}) {
     const std::int64_t rows = 37, count = rows * d;
     const std::vector<float> x = normal(count, 31u, 2.0f, 3.0f);
     const std::vector<float> residual = normal(count, 32u, -1.0f, 0.5f);
@@ -502,6 +503,56 @@ TEST(TypedRows, Float32InPlaceOutputsMatchSeparateOnes) {
     EXPECT_TRUE(same_bits(mean, alone_mean)) << d;
     EXPECT_TRUE(same_bits(rstd, alone_rstd)) << d;
     EXPECT_TRUE(same_bits(y, in_x)) << d;
+  }
+}
+
+// A fused call normalises h = (x + residual) + bias, each sum rounded to
+// float32, exactly as the plain call normalises h given as its input: the
+// staged rows (up to 8192 floats, in batches of 16 short rows kept in
+// registers on AVX-512) and the rows that form h in every sweep must both
+// give the plain rows' statistics and outputs bit for bit. Layer and RMS
+// norm, with and without the sum output.
+TEST(TypedRows, Float32FusedCallsGiveTheBitsOfTheAddThenThePlainCall) {
+  for (const std::int64_t d : {16, 32, 64, 128, 48, 768, 9000}) {
+    const std::int64_t rows = d > 4096 ? 3 : 37, count = rows * d;
+    const std::vector<float> x = normal(count, 41u, 2.0f, 3.0f);
+    const std::vector<float> residual = normal(count, 42u, -1.0f, 0.5f);
+    const std::vector<float> bias = normal(d, 43u), gamma = normal(d, 44u, 1.0f, 0.1f);
+    const std::vector<float> beta = normal(d, 45u);
+    std::vector<float> h(static_cast<std::size_t>(count));
+    for (std::int64_t i = 0; i < count; ++i) h[i] = (x[i] + residual[i]) + bias[i % d];
+    for (const bool rms : {false, true}) {
+      std::vector<float> want = sentinel_buffer(count), want_mean = sentinel_buffer(rows),
+                         want_rstd = sentinel_buffer(rows);
+      if (rms) {
+        rms_norm(h.data(), rows, d, gamma.data(), beta.data(), 1e-5f, want.data(),
+                 want_rstd.data());
+      } else {
+        layer_norm(h.data(), rows, d, gamma.data(), beta.data(), 1e-5f, want.data(),
+                   want_mean.data(), want_rstd.data());
+      }
+      for (const bool with_sum : {false, true}) {
+        const std::string what = std::string(rms ? "rms" : "layer") + " d " + std::to_string(d) +
+                                 (with_sum ? " with the sum" : "");
+        std::vector<float> y = sentinel_buffer(count), sum = sentinel_buffer(count);
+        std::vector<float> mean = sentinel_buffer(rows), rstd = sentinel_buffer(rows);
+        float* const sum_out = with_sum ? sum.data() : nullptr;
+        if (rms) {
+          add_rms_norm(dtype::float32, x.data(), residual.data(), bias.data(), rows, d,
+                       gamma.data(), beta.data(), 1e-5f, y.data(), sum_out, rstd.data());
+        } else {
+          add_layer_norm(dtype::float32, x.data(), residual.data(), bias.data(), rows, d,
+                         gamma.data(), beta.data(), 1e-5f, y.data(), sum_out, mean.data(),
+                         rstd.data());
+          EXPECT_TRUE(same_bits(mean, want_mean)) << what;
+        }
+        EXPECT_TRUE(same_bits(rstd, want_rstd)) << what;
+        EXPECT_TRUE(same_bits(y, want)) << what;
+        if (with_sum) {
+          EXPECT_TRUE(same_bits(sum, h)) << what;
+        }
+      }
+    }
   }
 }
 

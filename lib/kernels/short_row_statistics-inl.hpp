@@ -1,12 +1,15 @@
 // The normalisers of a full batch of short rows (a vector's width of rows
 // of 1, 2 or 4 whole vectors, 8 too on AVX-512: 16 rows of 64 or 128
-// elements, float32 or, on AVX-512, 16-bit), with the bits of batched_set_statistics followed by
-// finish_batch. Those take each row's steps between the sweeps (centre, corrected m2, the safety
-// check, the mean's split, 1 / sqrt) one row at a time in scalar double, loops over a row count
-// known only at run time; for a 64-float row they were more instructions than the sweeps
-// themselves. Here the row length is a constant, so each sweep is a few unrolled vector operations,
-// and every step between the sweeps runs across the batch in double vectors: the same IEEE
-// operations on the same values, so the same bits. A batch with a square sum outside the trusted
+// elements, float32 or, on AVX-512, 16-bit; a fused add's rows staged as
+// its first sweep reads them), with the bits of batched_set_statistics
+// followed by finish_batch. Those take each row's steps between the sweeps
+// (centre, corrected m2, the safety check, the mean's split, 1 / sqrt) one
+// row at a time in scalar double, loops over a row count known only at run
+// time; for a 64-float row they were more instructions than the sweeps
+// themselves. Here the row length is a constant, so each sweep is a few
+// unrolled vector operations, and every step between the sweeps runs
+// across the batch in double vectors: the same IEEE operations on the same
+// values, so the same bits. A batch with a square sum outside the trusted
 // range (squares_safe) is left to the general path, whose checks decide it.
 //
 // Included only by -inl kernel headers, in the per-instruction-set
@@ -118,18 +121,25 @@ bool short_row_normalizers(const contiguous_sets_args& a, const IO& io, std::int
   constexpr std::int64_t double_width = doubles::size;
   constexpr std::int64_t length = Vectors * width;
   const auto x = [&](std::int64_t k) { return io.source((first + k) * length, 0); };
+  // The first sweep's source: a fused add's stages h as it reads (staged_io).
+  const auto first_x = [&](std::int64_t k) {
+    return io.first_sweep_source((first + k) * length, 0);
+  };
   const doubles n(static_cast<double>(length));
   batch partial[width];
-  alignas(64) float totals[width], shift[width], mean[width], centre[width];
+  alignas(64) float totals[width], shift[width], centre[width];
   alignas(64) float hi[width], lo[width], rstd[width];
-  alignas(64) double offset[width];
+  // Set and read only where the call standardises; zeroed, as GCC 12 saw
+  // them read unset in the fused add's instantiations on SSE.
+  alignas(64) float mean[width] = {};
+  alignas(64) double offset[width] = {};
   const bool standardize = a.kind == set_norm_kind::standardize;
   if (standardize) {
     // batched_set_statistics' moments: the sum of x - shift (the row's first
     // value), the centre, then the squared deviations from it.
     for (std::int64_t k = 0; k < width; ++k) {
-      shift[k] = x(k).at(0);
-      partial[k] = shifted_lane_sums<Arch>(x(k), length, shift[k]);
+      shift[k] = first_value(first_x(k));
+      partial[k] = shifted_lane_sums<Arch>(first_x(k), length, shift[k]);
     }
     set_totals<Arch, width>(partial, width, totals);
     // centre_of across the batch.
@@ -143,7 +153,7 @@ bool short_row_normalizers(const contiguous_sets_args& a, const IO& io, std::int
     }
   } else {
     for (std::int64_t k = 0; k < width; ++k) {
-      partial[k] = square_lane_sums<Arch>(x(k), length);
+      partial[k] = square_lane_sums<Arch>(first_x(k), length);
     }
   }
   set_totals<Arch, width>(partial, width, totals);
