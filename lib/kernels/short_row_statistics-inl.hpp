@@ -157,11 +157,20 @@ bool short_row_normalizers(const contiguous_sets_args& a, const IO& io, std::int
     }
   }
   set_totals<Arch, width>(partial, width, totals);
-  // squares_safe's first test, for the whole batch.
+  // squares_safe's first two tests, for the whole batch: a square sum in
+  // the trusted range, or, standardising, a constant row (a zero square sum
+  // about a shift, the row's first value, of magnitude 2^-30 or more; not
+  // NaN, whose magnitude compares false). Constant rows are common in
+  // 16-bit data with an offset (1e4 + N(0, 1) rounds to a few bfloat16
+  // values), and the general path took each batch that had one: layer norm
+  // of such bfloat16 65536 x 64 rows ran at 0.69x of oneDNN 2.6's speed.
   const batch square_sums = batch::load_aligned(totals);
-  if (!xsimd::all((square_sums >= batch(0x1p-100f)) & (square_sums <= batch(0x1p100f)))) {
-    return false;
+  auto trusted = (square_sums >= batch(0x1p-100f)) & (square_sums <= batch(0x1p100f));
+  if (standardize) {
+    trusted = trusted | ((square_sums == batch(0.0f)) &
+                         (xsimd::abs(batch::load_aligned(shift)) >= batch(0x1p-30f)));
   }
+  if (!xsimd::all(trusted)) return false;
   const doubles eps(static_cast<double>(a.eps));
   for (std::int64_t k = 0; k < width; k += double_width) {
     doubles row_m2 = widened<Arch>(totals, k);
