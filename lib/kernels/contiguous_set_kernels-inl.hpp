@@ -41,13 +41,14 @@ struct set_io {
   // ios of each element type only, short rows in registers for float32
   // and, on AVX-512, 16-bit rows (normalize_short_rows; on AVX2 bfloat16
   // rows of 32 in L2 lost 6-9% with them, and float16 gained 3-4%, not
-  // worth the compile time), and batched statistics for the activated ios too (an activation
-  // must not change the statistics' bits, and batched statistics differ
-  // from set_statistics_of's in the last bits). Each further io with all of
-  // it grew the AVX-512 file's compile time under AddressSanitizer + UBSan
-  // (38 s for float32 alone at -O2 -g, 6 minutes with everything). Staging
-  // 16-bit rows too would save another quarter of it, but made them 1.4 to
-  // 2.4x slower (512 x 768 and 512 x 4096, layer and RMS norm, Zen 5).
+  // worth the compile time), and batched statistics for the activated ios
+  // too (an activation must not change the statistics' bits, and batched
+  // statistics differ from set_statistics_of's in the last bits). Each
+  // further io with all of it grew the AVX-512 file's compile time under
+  // AddressSanitizer + UBSan (38 s for float32 alone at -O2 -g, 6 minutes
+  // with everything). Staging 16-bit rows too would save another quarter
+  // of it, but made them 1.4 to 2.4x slower (512 x 768 and 512 x 4096,
+  // layer and RMS norm, Zen 5).
   static constexpr bool is_float = std::is_same<Element, float>::value;
   static constexpr bool staged = Add != addend::none;
   static constexpr bool rows_machinery = !staged && !Activated;
@@ -330,7 +331,7 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
       if (prefetch && ahead < prefetch_end) {
         const char* const row = reinterpret_cast<const char*>(io.x + ahead * d);
         for (std::int64_t line = 0; line < row_bytes; line += 64) __builtin_prefetch(row + line);
-        if (io.residual != nullptr) {
+        if (io.residual != nullptr) {  // a fused add's (staged_io); not measured apart
           const char* const addend = reinterpret_cast<const char*>(io.residual + ahead * d);
           for (std::int64_t line = 0; line < row_bytes; line += 64) {
             __builtin_prefetch(addend + line);
