@@ -49,7 +49,11 @@ bool in_safe_range(float largest) {
 // whose squares all underflowed) the block's largest deviation decides. This
 // keeps the range check out of the hot loop: a max per vector costs as much
 // as the sum it guards.
-bool trusted_square_sum(float sum) { return sum >= 0x1p-100f && sum <= 0x1p100f; }
+constexpr float least_trusted_square_sum = 0x1p-100f;
+constexpr float most_trusted_square_sum = 0x1p100f;
+bool trusted_square_sum(float sum) {
+  return sum >= least_trusted_square_sum && sum <= most_trusted_square_sum;
+}
 
 template <class Arch>
 float horizontal_max(const xsimd::batch<float, Arch>& v) {
@@ -99,10 +103,14 @@ float largest_deviation(Source p, std::int64_t length, float shift) {
 // block equal to the reference: the floats nearest such a value are 2^-54
 // apart or more. Its largest deviation is 0, so the sweep is skipped (it
 // cost constant rows, 16-bit ones especially, 15% of a layer norm).
+constexpr float least_constant_reference = 0x1p-30f;
 template <class Arch, class Source>
 bool squares_safe(Source p, std::int64_t length, float square_sum, float reference) {
   if (trusted_square_sum(square_sum)) return true;
-  if (square_sum == 0.0f && magnitude(reference) >= 0x1p-30f && p.at(0) == reference) return true;
+  if (square_sum == 0.0f && magnitude(reference) >= least_constant_reference &&
+      p.at(0) == reference) {
+    return true;
+  }
   return square_sum == square_sum && in_safe_range(largest_deviation<Arch>(p, length, reference));
 }
 

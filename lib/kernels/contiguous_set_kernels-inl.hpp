@@ -27,6 +27,14 @@ namespace {
 // What a set's elements are formed from, besides x.
 enum class addend { none, residual };
 
+// Whether rows of Element take the short-row kernels on Arch
+// (normalize_short_rows, short_row_normalizers), plain or a fused add's
+// staged rows: float32 everywhere, 16-bit on AVX-512 only (on AVX2
+// bfloat16 rows of 32 in L2 lost 6-9% with them, and float16 gained 3-4%,
+// not worth the compile time).
+template <class Arch, class Element>
+constexpr bool has_short_rows = std::is_same<Element, float>::value || is_avx512<Arch>;
+
 // Where the kernels read the sets' elements and write their outputs: Element
 // tensors, with a residual (and bias) added first when Add says so. Offsets
 // count elements from the tensor's start; `feature` is an offset's position
@@ -38,10 +46,8 @@ struct set_io {
   // sets_in_groups) and normalised through staged_io; this io meets them
   // only past that length, or as chunks of long rows. So the rows machinery
   // (batched statistics, per-affine row loops) is instantiated for the plain
-  // ios of each element type only, short rows in registers for float32
-  // and, on AVX-512, 16-bit rows (normalize_short_rows; on AVX2 bfloat16
-  // rows of 32 in L2 lost 6-9% with them, and float16 gained 3-4%, not
-  // worth the compile time), and batched statistics for the activated ios
+  // ios of each element type only, short rows in registers where
+  // has_short_rows says, and batched statistics for the activated ios
   // too (an activation must not change the statistics' bits, and batched
   // statistics differ from set_statistics_of's in the last bits). Each
   // further io with all of it grew the AVX-512 file's compile time under
@@ -49,11 +55,10 @@ struct set_io {
   // with everything). Staging 16-bit rows too would save another quarter
   // of it, but made them 1.4 to 2.4x slower (512 x 768 and 512 x 4096,
   // layer and RMS norm, Zen 5).
-  static constexpr bool is_float = std::is_same<Element, float>::value;
   static constexpr bool staged = Add != addend::none;
   static constexpr bool rows_machinery = !staged && !Activated;
   static constexpr bool batched_statistics = !staged;
-  static constexpr bool short_rows = rows_machinery && (is_float || is_avx512<Arch>);
+  static constexpr bool short_rows = rows_machinery && has_short_rows<Arch, Element>;
   static constexpr bool tiles_affine = true;  // normalize_rows, affine_tile
   const Element* x;
   const Element* residual;
@@ -147,7 +152,7 @@ struct staged_io {
   // x 16 497 -> 189, 65536 x 64 2862 -> 2310; bfloat16 131072 x 32 4921 ->
   // 2241, 131072 x 64 5871 -> 3365; float16 65536 x 128 3960 -> 2337; 2
   // threads float32 65536 x 64 1319 -> 1121. AVX2 float32 2-3%.
-  static constexpr bool short_rows = std::is_same<Element, float>::value || is_avx512<Arch>;
+  static constexpr bool short_rows = has_short_rows<Arch, Element>;
   static constexpr bool tiles_affine = false;  // normalize_rows, affine_tile
   // The tensor's (later rows are prefetched from x and residual).
   const Element* x;
@@ -182,6 +187,10 @@ struct staged_io {
                                   length};
   }
 };
+
+// The element type of an io's tensors (x, y, residual, sum).
+template <class IO>
+using io_element = std::remove_const_t<std::remove_pointer_t<decltype(std::declval<IO>().x)>>;
 
 // Runs body(io) with the call's set_io: one instantiation per element type
 // and addend or activation (a call has at most one of them), chosen once per
@@ -310,7 +319,7 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
   // 2048). Rows of 128 floats alike, 32768 x 128: at 2048 1359 -> 1258, at
   // 3072 1366 -> 1290, at 768 1311 -> 1313, but at 0 1283 -> 1318 and at
   // 256 1267 -> 1330 (oneDNN 2.6: 1181). AMD not measured.
-  using element = std::remove_const_t<std::remove_pointer_t<decltype(io.x)>>;
+  using element = io_element<IO>;
   constexpr std::int64_t row_bytes = d * static_cast<std::int64_t>(sizeof(element));
   bool prefetch = stream;
   if constexpr (is_avx512<Arch> && Vectors >= 4) {
@@ -329,14 +338,13 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
       const statistics::set_normalizer& set = normalizers[k];
       const std::int64_t ahead = first + k + 2 * count;
       if (prefetch && ahead < prefetch_end) {
-        const char* const row = reinterpret_cast<const char*>(io.x + ahead * d);
-        for (std::int64_t line = 0; line < row_bytes; line += 64) __builtin_prefetch(row + line);
-        if (io.residual != nullptr) {  // a fused add's (staged_io); not measured apart
-          const char* const addend = reinterpret_cast<const char*>(io.residual + ahead * d);
-          for (std::int64_t line = 0; line < row_bytes; line += 64) {
-            __builtin_prefetch(addend + line);
-          }
-        }
+        const auto prefetch_row = [&](const element* tensor) {
+          const char* const row = reinterpret_cast<const char*>(tensor + ahead * d);
+          for (std::int64_t line = 0; line < row_bytes; line += 64) __builtin_prefetch(row + line);
+        };
+        prefetch_row(io.x);
+        // A fused add's residual (staged_io); not measured apart.
+        if (io.residual != nullptr) prefetch_row(io.residual);
       }
       if (statistics::subtraction_may_overflow(set.hi)) {
         lone_row(k);
@@ -381,12 +389,8 @@ void normalize_short_rows(const contiguous_sets_args& a, const IO& io, std::int6
   }
 #endif
   rows(
-      [&](const auto& y, int v, const batch& out) {
-        if constexpr (std::is_same<element, float>::value) {
-          if (stream) return stream_store<Arch>(y.data + v * width, out);
-        }
-        y.template store<Arch>(v * width, out);  // a 16-bit sink streams by its own flag
-      },
+      // The sink streams by its own flag (past_last_level_cache).
+      [](const auto& y, int v, const batch& out) { y.template store<Arch>(v * width, out); },
       [](std::int64_t) {});
 }
 
@@ -522,7 +526,7 @@ void normalize_rows(const contiguous_sets_args& a, const IO& io, std::int64_t fi
         !statistics::subtraction_may_overflow(normalizers[k].hi)) {
       const auto x = io.normalized_source((first + k) * d, 0);
       using source = decltype(x);
-      using element = std::remove_const_t<std::remove_pointer_t<decltype(io.x)>>;
+      using element = io_element<IO>;
       const std::int64_t ahead = (first + k + count) * d;
       normalize_row<Arch, HasGamma, HasBeta>(
           prefetching_source<source, element>{
@@ -750,7 +754,7 @@ void with_known_row_length_of(std::int64_t d, Body& body, std::index_sequence<In
 
 template <class Arch, class IO, class Body>
 void with_known_row_length(std::int64_t d, Body&& body) {
-  using element = std::remove_const_t<std::remove_pointer_t<decltype(std::declval<IO>().x)>>;
+  using element = io_element<IO>;
   if constexpr (is_avx512<Arch> && std::is_same<element, float>::value && !IO::staged) {
     constexpr std::size_t lengths = sizeof known_row_lengths / sizeof known_row_lengths[0];
     with_known_row_length_of(d, body, std::make_index_sequence<lengths>{});
@@ -809,7 +813,7 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
   const std::int64_t d = a.set_length;
   if constexpr (IO::staged) {
     if (d <= staged_floats) {
-      using element = std::remove_const_t<std::remove_pointer_t<decltype(io.x)>>;
+      using element = io_element<IO>;
       alignas(64) float staged[staged_floats];
       // A float32 sum written with ordinary stores holds h itself, so the
       // rows are staged in the sum's own rows and the buffer is not written:

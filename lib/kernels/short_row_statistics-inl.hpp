@@ -167,10 +167,11 @@ bool short_row_normalizers(const contiguous_sets_args& a, const IO& io, std::int
   // sweep (median over its data families, two of them offset) bfloat16
   // layer norm 65536 x 64 went from 0.69x of oneDNN 2.6's speed to 1.29x.
   const batch square_sums = batch::load_aligned(totals);
-  auto trusted = (square_sums >= batch(0x1p-100f)) & (square_sums <= batch(0x1p100f));
+  auto trusted = (square_sums >= batch(least_trusted_square_sum)) &
+                 (square_sums <= batch(most_trusted_square_sum));
   if (standardize) {
-    trusted = trusted | ((square_sums == batch(0.0f)) &
-                         (xsimd::abs(batch::load_aligned(shift)) >= batch(0x1p-30f)));
+    trusted = trusted | ((square_sums == batch(0.0f)) & (xsimd::abs(batch::load_aligned(shift)) >=
+                                                         batch(least_constant_reference)));
   }
   if (!xsimd::all(trusted)) return false;
   const doubles eps(static_cast<double>(a.eps));
