@@ -70,7 +70,7 @@ float horizontal_max(const xsimd::batch<float, Arch>& v) {
 // (bfloat16 1e4 + N(0, 1) rows, all 9984 once rounded: layer norm 512 x 2048
 // took 1.3x as long as on N(0, 1), Zen 5).
 template <class Arch, class Source>
-float largest_deviation(Source p, std::int64_t length, float shift) {
+float largest_deviation(const Source& p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t width = batch::size;
   const batch shift_v(shift);
@@ -105,7 +105,7 @@ float largest_deviation(Source p, std::int64_t length, float shift) {
 // cost constant rows, 16-bit ones especially, 15% of a layer norm).
 constexpr float least_constant_reference = 0x1p-30f;
 template <class Arch, class Source>
-bool squares_safe(Source p, std::int64_t length, float square_sum, float reference) {
+bool squares_safe(const Source& p, std::int64_t length, float square_sum, float reference) {
   if (trusted_square_sum(square_sum)) return true;
   if (square_sum == 0.0f && magnitude(reference) >= least_constant_reference &&
       p.at(0) == reference) {
@@ -136,7 +136,7 @@ struct four_sums {
 // at a time through four_vector_loads, which may hand them over in another
 // lane order (bfloat16); add must treat every lane alike.
 template <class Arch, class Source, class Add, class AddOne>
-double piecewise_sum(Source p, std::int64_t length, Add add, AddOne add_one) {
+double piecewise_sum(const Source& p, std::int64_t length, Add add, AddOne add_one) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   constexpr std::int64_t piece = 64 * 4 * width;
   double total = 0.0;
@@ -217,7 +217,7 @@ double corrected_m2(double square_sum, std::int64_t length, double offset) {
 // One block's block_moments, its first sweep read from `first` and its
 // second from p: two sources of the same values (see chunk_statistics_of).
 template <class Arch, class First, class Source>
-block_moments shifted_block(First first, Source p, std::int64_t length, float shift) {
+block_moments shifted_block(const First& first, const Source& p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   const batch minus_shift(-shift);
   const double total = piecewise_sum<Arch>(
@@ -242,7 +242,7 @@ block_moments shifted_block(First first, Source p, std::int64_t length, float sh
 
 // sum of p[i]^2 over one block.
 template <class Arch, class Source>
-double block_square_sum(Source p, std::int64_t length) {
+double block_square_sum(const Source& p, std::int64_t length) {
   using batch = xsimd::batch<float, Arch>;
   return piecewise_sum<Arch>(
       p, length, [](batch sum, batch v) { return multiply_add(v, v, sum); },
@@ -257,7 +257,8 @@ double block_square_sum(Source p, std::int64_t length) {
 // where first may form them and write them where x reads them (a fused
 // add's staged rows, staging_source). Both are x elsewhere.
 template <class Arch, class First, class Source>
-statistics::chunk_statistics chunk_statistics_of(First first, Source x, std::int64_t length,
+statistics::chunk_statistics chunk_statistics_of(const First& first, const Source& x,
+                                                 std::int64_t length,
                                                  statistics::set_statistic kind, float shift) {
   statistics::chunk_statistics chunk;
   for (std::int64_t start = 0; start < length; start += block_floats) {
@@ -291,7 +292,7 @@ statistics::chunk_statistics chunk_statistics_of(First first, Source x, std::int
 // several threads, so both give the same bits. A set whose squares leave
 // float32's safe range goes to the scalar path, which sums them in double.
 template <class Arch, class First, class Source>
-statistics::set_moments set_statistics_of(First first, Source x,
+statistics::set_moments set_statistics_of(const First& first, const Source& x,
                                           const statistics::set_values& values,
                                           statistics::set_statistic kind) {
   const std::int64_t length = values.length;
