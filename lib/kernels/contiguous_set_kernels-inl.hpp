@@ -709,13 +709,23 @@ void group_of_sets(const contiguous_sets_args& a, const IO& io, std::int64_t sta
   normalize_sets<Arch, Known>(a, io, start, end - start, prefetch_end, normalizers);
 }
 
-// A fused add's rows of up to 8192 floats are staged (staged_io), a group
-// at a time in a 32 KiB buffer on the stack; longer ones form h in every
-// sweep. Measured on a 2-core Zen 5, 1
-// thread, float32 layer norm of x + residual + bias with the sum written,
-// medians of 3 alternating runs: 512 x 768 136 -> 111 us, 512 x 4096 1690
-// -> 1468 us, 4096 x 768 2809 -> 2280 us.
-constexpr std::int64_t staged_floats = std::int64_t{1} << 13;
+// A fused add's rows of up to staged_floats are staged (staged_io), a group
+// at a time, in a buffer of that many floats on the stack (64 KiB) or in a
+// float32 output's own rows; longer ones form h in every sweep. Measured on
+// a 2-core Zen 5, 1 thread, float32 layer norm of x + residual + bias with
+// the sum written, medians of 3 alternating runs: 512 x 768 136 -> 111 us,
+// 512 x 4096 1690 -> 1468 us, 4096 x 768 2809 -> 2280 us. The buffer held
+// 8192 floats until rows of 8193 to 16384 16-bit values (the hidden sizes
+// of the largest transformers, 12288 and 16384) were found re-forming h in
+// each of their three sweeps, two conversions and two adds an element each
+// time: layer norm of x + residual, 1 thread, 2-core Xeon VM, C API, 3
+// alternating runs, us: bfloat16 256 x 16384 1340 -> 1250, with the sum
+// 1620 -> 1516 (2 threads 842 -> 780), 256 x 12288 1035 -> 919; float16
+// 256 x 10000 823 -> 735; float32 and RMS norm bfloat16 at 16384 even.
+constexpr std::int64_t staged_floats = std::int64_t{1} << 14;
+// A group's rows: as many as fill this many floats (at least one, at most
+// group_sets), the group sizes measured below.
+constexpr std::int64_t staged_group_floats = std::int64_t{1} << 13;
 
 // Rows taken one a group (contiguous_sets_args::one_row_a_group) run their
 // three sweeps back to back, and the core overlaps one row's finish and
@@ -836,8 +846,8 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
         if (!io.stream) staged_in_output = io.sum != nullptr ? io.sum : io.y;
       }
       element* const sum = staged_in_output != nullptr ? nullptr : io.sum;
-      // As many rows as fill the buffer (at most group_sets), so that rows
-      // of up to 4096 floats are normalised in pairs at least
+      // As many rows as fill staged_group_floats (at most group_sets), so
+      // that rows of up to 4096 floats are normalised in pairs at least
       // (normalize_row_pair: gamma and beta loaded once for two rows); but
       // 16-bit rows of 2048 one at a time. Layer norm of x + residual +
       // bias, 512 x 4096, 2-core Zen 4, best of 10-call batches, 3
@@ -849,8 +859,8 @@ void sets_in_groups(const contiguous_sets_args& a, const IO& io, std::int64_t fi
       // slower: 2.8 against 2.9-3.0 for both types). At 2048, bfloat16 RMS norm without beta, as
       // LLaMA's norms are, took 5.5 in pairs against 6.2 one at a time (4.8 against 4.3 with beta);
       // float32 RMS norm 3.9 against 3.6 (3.5 against 3.2 with beta).
-      const bool one_by_one = d == staged_floats / 4 && !std::is_same<element, float>::value;
-      std::int64_t per_group = one_by_one ? 1 : staged_floats / d;
+      const bool one_by_one = d == staged_group_floats / 4 && !std::is_same<element, float>::value;
+      std::int64_t per_group = one_by_one ? 1 : std::max<std::int64_t>(staged_group_floats / d, 1);
       per_group = per_group > group_sets ? group_sets : per_group;
       for (std::int64_t start = first; start < last; start += per_group) {
         const std::int64_t end = start + per_group < last ? start + per_group : last;
