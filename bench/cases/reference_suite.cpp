@@ -87,7 +87,7 @@ std::vector<case_spec> reference_suite() {
   // GELU, in every type. Their rows sit beside the plain
   // float32 rows of the same shapes above where those exist.
   const std::pair<std::int64_t, std::int64_t> transformer_rows[] = {
-      {1, 768}, {128, 768}, {512, 2048}, {512, 4096}, {512, 8192}};
+      {1, 768}, {128, 768}, {512, 768}, {512, 2048}, {512, 4096}, {512, 8192}};
   for (const char* method :
        {"layer_norm", "layer_norm_bf16", "layer_norm_f16", "rms_norm", "rms_norm_bf16",
         "rms_norm_f16", "add_layer_norm", "add_layer_norm_bf16", "add_layer_norm_f16",
