@@ -121,12 +121,22 @@ group_call sample_of(const group_call& a, std::int64_t n) {
 // 1280 x 16 x 16 1.15x and 1.24-1.28x; 8 x 320 x 32 x 32 1.14x and
 // 1.05-1.09x; 4 x 64 x 56 x 56 G = 64 1.11x and 1.03-1.04x. Past the cache
 // (4 x 512 x 3199, 8 x 256 x 56 x 56) a prototype ran 0.88-0.95x, so not
-// there.
+// there. On one thread only where a sample's input fits in L2, which its
+// second read then finds it in, where the whole call's normalisation read
+// the tensor from L3 again: 2-core Xeon VM (2 MiB L2), C API, 3 alternating
+// runs, us: group norm 4 x 64 x 56 x 56 G = 64 338 -> 254 (instance norm
+// alike), 2 x 1280 x 16 x 16 G = 32 285 -> 235, 8 x 320 x 32 x 32 1127 ->
+// 968; bfloat16 4 x 64 x 56 x 56 165 -> 157; with SiLU 358 -> 345. Samples
+// larger than L2 gained nothing (2 x 640 x 32 x 32 558 against 549, 8 x 256
+// x 56 x 56 3001 against 3069).
 bool by_sample(const group_call& a, const dispatch::path& p) {
   const std::int64_t elements = a.s.n * a.s.c * a.s.spatial;
   if (a.s.n < 2 || elements < schedule::parallel_threshold) return false;
-  if (p.threads() < 2 || a.s.n < p.threads()) return false;
-  return schedule::stays_in_cache(2 * elements * element_size(a.type));
+  const std::int64_t bytes = elements * element_size(a.type);
+  if (!schedule::stays_in_cache(2 * bytes)) return false;
+  const std::int64_t threads = p.threads();
+  if (threads < 2) return bytes / a.s.n <= schedule::level2_cache_bytes();
+  return a.s.n >= threads;
 }
 
 void nhwc_channels(const group_call& a, const dispatch::path& p) {
