@@ -3,6 +3,7 @@
 // (api/channel_implementations.hpp).
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "api/channel_implementations.hpp"
@@ -10,6 +11,7 @@
 #include "dispatch/path.hpp"
 #include "dispatch/verbose.hpp"
 #include "kernels/channel_kernels.hpp"
+#include "schedule/channel_steps.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "statistics/normalizer.hpp"
 #include "statistics/running_statistics.hpp"
@@ -47,18 +49,27 @@ std::string describe(const training_call& call) { return dispatch::describe_acti
 struct train {
   template <class Steps>
   void operator()(const Steps& steps, const training_call& a) const {
-    const std::vector<statistics::set_moments> channels = steps.batch_moments(a.x, a.s, a.type);
-    std::vector<statistics::set_normalizer> sets(channels.size());
-    for (std::size_t c = 0; c < channels.size(); ++c) {
+    const auto normaliser_of = [&a](const statistics::set_moments& channel) {
       if (a.mean_only) {
-        const statistics::split_mean mean = statistics::split(channels[c].mean);
-        sets[c] = statistics::set_normalizer{mean.hi, mean.lo, 1.0f};
-      } else {
-        sets[c] = statistics::normalizer_of(channels[c].mean, channels[c].variance(), a.eps);
+        const statistics::split_mean mean = statistics::split(channel.mean);
+        return statistics::set_normalizer{mean.hi, mean.lo, 1.0f};
       }
+      return statistics::normalizer_of(channel.mean, channel.variance(), a.eps);
+    };
+    const float* const gamma = a.mean_only ? nullptr : a.gamma;
+    std::vector<statistics::set_moments> channels;
+    std::vector<statistics::set_normalizer> sets;
+    bool normalized = false;
+    if constexpr (std::is_same<Steps, schedule::channel_steps>::value) {
+      normalized = steps.normalize_channel_by_channel(a.x, a.s, a.type, normaliser_of, gamma,
+                                                      a.beta, a.y, a.act, channels, sets);
     }
-    steps.normalize(a.x, a.s, sets, false, a.mean_only ? nullptr : a.gamma, a.beta, a.y, a.act,
-                    a.type);
+    if (!normalized) {
+      channels = steps.batch_moments(a.x, a.s, a.type);
+      sets.resize(channels.size());
+      for (std::size_t c = 0; c < channels.size(); ++c) sets[c] = normaliser_of(channels[c]);
+      steps.normalize(a.x, a.s, sets, false, gamma, a.beta, a.y, a.act, a.type);
+    }
     for (std::size_t c = 0; c < channels.size(); ++c) {
       if (a.save_mean != nullptr) a.save_mean[c] = static_cast<float>(channels[c].mean);
       if (a.save_rstd != nullptr) a.save_rstd[c] = sets[c].rstd;

@@ -229,6 +229,25 @@ std::vector<statistics::set_moments> nchw_moments(const dispatch::path& p, const
   return sets;
 }
 
+// The normalisation's arguments over ws's factors (hi, scale, shift), y
+// streamed past the last-level cache.
+kernels::channel_affine_args affine_args(const dispatch::path& p, const void* x, const shape& s,
+                                         std::int64_t factors_per_sample, channel_workspace& ws,
+                                         void* y, activation act, dtype type) {
+  const std::int64_t bytes = distinct_tensors({x, y}) * s.n * s.c * s.spatial * element_size(type);
+  return kernels::channel_affine_args{x,
+                                      s,
+                                      factors_per_sample,
+                                      ws.hi.data(),
+                                      ws.scale.data(),
+                                      ws.shift.data(),
+                                      y,
+                                      false,
+                                      stream_output(p, bytes),
+                                      act,
+                                      type};
+}
+
 }  // namespace
 
 channel_steps::channel_steps(const dispatch::path& p) : path_(p) {
@@ -316,11 +335,8 @@ void channel_steps::normalize(const void* x, const shape& s,
   dispatch::call_on_isa(path_.level, kernels::channel_factors_kernel{}, factors, std::int64_t{0},
                         static_cast<std::int64_t>(sets.size()));
   const std::int64_t elements = s.n * s.c * s.spatial;
-  const kernels::channel_affine_args args{
-      x,   s,     per_instance ? s.c : 0,
-      hi,  scale, ws.shift.data(),
-      y,   false, stream_output(path_, distinct_tensors({x, y}) * elements * element_size(type)),
-      act, type};
+  const kernels::channel_affine_args args =
+      affine_args(path_, x, s, per_instance ? s.c : 0, ws, y, act, type);
   if (s.layout == layout::nchw) {
     // NCHW runs halve per plane in the kernel.
     run_items(path_, kernels::channel_affine_kernel{}, args, s.n * s.c, elements);
@@ -369,6 +385,53 @@ void channel_steps::normalize(const void* x, const shape& s,
     sample.halved_input = halve(first, first + static_cast<std::size_t>(s.c));
     run_items(path_, kernels::channel_affine_kernel{}, sample, s.spatial, s.c * s.spatial);
   }
+}
+
+// Batch-norm training NCHW read each channel's planes from L3 (or memory)
+// twice, the statistics of every channel first: per block of channels
+// instead, the normalisation finds them in L2. C API, 2-core Xeon VM (2 MiB
+// L2), 3 alternating runs, us, 1 / 2 threads: 8 x 256 x 56 x 56 2834 ->
+// 2168 / 1384 -> 1014, 8 x 512 x 28 x 28 1457 -> 1131 / 731 -> 550, 1 x 64
+// x 112 x 112 332 -> 250 / 119 -> 113, 8 x 2048 x 7 x 7 921 -> 854 / 447
+// -> 423; past the last-level cache (streamed), 32 x 256 x 56 x 56 12737 ->
+// 10454 / 6238 -> 5150.
+bool channel_steps::normalize_channel_by_channel(
+    const void* x, const shape& s, dtype type,
+    const std::function<statistics::set_normalizer(const statistics::set_moments&)>& normaliser_of,
+    const float* gamma, const float* beta, void* y, activation act,
+    std::vector<statistics::set_moments>& channels,
+    std::vector<statistics::set_normalizer>& sets) const {
+  const std::int64_t channel_bytes = s.n * s.spatial * element_size(type);
+  const std::int64_t block_bytes = level2_cache_bytes() / 2;
+  if (s.layout != layout::nchw || channel_bytes > block_bytes || split_channels_along_n(path_, s)) {
+    return false;
+  }
+  const auto count = static_cast<std::size_t>(s.c);
+  channels.assign(count, statistics::set_moments{});
+  sets.assign(count, statistics::set_normalizer{});
+  channel_workspace ws;
+  ws.hi.resize(count);
+  ws.scale.resize(count);
+  ws.shift.resize(count);
+  const std::int64_t elements = s.n * s.c * s.spatial;
+  const kernels::channel_moments_args moments{x, s, false, channels.data(), type};
+  const kernels::channel_factors_args factors{
+      sets.data(), s.c, gamma, beta, ws.hi.data(), ws.scale.data(), ws.shift.data()};
+  const kernels::channel_affine_args affine = affine_args(path_, x, s, 0, ws, y, act, type);
+  const std::int64_t per_block = std::max<std::int64_t>(block_bytes / channel_bytes, 1);
+  run_scalar_items(path_, s.c, elements, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t c0 = first; c0 < last; c0 += per_block) {
+      const std::int64_t c1 = std::min(c0 + per_block, last);
+      dispatch::call_on_isa(path_.level, kernels::nchw_channel_moments_kernel{}, moments, c0, c1);
+      for (std::int64_t c = c0; c < c1; ++c) sets[c] = normaliser_of(channels[c]);
+      dispatch::call_on_isa(path_.level, kernels::channel_factors_kernel{}, factors, c0, c1);
+      for (std::int64_t n = 0; n < s.n; ++n) {
+        dispatch::call_on_isa(path_.level, kernels::channel_affine_kernel{}, affine, n * s.c + c0,
+                              n * s.c + c1);
+      }
+    }
+  });
+  return true;
 }
 
 }  // namespace simdnorm::schedule

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "dispatch/path.hpp"
@@ -81,6 +82,19 @@ class channel_steps {
   void normalize(const void* x, const shape& s, const std::vector<statistics::set_normalizer>& sets,
                  bool per_instance, const float* gamma, const float* beta, void* y, activation act,
                  dtype type, channel_workspace& workspace) const;
+  // batch_moments, then normalize with the set normaliser_of gives each
+  // channel's moments, a few channels at a time where an NCHW channel's
+  // planes fit in half of L2 (each thread takes a range of channels): their
+  // second read then comes from L2. The same kernels on the same items, so
+  // the same bits. Returns false, having written nothing, where it does not
+  // apply; else the moments and the sets.
+  bool normalize_channel_by_channel(
+      const void* x, const shape& s, dtype type,
+      const std::function<statistics::set_normalizer(const statistics::set_moments&)>&
+          normaliser_of,
+      const float* gamma, const float* beta, void* y, activation act,
+      std::vector<statistics::set_moments>& channels,
+      std::vector<statistics::set_normalizer>& sets) const;
 
  private:
   const dispatch::path& path_;
