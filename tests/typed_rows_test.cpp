@@ -508,12 +508,13 @@ TEST(TypedRows, Float32InPlaceOutputsMatchSeparateOnes) {
 
 // A fused call normalises h = (x + residual) + bias, each sum rounded to
 // float32, exactly as the plain call normalises h given as its input: the
-// staged rows (up to 8192 floats; rows of 1, 2, 4 or, on AVX-512, 8
-// vectors in batches kept in registers on x86) and the rows that form h in
-// every sweep (9000) must both give the plain rows' statistics and outputs
-// bit for bit. Layer and RMS norm, with and without the sum output.
+// staged rows (up to 16384 floats, one a group past 8192; rows of 1, 2, 4
+// or, on AVX-512, 8 vectors in batches kept in registers on x86) and the
+// rows that form h in every sweep (17000) must both give the plain rows'
+// statistics and outputs bit for bit. Layer and RMS norm, with and without
+// the sum output.
 TEST(TypedRows, Float32FusedCallsGiveTheBitsOfTheAddThenThePlainCall) {
-  for (const std::int64_t d : {16, 32, 64, 128, 48, 768, 9000}) {
+  for (const std::int64_t d : {16, 32, 64, 128, 48, 768, 9000, 17000}) {
     const std::int64_t rows = d > 4096 ? 3 : 37, count = rows * d;
     const std::vector<float> x = normal(count, 41u, 2.0f, 3.0f);
     const std::vector<float> residual = normal(count, 42u, -1.0f, 0.5f);
