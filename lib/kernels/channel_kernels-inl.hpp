@@ -529,9 +529,10 @@ void nhwc_chunk_moments(const nhwc_channel_moments_args& a, const Element* x, st
   // normalisation found none of it in L2 (the end of the first read had
   // pushed its start out). Taken last to first, the statistics leave the
   // start of the range in L2 where the normalisation, first to last on the
-  // same thread (schedule/channel_steps.cpp, nhwc_moments), begins; and
-  // they begin where a producer writing x forward ends. The chunks are
-  // independent, merged afterwards in chunk order: the same bits.
+  // same thread (schedule/channel_steps.cpp, nhwc_moments), begins (and
+  // they begin on the end of x, which a producer writing it forward likely
+  // left in cache: not measured). The chunks are independent, merged
+  // afterwards in chunk order: the same bits.
   for (std::int64_t k = last - 1; k >= first; --k) {
     const std::int64_t set_end = (k / a.chunks_per_set + 1) * a.rows_per_set;
     const std::int64_t r0 =
