@@ -42,11 +42,18 @@ void nchw_channel_moments_kernel::operator()(Arch, const channel_moments_args& a
                                              std::int64_t first, std::int64_t last) const {
   SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
   with_elements(a.type, a.x, [&](const auto* x) {
-    for (std::int64_t i = first; i < last; ++i) {
-      if (a.per_instance) {
+    if (a.per_instance) {
+      // Planes last to first, as the NHWC chunks (nhwc_chunk_moments): the
+      // normalisation of the planes, first to last, starts where this ends.
+      // Not channels: a channel's planes lie a sample apart, and taken
+      // backwards they ran slower (batch-norm training 8 x 2048 x 7 x 7, 2
+      // threads, 416 -> 475 us).
+      for (std::int64_t i = last - 1; i >= first; --i) {
         a.sets[i] = run_moments<Arch>(x + i * a.s.spatial, a.s.spatial);
-        continue;
       }
+      return;
+    }
+    for (std::int64_t i = first; i < last; ++i) {
       statistics::set_moments channel;
       for (std::int64_t n = 0; n < a.s.n; ++n) {
         channel = statistics::merge(

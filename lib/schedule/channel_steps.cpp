@@ -239,7 +239,9 @@ std::vector<statistics::set_moments> nchw_moments(const dispatch::path& p, const
   const std::int64_t count = per_instance ? s.n * s.c : s.c;
   std::vector<statistics::set_moments> sets(static_cast<std::size_t>(count));
   const kernels::channel_moments_args args{x, s, per_instance, sets.data(), type};
-  run_items(p, kernels::nchw_channel_moments_kernel{}, args, count, s.n * s.c * s.spatial);
+  // Static ranges, as nhwc_moments' (the kernel takes planes last to first).
+  run_items(p, kernels::nchw_channel_moments_kernel{}, args, count, s.n * s.c * s.spatial,
+            parallel_threshold, true);
   return sets;
 }
 
