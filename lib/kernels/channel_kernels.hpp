@@ -68,8 +68,10 @@ enum class channel_tiling {
 // thread, 1024 rows, tiles of four: 1.58 -> 1.44 ns at C = 256, 1.67 ->
 // 1.49 at 512, 1.66 -> 1.49 at 1280, 2.20 -> 1.72 at 2048. Elsewhere the
 // copy's stores cost more than they save (0.92 -> 1.05 ns at C = 64, 1.33
-// -> 1.44 at 320, 1.42 -> 1.50 at 640). Whether they are copied is the
-// schedule's choice (blocks_copied_for, schedule/channel_steps.cpp).
+// -> 1.44 at 320, 1.42 -> 1.50 at 640): float32 blocks elsewhere are not
+// copied, 16-bit ones are (their second sweep then widens nothing). Whether
+// they are copied is the schedule's choice (blocks_copied_for,
+// schedule/channel_steps.cpp).
 inline bool rows_share_l1_sets(std::int64_t channels, std::int64_t element_bytes) {
   return (channels * element_bytes) % 1024 == 0;
 }
@@ -88,7 +90,7 @@ struct nhwc_channel_moments_args {
   dtype type = dtype::float32;
   // How a block's channels are tiled (channel_kernels-inl.hpp,
   // merge_channel_block), and whether the first sweep copies the block for
-  // the second (where rows_share_l1_sets); the schedule chooses. The bits are
+  // the second (blocks_copied_for); the schedule chooses. The bits are
   // the same whichever they are.
   channel_tiling tiling = channel_tiling::four;
   bool copy_blocks = false;
