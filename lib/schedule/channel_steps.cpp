@@ -67,11 +67,12 @@ kernels::channel_tiling channel_tiling_for(const shape& s, dtype type) {
 }
 
 // Whether a block is copied for its second sweep: float32 blocks whose rows
-// crowd into a few L1 sets (rows_share_l1_sets), every 16-bit block. Not by pipelined tiles on an L1 under
-// 48 KiB: there the two copies in flight would fill L1 alone (pipelined and
-// copied, 2 x 1280 x 16 x 16 ran 163-165 us against 153-156 with tiles of
-// four copied), and uncopied, with the second sweep reading L2, they beat
-// tiles of four copied. Zen 4, float32, 1 thread, 3 runs alternating:
+// crowd into a few L1 sets (rows_share_l1_sets), every 16-bit block. Not
+// by pipelined tiles on an L1 under 48 KiB: there the two copies in flight
+// would fill L1 alone (pipelined and copied, 2 x 1280 x 16 x 16 ran
+// 163-165 us against 153-156 with tiles of four copied), and uncopied, with
+// the second sweep reading L2, they beat tiles of four copied. Zen 4,
+// float32, 1 thread, 3 runs alternating:
 // statistics alone (sn_moments_update) 3199 x 512 rows x features 156-158
 // against 176-187 us, 320 x 512 16 against 17, 1600 x 1024 169-171 against
 // 202-209, 1024 x 1280 136-137 against 146-156; whole group norm calls,
