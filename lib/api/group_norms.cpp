@@ -104,37 +104,36 @@ group_call sample_of(const group_call& a, std::int64_t n) {
   return sample;
 }
 
-// Per-sample pipelines: with at least as many samples as threads, in a
-// tensor that stays in the last-level cache, each thread takes whole
-// samples, statistics then normalisation, one after the other. No thread
-// waits for the others between the two passes, no merge reads partials
-// another core wrote, and a sample's second read finds it in the cache of
-// the core that made the first. The same steps on the same chunks, so the
-// same bits as nhwc_steps over the whole call (whose halving is per sample
-// too). Every buffer is reserved first, one workspace per thread, their
-// scratch in one block: no sample's steps can fail after another's have
-// written y. The static partitioner gives each piece, and its workspace, the
-// same thread call after call (single-mode runs, 2 x 640 x 32 x 32: 120-123
-// us against 130-134 without). Group norm NHWC G = 32, 2 threads, Zen 5,
-// against the whole-call steps: 2 x 640 x 32 x 32 1.12x alternating in one
-// process, 1.15-1.17x in separate processes (113-116 against 132 us); 2 x
-// 1280 x 16 x 16 1.15x and 1.24-1.28x; 8 x 320 x 32 x 32 1.14x and
-// 1.05-1.09x; 4 x 64 x 56 x 56 G = 64 1.11x and 1.03-1.04x. Past the cache
-// (4 x 512 x 3199, 8 x 256 x 56 x 56) a prototype ran 0.88-0.95x, so not
-// there. On one thread only where a sample's input fits in L2, which its
-// second read then finds it in, where the whole call's normalisation read
-// the tensor from L3 again: 2-core Xeon VM (2 MiB L2), C API, 3 alternating
-// runs, us: group norm 4 x 64 x 56 x 56 G = 64 338 -> 254 (instance norm
-// alike), 2 x 1280 x 16 x 16 G = 32 285 -> 235, 8 x 320 x 32 x 32 1127 ->
-// 968; bfloat16 4 x 64 x 56 x 56 165 -> 157; with SiLU 358 -> 345. Samples
-// larger than L2 gained nothing (2 x 640 x 32 x 32 558 against 549, 8 x 256
-// x 56 x 56 3001 against 3069). On several threads only where the samples
-// deal out evenly, within 5%: the threads given one sample more than the
-// others set the time, and the whole-call steps split every pass evenly.
-// Xeon VM, 2 threads, us, pipelines against the steps: 3 samples, instance
-// norm 3 x 128 x 128 x 128 1888 against 1365, group norm 3 x 320 x 32 x 32
-// 250 against 175, 3 x 64 x 56 x 56 104 against 78; 5 x 320 x 32 x 32 383
-// against 319; but 4 x 320 x 32 x 32 232 against 244.
+// Per-sample pipelines: with samples that deal out evenly over the threads
+// (below), in a tensor that stays in the last-level cache, each thread takes
+// whole samples, statistics then normalisation, one after the other. No thread
+// waits for the others between the two passes, no merge reads partials another
+// core wrote, and a sample's second read finds it in the cache of the core that
+// made the first. The same steps on the same chunks, so the same bits as
+// nhwc_steps over the whole call (whose halving is per sample too). Every
+// buffer is reserved first, one workspace per thread, their scratch in one
+// block: no sample's steps can fail after another's have written y. The static
+// partitioner gives each piece, and its workspace, the same thread call after
+// call (single-mode runs, 2 x 640 x 32 x 32: 120-123 us against 130-134
+// without). Group norm NHWC G = 32, 2 threads, Zen 5, against the whole-call
+// steps: 2 x 640 x 32 x 32 1.12x alternating in one process, 1.15-1.17x in
+// separate processes (113-116 against 132 us); 2 x 1280 x 16 x 16 1.15x and
+// 1.24-1.28x; 8 x 320 x 32 x 32 1.14x and 1.05-1.09x; 4 x 64 x 56 x 56 G = 64
+// 1.11x and 1.03-1.04x. Past the cache (4 x 512 x 3199, 8 x 256 x 56 x 56) a
+// prototype ran 0.88-0.95x, so not there. On one thread only where a sample's
+// input fits in L2, which its second read then finds it in, where the whole
+// call's normalisation read the tensor from L3 again: 2-core Xeon VM (2 MiB
+// L2), C API, 3 alternating runs, us: group norm 4 x 64 x 56 x 56 G = 64 338 ->
+// 254 (instance norm alike), 2 x 1280 x 16 x 16 G = 32 285 -> 235, 8 x 320 x 32
+// x 32 1127 -> 968; bfloat16 4 x 64 x 56 x 56 165 -> 157; with SiLU 358 -> 345.
+// Samples larger than L2 gained nothing (2 x 640 x 32 x 32 558 against 549, 8 x
+// 256 x 56 x 56 3001 against 3069). On several threads only where the samples
+// deal out evenly, within 5%: the threads given one sample more than the others
+// set the time, and the whole-call steps split every pass evenly. Xeon VM, 2
+// threads, us, pipelines against the steps: 3 samples, instance norm 3 x 128 x
+// 128 x 128 1888 against 1365, group norm 3 x 320 x 32 x 32 250 against 175, 3
+// x 64 x 56 x 56 104 against 78; 5 x 320 x 32 x 32 383 against 319; but 4 x 320
+// x 32 x 32 232 against 244.
 bool by_sample(const group_call& a, const dispatch::path& p) {
   const std::int64_t elements = a.s.n * a.s.c * a.s.spatial;
   if (a.s.n < 2 || elements < schedule::parallel_threshold) return false;
