@@ -68,7 +68,7 @@ struct train {
       channels = steps.batch_moments(a.x, a.s, a.type);
       sets.resize(channels.size());
       for (std::size_t c = 0; c < channels.size(); ++c) sets[c] = normaliser_of(channels[c]);
-      steps.normalize(a.x, a.s, sets, false, gamma, a.beta, a.y, a.act, a.type);
+      steps.normalize(a.x, a.s, sets, false, gamma, a.beta, a.y, a.act, a.type, true);
     }
     for (std::size_t c = 0; c < channels.size(); ++c) {
       if (a.save_mean != nullptr) a.save_mean[c] = static_cast<float>(channels[c].mean);

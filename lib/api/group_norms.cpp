@@ -81,7 +81,7 @@ void nhwc_steps(const group_call& a, const dispatch::path& p, schedule::channel_
         statistics::normalizer_of(groups[set].mean, groups[set].variance(), a.eps);
     std::fill_n(per_instance.begin() + set * width, width, normalizer);
   }
-  steps.normalize(a.x, a.s, per_instance, true, a.gamma, a.beta, a.y, a.act, a.type, ws);
+  steps.normalize(a.x, a.s, per_instance, true, a.gamma, a.beta, a.y, a.act, a.type, ws, true);
   // The statistics outputs last: normalize allocates before it writes y,
   // and nothing after its first write can fail. hi is the group's mean
   // rounded to float.

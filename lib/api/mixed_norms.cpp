@@ -88,7 +88,7 @@ struct mix {
             ? statistics::batch_instance_normalizers(instances, batch, a.s, a.batch, a.rho, a.eps)
             : statistics::switchable_normalizers(instances, batch, a.s, a.batch, *a.weights, a.eps);
     // Everything allocated: from the first write of y on, nothing can fail.
-    steps.normalize(a.x, a.s, sets, true, a.gamma, a.beta, a.y, activation::none, a.type);
+    steps.normalize(a.x, a.s, sets, true, a.gamma, a.beta, a.y, activation::none, a.type, true);
     statistics::update_running(batch, a.batch);
   }
 };

@@ -38,7 +38,7 @@ std::vector<statistics::set_moments> channel_steps::instance_moments(const void*
 void channel_steps::normalize(const void* x, const shape& s,
                               const std::vector<statistics::set_normalizer>& sets,
                               bool per_instance, const float* gamma, const float* beta, void* y,
-                              activation act, dtype type) const {
+                              activation act, dtype type, bool) const {
   scalar::normalize(type, x, y, s, sets, set_map{per_instance ? s.c : 0, 1}, gamma, beta, act);
 }
 

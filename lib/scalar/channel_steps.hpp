@@ -25,9 +25,12 @@ struct channel_steps {
   // y = ((x - hi) - lo) * (rstd * gamma) + beta, one set per channel, or per
   // (n, c) at n * c_total + c when per_instance; then act of it. x and y
   // hold elements of type.
+  // input_read_before: as the vector steps take it (their choice of
+  // streaming stores); the scalar path has none.
   void normalize(const void* x, const shape& s, const std::vector<statistics::set_normalizer>& sets,
                  bool per_instance, const float* gamma, const float* beta, void* y,
-                 activation act = activation::none, dtype type = dtype::float32) const;
+                 activation act = activation::none, dtype type = dtype::float32,
+                 bool input_read_before = false) const;
 };
 
 // y[i] = act(y[i]) for count values, as the scalar path applies a fused

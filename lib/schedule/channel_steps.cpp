@@ -265,10 +265,12 @@ std::vector<statistics::set_moments> nchw_moments(const dispatch::path& p, const
 }
 
 // The normalisation's arguments over ws's factors (hi, scale, shift), y
-// streamed past the last-level cache.
+// streamed past the last-level cache (stream_output; input_read_before as
+// there).
 kernels::channel_affine_args affine_args(const dispatch::path& p, const void* x, const shape& s,
                                          std::int64_t factors_per_sample, channel_workspace& ws,
-                                         void* y, activation act, dtype type) {
+                                         void* y, activation act, dtype type,
+                                         bool input_read_before) {
   const std::int64_t bytes = distinct_tensors({x, y}) * s.n * s.c * s.spatial * element_size(type);
   return kernels::channel_affine_args{x,
                                       s,
@@ -278,7 +280,7 @@ kernels::channel_affine_args affine_args(const dispatch::path& p, const void* x,
                                       ws.shift.data(),
                                       y,
                                       false,
-                                      stream_output(p, bytes),
+                                      stream_output(p, bytes, input_read_before),
                                       act,
                                       type};
 }
@@ -345,15 +347,16 @@ const std::vector<statistics::set_moments>& channel_steps::group_moments(
 void channel_steps::normalize(const void* x, const shape& s,
                               const std::vector<statistics::set_normalizer>& sets,
                               bool per_instance, const float* gamma, const float* beta, void* y,
-                              activation act, dtype type) const {
+                              activation act, dtype type, bool input_read_before) const {
   channel_workspace ws;
-  normalize(x, s, sets, per_instance, gamma, beta, y, act, type, ws);
+  normalize(x, s, sets, per_instance, gamma, beta, y, act, type, ws, input_read_before);
 }
 
 void channel_steps::normalize(const void* x, const shape& s,
                               const std::vector<statistics::set_normalizer>& sets,
                               bool per_instance, const float* gamma, const float* beta, void* y,
-                              activation act, dtype type, channel_workspace& ws) const {
+                              activation act, dtype type, channel_workspace& ws,
+                              bool input_read_before) const {
   SIMDNORM_DEBUG_ASSERT(sets.size() == static_cast<std::size_t>(per_instance ? s.n * s.c : s.c));
   // 64-byte aligned: every AVX-512 load of a row of factors then stays in
   // one cache line (a heap vector's 16 bytes left most of them split, and
@@ -371,7 +374,7 @@ void channel_steps::normalize(const void* x, const shape& s,
                         static_cast<std::int64_t>(sets.size()));
   const std::int64_t elements = s.n * s.c * s.spatial;
   const kernels::channel_affine_args args =
-      affine_args(path_, x, s, per_instance ? s.c : 0, ws, y, act, type);
+      affine_args(path_, x, s, per_instance ? s.c : 0, ws, y, act, type, input_read_before);
   if (s.layout == layout::nchw) {
     // NCHW runs halve per plane in the kernel.
     run_items(path_, kernels::channel_affine_kernel{}, args, s.n * s.c, elements);
@@ -452,7 +455,8 @@ bool channel_steps::normalize_channel_by_channel(
   const kernels::channel_moments_args moments{x, s, false, channels.data(), type};
   const kernels::channel_factors_args factors{
       sets.data(), s.c, gamma, beta, ws.hi.data(), ws.scale.data(), ws.shift.data()};
-  const kernels::channel_affine_args affine = affine_args(path_, x, s, 0, ws, y, act, type);
+  // The second read comes from L2: as one read.
+  const kernels::channel_affine_args affine = affine_args(path_, x, s, 0, ws, y, act, type, false);
   const std::int64_t per_block = std::max<std::int64_t>(block_bytes / channel_bytes, 1);
   run_scalar_items(path_, s.c, elements, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t c0 = first; c0 < last; c0 += per_block) {

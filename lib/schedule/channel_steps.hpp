@@ -75,13 +75,16 @@ class channel_steps {
   // Then act of it; x and y hold elements of type.
   // Per-instance sets of an NHWC tensor whose x - mean could overflow halve
   // their sample (statistics/normalizer.hpp), per-channel ones the call.
+  // input_read_before: the call's statistics have just read x (y then
+  // streams from a smaller size: stream_output).
   void normalize(const void* x, const shape& s, const std::vector<statistics::set_normalizer>& sets,
                  bool per_instance, const float* gamma, const float* beta, void* y,
-                 activation act = activation::none, dtype type = dtype::float32) const;
+                 activation act = activation::none, dtype type = dtype::float32,
+                 bool input_read_before = false) const;
   // The same with the factors in workspace (reserved for s).
   void normalize(const void* x, const shape& s, const std::vector<statistics::set_normalizer>& sets,
                  bool per_instance, const float* gamma, const float* beta, void* y, activation act,
-                 dtype type, channel_workspace& workspace) const;
+                 dtype type, channel_workspace& workspace, bool input_read_before) const;
   // batch_moments, then normalize with the set normaliser_of gives each
   // channel's moments, a few channels at a time where an NCHW channel's
   // planes fit in half of L2 (each thread takes a range of channels): their

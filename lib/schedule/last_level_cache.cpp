@@ -123,8 +123,10 @@ streaming_thresholds streaming_thresholds_of_this_cpu() {
   // Computed once, at the first call (thread-safe), constant after.
   static const streaming_thresholds thresholds = [] {
     const std::int64_t cache = last_level_cache_bytes();
-    if (intel_cpu()) return streaming_thresholds{cache / 4 * 3, cache / 4 * 3};
-    return streaming_thresholds{cache / 2, cache};
+    if (intel_cpu()) {
+      return streaming_thresholds{cache / 4 * 3, cache / 4 * 3, cache / 2, cache / 8 * 5};
+    }
+    return streaming_thresholds{cache / 2, cache, cache / 2, cache};
   }();
   return thresholds;
 }

@@ -18,9 +18,15 @@ std::int64_t last_level_cache_bytes();
 // one thread and at two or more: half of the cache and all of it where the
 // L3 serves a core complex (AMD), three quarters of it at every thread
 // count where it serves the whole socket (Intel). Read once, then constant.
+// The two_reads pair is for a normalisation whose statistics read x just
+// before (x must then stay in cache while y is written): on Intel half of
+// the cache at one thread and five eighths from two (thread_policy.hpp,
+// stream_output); elsewhere the same as the others.
 struct streaming_thresholds {
   std::int64_t one_thread;
   std::int64_t more_threads;
+  std::int64_t two_reads_one_thread;
+  std::int64_t two_reads_more_threads;
 };
 streaming_thresholds streaming_thresholds_of_this_cpu();
 

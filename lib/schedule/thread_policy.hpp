@@ -127,10 +127,22 @@ inline bool split_sets_into_chunks(const dispatch::path& p, std::int64_t sets,
 // Below the one-thread threshold no thread count streams, so a small call
 // does not read its thread count (a lock in oneTBB, dispatch/path.cpp) to
 // find that.
-inline bool stream_output(const dispatch::path& p, std::int64_t bytes) {
+//
+// input_read_before: the call's statistics have just read x, which the
+// normalisation reads again, so y's writes must also leave x in cache
+// between the two reads (streaming_thresholds' two_reads pair). Instance
+// norm NHWC 4 x 128 x 128 x 128 (x and y 67 MB) on the 2-core Xeon VM, 1
+// thread, ran 5568 us with ordinary stores and 4078 streamed; group norm 6
+// x 320 x 64 x 64 (63 MB) 6733 and 3648; batch-norm training 8 x 256 x 56
+// x 56 (51 MB) 3286 and 2889; but instance norm 3 x 128 x 128 x 128 (50
+// MB) at 2 threads 1358 and 1407, and 34 MB or less even or slower.
+inline bool stream_output(const dispatch::path& p, std::int64_t bytes,
+                          bool input_read_before = false) {
   const streaming_thresholds t = streaming_thresholds_of_this_cpu();
-  if (bytes < t.one_thread) return false;
-  return bytes >= t.more_threads || p.threads() < 2;
+  const std::int64_t one = input_read_before ? t.two_reads_one_thread : t.one_thread;
+  const std::int64_t more = input_read_before ? t.two_reads_more_threads : t.more_threads;
+  if (bytes < one) return false;
+  return bytes >= more || p.threads() < 2;
 }
 
 // Whether a call's bytes fit in `fits` bytes of cache per thread, all its
