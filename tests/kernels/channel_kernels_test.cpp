@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "dispatch/call_on_isa.hpp"
+#include "half_float_support.hpp"
 #include "kernel_tester.hpp"
 #include "scalar/normalize.hpp"
 #include "schedule/aligned_vector.hpp"
@@ -104,14 +105,15 @@ TEST_P(ChannelKernels, NchwChannelAndPlaneMomentsMatchTheScalarPath) {
 
 // ---- NHWC chunk moments -------------------------------------------------------------
 
-// The kernel's partial means and m2 (chunk-major) of x, rows x channels.
+// The kernel's partial means and m2 (chunk-major) of x, rows x channels of
+// type.
 struct nhwc_partials {
   std::vector<double> mean, m2;
 };
 
-nhwc_partials nhwc_partials_of(dispatch::isa level, const std::vector<float>& x, std::int64_t rows,
+nhwc_partials nhwc_partials_of(dispatch::isa level, dtype type, const void* x, std::int64_t rows,
                                std::int64_t channels, std::int64_t rows_per_chunk,
-                               kernels::channel_tiling tiling, bool copy_blocks = false) {
+                               kernels::channel_tiling tiling, bool copy_blocks) {
   const shape s{1, channels, rows, layout::nhwc};
   const std::int64_t chunks = (rows + rows_per_chunk - 1) / rows_per_chunk;
   // NaN where the kernel must write before it reads: the schedule leaves
@@ -124,12 +126,20 @@ nhwc_partials nhwc_partials_of(dispatch::isa level, const std::vector<float>& x,
                                channels),
       std::numeric_limits<float>::quiet_NaN());
   kernels::nhwc_channel_moments_args args{
-      x.data(), s, rows, rows_per_chunk, chunks, out.mean.data(), out.m2.data(), states.data()};
+      x, s, rows, rows_per_chunk, chunks, out.mean.data(), out.m2.data(), states.data()};
+  args.type = type;
   args.tiling = tiling;
   args.copy_blocks = copy_blocks;
   dispatch::call_on_isa(level, kernels::nhwc_channel_moments_kernel{}, args, std::int64_t{0},
                         chunks);
   return out;
+}
+
+nhwc_partials nhwc_partials_of(dispatch::isa level, const std::vector<float>& x, std::int64_t rows,
+                               std::int64_t channels, std::int64_t rows_per_chunk,
+                               kernels::channel_tiling tiling, bool copy_blocks = false) {
+  return nhwc_partials_of(level, dtype::float32, x.data(), rows, channels, rows_per_chunk, tiling,
+                          copy_blocks);
 }
 
 // A chunk of rows is reduced in blocks of block_rows rows: each channel's
@@ -198,6 +208,44 @@ TEST_P(ChannelKernels, NhwcChunkMomentsMatchTheScalarPathAroundEveryTile) {
   for (std::int64_t channels : {256, 768}) {
     test_nhwc_moments(GetParam(), 130, channels, 64, 0.0f);
     test_nhwc_moments(GetParam(), 130, channels, 130, 1e4f);
+  }
+}
+
+// bfloat16 and float16 blocks are widened as they are loaded, then take the
+// float32 operations: every tiling, copied or not, gives the float32
+// kernel's bits on the widened values. The schedule copies every 16-bit
+// block where L1 holds 48 KiB or more (channel_steps.cpp,
+// blocks_copied_for), so on such a CPU the uncopied 16-bit sweeps (what
+// an L1 under 48 KiB runs) are tested here only. Channels around a tile of
+// four and of eight; 512 channels put 16-bit rows 1 KiB apart.
+TEST_P(ChannelKernels, SixteenBitNhwcChunkMomentsAreTheFloat32BitsOfTheWidenedValues) {
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (const dtype type : {dtype::bfloat16, dtype::float16}) {
+    for (const std::int64_t channels : {4 * lanes - 1, 8 * lanes + 1, std::int64_t{512}}) {
+      for (const float offset : {0.0f, 1e3f}) {
+        const std::int64_t rows = 130;
+        const std::vector<testing::bits16> x = testing::rounded(
+            type, normal(rows * channels, static_cast<std::uint32_t>(channels * 31 + rows), offset,
+                         1.0f));
+        std::vector<float> widened;
+        for (const testing::bits16 h : x) widened.push_back(testing::to_float(type, h));
+        const nhwc_partials want = nhwc_partials_of(GetParam(), widened, rows, channels, 64,
+                                                    kernels::channel_tiling::four);
+        for (const auto tiling : {kernels::channel_tiling::four, kernels::channel_tiling::eight,
+                                  kernels::channel_tiling::pipelined}) {
+          for (const bool copied : {false, true}) {
+            const nhwc_partials got =
+                nhwc_partials_of(GetParam(), type, x.data(), rows, channels, 64, tiling, copied);
+            const std::string where =
+                std::string(testing::name_of(type)) + " " + std::to_string(rows) + " x " +
+                std::to_string(channels) + ", offset " + std::to_string(offset) + ", tiling " +
+                std::to_string(static_cast<int>(tiling)) + ", copied " + std::to_string(copied);
+            EXPECT_TRUE(same_bits(want.mean, got.mean)) << where;
+            EXPECT_TRUE(same_bits(want.m2, got.m2)) << where;
+          }
+        }
+      }
+    }
   }
 }
 
