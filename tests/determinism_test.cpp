@@ -1,8 +1,9 @@
 // Results depend on the data and the shape only: repeated calls, calls from
 // many threads at once (plain, in arenas of their own, inside parallel loops),
-// calls inside oneTBB arenas of any size, on the caller's own thread pool and
-// under a thread cap give the same bits.
+// calls inside oneTBB arenas of any size, on the caller's own thread pool,
+// under a thread cap and on a thread with a small stack give the same bits.
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -261,6 +262,65 @@ TEST(Determinism, CallersPoolAndThreadCapGiveTheBitsOfOneThread) {
         EXPECT_GT(pool.items_run_by_workers(), 0) << setup;
       }
     }
+  }
+}
+
+// The problems of each method and layout that reach its largest stack
+// buffers: a fused add's rows of 16384 floats, the most its kernel stages
+// in its 64 KiB buffer on the stack; NHWC rows of 512 channels, 2 KiB
+// apart, whose statistics copy each block into a buffer on the stack (two
+// of 16 KiB where the tiles are pipelined).
+std::vector<problem> stack_problem(const method& m, layout_kind l) {
+  if (m.rows) {
+    if (std::string(m.d_name) == "features") return {rows_problem(130, 512)};
+    return {rows_problem(2, 16384)};
+  }
+  return {activation_problem({2, 512, 130, layout::nchw}, l, m.grouped ? 32 : 0)};
+}
+
+// Runs body on a new thread of stack_bytes of stack; false if the thread
+// could not be made with that stack.
+bool run_on_stack_of(std::size_t stack_bytes, const std::function<void()>& body) {
+  pthread_attr_t attributes;
+  if (pthread_attr_init(&attributes) != 0) return false;
+  const bool sized = pthread_attr_setstacksize(&attributes, stack_bytes) == 0;
+  pthread_t thread;
+  const auto start = [](void* context) -> void* {
+    (*static_cast<const std::function<void()>*>(context))();
+    return nullptr;
+  };
+  const bool started = sized && pthread_create(&thread, &attributes, start,
+                                               const_cast<std::function<void()>*>(&body)) == 0;
+  pthread_attr_destroy(&attributes);
+  if (started) pthread_join(thread, nullptr);
+  return started;
+}
+
+// Every call runs on a thread of 256 KiB of stack, as an engine's pool may
+// give its threads (musl's default is 128 KiB, macOS's 512 KiB), with the
+// bits it has on the main thread (8 MiB). Capped to one thread, so that
+// every kernel runs on that stack; a call that overflowed it would crash
+// the test. What README.md (Threads) asks of a thread that calls simdnorm:
+// room for a 64 KiB buffer besides its own frames.
+TEST(Determinism, CallsOnASmallStackGiveTheBitsOfTheMainThread) {
+  const default_threads_at_exit restore;
+  ASSERT_EQ(sn_set_max_threads(1), SN_OK);
+  const std::vector<kernel_call> calls = calls_of_every_method(stack_problem);
+  std::vector<std::vector<float>> on_main;
+  for (const kernel_call& call : calls) on_main.push_back(call());
+  std::vector<std::vector<float>> on_small(calls.size());
+  bool threw = false;
+  ASSERT_TRUE(run_on_stack_of(std::size_t{256} << 10, [&] {
+    try {
+      for (std::size_t i = 0; i < calls.size(); ++i) on_small[i] = calls[i]();
+    } catch (...) {
+      threw = true;
+    }
+  }));
+  ASSERT_FALSE(threw);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    EXPECT_FALSE(on_small[i].empty()) << "call " << i;
+    EXPECT_TRUE(same_bits(on_small[i], on_main[i])) << "call " << i;
   }
 }
 
