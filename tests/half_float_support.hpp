@@ -35,6 +35,13 @@ inline std::vector<bits16> rounded(dtype type, const std::vector<float>& v) {
   return out;
 }
 
+// Each element widened to float (exactly: every 16-bit value is a float).
+inline std::vector<float> widened(dtype type, const std::vector<bits16>& v) {
+  std::vector<float> out;
+  for (bits16 h : v) out.push_back(to_float(type, h));
+  return out;
+}
+
 inline bool is_nan(dtype type, bits16 h) { return std::isnan(to_float(type, h)); }
 
 // Position on the number line in units in the last place: adjacent finite

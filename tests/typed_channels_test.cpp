@@ -46,8 +46,7 @@ std::vector<bits16> run(const bn_problem& p, activation act) {
 }
 
 std::vector<double> reference_of(const bn_problem& p, activation act) {
-  std::vector<float> wide;
-  for (bits16 h : p.x) wide.push_back(to_float(p.type, h));
+  const std::vector<float> wide = widened(p.type, p.x);
   std::vector<double> ref =
       reference::batch_norm_inference(wide.data(), p.s, p.running_mean.data(), p.running_var.data(),
                                       p.gamma.data(), p.beta.data(), 1e-5f);

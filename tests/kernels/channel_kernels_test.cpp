@@ -227,10 +227,8 @@ TEST_P(ChannelKernels, SixteenBitNhwcChunkMomentsAreTheFloat32BitsOfTheWidenedVa
         const std::vector<testing::bits16> x = testing::rounded(
             type, normal(rows * channels, static_cast<std::uint32_t>(channels * 31 + rows), offset,
                          1.0f));
-        std::vector<float> widened;
-        for (const testing::bits16 h : x) widened.push_back(testing::to_float(type, h));
-        const nhwc_partials want = nhwc_partials_of(GetParam(), widened, rows, channels, 64,
-                                                    kernels::channel_tiling::four);
+        const nhwc_partials want = nhwc_partials_of(GetParam(), testing::widened(type, x), rows,
+                                                    channels, 64, kernels::channel_tiling::four);
         for (const auto tiling : {kernels::channel_tiling::four, kernels::channel_tiling::eight,
                                   kernels::channel_tiling::pipelined}) {
           for (const bool copied : {false, true}) {
