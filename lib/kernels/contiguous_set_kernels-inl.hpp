@@ -933,7 +933,28 @@ void set_chunk_normalize_kernel::operator()(Arch, const set_chunk_normalize_args
   with_set_io<Arch>(sets, [&](const auto& io) {
     for (std::int64_t item = first; item < last; ++item) {
       const set_chunk c = chunk_of(item, a.chunks, sets.set_length);
-      normalize_set_range<Arch>(sets, io, c.set, c.begin, c.end, a.normalizers[c.set]);
+      // A row's chunks are cut where the whole row's normalisation stores a
+      // whole vector of y (after its head: normalize_row), so that every
+      // element takes the instruction it takes unsplit: one at a time in the
+      // row's head or tail, a vector lane elsewhere. Cut where the statistics'
+      // chunks are, a chunk starting mid-vector took a head of its own, where
+      // a NaN could come out with another sign and payload than on one thread
+      // (which operand's an operation passes on follows its instruction):
+      // layer norm of one row of 65537 floats, y one float past a
+      // 64-byte boundary, a NaN at element 16384 (Determinism tests). Chunks
+      // are whole vectors long, a head shorter than one; a last chunk
+      // shorter than the head is left empty, its elements the chunk before's.
+      std::int64_t begin = c.begin, end = c.end;
+      if (sets.run_length == 1) {
+        const std::int64_t head =
+            head_length<Arch>(io.sink(c.set * sets.set_length), sets.set_length);
+        const auto moved = [&](std::int64_t cut) {
+          return cut == 0 ? cut : std::min(cut + head, sets.set_length);
+        };
+        begin = moved(begin);
+        end = moved(end);
+      }
+      normalize_set_range<Arch>(sets, io, c.set, begin, end, a.normalizers[c.set]);
     }
   });
 }
