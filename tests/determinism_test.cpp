@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,27 +31,48 @@ namespace {
 // Each kernel call writes its outputs into one vector, concatenated.
 using kernel_call = std::function<std::vector<float>()>;
 
+// Where run_on_own_outputs puts the buffers a call writes: one after the
+// other in one vector (wherever the allocator puts it), or each one float
+// past a 64-byte boundary, the same offset in every run, so that a vector
+// path's heads and tails (outputs off a vector boundary take their first
+// and last elements one at a time) cover the same elements in every run.
+enum class placement { packed, off_a_vector_boundary };
+
 // Runs prepared's call with every buffer it writes (outputs, running
-// statistics) in one vector of its own, starting from prepared's values, and
-// returns that vector. The inputs stay prepared's, read by every caller at
-// once, as a model's weights are.
-std::vector<float> run_on_own_outputs(call& prepared) {
+// statistics) in storage of its own, starting from prepared's values, and
+// returns those buffers' contents, concatenated. The inputs stay
+// prepared's, read by every caller at once, as a model's weights are.
+std::vector<float> run_on_own_outputs(call& prepared, placement where = placement::packed) {
   const method& m = *prepared.m;
-  std::vector<float> written;
+  constexpr std::size_t line = 64 / sizeof(float);
+  const bool off = where == placement::off_a_vector_boundary;
   std::vector<std::size_t> starts(m.buffers.size());
+  std::size_t end = 0;
   for (std::size_t i = 0; i < m.buffers.size(); ++i) {
-    starts[i] = written.size();
-    if (methods::is_output(m.buffers[i].kind)) {
-      written.insert(written.end(), prepared.buffers[i].begin(), prepared.buffers[i].end());
-    }
+    if (!methods::is_output(m.buffers[i].kind)) continue;
+    starts[i] = off ? (end + line - 1) / line * line + 1 : end;
+    end = starts[i] + prepared.buffers[i].size();
   }
+  std::vector<float> storage(end + line);
+  // The first float of storage on a 64-byte boundary (data() is float-aligned).
+  const std::size_t base =
+      off ? (line - reinterpret_cast<std::uintptr_t>(storage.data()) / sizeof(float) % line) % line
+          : 0;
   arguments a = prepared.args();
   for (std::size_t i = 0; i < m.buffers.size(); ++i) {
-    if (methods::is_output(m.buffers[i].kind) && !prepared.buffers[i].empty()) {
-      a.*(m.buffers[i].field) = written.data() + starts[i];
-    }
+    if (!methods::is_output(m.buffers[i].kind) || prepared.buffers[i].empty()) continue;
+    float* const at = storage.data() + base + starts[i];
+    std::copy(prepared.buffers[i].begin(), prepared.buffers[i].end(), at);
+    a.*(m.buffers[i].field) = at;
   }
   m.cpp(a);
+  std::vector<float> written;
+  for (std::size_t i = 0; i < m.buffers.size(); ++i) {
+    if (!methods::is_output(m.buffers[i].kind)) continue;
+    const auto first = storage.begin() + static_cast<std::ptrdiff_t>(base + starts[i]);
+    written.insert(written.end(), first,
+                   first + static_cast<std::ptrdiff_t>(prepared.buffers[i].size()));
+  }
   return written;
 }
 
@@ -215,6 +237,89 @@ TEST(Determinism, ArenaSizeDoesNotChangeResults) {
       std::vector<float> got;
       arena.execute([&] { got = calls[i](); });
       EXPECT_TRUE(same_bits(got, serial[i])) << threads << " threads, call " << i;
+    }
+  }
+}
+
+// Stores at element i of a data buffer of m's type a quiet NaN, positive
+// (which 0) or negative (1), each with a payload of its own, or an infinity
+// (2): values whose bits outputs may carry in more than one way.
+void store_non_finite(const method& m, std::vector<float>& storage, std::int64_t i, int which) {
+  if (m.type == dtype::float32) {
+    const std::uint32_t bits[] = {0x7fc12345u, 0xffc0abcdu, 0x7f800000u};
+    std::memcpy(storage.data() + i, &bits[which], sizeof bits[which]);
+    return;
+  }
+  const std::uint16_t bfloat16_bits[] = {0x7fc5, 0xffc9, 0x7f80};
+  const std::uint16_t float16_bits[] = {0x7e05, 0xfe09, 0x7c00};
+  const std::uint16_t bits = m.type == dtype::bfloat16 ? bfloat16_bits[which] : float16_bits[which];
+  std::memcpy(reinterpret_cast<char*>(storage.data()) + i * 2, &bits, sizeof bits);
+}
+
+// The bits of one thread whatever the thread count, for data holding NaNs
+// and infinities, with every output off a vector boundary. A NaN's sign and
+// payload follow the instruction that made it (which operand an addition or
+// an FMA passes on), where every finite result is the same whichever
+// instructions give it; so an element that one split normalises in a head
+// or tail, one at a time, and another in a vector lane (a chunk of a long
+// set starting mid-vector) could differ in its NaN alone, which the finite
+// data of the tests above cannot show. Each method's threaded problem (sets
+// longer than a chunk and fewer than the threads, planes cut by chunk
+// boundaries), its data (x, and a fused add's residual) holding the three
+// values of store_non_finite beside chunk boundaries (elements 16383 and
+// 16384, 32767 and 32768) and at sevenths of the tensor, in arenas of 1 to
+// 8 threads.
+TEST(Determinism, NonFiniteDataGivesTheBitsOfOneThreadWithOutputsOffAVectorBoundary) {
+  std::vector<std::shared_ptr<call>> prepared;
+  std::vector<std::string> names;
+  std::vector<std::vector<float>> finite_outputs;
+  for (const method_layout& k : method_layouts()) {
+    for (const problem& p : threaded_problem(*k.m, k.layout)) {
+      const method& m = *k.m;
+      auto c = std::make_shared<call>(m, p, variant{}, seed_of(p), data_family::offset);
+      finite_outputs.push_back(run_on_own_outputs(*c, placement::off_a_vector_boundary));
+      for (std::size_t i = 0; i < m.buffers.size(); ++i) {
+        const buffer& b = m.buffers[i];
+        if (b.holds != contents::data || methods::is_output(b.kind) || c->buffers[i].empty()) {
+          continue;
+        }
+        const std::int64_t count = methods::size_of(b.size, p);
+        // (element, value): both NaNs on both sides of each boundary.
+        const std::pair<std::int64_t, int> at[] = {{16383, 0},
+                                                   {16384, 1},
+                                                   {32767, 1},
+                                                   {32768, 0},
+                                                   {count / 7, 2},
+                                                   {3 * count / 7 + 1, 0},
+                                                   {5 * count / 7 + 2, 1}};
+        for (const auto& [element, which] : at) {
+          if (element < count) store_non_finite(m, c->buffers[i], element, which);
+        }
+      }
+      prepared.push_back(std::move(c));
+      names.push_back(name_of(k));
+    }
+  }
+  ASSERT_FALSE(prepared.empty());
+  std::vector<std::vector<float>> one_thread;
+  {
+    tbb::task_arena arena(1);
+    for (const auto& c : prepared) {
+      arena.execute(
+          [&] { one_thread.push_back(run_on_own_outputs(*c, placement::off_a_vector_boundary)); });
+    }
+  }
+  for (std::size_t i = 0; i < prepared.size(); ++i) {
+    // Not a vacuous comparison: the non-finite values reach the outputs.
+    EXPECT_FALSE(same_bits(one_thread[i], finite_outputs[i])) << names[i];
+  }
+  for (int threads : {2, 3, 4, 8}) {
+    tbb::task_arena arena(threads);
+    for (std::size_t i = 0; i < prepared.size(); ++i) {
+      std::vector<float> got;
+      arena.execute(
+          [&] { got = run_on_own_outputs(*prepared[i], placement::off_a_vector_boundary); });
+      EXPECT_TRUE(same_bits(got, one_thread[i])) << names[i] << ", " << threads << " threads";
     }
   }
 }
