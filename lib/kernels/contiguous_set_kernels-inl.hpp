@@ -925,6 +925,40 @@ void set_chunk_statistics_kernel::operator()(Arch, const set_chunk_statistics_ar
   });
 }
 
+// Where a set's normalisation is cut between two chunks: the statistics'
+// cut (a multiple of chunk_floats into the set) moved to where the piece it
+// falls in (the whole row for rows, the NCHW run, one plane, otherwise),
+// normalised whole, stores a whole vector of y: after the piece's head
+// (normalize_row, normalize_run_of) and a whole number of vectors, or to
+// the piece's start or end where there is no such place past a head
+// (shorter parts normalise without one) and before the tail. Every element
+// then takes the instruction it takes unsplit: one at a time in its piece's
+// head or tail, a vector lane elsewhere. Cut where the statistics' chunks
+// are, a part starting mid-vector took a head of its own and a part ending
+// mid-vector a tail, where a NaN could come out with another sign and
+// payload than on one thread (which operand's an operation passes on
+// follows its instruction, and the compiler picks the FMA's operand order):
+// layer norm of one row of 65537 floats, y one float past a 64-byte
+// boundary, a NaN at element 16384; NCHW group norm's planes of 30011
+// floats, in the AddressSanitizer build (Determinism tests).
+template <class Arch, class IO>
+std::int64_t normalization_cut(const contiguous_sets_args& a, const IO& io, std::int64_t set,
+                               std::int64_t cut) {
+  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  constexpr std::int64_t shortest = 16 * width;  // head_length's
+  const std::int64_t piece = a.run_length == 1 ? a.set_length : a.run_length;
+  const std::int64_t into = cut % piece;
+  if (into == 0) return cut;
+  const std::int64_t start = cut - into;
+  const std::int64_t head = head_length<Arch>(io.sink(set * a.set_length + start), piece);
+  const std::int64_t body_end = head + (piece - head) - (piece - head) % width;
+  if (into <= head) return start;
+  const std::int64_t moved = head + (into - head + width - 1) / width * width;
+  if (moved > body_end) return start + piece;
+  if (head > 0 && moved < shortest) return start;
+  return start + moved;
+}
+
 template <class Arch>
 void set_chunk_normalize_kernel::operator()(Arch, const set_chunk_normalize_args& a,
                                             std::int64_t first, std::int64_t last) const {
@@ -933,28 +967,9 @@ void set_chunk_normalize_kernel::operator()(Arch, const set_chunk_normalize_args
   with_set_io<Arch>(sets, [&](const auto& io) {
     for (std::int64_t item = first; item < last; ++item) {
       const set_chunk c = chunk_of(item, a.chunks, sets.set_length);
-      // A row's chunks are cut where the whole row's normalisation stores a
-      // whole vector of y (after its head: normalize_row), so that every
-      // element takes the instruction it takes unsplit: one at a time in the
-      // row's head or tail, a vector lane elsewhere. Cut where the statistics'
-      // chunks are, a chunk starting mid-vector took a head of its own, where
-      // a NaN could come out with another sign and payload than on one thread
-      // (which operand's an operation passes on follows its instruction):
-      // layer norm of one row of 65537 floats, y one float past a
-      // 64-byte boundary, a NaN at element 16384 (Determinism tests). Chunks
-      // are whole vectors long, a head shorter than one; a last chunk
-      // shorter than the head is left empty, its elements the chunk before's.
-      std::int64_t begin = c.begin, end = c.end;
-      if (sets.run_length == 1) {
-        const std::int64_t head =
-            head_length<Arch>(io.sink(c.set * sets.set_length), sets.set_length);
-        const auto moved = [&](std::int64_t cut) {
-          return cut == 0 ? cut : std::min(cut + head, sets.set_length);
-        };
-        begin = moved(begin);
-        end = moved(end);
-      }
-      normalize_set_range<Arch>(sets, io, c.set, begin, end, a.normalizers[c.set]);
+      normalize_set_range<Arch>(sets, io, c.set, normalization_cut<Arch>(sets, io, c.set, c.begin),
+                                normalization_cut<Arch>(sets, io, c.set, c.end),
+                                a.normalizers[c.set]);
     }
   });
 }
