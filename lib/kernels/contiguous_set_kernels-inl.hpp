@@ -927,8 +927,8 @@ void set_chunk_statistics_kernel::operator()(Arch, const set_chunk_statistics_ar
 
 // Where a set's normalisation is cut between two chunks: the statistics'
 // cut (a multiple of chunk_floats into the set) moved to where the piece it
-// falls in (the whole row for rows, the NCHW run, one plane, otherwise),
-// normalised whole, stores a whole vector of y: after the piece's head
+// falls in (a row, or an NCHW set's run: one plane), normalised whole,
+// stores a whole vector of y: after the piece's head
 // (normalize_row, normalize_run_of) and a whole number of vectors, or to
 // the piece's start or end where there is no such place past a head
 // (shorter parts normalise without one) and before the tail. Every element
