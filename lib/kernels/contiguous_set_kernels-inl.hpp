@@ -945,17 +945,15 @@ template <class Arch, class IO>
 std::int64_t normalization_cut(const contiguous_sets_args& a, const IO& io, std::int64_t set,
                                std::int64_t cut) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-  constexpr std::int64_t shortest = 16 * width;  // head_length's
   const std::int64_t piece = a.run_length == 1 ? a.set_length : a.run_length;
   const std::int64_t into = cut % piece;
   if (into == 0) return cut;
   const std::int64_t start = cut - into;
   const std::int64_t head = head_length<Arch>(io.sink(set * a.set_length + start), piece);
-  const std::int64_t body_end = head + (piece - head) - (piece - head) % width;
   if (into <= head) return start;
   const std::int64_t moved = head + (into - head + width - 1) / width * width;
-  if (moved > body_end) return start + piece;
-  if (head > 0 && moved < shortest) return start;
+  if (moved > whole_vectors_end<Arch>(head, piece)) return start + piece;
+  if (head > 0 && moved < shortest_with_head<Arch>) return start;
   return start + moved;
 }
 

@@ -82,6 +82,10 @@ void normalize_row_vectors(Source x, std::int64_t d, const statistics::set_norma
   store_whole_vectors<Arch, Known>(y, d, at);
 }
 
+// The shortest length head_length gives a head: 16 vectors.
+template <class Arch>
+constexpr std::int64_t shortest_with_head = 16 * xsimd::batch<float, Arch>::size;
+
 // The elements of [0, length) that a normalisation loop writes one at a
 // time before its whole vectors: those before the sink's first aligned
 // vector (alignment_head), so that every vector after them is stored whole
@@ -94,9 +98,18 @@ void normalize_row_vectors(Source x, std::int64_t d, const statistics::set_norma
 // rows of 768 and 4096 gained (alignment_head).
 template <class Arch, class Sink>
 std::int64_t head_length(const Sink& y, std::int64_t length) {
-  constexpr std::int64_t shortest = 16 * xsimd::batch<float, Arch>::size;
-  if (length < shortest) return 0;
+  if (length < shortest_with_head<Arch>) return 0;
   return y.template unaligned_head<Arch>();
+}
+
+// Where the whole vectors after a head of `head` elements end in [0,
+// length): the tail after them is shorter than a vector. normalize_row and
+// normalize_run_of store y in these three parts; normalization_cut
+// (contiguous_set_kernels-inl.hpp) cuts a piece shared by two threads only
+// where they begin or end, from this function and head_length too.
+template <class Arch>
+std::int64_t whole_vectors_end(std::int64_t head, std::int64_t length) {
+  return length - (length - head) % xsimd::batch<float, Arch>::size;
 }
 
 // A row: its head, its whole vectors, its tail. A Known length (as
@@ -119,7 +132,7 @@ void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& s
     }
   }
   for (std::int64_t i = 0; i < head; ++i) element(i);
-  const std::int64_t body = head + (d - head) - (d - head) % width;
+  const std::int64_t body = whole_vectors_end<Arch>(head, d);
   if (body > head) {
     normalize_row_vectors<Arch, HasGamma, HasBeta>(x.advanced(head), body - head, set,
                                                    HasGamma ? gamma + head : gamma,
@@ -241,14 +254,13 @@ void normalize_run_vectors(Source x, std::int64_t length, const run_factors& f, 
 // so an element's bits do not depend on where a run was cut.
 template <class Arch, class Source, class Sink>
 void normalize_run_of(Source x, std::int64_t length, const run_factors& f, Sink y) {
-  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   // One element, with the vector loop's operations: the head and the tail.
   const auto element = [&](std::int64_t i) {
     y.put(i, multiply_add(x.at(i) - f.hi, f.scale, f.shift));
   };
   const std::int64_t head = head_length<Arch>(y, length);
   for (std::int64_t i = 0; i < head; ++i) element(i);
-  const std::int64_t body = head + (length - head) - (length - head) % width;
+  const std::int64_t body = whole_vectors_end<Arch>(head, length);
   if (body > head) normalize_run_vectors<Arch>(x.advanced(head), body - head, f, y.advanced(head));
   for (std::int64_t i = body; i < length; ++i) element(i);
 }
