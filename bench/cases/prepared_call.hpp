@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "case_spec.hpp"
-#include "schedule/aligned_vector.hpp"
+#include "page_placed_allocator.hpp"
 
 namespace simdnorm::bench {
 
@@ -57,8 +57,10 @@ struct prepared_call {
 
 // A buffer a case owns: 64-byte aligned, as engines and the peers allocate
 // tensors (malloc's 16 bytes would keep simdnorm from its non-temporal
-// stores, which need an aligned vector, where every peer gets aligned memory).
-using case_buffer = std::vector<float, schedule::aligned_allocator<float, 64>>;
+// stores, which need an aligned vector, where every peer gets aligned
+// memory), and 64 bytes into a page whatever ran before
+// (page_placed_allocator.hpp).
+using case_buffer = std::vector<float, page_placed_allocator<float>>;
 
 // The float64 reference of one case and input, kept between prepare() calls
 // that check several implementations (instruction sets, peers) on the same
