@@ -121,7 +121,7 @@ void run_rows(const char* function, bool fused, const row_call& a) {
   check.element_type(a.type);
   check.positive(a.rows, "rows");
   check.positive(a.d, "d");
-  const std::int64_t count = check.element_count({a.rows, a.d}, "x (rows * d)");
+  const std::int64_t count = check.element_count(a.rows, a.d, "x (rows * d)");
   check.not_null(a.x, "x");
   if (fused) check.not_null(a.residual, "residual");
   check.not_null(a.y, "y");

@@ -76,7 +76,7 @@ void check_standardize(const validation::checker& check, dtype type, const void*
   check.element_type(type);
   check.positive(rows, "rows");
   check.positive(features, "features");
-  const std::int64_t count = check.element_count({rows, features}, in_name);
+  const std::int64_t count = check.element_count(rows, features, in_name);
   check.not_null(in, in_name);
   check.not_null(mean, "mean");
   check.not_null(var, "var");
@@ -130,7 +130,7 @@ void moments::update(dtype type, const void* x, std::int64_t rows) {
   check.element_type(type);
   const std::int64_t features = static_cast<std::int64_t>(s.features.size());
   check.positive(rows, "rows");
-  check.element_count({rows, features}, "x (rows * features)");
+  check.element_count(rows, features, "x (rows * features)");
   check_row_count(check, s.rows, rows, "rows");
   check.not_null(x, "x");
   std::vector<statistics::set_moments> chunk;

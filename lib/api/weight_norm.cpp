@@ -98,7 +98,7 @@ void weight_norm(dtype type, const void* v, const float* g, std::int64_t rows, s
   check.element_type(type);
   check.positive(rows, "rows");
   check.positive(cols, "cols");
-  const std::int64_t count = check.element_count({rows, cols}, "v (rows * cols)");
+  const std::int64_t count = check.element_count(rows, cols, "v (rows * cols)");
   check.not_null(v, "v");
   check.not_null(g, "g");
   check.not_null(w, "w");

@@ -52,14 +52,19 @@ void checker::positive(std::int64_t value, const char* name) const {
   if (value <= 0) fail(std::string(name) + " must be positive, got " + std::to_string(value));
 }
 
-std::int64_t checker::element_count(std::initializer_list<std::int64_t> sizes,
+std::int64_t checker::element_count(std::int64_t first, std::int64_t second,
+                                    const char* what) const {
+  return element_count(first, second, 1, what);
+}
+
+std::int64_t checker::element_count(std::int64_t first, std::int64_t second, std::int64_t third,
                                     const char* what) const {
   // Multiplied with an overflow test rather than compared with max_floats /
   // count: every call runs this, and the 64-bit divisions were a few percent
   // of a one-row layer norm. The sizes are positive (checked before), so
   // the product passes max_floats exactly when size > max_floats / count.
-  std::int64_t count = 1;
-  for (std::int64_t size : sizes) {
+  std::int64_t count = first;
+  for (const std::int64_t size : {second, third}) {
     std::int64_t product = 0;
     if (__builtin_mul_overflow(count, size, &product) || product > max_floats) {
       fail(std::string(what) + " has more elements than the address space holds");
@@ -85,7 +90,7 @@ std::int64_t checker::activation(const shape& s) const {
   if (s.layout != layout::nchw && s.layout != layout::nhwc) {
     fail("layout must be nchw or nhwc, got " + std::to_string(static_cast<int>(s.layout)));
   }
-  return element_count({s.n, s.c, s.spatial}, "x (n * c * spatial)");
+  return element_count(s.n, s.c, s.spatial, "x (n * c * spatial)");
 }
 
 void checker::eps(float value) const {
