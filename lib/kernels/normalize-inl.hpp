@@ -104,9 +104,10 @@ std::int64_t head_length(const Sink& y, std::int64_t length) {
 
 // Where the whole vectors after a head of `head` elements end in [0,
 // length): the tail after them is shorter than a vector. normalize_row and
-// normalize_run_of store y in these three parts; normalization_cut
-// (contiguous_set_kernels-inl.hpp) cuts a piece shared by two threads only
-// where they begin or end, from this function and head_length too.
+// normalize_run_of store y in these three parts (head, whole vectors,
+// tail), and normalization_cut (contiguous_set_kernels-inl.hpp) places a
+// cut between two threads' parts of a piece with this function and
+// head_length, so that no element changes part.
 template <class Arch>
 std::int64_t whole_vectors_end(std::int64_t head, std::int64_t length) {
   return length - (length - head) % xsimd::batch<float, Arch>::size;
