@@ -11,10 +11,10 @@
 // depended on the history of the heap: a block of 128 KiB or more is
 // mapped fresh, 64 bytes into a page, until a mapped block is freed, which
 // raises the size above which glibc maps to that block's (up to 32 MiB) and
-// places later blocks below it in the heap (8 MiB blocks 192 and 320 bytes
-// into a page after a 32 MiB one was freed, measured); so a case's
-// time followed the cases run before it, and a filtered rerun could place
-// it differently from the full run it checks.
+// places later blocks below it in the heap (after a 32 MiB block was freed,
+// two 8 MiB blocks lay 64 and 192 bytes into a page, two of 1 MiB 192 and
+// 320: measured); so a case's time followed the cases run before it, and a
+// filtered rerun could place it differently from the full run it checks.
 //
 // Why 64 bytes: it is where glibc puts a large block aligned to 64 bytes,
 // the alignment engines give their tensors (PyTorch's CPU allocator, oneDNN
