@@ -28,8 +28,8 @@ namespace {
 // polynomial, the same constants), with every a * b + c fused where the
 // instruction set has FMA. In [0.7, 1.42].
 template <class Arch>
-SIMDNORM_ALWAYS_INLINE xsimd::batch<float, Arch> exp_mantissa(const xsimd::batch<float, Arch>& x,
-                                                              const xsimd::batch<float, Arch>& kf) {
+xsimd::batch<float, Arch> exp_mantissa(const xsimd::batch<float, Arch>& x,
+                                       const xsimd::batch<float, Arch>& kf) {
   using batch = xsimd::batch<float, Arch>;
   batch r = multiply_add(kf, batch(-0.693359375f), x);  // ln 2's high part, exact in k * it
   r = multiply_add(kf, batch(2.12194440e-4f), r);       // minus its low part
@@ -64,7 +64,7 @@ SIMDNORM_ALWAYS_INLINE xsimd::batch<float, Arch> exp_mantissa(const xsimd::batch
 // the typed bench: float32 NCHW 1.23x (1.16x), NHWC 1.30x (1.31x);
 // bfloat16 1.11-1.12x, where the conversions take their share.
 template <class Arch>
-SIMDNORM_ALWAYS_INLINE xsimd::batch<float, Arch> exp_for_silu(const xsimd::batch<float, Arch>& a) {
+xsimd::batch<float, Arch> exp_for_silu(const xsimd::batch<float, Arch>& a) {
   using batch = xsimd::batch<float, Arch>;
   using ints = xsimd::batch<std::int32_t, Arch>;
   const batch x = xsimd::min(xsimd::max(a, batch(-86.0f)), batch(88.7f));
@@ -165,7 +165,7 @@ xsimd::batch<float, Arch> gelu(const xsimd::batch<float, Arch>& v) {
 }
 
 template <activation Act, class Arch>
-SIMDNORM_ALWAYS_INLINE xsimd::batch<float, Arch> activated(const xsimd::batch<float, Arch>& v) {
+xsimd::batch<float, Arch> activated(const xsimd::batch<float, Arch>& v) {
   using batch = xsimd::batch<float, Arch>;
   if constexpr (Act == activation::relu) {
     return xsimd::select(v < batch(0.0f), batch(0.0f), v);
@@ -179,29 +179,17 @@ SIMDNORM_ALWAYS_INLINE xsimd::batch<float, Arch> activated(const xsimd::batch<fl
 }
 
 // Sink with Act applied to every value; Arch's vector function for tails too.
-//
-// The activation, exp_for_silu with it, and both sinks' stores are always
-// inlined: left to GCC, the contiguous-set kernels called exp_for_silu once a
-// vector (every vector register is caller-saved, so the normalisation's live
-// vectors went to the stack and back around each call), and with only the
-// exp inlined, the NHWC pair loop called the sink's store instead. 2-core
-// Zen 5, 1 thread, 1 x 320 x 64 x 64 G = 32, us, 3 runs alternating with
-// the build before: group norm + SiLU NCHW float32 524-752 -> 437-550,
-// bfloat16 527-651 -> 433-489, float16 519-671 -> 421-522; NHWC float16
-// 440-625 -> 395-530; + GELU NCHW float32 1309-1323 -> 1061-1063; the
-// unfused sequence's SiLU pass (batch-norm inference) float32 333-470 ->
-// 269-342; plain group norm and layer norm unchanged.
 template <class Sink, activation Act, class Arch>
 struct activated_sink {
   Sink inner;
 
   template <class A>
-  SIMDNORM_ALWAYS_INLINE void store(std::int64_t i, const xsimd::batch<float, A>& v) const {
+  void store(std::int64_t i, const xsimd::batch<float, A>& v) const {
     inner.template store<A>(i, activated<Act>(v));
   }
   template <class A>
-  SIMDNORM_ALWAYS_INLINE void store_pair(std::int64_t i, const xsimd::batch<float, A>& a,
-                                         const xsimd::batch<float, A>& b) const {
+  void store_pair(std::int64_t i, const xsimd::batch<float, A>& a,
+                  const xsimd::batch<float, A>& b) const {
     inner.template store_pair<A>(i, activated<Act>(a), activated<Act>(b));
   }
   void put(std::int64_t i, float v) const {
@@ -228,13 +216,28 @@ struct chosen_activation_sink {
   Sink inner;
   activation act;
 
+  // Inlined whole into the normalisation loops (always_inline, and flatten
+  // for what it calls; SiLU written out, as activated<silu> stayed a call
+  // in the bfloat16 loops): left to GCC, they called exp_for_silu once a
+  // vector, and since every vector register is caller-saved, the
+  // normalisation's live vectors went to the stack and back around each
+  // call. Group norm + SiLU NCHW 1 x 320 x 64 x 64 G = 32, 1 thread, Zen 5,
+  // 3 runs alternating with the build before, us: float32 500-547 ->
+  // 427-466, bfloat16 513-547 -> 435-467, float16 514-529 -> 422-448; GELU
+  // float16 754-781 -> 719-729, float32 and bfloat16 unchanged; plain group
+  // norm unchanged; AVX2, which GCC inlined already, unchanged. Only here:
+  // with SiLU always inlined for activated_sink too, GCC stopped inlining
+  // other activations' NHWC loops into channel_affine_kernel, and batch-norm
+  // inference + ReLU NHWC float16 8 x 64 x 112 x 112 ran 1.6x slower.
   template <class A>
-  SIMDNORM_ALWAYS_INLINE xsimd::batch<float, A> applied(const xsimd::batch<float, A>& v) const {
+  SIMDNORM_ALWAYS_INLINE __attribute__((flatten)) xsimd::batch<float, A> applied(
+      const xsimd::batch<float, A>& v) const {
+    using batch = xsimd::batch<float, A>;
     switch (act) {
       case activation::relu:
         return activated<activation::relu>(v);
       case activation::silu:
-        return activated<activation::silu>(v);
+        return divide(v, batch(1.0f) + exp_for_silu(-v));
       case activation::gelu:
         return activated<activation::gelu>(v);
       case activation::none:
