@@ -694,8 +694,18 @@ __attribute__((noinline, cold)) void normalize_halved_channel_items(const channe
                                                  element_sink<Element>{static_cast<Element*>(a.y)});
 }
 
+// One function per element type (noinline), so that GCC's inlining budget is
+// spent per type rather than over channel_affine_kernel's every instantiation
+// (types, activations, sinks) at once: there it left some NHWC loops out of
+// line, and with them normalize_channels, called once a position. Batch-norm
+// inference NHWC 8 x 64 x 112 x 112, 1 thread, Zen 5, 5 runs alternating
+// with the build before, us: bfloat16 905-1444 -> 531-585, float16 857-1315
+// -> 673-720 (with ReLU they were inlined already: 545-572 either way);
+// float32, 8 x 2048 x 7 x 7 and group norm NHWC 2 x 640 x 32 x 32 within
+// the runs' spread.
 template <class Arch, class Element>
-void normalize_typed_items(const channel_affine_args& a, std::int64_t first, std::int64_t last) {
+__attribute__((noinline)) void normalize_typed_items(const channel_affine_args& a,
+                                                     std::int64_t first, std::int64_t last) {
   if (a.halved_input) {
     normalize_halved_channel_items<Arch, Element>(a, first, last);
   } else if constexpr (std::is_same<Element, float>::value) {
