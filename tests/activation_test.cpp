@@ -4,8 +4,9 @@
 // bits independent of the thread count, and refusals (an unknown
 // activation, a 16-bit type the methods with statistics do not take yet)
 // that write
-// nothing. Both layouts, odd sizes and tails; every instruction set through
-// the per-ISA ctest entries.
+// nothing; outputs off a vector boundary given the bits of aligned ones.
+// Both layouts, odd sizes and tails; every instruction set through the
+// per-ISA ctest entries.
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
 
@@ -18,6 +19,7 @@
 
 #include "methods/method_table.hpp"
 #include "reference/reference.hpp"
+#include "schedule/aligned_vector.hpp"
 #include "simdnorm/simdnorm.h"
 #include "simdnorm/simdnorm.hpp"
 #include "test_support.hpp"
@@ -54,34 +56,37 @@ problem make_problem(const shape& s, std::int64_t groups, std::uint32_t seed) {
   return p;
 }
 
-outputs run(method m, const problem& p, activation act) {
+// y written y_offset floats into a buffer on a 64-byte boundary.
+outputs run(method m, const problem& p, activation act, std::int64_t y_offset = 0) {
   const std::int64_t count = element_count(p.s);
   const std::int64_t sets = m == method::group_norm ? p.s.n * p.groups : p.s.n * p.s.c;
-  outputs o{sentinel_buffer(count), sentinel_buffer(sets), sentinel_buffer(sets), p.running_mean,
-            p.running_var};
+  const std::vector<float> sentinels = sentinel_buffer(count + y_offset);
+  std::vector<float, schedule::aligned_allocator<float, 64>> y_buffer(sentinels.begin(),
+                                                                      sentinels.end());
+  float* const y = y_buffer.data() + y_offset;
+  outputs o{{}, sentinel_buffer(sets), sentinel_buffer(sets), p.running_mean, p.running_var};
   switch (m) {
     case method::group_norm:
       group_norm(dtype::float32, p.x.data(), p.s, p.groups, p.gamma.data(), p.beta.data(), 1e-5f,
-                 act, o.y.data(), o.mean.data(), o.rstd.data());
+                 act, y, o.mean.data(), o.rstd.data());
       break;
     case method::instance_norm:
-      instance_norm(dtype::float32, p.x.data(), p.s, p.gamma.data(), p.beta.data(), 1e-5f, act,
-                    o.y.data(), o.mean.data(), o.rstd.data());
+      instance_norm(dtype::float32, p.x.data(), p.s, p.gamma.data(), p.beta.data(), 1e-5f, act, y,
+                    o.mean.data(), o.rstd.data());
       break;
     case method::batch_norm_inference:
       batch_norm_inference(dtype::float32, p.x.data(), p.s, p.running_mean.data(),
-                           p.running_var.data(), p.gamma.data(), p.beta.data(), 1e-5f, act,
-                           o.y.data());
+                           p.running_var.data(), p.gamma.data(), p.beta.data(), 1e-5f, act, y);
       break;
     case method::batch_norm_training:
       o.mean.resize(p.s.c);
       o.rstd.resize(p.s.c);
       batch_norm_training(dtype::float32, p.x.data(), p.s, o.running_mean.data(),
                           o.running_var.data(), p.gamma.data(), p.beta.data(), 0.1f, 1e-5f,
-                          running_var_kind::unbiased, act, o.y.data(), o.mean.data(),
-                          o.rstd.data());
+                          running_var_kind::unbiased, act, y, o.mean.data(), o.rstd.data());
       break;
   }
+  o.y.assign(y, y + count);
   return o;
 }
 
@@ -286,6 +291,31 @@ TEST(Activation, BitsDoNotDependOnTheThreadCount) {
         EXPECT_TRUE(same_bits(r.y, results[0].y));
         EXPECT_TRUE(same_bits(r.mean, results[0].mean));
         EXPECT_TRUE(same_bits(r.running_var, results[0].running_var));
+      }
+    }
+  }
+}
+
+// An output off a vector boundary gives the bits of an aligned one: the
+// loops store its first elements one at a time (a head) where the sink
+// takes one (with ReLU in cache, and past it), and otherwise store whole
+// vectors where they fall (kernels/activation-inl.hpp, unaligned_head);
+// either way each element gets the vector loop's operations. Rows of
+// channels (NHWC) and planes (NCHW) of 300, longer than the shortest with a
+// head, with tails; y offset by 1, 4 and 7 floats.
+TEST(Activation, OutputsOffAVectorBoundaryGiveTheBitsOfAlignedOnes) {
+  for (const layout l : {layout::nchw, layout::nhwc}) {
+    const shape s = l == layout::nchw ? shape{2, 20, 300, l} : shape{2, 300, 20, l};
+    const problem p = make_problem(s, 10, 13u);
+    for (const method m : methods) {
+      for (const activation act : {activation::relu, activation::silu, activation::gelu}) {
+        const std::vector<float> aligned = run(m, p, act).y;
+        for (const std::int64_t offset : {1, 4, 7}) {
+          EXPECT_TRUE(same_bits(run(m, p, act, offset).y, aligned))
+              << "method " << static_cast<int>(m) << " activation " << static_cast<int>(act)
+              << (l == layout::nchw ? " nchw" : " nhwc") << " y offset " << offset << " on "
+              << active_isa();
+        }
       }
     }
   }

@@ -197,9 +197,18 @@ struct activated_sink {
     activated<Act>(xsimd::batch<float, Arch>(v)).store_aligned(lanes);
     inner.put(i, lanes[0]);
   }
+  // A head (head_length) only where its stores stream or its activation is
+  // ReLU: an element of a head takes a whole vector's activation, so with
+  // SiLU or GELU the head of a row or an NHWC position cost more than the
+  // split stores it saves. Group norm + activation NHWC 1 x 320 x 64 x 64
+  // float32, y 16 bytes off a 64-byte boundary, 1 thread, Zen 5, 3 runs
+  // alternating with a head, us: SiLU 618-649 -> 422-439, GELU 1849-2190 ->
+  // 939-998 (float16, which has no head in cache, 411-423 and 738-794);
+  // without one, ReLU NCHW took 1.06x as long. The same bits either way:
+  // the head's operations are the tail's (normalize-inl.hpp, head_length).
   template <class A>
   std::int64_t unaligned_head() const {
-    return inner.template unaligned_head<A>();
+    return Act == activation::relu || inner.streams() ? inner.template unaligned_head<A>() : 0;
   }
   activated_sink advanced(std::int64_t k) const { return activated_sink{inner.advanced(k)}; }
 };
@@ -259,9 +268,10 @@ struct chosen_activation_sink {
     applied(xsimd::batch<float, Arch>(v)).store_aligned(lanes);
     inner.put(i, lanes[0]);
   }
+  // As activated_sink's.
   template <class A>
   std::int64_t unaligned_head() const {
-    return inner.template unaligned_head<A>();
+    return act == activation::relu || inner.streams() ? inner.template unaligned_head<A>() : 0;
   }
   chosen_activation_sink advanced(std::int64_t k) const {
     return chosen_activation_sink{inner.advanced(k), act};

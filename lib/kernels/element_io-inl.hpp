@@ -8,8 +8,9 @@
 //     store (typed_io-inl.hpp), or an activation after the norm, goes in
 //     store().
 // A source has load<Arch>(i), at(i) (one element, for tails) and
-// advanced(k); a sink has store<Arch>(i, v), put(i, v), advanced(k) and
-// unaligned_head<Arch>() (alignment_head below).
+// advanced(k); a sink has store<Arch>(i, v), put(i, v), advanced(k),
+// unaligned_head<Arch>() (alignment_head below) and streams() (whether its
+// stores are to bypass the cache).
 // store and put must apply the same elementwise function, so that a tail
 // element ends up as it would in a full vector (and a sink may store two
 // vectors at once: stores_in_pairs below). Loops take them by value: a
@@ -308,6 +309,7 @@ struct float_sink {
     return alignment_head<Arch>(data);
   }
   void put(std::int64_t i, float v) const { data[i] = v; }
+  bool streams() const { return false; }
   float_sink advanced(std::int64_t k) const { return float_sink{data + k}; }
 };
 
@@ -407,6 +409,7 @@ struct streaming_float_sink {
     return alignment_head<Arch>(data);
   }
   void put(std::int64_t i, float v) const { data[i] = v; }
+  bool streams() const { return true; }
   streaming_float_sink advanced(std::int64_t k) const { return streaming_float_sink{data + k}; }
 };
 
