@@ -33,11 +33,6 @@ std::string element(const char* name, std::int64_t index) {
   return std::string(name) + "[" + std::to_string(index) + "]";
 }
 
-bool is_output(role kind) {
-  return kind == role::output || kind == role::primary_output || kind == role::in_out ||
-         kind == role::sum;
-}
-
 }  // namespace
 
 void checker::fail(const std::string& message) const {
@@ -167,55 +162,9 @@ void checker::several_values_per_channel(const shape& s) const {
   }
 }
 
-void checker::no_overlap(std::initializer_list<buffer> buffers) const {
-  constexpr std::size_t most = 16;
-  if (buffers.size() > most) throw std::logic_error("no_overlap: more than 16 buffers");
-  // This runs on every call, and a short call takes about 150 ns in all, so
-  // first a quick test that no two buffers overlap at all: the ranges sorted
-  // by start, each must start after every earlier one ends. Only calls that
-  // fail it (in place, or with an error to report) compare the pairs.
-  struct range {
-    std::uintptr_t begin, end;
-  };
-  range sorted[most];
-  std::size_t count = 0;
-  for (const buffer& b : buffers) {
-    if (b.data == nullptr || b.elements <= 0) continue;
-    const range r{reinterpret_cast<std::uintptr_t>(b.data),
-                  reinterpret_cast<std::uintptr_t>(b.data) +
-                      static_cast<std::uintptr_t>(b.elements * b.element_bytes)};
-    std::size_t at = count++;
-    for (; at > 0 && sorted[at - 1].begin > r.begin; --at) sorted[at] = sorted[at - 1];
-    sorted[at] = r;
-  }
-  bool disjoint = true;
-  for (std::size_t i = 1; i < count; ++i) {
-    disjoint = disjoint && sorted[i].begin >= sorted[i - 1].end;
-    sorted[i].end = sorted[i].end > sorted[i - 1].end ? sorted[i].end : sorted[i - 1].end;
-  }
-  if (disjoint) return;
-  for (auto a = buffers.begin(); a != buffers.end(); ++a) {
-    for (auto b = a + 1; b != buffers.end(); ++b) {
-      if (a->data == nullptr || b->data == nullptr || a->elements <= 0 || b->elements <= 0) {
-        continue;
-      }
-      if (!is_output(a->kind) && !is_output(b->kind)) continue;
-      const auto a_begin = reinterpret_cast<std::uintptr_t>(a->data);
-      const auto b_begin = reinterpret_cast<std::uintptr_t>(b->data);
-      const auto a_end = a_begin + static_cast<std::uintptr_t>(a->elements * a->element_bytes);
-      const auto b_end = b_begin + static_cast<std::uintptr_t>(b->elements * b->element_bytes);
-      if (a_begin >= b_end || b_begin >= a_end) continue;
-      const auto pair = [&](role first, role second) {
-        return (a->kind == first && b->kind == second) || (a->kind == second && b->kind == first);
-      };
-      const bool in_place =
-          a_begin == b_begin && a_end == b_end &&
-          (pair(role::primary_input, role::primary_output) || pair(role::residual, role::sum));
-      if (in_place) continue;
-      fail(std::string(a->name) + " and " + b->name +
-           " overlap; outputs may only alias the input exactly (in place)");
-    }
-  }
+void checker::refuse_overlap(const char* a, const char* b) const {
+  fail(std::string(a) + " and " + b +
+       " overlap; outputs may only alias the input exactly (in place)");
 }
 
 }  // namespace simdnorm::validation
