@@ -13,11 +13,6 @@ namespace simdnorm::validation {
 
 namespace {
 
-// Largest tensor, in floats, whose byte size fits in ptrdiff_t: pointer
-// arithmetic on anything larger is undefined.
-constexpr std::int64_t max_floats =
-    static_cast<std::int64_t>(std::numeric_limits<std::ptrdiff_t>::max() / sizeof(float));
-
 // The shortest decimal that reads back as the same value (std::to_chars):
 // std::to_string's six decimals print 1 + 1 ulp as 1.000000 and a denormal
 // as 0.000000, hiding why a value next to a limit was refused.
@@ -39,34 +34,14 @@ void checker::fail(const std::string& message) const {
   throw std::invalid_argument(std::string(function_) + ": " + message);
 }
 
-void checker::not_null(const void* pointer, const char* name) const {
-  if (pointer == nullptr) fail(std::string(name) + " must not be null");
+void checker::refuse_null(const char* name) const { fail(std::string(name) + " must not be null"); }
+
+void checker::refuse_not_positive(std::int64_t value, const char* name) const {
+  fail(std::string(name) + " must be positive, got " + std::to_string(value));
 }
 
-void checker::positive(std::int64_t value, const char* name) const {
-  if (value <= 0) fail(std::string(name) + " must be positive, got " + std::to_string(value));
-}
-
-std::int64_t checker::element_count(std::int64_t first, std::int64_t second,
-                                    const char* what) const {
-  return element_count(first, second, 1, what);
-}
-
-std::int64_t checker::element_count(std::int64_t first, std::int64_t second, std::int64_t third,
-                                    const char* what) const {
-  // Multiplied with an overflow test rather than compared with max_floats /
-  // count: every call runs this, and the 64-bit divisions were a few percent
-  // of a one-row layer norm. The sizes are positive (checked before), so
-  // the product passes max_floats exactly when size > max_floats / count.
-  std::int64_t count = first;
-  for (const std::int64_t size : {second, third}) {
-    std::int64_t product = 0;
-    if (__builtin_mul_overflow(count, size, &product) || product > max_floats) {
-      fail(std::string(what) + " has more elements than the address space holds");
-    }
-    count = product;
-  }
-  return count;
+void checker::refuse_too_many(const char* what) const {
+  fail(std::string(what) + " has more elements than the address space holds");
 }
 
 void checker::bytes_at_most(std::int64_t count, std::size_t element_bytes, std::int64_t max_bytes,
@@ -88,17 +63,12 @@ std::int64_t checker::activation(const shape& s) const {
   return element_count(s.n, s.c, s.spatial, "x (n * c * spatial)");
 }
 
-void checker::eps(float value) const {
-  if (!std::isfinite(value) || value <= 0.0f) {
-    fail("eps must be finite and positive, got " + describe(value));
-  }
+void checker::refuse_eps(float value) const {
+  fail("eps must be finite and positive, got " + describe(value));
 }
 
-void checker::element_type(dtype type) const {
-  const int value = static_cast<int>(type);
-  if (value < 0 || value > static_cast<int>(dtype::float16)) {
-    fail("dtype must be float32 (0), bfloat16 (1) or float16 (2), got " + std::to_string(value));
-  }
+void checker::refuse_element_type(int value) const {
+  fail("dtype must be float32 (0), bfloat16 (1) or float16 (2), got " + std::to_string(value));
 }
 
 void checker::activation_kind(simdnorm::activation act) const {
