@@ -178,6 +178,21 @@ xsimd::batch<float, Arch> activated(const xsimd::batch<float, Arch>& v) {
   }
 }
 
+// The head (head_length) of a sink that applies act to inner's values: only
+// where inner's stores stream or act is ReLU. An element of a head takes a
+// whole vector's activation, so with SiLU or GELU the head of a row or an
+// NHWC position cost more than the split stores it saves. Group norm +
+// activation NHWC 1 x 320 x 64 x 64 float32, y 16 bytes off a 64-byte
+// boundary, 1 thread, Zen 5, 3 runs alternating with a head, us: SiLU
+// 618-649 -> 422-439, GELU 1849-2190 -> 939-998 (float16, which has no head
+// in cache, 411-423 and 738-794); without one, ReLU NCHW took 1.06x as
+// long. The same bits either way: the head's operations are the tail's
+// (normalize-inl.hpp, head_length).
+template <class Arch, class Sink>
+std::int64_t activated_head(activation act, const Sink& inner) {
+  return act == activation::relu || inner.streams() ? inner.template unaligned_head<Arch>() : 0;
+}
+
 // Sink with Act applied to every value; Arch's vector function for tails too.
 template <class Sink, activation Act, class Arch>
 struct activated_sink {
@@ -197,18 +212,9 @@ struct activated_sink {
     activated<Act>(xsimd::batch<float, Arch>(v)).store_aligned(lanes);
     inner.put(i, lanes[0]);
   }
-  // A head (head_length) only where its stores stream or its activation is
-  // ReLU: an element of a head takes a whole vector's activation, so with
-  // SiLU or GELU the head of a row or an NHWC position cost more than the
-  // split stores it saves. Group norm + activation NHWC 1 x 320 x 64 x 64
-  // float32, y 16 bytes off a 64-byte boundary, 1 thread, Zen 5, 3 runs
-  // alternating with a head, us: SiLU 618-649 -> 422-439, GELU 1849-2190 ->
-  // 939-998 (float16, which has no head in cache, 411-423 and 738-794);
-  // without one, ReLU NCHW took 1.06x as long. The same bits either way:
-  // the head's operations are the tail's (normalize-inl.hpp, head_length).
   template <class A>
   std::int64_t unaligned_head() const {
-    return Act == activation::relu || inner.streams() ? inner.template unaligned_head<A>() : 0;
+    return activated_head<A>(Act, inner);
   }
   activated_sink advanced(std::int64_t k) const { return activated_sink{inner.advanced(k)}; }
 };
@@ -268,10 +274,9 @@ struct chosen_activation_sink {
     applied(xsimd::batch<float, Arch>(v)).store_aligned(lanes);
     inner.put(i, lanes[0]);
   }
-  // As activated_sink's.
   template <class A>
   std::int64_t unaligned_head() const {
-    return act == activation::relu || inner.streams() ? inner.template unaligned_head<A>() : 0;
+    return activated_head<A>(act, inner);
   }
   chosen_activation_sink advanced(std::int64_t k) const {
     return chosen_activation_sink{inner.advanced(k), act};
