@@ -87,6 +87,15 @@ def is_peer(impl):
     return impl not in ("scalar", "simdnorm", "unfused")
 
 
+def median_text(values):
+    """The median of values as text, "" unless every one is a number."""
+    if not values or any(v is None for v in values):
+        return ""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return str(ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2)
+
+
 def thread_label(threads):
     return f"{threads} thread" if threads == 1 else f"{threads} threads"
 
@@ -165,7 +174,11 @@ class Report:
     def _add_median_cells(self):
         """Cells of family TABLE_FAMILY: each implementation's median time over the data
         families. Every family runs the same code on the same shape, so the families are
-        independent measurements of one time, and their median damps a noisy machine."""
+        independent measurements of one time, and their median damps a noisy machine. A
+        simdnorm cell's speedups (against the best peer, against the unfused sequence) are
+        the medians of its families' speedups, which simdnorm_sweep pairs pass by pass
+        (each pass's times taken seconds apart); a report whose rows lack them (no peer on
+        a family's row) falls back to the ratio of the median times."""
         times = {}
         for (case, family, impl, threads), row in self.cell.items():
             if number(row["time_ns"]) is not None:
@@ -174,9 +187,13 @@ class Report:
             rows.sort(key=lambda r: number(r["time_ns"]))
             middle = dict(rows[len(rows) // 2])
             middle["speedup_vs_best_peer"] = ""
+            middle["speedup_vs_unfused"] = ""
+            if impl == "simdnorm":
+                for column in ("speedup_vs_best_peer", "speedup_vs_unfused"):
+                    middle[column] = median_text([number(r.get(column, "")) for r in rows])
             self.cell[(case, TABLE_FAMILY, impl, threads)] = middle
         for (case, family, impl, threads), row in list(self.cell.items()):
-            if family != TABLE_FAMILY or impl != "simdnorm":
+            if family != TABLE_FAMILY or impl != "simdnorm" or row["speedup_vs_best_peer"]:
                 continue
             peer_times = [number(self.cell[(case, TABLE_FAMILY, p, threads)]["time_ns"])
                           for p in self.peers if (case, TABLE_FAMILY, p, threads) in self.cell]
@@ -305,7 +322,9 @@ def passes_line(report):
                      key=lambda spread_row: spread_row[0])
     text = (f"Passes: {passes}, interleaved (each pass runs every row once, the next pass "
             f"starts after the last row). Each time is the median of the row's {passes} "
-            "pass medians, and every speedup is a ratio of such medians.")
+            "pass medians; every speedup is the median over the passes of the two times "
+            "measured in the same pass, seconds apart, so that a slow spell of the machine "
+            "between passes moves both sides of each ratio.")
     if spreads:
         largest, row = spreads[-1]
         text += (" Spread of a row, (slowest - fastest pass) / its time: "
@@ -383,7 +402,8 @@ def scorecard_section(report, command):
             "default, not the fastest one of each case) against the fastest peer measured on "
             "the same case at the same thread count, one speedup (`speedup_vs_best_peer`) per "
             "case: each implementation's time is its median over the data families, as in the "
-            "tables below, and the speedup is the best peer's time over simdnorm's. Wins are "
+            "tables below, and the speedup is the median over the families of the best peer's "
+            "time over simdnorm's, paired pass by pass (see Passes). Wins are "
             "speedups above 1, losses below 1; the geometric mean is over the cases with a "
             "peer.", ""]
     out += scorecard_table(report) + ["", no_peer_line(report), "", passes_line(report)]
@@ -422,7 +442,8 @@ def against_peers_section(report):
             "GB/s counts every buffer read and written once; times in µs are shown for calls "
             f"under {SMALL_CALL_NS // 1000} µs. \"of copy\" is simdnorm's GB/s over the copy "
             "bandwidth at the same thread count. \"vs best peer\" is the fastest measured "
-            "peer's time over simdnorm's, in bold when simdnorm is slower. "
+            "peer's time over simdnorm's, paired pass by pass (see Passes), in bold when "
+            "simdnorm is slower. "
             f"{NO_OP}: the peer has no such operation; skipped: the peer was not measured "
             "(see Peers).", ""]
     for threads in shown:
@@ -469,7 +490,8 @@ def fused_ratios(report, threads):
         fused = report.time(case, "simdnorm", threads)
         unfused = report.time(case, "unfused", threads)
         if fused and unfused:
-            ratios[case[:2]].append((case, unfused / fused))
+            paired = number(report.simdnorm(case, threads).get("speedup_vs_unfused", ""))
+            ratios[case[:2]].append((case, paired if paired is not None else unfused / fused))
     return ratios
 
 
@@ -517,7 +539,8 @@ def fused_section(report):
             "Each fused call against the sequence an engine runs without it (the `unfused` rows: "
             "the plain call then the activation as a pass of its own, or the residual add then "
             "the plain norm), on the same instruction set at the same thread count: the "
-            "sequence's time over the fused call's, each the median over the data families. "
+            "sequence's time over the fused call's, paired pass by pass (see Passes), the "
+            "median over the data families. "
             "\"past L2\" as above; the target there is 1.4x.", ""] + ratios + [""]
 
 

@@ -325,6 +325,30 @@ class Summarize(unittest.TestCase):
         self.assertNotIn("## 16-bit types", out)
         self.assertNotIn("## Fused calls", out)
 
+    def test_speedups_are_the_reports_paired_figures(self):
+        # simdnorm_sweep pairs each speedup pass by pass; a slow spell can leave a row's
+        # median time behind its peer's while every pass, taken alone, was a win. The
+        # summary's speedups are the families' paired figures, not the times' ratio.
+        rows = []
+        for data, paired in (("normal", "1.100"), ("offset1e4", "1.200"), ("offset1e5", "1.050")):
+            rows.append(dict(row(LAYER, "simdnorm", "avx512", 1, data, 1000),
+                             speedup_vs_best_peer=paired, speedup_vs_unfused="1.300"))
+            rows.append(row(LAYER, "onednn", "avx512_core_amx", 1, data, 900))
+            rows.append(row(LAYER, "unfused", "avx512", 1, data, 1000))
+        out = self.summarize(rows, columns=COLUMNS + ["speedup_vs_unfused"])[1]
+        card = self.section(out, "## Scorecard")
+        self.assertEqual(self.table_row(card, "| 1 "),
+                         "| 1 | 1 | 1 | 1 | 0 | 1.10x | 1.10x | 1.10x |")
+        self.assertIn("No losing case at 1 thread.", card)
+        fused = self.section(out, "## Fused calls against their unfused sequence")
+        self.assertTrue([line for line in fused if line.startswith("| 1 | layer_norm | rows | 1 "
+                                                                    "| 1.30x |")])
+        # Without the paired figures (a family's row has none), the ratio of the median times.
+        rows[0]["speedup_vs_best_peer"] = ""
+        card = self.section(self.summarize(rows)[1], "## Scorecard")
+        self.assertEqual(self.table_row(card, "| 1 "),
+                         "| 1 | 1 | 1 | 0 | 1 | **0.90x** | **0.90x** | **0.90x** |")
+
     def test_a_report_without_peers_or_rows_still_summarizes(self):
         rows = [dict(r, speedup_vs_best_peer="") for r in small_report()
                 if r["impl"] in ("scalar", "simdnorm")]

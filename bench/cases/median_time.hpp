@@ -29,6 +29,24 @@ inline double median_of(std::vector<double> values) {
   return values.size() % 2 == 1 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
 }
 
+// The median over the passes of reference_ns[p] / ns[p]: each ratio is of two
+// rows timed seconds apart in the same pass (simdnorm_sweep's --passes), so a
+// change of the machine's speed between passes moves both of its sides. On
+// the 2-core Zen 5 VM memory-bound rows moved by 1.5-2.5x within minutes,
+// and a ratio of the two rows' medians took its sides from different passes
+// wherever one row had more of its passes in a slow spell than the other
+// (the s44 full reference run, 1 thread: layer norm 65536 x 64 against
+// oneDNN 0.98 as a ratio of medians, 1.16 pass by pass; NHWC group norm 1 x
+// 512 x 3199 against ATen at 2 threads 0.89 and 1.02). NaN when either side
+// has no pass; passes past the shorter side are left out.
+inline double paired_ratio(const std::vector<double>& reference_ns, const std::vector<double>& ns) {
+  std::vector<double> ratios;
+  for (std::size_t p = 0; p < std::min(reference_ns.size(), ns.size()); ++p) {
+    ratios.push_back(reference_ns[p] / ns[p]);
+  }
+  return median_of(std::move(ratios));
+}
+
 template <class Call>
 double median_time_ns(Call&& call, int reps, double budget_ns) {
   const auto elapsed_ns = [](std::chrono::steady_clock::time_point since) {

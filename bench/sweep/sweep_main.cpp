@@ -159,32 +159,38 @@ std::string copy_figures(const std::map<int, double>& gbps_by_threads) {
 }
 
 // The CSV rows of a case measured in every pass. A row's time is the median
-// of its passes' medians, and every figure derived from it (GB/s, the
-// speedups) comes from those medians, so one noisy pass decides nothing.
+// of its passes' medians; its GB/s comes from that median, its speedups are
+// paired pass by pass (paired_ratio, median_time.hpp), so one noisy pass decides nothing.
 void write_rows(std::ostream& csv, const measured_case& measured,
                 const std::map<int, double>& copy_gbps) {
   const case_spec& spec = *measured.spec;
-  std::map<int, double> best_peer_ns;
+  // The fastest peer's time in each pass, per thread count.
+  std::map<int, std::vector<double>> best_peer_ns;
   for (const measured_row& row : measured.rows) {
     if (!row.is_peer() || row.skipped()) continue;
-    const double ns = simdnorm::bench::median_of(row.pass_ns);
-    const auto best = best_peer_ns.find(row.threads);
-    if (best == best_peer_ns.end() || ns < best->second) best_peer_ns[row.threads] = ns;
-  }
-  // The unfused sequence's time per instruction set and thread count: a
-  // fused row's saving is against the sequence on its own path.
-  std::map<std::pair<std::string, int>, double> unfused_ns;
-  for (const measured_row& row : measured.rows) {
-    if (row.impl == "unfused" && !row.skipped()) {
-      unfused_ns[{row.isa, row.threads}] = simdnorm::bench::median_of(row.pass_ns);
+    std::vector<double>& best = best_peer_ns[row.threads];
+    if (best.empty()) {
+      best = row.pass_ns;
+      continue;
     }
+    best.resize(std::min(best.size(), row.pass_ns.size()));
+    for (std::size_t p = 0; p < best.size(); ++p) best[p] = std::min(best[p], row.pass_ns[p]);
+  }
+  // The unfused sequence's times per instruction set and thread count: a
+  // fused row's saving is against the sequence on its own path.
+  std::map<std::pair<std::string, int>, std::vector<double>> unfused_ns;
+  for (const measured_row& row : measured.rows) {
+    if (row.impl == "unfused" && !row.skipped()) unfused_ns[{row.isa, row.threads}] = row.pass_ns;
   }
   const std::int64_t bytes = simdnorm::bench::minimum_traffic_bytes(spec);
-  const double scalar_ns = simdnorm::bench::median_of(measured.rows.front().pass_ns);
+  const std::vector<double>& scalar_ns = measured.rows.front().pass_ns;
   for (const measured_row& row : measured.rows) {
     const double ns = simdnorm::bench::median_of(row.pass_ns);  // NaN: skipped
-    const auto peer_time = best_peer_ns.find(row.threads);
-    const double best_peer = peer_time == best_peer_ns.end() ? std::nan("") : peer_time->second;
+    const auto peer_times = best_peer_ns.find(row.threads);
+    const double vs_best_peer =
+        peer_times == best_peer_ns.end()
+            ? std::nan("")
+            : simdnorm::bench::paired_ratio(peer_times->second, row.pass_ns);
     const double gbps = static_cast<double>(bytes) / ns;
     const bool skipped = row.skipped();
     const double fastest_pass =
@@ -197,8 +203,9 @@ void write_rows(std::ostream& csv, const measured_case& measured,
         << simdnorm::bench::number_cell(ns, "%.0f") << ','
         << simdnorm::bench::number_cell(gbps, "%.3f") << ','
         << simdnorm::bench::number_cell(gbps / copy_gbps.at(row.threads), "%.4f") << ','
-        << simdnorm::bench::number_cell(scalar_ns / ns, "%.3f") << ','
-        << simdnorm::bench::number_cell(best_peer / ns, "%.3f") << ','
+        << simdnorm::bench::number_cell(simdnorm::bench::paired_ratio(scalar_ns, row.pass_ns),
+                                        "%.3f")
+        << ',' << simdnorm::bench::number_cell(vs_best_peer, "%.3f") << ','
         << simdnorm::bench::number_cell(row.errors.max_abs, "%.3e") << ','
         << simdnorm::bench::number_cell(row.errors.mean_abs, "%.3e") << ','
         << simdnorm::bench::number_cell(row.errors.stat_max_abs, "%.3e") << ','
@@ -207,7 +214,8 @@ void write_rows(std::ostream& csv, const measured_case& measured,
         << simdnorm::bench::number_cell(slowest_pass, "%.0f") << ',';
     const auto unfused = unfused_ns.find({row.isa, row.threads});
     csv << (row.impl == "simdnorm" && unfused != unfused_ns.end()
-                ? simdnorm::bench::number_cell(unfused->second / ns, "%.3f")
+                ? simdnorm::bench::number_cell(
+                      simdnorm::bench::paired_ratio(unfused->second, row.pass_ns), "%.3f")
                 : std::string())
         << '\n';
   }
