@@ -7,7 +7,8 @@
 # writes results/<cpu-model-slug>/<YYYY-MM-DD>-<suite>.csv (columns in README.md)
 # and, next to it, <YYYY-MM-DD>-<suite>.md describing the machine and the exact
 # command, and PNG plots in <YYYY-MM-DD>-<suite>-plots/. A run with --filter writes <YYYY-MM-DD>-<suite>-filter-<filter>.csv
-# instead, so that a partial run never replaces the day's full one. --passes N
+# instead, so that a partial run never replaces the day's full one; a later
+# run of the same suite and filter that day adds -run2, -run3, ... --passes N
 # runs the whole suite N times, interleaved, and reports each row's median
 # pass. Other arguments (--threads, --isa, --reps 5, ...) go to simdnorm_sweep
 # unchanged.
@@ -111,6 +112,14 @@ if [[ -n "$filter" ]]; then
 fi
 out_dir="results/$slug"
 mkdir -p "$out_dir"
+# A later run of the same suite and filter on the same day gets names of its
+# own (-run2, -run3, ...) rather than overwriting the report already there.
+base_name=$name
+run=2
+while [[ -e "$out_dir/$name.csv" || -e "$out_dir/$name.md" ]]; do
+  name="$base_name-run$run"
+  run=$((run + 1))
+done
 csv="$out_dir/$name.csv"
 report="$out_dir/$name.md"
 log="$build_dir/$name.log"
