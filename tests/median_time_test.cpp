@@ -20,9 +20,9 @@ TEST(MedianOf, MiddleValueOrMeanOfTheTwoMiddleOnes) {
 }
 
 // Three passes, the machine twice as slow in the second: each pass's ratio
-// is 1.25, whatever its speed, so the paired ratio is 1.25. The ratio of the
-// medians takes the peer's from the slow pass and simdnorm's from a fast one
-// when simdnorm's slow pass is the outlier on its side only.
+// is 1.25, whatever its speed, so the paired ratio is 1.25. Where the slow
+// spells differ between the two rows, their medians come from different
+// passes and their ratio says something no pass measured.
 TEST(PairedRatio, RatioOfTimesTakenInTheSamePass) {
   const std::vector<double> peer = {1000, 2000, 1000};
   const std::vector<double> simdnorm = {800, 1600, 800};
