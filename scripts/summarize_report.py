@@ -28,6 +28,7 @@ import argparse
 import csv
 import math
 import re
+import statistics
 import sys
 from collections import defaultdict
 
@@ -91,9 +92,7 @@ def median_text(values):
     """The median of values as text, "" unless every one is a number."""
     if not values or any(v is None for v in values):
         return ""
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return str(ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2)
+    return str(statistics.median(values))
 
 
 def thread_label(threads):

@@ -1,12 +1,12 @@
 // The benchmark harness's timing statistics (bench/cases/median_time.hpp):
 // the median of a row's times, and the pass-by-pass ratio that its
 // speedups are (simdnorm_sweep's speedup_vs_* columns).
-#include <cmath>
-#include <vector>
+#include "median_time.hpp"
 
 #include <gtest/gtest.h>
 
-#include "median_time.hpp"
+#include <cmath>
+#include <vector>
 
 namespace {
 
