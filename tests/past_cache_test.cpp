@@ -50,7 +50,9 @@ floats normalized(bool rms, const floats& x, std::int64_t rows, std::int64_t d,
 
 TEST(PastTheCache, RowsGiveTheBitsOfTheSameRowsInCacheSizedPieces) {
   const std::int64_t cache = streamed_bytes();
-  for (const std::int64_t d : {16, 64, 40, 4096}) {
+  // 4096 and 8192: rows normalised in pairs (8192 in groups of two rows);
+  // 1000: rows whose outputs' heads differ, normalised one at a time.
+  for (const std::int64_t d : {16, 64, 40, 4096, 8192, 1000}) {
     // x and y together fill the cache, plus a partial group of rows.
     const std::int64_t rows = cache / (2 * d * static_cast<std::int64_t>(sizeof(float))) + 5;
     // N(3, 2) values, 4099 of them over and over: drawing 8 M would take

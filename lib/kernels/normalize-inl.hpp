@@ -147,7 +147,9 @@ void normalize_row(Source x, std::int64_t d, const statistics::set_normalizer& s
 // with each vector of gamma and beta loaded once for both: a row's sweep
 // loads x, gamma and beta for every vector it stores, and the loads, not
 // the arithmetic, bound it where the row is in cache. Only for rows that
-// are not halved and sinks that do not stream. 2-core Zen 4, C
+// are not halved, and for sinks that stream only where normalize_rows pairs
+// float32 rows past the last-level cache, for gamma and beta's reads from
+// L2 (contiguous_set_kernels-inl.hpp). 2-core Zen 4, C
 // API, best of 5 runs, twice alternating with rows one at a time: layer
 // norm 128 x 768 16.95 -> 15.9 us at 1 thread and 9.9 -> 9.3 at 2, RMS norm
 // 13.7 -> 12.9, layer norm 1024 x 256 54.7 -> 46.7 and 4096 x 128 135 ->
