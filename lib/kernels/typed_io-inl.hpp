@@ -237,24 +237,33 @@ struct element_traits<bfloat16> {
         put_halves(p, reinterpret_cast<const __m512i&>(rounded), stream);
         return;
       }
+      store_apart<Arch>(a, b, p, native, stream);
+      return;
     }
 #endif
-    store_apart<Arch>(a, b, p, native, stream);
+    store<Arch>(a, p, native, stream);
+    store<Arch>(b, p + xsimd::batch<float, Arch>::size, native, stream);
   }
 
-  // store_pair's other way (a denormal, or no VCVTNE2PS2BF16): store() for
-  // each, out of line, the vectors taken by value. With store() called from
-  // store_pair itself, whose vectors it takes by reference, GCC wrote both
-  // vectors to the stack on every step of the loops, before the test that
-  // almost never leads there. 2-core Zen 5, C API, processes alternating, 4
+  // store_pair's other way on AVX-512 (a denormal, or the CPU without AVX-512
+  // BF16, or SIMDNORM_NATIVE_BF16=0): store() for each, out of line, the
+  // vectors taken by value. With store() called from store_pair itself,
+  // whose vectors it takes by reference, GCC wrote both vectors to the stack
+  // on every step of the loops, before the test that almost never leads
+  // there. (Where the CPU lacks the instruction every pair comes here: one
+  // call a pair, where GCC had made two calls to store(). Other instruction
+  // sets keep store() inline in store_pair.) 2-core Zen 5, C API, processes alternating, 3
   // runs, medians, us: bfloat16 rows 2048 x 4096 (past the last-level cache),
-  // 1 thread, layer norm 1282 -> 1130, RMS norm with beta 1084 -> 948,
-  // without 792 -> 751; 2 threads 562 -> 541 and 477 -> 425; 512 x 4096 (in
-  // L3), NHWC group norm and batch norm + ReLU 8 x 256 x 3136 unchanged.
+  // 1 thread, layer norm 1305 -> 1220, RMS norm with beta 1115 -> 1029; with
+  // the integer rounding (SIMDNORM_NATIVE_BF16=0) 1736 -> 1569 and 1562 ->
+  // 1387. A first version, also marked cold (and so called on AVX2 and SSE
+  // too, where it was inline before), measured at 2 threads 562 -> 541 and 477
+  // -> 425, and nothing changed at 512 x 4096 (in L3) nor for NHWC group
+  // norm and batch norm + ReLU 8 x 256 x 3136.
   template <class Arch>
-  [[gnu::noinline, gnu::cold]] static void store_apart(xsimd::batch<float, Arch> a,
-                                                       xsimd::batch<float, Arch> b, bfloat16* p,
-                                                       bool native, bool stream) {
+  [[gnu::noinline]] static void store_apart(xsimd::batch<float, Arch> a,
+                                            xsimd::batch<float, Arch> b, bfloat16* p, bool native,
+                                            bool stream) {
     store<Arch>(a, p, native, stream);
     store<Arch>(b, p + xsimd::batch<float, Arch>::size, native, stream);
   }
