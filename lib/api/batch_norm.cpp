@@ -66,8 +66,13 @@ struct train {
     }
     if (!normalized) {
       channels = steps.batch_moments(a.x, a.s, a.type);
-      sets.resize(channels.size());
-      for (std::size_t c = 0; c < channels.size(); ++c) sets[c] = normaliser_of(channels[c]);
+      if constexpr (std::is_same<Steps, schedule::channel_steps>::value) {
+        if (!a.mean_only) sets = steps.normalizers_of(channels, a.eps);
+      }
+      if (sets.size() != channels.size()) {
+        sets.resize(channels.size());
+        for (std::size_t c = 0; c < channels.size(); ++c) sets[c] = normaliser_of(channels[c]);
+      }
       steps.normalize(a.x, a.s, sets, false, gamma, a.beta, a.y, a.act, a.type, true);
     }
     for (std::size_t c = 0; c < channels.size(); ++c) {

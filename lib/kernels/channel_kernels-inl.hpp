@@ -823,6 +823,43 @@ void running_normalizers_kernel::operator()(Arch, const running_normalizers_args
 }
 
 template <class Arch>
+void moment_normalizers_kernel::operator()(Arch, const moment_normalizers_args& a,
+                                           std::int64_t first, std::int64_t last) const {
+  SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
+  // The divisions and square root in double vectors, over the moments
+  // gathered a piece at a time: as a plain loop the compiler left it scalar
+  // (a set's moments are three doubles), and on the calling thread, between
+  // the statistics and the normalisation, its two divisions and square root
+  // a channel took 4.7% of a batch-norm training call NHWC 8 x 2048 x 7 x 7
+  // at 1 thread (perf samples, Zen 5), now 1.6%: time no added thread
+  // shortens. normalizer_of's operations in its order (m2 / count, + eps,
+  // square root, 1 / that, rounded to float; the mean split as split()
+  // does): the same bits.
+  using doubles = xsimd::batch<double, Arch>;
+  constexpr std::int64_t width = doubles::size;
+  constexpr std::int64_t piece = 64;
+  alignas(64) double m2[piece], count[piece], inverse[piece];
+  const doubles eps(static_cast<double>(a.eps));
+  for (std::int64_t c0 = first; c0 < last; c0 += piece) {
+    const std::int64_t n = last - c0 < piece ? last - c0 : piece;
+    const std::int64_t vectors = (n + width - 1) / width;
+    for (std::int64_t j = 0; j < vectors * width; ++j) {
+      m2[j] = j < n ? a.moments[c0 + j].m2 : 0.0;
+      count[j] = j < n ? a.moments[c0 + j].count : 1.0;
+    }
+    for (std::int64_t v = 0; v < vectors; ++v) {
+      const doubles variance =
+          doubles::load_aligned(m2 + v * width) / doubles::load_aligned(count + v * width);
+      (doubles(1.0) / xsimd::sqrt(variance + eps)).store_aligned(inverse + v * width);
+    }
+    for (std::int64_t j = 0; j < n; ++j) {
+      const statistics::split_mean mean = statistics::split(a.moments[c0 + j].mean);
+      a.sets[c0 + j] = statistics::set_normalizer{mean.hi, mean.lo, static_cast<float>(inverse[j])};
+    }
+  }
+}
+
+template <class Arch>
 void chunk_merge_kernel::operator()(Arch, const chunk_merge_args& a, std::int64_t first,
                                     std::int64_t last) const {
   SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last && last <= a.channels);

@@ -170,6 +170,20 @@ struct running_normalizers_kernel {
                   std::int64_t last) const;
 };
 
+// sets[c] = normalizer_of(mean, variance, eps) of moments[c]: a batch-norm
+// training call's normalisers from its channels' moments.
+struct moment_normalizers_args {
+  const statistics::set_moments* moments;
+  float eps;
+  statistics::set_normalizer* sets;
+};
+
+struct moment_normalizers_kernel {
+  template <class Arch>
+  void operator()(Arch, const moment_normalizers_args& args, std::int64_t first,
+                  std::int64_t last) const;
+};
+
 // One set's NHWC chunk partials merged per channel in chunk order: for
 // channels [first, last), chunk k's (mean, m2) at k * channels + c merges
 // into chunks [0, k)'s, held in chunk 0's place, with weights[k]
@@ -202,6 +216,8 @@ struct chunk_merge_kernel {
                                                                 std::int64_t, std::int64_t) const; \
   PREFIX template void running_normalizers_kernel::operator()<ARCH>(                               \
       ARCH, const running_normalizers_args&, std::int64_t, std::int64_t) const;                    \
+  PREFIX template void moment_normalizers_kernel::operator()<ARCH>(                                \
+      ARCH, const moment_normalizers_args&, std::int64_t, std::int64_t) const;                     \
   PREFIX template void chunk_merge_kernel::operator()<ARCH>(ARCH, const chunk_merge_args&,         \
                                                             std::int64_t, std::int64_t) const;
 // Declared for every instruction set of the build (cmake/instruction_sets.cmake).

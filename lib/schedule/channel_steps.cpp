@@ -344,6 +344,15 @@ const std::vector<statistics::set_moments>& channel_steps::group_moments(
   return nhwc_moments(path_, x, type, s, s.spatial, s.c / groups, workspace);
 }
 
+std::vector<statistics::set_normalizer> channel_steps::normalizers_of(
+    const std::vector<statistics::set_moments>& moments, float eps) const {
+  std::vector<statistics::set_normalizer> sets(moments.size());
+  const kernels::moment_normalizers_args args{moments.data(), eps, sets.data()};
+  dispatch::call_on_isa(path_.level, kernels::moment_normalizers_kernel{}, args, std::int64_t{0},
+                        static_cast<std::int64_t>(moments.size()));
+  return sets;
+}
+
 void channel_steps::normalize(const void* x, const shape& s,
                               const std::vector<statistics::set_normalizer>& sets,
                               bool per_instance, const float* gamma, const float* beta, void* y,

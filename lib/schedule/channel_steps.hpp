@@ -85,6 +85,10 @@ class channel_steps {
   void normalize(const void* x, const shape& s, const std::vector<statistics::set_normalizer>& sets,
                  bool per_instance, const float* gamma, const float* beta, void* y, activation act,
                  dtype type, channel_workspace& workspace, bool input_read_before) const;
+  // statistics::normalizer_of(mean, variance, eps) of each set of moments,
+  // vectorised (the same bits).
+  std::vector<statistics::set_normalizer> normalizers_of(
+      const std::vector<statistics::set_moments>& moments, float eps) const;
   // batch_moments, then normalize with the set normaliser_of gives each
   // channel's moments, a few channels at a time where an NCHW channel's
   // planes fit in half of L2 (each thread takes a range of channels): their

@@ -564,6 +564,51 @@ TEST_P(ChannelKernels, RunningNormalizersAreRstdOfBitForBit) {
   }
 }
 
+// A batch-norm training call's normalisers from its channels' moments:
+// normalizer_of's bits for every channel of a range, around the pieces of
+// 64 and the double vectors, with means and variances at float's ends
+// (the mean's second part, a non-finite mean's, rstd kept finite by
+// double), and nothing written outside the range.
+TEST_P(ChannelKernels, MomentNormalizersAreNormalizerOfBitForBit) {
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (std::int64_t channels : around({1, lanes, 64, 64 + 2 * lanes, 130})) {
+    const std::vector<float> m2 = uniform(channels, 41, 0.0f, 400.0f);
+    const std::vector<float> mean = normal(channels, 42, 1e4f, 3.0f);
+    std::vector<statistics::set_moments> moments(static_cast<std::size_t>(channels));
+    const double specials[][2] = {{0.0, 0.0}, {1e-300, 1e-45}, {-3e38, 1e300}, {1e39, 1e-38},
+                                  {NAN, 1.0}, {INFINITY, 2.0}, {0.1, INFINITY}};
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const auto at = static_cast<std::size_t>(c);
+      moments[at] = statistics::set_moments{static_cast<double>(c % 7 + 2),
+                                            static_cast<double>(mean[at]) + 1e-3 * c, m2[at]};
+      if (c % 5 == 2) {
+        moments[at].mean = specials[(c / 5) % 7][0];
+        moments[at].m2 = specials[(c / 5) % 7][1];
+      }
+    }
+    for (const float eps : {1e-5f, 1e-30f}) {
+      const std::int64_t first = channels > 2 ? 1 : 0;
+      const std::int64_t last = channels > 3 ? channels - 1 : channels;
+      const statistics::set_normalizer unset{-7.0f, -7.0f, -7.0f};
+      std::vector<statistics::set_normalizer> got(static_cast<std::size_t>(channels), unset);
+      const kernels::moment_normalizers_args args{moments.data(), eps, got.data()};
+      dispatch::call_on_isa(GetParam(), kernels::moment_normalizers_kernel{}, args, first, last);
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const auto at = static_cast<std::size_t>(c);
+        const statistics::set_normalizer want =
+            c < first || c >= last
+                ? unset
+                : statistics::normalizer_of(moments[at].mean, moments[at].variance(), eps);
+        const statistics::set_normalizer& set = got[at];
+        EXPECT_TRUE(same_bits(std::vector<float>{set.hi, set.lo, set.rstd},
+                              std::vector<float>{want.hi, want.lo, want.rstd}))
+            << "channel " << c << " of " << channels << ", mean " << moments[at].mean << ", m2 "
+            << moments[at].m2 << ", eps " << eps;
+      }
+    }
+  }
+}
+
 TEST_P(ChannelKernels, ChunkMergesAreMergeWithBitForBit) {
   const std::int64_t lanes = lanes_of(GetParam());
   for (std::int64_t channels : around({1, lanes, 4 * lanes})) {
