@@ -108,5 +108,55 @@ TEST(BatchNormTraining, AcceptsOneSampleWithSeveralPositions) {
   EXPECT_EQ(save_mean, (std::vector<float>{2, 20, 200}));
 }
 
+// N x C (spatial 1, BatchNorm1d's input) is the same memory in either
+// layout, and gives the same bits: NCHW takes the NHWC kernels there
+// (api/channel_implementations.hpp, kernel_shape), which read it row by row
+// rather than one value a plane. Inference, training (running statistics
+// and saved ones too) and the mean-only pair, C = 1, a vector's tail and a
+// few vectors, with 1e4 + N(0, 1), where the statistics' order shows.
+TEST(BatchNorm, OnePositionAPlaneGivesTheBitsOfChannelsLast) {
+  for (const std::int64_t c : {std::int64_t{1}, std::int64_t{7}, std::int64_t{70}}) {
+    const std::int64_t n = 1031;
+    const std::vector<float> x = normal(n * c, static_cast<std::uint32_t>(c), 1e4f, 1.0f);
+    const std::vector<float> gamma = normal(c, 3, 1.0f, 0.2f), beta = normal(c, 4, 0.0f, 0.5f);
+    const std::vector<float> var = uniform(c, 5, 0.5f, 2.0f);
+    struct outputs {
+      std::vector<float> y, running_mean, running_var, save_mean, save_rstd, mean_only_y,
+          mean_only_running, mean_only_save, inference_y, mean_only_inference_y;
+    };
+    const auto run = [&](layout l) {
+      const shape s{n, c, 1, l};
+      const auto count = static_cast<std::size_t>(n * c);
+      const auto channels = static_cast<std::size_t>(c);
+      outputs o{std::vector<float>(count),          std::vector<float>(channels, 0.5f),
+                std::vector<float>(channels, 2.0f), std::vector<float>(channels),
+                std::vector<float>(channels),       std::vector<float>(count),
+                std::vector<float>(channels, 0.5f), std::vector<float>(channels),
+                std::vector<float>(count),          std::vector<float>(count)};
+      batch_norm_training(x.data(), s, o.running_mean.data(), o.running_var.data(), gamma.data(),
+                          beta.data(), 0.1f, eps, running_var_kind::unbiased, o.y.data(),
+                          o.save_mean.data(), o.save_rstd.data());
+      batch_norm_mean_only_training(x.data(), s, o.mean_only_running.data(), beta.data(), 0.1f,
+                                    o.mean_only_y.data(), o.mean_only_save.data());
+      batch_norm_inference(x.data(), s, o.save_mean.data(), var.data(), gamma.data(), beta.data(),
+                           eps, o.inference_y.data());
+      batch_norm_mean_only_inference(x.data(), s, o.save_mean.data(), beta.data(),
+                                     o.mean_only_inference_y.data());
+      return o;
+    };
+    const outputs first = run(layout::nchw), last = run(layout::nhwc);
+    EXPECT_TRUE(same_bits(first.y, last.y)) << "c " << c;
+    EXPECT_TRUE(same_bits(first.running_mean, last.running_mean)) << "c " << c;
+    EXPECT_TRUE(same_bits(first.running_var, last.running_var)) << "c " << c;
+    EXPECT_TRUE(same_bits(first.save_mean, last.save_mean)) << "c " << c;
+    EXPECT_TRUE(same_bits(first.save_rstd, last.save_rstd)) << "c " << c;
+    EXPECT_TRUE(same_bits(first.mean_only_y, last.mean_only_y)) << "c " << c;
+    EXPECT_TRUE(same_bits(first.mean_only_running, last.mean_only_running)) << "c " << c;
+    EXPECT_TRUE(same_bits(first.mean_only_save, last.mean_only_save)) << "c " << c;
+    EXPECT_TRUE(same_bits(first.inference_y, last.inference_y)) << "c " << c;
+    EXPECT_TRUE(same_bits(first.mean_only_inference_y, last.mean_only_inference_y)) << "c " << c;
+  }
+}
+
 }  // namespace
 }  // namespace simdnorm::testing

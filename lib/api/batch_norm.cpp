@@ -88,8 +88,10 @@ struct train {
 };
 
 void run_training(const char* method, const training_call& call) {
+  training_call kernels_call = call;
+  kernels_call.s = api::kernel_shape(call.s);
   dispatch::run_first_accepting(method, api::channel_implementations<training_call, train>::list,
-                                call);
+                                kernels_call);
 }
 
 }  // namespace

@@ -11,8 +11,11 @@ std::string describe(const channel_normalization& call) {
 }
 
 void run_channel_normalization(const char* method, const channel_normalization& call) {
+  channel_normalization kernels_call = call;
+  kernels_call.s = kernel_shape(call.s);
   dispatch::run_first_accepting(
-      method, channel_implementations<channel_normalization, normalize_per_channel>::list, call);
+      method, channel_implementations<channel_normalization, normalize_per_channel>::list,
+      kernels_call);
 }
 
 }  // namespace simdnorm::api

@@ -21,6 +21,18 @@ const char* unless_vector_in(const Call& call, const dispatch::path& p) {
   return dispatch::needs_vector_isa(p);
 }
 
+// The shape the kernels of a method with a set per channel take for s: N x C
+// in NCHW (spatial 1: BatchNorm1d's input) is channels-last memory already,
+// x[n * C + c] either way, and goes to the NHWC kernels, which read it row
+// by row. The NCHW kernels take it plane by plane, and a plane of one value
+// cost a call each, and in training a merge in double: 2-core Zen 5, 1
+// thread, C API, 4096 x 64, batch-norm training 8660 us against 45 as
+// NHWC, inference 601 against 29.
+inline shape kernel_shape(shape s) {
+  if (s.layout == layout::nchw && s.spatial == 1) s.layout = layout::nhwc;
+  return s;
+}
+
 // Body: a functor with template <class Steps> void operator()(const Steps&,
 // const Call&) const, the method on either path's steps.
 template <class Call, class Body>
