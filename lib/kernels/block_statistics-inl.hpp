@@ -16,6 +16,7 @@
 #include "kernels/typed_io-inl.hpp"
 #include "statistics/set_chunks.hpp"
 #include "statistics/set_moments.hpp"
+#include "validation/debug_assert.hpp"
 
 namespace simdnorm::kernels {
 
@@ -136,7 +137,8 @@ struct four_sums {
 // at a time through four_vector_loads, which may hand them over in another
 // lane order (bfloat16); add must treat every lane alike.
 template <class Arch, class Source, class Add, class AddOne>
-double piecewise_sum(const Source& p, std::int64_t length, Add add, AddOne add_one) {
+SIMDNORM_ALWAYS_INLINE double piecewise_sum(const Source& p, std::int64_t length, Add add,
+                                            AddOne add_one) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   constexpr std::int64_t piece = 64 * 4 * width;
   double total = 0.0;
@@ -214,19 +216,26 @@ double corrected_m2(double square_sum, std::int64_t length, double offset) {
   return m2 > 0.0 ? m2 : 0.0;
 }
 
-// One block's block_moments, its first sweep read from `first` and its
-// second from p: two sources of the same values (see chunk_statistics_of).
-template <class Arch, class First, class Source>
-block_moments shifted_block(const First& first, const Source& p, std::int64_t length, float shift) {
+// A block's two sweeps: the sum of x - shift, and the sum of squared
+// deviations from centre (its mean rounded to float). Always inlined, as
+// piecewise_sum: shifted_block and run_moments_of_batch both call them, and
+// GCC then left the sums out of line, a call per sweep (7 x 7 NCHW planes'
+// moments took 1.2-1.3x as long).
+template <class Arch, class Source>
+SIMDNORM_ALWAYS_INLINE double shifted_sum(const Source& p, std::int64_t length, float shift) {
   using batch = xsimd::batch<float, Arch>;
   const batch minus_shift(-shift);
-  const double total = piecewise_sum<Arch>(
-      first, length, [&](batch sum, batch v) { return sum + subtract_on_fma(v, minus_shift); },
+  return piecewise_sum<Arch>(
+      p, length, [&](batch sum, batch v) { return sum + subtract_on_fma(v, minus_shift); },
       [&](float sum, float e) { return sum + (e - shift); });
-  const block_centre c = centre_of(total, length, shift);
-  const float centre = c.centre;
+}
+
+template <class Arch, class Source>
+SIMDNORM_ALWAYS_INLINE double centred_square_sum(const Source& p, std::int64_t length,
+                                                 float centre) {
+  using batch = xsimd::batch<float, Arch>;
   const batch centre_v(centre);
-  const double square_sum = piecewise_sum<Arch>(
+  return piecewise_sum<Arch>(
       p, length,
       [&](batch sum, batch v) {
         const batch d = v - centre_v;
@@ -236,6 +245,14 @@ block_moments shifted_block(const First& first, const Source& p, std::int64_t le
         const float d = e - centre;
         return sum + d * d;
       });
+}
+
+// One block's block_moments, its first sweep read from `first` and its
+// second from p: two sources of the same values (see chunk_statistics_of).
+template <class Arch, class First, class Source>
+block_moments shifted_block(const First& first, const Source& p, std::int64_t length, float shift) {
+  const block_centre c = centre_of(shifted_sum<Arch>(first, length, shift), length, shift);
+  const double square_sum = centred_square_sum<Arch>(p, length, c.centre);
   return block_moments{c.mean, static_cast<float>(square_sum),
                        corrected_m2(square_sum, length, c.offset)};
 }
@@ -316,6 +333,50 @@ statistics::set_moments run_moments(const Element* x, std::int64_t length) {
   return set_statistics_of<Arch>(element_source<Element>{x}, element_source<Element>{x},
                                  statistics::set_values{dtype_of(x), x, nullptr, nullptr, length},
                                  statistics::set_statistic::moments);
+}
+
+// The longest run run_moments_of_batch takes: one block.
+constexpr std::int64_t batched_run_floats = block_floats;
+
+// run_moments of `count` runs of `length` elements each (length at most
+// batched_run_floats, count at most Most), run k at x + k * length, into
+// out[0, count): the same operations on the same values, so the same bits,
+// but each step taken for every run before the next step. One run at a
+// time, a short run's statistics are a chain of dependent steps (sweep,
+// horizontal sum, division, sweep, horizontal sum, double finish) that the
+// core barely overlaps with the next run's; here the runs' chains are
+// independent neighbours. (batched_statistics-inl.hpp does the same for
+// contiguous sets with its own summation order, so other bits.)
+template <class Arch, std::int64_t Most, class Element>
+void run_moments_of_batch(const Element* x, std::int64_t length, std::int64_t count,
+                          statistics::set_moments* out) {
+  SIMDNORM_DEBUG_ASSERT(0 < length && length <= batched_run_floats && 0 < count && count <= Most);
+  const auto run = [&](std::int64_t k) { return element_source<Element>{x + k * length}; };
+  float shift[Most];
+  double total[Most];
+  for (std::int64_t k = 0; k < count; ++k) {
+    shift[k] = first_value(run(k));
+    total[k] = shifted_sum<Arch>(run(k), length, shift[k]);
+  }
+  block_centre centre[Most];
+  for (std::int64_t k = 0; k < count; ++k) centre[k] = centre_of(total[k], length, shift[k]);
+  double square_sum[Most];
+  for (std::int64_t k = 0; k < count; ++k) {
+    square_sum[k] = centred_square_sum<Arch>(run(k), length, centre[k].centre);
+  }
+  const auto n = static_cast<double>(length);
+  for (std::int64_t k = 0; k < count; ++k) {
+    // shifted_block's moments, chunk_statistics_of's range check and
+    // set_statistics_of's finish, for a set of one block.
+    const statistics::set_moments block{n, static_cast<double>(centre[k].mean),
+                                        corrected_m2(square_sum[k], length, centre[k].offset)};
+    const bool safe =
+        squares_safe<Arch>(run(k), length, static_cast<float>(square_sum[k]), shift[k]);
+    out[k] = statistics::finish_statistics(
+        block, safe, shift[k],
+        statistics::set_values{dtype_of(x), x + k * length, nullptr, nullptr, length},
+        statistics::set_statistic::moments);
+  }
 }
 
 }  // namespace

@@ -35,31 +35,75 @@ void with_elements(dtype type, const void* x, Body&& body) {
   body(static_cast<const float*>(x));
 }
 
+// The planes run_moments_of_batch takes at once: up to a vector's width of
+// them, fewer where their elements pass 32 KiB, so that its second sweep
+// finds them in L1; 0 for planes longer than it takes.
+template <class Arch, class Element>
+std::int64_t planes_per_batch(std::int64_t spatial) {
+  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  constexpr std::int64_t batch_bytes = std::int64_t{32} << 10;
+  if (spatial > batched_run_floats) return 0;
+  const std::int64_t fit = batch_bytes / (spatial * static_cast<std::int64_t>(sizeof(Element)));
+  return fit < 1 ? 1 : (fit > width ? width : fit);
+}
+
 }  // namespace
 
+// Planes of up to batched_run_floats elements are measured a batch of
+// neighbours at a time (run_moments_of_batch, with run_moments' bits): one
+// at a time, each plane's chain of dependent steps and the call around it
+// cost more than reading a short plane (a 7 x 7 plane is 49 floats).
 template <class Arch>
 void nchw_channel_moments_kernel::operator()(Arch, const channel_moments_args& a,
                                              std::int64_t first, std::int64_t last) const {
   SIMDNORM_DEBUG_ASSERT(0 <= first && first <= last);
   with_elements(a.type, a.x, [&](const auto* x) {
+    using element = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
+    constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+    const std::int64_t spatial = a.s.spatial;
+    const std::int64_t per_batch = planes_per_batch<Arch, element>(spatial);
     if (a.per_instance) {
       // Planes last to first, as the NHWC chunks (nhwc_chunk_moments): the
       // normalisation of the planes, first to last, starts where this ends.
       // Not channels: a channel's planes lie a sample apart, and taken
       // backwards they ran slower (batch-norm training 8 x 2048 x 7 x 7, 2
       // threads, 416 -> 475 us).
-      for (std::int64_t i = last - 1; i >= first; --i) {
-        a.sets[i] = run_moments<Arch>(x + i * a.s.spatial, a.s.spatial);
+      if (per_batch == 0) {
+        for (std::int64_t i = last - 1; i >= first; --i) {
+          a.sets[i] = run_moments<Arch>(x + i * spatial, spatial);
+        }
+        return;
+      }
+      for (std::int64_t end = last; end > first;) {
+        const std::int64_t start = end - per_batch > first ? end - per_batch : first;
+        run_moments_of_batch<Arch, width>(x + start * spatial, spatial, end - start,
+                                          a.sets + start);
+        end = start;
       }
       return;
     }
-    for (std::int64_t i = first; i < last; ++i) {
-      statistics::set_moments channel;
+    // Each channel's planes merged in sample order, neighbouring channels
+    // side by side, by statistics::merge: the function the per-instance
+    // moments are merged with (schedule/channel_steps.cpp), not a copy
+    // inlined here, whose code could pick another operand order and so
+    // another NaN where both operands are NaN (SSE's two-operand additions
+    // return the first one's).
+    const std::int64_t step = per_batch == 0 ? 1 : per_batch;
+    statistics::set_moments planes[width];
+    for (std::int64_t c0 = first; c0 < last; c0 += step) {
+      const std::int64_t count = last - c0 < step ? last - c0 : step;
+      statistics::set_moments* const channels = a.sets + c0;
       for (std::int64_t n = 0; n < a.s.n; ++n) {
-        channel = statistics::merge(
-            channel, run_moments<Arch>(x + (n * a.s.c + i) * a.s.spatial, a.s.spatial));
+        const std::int64_t plane = n * a.s.c + c0;
+        if (per_batch == 0) {
+          planes[0] = run_moments<Arch>(x + plane * spatial, spatial);
+        } else {
+          run_moments_of_batch<Arch, width>(x + plane * spatial, spatial, count, planes);
+        }
+        for (std::int64_t k = 0; k < count; ++k) {
+          channels[k] = n == 0 ? planes[k] : statistics::merge(channels[k], planes[k]);
+        }
       }
-      a.sets[i] = channel;
     }
   });
 }

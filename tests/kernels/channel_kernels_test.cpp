@@ -97,9 +97,79 @@ TEST_P(ChannelKernels, NchwChannelAndPlaneMomentsMatchTheScalarPath) {
   const std::int64_t lanes = lanes_of(GetParam());
   for (std::int64_t spatial : around({1, lanes, 4 * lanes, 64 * 4 * lanes, 4096})) {
     for (bool per_instance : {false, true}) {
-      test_nchw_moments(GetParam(), shape{3, 2, spatial, layout::nchw}, per_instance, 0.0f);
-      test_nchw_moments(GetParam(), shape{3, 2, spatial, layout::nchw}, per_instance, 1e4f);
+      // Channels enough for a full batch of planes and a partial one.
+      const shape s{3, lanes + 3, spatial, layout::nchw};
+      test_nchw_moments(GetParam(), s, per_instance, 0.0f);
+      test_nchw_moments(GetParam(), s, per_instance, 1e4f);
     }
+  }
+}
+
+// The moments' doubles, for same_bits: mean and m2 of each set in turn.
+std::vector<double> moment_bits(const std::vector<statistics::set_moments>& sets) {
+  std::vector<double> bits;
+  for (const statistics::set_moments& set : sets) {
+    bits.push_back(set.count);
+    bits.push_back(set.mean);
+    bits.push_back(set.m2);
+  }
+  return bits;
+}
+
+// Planes are measured a batch of neighbours at a time, up to a vector's
+// width of them: a plane's bits must not depend on the batch (so not on the
+// range a thread was given), and a channel's must be its planes' merged in
+// sample order by statistics::merge, which is how the schedule merges the
+// per-instance moments where it splits a channel along n (NaN and Inf
+// planes included: an inlined copy of the merge gave another NaN there).
+TEST_P(ChannelKernels, NchwPlanesGetTheSameBitsInAnyBatchAndMergeInSampleOrder) {
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (std::int64_t spatial : around({1, lanes, 49, 196, 1024, 4096})) {
+    const shape s{3, 2 * lanes + 5, spatial, layout::nchw};
+    const std::int64_t planes = s.n * s.c;
+    std::vector<float> x =
+        normal(planes * spatial, static_cast<std::uint32_t>(spatial), 1e4f, 1.0f);
+    // A NaN in one plane, an Inf in another, both in a third.
+    x[static_cast<std::size_t>(3 * spatial)] = std::numeric_limits<float>::quiet_NaN();
+    x[static_cast<std::size_t>((s.c + 3) * spatial + spatial / 2)] =
+        std::numeric_limits<float>::infinity();
+    x[static_cast<std::size_t>((2 * s.c + 3) * spatial)] = -std::numeric_limits<float>::infinity();
+    x[static_cast<std::size_t>((2 * s.c + 4) * spatial - 1)] =
+        std::numeric_limits<float>::quiet_NaN();
+    const auto moments = [&](bool per_instance, std::int64_t first, std::int64_t last,
+                             std::vector<statistics::set_moments>& out) {
+      const kernels::channel_moments_args args{x.data(), s, per_instance, out.data()};
+      dispatch::call_on_isa(GetParam(), kernels::nchw_channel_moments_kernel{}, args, first, last);
+    };
+    std::vector<statistics::set_moments> whole(static_cast<std::size_t>(planes));
+    moments(true, 0, planes, whole);
+    std::vector<statistics::set_moments> channels(static_cast<std::size_t>(s.c));
+    moments(false, 0, s.c, channels);
+    std::vector<statistics::set_moments> merged(static_cast<std::size_t>(s.c));
+    for (std::int64_t n = 0; n < s.n; ++n) {
+      for (std::int64_t c = 0; c < s.c; ++c) {
+        merged[c] = statistics::merge(merged[c], whole[n * s.c + c]);
+      }
+    }
+    EXPECT_TRUE(same_bits(moment_bits(channels), moment_bits(merged))) << "spatial " << spatial;
+    // The same sets from ranges cut anywhere.
+    for (std::int64_t cut : {std::int64_t{1}, std::int64_t{3}, lanes - 1, lanes + 2}) {
+      std::vector<statistics::set_moments> pieces(static_cast<std::size_t>(planes));
+      for (std::int64_t first = 0; first < planes; first += cut) {
+        moments(true, first, std::min(first + cut, planes), pieces);
+      }
+      EXPECT_TRUE(same_bits(moment_bits(pieces), moment_bits(whole)))
+          << "planes in ranges of " << cut << ", spatial " << spatial;
+      std::vector<statistics::set_moments> channel_pieces(static_cast<std::size_t>(s.c));
+      for (std::int64_t first = 0; first < s.c; first += cut) {
+        moments(false, first, std::min(first + cut, s.c), channel_pieces);
+      }
+      EXPECT_TRUE(same_bits(moment_bits(channel_pieces), moment_bits(channels)))
+          << "channels in ranges of " << cut << ", spatial " << spatial;
+    }
+    // Not vacuous: the non-finite planes reach their channels.
+    EXPECT_TRUE(std::isnan(channels[3].mean) || std::isnan(channels[3].m2)) << spatial;
+    EXPECT_TRUE(std::isfinite(channels[0].mean) && std::isfinite(channels[0].m2)) << spatial;
   }
 }
 
