@@ -11,7 +11,7 @@ namespace simdnorm::bench {
 std::vector<case_spec> accuracy_suite() {
   // Every method x layout at the quick suite's size, the reference shapes,
   // then odd sizes: vector tails everywhere, single-row and single-sample
-  // sets, a row longer than a statistics chunk, one group, groups of one
+  // sets, one position a sample, a row longer than a statistics chunk, one group, groups of one
   // channel (G = C).
   // The variants of a function (types, activations) share its kernels but
   // for how elements are read and written, so they are measured on the odd
@@ -38,14 +38,19 @@ std::vector<case_spec> accuracy_suite() {
        {methods::layout_kind::nchw, methods::layout_kind::nhwc}) {
     for (const methods::method& m : methods::all()) {
       if (!takes(m, layout)) continue;
+      // One position a sample too (N x C, BatchNorm1d's input), which the
+      // channel methods run on the channels-last kernels in both layouts.
       if (m.grouped) {
         cases.push_back(case_of(m, layout, 3, 7, 131, 7, 0));
         cases.push_back(case_of(m, layout, 1, 5, 97, 5, 0));
         cases.push_back(case_of(m, layout, 2, 6, 33, 1, 0));
         cases.push_back(case_of(m, layout, 2, 6, 33, 3, 0));
+        cases.push_back(case_of(m, layout, 37, 13, 1, 1, 0));
+        cases.push_back(case_of(m, layout, 37, 13, 1, 13, 0));
       } else {
         cases.push_back(case_of(m, layout, 3, 7, 131, 0, 0));
         cases.push_back(case_of(m, layout, 1, 5, 97, 0, 0));
+        cases.push_back(case_of(m, layout, 37, 13, 1, 0, 0));
       }
     }
   }

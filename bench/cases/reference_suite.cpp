@@ -107,6 +107,9 @@ std::vector<case_spec> reference_suite() {
       {1, 320, 64, 64, 32}, {2, 640, 32, 32, 32}, {2, 1280, 16, 16, 32}};
   const std::vector<activation> resnet_shapes = {{8, 64, 112, 112, 0}, {8, 256, 56, 56, 0}};
   const std::vector<activation> instance_shape = {{1, 64, 256, 256, 0}};
+  // N x C (BatchNorm1d's input: a classifier head's 2048 features, an MLP's
+  // 64 over a large batch), the same memory in both layouts.
+  const std::vector<activation> feature_shapes = {{256, 2048, 1, 1, 0}, {65536, 64, 1, 1, 0}};
   const std::vector<activation> wav2vec_shapes = {{1, 512, 3199, 1, 512}, {4, 512, 3199, 1, 512}};
   const method_shapes variants[] = {{"group_norm_bf16", &unet_shapes},
                                     {"group_norm_f16", &unet_shapes},
@@ -122,6 +125,8 @@ std::vector<case_spec> reference_suite() {
                                     {"batch_norm_inference_relu_f16", &resnet_shapes},
                                     {"batch_norm_training_bf16", &resnet_shapes},
                                     {"batch_norm_training_f16", &resnet_shapes},
+                                    {"batch_norm_inference", &feature_shapes},
+                                    {"batch_norm_training", &feature_shapes},
                                     {"instance_norm_bf16", &instance_shape},
                                     {"instance_norm_f16", &instance_shape}};
   add_in_both_layouts(cases, variants);
