@@ -394,15 +394,47 @@ inline void stream_fence() {
 #endif
 }
 
-// float_sink with non-temporal stores: for outputs larger than the last-level
-// cache (schedule/thread_policy.hpp), which no cache would keep anyway. The
-// same values as float_sink, so the same bits.
+// Which lines of an output a per-channel normalisation streams: all but one
+// in cached_line_period, by address (so that every store into a line is of
+// one kind), that one stored ordinarily. Wholly non-temporal, these
+// outputs, written while their input is read from memory a second time
+// (after the statistics' pass), went at half the rate on Zen 5. Likely,
+// the core keeps few non-temporal lines in flight, each until memory takes
+// it (an sfence after every 16 lines cost about 100 ns each), and ordinary
+// stores' misses, on their own path through L2, add to them; wholly
+// ordinary, every line is read before it is written. The mix beat both.
+// 2-core Zen 5 VM, float32, 1 thread, C API, one process alternating the
+// rules on the same buffers (x and y 64 bytes into a page), medians of 9,
+// us: group norm NHWC 8 x 256 x 56 x 56 G = 32 2888 all streamed, 2495 all
+// ordinary, 2201 one line in 4 ordinary, 2090 one in 16; batch-norm
+// inference NHWC on that tensor after a read of it 2046, 1508, 1154, 1076
+// (one in 8 1269, one in 32 1114); a bare loop (y = x * a + b over rows of
+// 256 floats, after a read) 1409-2120 all streamed, 1399-1942 all
+// ordinary, 1067-1447 one in 16, an sfence every 16 lines 3802-3897. The
+// row norms keep every line streamed (they read each row just before they
+// write it): with the mix, layer norm 2048 x 4096 took 1.1-1.3x as long (1
+// and 2 threads), 8192 x 1024 and 512 x 16384 alike, 32768 x 256 0.88x as
+// long.
+constexpr std::uintptr_t cached_line_period = 16;
+
+inline bool streamed_line(const void* p) {
+  return (reinterpret_cast<std::uintptr_t>(p) >> 6) % cached_line_period != 0;
+}
+
+// float_sink with non-temporal stores (but one line in cached_line_period):
+// for outputs larger than the last-level cache (schedule/thread_policy.hpp),
+// which no cache would keep anyway. The same values as float_sink, so the
+// same bits.
 struct streaming_float_sink {
   float* data;
 
   template <class Arch>
   void store(std::int64_t i, const xsimd::batch<float, Arch>& v) const {
-    stream_store<Arch>(data + i, v);
+    if (streamed_line(data + i)) {
+      stream_store<Arch>(data + i, v);
+    } else {
+      v.store_unaligned(data + i);
+    }
   }
   template <class Arch>
   std::int64_t unaligned_head() const {

@@ -494,7 +494,9 @@ TEST_P(ChannelKernels, NhwcPositionsGetTheSameBitsInPairsAndWhereverYStarts) {
   // alone. An odd spatial size leaves a position without a partner. Rows of
   // 16 vectors or more whose y is off a vector boundary write a head one
   // element at a time (alignment_head), with the vector loop's operations:
-  // the bits of an aligned y, streamed or not.
+  // the bits of an aligned y, streamed or not (a streamed y's lines go out
+  // non-temporal but for one in 16, stored ordinarily: element_io-inl.hpp;
+  // rows of 16 vectors give outputs of 60 lines or more: both kinds).
   const std::int64_t lanes = lanes_of(GetParam());
   for (const std::int64_t channels : {2 * lanes + 1, 16 * lanes, 16 * lanes + 3}) {
     for (const bool per_instance : {false, true}) {
