@@ -411,10 +411,11 @@ inline void stream_fence() {
 // (one in 8 1269, one in 32 1114); a bare loop (y = x * a + b over rows of
 // 256 floats, after a read) 1409-2120 all streamed, 1399-1942 all
 // ordinary, 1067-1447 one in 16, an sfence every 16 lines 3802-3897. The
-// row norms keep every line streamed (they read each row just before they
-// write it): with the mix, layer norm 2048 x 4096 took 1.1-1.3x as long (1
-// and 2 threads), 8192 x 1024 and 512 x 16384 alike, 32768 x 256 0.88x as
-// long.
+// row norms keep every line streamed: the mix there (each row read just
+// before it is written) measured 0.75x to 1.25x as fast between sittings
+// and orders, and even in the last (layer norm 131072 x 64, 1 thread,
+// 2000-2208 us against 2004-2192; 2048 x 4096 2176-2600 against
+// 2298-2596): no gain shown.
 constexpr std::uintptr_t cached_line_period = 16;
 
 inline bool streamed_line(const void* p) {
