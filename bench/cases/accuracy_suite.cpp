@@ -11,8 +11,8 @@ namespace simdnorm::bench {
 std::vector<case_spec> accuracy_suite() {
   // Every method x layout at the quick suite's size, the reference shapes,
   // then odd sizes: vector tails everywhere, single-row and single-sample
-  // sets, one position a sample, a row longer than a statistics chunk, one group, groups of one
-  // channel (G = C).
+  // sets, one position a sample, a row longer than a statistics chunk, one
+  // group, groups of one channel (G = C).
   // The variants of a function (types, activations) share its kernels but
   // for how elements are read and written, so they are measured on the odd
   // sizes and on one moderate tensor, not on the quick and reference shapes.

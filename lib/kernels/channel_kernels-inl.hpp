@@ -62,22 +62,25 @@ void nchw_channel_moments_kernel::operator()(Arch, const channel_moments_args& a
     constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
     const std::int64_t spatial = a.s.spatial;
     const std::int64_t per_batch = planes_per_batch<Arch, element>(spatial);
+    // Planes measured at once, and how: `count` neighbouring planes from
+    // `plane` on into out[0, count).
+    const std::int64_t step = per_batch == 0 ? 1 : per_batch;
+    const auto measure = [&](std::int64_t plane, std::int64_t count, statistics::set_moments* out) {
+      if (per_batch == 0) {
+        out[0] = run_moments<Arch>(x + plane * spatial, spatial);
+      } else {
+        run_moments_of_batch<Arch, width>(x + plane * spatial, spatial, count, out);
+      }
+    };
     if (a.per_instance) {
       // Planes last to first, as the NHWC chunks (nhwc_chunk_moments): the
       // normalisation of the planes, first to last, starts where this ends.
       // Not channels: a channel's planes lie a sample apart, and taken
       // backwards they ran slower (batch-norm training 8 x 2048 x 7 x 7, 2
       // threads, 416 -> 475 us).
-      if (per_batch == 0) {
-        for (std::int64_t i = last - 1; i >= first; --i) {
-          a.sets[i] = run_moments<Arch>(x + i * spatial, spatial);
-        }
-        return;
-      }
       for (std::int64_t end = last; end > first;) {
-        const std::int64_t start = end - per_batch > first ? end - per_batch : first;
-        run_moments_of_batch<Arch, width>(x + start * spatial, spatial, end - start,
-                                          a.sets + start);
+        const std::int64_t start = end - step > first ? end - step : first;
+        measure(start, end - start, a.sets + start);
         end = start;
       }
       return;
@@ -88,18 +91,12 @@ void nchw_channel_moments_kernel::operator()(Arch, const channel_moments_args& a
     // inlined here, whose code could pick another operand order and so
     // another NaN where both operands are NaN (SSE's two-operand additions
     // return the first one's).
-    const std::int64_t step = per_batch == 0 ? 1 : per_batch;
     statistics::set_moments planes[width];
     for (std::int64_t c0 = first; c0 < last; c0 += step) {
       const std::int64_t count = last - c0 < step ? last - c0 : step;
       statistics::set_moments* const channels = a.sets + c0;
       for (std::int64_t n = 0; n < a.s.n; ++n) {
-        const std::int64_t plane = n * a.s.c + c0;
-        if (per_batch == 0) {
-          planes[0] = run_moments<Arch>(x + plane * spatial, spatial);
-        } else {
-          run_moments_of_batch<Arch, width>(x + plane * spatial, spatial, count, planes);
-        }
+        measure(n * a.s.c + c0, count, planes);
         for (std::int64_t k = 0; k < count; ++k) {
           channels[k] = n == 0 ? planes[k] : statistics::merge(channels[k], planes[k]);
         }
