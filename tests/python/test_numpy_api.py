@@ -333,6 +333,38 @@ def test_in_place_is_the_same_as_out_of_place():
     np.testing.assert_array_equal(x, want)
 
 
+def new_outputs(x):
+    """Every new array the calls below return for x (float32, float16 or bfloat16 bits)."""
+    kind = {"dtype": "bfloat16"} if x.dtype == np.uint16 else {}
+    rows = x.reshape(-1, x.shape[-1])
+    c = x.shape[-1]
+    y, total = simdnorm.add_layer_norm(rows, rows.copy(), return_sum=True, **kind)
+    return [simdnorm.layer_norm(rows, **kind), y, total,
+            simdnorm.group_norm(x, c, layout="nhwc", **kind),
+            simdnorm.batch_norm_inference(x, np.zeros(c, np.float32), np.ones(c, np.float32),
+                                          layout="nhwc", **kind)]
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 5, 7), (2, 56, 56, 64), (1, 64, 64, 320)])
+@pytest.mark.parametrize("kind", ["float32", "float16", "bfloat16"])
+def test_new_outputs_start_on_a_cache_line(shape, kind):
+    # NumPy's own allocation starts large arrays 16 bytes past a 64-byte line, where every
+    # vector store of the kernels writes two lines (arrays.cpp, new_aligned_like).
+    x = data(shape)
+    x = bfloat16_bits(x) if kind == "bfloat16" else x.astype(kind)
+    for y in new_outputs(x):
+        assert y.ctypes.data % 64 == 0
+        assert y.dtype == x.dtype and y.shape == x.reshape(y.shape).shape
+        assert y.flags.c_contiguous and y.flags.writeable
+    # The view keeps its memory: writes land, and the values stay after x is gone.
+    y = simdnorm.layer_norm(x.reshape(-1, shape[-1]), **({"dtype": kind} if kind == "bfloat16" else {}))
+    want = y.copy()
+    del x
+    y[0, 0] = y[0, 1]
+    assert y[0, 0] == want[0, 1]
+    np.testing.assert_array_equal(y[1:], want[1:])
+
+
 # ---- settings -------------------------------------------------------------------------------
 
 
