@@ -672,6 +672,20 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
       return in;
     }
   };
+  std::int64_t n = first / spatial, position = first % spatial;
+  if (channels < static_cast<std::int64_t>(xsimd::batch<float, Arch>::size)) {
+    // Narrow rows: one run per sample where the factors are per instance,
+    // else one for the range (normalize_narrow_channels).
+    for (std::int64_t i = first; i < last; ++n) {
+      const std::int64_t sample_end = (n + 1) * spatial;
+      const std::int64_t end = factors_per_sample == 0 || last < sample_end ? last : sample_end;
+      const std::int64_t f = n * factors_per_sample;
+      normalize_narrow_channels<Arch>(source(i), (end - i) * channels, channels, hi + f, scale + f,
+                                      shift + f, y.advanced(i * channels));
+      i = end;
+    }
+    return;
+  }
   // Two positions a step where they share their factors and their outputs'
   // heads agree (normalize_channel_pair). 2-core Zen 4, C API, float32, medians of 3
   // runs alternating with one position a step: batch-norm inference NHWC
@@ -688,7 +702,6 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
   // against 1.75-2.36, bfloat16 16 x 256 x 56 x 56 at 2 threads 1.09-1.17
   // against 2.31-2.46).
   const bool in_pairs = !a.stream_output;
-  std::int64_t n = first / spatial, position = first % spatial;
   for (std::int64_t i = first; i < last;) {
     const std::int64_t f = n * factors_per_sample;
     const bool pair = in_pairs && i + 1 < last &&

@@ -525,6 +525,38 @@ TEST_P(ChannelKernels, NhwcPositionsGetTheSameBitsInPairsAndWhereverYStarts) {
   }
 }
 
+TEST_P(ChannelKernels, NarrowNhwcPositionsGetTheBitsOfOneElementAtATime) {
+  // Rows of fewer channels than a vector holds are normalised as one run of
+  // elements per sample (normalize_narrow_channels), their vectors across
+  // positions; one position at a time, every element takes the one-at-a-time
+  // path. Both must give the same bits, for every period of channels across
+  // vectors, with y off a vector boundary (a run of 16 vectors or more
+  // writes a head first), and streamed.
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (std::int64_t channels = 1; channels < lanes; ++channels) {
+    for (const bool per_instance : {false, true}) {
+      const std::int64_t spatial = 16 * lanes + 5;
+      const affine_case k{shape{3, channels, spatial, layout::nhwc}, per_instance};
+      const std::vector<float> x = normal(3 * channels * spatial, 17, 1e4f, 1.0f);
+      const std::vector<statistics::set_normalizer> sets =
+          offset_normalizers(per_instance ? 3 * channels : channels);
+      const std::vector<float> gamma = uniform(channels, 18, -2.0f, 2.0f);
+      const std::vector<float> beta = uniform(channels, 19, -1.0f, 1.0f);
+      const std::vector<float> one_at_a_time =
+          affine_by_kernel(GetParam(), k, x, sets, gamma, beta, false, true);
+      for (const bool stream : {false, true}) {
+        for (const std::int64_t offset : {0, 1, 3, 7}) {
+          EXPECT_TRUE(same_bits(
+              affine_by_kernel(GetParam(), k, x, sets, gamma, beta, stream, false, offset),
+              one_at_a_time))
+              << channels << " channels, per instance " << per_instance << ", stream " << stream
+              << ", y " << offset << " floats off a 64-byte boundary";
+        }
+      }
+    }
+  }
+}
+
 // ---- Per-set factors and running normalisers ---------------------------------
 
 // The factors as channel_steps::normalize computed them one set at a time
