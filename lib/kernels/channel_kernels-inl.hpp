@@ -438,6 +438,63 @@ bool merge_channel(const Element* x, std::int64_t channels, float shift, std::in
   return in_safe_range(largest);
 }
 
+// merge_channel for every channel of rows narrower than a vector (channels <
+// width), one lane each: each lane's operations are merge_channel's on its
+// channel in its order (the library does not contract a * b + c into one
+// rounding), so the bits are merge_channel's, but the channels' chains run
+// side by side rather than one after another (a float addition's latency a
+// row each), and a row is one load. A row's load takes a vector's width of
+// elements from its first on, into the rows after it (the lanes from
+// channels on are ignored); the last rows of x, where that would read past
+// its end (rows_in_x rows), are copied into a buffer first.
+template <class Arch, class Element>
+bool merge_narrow_channels(const Element* x, std::int64_t channels, const float* shift,
+                           std::int64_t b0, std::int64_t b1, std::int64_t rows_in_x, float merged,
+                           const channel_states& states) {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::int64_t width = batch::size;
+  SIMDNORM_DEBUG_ASSERT(0 < channels && channels < width);
+  // Rows [0, direct_end) load straight from x.
+  const std::int64_t elements = rows_in_x * channels;
+  const std::int64_t direct_end = elements >= width ? (elements - width) / channels + 1 : 0;
+  const auto row = [&](std::int64_t r) SIMDNORM_INLINE_LAMBDA {
+    if (r < direct_end) return element_source<Element>{x + r * channels}.template load<Arch>(0);
+    Element copied[width] = {};
+    for (std::int64_t c = 0; c < channels; ++c) copied[c] = x[r * channels + c];
+    return element_source<Element>{copied}.template load<Arch>(0);
+  };
+  alignas(64) float lanes[width] = {};
+  const auto to_lanes = [&](const float* from) {
+    for (std::int64_t c = 0; c < channels; ++c) lanes[c] = from[c];
+    return batch::load_aligned(lanes);
+  };
+  const batch k = to_lanes(shift);
+  batch sum(0.0f);
+  for (std::int64_t r = b0; r < b1; ++r) sum = sum + (row(r) - k);
+  const float length = static_cast<float>(b1 - b0);
+  const batch mean = sum / batch(length);
+  batch m2(0.0f), largest(0.0f);
+  for (std::int64_t r = b0; r < b1; ++r) {
+    const batch centred = row(r) - k;
+    const batch d = centred - mean;
+    m2 = m2 + d * d;
+    const batch size = xsimd::abs(centred);
+    largest = xsimd::select(largest < size, size, largest);  // larger()
+  }
+  const float total = merged + length;
+  const batch delta = mean - to_lanes(states.mean);
+  const batch new_mean = to_lanes(states.mean) + delta * batch(length / total);
+  const batch new_m2 = to_lanes(states.m2) + (m2 + delta * delta * batch(merged * length / total));
+  new_mean.store_aligned(lanes);
+  for (std::int64_t c = 0; c < channels; ++c) states.mean[c] = lanes[c];
+  new_m2.store_aligned(lanes);
+  for (std::int64_t c = 0; c < channels; ++c) states.m2[c] = lanes[c];
+  largest.store_aligned(lanes);
+  bool safe = true;
+  for (std::int64_t c = 0; c < channels; ++c) safe = in_safe_range(lanes[c]) && safe;
+  return safe;
+}
+
 // Whether blocks may take tiles of eight vectors: on AVX-512, whose 32
 // registers hold a tile's eight shifts and eight sums (or means and m2s)
 // with room to spare, where the rows are not copied. Each lane's chains are
@@ -458,9 +515,13 @@ constexpr bool has_wide_tiles = std::is_base_of_v<xsimd::avx512f, Arch> && !Copy
 // single vectors, then the channels past the last full vector one by one.
 template <class Arch, bool Copy, class Element>
 bool merge_channel_block(const Element* x, std::int64_t channels, const float* shift,
-                         std::int64_t b0, std::int64_t b1, std::int64_t prefetch_end, float merged,
-                         const channel_states& states, channel_tiling tiling) {
+                         std::int64_t b0, std::int64_t b1, std::int64_t prefetch_end,
+                         std::int64_t rows_in_x, float merged, const channel_states& states,
+                         channel_tiling tiling) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  if (channels < width) {
+    return merge_narrow_channels<Arch>(x, channels, shift, b0, b1, rows_in_x, merged, states);
+  }
   bool safe = true;
   std::int64_t c = 0;
   const auto tiles = [&](auto tile) {
@@ -558,6 +619,7 @@ void nhwc_chunk_moments(const nhwc_channel_moments_args& a, const Element* x, st
   // norm 2 x 1280 x 16 x 16 ran 1.3x and 1.23x faster with 64-row blocks.
   const std::int64_t block_rows = max_block_rows;
   const std::int64_t window_rows = window_rows_for(channels);
+  const std::int64_t rows_in_x = a.s.n * a.s.spatial;
   const bool copy_blocks = a.copy_blocks;
   if (first >= last) return;
   // The range's chunks share the scratch of its first: a chunk's states are
@@ -602,11 +664,12 @@ void nhwc_chunk_moments(const nhwc_channel_moments_args& a, const Element* x, st
         blocks = 0;
       }
       ++blocks;
-      safe = (copy_blocks ? merge_channel_block<Arch, true>(x, channels, shift, b0, b1, r1, merged,
-                                                            states, a.tiling)
-                          : merge_channel_block<Arch, false>(x, channels, shift, b0, b1, r1, merged,
-                                                             states, a.tiling)) &&
-             safe;
+      safe =
+          (copy_blocks ? merge_channel_block<Arch, true>(x, channels, shift, b0, b1, r1, rows_in_x,
+                                                         merged, states, a.tiling)
+                       : merge_channel_block<Arch, false>(x, channels, shift, b0, b1, r1, rows_in_x,
+                                                          merged, states, a.tiling)) &&
+          safe;
       merged += static_cast<float>(b1 - b0);
     }
     flush_channel_window(shift, merged, flushed, states, mean_out, m2_out, channels);

@@ -281,6 +281,41 @@ TEST_P(ChannelKernels, NhwcChunkMomentsMatchTheScalarPathAroundEveryTile) {
   }
 }
 
+TEST_P(ChannelKernels, NarrowNhwcChannelsGetTheBitsOfEachChannelAlone) {
+  // Rows narrower than a vector put each channel in a lane of one vector
+  // (merge_narrow_channels), loaded from the row's start into the rows after
+  // it, and the last rows from a copy: each channel's partials must be those
+  // of its own values as a tensor of one channel, whatever its neighbours
+  // hold. Chunks of 64 rows and longer; the buffers end where x does.
+  const std::int64_t lanes = lanes_of(GetParam());
+  for (std::int64_t channels = 2; channels < lanes; ++channels) {
+    for (const std::int64_t rows : {std::int64_t{63}, std::int64_t{130}, std::int64_t{300}}) {
+      for (const std::int64_t rows_per_chunk : {std::int64_t{64}, rows}) {
+        const std::vector<float> x =
+            normal(rows * channels, static_cast<std::uint32_t>(rows * 31 + channels), 1e4f, 1.0f);
+        const nhwc_partials all = nhwc_partials_of(GetParam(), x, rows, channels, rows_per_chunk,
+                                                   kernels::channel_tiling::four);
+        for (std::int64_t c = 0; c < channels; ++c) {
+          std::vector<float> own(static_cast<std::size_t>(rows));
+          for (std::int64_t r = 0; r < rows; ++r) {
+            own[static_cast<std::size_t>(r)] = x[static_cast<std::size_t>(r * channels + c)];
+          }
+          const nhwc_partials alone = nhwc_partials_of(GetParam(), own, rows, 1, rows_per_chunk,
+                                                       kernels::channel_tiling::four);
+          for (std::size_t k = 0; k < alone.mean.size(); ++k) {
+            const std::size_t at =
+                k * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c);
+            EXPECT_TRUE(same_bits(std::vector<double>{all.mean[at], all.m2[at]},
+                                  std::vector<double>{alone.mean[k], alone.m2[k]}))
+                << rows << " x " << channels << ", chunks of " << rows_per_chunk << ", chunk " << k
+                << ", channel " << c;
+          }
+        }
+      }
+    }
+  }
+}
+
 // bfloat16 and float16 blocks are widened as they are loaded, then take the
 // float32 operations: every tiling, copied or not, gives the float32
 // kernel's bits on the widened values. The schedule copies every 16-bit
@@ -291,7 +326,8 @@ TEST_P(ChannelKernels, NhwcChunkMomentsMatchTheScalarPathAroundEveryTile) {
 TEST_P(ChannelKernels, SixteenBitNhwcChunkMomentsAreTheFloat32BitsOfTheWidenedValues) {
   const std::int64_t lanes = lanes_of(GetParam());
   for (const dtype type : {dtype::bfloat16, dtype::float16}) {
-    for (const std::int64_t channels : {4 * lanes - 1, 8 * lanes + 1, std::int64_t{512}}) {
+    for (const std::int64_t channels :
+         {lanes - 1, 4 * lanes - 1, 8 * lanes + 1, std::int64_t{512}}) {
       for (const float offset : {0.0f, 1e3f}) {
         const std::int64_t rows = 130;
         const std::vector<testing::bits16> x = testing::rounded(
