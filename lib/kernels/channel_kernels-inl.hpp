@@ -442,58 +442,132 @@ bool merge_channel(const Element* x, std::int64_t channels, float shift, std::in
 // width), one lane each: each lane's operations are merge_channel's on its
 // channel in its order (the library does not contract a * b + c into one
 // rounding), so the bits are merge_channel's, but the channels' chains run
-// side by side rather than one after another (a float addition's latency a
-// row each), and a row is one load. A row's load takes a vector's width of
-// elements from its first on, into the rows after it (the lanes from
-// channels on are ignored); the last rows of x, where that would read past
-// its end (rows_in_x rows), are copied into a buffer first.
+// side by side rather than one after another, and a row is one load. A
+// row's load takes a vector's width of elements from its first on, into the
+// rows after it (the lanes from channels on are ignored); the last rows of
+// x, where that would read past its end (rows_in_x rows), are copied into a
+// buffer first. A chunk's blocks come to merge() in order; four whole
+// blocks at a time have their sweeps taken together, four chains side by
+// side (a block's sums start from zero and depend on no other block: at 3
+// channels, one block at a time waited a float addition's latency every
+// row), and then merge into the states one by one as they come.
 template <class Arch, class Element>
-bool merge_narrow_channels(const Element* x, std::int64_t channels, const float* shift,
-                           std::int64_t b0, std::int64_t b1, std::int64_t rows_in_x, float merged,
-                           const channel_states& states) {
+class narrow_channel_blocks {
+ public:
   using batch = xsimd::batch<float, Arch>;
-  constexpr std::int64_t width = batch::size;
-  SIMDNORM_DEBUG_ASSERT(0 < channels && channels < width);
-  // Rows [0, direct_end) load straight from x.
-  const std::int64_t elements = rows_in_x * channels;
-  const std::int64_t direct_end = elements >= width ? (elements - width) / channels + 1 : 0;
-  const auto row = [&](std::int64_t r) SIMDNORM_INLINE_LAMBDA {
-    if (r < direct_end) return element_source<Element>{x + r * channels}.template load<Arch>(0);
-    Element copied[width] = {};
-    for (std::int64_t c = 0; c < channels; ++c) copied[c] = x[r * channels + c];
-    return element_source<Element>{copied}.template load<Arch>(0);
-  };
-  alignas(64) float lanes[width] = {};
-  const auto to_lanes = [&](const float* from) {
-    for (std::int64_t c = 0; c < channels; ++c) lanes[c] = from[c];
-    return batch::load_aligned(lanes);
-  };
-  const batch k = to_lanes(shift);
-  batch sum(0.0f);
-  for (std::int64_t r = b0; r < b1; ++r) sum = sum + (row(r) - k);
-  const float length = static_cast<float>(b1 - b0);
-  const batch mean = sum / batch(length);
-  batch m2(0.0f), largest(0.0f);
-  for (std::int64_t r = b0; r < b1; ++r) {
-    const batch centred = row(r) - k;
-    const batch d = centred - mean;
-    m2 = m2 + d * d;
-    const batch size = xsimd::abs(centred);
-    largest = xsimd::select(largest < size, size, largest);  // larger()
+  static constexpr std::int64_t width = batch::size;
+
+  // shift: the chunk's, per channel (read only where channels < width).
+  narrow_channel_blocks(const Element* x, std::int64_t channels, const float* shift,
+                        std::int64_t rows_in_x)
+      : x_(x), channels_(channels) {
+    const std::int64_t elements = rows_in_x * channels;
+    direct_end_ = elements >= width ? (elements - width) / channels + 1 : 0;
+    if (channels < width) k_ = to_lanes(shift);
   }
-  const float total = merged + length;
-  const batch delta = mean - to_lanes(states.mean);
-  const batch new_mean = to_lanes(states.mean) + delta * batch(length / total);
-  const batch new_m2 = to_lanes(states.m2) + (m2 + delta * delta * batch(merged * length / total));
-  new_mean.store_aligned(lanes);
-  for (std::int64_t c = 0; c < channels; ++c) states.mean[c] = lanes[c];
-  new_m2.store_aligned(lanes);
-  for (std::int64_t c = 0; c < channels; ++c) states.m2[c] = lanes[c];
-  largest.store_aligned(lanes);
-  bool safe = true;
-  for (std::int64_t c = 0; c < channels; ++c) safe = in_safe_range(lanes[c]) && safe;
-  return safe;
-}
+
+  // merge_channel_block's work on block [b0, b1) of a chunk that ends at
+  // chunk_end, the blocks in order: whether its deviations are in the range
+  // where float32 squares are exact enough.
+  bool merge(std::int64_t b0, std::int64_t b1, std::int64_t chunk_end, float merged,
+             const channel_states& states) {
+    SIMDNORM_DEBUG_ASSERT(0 < channels_ && channels_ < width);
+    if (b0 >= end_) {
+      if ((chunk_end - b0) / max_block_rows >= group) {
+        sweep<group>(b0, max_block_rows);
+      } else {
+        sweep<1>(b0, b1 - b0);
+      }
+    }
+    const std::int64_t j = (b0 - begin_) / rows_;
+    SIMDNORM_DEBUG_ASSERT(b1 - b0 == rows_ && j < group);
+    const float length = static_cast<float>(rows_);
+    const float total = merged + length;
+    const batch delta = mean_[j] - to_lanes(states.mean);
+    const batch new_mean = to_lanes(states.mean) + delta * batch(length / total);
+    const batch new_m2 =
+        to_lanes(states.m2) + (m2_[j] + delta * delta * batch(merged * length / total));
+    from_lanes(new_mean, states.mean);
+    from_lanes(new_m2, states.m2);
+    largest_[j].store_aligned(lanes_);
+    bool safe = true;
+    for (std::int64_t c = 0; c < channels_; ++c) safe = in_safe_range(lanes_[c]) && safe;
+    return safe;
+  }
+
+ private:
+  static constexpr int group = 4;
+
+  batch to_lanes(const float* from) {
+    for (std::int64_t c = 0; c < channels_; ++c) lanes_[c] = from[c];
+    return batch::load_aligned(lanes_);
+  }
+  void from_lanes(const batch& v, float* to) {
+    v.store_aligned(lanes_);
+    for (std::int64_t c = 0; c < channels_; ++c) to[c] = lanes_[c];
+  }
+  batch row(std::int64_t r) const {
+    if (r < direct_end_) {
+      return element_source<Element>{x_ + r * channels_}.template load<Arch>(0);
+    }
+    Element copied[width] = {};
+    for (std::int64_t c = 0; c < channels_; ++c) copied[c] = x_[r * channels_ + c];
+    return element_source<Element>{copied}.template load<Arch>(0);
+  }
+  // The two sweeps of Count blocks of `rows` rows from b0, side by side, on
+  // locals (the members, reached through this, went to memory and back
+  // every row), loading straight from x where every row of them can.
+  template <int Count>
+  void sweep(std::int64_t b0, std::int64_t rows) {
+    begin_ = b0;
+    end_ = b0 + Count * rows;
+    rows_ = rows;
+    const batch k = k_;
+    const auto sweeps = [&](auto load) SIMDNORM_INLINE_LAMBDA {
+      batch sum[Count], mean[Count], m2[Count], largest[Count];
+      for (int g = 0; g < Count; ++g) sum[g] = batch(0.0f);
+      for (std::int64_t r = 0; r < rows; ++r) {
+        for (int g = 0; g < Count; ++g) sum[g] = sum[g] + (load(b0 + g * rows + r) - k);
+      }
+      for (int g = 0; g < Count; ++g) {
+        mean[g] = sum[g] / batch(static_cast<float>(rows));
+        m2[g] = batch(0.0f);
+        largest[g] = batch(0.0f);
+      }
+      for (std::int64_t r = 0; r < rows; ++r) {
+        for (int g = 0; g < Count; ++g) {
+          const batch centred = load(b0 + g * rows + r) - k;
+          const batch d = centred - mean[g];
+          m2[g] = m2[g] + d * d;
+          const batch size = xsimd::abs(centred);
+          largest[g] = xsimd::select(largest[g] < size, size, largest[g]);  // larger()
+        }
+      }
+      for (int g = 0; g < Count; ++g) {
+        mean_[g] = mean[g];
+        m2_[g] = m2[g];
+        largest_[g] = largest[g];
+      }
+    };
+    if (end_ <= direct_end_) {
+      const Element* const x = x_;
+      const std::int64_t channels = channels_;
+      sweeps([x, channels](std::int64_t r) SIMDNORM_INLINE_LAMBDA {
+        return element_source<Element>{x + r * channels}.template load<Arch>(0);
+      });
+    } else {
+      sweeps([this](std::int64_t r) SIMDNORM_INLINE_LAMBDA { return row(r); });
+    }
+  }
+
+  const Element* x_;
+  std::int64_t channels_;
+  std::int64_t direct_end_ = 0;  // rows [0, direct_end_) load straight from x
+  batch k_ = batch(0.0f);
+  std::int64_t begin_ = 0, end_ = 0, rows_ = 1;  // the blocks swept: [begin_, end_)
+  batch mean_[group], m2_[group], largest_[group];
+  alignas(64) float lanes_[width] = {};
+};
 
 // Whether blocks may take tiles of eight vectors: on AVX-512, whose 32
 // registers hold a tile's eight shifts and eight sums (or means and m2s)
@@ -515,13 +589,9 @@ constexpr bool has_wide_tiles = std::is_base_of_v<xsimd::avx512f, Arch> && !Copy
 // single vectors, then the channels past the last full vector one by one.
 template <class Arch, bool Copy, class Element>
 bool merge_channel_block(const Element* x, std::int64_t channels, const float* shift,
-                         std::int64_t b0, std::int64_t b1, std::int64_t prefetch_end,
-                         std::int64_t rows_in_x, float merged, const channel_states& states,
-                         channel_tiling tiling) {
+                         std::int64_t b0, std::int64_t b1, std::int64_t prefetch_end, float merged,
+                         const channel_states& states, channel_tiling tiling) {
   constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-  if (channels < width) {
-    return merge_narrow_channels<Arch>(x, channels, shift, b0, b1, rows_in_x, merged, states);
-  }
   bool safe = true;
   std::int64_t c = 0;
   const auto tiles = [&](auto tile) {
@@ -619,6 +689,8 @@ void nhwc_chunk_moments(const nhwc_channel_moments_args& a, const Element* x, st
   // norm 2 x 1280 x 16 x 16 ran 1.3x and 1.23x faster with 64-row blocks.
   const std::int64_t block_rows = max_block_rows;
   const std::int64_t window_rows = window_rows_for(channels);
+  // Rows narrower than a vector: narrow_channel_blocks.
+  const bool narrow = channels < static_cast<std::int64_t>(xsimd::batch<float, Arch>::size);
   const std::int64_t rows_in_x = a.s.n * a.s.spatial;
   const bool copy_blocks = a.copy_blocks;
   if (first >= last) return;
@@ -649,6 +721,7 @@ void nhwc_chunk_moments(const nhwc_channel_moments_args& a, const Element* x, st
         (k / a.chunks_per_set) * a.rows_per_set + (k % a.chunks_per_set) * a.rows_per_chunk;
     const std::int64_t r1 = r0 + a.rows_per_chunk < set_end ? r0 + a.rows_per_chunk : set_end;
     for (std::int64_t c = 0; c < channels; ++c) shift[c] = to_float(x[r0 * channels + c]);
+    narrow_channel_blocks<Arch, Element> narrow_blocks(x, channels, shift, rows_in_x);
     double* const mean_out = a.partial_mean + k * channels;
     double* const m2_out = a.partial_m2 + k * channels;
     bool safe = true;
@@ -664,12 +737,12 @@ void nhwc_chunk_moments(const nhwc_channel_moments_args& a, const Element* x, st
         blocks = 0;
       }
       ++blocks;
-      safe =
-          (copy_blocks ? merge_channel_block<Arch, true>(x, channels, shift, b0, b1, r1, rows_in_x,
-                                                         merged, states, a.tiling)
-                       : merge_channel_block<Arch, false>(x, channels, shift, b0, b1, r1, rows_in_x,
-                                                          merged, states, a.tiling)) &&
-          safe;
+      safe = (narrow        ? narrow_blocks.merge(b0, b1, r1, merged, states)
+              : copy_blocks ? merge_channel_block<Arch, true>(x, channels, shift, b0, b1, r1,
+                                                              merged, states, a.tiling)
+                            : merge_channel_block<Arch, false>(x, channels, shift, b0, b1, r1,
+                                                               merged, states, a.tiling)) &&
+             safe;
       merged += static_cast<float>(b1 - b0);
     }
     flush_channel_window(shift, merged, flushed, states, mean_out, m2_out, channels);

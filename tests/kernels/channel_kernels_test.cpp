@@ -283,7 +283,7 @@ TEST_P(ChannelKernels, NhwcChunkMomentsMatchTheScalarPathAroundEveryTile) {
 
 TEST_P(ChannelKernels, NarrowNhwcChannelsGetTheBitsOfEachChannelAlone) {
   // Rows narrower than a vector put each channel in a lane of one vector
-  // (merge_narrow_channels), loaded from the row's start into the rows after
+  // (narrow_channel_blocks), loaded from the row's start into the rows after
   // it, and the last rows from a copy: each channel's partials must be those
   // of its own values as a tensor of one channel, whatever its neighbours
   // hold. Chunks of 64 rows and longer; the buffers end where x does.
