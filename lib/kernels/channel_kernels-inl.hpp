@@ -463,7 +463,7 @@ class narrow_channel_blocks {
       : x_(x), channels_(channels) {
     const std::int64_t elements = rows_in_x * channels;
     direct_end_ = elements >= width ? (elements - width) / channels + 1 : 0;
-    if (channels < width) k_ = to_lanes(shift);
+    if (narrower_than_a_vector<Arch>(channels)) k_ = to_lanes(shift);
   }
 
   // merge_channel_block's work on block [b0, b1) of a chunk that ends at
@@ -471,7 +471,7 @@ class narrow_channel_blocks {
   // where float32 squares are exact enough.
   bool merge(std::int64_t b0, std::int64_t b1, std::int64_t chunk_end, float merged,
              const channel_states& states) {
-    SIMDNORM_DEBUG_ASSERT(0 < channels_ && channels_ < width);
+    SIMDNORM_DEBUG_ASSERT(0 < channels_ && narrower_than_a_vector<Arch>(channels_));
     if (b0 >= end_) {
       if ((chunk_end - b0) / max_block_rows >= group) {
         sweep<group>(b0, max_block_rows);
@@ -483,8 +483,9 @@ class narrow_channel_blocks {
     SIMDNORM_DEBUG_ASSERT(b1 - b0 == rows_ && j < group);
     const float length = static_cast<float>(rows_);
     const float total = merged + length;
-    const batch delta = mean_[j] - to_lanes(states.mean);
-    const batch new_mean = to_lanes(states.mean) + delta * batch(length / total);
+    const batch old_mean = to_lanes(states.mean);
+    const batch delta = mean_[j] - old_mean;
+    const batch new_mean = old_mean + delta * batch(length / total);
     const batch new_m2 =
         to_lanes(states.m2) + (m2_[j] + delta * delta * batch(merged * length / total));
     from_lanes(new_mean, states.mean);
@@ -690,7 +691,7 @@ void nhwc_chunk_moments(const nhwc_channel_moments_args& a, const Element* x, st
   const std::int64_t block_rows = max_block_rows;
   const std::int64_t window_rows = window_rows_for(channels);
   // Rows narrower than a vector: narrow_channel_blocks.
-  const bool narrow = channels < static_cast<std::int64_t>(xsimd::batch<float, Arch>::size);
+  const bool narrow = narrower_than_a_vector<Arch>(channels);
   const std::int64_t rows_in_x = a.s.n * a.s.spatial;
   const bool copy_blocks = a.copy_blocks;
   if (first >= last) return;
@@ -809,7 +810,7 @@ void normalize_channel_items(const channel_affine_args& a, std::int64_t first, s
     }
   };
   std::int64_t n = first / spatial, position = first % spatial;
-  if (channels < static_cast<std::int64_t>(xsimd::batch<float, Arch>::size)) {
+  if (narrower_than_a_vector<Arch>(channels)) {
     // Narrow rows: one run per sample where the factors are per instance,
     // else one for the range (normalize_narrow_channels).
     for (std::int64_t i = first; i < last; ++n) {

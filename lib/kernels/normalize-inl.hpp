@@ -341,6 +341,15 @@ SIMDNORM_ALWAYS_INLINE void normalize_channels(Source x, std::int64_t channels, 
   for (; c < channels; ++c) element(c);
 }
 
+// Whether NHWC rows of `channels` channels are narrow: fewer than a vector
+// holds. Such rows are normalised as runs across positions
+// (normalize_narrow_channels), and their statistics taken a lane per channel
+// (channel_kernels-inl.hpp, narrow_channel_blocks).
+template <class Arch>
+constexpr bool narrower_than_a_vector(std::int64_t channels) {
+  return channels < static_cast<std::int64_t>(xsimd::batch<float, Arch>::size);
+}
+
 // The factors of a run of narrow rows (normalize_narrow_channels), repeated:
 // entry k is channel k mod channels's.
 template <class Arch>
@@ -380,7 +389,8 @@ void normalize_narrow_channels(Source x, std::int64_t length, std::int64_t chann
                                const float* hi, const float* scale, const float* shift, Sink y) {
   using tables_type = narrow_channel_tables<Arch>;
   constexpr std::int64_t width = tables_type::width;
-  SIMDNORM_DEBUG_ASSERT(0 < channels && channels < width && length % channels == 0);
+  SIMDNORM_DEBUG_ASSERT(0 < channels && narrower_than_a_vector<Arch>(channels) &&
+                        length % channels == 0);
   // Elements [i, end) from channel c, one at a time; returns the channel after them.
   const auto elements = [&](std::int64_t i, std::int64_t end, std::int64_t c) {
     for (; i < end; ++i) {
