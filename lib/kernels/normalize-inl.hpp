@@ -342,55 +342,61 @@ SIMDNORM_ALWAYS_INLINE void normalize_channels(Source x, std::int64_t channels, 
 }
 
 // Whether NHWC rows of `channels` channels are narrow: fewer than a vector
-// holds. Such rows are normalised as runs across positions
-// (normalize_narrow_channels), and their statistics taken a lane per channel
-// (channel_kernels-inl.hpp, narrow_channel_blocks).
+// holds. Their statistics take no whole vectors, only a lane per channel
+// (channel_kernels-inl.hpp, channel_tail_blocks).
 template <class Arch>
 constexpr bool narrower_than_a_vector(std::int64_t channels) {
   return channels < static_cast<std::int64_t>(xsimd::batch<float, Arch>::size);
 }
 
-// The factors of a run of narrow rows (normalize_narrow_channels), repeated:
-// entry k is channel k mod channels's.
+// Whether NHWC rows of `channels` channels are normalised as one run across
+// positions (normalize_positions_as_run) rather than a position at a time:
+// rows of at most a vector, and rows that do not end on a vector boundary.
+// Rows of whole vectors from two on go a position at a time, their factors
+// loaded on the boundaries where the positions' vectors lie (a run's head
+// aligns y, and with x or y off a boundary the factors of every vector
+// after it were split loads). Batch-norm inference NHWC float32, 2 x C x
+// (602112 / C), 1 thread, Zen 5, us, a position at a time -> a run, x and y
+// on a line: C = 16 138 -> 92, 24 330 -> 99, 40 220 -> 139, 72 157 -> 111,
+// 200 129 -> 122; y 16 bytes off: 16 145 -> 138, 24 347 -> 235, 40 226 ->
+// 144, 200 146 -> 156; 1000 154 -> 155; but 64 122 -> 186 and 256 170 ->
+// 154 with y off, and x and y both 16 bytes off 64 133 -> 211.
 template <class Arch>
-struct narrow_channel_tables {
-  static constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-  // channels - 1 + lcm(channels, width) entries at most: width * width.
-  static constexpr std::int64_t capacity = width * width;
-  alignas(64) float hi[capacity];
-  alignas(64) float scale[capacity];
-  alignas(64) float shift[capacity];
-};
-
-inline std::int64_t greatest_common_divisor(std::int64_t a, std::int64_t b) {
-  while (b != 0) {
-    const std::int64_t r = a % b;
-    a = b;
-    b = r;
-  }
-  return a;
+constexpr bool normalized_as_run(std::int64_t channels) {
+  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  return channels <= width || channels % width != 0;
 }
 
-// The elements of whole NHWC positions of fewer channels than a vector holds,
-// in one run from channel 0 (one factor per channel): its vectors then hold
-// several positions each, where one position at a time left every element
-// to the tail's one-at-a-time path (float32 batch-norm inference 1 x 3 x
-// 401408 NHWC at 8.7 GB/s against 72 at 64 channels, 1 thread, Zen 5). A
-// run's channels repeat every lcm(channels, width) elements, a period of
-// whole vectors; vector j of a period starts at channel (c + j * width) mod
-// channels, where c is the period's first element's, the same in every
-// period. The factors are copied into tables that repeat them (entry k the
-// factor of channel k mod channels) long enough that vector j's factors are
-// the entries from c + j * width on: no index is divided per vector. The
-// operations of channel_element on every element, head and tail included:
-// the same bits.
+// The factors of the vectors of a run of positions (normalize_positions_as_run)
+// that cross from one position into the next: entry k is channel (first + k)
+// mod channels's, first = channels - width where channels > width, else 0.
+template <class Arch>
+struct wrapped_channel_factors {
+  static constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  alignas(64) float hi[2 * width];
+  alignas(64) float scale[2 * width];
+  alignas(64) float shift[2 * width];
+  std::int64_t first;
+};
+
+// The elements of whole NHWC positions (one factor per channel) in one run
+// from channel 0, vectors crossing positions: one position at a time left
+// the channels past a position's last whole vector to the tail's
+// one-at-a-time path (float32 batch-norm inference 1 x 3 x 401408 NHWC at
+// 8.7 GB/s against 72 at 64 channels, 1 thread, Zen 5), and peeled a head
+// for each position where y was off a vector boundary. The next vector
+// starts at channel (c + width) mod channels: one addition and one
+// comparison a vector, no division. A vector that ends in its position takes
+// its factors from the channels' own arrays; one that crosses into the next
+// from a small table of the channels either side of the end
+// (wrapped_channel_factors). The operations of channel_element on every
+// element, head and tail included: the same bits.
 template <class Arch, class Source, class Sink>
-void normalize_narrow_channels(Source x, std::int64_t length, std::int64_t channels,
-                               const float* hi, const float* scale, const float* shift, Sink y) {
-  using tables_type = narrow_channel_tables<Arch>;
-  constexpr std::int64_t width = tables_type::width;
-  SIMDNORM_DEBUG_ASSERT(0 < channels && narrower_than_a_vector<Arch>(channels) &&
-                        length % channels == 0);
+void normalize_positions_as_run(Source x, std::int64_t length, std::int64_t channels,
+                                const float* hi, const float* scale, const float* shift, Sink y) {
+  using wrapped_type = wrapped_channel_factors<Arch>;
+  constexpr std::int64_t width = wrapped_type::width;
+  SIMDNORM_DEBUG_ASSERT(0 < channels && length % channels == 0);
   // Elements [i, end) from channel c, one at a time; returns the channel after them.
   const auto elements = [&](std::int64_t i, std::int64_t end, std::int64_t c) {
     for (; i < end; ++i) {
@@ -404,27 +410,28 @@ void normalize_narrow_channels(Source x, std::int64_t length, std::int64_t chann
     elements(0, length, 0);
     return;
   }
-  const std::int64_t c = elements(0, head, 0);
-  const std::int64_t period = channels / greatest_common_divisor(channels, width) * width;
-  tables_type tables;
-  for (std::int64_t k = 0, from = 0; k < c + period; ++k) {
-    tables.hi[k] = hi[from];
-    tables.scale[k] = scale[from];
-    tables.shift[k] = shift[from];
+  std::int64_t c = elements(0, head, 0);
+  wrapped_type wrapped;
+  wrapped.first = channels > width ? channels - width : 0;
+  for (std::int64_t k = 0, from = wrapped.first; k < 2 * width - 1; ++k) {
+    wrapped.hi[k] = hi[from];
+    wrapped.scale[k] = scale[from];
+    wrapped.shift[k] = shift[from];
     if (++from == channels) from = 0;
   }
-  const auto vector_at = [&](std::int64_t i, std::int64_t k) SIMDNORM_INLINE_LAMBDA {
-    const auto factors = channel_factors<Arch>::at(tables.hi, tables.scale, tables.shift, k);
-    y.template store<Arch>(i, factors.of_value(x.template load<Arch>(i)));
-  };
+  const std::int64_t step = width % channels;
+  const std::int64_t last_whole = channels - width;  // the last c whose vector ends in its position
   std::int64_t i = head;
-  for (; i + period <= length; i += period) {
-    for (std::int64_t j = 0; j < period; j += width) vector_at(i + j, c + j);
+  for (; i + width <= length; i += width) {
+    const auto factors = c <= last_whole
+                             ? channel_factors<Arch>::at(hi, scale, shift, c)
+                             : channel_factors<Arch>::at(wrapped.hi, wrapped.scale, wrapped.shift,
+                                                         c - wrapped.first);
+    y.template store<Arch>(i, factors.of_value(x.template load<Arch>(i)));
+    c += step;
+    if (c >= channels) c -= channels;
   }
-  // Whole vectors of a last, partial period, then the tail.
-  std::int64_t j = 0;
-  for (; i + width <= length; i += width, j += width) vector_at(i, c + j);
-  elements(i, length, (c + j) % channels);
+  elements(i, length, c);
 }
 
 // Two rows of channels with the same factors (two positions of one sample,

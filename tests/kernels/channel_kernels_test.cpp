@@ -281,21 +281,31 @@ TEST_P(ChannelKernels, NhwcChunkMomentsMatchTheScalarPathAroundEveryTile) {
   }
 }
 
-TEST_P(ChannelKernels, NarrowNhwcChannelsGetTheBitsOfEachChannelAlone) {
-  // Rows narrower than a vector put each channel in a lane of one vector
-  // (narrow_channel_blocks), loaded from the row's start into the rows after
-  // it, and the last rows from a copy: each channel's partials must be those
-  // of its own values as a tensor of one channel, whatever its neighbours
-  // hold. Chunks of 64 rows and longer; the buffers end where x does.
+TEST_P(ChannelKernels, NhwcTailChannelsGetTheBitsOfEachChannelAlone) {
+  // The channels past a row's last whole vector (all of them in rows
+  // narrower than a vector) go in a lane each of one vector
+  // (channel_tail_blocks), loaded from the first of them into the next row,
+  // and the last rows from a copy: each such channel's partials must be
+  // those of its own values as a tensor of one channel, whatever its
+  // neighbours hold. Chunks of 64 rows and longer; the buffers end where x
+  // does. Within one window of blocks (at least 256 rows, 4096 / C where
+  // that is more), as the tensor of one channel, whose window is 4096 rows:
+  // a window's end merges the float states into the double partials.
   const std::int64_t lanes = lanes_of(GetParam());
-  for (std::int64_t channels = 2; channels < lanes; ++channels) {
-    for (const std::int64_t rows : {std::int64_t{63}, std::int64_t{130}, std::int64_t{300}}) {
+  std::vector<std::int64_t> widths;
+  for (std::int64_t channels = 2; channels < lanes; ++channels) widths.push_back(channels);
+  for (const std::int64_t channels : {lanes + 1, lanes + lanes / 2, 4 * lanes - 1}) {
+    if (channels % lanes != 0) widths.push_back(channels);
+  }
+  for (const std::int64_t channels : widths) {
+    const std::int64_t longest = std::max<std::int64_t>(256, 4096 / channels);
+    for (const std::int64_t rows : {std::int64_t{63}, std::int64_t{130}, longest}) {
       for (const std::int64_t rows_per_chunk : {std::int64_t{64}, rows}) {
         const std::vector<float> x =
             normal(rows * channels, static_cast<std::uint32_t>(rows * 31 + channels), 1e4f, 1.0f);
         const nhwc_partials all = nhwc_partials_of(GetParam(), x, rows, channels, rows_per_chunk,
                                                    kernels::channel_tiling::four);
-        for (std::int64_t c = 0; c < channels; ++c) {
+        for (std::int64_t c = channels / lanes * lanes; c < channels; ++c) {
           std::vector<float> own(static_cast<std::size_t>(rows));
           for (std::int64_t r = 0; r < rows; ++r) {
             own[static_cast<std::size_t>(r)] = x[static_cast<std::size_t>(r * channels + c)];
@@ -561,15 +571,24 @@ TEST_P(ChannelKernels, NhwcPositionsGetTheSameBitsInPairsAndWhereverYStarts) {
   }
 }
 
-TEST_P(ChannelKernels, NarrowNhwcPositionsGetTheBitsOfOneElementAtATime) {
-  // Rows of fewer channels than a vector holds are normalised as one run of
-  // elements per sample (normalize_narrow_channels), their vectors across
-  // positions; one position at a time, every element takes the one-at-a-time
-  // path. Both must give the same bits, for every period of channels across
-  // vectors, with y off a vector boundary (a run of 16 vectors or more
-  // writes a head first), and streamed.
+TEST_P(ChannelKernels, NhwcRunsAcrossPositionsGetTheBitsOfOnePositionAtATime) {
+  // Rows of at most a vector, and rows not a whole number of vectors, are
+  // normalised as one run of elements per sample, or per range
+  // (normalize_positions_as_run), their vectors across positions, those
+  // that cross taking their factors from a table. One position at a time,
+  // a row takes its whole vectors and then one element at a time (every
+  // element, in rows narrower than a vector). Both must give the same bits,
+  // for every offset of the channels across vectors, with y off a vector
+  // boundary (a run of 16 vectors or more writes a head first), and
+  // streamed.
   const std::int64_t lanes = lanes_of(GetParam());
-  for (std::int64_t channels = 1; channels < lanes; ++channels) {
+  std::vector<std::int64_t> widths;
+  for (std::int64_t channels = 1; channels <= lanes; ++channels) widths.push_back(channels);
+  for (const std::int64_t channels : {lanes + 1, lanes + lanes / 2, 2 * lanes - 1, 4 * lanes + 3,
+                                      16 * lanes + 3}) {
+    if (channels % lanes != 0) widths.push_back(channels);
+  }
+  for (const std::int64_t channels : widths) {
     for (const bool per_instance : {false, true}) {
       const std::int64_t spatial = 16 * lanes + 5;
       const affine_case k{shape{3, channels, spatial, layout::nhwc}, per_instance};
