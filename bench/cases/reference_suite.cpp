@@ -111,6 +111,12 @@ std::vector<case_spec> reference_suite() {
   // 64 over a large batch), the same memory in both layouts.
   const std::vector<activation> feature_shapes = {{256, 2048, 1, 1, 0}, {65536, 64, 1, 1, 0}};
   const std::vector<activation> wav2vec_shapes = {{1, 512, 3199, 1, 512}, {4, 512, 3199, 1, 512}};
+  // Channels that do not fill whole vectors: an RGB image (a network that
+  // normalises its input with a batch norm), MobileNet V2's 24-channel
+  // blocks and EfficientNet-B0's 40-channel ones, whose channels-last rows
+  // end off a vector boundary.
+  const std::vector<activation> mobile_shapes = {
+      {8, 3, 224, 224, 0}, {8, 24, 56, 56, 0}, {8, 40, 28, 28, 0}};
   const method_shapes variants[] = {{"group_norm_bf16", &unet_shapes},
                                     {"group_norm_f16", &unet_shapes},
                                     {"group_norm_silu", &unet_shapes},
@@ -127,6 +133,8 @@ std::vector<case_spec> reference_suite() {
                                     {"batch_norm_training_f16", &resnet_shapes},
                                     {"batch_norm_inference", &feature_shapes},
                                     {"batch_norm_training", &feature_shapes},
+                                    {"batch_norm_inference", &mobile_shapes},
+                                    {"batch_norm_training", &mobile_shapes},
                                     {"instance_norm_bf16", &instance_shape},
                                     {"instance_norm_f16", &instance_shape}};
   add_in_both_layouts(cases, variants);
