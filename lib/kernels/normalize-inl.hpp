@@ -367,35 +367,60 @@ constexpr bool normalized_as_run(std::int64_t channels) {
   return channels <= width || channels % width != 0;
 }
 
-// The factors of the vectors of a run of positions (normalize_positions_as_run)
-// that cross from one position into the next: entry k is channel (first + k)
-// mod channels's, first = channels - width where channels > width, else 0.
+// The factors of a run of positions of at most a vector's channels
+// (normalize_positions_as_run), repeated from the run's first vector on:
+// entry k is channel (c + k) mod channels's, c the first vector's channel,
+// for a period of lcm(channels, width) entries, whole vectors, after which
+// the channels repeat. So vector j of every period takes its factors from
+// entry j * width on: one aligned load each.
+template <class Arch>
+struct channel_period_factors {
+  static constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
+  // lcm(channels, width) <= width * width.
+  static constexpr std::int64_t capacity = width * width;
+  alignas(64) float hi[capacity];
+  alignas(64) float scale[capacity];
+  alignas(64) float shift[capacity];
+};
+
+// The factors of the vectors of a run of positions of more channels than a
+// vector's that cross from one position into the next: entry k is channel
+// (channels - width + k) mod channels's.
 template <class Arch>
 struct wrapped_channel_factors {
   static constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   alignas(64) float hi[2 * width];
   alignas(64) float scale[2 * width];
   alignas(64) float shift[2 * width];
-  std::int64_t first;
 };
+
+inline std::int64_t greatest_common_divisor(std::int64_t a, std::int64_t b) {
+  while (b != 0) {
+    const std::int64_t r = a % b;
+    a = b;
+    b = r;
+  }
+  return a;
+}
 
 // The elements of whole NHWC positions (one factor per channel) in one run
 // from channel 0, vectors crossing positions: one position at a time left
 // the channels past a position's last whole vector to the tail's
 // one-at-a-time path (float32 batch-norm inference 1 x 3 x 401408 NHWC at
 // 8.7 GB/s against 72 at 64 channels, 1 thread, Zen 5), and peeled a head
-// for each position where y was off a vector boundary. The next vector
-// starts at channel (c + width) mod channels: one addition and one
-// comparison a vector, no division. A vector that ends in its position takes
-// its factors from the channels' own arrays; one that crosses into the next
-// from a small table of the channels either side of the end
-// (wrapped_channel_factors). The operations of channel_element on every
-// element, head and tail included: the same bits.
+// for each position where y was off a vector boundary. Rows of at most a
+// vector take their factors from a period's tables (channel_period_factors).
+// Wider rows repeat every lcm(channels, width) elements too, but that can be
+// width * channels floats a table; instead the next vector starts at channel
+// (c + width) mod channels, one addition and one comparison a vector, and a
+// vector that ends in its position loads its factors from the channels' own
+// arrays, one that crosses into the next from a small table of the channels
+// either side of the end (wrapped_channel_factors). The operations of
+// channel_element on every element, head and tail included: the same bits.
 template <class Arch, class Source, class Sink>
 void normalize_positions_as_run(Source x, std::int64_t length, std::int64_t channels,
                                 const float* hi, const float* scale, const float* shift, Sink y) {
-  using wrapped_type = wrapped_channel_factors<Arch>;
-  constexpr std::int64_t width = wrapped_type::width;
+  constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
   SIMDNORM_DEBUG_ASSERT(0 < channels && length % channels == 0);
   // Elements [i, end) from channel c, one at a time; returns the channel after them.
   const auto elements = [&](std::int64_t i, std::int64_t end, std::int64_t c) {
@@ -411,24 +436,49 @@ void normalize_positions_as_run(Source x, std::int64_t length, std::int64_t chan
     return;
   }
   std::int64_t c = elements(0, head, 0);
-  wrapped_type wrapped;
-  wrapped.first = channels > width ? channels - width : 0;
-  for (std::int64_t k = 0, from = wrapped.first; k < 2 * width - 1; ++k) {
+  const auto vector_at = [&](std::int64_t i, const float* h, const float* s, const float* t,
+                             std::int64_t k) SIMDNORM_INLINE_LAMBDA {
+    const auto factors = channel_factors<Arch>::at(h, s, t, k);
+    y.template store<Arch>(i, factors.of_value(x.template load<Arch>(i)));
+  };
+  std::int64_t i = head;
+  if (channels <= width) {
+    channel_period_factors<Arch> tables;
+    const std::int64_t period = channels / greatest_common_divisor(channels, width) * width;
+    for (std::int64_t k = 0, from = c; k < period; ++k) {
+      tables.hi[k] = hi[from];
+      tables.scale[k] = scale[from];
+      tables.shift[k] = shift[from];
+      if (++from == channels) from = 0;
+    }
+    for (; i + period <= length; i += period) {
+      for (std::int64_t j = 0; j < period; j += width) {
+        vector_at(i + j, tables.hi, tables.scale, tables.shift, j);
+      }
+    }
+    // Whole vectors of a last, partial period, then the tail.
+    std::int64_t j = 0;
+    for (; i + width <= length; i += width, j += width) {
+      vector_at(i, tables.hi, tables.scale, tables.shift, j);
+    }
+    elements(i, length, (c + j) % channels);
+    return;
+  }
+  wrapped_channel_factors<Arch> wrapped;
+  const std::int64_t last_whole = channels - width;  // the last c whose vector ends in its position
+  for (std::int64_t k = 0, from = last_whole; k < 2 * width - 1; ++k) {
     wrapped.hi[k] = hi[from];
     wrapped.scale[k] = scale[from];
     wrapped.shift[k] = shift[from];
     if (++from == channels) from = 0;
   }
-  const std::int64_t step = width % channels;
-  const std::int64_t last_whole = channels - width;  // the last c whose vector ends in its position
-  std::int64_t i = head;
   for (; i + width <= length; i += width) {
-    const auto factors = c <= last_whole
-                             ? channel_factors<Arch>::at(hi, scale, shift, c)
-                             : channel_factors<Arch>::at(wrapped.hi, wrapped.scale, wrapped.shift,
-                                                         c - wrapped.first);
-    y.template store<Arch>(i, factors.of_value(x.template load<Arch>(i)));
-    c += step;
+    if (c <= last_whole) {
+      vector_at(i, hi, scale, shift, c);
+    } else {
+      vector_at(i, wrapped.hi, wrapped.scale, wrapped.shift, c - last_whole);
+    }
+    c += width;
     if (c >= channels) c -= channels;
   }
   elements(i, length, c);
