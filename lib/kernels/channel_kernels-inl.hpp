@@ -417,7 +417,8 @@ bool merge_channel_tiles_pipelined(const Element* x, std::int64_t channels, cons
 // The channels past the last whole vector of a row (channels [first,
 // channels), fewer than a vector: all of them in rows narrower than one),
 // one lane each. A lane sums x - shift over the block in one float chain,
-// divides by the block's rows, sums (x - shift - mean)^2 as a multiply and
+// divides by the block's rows (rounded once: divide, not xsimd's NEON
+// estimate), sums (x - shift - mean)^2 as a multiply and
 // an add (the library does not contract a * b + c into one rounding), and
 // merges with Chan's formula, every product and sum rounded on its own:
 // the operations these channels had when they went one at a time, a scalar
@@ -518,7 +519,7 @@ class channel_tail_blocks {
         for (int g = 0; g < Count; ++g) sum[g] = sum[g] + (load(b0 + g * rows + r) - k);
       }
       for (int g = 0; g < Count; ++g) {
-        mean[g] = sum[g] / batch(static_cast<float>(rows));
+        mean[g] = divide(sum[g], batch(static_cast<float>(rows)));
         m2[g] = batch(0.0f);
         largest[g] = batch(0.0f);
       }
