@@ -418,8 +418,8 @@ bool merge_channel_tiles_pipelined(const Element* x, std::int64_t channels, cons
 // channels), fewer than a vector: all of them in rows narrower than one),
 // one lane each. A lane sums x - shift over the block in one float chain,
 // divides by the block's rows (rounded once: divide, not xsimd's NEON
-// estimate), sums (x - shift - mean)^2 as a multiply and
-// an add (the library does not contract a * b + c into one rounding), and
+// estimate), sums (x - shift - mean)^2 as a multiply and an add (the
+// library does not contract a * b + c into one rounding), and
 // merges with Chan's formula, every product and sum rounded on its own:
 // the operations these channels had when they went one at a time, a scalar
 // chain each (float32 batch-norm training NHWC 2 x 24 x 25088 ran at 9.6
@@ -454,9 +454,9 @@ class channel_tail_blocks {
   // Whether the rows have channels past their last whole vector.
   bool any() const { return lanes_in_use_ > 0; }
 
-  // merge_channel_block's work on block [b0, b1) of a chunk that ends at
-  // chunk_end, the blocks in order: whether its deviations are in the range
-  // where float32 squares are exact enough.
+  // The tail channels' work on block [b0, b1) of a chunk that ends at
+  // chunk_end, the blocks in order: whether their deviations are in the
+  // range where float32 squares are exact enough.
   bool merge(std::int64_t b0, std::int64_t b1, std::int64_t chunk_end, float merged,
              const channel_states& states) {
     SIMDNORM_DEBUG_ASSERT(any());

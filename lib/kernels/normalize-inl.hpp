@@ -367,31 +367,29 @@ constexpr bool normalized_as_run(std::int64_t channels) {
   return channels <= width || channels % width != 0;
 }
 
-// The factors of a run of positions of at most a vector's channels
-// (normalize_positions_as_run), repeated from the run's first vector on:
-// entry k is channel (c + k) mod channels's, c the first vector's channel,
-// for a period of lcm(channels, width) entries, whole vectors, after which
-// the channels repeat. So vector j of every period takes its factors from
-// entry j * width on: one aligned load each.
-template <class Arch>
-struct channel_period_factors {
-  static constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-  // lcm(channels, width) <= width * width.
-  static constexpr std::int64_t capacity = width * width;
-  alignas(64) float hi[capacity];
-  alignas(64) float scale[capacity];
-  alignas(64) float shift[capacity];
-};
+// Per-channel factors repeated across positions for normalize_positions_as_run:
+// entry k is channel (first + k) mod channels's. Rows of at most a vector
+// take a period of lcm(channels, width) entries (at most width * width)
+// from the run's first vector's channel on, whole vectors after which the
+// channels repeat, so vector j of every period takes its factors from entry
+// j * width on: one aligned load each. Wider rows take 2 * width - 1 entries
+// from channel channels - width on, for the vectors that cross from one
+// position into the next.
+template <std::int64_t Capacity>
+struct repeated_channel_factors {
+  alignas(64) float hi[Capacity];
+  alignas(64) float scale[Capacity];
+  alignas(64) float shift[Capacity];
 
-// The factors of the vectors of a run of positions of more channels than a
-// vector's that cross from one position into the next: entry k is channel
-// (channels - width + k) mod channels's.
-template <class Arch>
-struct wrapped_channel_factors {
-  static constexpr std::int64_t width = xsimd::batch<float, Arch>::size;
-  alignas(64) float hi[2 * width];
-  alignas(64) float scale[2 * width];
-  alignas(64) float shift[2 * width];
+  void fill(const float* from_hi, const float* from_scale, const float* from_shift,
+            std::int64_t channels, std::int64_t first, std::int64_t count) {
+    for (std::int64_t k = 0, from = first; k < count; ++k) {
+      hi[k] = from_hi[from];
+      scale[k] = from_scale[from];
+      shift[k] = from_shift[from];
+      if (++from == channels) from = 0;
+    }
+  }
 };
 
 inline std::int64_t greatest_common_divisor(std::int64_t a, std::int64_t b) {
@@ -409,13 +407,13 @@ inline std::int64_t greatest_common_divisor(std::int64_t a, std::int64_t b) {
 // one-at-a-time path (float32 batch-norm inference 1 x 3 x 401408 NHWC at
 // 8.7 GB/s against 72 at 64 channels, 1 thread, Zen 5), and peeled a head
 // for each position where y was off a vector boundary. Rows of at most a
-// vector take their factors from a period's tables (channel_period_factors).
+// vector take their factors from a period's tables (repeated_channel_factors).
 // Wider rows repeat every lcm(channels, width) elements too, but that can be
 // width * channels floats a table; instead the next vector starts at channel
 // (c + width) mod channels, one addition and one comparison a vector, and a
 // vector that ends in its position loads its factors from the channels' own
 // arrays, one that crosses into the next from a small table of the channels
-// either side of the end (wrapped_channel_factors). The operations of
+// either side of the end (repeated_channel_factors too). The operations of
 // channel_element on every element, head and tail included: the same bits.
 template <class Arch, class Source, class Sink>
 void normalize_positions_as_run(Source x, std::int64_t length, std::int64_t channels,
@@ -443,14 +441,9 @@ void normalize_positions_as_run(Source x, std::int64_t length, std::int64_t chan
   };
   std::int64_t i = head;
   if (channels <= width) {
-    channel_period_factors<Arch> tables;
+    repeated_channel_factors<width * width> tables;
     const std::int64_t period = channels / greatest_common_divisor(channels, width) * width;
-    for (std::int64_t k = 0, from = c; k < period; ++k) {
-      tables.hi[k] = hi[from];
-      tables.scale[k] = scale[from];
-      tables.shift[k] = shift[from];
-      if (++from == channels) from = 0;
-    }
+    tables.fill(hi, scale, shift, channels, c, period);
     for (; i + period <= length; i += period) {
       for (std::int64_t j = 0; j < period; j += width) {
         vector_at(i + j, tables.hi, tables.scale, tables.shift, j);
@@ -464,14 +457,9 @@ void normalize_positions_as_run(Source x, std::int64_t length, std::int64_t chan
     elements(i, length, (c + j) % channels);
     return;
   }
-  wrapped_channel_factors<Arch> wrapped;
+  repeated_channel_factors<2 * width> wrapped;
   const std::int64_t last_whole = channels - width;  // the last c whose vector ends in its position
-  for (std::int64_t k = 0, from = last_whole; k < 2 * width - 1; ++k) {
-    wrapped.hi[k] = hi[from];
-    wrapped.scale[k] = scale[from];
-    wrapped.shift[k] = shift[from];
-    if (++from == channels) from = 0;
-  }
+  wrapped.fill(hi, scale, shift, channels, last_whole, 2 * width - 1);
   for (; i + width <= length; i += width) {
     if (c <= last_whole) {
       vector_at(i, hi, scale, shift, c);

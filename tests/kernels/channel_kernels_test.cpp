@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <vector>
@@ -281,6 +282,19 @@ TEST_P(ChannelKernels, NhwcChunkMomentsMatchTheScalarPathAroundEveryTile) {
   }
 }
 
+// Every channel count from `first` through `last`, then those of `wider`
+// that are not a whole number of vectors of `lanes`.
+std::vector<std::int64_t> channel_counts(std::int64_t first, std::int64_t last,
+                                         std::initializer_list<std::int64_t> wider,
+                                         std::int64_t lanes) {
+  std::vector<std::int64_t> counts;
+  for (std::int64_t channels = first; channels <= last; ++channels) counts.push_back(channels);
+  for (const std::int64_t channels : wider) {
+    if (channels % lanes != 0) counts.push_back(channels);
+  }
+  return counts;
+}
+
 TEST_P(ChannelKernels, NhwcTailChannelsGetTheBitsOfEachChannelAlone) {
   // The channels past a row's last whole vector (all of them in rows
   // narrower than a vector) go in a lane each of one vector
@@ -292,12 +306,8 @@ TEST_P(ChannelKernels, NhwcTailChannelsGetTheBitsOfEachChannelAlone) {
   // that is more), as the tensor of one channel, whose window is 4096 rows:
   // a window's end merges the float states into the double partials.
   const std::int64_t lanes = lanes_of(GetParam());
-  std::vector<std::int64_t> widths;
-  for (std::int64_t channels = 2; channels < lanes; ++channels) widths.push_back(channels);
-  for (const std::int64_t channels : {lanes + 1, lanes + lanes / 2, 4 * lanes - 1}) {
-    if (channels % lanes != 0) widths.push_back(channels);
-  }
-  for (const std::int64_t channels : widths) {
+  for (const std::int64_t channels :
+       channel_counts(2, lanes - 1, {lanes + 1, lanes + lanes / 2, 4 * lanes - 1}, lanes)) {
     const std::int64_t longest = std::max<std::int64_t>(256, 4096 / channels);
     for (const std::int64_t rows : {std::int64_t{63}, std::int64_t{130}, longest}) {
       for (const std::int64_t rows_per_chunk : {std::int64_t{64}, rows}) {
@@ -582,13 +592,9 @@ TEST_P(ChannelKernels, NhwcRunsAcrossPositionsGetTheBitsOfOnePositionAtATime) {
   // boundary (a run of 16 vectors or more writes a head first), and
   // streamed.
   const std::int64_t lanes = lanes_of(GetParam());
-  std::vector<std::int64_t> widths;
-  for (std::int64_t channels = 1; channels <= lanes; ++channels) widths.push_back(channels);
-  for (const std::int64_t channels : {lanes + 1, lanes + lanes / 2, 2 * lanes - 1, 4 * lanes + 3,
-                                      16 * lanes + 3}) {
-    if (channels % lanes != 0) widths.push_back(channels);
-  }
-  for (const std::int64_t channels : widths) {
+  for (const std::int64_t channels : channel_counts(
+           1, lanes, {lanes + 1, lanes + lanes / 2, 2 * lanes - 1, 4 * lanes + 3, 16 * lanes + 3},
+           lanes)) {
     for (const bool per_instance : {false, true}) {
       const std::int64_t spatial = 16 * lanes + 5;
       const affine_case k{shape{3, channels, spatial, layout::nhwc}, per_instance};
